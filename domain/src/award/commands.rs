@@ -1,0 +1,95 @@
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
+
+/// One line of a spend report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpendLine {
+    pub category: String,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AwardCommand {
+    /// From the round's `ApplicationApproved`. Idempotent: making an existing award with
+    /// the same figures emits nothing.
+    Make {
+        award_id: AwardId,
+        application_id: ApplicationId,
+        fund_id: FundId,
+        round_id: RoundId,
+        recipient_org_id: OrgId,
+        recipient_name: String,
+        title: String,
+        neighbourhood: GeoCode,
+        themes: Vec<String>,
+        amount: Money,
+        awarded_on: Date,
+    },
+    /// The grantee signs the grant agreement; drawdowns need it.
+    AcceptAgreement { by: OrgId, accepted_on: Date },
+    /// Amount ≤ awarded − paid − approved-but-unpaid.
+    RequestDrawdown {
+        by: OrgId,
+        drawdown_id: DrawdownId,
+        amount: Money,
+        purpose: String,
+        requested_on: Date,
+    },
+    /// Re-checks the limit: other drawdowns may have been approved since the request.
+    ApproveDrawdown {
+        drawdown_id: DrawdownId,
+        approved_on: Date,
+    },
+    RejectDrawdown {
+        drawdown_id: DrawdownId,
+        reason: String,
+        rejected_on: Date,
+    },
+    /// Only for an approved drawdown, exactly once.
+    RecordPayment {
+        drawdown_id: DrawdownId,
+        payment_ref: String,
+        paid_on: Date,
+    },
+    /// Cut the award. Never below paid + drawdowns approved or requested. (Increases go
+    /// through the round first: `RoundCommand::ReserveVariation`, then `ApplyIncrease`.)
+    Reduce {
+        variation_id: String,
+        new_amount: Money,
+        reason: String,
+        varied_on: Date,
+    },
+    /// Second half of an increase, after the round reserved it. Idempotent by
+    /// `variation_id`.
+    ApplyIncrease {
+        variation_id: String,
+        increase: Money,
+        reason: String,
+        varied_on: Date,
+    },
+    /// Unspent or clawed-back money comes back: ≤ paid − returned.
+    RecordReturn {
+        return_id: String,
+        amount: Money,
+        reason: String,
+        returned_on: Date,
+    },
+    ReportSpend {
+        by: OrgId,
+        report_id: String,
+        period_start: Date,
+        period_end: Date,
+        lines: Vec<SpendLine>,
+    },
+    ReportOutcome {
+        by: OrgId,
+        report_id: String,
+        indicator: String,
+        quantity: Decimal,
+        period_end: Date,
+    },
+    /// Only with no drawdown requested or approved but unpaid.
+    Close { closed_on: Date },
+}

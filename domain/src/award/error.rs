@@ -1,0 +1,65 @@
+use crate::{AwardId, DrawdownId, Money, OrgId};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AwardError {
+    #[error("award {0} does not exist")]
+    NotFound(AwardId),
+    #[error("award {0} was already made with different figures")]
+    MadeDifferently(AwardId),
+    #[error("award {0} is closed")]
+    Closed(AwardId),
+    #[error("only the recipient {recipient} may do this on award {award}, not {caller}")]
+    NotRecipient {
+        award: AwardId,
+        recipient: OrgId,
+        caller: OrgId,
+    },
+    #[error("the agreement for award {0} was already accepted")]
+    AlreadyAccepted(AwardId),
+    #[error("award {0}'s agreement must be accepted before a drawdown")]
+    AgreementNotAccepted(AwardId),
+    #[error("{0} must not be empty")]
+    MissingField(&'static str),
+    #[error("an amount of £0.00 moves nothing; give an amount above zero")]
+    ZeroAmount,
+    #[error("drawdown of {amount} exceeds the {remaining} remaining on award {award}")]
+    DrawdownExceedsRemaining {
+        amount: Money,
+        remaining: Money,
+        award: AwardId,
+    },
+    #[error("drawdown {drawdown} already exists on award {award}")]
+    DuplicateDrawdown { drawdown: DrawdownId, award: AwardId },
+    #[error("drawdown {drawdown} does not exist on award {award}")]
+    UnknownDrawdown { drawdown: DrawdownId, award: AwardId },
+    #[error("drawdown {drawdown} is {state}; this needs a drawdown that is {needed}")]
+    DrawdownWrongState {
+        drawdown: DrawdownId,
+        state: &'static str,
+        needed: &'static str,
+    },
+    #[error("award {award} can't be cut to {new_amount}: {committed} is already paid or committed to drawdowns")]
+    BelowCommitted {
+        award: AwardId,
+        new_amount: Money,
+        committed: Money,
+    },
+    #[error("award {award} is already {current}; a variation must change the amount")]
+    NoChange { award: AwardId, current: Money },
+    #[error("a return of {amount} exceeds the {net_paid} paid (net of returns) on award {award}")]
+    ReturnExceedsPaid {
+        amount: Money,
+        net_paid: Money,
+        award: AwardId,
+    },
+    #[error("a spend report's period ends on {end}, before it starts on {start}")]
+    PeriodOutOfOrder { start: String, end: String },
+    #[error("an outcome quantity must be zero or more, not {0}")]
+    NegativeQuantity(String),
+    #[error("report {0} was already made")]
+    DuplicateReport(String),
+    #[error("award {award} can't close: {pending} drawdowns are requested or approved but unpaid")]
+    PendingDrawdowns { award: AwardId, pending: usize },
+    #[error("the amount would pass the largest amount the ledger holds")]
+    Overflow,
+}

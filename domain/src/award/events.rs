@@ -1,0 +1,104 @@
+use cqrs_es::DomainEvent;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::SpendLine;
+use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AwardEvent {
+    AwardMade {
+        award_id: AwardId,
+        application_id: ApplicationId,
+        fund_id: FundId,
+        round_id: RoundId,
+        recipient_org_id: OrgId,
+        recipient_name: String,
+        title: String,
+        neighbourhood: GeoCode,
+        themes: Vec<String>,
+        amount: Money,
+        awarded_on: Date,
+    },
+    AgreementAccepted {
+        accepted_on: Date,
+    },
+    DrawdownRequested {
+        drawdown_id: DrawdownId,
+        amount: Money,
+        purpose: String,
+        requested_on: Date,
+    },
+    DrawdownApproved {
+        drawdown_id: DrawdownId,
+        amount: Money,
+        approved_on: Date,
+    },
+    DrawdownRejected {
+        drawdown_id: DrawdownId,
+        amount: Money,
+        reason: String,
+        rejected_on: Date,
+    },
+    PaymentRecorded {
+        drawdown_id: DrawdownId,
+        amount: Money,
+        payment_ref: String,
+        paid_on: Date,
+        paid_total: Money,
+    },
+    /// Both cuts and increases. `new_amount − old_amount` is the change in awarded.
+    AwardVaried {
+        variation_id: String,
+        old_amount: Money,
+        new_amount: Money,
+        reason: String,
+        varied_on: Date,
+    },
+    MoneyReturned {
+        return_id: String,
+        amount: Money,
+        reason: String,
+        returned_on: Date,
+        returned_total: Money,
+    },
+    SpendReported {
+        report_id: String,
+        period_start: Date,
+        period_end: Date,
+        lines: Vec<SpendLine>,
+        total: Money,
+    },
+    OutcomeReported {
+        report_id: String,
+        indicator: String,
+        quantity: Decimal,
+        period_end: Date,
+    },
+    AwardClosed {
+        closed_on: Date,
+    },
+}
+
+impl DomainEvent for AwardEvent {
+    fn event_type(&self) -> String {
+        match self {
+            AwardEvent::AwardMade { .. } => "AwardMade",
+            AwardEvent::AgreementAccepted { .. } => "AgreementAccepted",
+            AwardEvent::DrawdownRequested { .. } => "DrawdownRequested",
+            AwardEvent::DrawdownApproved { .. } => "DrawdownApproved",
+            AwardEvent::DrawdownRejected { .. } => "DrawdownRejected",
+            AwardEvent::PaymentRecorded { .. } => "PaymentRecorded",
+            AwardEvent::AwardVaried { .. } => "AwardVaried",
+            AwardEvent::MoneyReturned { .. } => "MoneyReturned",
+            AwardEvent::SpendReported { .. } => "SpendReported",
+            AwardEvent::OutcomeReported { .. } => "OutcomeReported",
+            AwardEvent::AwardClosed { .. } => "AwardClosed",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}

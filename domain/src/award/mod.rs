@@ -1,0 +1,14 @@
+//! An award: money promised to a community group, drawn down in approved and paid
+//! instalments, possibly varied, returned, reported on and closed.
+//!
+//! Invariants: paid ≤ awarded; returned ≤ paid; approved-unpaid + paid ≤ awarded.
+
+mod aggregate;
+mod commands;
+mod error;
+mod events;
+
+pub use aggregate::{Award, AwardStatus, Drawdown, DrawdownState};
+pub use commands::{AwardCommand, SpendLine};
+pub use error::AwardError;
+pub use events::AwardEvent;

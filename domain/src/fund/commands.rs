@@ -1,0 +1,46 @@
+use serde::{Deserialize, Serialize};
+
+use crate::round::RoundTerms;
+use crate::{AwardId, Date, FundId, Money, OrgId, RoundId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FundCommand {
+    Establish {
+        fund_id: FundId,
+        name: String,
+        funder_org_id: OrgId,
+        funder_name: String,
+        established_on: Date,
+    },
+    /// A tranche of capital arrives (an endowment instalment, a dormant-assets transfer…).
+    ReceiveCapital {
+        tranche_id: String,
+        amount: Money,
+        source: String,
+        received_on: Date,
+    },
+    /// First half of opening a round: set aside its budget. The terms travel in the event
+    /// so the round can be opened from it by the process manager if the second half is lost.
+    AllocateToRound {
+        round_id: RoundId,
+        budget: Money,
+        terms: RoundTerms,
+        allocated_on: Date,
+    },
+    /// Second half of closing a round or of cutting an award in a closed round: unused
+    /// budget comes back. Idempotent by `release_id`.
+    ReleaseRoundBudget {
+        release_id: String,
+        round_id: RoundId,
+        amount: Money,
+        released_on: Date,
+    },
+    /// Second half of a grantee's return: the money is available again. Idempotent by
+    /// `return_id`.
+    CreditReturn {
+        return_id: String,
+        award_id: AwardId,
+        amount: Money,
+        credited_on: Date,
+    },
+}

@@ -1,0 +1,33 @@
+use crate::{FundId, Money, RoundId};
+
+/// Why a fund refused a command. Messages are read by fund officers.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FundError {
+    #[error("fund {0} already exists")]
+    AlreadyEstablished(FundId),
+    #[error("fund {0} has not been established")]
+    NotEstablished(FundId),
+    #[error("{0} must not be empty")]
+    MissingField(&'static str),
+    #[error("an amount of £0.00 records nothing; give an amount above zero")]
+    ZeroAmount,
+    #[error("allocating {requested} to round {round} exceeds the {available} available in fund {fund}")]
+    InsufficientFunds {
+        requested: Money,
+        available: Money,
+        round: RoundId,
+        fund: FundId,
+    },
+    #[error("round {0} already has a budget from this fund")]
+    RoundAlreadyAllocated(RoundId),
+    #[error("capital tranche {0} was already received")]
+    DuplicateTranche(String),
+    #[error("releasing {amount} to fund {fund} exceeds the {allocated} still allocated to rounds")]
+    ReleaseExceedsAllocation {
+        amount: Money,
+        allocated: Money,
+        fund: FundId,
+    },
+    #[error("the amount would pass the largest amount the ledger holds")]
+    Overflow,
+}

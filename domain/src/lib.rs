@@ -1,0 +1,20 @@
+//! fundledger's domain: the aggregates of a grant fund and the value types they are built
+//! from. Pure: no IO, no database, no clock. Dates and ids come in through commands, and
+//! the one outside lookup (the reference geography) through `Aggregate::Services`.
+
+pub mod application;
+pub mod award;
+pub mod fund;
+pub mod geo;
+pub mod ids;
+pub mod money;
+pub mod round;
+pub mod services;
+
+pub use geo::{GeoCode, GeoCodeError, GeoLevel};
+pub use ids::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
+pub use money::{Money, MoneyError};
+pub use services::{Geography, NoGeography};
+
+/// Dates in the ledger are calendar dates in the UK; no time zone arithmetic is needed.
+pub type Date = chrono::NaiveDate;

@@ -1,0 +1,81 @@
+use serde::{Deserialize, Serialize};
+
+use crate::application::ApplicationStatus;
+use crate::{ApplicationId, AwardId, Date, FundId, GeoCode, Money, OrgId, RoundId};
+
+/// How a round decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DecisionMode {
+    /// A panel scores applications; an officer approves once `min_panel_scores` are in.
+    Panel,
+    /// Residents vote; approvals follow the vote order while budget remains.
+    Participatory,
+}
+
+/// What a round is: set when the fund allocates its budget and fixed once the round opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundTerms {
+    pub fund_id: FundId,
+    pub name: String,
+    pub opens_on: Date,
+    pub closes_on: Date,
+    /// Empty means anywhere; otherwise an area is eligible if it or an ancestor is listed.
+    pub eligible_areas: Vec<GeoCode>,
+    /// Empty means any theme.
+    pub themes: Vec<String>,
+    pub decision_mode: DecisionMode,
+    /// Panel scores an application needs before an approval (PANEL rounds).
+    pub min_panel_scores: u32,
+}
+
+/// What the round needs to know of an application to decide on it. The application layer
+/// reads it from the application aggregate just before approving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationFacts {
+    pub application_id: ApplicationId,
+    pub round_id: RoundId,
+    pub applicant: OrgId,
+    pub applicant_name: String,
+    pub title: String,
+    pub neighbourhood: GeoCode,
+    pub themes: Vec<String>,
+    pub amount_requested: Money,
+    pub status: ApplicationStatus,
+    pub panel_score_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RoundCommand {
+    /// Second half of opening: from the fund's `RoundBudgetAllocated`. Idempotent: opening
+    /// an open round with the same budget emits nothing.
+    Open {
+        round_id: RoundId,
+        budget: Money,
+        terms: RoundTerms,
+    },
+    /// Approve `amount` for an application: within the request, within the remaining
+    /// budget, with the panel quorum met. Emits the approval the award is made from.
+    ApproveApplication {
+        application: ApplicationFacts,
+        amount: Money,
+        decided_on: Date,
+    },
+    /// First half of increasing an award: take the increase from the remaining budget.
+    ReserveVariation {
+        variation_id: String,
+        award_id: AwardId,
+        increase: Money,
+        reserved_on: Date,
+    },
+    /// Second half of cutting an award: the cut goes back to the round's remaining budget,
+    /// or, once the round is closed, on to the fund. Idempotent by `variation_id`.
+    ReleaseVariation {
+        variation_id: String,
+        award_id: AwardId,
+        decrease: Money,
+        released_on: Date,
+    },
+    /// Close the round; its unawarded budget goes back to the fund.
+    Close { closed_on: Date },
+}
