@@ -66,6 +66,7 @@ pub enum RoundCommand {
         variation_id: String,
         award_id: AwardId,
         increase: Money,
+        reason: String,
         reserved_on: Date,
     },
     /// Second half of cutting an award: the cut goes back to the round's remaining budget,

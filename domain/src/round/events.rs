@@ -31,6 +31,7 @@ pub enum RoundEvent {
         variation_id: String,
         award_id: AwardId,
         increase: Money,
+        reason: String,
         reserved_on: Date,
         remaining_after: Money,
     },
@@ -38,6 +39,7 @@ pub enum RoundEvent {
     VariationReleased {
         variation_id: String,
         award_id: AwardId,
+        fund_id: FundId,
         decrease: Money,
         released_on: Date,
         remaining_after: Money,
