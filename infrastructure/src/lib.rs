@@ -1,1 +1,17 @@
+//! fundledger's infrastructure: the event stores (PostgreSQL through postgres-es, SQLite
+//! through sqlite-es), their migrations, the command path with snapshots and idempotency
+//! keys, the global event log reader, the process manager that completes steps spanning
+//! aggregates, and the reference geography.
 
+pub mod config;
+pub mod database;
+pub mod event_log;
+pub mod event_store;
+pub mod geography;
+pub mod ledger;
+
+pub use config::StoreConfig;
+pub use database::{Database, StoreError};
+pub use event_log::{LogCursor, LoggedEvent};
+pub use event_store::{AggregateStore, CommandContext, CommandError, Committed};
+pub use ledger::{Ledger, LedgerError};

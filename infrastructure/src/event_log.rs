@@ -1,0 +1,174 @@
+//! The global event log, read in commit order: what projections and the process manager
+//! consume. Read with plain SQL and every error propagated (cqrs-es's `replay_all` orders by
+//! per-aggregate sequence and swallows errors in a spawned task).
+
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::database::{Database, StoreError};
+
+/// A point in the global order: events are read in ascending (txid, position). On SQLite
+/// txid is always 0 and the order is `position` alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogCursor {
+    pub txid: i64,
+    pub position: i64,
+}
+
+impl LogCursor {
+    pub const START: LogCursor = LogCursor {
+        txid: 0,
+        position: 0,
+    };
+}
+
+/// One event as stored, with its place in the global order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    pub position: i64,
+    pub txid: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: Value,
+    pub metadata: Value,
+}
+
+impl LoggedEvent {
+    pub fn cursor(&self) -> LogCursor {
+        LogCursor {
+            txid: self.txid,
+            position: self.position,
+        }
+    }
+}
+
+const POSTGRES_READ_LOG: &str = "
+SELECT position, txid::text::bigint AS txid, aggregate_type, aggregate_id, sequence,
+       event_type, event_version, payload, metadata
+  FROM events
+ WHERE (txid, position) > ($1::text::xid8, $2)
+   AND txid < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY txid, position
+ LIMIT $3";
+
+const SQLITE_READ_LOG: &str = "
+SELECT position, txid, aggregate_type, aggregate_id, sequence,
+       event_type, event_version, payload, metadata
+  FROM events
+ WHERE position > $1
+ ORDER BY position
+ LIMIT $2";
+
+impl Database {
+    /// Up to `limit` events after `after`, in global order. On PostgreSQL only events whose
+    /// transaction is older than every running transaction are returned, so an event that
+    /// commits late is never passed over: a reader simply sees it on a later call.
+    pub async fn read_log(&self, after: LogCursor, limit: i64) -> Result<Vec<LoggedEvent>, StoreError> {
+        match self {
+            Database::Postgres(pool) => {
+                let rows = sqlx::query(POSTGRES_READ_LOG)
+                    .bind(after.txid.to_string())
+                    .bind(after.position)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(LoggedEvent {
+                            position: row.try_get("position")?,
+                            txid: row.try_get("txid")?,
+                            aggregate_type: row.try_get("aggregate_type")?,
+                            aggregate_id: row.try_get("aggregate_id")?,
+                            sequence: row.try_get("sequence")?,
+                            event_type: row.try_get("event_type")?,
+                            event_version: row.try_get("event_version")?,
+                            payload: row.try_get("payload")?,
+                            metadata: row.try_get("metadata")?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(StoreError::from)
+            }
+            Database::Sqlite(pool) => {
+                let rows = sqlx::query(SQLITE_READ_LOG)
+                    .bind(after.position)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let payload: String = row.try_get("payload")?;
+                        let metadata: String = row.try_get("metadata")?;
+                        Ok(LoggedEvent {
+                            position: row.try_get("position")?,
+                            txid: row.try_get("txid")?,
+                            aggregate_type: row.try_get("aggregate_type")?,
+                            aggregate_id: row.try_get("aggregate_id")?,
+                            sequence: row.try_get("sequence")?,
+                            event_type: row.try_get("event_type")?,
+                            event_version: row.try_get("event_version")?,
+                            payload: serde_json::from_str(&payload)
+                                .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+                            metadata: serde_json::from_str(&metadata)
+                                .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(StoreError::from)
+            }
+        }
+    }
+
+    /// Where `reader` has got to; the start of the log if it has never run.
+    pub async fn load_checkpoint(&self, reader: &str) -> Result<LogCursor, StoreError> {
+        let row: Option<(i64, i64)> = match self {
+            Database::Postgres(pool) => {
+                sqlx::query_as("SELECT txid::text::bigint, position FROM log_checkpoints WHERE reader = $1")
+                    .bind(reader)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Database::Sqlite(pool) => {
+                sqlx::query_as("SELECT txid, position FROM log_checkpoints WHERE reader = $1")
+                    .bind(reader)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        Ok(row
+            .map(|(txid, position)| LogCursor { txid, position })
+            .unwrap_or(LogCursor::START))
+    }
+
+    /// Records that `reader` has handled everything up to `cursor`.
+    pub async fn save_checkpoint(&self, reader: &str, cursor: LogCursor) -> Result<(), StoreError> {
+        match self {
+            Database::Postgres(pool) => {
+                sqlx::query(
+                    "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, $2::text::xid8, $3)
+                     ON CONFLICT (reader) DO UPDATE SET txid = EXCLUDED.txid, position = EXCLUDED.position",
+                )
+                .bind(reader)
+                .bind(cursor.txid.to_string())
+                .bind(cursor.position)
+                .execute(pool)
+                .await?;
+            }
+            Database::Sqlite(pool) => {
+                sqlx::query(
+                    "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, $2, $3)
+                     ON CONFLICT (reader) DO UPDATE SET txid = excluded.txid, position = excluded.position",
+                )
+                .bind(reader)
+                .bind(cursor.txid)
+                .bind(cursor.position)
+                .execute(pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}

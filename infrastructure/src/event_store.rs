@@ -1,0 +1,467 @@
+//! The command path: load an aggregate, let it decide, append its events through
+//! postgres-es or sqlite-es, and report where they landed in the global log.
+//!
+//! Loading never replays a whole history: a bounded in-process cache, then a snapshot of our
+//! own, then only the events after it. (cqrs-es 0.5.0's snapshot and aggregate stores apply
+//! every event twice, so they are not used: here the state that is cached or snapshotted is
+//! the aggregate after `handle`, whose `EventSink` applied each new event exactly once.)
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::persist::{PersistedEventRepository, PersistenceError, SerializedEvent};
+use cqrs_es::{Aggregate, DomainEvent};
+use lru::LruCache;
+use postgres_es::PostgresEventRepository;
+use serde_json::{json, Value};
+use sqlite_es::SqliteEventRepository;
+use tokio::sync::Mutex;
+
+use crate::database::{Database, StoreError};
+
+/// Aggregates kept in memory per aggregate type.
+pub const AGGREGATE_CACHE_ENTRIES: usize = 10_000;
+/// A snapshot is written every this many events of one aggregate.
+pub const SNAPSHOT_EVERY_EVENTS: usize = 64;
+/// How often a command is re-run after losing a race for its aggregate.
+pub const COMMAND_ATTEMPTS: usize = 5;
+
+/// Who asks, and how to recognise a retry of the same request.
+#[derive(Debug, Clone, Default)]
+pub struct CommandContext {
+    /// Who issued the command (a token's subject, `system`, `demo`…); stored in metadata.
+    pub actor: String,
+    /// The client's idempotency key, scoped to the actor.
+    pub idempotency_key: Option<String>,
+    /// A digest of the request, so a key reused for a different request is refused.
+    pub request_hash: String,
+}
+
+impl CommandContext {
+    pub fn system() -> CommandContext {
+        CommandContext {
+            actor: "system".to_string(),
+            ..CommandContext::default()
+        }
+    }
+
+    pub fn by(actor: &str) -> CommandContext {
+        CommandContext {
+            actor: actor.to_string(),
+            ..CommandContext::default()
+        }
+    }
+
+    pub fn with_key(mut self, key: Option<String>, request_hash: String) -> CommandContext {
+        self.idempotency_key = key.map(|key| format!("{}/{}", self.actor, key));
+        self.request_hash = request_hash;
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error> {
+    /// The aggregate refused the command; nothing was written.
+    #[error(transparent)]
+    Rejected(E),
+    #[error("{aggregate_type} {aggregate_id} kept changing under this command; try again")]
+    Concurrency {
+        aggregate_type: &'static str,
+        aggregate_id: String,
+    },
+    #[error("idempotency key '{0}' was already used for a different request")]
+    KeyReused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a command wrote.
+#[derive(Debug, Clone)]
+pub struct Committed<A: Aggregate> {
+    pub aggregate_id: String,
+    /// The events this command appended; empty for a no-op or a replayed key.
+    pub events: Vec<A::Event>,
+    /// The global position of the command's last event (for a no-op, of the aggregate's
+    /// latest event; 0 if it has none).
+    pub position: i64,
+    /// True when the idempotency key had been used: nothing new was written.
+    pub replayed: bool,
+}
+
+/// The first outcome recorded for an idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRecord {
+    pub execution_id: String,
+    pub request_hash: String,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub last_position: i64,
+}
+
+enum Repository {
+    Postgres(PostgresEventRepository),
+    Sqlite(SqliteEventRepository),
+}
+
+impl Repository {
+    async fn events_after<A: Aggregate>(&self, id: &str, sequence: usize) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        match self {
+            Repository::Postgres(repo) => repo.get_last_events::<A>(id, sequence).await,
+            Repository::Sqlite(repo) => repo.get_last_events::<A>(id, sequence).await,
+        }
+    }
+
+    async fn append<A: Aggregate>(&self, events: &[SerializedEvent]) -> Result<(), PersistenceError> {
+        match self {
+            Repository::Postgres(repo) => repo.persist::<A>(events, None).await,
+            Repository::Sqlite(repo) => repo.persist::<A>(events, None).await,
+        }
+    }
+}
+
+struct Loaded<A> {
+    aggregate: A,
+    sequence: usize,
+}
+
+/// Runs commands against one aggregate type.
+pub struct AggregateStore<A: Aggregate> {
+    database: Database,
+    repository: Repository,
+    services: A::Services,
+    cache: Mutex<LruCache<String, (usize, A)>>,
+}
+
+impl<A> AggregateStore<A>
+where
+    A: Aggregate + Clone,
+    A::Command: Clone,
+{
+    pub fn new(database: Database, services: A::Services) -> AggregateStore<A> {
+        let repository = match &database {
+            Database::Postgres(pool) => Repository::Postgres(PostgresEventRepository::new(pool.clone())),
+            Database::Sqlite(pool) => Repository::Sqlite(SqliteEventRepository::new(pool.clone())),
+        };
+        AggregateStore {
+            database,
+            repository,
+            services,
+            cache: Mutex::new(LruCache::new(
+                NonZeroUsize::new(AGGREGATE_CACHE_ENTRIES).expect("cache size is non-zero"),
+            )),
+        }
+    }
+
+    pub fn services(&self) -> &A::Services {
+        &self.services
+    }
+
+    /// The aggregate's current state and sequence (a `Default` aggregate at 0 if it has no
+    /// events).
+    pub async fn load(&self, aggregate_id: &str) -> Result<(A, usize), StoreError> {
+        let loaded = self.load_state(aggregate_id).await?;
+        Ok((loaded.aggregate, loaded.sequence))
+    }
+
+    async fn load_state(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
+        let cached = self.cache.lock().await.get(aggregate_id).cloned();
+        let (mut aggregate, mut sequence) = match cached {
+            Some((sequence, aggregate)) => (aggregate, sequence),
+            None => match self.read_snapshot(aggregate_id).await? {
+                Some(found) => found,
+                None => (A::default(), 0),
+            },
+        };
+        let newer = self
+            .repository
+            .events_after::<A>(aggregate_id, sequence)
+            .await
+            .map_err(persistence_error)?;
+        for serialized in newer {
+            let event: A::Event = serde_json::from_value(serialized.payload).map_err(|error| {
+                StoreError::Corrupt(format!(
+                    "{} {} event {}: {error}",
+                    A::TYPE,
+                    aggregate_id,
+                    serialized.sequence
+                ))
+            })?;
+            aggregate.apply(event);
+            sequence = serialized.sequence;
+        }
+        Ok(Loaded { aggregate, sequence })
+    }
+
+    /// Runs `command` on aggregate `aggregate_id`. A lost race for the aggregate re-runs the
+    /// command on the new state (so budget checks see every committed approval); a retried
+    /// idempotency key returns the first outcome and writes nothing.
+    pub async fn execute(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        context: &CommandContext,
+    ) -> Result<Committed<A>, CommandError<A::Error>> {
+        if let Some(key) = &context.idempotency_key {
+            if let Some(record) = self.database.find_key(key).await? {
+                return replay(record, key, context);
+            }
+        }
+        let execution_id = uuid::Uuid::new_v4().to_string();
+        for _attempt in 0..COMMAND_ATTEMPTS {
+            let Loaded { mut aggregate, sequence } = self.load_state(aggregate_id).await?;
+            let sink = EventSink::<A>::default();
+            aggregate
+                .handle(command.clone(), &self.services, &sink)
+                .await
+                .map_err(CommandError::Rejected)?;
+            let events = sink.collect().await;
+            if events.is_empty() {
+                let position = self.database.position_of(A::TYPE, aggregate_id, sequence).await?;
+                self.remember(aggregate_id, sequence, aggregate).await;
+                return Ok(Committed {
+                    aggregate_id: aggregate_id.to_string(),
+                    events,
+                    position,
+                    replayed: false,
+                });
+            }
+            let serialized = serialize::<A>(aggregate_id, sequence, &events, context, &execution_id)?;
+            match self.repository.append::<A>(&serialized).await {
+                Ok(()) => {
+                    let last_sequence = sequence + events.len();
+                    let position = self
+                        .database
+                        .position_of(A::TYPE, aggregate_id, last_sequence)
+                        .await?;
+                    if last_sequence / SNAPSHOT_EVERY_EVENTS > sequence / SNAPSHOT_EVERY_EVENTS {
+                        self.write_snapshot(aggregate_id, last_sequence, &aggregate).await?;
+                    }
+                    self.remember(aggregate_id, last_sequence, aggregate).await;
+                    return Ok(Committed {
+                        aggregate_id: aggregate_id.to_string(),
+                        events,
+                        position,
+                        replayed: false,
+                    });
+                }
+                Err(error) => {
+                    // Another copy of this keyed command may have won: postgres-es reports
+                    // the key's unique violation as an optimistic-lock error, sqlite-es as
+                    // an unknown one, so ask the key table rather than the error.
+                    if let Some(key) = &context.idempotency_key {
+                        if let Some(record) = self.database.find_key(key).await? {
+                            if record.execution_id != execution_id {
+                                return replay(record, key, context);
+                            }
+                        }
+                    }
+                    match error {
+                        PersistenceError::OptimisticLockError => {
+                            self.forget(aggregate_id).await;
+                            continue;
+                        }
+                        other => return Err(CommandError::Store(persistence_error(other))),
+                    }
+                }
+            }
+        }
+        Err(CommandError::Concurrency {
+            aggregate_type: A::TYPE,
+            aggregate_id: aggregate_id.to_string(),
+        })
+    }
+
+    async fn remember(&self, aggregate_id: &str, sequence: usize, aggregate: A) {
+        if sequence > 0 {
+            self.cache
+                .lock()
+                .await
+                .put(aggregate_id.to_string(), (sequence, aggregate));
+        }
+    }
+
+    async fn forget(&self, aggregate_id: &str) {
+        self.cache.lock().await.pop(aggregate_id);
+    }
+
+    /// Drops every cached aggregate (tests use it to force loading from the store).
+    pub async fn clear_cache(&self) {
+        self.cache.lock().await.clear();
+    }
+
+    async fn read_snapshot(&self, aggregate_id: &str) -> Result<Option<(A, usize)>, StoreError> {
+        const SQL: &str = "SELECT last_sequence, payload FROM aggregate_snapshots
+                            WHERE aggregate_type = $1 AND aggregate_id = $2";
+        let row: Option<(i64, Value)> = match &self.database {
+            Database::Postgres(pool) => {
+                sqlx::query_as(SQL).bind(A::TYPE).bind(aggregate_id).fetch_optional(pool).await?
+            }
+            Database::Sqlite(pool) => {
+                let row: Option<(i64, String)> =
+                    sqlx::query_as(SQL).bind(A::TYPE).bind(aggregate_id).fetch_optional(pool).await?;
+                match row {
+                    Some((sequence, text)) => Some((
+                        sequence,
+                        serde_json::from_str(&text).map_err(|error| StoreError::Corrupt(error.to_string()))?,
+                    )),
+                    None => None,
+                }
+            }
+        };
+        // A snapshot that no longer fits the aggregate's shape (after an upgrade) is ignored:
+        // the events are replayed instead and a fresh snapshot is written later.
+        Ok(row.and_then(|(sequence, payload)| {
+            serde_json::from_value::<A>(payload)
+                .ok()
+                .map(|aggregate| (aggregate, sequence as usize))
+        }))
+    }
+
+    async fn write_snapshot(&self, aggregate_id: &str, sequence: usize, aggregate: &A) -> Result<(), StoreError> {
+        let payload = serde_json::to_value(aggregate).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        // Only ever move a snapshot forward: a slower writer must not put back an older one.
+        match &self.database {
+            Database::Postgres(pool) => {
+                sqlx::query(
+                    "INSERT INTO aggregate_snapshots (aggregate_type, aggregate_id, last_sequence, payload)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
+                        SET last_sequence = EXCLUDED.last_sequence, payload = EXCLUDED.payload
+                      WHERE aggregate_snapshots.last_sequence < EXCLUDED.last_sequence",
+                )
+                .bind(A::TYPE)
+                .bind(aggregate_id)
+                .bind(sequence as i64)
+                .bind(&payload)
+                .execute(pool)
+                .await?;
+            }
+            Database::Sqlite(pool) => {
+                sqlx::query(
+                    "INSERT INTO aggregate_snapshots (aggregate_type, aggregate_id, last_sequence, payload)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
+                        SET last_sequence = excluded.last_sequence, payload = excluded.payload
+                      WHERE aggregate_snapshots.last_sequence < excluded.last_sequence",
+                )
+                .bind(A::TYPE)
+                .bind(aggregate_id)
+                .bind(sequence as i64)
+                .bind(payload.to_string())
+                .execute(pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn replay<A: Aggregate>(
+    record: KeyRecord,
+    key: &str,
+    context: &CommandContext,
+) -> Result<Committed<A>, CommandError<A::Error>> {
+    if record.request_hash != context.request_hash {
+        return Err(CommandError::KeyReused(
+            key.split_once('/').map(|(_, key)| key).unwrap_or(key).to_string(),
+        ));
+    }
+    Ok(Committed {
+        aggregate_id: record.aggregate_id,
+        events: Vec::new(),
+        position: record.last_position,
+        replayed: true,
+    })
+}
+
+fn serialize<A: Aggregate>(
+    aggregate_id: &str,
+    sequence: usize,
+    events: &[A::Event],
+    context: &CommandContext,
+    execution_id: &str,
+) -> Result<Vec<SerializedEvent>, StoreError> {
+    let mut metadata: HashMap<&str, &str> = HashMap::new();
+    metadata.insert("actor", &context.actor);
+    metadata.insert("execution_id", execution_id);
+    if let Some(key) = &context.idempotency_key {
+        metadata.insert("idempotency_key", key);
+        metadata.insert("request_hash", &context.request_hash);
+    }
+    let metadata = json!(metadata);
+    events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            Ok(SerializedEvent::new(
+                aggregate_id.to_string(),
+                sequence + index + 1,
+                A::TYPE.to_string(),
+                event.event_type(),
+                event.event_version(),
+                serde_json::to_value(event).map_err(|error| StoreError::Corrupt(error.to_string()))?,
+                metadata.clone(),
+            ))
+        })
+        .collect()
+}
+
+fn persistence_error(error: PersistenceError) -> StoreError {
+    StoreError::Persistence(error.to_string())
+}
+
+impl Database {
+    /// The global position of one event (0 when `sequence` is 0: no event yet).
+    pub async fn position_of(&self, aggregate_type: &str, aggregate_id: &str, sequence: usize) -> Result<i64, StoreError> {
+        if sequence == 0 {
+            return Ok(0);
+        }
+        const SQL: &str = "SELECT position FROM events
+                            WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3";
+        let position: Option<i64> = match self {
+            Database::Postgres(pool) => {
+                sqlx::query_scalar(SQL)
+                    .bind(aggregate_type)
+                    .bind(aggregate_id)
+                    .bind(sequence as i64)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar(SQL)
+                    .bind(aggregate_type)
+                    .bind(aggregate_id)
+                    .bind(sequence as i64)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        position.ok_or_else(|| {
+            StoreError::Corrupt(format!("{aggregate_type} {aggregate_id} has no event {sequence}"))
+        })
+    }
+
+    /// The outcome first recorded for an idempotency key, if it was used.
+    pub async fn find_key(&self, key: &str) -> Result<Option<KeyRecord>, StoreError> {
+        const SQL: &str = "SELECT execution_id, request_hash, aggregate_type, aggregate_id, last_position
+                             FROM command_keys WHERE idempotency_key = $1";
+        let row: Option<(String, String, String, String, i64)> = match self {
+            Database::Postgres(pool) => sqlx::query_as(SQL).bind(key).fetch_optional(pool).await?,
+            Database::Sqlite(pool) => sqlx::query_as(SQL).bind(key).fetch_optional(pool).await?,
+        };
+        Ok(row.map(
+            |(execution_id, request_hash, aggregate_type, aggregate_id, last_position)| KeyRecord {
+                execution_id,
+                request_hash,
+                aggregate_type,
+                aggregate_id,
+                last_position,
+            },
+        ))
+    }
+}
+
+/// Shared handle to a store of one aggregate type.
+pub type SharedStore<A> = Arc<AggregateStore<A>>;

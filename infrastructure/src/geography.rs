@@ -1,0 +1,205 @@
+//! Reference geography: areas and their parents, imported from the CSV format of API.md,
+//! kept in the store and held in memory for the domain's eligibility lookups.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use domain::{GeoCode, GeoLevel, Geography};
+use sqlx::QueryBuilder;
+
+use crate::database::{Database, StoreError};
+
+/// Rows per INSERT when importing: large enough to be fast, small enough for SQLite's
+/// limit on bound parameters (32,766 since 3.32).
+pub const GEOGRAPHY_IMPORT_BATCH_ROWS: usize = 1_000;
+/// A chain of parents longer than this is a loop in the data, not a real hierarchy.
+pub const MAX_GEOGRAPHY_DEPTH: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GeographyError {
+    #[error("reading {path}: {source}")]
+    Read { path: String, source: csv::Error },
+    #[error("the header must be `code,name,level,parent_code,population,imd_decile`, not `{0}`")]
+    BadHeader(String),
+    #[error("line {line}: {message}")]
+    BadRow { line: u64, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One area of the reference geography.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Area {
+    pub code: GeoCode,
+    pub name: String,
+    pub level: GeoLevel,
+    pub parent_code: Option<GeoCode>,
+    pub population: Option<i64>,
+    pub imd_decile: Option<i16>,
+}
+
+const EXPECTED_HEADER: [&str; 6] = ["code", "name", "level", "parent_code", "population", "imd_decile"];
+
+/// Reads and checks a geography CSV. Every row is validated before anything is written, so
+/// a bad file changes nothing.
+pub fn read_csv(path: &Path) -> Result<Vec<Area>, GeographyError> {
+    let read_error = |source| GeographyError::Read {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(read_error)?;
+    let header = reader.headers().map_err(read_error)?.clone();
+    if header.iter().collect::<Vec<_>>() != EXPECTED_HEADER {
+        return Err(GeographyError::BadHeader(header.iter().collect::<Vec<_>>().join(",")));
+    }
+    let mut areas = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(read_error)?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let bad = |message: String| GeographyError::BadRow { line, message };
+        let field = |index: usize| record.get(index).unwrap_or("");
+        let code: GeoCode = field(0).parse().map_err(|error: domain::GeoCodeError| bad(error.to_string()))?;
+        let name = field(1).to_string();
+        if name.is_empty() {
+            return Err(bad(format!("{code} has no name")));
+        }
+        let level: GeoLevel = field(2).parse().map_err(bad)?;
+        let parent_code = match field(3) {
+            "" => None,
+            text => Some(text.parse().map_err(|error: domain::GeoCodeError| bad(error.to_string()))?),
+        };
+        let population = match field(4) {
+            "" => None,
+            text => Some(
+                text.parse::<i64>()
+                    .ok()
+                    .filter(|population| *population >= 0)
+                    .ok_or_else(|| bad(format!("population '{text}' is not a whole number")))?,
+            ),
+        };
+        let imd_decile = match field(5) {
+            "" => None,
+            text => Some(
+                text.parse::<i16>()
+                    .ok()
+                    .filter(|decile| (1..=10).contains(decile))
+                    .ok_or_else(|| bad(format!("imd_decile '{text}' is not a decile from 1 to 10")))?,
+            ),
+        };
+        areas.push(Area {
+            code,
+            name,
+            level,
+            parent_code,
+            population,
+            imd_decile,
+        });
+    }
+    Ok(areas)
+}
+
+impl Database {
+    /// Inserts or replaces areas, all in one transaction.
+    pub async fn upsert_areas(&self, areas: &[Area]) -> Result<(), StoreError> {
+        const INSERT: &str = "INSERT INTO geography (code, name, level, parent_code, population, imd_decile) ";
+        const ON_CONFLICT: &str = " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+            parent_code = excluded.parent_code, population = excluded.population, imd_decile = excluded.imd_decile";
+        match self {
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for chunk in areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
+                    let mut query = QueryBuilder::<sqlx::Postgres>::new(INSERT);
+                    query.push_values(chunk, |mut row, area| {
+                        row.push_bind(area.code.as_str())
+                            .push_bind(&area.name)
+                            .push_bind(area.level.as_str())
+                            .push_bind(area.parent_code.as_ref().map(GeoCode::as_str))
+                            .push_bind(area.population)
+                            .push_bind(area.imd_decile);
+                    });
+                    query.push(ON_CONFLICT);
+                    query.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for chunk in areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
+                    let mut query = QueryBuilder::<sqlx::Sqlite>::new(INSERT);
+                    query.push_values(chunk, |mut row, area| {
+                        row.push_bind(area.code.as_str())
+                            .push_bind(&area.name)
+                            .push_bind(area.level.as_str())
+                            .push_bind(area.parent_code.as_ref().map(GeoCode::as_str))
+                            .push_bind(area.population)
+                            .push_bind(area.imd_decile);
+                    });
+                    query.push(ON_CONFLICT);
+                    query.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every area's parent link, for the in-memory index.
+    pub async fn area_parents(&self) -> Result<Vec<(String, String)>, StoreError> {
+        const SQL: &str = "SELECT code, parent_code FROM geography WHERE parent_code IS NOT NULL";
+        Ok(match self {
+            Database::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Database::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        })
+    }
+}
+
+/// The hierarchy in memory: child → parent. Shared by the aggregates' services and
+/// refreshed after an import.
+#[derive(Debug, Clone, Default)]
+pub struct GeographyIndex {
+    parents: Arc<RwLock<HashMap<GeoCode, GeoCode>>>,
+}
+
+impl GeographyIndex {
+    pub async fn load(database: &Database) -> Result<GeographyIndex, StoreError> {
+        let index = GeographyIndex::default();
+        index.reload(database).await?;
+        Ok(index)
+    }
+
+    pub async fn reload(&self, database: &Database) -> Result<(), StoreError> {
+        let mut parents = HashMap::new();
+        for (code, parent) in database.area_parents().await? {
+            if let (Ok(code), Ok(parent)) = (code.parse::<GeoCode>(), parent.parse::<GeoCode>()) {
+                parents.insert(code, parent);
+            }
+        }
+        *self.parents.write().expect("geography lock is never poisoned") = parents;
+        Ok(())
+    }
+
+    /// Imports a CSV file into the store and refreshes the index. Returns the rows imported.
+    pub async fn import_csv(&self, database: &Database, path: &Path) -> Result<usize, GeographyError> {
+        let areas = read_csv(path)?;
+        database.upsert_areas(&areas).await?;
+        self.reload(database).await?;
+        Ok(areas.len())
+    }
+}
+
+impl Geography for GeographyIndex {
+    fn ancestors(&self, code: &GeoCode) -> Vec<GeoCode> {
+        let parents = self.parents.read().expect("geography lock is never poisoned");
+        let mut chain = Vec::new();
+        let mut current = code;
+        while let Some(parent) = parents.get(current) {
+            if chain.len() >= MAX_GEOGRAPHY_DEPTH || chain.contains(parent) {
+                break;
+            }
+            chain.push(parent.clone());
+            current = parent;
+        }
+        chain
+    }
+}

@@ -1,0 +1,95 @@
+use domain::application::ApplicationError;
+use domain::award::AwardError;
+use domain::fund::FundError;
+use domain::round::RoundError;
+
+use crate::database::StoreError;
+use crate::event_store::CommandError;
+
+/// What kind of failure an error is, for clients (API.md's `extensions.code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadInput,
+    NotFound,
+    Forbidden,
+    /// A rule of the ledger would break: over budget, over award, wrong state.
+    Conflict,
+    /// Lost a race too many times; retrying is safe.
+    Concurrency,
+    Internal,
+}
+
+/// Why a ledger operation was refused or failed. Nothing was written in any case except
+/// `Store` after a first half committed, whose second half the process manager completes.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Fund(FundError),
+    #[error(transparent)]
+    Round(RoundError),
+    #[error(transparent)]
+    Application(ApplicationError),
+    #[error(transparent)]
+    Award(AwardError),
+    #[error("{kind} {id} does not exist")]
+    NotFound { kind: &'static str, id: String },
+    #[error("{0}")]
+    BadInput(String),
+    #[error("{0}")]
+    Concurrency(String),
+    #[error("idempotency key '{0}' was already used for a different request")]
+    KeyReused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl LedgerError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            LedgerError::Fund(error) => match error {
+                FundError::NotEstablished(_) => ErrorKind::NotFound,
+                FundError::MissingField(_) | FundError::ZeroAmount => ErrorKind::BadInput,
+                _ => ErrorKind::Conflict,
+            },
+            LedgerError::Round(error) => match error {
+                RoundError::NotOpened(_) => ErrorKind::NotFound,
+                RoundError::MissingName
+                | RoundError::ZeroBudget
+                | RoundError::ZeroAmount
+                | RoundError::DatesOutOfOrder { .. }
+                | RoundError::WrongRound { .. } => ErrorKind::BadInput,
+                _ => ErrorKind::Conflict,
+            },
+            LedgerError::Application(error) => match error {
+                ApplicationError::NotFound(_) => ErrorKind::NotFound,
+                ApplicationError::NotApplicant { .. } => ErrorKind::Forbidden,
+                ApplicationError::MissingField(_) | ApplicationError::ZeroAmount => ErrorKind::BadInput,
+                _ => ErrorKind::Conflict,
+            },
+            LedgerError::Award(error) => match error {
+                AwardError::NotFound(_) | AwardError::UnknownDrawdown { .. } => ErrorKind::NotFound,
+                AwardError::NotRecipient { .. } => ErrorKind::Forbidden,
+                AwardError::MissingField(_)
+                | AwardError::ZeroAmount
+                | AwardError::PeriodOutOfOrder { .. }
+                | AwardError::NegativeQuantity(_) => ErrorKind::BadInput,
+                _ => ErrorKind::Conflict,
+            },
+            LedgerError::NotFound { .. } => ErrorKind::NotFound,
+            LedgerError::BadInput(_) => ErrorKind::BadInput,
+            LedgerError::Concurrency(_) => ErrorKind::Concurrency,
+            LedgerError::KeyReused(_) => ErrorKind::Conflict,
+            LedgerError::Store(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// Converts a command error, wrapping the aggregate's own refusal with `wrap`.
+pub(crate) fn from_command<E: std::error::Error>(error: CommandError<E>, wrap: fn(E) -> LedgerError) -> LedgerError {
+    match error {
+        CommandError::Rejected(error) => wrap(error),
+        error @ CommandError::Concurrency { .. } => LedgerError::Concurrency(error.to_string()),
+        CommandError::KeyReused(key) => LedgerError::KeyReused(key),
+        CommandError::Store(error) => LedgerError::Store(error),
+    }
+}
