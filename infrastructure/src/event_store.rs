@@ -209,7 +209,7 @@ where
             }
         }
         let execution_id = uuid::Uuid::new_v4().to_string();
-        for _attempt in 0..COMMAND_ATTEMPTS {
+        for attempt in 0..COMMAND_ATTEMPTS {
             let Loaded { mut aggregate, sequence } = self.load_state(aggregate_id).await?;
             let sink = EventSink::<A>::default();
             aggregate
@@ -260,6 +260,7 @@ where
                     match error {
                         PersistenceError::OptimisticLockError => {
                             self.forget(aggregate_id).await;
+                            back_off(attempt).await;
                             continue;
                         }
                         other => return Err(CommandError::Store(persistence_error(other))),
@@ -406,6 +407,15 @@ fn serialize<A: Aggregate>(
             ))
         })
         .collect()
+}
+
+/// Waits a little before re-running a command that lost a race: a random share of a
+/// window that doubles with each attempt, so the racers spread out instead of colliding
+/// again in step.
+async fn back_off(attempt: usize) {
+    let window_micros = 2_000u64 << attempt.min(6);
+    let random = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
+    tokio::time::sleep(std::time::Duration::from_micros(random % window_micros)).await;
 }
 
 fn persistence_error(error: PersistenceError) -> StoreError {

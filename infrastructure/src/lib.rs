@@ -9,6 +9,7 @@ pub mod event_log;
 pub mod event_store;
 pub mod geography;
 pub mod ledger;
+pub mod test_support;
 
 pub use config::StoreConfig;
 pub use database::{Database, StoreError};
