@@ -148,14 +148,29 @@ mod tests {
         ] {
             assert_eq!(code.parse::<GeoCode>().unwrap().level(), level, "{code}");
         }
-        assert_eq!("e01033465".parse::<GeoCode>().unwrap().as_str(), "E01033465");
+        assert_eq!(
+            "e01033465".parse::<GeoCode>().unwrap().as_str(),
+            "E01033465"
+        );
     }
 
     #[test]
     fn refuses_malformed_and_unknown_codes() {
-        assert!(matches!("E0103346".parse::<GeoCode>(), Err(GeoCodeError::Malformed(_))));
-        assert!(matches!("X01033465".parse::<GeoCode>(), Err(GeoCodeError::Malformed(_))));
-        assert!(matches!("E0A033465".parse::<GeoCode>(), Err(GeoCodeError::Malformed(_))));
-        assert!(matches!("E99000001".parse::<GeoCode>(), Err(GeoCodeError::UnknownEntity(..))));
+        assert!(matches!(
+            "E0103346".parse::<GeoCode>(),
+            Err(GeoCodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            "X01033465".parse::<GeoCode>(),
+            Err(GeoCodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            "E0A033465".parse::<GeoCode>(),
+            Err(GeoCodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            "E99000001".parse::<GeoCode>(),
+            Err(GeoCodeError::UnknownEntity(..))
+        ));
     }
 }

@@ -24,7 +24,9 @@ pub enum MoneyError {
 
 /// An amount in GBP. Can't be built negative or with fractions of a penny.
 /// Serialized as a decimal string ("1250.00") so no reader ever goes through a float.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Money(Decimal);
 
@@ -151,17 +153,32 @@ mod tests {
 
     #[test]
     fn parses_pounds_and_pence() {
-        assert_eq!("1250".parse::<Money>().unwrap().to_plain_string(), "1250.00");
+        assert_eq!(
+            "1250".parse::<Money>().unwrap().to_plain_string(),
+            "1250.00"
+        );
         assert_eq!("0.5".parse::<Money>().unwrap().to_plain_string(), "0.50");
         assert_eq!("1.500".parse::<Money>().unwrap().to_plain_string(), "1.50");
     }
 
     #[test]
     fn refuses_negative_sub_penny_and_non_numbers() {
-        assert!(matches!("-1".parse::<Money>(), Err(MoneyError::Negative(_))));
-        assert!(matches!("1.005".parse::<Money>(), Err(MoneyError::TooPrecise(_))));
-        assert!(matches!("ten".parse::<Money>(), Err(MoneyError::NotANumber(_))));
-        assert!(matches!("1e3".parse::<Money>(), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            "-1".parse::<Money>(),
+            Err(MoneyError::Negative(_))
+        ));
+        assert!(matches!(
+            "1.005".parse::<Money>(),
+            Err(MoneyError::TooPrecise(_))
+        ));
+        assert!(matches!(
+            "ten".parse::<Money>(),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            "1e3".parse::<Money>(),
+            Err(MoneyError::NotANumber(_))
+        ));
         assert!(matches!(
             "1000000000000.01".parse::<Money>(),
             Err(MoneyError::TooLarge(_))
@@ -171,7 +188,10 @@ mod tests {
     #[test]
     fn displays_for_people() {
         assert_eq!(Money::pounds(5000).to_string(), "£5,000.00");
-        assert_eq!("1234567.8".parse::<Money>().unwrap().to_string(), "£1,234,567.80");
+        assert_eq!(
+            "1234567.8".parse::<Money>().unwrap().to_string(),
+            "£1,234,567.80"
+        );
         assert_eq!(Money::ZERO.to_string(), "£0.00");
     }
 
@@ -187,6 +207,9 @@ mod tests {
     #[test]
     fn subtraction_never_goes_negative() {
         assert_eq!(Money::pounds(1).checked_sub(Money::pounds(2)), None);
-        assert_eq!(Money::pounds(1).saturating_sub(Money::pounds(2)), Money::ZERO);
+        assert_eq!(
+            Money::pounds(1).saturating_sub(Money::pounds(2)),
+            Money::ZERO
+        );
     }
 }
