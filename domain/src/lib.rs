@@ -10,6 +10,8 @@ pub mod ids;
 pub mod money;
 pub mod round;
 pub mod services;
+#[cfg(test)]
+mod test_support;
 
 pub use geo::{GeoCode, GeoCodeError, GeoLevel};
 pub use ids::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};

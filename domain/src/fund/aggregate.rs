@@ -1,19 +1,104 @@
+use std::collections::BTreeSet;
+
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{FundCommand, FundError, FundEvent};
-use crate::Money;
+use crate::round::RoundTerms;
+use crate::{FundId, Money, RoundId};
 
+/// A fund's state: running figures and the ids that make its follow-up commands
+/// idempotent.
+///
+/// `available` is kept as a figure of its own (rather than derived from cumulative totals)
+/// so it stays exact however many times budget goes out to rounds and comes back.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Fund {}
+pub struct Fund {
+    fund_id: Option<FundId>,
+    established: bool,
+    capital_received: Money,
+    returned_credited: Money,
+    /// Allocated to rounds and not released back.
+    allocated_outstanding: Money,
+    /// capital_received + returned_credited + released − allocated.
+    available: Money,
+    rounds: BTreeSet<RoundId>,
+    tranches: BTreeSet<String>,
+    releases: BTreeSet<String>,
+    returns: BTreeSet<String>,
+}
 
 impl Fund {
-    pub fn is_established(&self) -> bool {
-        todo!()
+    pub fn fund_id(&self) -> Option<&FundId> {
+        self.fund_id.as_ref()
     }
+    pub fn is_established(&self) -> bool {
+        self.established
+    }
+    /// Money not promised to any round: capital + returns + released − allocated. Never
+    /// negative (`handle` refuses allocations beyond it).
     pub fn available(&self) -> Money {
-        todo!()
+        self.available
+    }
+    pub fn capital_received(&self) -> Money {
+        self.capital_received
+    }
+    pub fn returned_credited(&self) -> Money {
+        self.returned_credited
+    }
+    /// Allocated to rounds and not released back: the most a release may return.
+    pub fn allocated(&self) -> Money {
+        self.allocated_outstanding
+    }
+    /// Whether this fund allocated a budget to `round_id`.
+    pub fn has_round(&self, round_id: &RoundId) -> bool {
+        self.rounds.contains(round_id)
+    }
+
+    /// The id for errors; empty before the fund is established (the caller knows the id
+    /// it asked for).
+    fn id(&self) -> FundId {
+        self.fund_id.clone().unwrap_or_else(|| FundId::new(""))
+    }
+
+    fn require_established(&self) -> Result<(), FundError> {
+        if self.established {
+            Ok(())
+        } else {
+            Err(FundError::NotEstablished(self.id()))
+        }
+    }
+
+    fn check_terms(&self, round_id: &RoundId, terms: &RoundTerms) -> Result<(), FundError> {
+        if terms.fund_id != self.id() {
+            return Err(FundError::TermsForOtherFund {
+                round: round_id.clone(),
+                terms_fund: terms.fund_id.clone(),
+                fund: self.id(),
+            });
+        }
+        // The round re-checks these when it opens; refusing here keeps a budget from being
+        // set aside for a round that could never open.
+        if terms.name.trim().is_empty() {
+            return Err(FundError::MissingField("round name"));
+        }
+        if terms.closes_on < terms.opens_on {
+            return Err(FundError::RoundDatesOutOfOrder {
+                round: round_id.clone(),
+                opens_on: terms.opens_on.to_string(),
+                closes_on: terms.closes_on.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn require_text(value: &str, field: &'static str) -> Result<(), FundError> {
+    if value.trim().is_empty() {
+        Err(FundError::MissingField(field))
+    } else {
+        Ok(())
     }
 }
 
@@ -26,14 +111,235 @@ impl Aggregate for Fund {
 
     async fn handle(
         &mut self,
-        _command: FundCommand,
+        command: FundCommand,
         _services: &(),
-        _sink: &EventSink<Self>,
+        sink: &EventSink<Self>,
     ) -> Result<(), FundError> {
-        todo!()
+        match command {
+            FundCommand::Establish {
+                fund_id,
+                name,
+                funder_org_id,
+                funder_name,
+                established_on,
+            } => {
+                if self.established {
+                    return Err(FundError::AlreadyEstablished(self.id()));
+                }
+                require_text(fund_id.as_str(), "fund_id")?;
+                require_text(&name, "name")?;
+                require_text(&funder_name, "funder_name")?;
+                require_text(funder_org_id.as_str(), "funder_org_id")?;
+                let event = FundEvent::FundEstablished {
+                    fund_id,
+                    name,
+                    funder_org_id,
+                    funder_name,
+                    established_on,
+                };
+                sink.write(event, self).await;
+            }
+            FundCommand::ReceiveCapital {
+                tranche_id,
+                amount,
+                source,
+                received_on,
+            } => {
+                self.require_established()?;
+                if amount.is_zero() {
+                    return Err(FundError::ZeroAmount);
+                }
+                require_text(&tranche_id, "tranche_id")?;
+                require_text(&source, "source")?;
+                if self.tranches.contains(&tranche_id) {
+                    return Err(FundError::DuplicateTranche(tranche_id));
+                }
+                let capital_received_total = self
+                    .capital_received
+                    .checked_add(amount)
+                    .ok_or(FundError::Overflow)?;
+                let available_after = self
+                    .available()
+                    .checked_add(amount)
+                    .ok_or(FundError::Overflow)?;
+                let event = FundEvent::CapitalReceived {
+                    tranche_id,
+                    amount,
+                    source,
+                    received_on,
+                    capital_received_total,
+                    available_after,
+                };
+                sink.write(event, self).await;
+            }
+            FundCommand::AllocateToRound {
+                round_id,
+                budget,
+                terms,
+                allocated_on,
+            } => {
+                self.require_established()?;
+                if budget.is_zero() {
+                    return Err(FundError::ZeroAmount);
+                }
+                require_text(round_id.as_str(), "round_id")?;
+                if self.rounds.contains(&round_id) {
+                    return Err(FundError::RoundAlreadyAllocated(round_id));
+                }
+                self.check_terms(&round_id, &terms)?;
+                let available = self.available();
+                let available_after =
+                    available
+                        .checked_sub(budget)
+                        .ok_or_else(|| FundError::InsufficientFunds {
+                            requested: budget,
+                            available,
+                            round: round_id.clone(),
+                            fund: self.id(),
+                        })?;
+                self.allocated_outstanding
+                    .checked_add(budget)
+                    .ok_or(FundError::Overflow)?;
+                let event = FundEvent::RoundBudgetAllocated {
+                    round_id,
+                    budget,
+                    terms,
+                    allocated_on,
+                    available_after,
+                };
+                sink.write(event, self).await;
+            }
+            FundCommand::ReleaseRoundBudget {
+                release_id,
+                round_id,
+                amount,
+                released_on,
+            } => {
+                self.require_established()?;
+                // A retried second half: the release already happened.
+                if self.releases.contains(&release_id) {
+                    return Ok(());
+                }
+                // A round that closes fully spent has nothing to give back.
+                if amount.is_zero() {
+                    return Ok(());
+                }
+                require_text(&release_id, "release_id")?;
+                if !self.rounds.contains(&round_id) {
+                    return Err(FundError::UnknownRound {
+                        round: round_id,
+                        fund: self.id(),
+                    });
+                }
+                let allocated = self.allocated_outstanding;
+                if amount > allocated {
+                    return Err(FundError::ReleaseExceedsAllocation {
+                        amount,
+                        allocated,
+                        fund: self.id(),
+                    });
+                }
+                let available_after = self
+                    .available()
+                    .checked_add(amount)
+                    .ok_or(FundError::Overflow)?;
+                let event = FundEvent::RoundBudgetReleased {
+                    release_id,
+                    round_id,
+                    amount,
+                    released_on,
+                    available_after,
+                };
+                sink.write(event, self).await;
+            }
+            FundCommand::CreditReturn {
+                return_id,
+                award_id,
+                amount,
+                credited_on,
+            } => {
+                self.require_established()?;
+                if self.returns.contains(&return_id) {
+                    return Ok(());
+                }
+                if amount.is_zero() {
+                    return Ok(());
+                }
+                require_text(&return_id, "return_id")?;
+                let available_after = self
+                    .available
+                    .checked_add(amount)
+                    .ok_or(FundError::Overflow)?;
+                let event = FundEvent::ReturnCredited {
+                    return_id,
+                    award_id,
+                    amount,
+                    credited_on,
+                    available_after,
+                };
+                sink.write(event, self).await;
+            }
+        }
+        Ok(())
     }
 
-    fn apply(&mut self, _event: FundEvent) {
-        todo!()
+    fn apply(&mut self, event: FundEvent) {
+        match event {
+            FundEvent::FundEstablished { fund_id, .. } => {
+                self.fund_id = Some(fund_id);
+                self.established = true;
+            }
+            FundEvent::CapitalReceived {
+                tranche_id,
+                amount,
+                capital_received_total,
+                available_after,
+                ..
+            } => {
+                self.capital_received = self.capital_received.plus(amount);
+                self.available = self.available.plus(amount);
+                self.tranches.insert(tranche_id);
+                debug_assert_eq!(self.capital_received, capital_received_total);
+                debug_assert_eq!(self.available, available_after);
+            }
+            FundEvent::RoundBudgetAllocated {
+                round_id,
+                budget,
+                available_after,
+                ..
+            } => {
+                debug_assert!(budget <= self.available, "allocation beyond available");
+                self.available = self.available.saturating_sub(budget);
+                self.allocated_outstanding = self.allocated_outstanding.plus(budget);
+                self.rounds.insert(round_id);
+                debug_assert_eq!(self.available, available_after);
+            }
+            FundEvent::RoundBudgetReleased {
+                release_id,
+                amount,
+                available_after,
+                ..
+            } => {
+                debug_assert!(
+                    amount <= self.allocated_outstanding,
+                    "release beyond what rounds hold"
+                );
+                self.allocated_outstanding = self.allocated_outstanding.saturating_sub(amount);
+                self.available = self.available.plus(amount);
+                self.releases.insert(release_id);
+                debug_assert_eq!(self.available, available_after);
+            }
+            FundEvent::ReturnCredited {
+                return_id,
+                amount,
+                available_after,
+                ..
+            } => {
+                self.returned_credited = self.returned_credited.plus(amount);
+                self.available = self.available.plus(amount);
+                self.returns.insert(return_id);
+                debug_assert_eq!(self.available, available_after);
+            }
+        }
     }
 }

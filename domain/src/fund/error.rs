@@ -1,6 +1,9 @@
 use crate::{FundId, Money, RoundId};
 
 /// Why a fund refused a command. Messages are read by fund officers.
+///
+/// Ids in errors are the fund's own; before the fund is established it has none, and the
+/// id is empty (the caller knows the id it asked for).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FundError {
     #[error("fund {0} already exists")]
@@ -11,7 +14,9 @@ pub enum FundError {
     MissingField(&'static str),
     #[error("an amount of £0.00 records nothing; give an amount above zero")]
     ZeroAmount,
-    #[error("allocating {requested} to round {round} exceeds the {available} available in fund {fund}")]
+    #[error(
+        "allocating {requested} to round {round} exceeds the {available} available in fund {fund}"
+    )]
     InsufficientFunds {
         requested: Money,
         available: Money,
@@ -28,6 +33,20 @@ pub enum FundError {
         allocated: Money,
         fund: FundId,
     },
+    #[error("round {round}'s terms name fund {terms_fund}, not {fund}")]
+    TermsForOtherFund {
+        round: RoundId,
+        terms_fund: FundId,
+        fund: FundId,
+    },
+    #[error("round {round} closes on {closes_on}, before it opens on {opens_on}")]
+    RoundDatesOutOfOrder {
+        round: RoundId,
+        opens_on: String,
+        closes_on: String,
+    },
+    #[error("round {round} has no budget from fund {fund}, so nothing can be released from it")]
+    UnknownRound { round: RoundId, fund: FundId },
     #[error("the amount would pass the largest amount the ledger holds")]
     Overflow,
 }

@@ -8,6 +8,8 @@ mod aggregate;
 mod commands;
 mod error;
 mod events;
+#[cfg(test)]
+mod tests;
 
 pub use aggregate::Fund;
 pub use commands::FundCommand;

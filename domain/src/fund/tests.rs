@@ -1,0 +1,531 @@
+//! Given/when/then tests of the fund's rules.
+
+use cqrs_es::test::TestFramework;
+
+use super::{Fund, FundCommand, FundError, FundEvent};
+use crate::test_support::*;
+use crate::{AwardId, FundId, Money, OrgId, RoundId};
+
+type FundTest = TestFramework<Fund>;
+
+fn fund() -> FundTest {
+    TestFramework::with(())
+}
+
+fn establish() -> FundCommand {
+    FundCommand::Establish {
+        fund_id: fund_id(),
+        name: "Hillside Community Fund".to_string(),
+        funder_org_id: OrgId::new("GB-CHC-7654321"),
+        funder_name: "Hillside Trust".to_string(),
+        established_on: on(1, 6),
+    }
+}
+
+fn established() -> FundEvent {
+    FundEvent::FundEstablished {
+        fund_id: fund_id(),
+        name: "Hillside Community Fund".to_string(),
+        funder_org_id: OrgId::new("GB-CHC-7654321"),
+        funder_name: "Hillside Trust".to_string(),
+        established_on: on(1, 6),
+    }
+}
+
+fn receive(tranche: &str, amount: Money) -> FundCommand {
+    FundCommand::ReceiveCapital {
+        tranche_id: tranche.to_string(),
+        amount,
+        source: "Endowment".to_string(),
+        received_on: on(1, 10),
+    }
+}
+
+fn received(tranche: &str, amount: Money, total: Money, available: Money) -> FundEvent {
+    FundEvent::CapitalReceived {
+        tranche_id: tranche.to_string(),
+        amount,
+        source: "Endowment".to_string(),
+        received_on: on(1, 10),
+        capital_received_total: total,
+        available_after: available,
+    }
+}
+
+fn allocate(round: &str, budget: Money) -> FundCommand {
+    FundCommand::AllocateToRound {
+        round_id: RoundId::new(round),
+        budget,
+        terms: terms(),
+        allocated_on: on(2, 1),
+    }
+}
+
+fn allocated(round: &str, budget: Money, available: Money) -> FundEvent {
+    FundEvent::RoundBudgetAllocated {
+        round_id: RoundId::new(round),
+        budget,
+        terms: terms(),
+        allocated_on: on(2, 1),
+        available_after: available,
+    }
+}
+
+fn release(release_id: &str, amount: Money) -> FundCommand {
+    FundCommand::ReleaseRoundBudget {
+        release_id: release_id.to_string(),
+        round_id: round_id(),
+        amount,
+        released_on: on(6, 1),
+    }
+}
+
+fn released(release_id: &str, amount: Money, available: Money) -> FundEvent {
+    FundEvent::RoundBudgetReleased {
+        release_id: release_id.to_string(),
+        round_id: round_id(),
+        amount,
+        released_on: on(6, 1),
+        available_after: available,
+    }
+}
+
+fn credit(return_id: &str, amount: Money) -> FundCommand {
+    FundCommand::CreditReturn {
+        return_id: return_id.to_string(),
+        award_id: AwardId::new("AW-1"),
+        amount,
+        credited_on: on(9, 1),
+    }
+}
+
+fn credited(return_id: &str, amount: Money, available: Money) -> FundEvent {
+    FundEvent::ReturnCredited {
+        return_id: return_id.to_string(),
+        award_id: AwardId::new("AW-1"),
+        amount,
+        credited_on: on(9, 1),
+        available_after: available,
+    }
+}
+
+/// Established, £10,000.00 received, £8,000.00 allocated to RND-1: £2,000.00 available.
+fn funded_with_a_round() -> Vec<FundEvent> {
+    vec![
+        established(),
+        received(
+            "T1",
+            Money::pounds(10_000),
+            Money::pounds(10_000),
+            Money::pounds(10_000),
+        ),
+        allocated(ROUND, Money::pounds(8_000), Money::pounds(2_000)),
+    ]
+}
+
+fn unknown_fund() -> FundId {
+    FundId::new("")
+}
+
+// --- Establish
+
+#[tokio::test]
+async fn establishing_records_the_fund() {
+    fund()
+        .given_no_previous_events()
+        .when_async(establish())
+        .await
+        .then_expect_events(vec![established()]);
+}
+
+#[tokio::test]
+async fn establishing_a_fund_twice_is_refused() {
+    fund()
+        .given(vec![established()])
+        .when_async(establish())
+        .await
+        .then_expect_error(FundError::AlreadyEstablished(fund_id()));
+}
+
+#[tokio::test]
+async fn a_fund_needs_a_name_a_funder_name_and_a_funder_id() {
+    let cases = [
+        ("name", {
+            let mut command = establish();
+            if let FundCommand::Establish { name, .. } = &mut command {
+                *name = " ".to_string();
+            }
+            command
+        }),
+        ("funder_name", {
+            let mut command = establish();
+            if let FundCommand::Establish { funder_name, .. } = &mut command {
+                funder_name.clear();
+            }
+            command
+        }),
+        ("funder_org_id", {
+            let mut command = establish();
+            if let FundCommand::Establish { funder_org_id, .. } = &mut command {
+                *funder_org_id = OrgId::new("");
+            }
+            command
+        }),
+    ];
+    for (field, command) in cases {
+        fund()
+            .given_no_previous_events()
+            .when_async(command)
+            .await
+            .then_expect_error(FundError::MissingField(field));
+    }
+}
+
+// --- ReceiveCapital
+
+#[tokio::test]
+async fn receiving_capital_reports_the_totals_and_what_is_available() {
+    fund()
+        .given(vec![
+            established(),
+            received(
+                "T1",
+                Money::pounds(1_000),
+                Money::pounds(1_000),
+                Money::pounds(1_000),
+            ),
+        ])
+        .when_async(receive("T2", Money::from_pence(50_050)))
+        .await
+        .then_expect_events(vec![received(
+            "T2",
+            Money::from_pence(50_050),
+            Money::from_pence(150_050),
+            Money::from_pence(150_050),
+        )]);
+}
+
+#[tokio::test]
+async fn capital_for_a_fund_not_established_is_refused() {
+    fund()
+        .given_no_previous_events()
+        .when_async(receive("T1", Money::pounds(1)))
+        .await
+        .then_expect_error(FundError::NotEstablished(unknown_fund()));
+}
+
+#[tokio::test]
+async fn zero_capital_is_refused() {
+    fund()
+        .given(vec![established()])
+        .when_async(receive("T1", Money::ZERO))
+        .await
+        .then_expect_error(FundError::ZeroAmount);
+}
+
+#[tokio::test]
+async fn capital_without_a_source_is_refused() {
+    fund()
+        .given(vec![established()])
+        .when_async(FundCommand::ReceiveCapital {
+            tranche_id: "T1".to_string(),
+            amount: Money::pounds(1),
+            source: String::new(),
+            received_on: on(1, 10),
+        })
+        .await
+        .then_expect_error(FundError::MissingField("source"));
+}
+
+#[tokio::test]
+async fn a_tranche_received_twice_is_refused() {
+    fund()
+        .given(vec![
+            established(),
+            received(
+                "T1",
+                Money::pounds(1_000),
+                Money::pounds(1_000),
+                Money::pounds(1_000),
+            ),
+        ])
+        .when_async(receive("T1", Money::pounds(1_000)))
+        .await
+        .then_expect_error(FundError::DuplicateTranche("T1".to_string()));
+}
+
+// --- AllocateToRound
+
+#[tokio::test]
+async fn allocating_a_budget_takes_it_from_what_is_available() {
+    fund()
+        .given(vec![
+            established(),
+            received(
+                "T1",
+                Money::pounds(10_000),
+                Money::pounds(10_000),
+                Money::pounds(10_000),
+            ),
+        ])
+        .when_async(allocate(ROUND, Money::pounds(10_000)))
+        .await
+        .then_expect_events(vec![allocated(ROUND, Money::pounds(10_000), Money::ZERO)]);
+}
+
+#[tokio::test]
+async fn allocating_from_a_fund_not_established_is_refused() {
+    fund()
+        .given_no_previous_events()
+        .when_async(allocate(ROUND, Money::pounds(1)))
+        .await
+        .then_expect_error(FundError::NotEstablished(unknown_fund()));
+}
+
+#[tokio::test]
+async fn a_zero_budget_is_refused() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(allocate("RND-2", Money::ZERO))
+        .await
+        .then_expect_error(FundError::ZeroAmount);
+}
+
+#[tokio::test]
+async fn allocating_to_the_same_round_twice_is_refused() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(allocate(ROUND, Money::pounds(1)))
+        .await
+        .then_expect_error(FundError::RoundAlreadyAllocated(round_id()));
+}
+
+#[tokio::test]
+async fn allocating_more_than_is_available_is_refused() {
+    let validator = fund()
+        .given(funded_with_a_round())
+        .when_async(allocate("RND-2", Money::from_pence(200_001)))
+        .await;
+    let error = validator.inspect_result().unwrap_err();
+    assert_eq!(
+        error,
+        FundError::InsufficientFunds {
+            requested: Money::from_pence(200_001),
+            available: Money::pounds(2_000),
+            round: RoundId::new("RND-2"),
+            fund: fund_id(),
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "allocating £2,000.01 to round RND-2 exceeds the £2,000.00 available in fund FUND-1"
+    );
+}
+
+#[tokio::test]
+async fn allocating_exactly_what_is_available_is_allowed() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(allocate("RND-2", Money::pounds(2_000)))
+        .await
+        .then_expect_events(vec![allocated("RND-2", Money::pounds(2_000), Money::ZERO)]);
+}
+
+#[tokio::test]
+async fn allocating_with_terms_of_another_fund_is_refused() {
+    let mut other = terms();
+    other.fund_id = FundId::new("FUND-2");
+    fund()
+        .given(funded_with_a_round())
+        .when_async(FundCommand::AllocateToRound {
+            round_id: RoundId::new("RND-2"),
+            budget: Money::pounds(1),
+            terms: other,
+            allocated_on: on(2, 1),
+        })
+        .await
+        .then_expect_error(FundError::TermsForOtherFund {
+            round: RoundId::new("RND-2"),
+            terms_fund: FundId::new("FUND-2"),
+            fund: fund_id(),
+        });
+}
+
+#[tokio::test]
+async fn allocating_to_a_round_that_could_never_open_is_refused() {
+    let mut backwards = terms();
+    backwards.closes_on = on(2, 28);
+    fund()
+        .given(funded_with_a_round())
+        .when_async(FundCommand::AllocateToRound {
+            round_id: RoundId::new("RND-2"),
+            budget: Money::pounds(1),
+            terms: backwards,
+            allocated_on: on(2, 1),
+        })
+        .await
+        .then_expect_error(FundError::RoundDatesOutOfOrder {
+            round: RoundId::new("RND-2"),
+            opens_on: "2025-03-01".to_string(),
+            closes_on: "2025-02-28".to_string(),
+        });
+
+    let mut nameless = terms();
+    nameless.name = String::new();
+    fund()
+        .given(funded_with_a_round())
+        .when_async(FundCommand::AllocateToRound {
+            round_id: RoundId::new("RND-2"),
+            budget: Money::pounds(1),
+            terms: nameless,
+            allocated_on: on(2, 1),
+        })
+        .await
+        .then_expect_error(FundError::MissingField("round name"));
+}
+
+// --- ReleaseRoundBudget
+
+#[tokio::test]
+async fn releasing_a_round_budget_makes_it_available_again() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(release("close:RND-1", Money::pounds(3_000)))
+        .await
+        .then_expect_events(vec![released(
+            "close:RND-1",
+            Money::pounds(3_000),
+            Money::pounds(5_000),
+        )]);
+}
+
+#[tokio::test]
+async fn a_repeated_release_emits_nothing() {
+    let mut given = funded_with_a_round();
+    given.push(released(
+        "close:RND-1",
+        Money::pounds(3_000),
+        Money::pounds(5_000),
+    ));
+    fund()
+        .given(given)
+        .when_async(release("close:RND-1", Money::pounds(3_000)))
+        .await
+        .then_expect_events(vec![]);
+}
+
+#[tokio::test]
+async fn a_round_closing_fully_spent_releases_nothing() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(release("close:RND-1", Money::ZERO))
+        .await
+        .then_expect_events(vec![]);
+}
+
+#[tokio::test]
+async fn releasing_more_than_rounds_hold_is_refused() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(release("close:RND-1", Money::from_pence(800_001)))
+        .await
+        .then_expect_error(FundError::ReleaseExceedsAllocation {
+            amount: Money::from_pence(800_001),
+            allocated: Money::pounds(8_000),
+            fund: fund_id(),
+        });
+}
+
+#[tokio::test]
+async fn releasing_from_a_round_the_fund_never_funded_is_refused() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(FundCommand::ReleaseRoundBudget {
+            release_id: "close:RND-9".to_string(),
+            round_id: RoundId::new("RND-9"),
+            amount: Money::pounds(1),
+            released_on: on(6, 1),
+        })
+        .await
+        .then_expect_error(FundError::UnknownRound {
+            round: RoundId::new("RND-9"),
+            fund: fund_id(),
+        });
+}
+
+#[tokio::test]
+async fn releasing_to_a_fund_not_established_is_refused() {
+    fund()
+        .given_no_previous_events()
+        .when_async(release("close:RND-1", Money::pounds(1)))
+        .await
+        .then_expect_error(FundError::NotEstablished(unknown_fund()));
+}
+
+// --- CreditReturn
+
+#[tokio::test]
+async fn a_credited_return_is_available_again() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(credit("RET-1", Money::from_pence(12_345)))
+        .await
+        .then_expect_events(vec![credited(
+            "RET-1",
+            Money::from_pence(12_345),
+            Money::from_pence(212_345),
+        )]);
+}
+
+#[tokio::test]
+async fn a_repeated_credit_emits_nothing() {
+    let mut given = funded_with_a_round();
+    given.push(credited("RET-1", Money::pounds(100), Money::pounds(2_100)));
+    fund()
+        .given(given)
+        .when_async(credit("RET-1", Money::pounds(100)))
+        .await
+        .then_expect_events(vec![]);
+}
+
+#[tokio::test]
+async fn a_zero_credit_emits_nothing() {
+    fund()
+        .given(funded_with_a_round())
+        .when_async(credit("RET-1", Money::ZERO))
+        .await
+        .then_expect_events(vec![]);
+}
+
+#[tokio::test]
+async fn crediting_a_fund_not_established_is_refused() {
+    fund()
+        .given_no_previous_events()
+        .when_async(credit("RET-1", Money::pounds(1)))
+        .await
+        .then_expect_error(FundError::NotEstablished(unknown_fund()));
+}
+
+// --- Accessors
+
+#[test]
+fn available_is_capital_plus_returns_plus_releases_minus_allocations() {
+    let mut fund = Fund::default();
+    assert!(!fund.is_established());
+    let mut events = funded_with_a_round();
+    events.push(released(
+        "close:RND-1",
+        Money::pounds(3_000),
+        Money::pounds(5_000),
+    ));
+    events.push(credited("RET-1", Money::pounds(100), Money::pounds(5_100)));
+    for event in events {
+        cqrs_es::Aggregate::apply(&mut fund, event);
+    }
+    assert!(fund.is_established());
+    assert_eq!(fund.capital_received(), Money::pounds(10_000));
+    assert_eq!(fund.allocated(), Money::pounds(5_000));
+    assert_eq!(fund.returned_credited(), Money::pounds(100));
+    assert_eq!(fund.available(), Money::pounds(5_100));
+    assert!(fund.has_round(&round_id()));
+}
