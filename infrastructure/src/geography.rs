@@ -44,11 +44,20 @@ const EXPECTED_HEADER: [&str; 6] = ["code", "name", "level", "parent_code", "pop
 /// Reads and checks a geography CSV. Every row is validated before anything is written, so
 /// a bad file changes nothing.
 pub fn read_csv(path: &Path) -> Result<Vec<Area>, GeographyError> {
-    let read_error = |source| GeographyError::Read {
+    let file = std::fs::File::open(path).map_err(|error| GeographyError::Read {
         path: path.display().to_string(),
-        source,
+        source: error.into(),
+    })?;
+    read_areas(file, &path.display().to_string())
+}
+
+/// Reads and checks geography CSV from any reader; `source` names it in errors.
+pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, GeographyError> {
+    let read_error = |error| GeographyError::Read {
+        path: source.to_string(),
+        source: error,
     };
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(read_error)?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
     let header = reader.headers().map_err(read_error)?.clone();
     if header.iter().collect::<Vec<_>>() != EXPECTED_HEADER {
         return Err(GeographyError::BadHeader(header.iter().collect::<Vec<_>>().join(",")));
@@ -181,8 +190,12 @@ impl GeographyIndex {
 
     /// Imports a CSV file into the store and refreshes the index. Returns the rows imported.
     pub async fn import_csv(&self, database: &Database, path: &Path) -> Result<usize, GeographyError> {
-        let areas = read_csv(path)?;
-        database.upsert_areas(&areas).await?;
+        self.import_areas(database, &read_csv(path)?).await
+    }
+
+    /// Imports areas already read (for example from `read_areas`) and refreshes the index.
+    pub async fn import_areas(&self, database: &Database, areas: &[Area]) -> Result<usize, GeographyError> {
+        database.upsert_areas(areas).await?;
         self.reload(database).await?;
         Ok(areas.len())
     }

@@ -13,7 +13,9 @@ impl Score {
         if (1..=5).contains(&value) {
             Ok(Score(value))
         } else {
-            Err(format!("a score is a whole number from 1 to 5, not {value}"))
+            Err(format!(
+                "a score is a whole number from 1 to 5, not {value}"
+            ))
         }
     }
     pub fn value(&self) -> u8 {
@@ -42,6 +44,9 @@ pub struct RoundForSubmission {
     pub terms: RoundTerms,
 }
 
+// `Submit` carries the round's terms and is far larger than the other variants; boxing it
+// would change the command's shape for every caller, for no gain on a short-lived value.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ApplicationCommand {
     /// Within the round's window, in an eligible area (asked of the injected geography),
@@ -59,8 +64,14 @@ pub enum ApplicationCommand {
         submitted_on: Date,
     },
     /// Only the applicant, only while undecided.
-    Withdraw { by: OrgId, withdrawn_on: Date },
-    DeclareConflict { member: String, declared_on: Date },
+    Withdraw {
+        by: OrgId,
+        withdrawn_on: Date,
+    },
+    DeclareConflict {
+        member: String,
+        declared_on: Date,
+    },
     /// A re-score by the same member replaces the earlier one. A member with a declared
     /// conflict can't score.
     Score {
@@ -69,7 +80,10 @@ pub enum ApplicationCommand {
         comment: String,
         scored_on: Date,
     },
-    Decline { reason: String, decided_on: Date },
+    Decline {
+        reason: String,
+        decided_on: Date,
+    },
     /// Second half of an approval, from the round's `ApplicationApproved`. Always applies
     /// (the round's decision is authoritative); idempotent for the same award.
     RecordApproval {

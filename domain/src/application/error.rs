@@ -31,7 +31,9 @@ pub enum ApplicationError {
         application: ApplicationId,
         status: ApplicationStatus,
     },
-    #[error("{member} declared a conflict of interest on application {application} and can't score it")]
+    #[error(
+        "{member} declared a conflict of interest on application {application} and can't score it"
+    )]
     ConflictOfInterest {
         member: String,
         application: ApplicationId,

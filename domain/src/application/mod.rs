@@ -6,10 +6,12 @@ mod aggregate;
 mod commands;
 mod error;
 mod events;
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use aggregate::{Application, ApplicationServices};
+pub use aggregate::{Application, ApplicationServices, Submission};
 pub use commands::{ApplicationCommand, RoundForSubmission, Score};
 pub use error::ApplicationError;
 pub use events::ApplicationEvent;

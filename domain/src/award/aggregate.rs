@@ -1,9 +1,14 @@
+use std::collections::{BTreeMap, BTreeSet};
+
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{AwardCommand, AwardError, AwardEvent};
-use crate::{DrawdownId, FundId, Money, OrgId, RoundId};
+use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
+
+/// The most lines one spend report may carry.
+pub const MAX_SPEND_LINES_PER_REPORT: usize = 200;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AwardStatus {
@@ -25,6 +30,18 @@ pub enum DrawdownState {
     Paid,
 }
 
+impl DrawdownState {
+    /// The state as messages name it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DrawdownState::Requested => "requested",
+            DrawdownState::Approved => "approved",
+            DrawdownState::Rejected => "rejected",
+            DrawdownState::Paid => "paid",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Drawdown {
     pub id: DrawdownId,
@@ -32,33 +49,205 @@ pub struct Drawdown {
     pub state: DrawdownState,
 }
 
+/// The award as it was made; fixed from then on (variations change `Award::amount`, not
+/// `amount` here). A repeated `Make` must match it exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AwardDetails {
+    pub award_id: AwardId,
+    pub application_id: ApplicationId,
+    pub fund_id: FundId,
+    pub round_id: RoundId,
+    pub recipient_org_id: OrgId,
+    pub recipient_name: String,
+    pub title: String,
+    pub neighbourhood: GeoCode,
+    pub themes: Vec<String>,
+    /// The amount first awarded.
+    pub amount: Money,
+    pub awarded_on: Date,
+}
+
+/// An award's state: what was made, the money figures, every drawdown, and the ids that
+/// make variations, returns and reports idempotent or unique.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Award {}
+pub struct Award {
+    /// `None` until made.
+    details: Option<AwardDetails>,
+    status: AwardStatus,
+    /// Awarded after variations.
+    amount: Money,
+    drawdowns: BTreeMap<DrawdownId, Drawdown>,
+    paid: Money,
+    returned: Money,
+    variations: BTreeSet<String>,
+    returns: BTreeSet<String>,
+    reports: BTreeSet<String>,
+}
 
 impl Award {
     pub fn status(&self) -> AwardStatus {
-        todo!()
+        self.status
     }
+    /// Awarded after variations.
     pub fn amount(&self) -> Money {
-        todo!()
+        self.amount
     }
     pub fn recipient(&self) -> Option<&OrgId> {
-        todo!()
+        self.details
+            .as_ref()
+            .map(|details| &details.recipient_org_id)
     }
     pub fn round_id(&self) -> Option<&RoundId> {
-        todo!()
+        self.details.as_ref().map(|details| &details.round_id)
     }
     pub fn fund_id(&self) -> Option<&FundId> {
-        todo!()
+        self.details.as_ref().map(|details| &details.fund_id)
     }
+    pub fn details(&self) -> Option<&AwardDetails> {
+        self.details.as_ref()
+    }
+    /// Σ payments recorded (not net of returns).
     pub fn paid(&self) -> Money {
-        todo!()
+        self.paid
     }
+    /// Σ money returned by the grantee; never above `paid`.
     pub fn returned(&self) -> Money {
-        todo!()
+        self.returned
     }
-    pub fn drawdown(&self, _id: &DrawdownId) -> Option<&Drawdown> {
-        todo!()
+    pub fn drawdown(&self, id: &DrawdownId) -> Option<&Drawdown> {
+        self.drawdowns.get(id)
+    }
+    /// Every drawdown, by id.
+    pub fn drawdowns(&self) -> impl Iterator<Item = &Drawdown> {
+        self.drawdowns.values()
+    }
+    /// Σ drawdowns approved and not yet paid.
+    pub fn approved_unpaid(&self) -> Money {
+        self.sum_in(DrawdownState::Approved)
+    }
+    /// Σ drawdowns requested and not yet decided.
+    pub fn requested_pending(&self) -> Money {
+        self.sum_in(DrawdownState::Requested)
+    }
+    /// What may still be drawn: amount − paid − approved-but-unpaid.
+    pub fn drawable(&self) -> Money {
+        self.amount
+            .saturating_sub(self.paid)
+            .saturating_sub(self.approved_unpaid())
+    }
+    /// The least the award can be cut to: paid + approved-unpaid + requested.
+    pub fn committed(&self) -> Money {
+        self.paid
+            .plus(self.approved_unpaid())
+            .plus(self.requested_pending())
+    }
+
+    fn sum_in(&self, state: DrawdownState) -> Money {
+        self.drawdowns
+            .values()
+            .filter(|drawdown| drawdown.state == state)
+            .map(|drawdown| drawdown.amount)
+            .sum()
+    }
+
+    /// The id for errors; empty before the award is made (the caller knows the id it asked
+    /// for).
+    fn id(&self) -> AwardId {
+        self.details
+            .as_ref()
+            .map(|details| details.award_id.clone())
+            .unwrap_or_else(|| AwardId::new(""))
+    }
+
+    fn require_made(&self) -> Result<&AwardDetails, AwardError> {
+        self.details
+            .as_ref()
+            .ok_or_else(|| AwardError::NotFound(self.id()))
+    }
+
+    fn require_not_closed(&self) -> Result<(), AwardError> {
+        if self.status == AwardStatus::Closed {
+            Err(AwardError::Closed(self.id()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_recipient(&self, by: &OrgId) -> Result<(), AwardError> {
+        let recipient = &self.require_made()?.recipient_org_id;
+        if by == recipient {
+            Ok(())
+        } else {
+            Err(AwardError::NotRecipient {
+                award: self.id(),
+                recipient: recipient.clone(),
+                caller: by.clone(),
+            })
+        }
+    }
+
+    fn require_drawdown(
+        &self,
+        id: &DrawdownId,
+        needed: DrawdownState,
+    ) -> Result<&Drawdown, AwardError> {
+        let drawdown = self
+            .drawdowns
+            .get(id)
+            .ok_or_else(|| AwardError::UnknownDrawdown {
+                drawdown: id.clone(),
+                award: self.id(),
+            })?;
+        if drawdown.state != needed {
+            return Err(AwardError::DrawdownWrongState {
+                drawdown: id.clone(),
+                state: drawdown.state.as_str(),
+                needed: needed.as_str(),
+            });
+        }
+        Ok(drawdown)
+    }
+
+    fn require_drawable(&self, amount: Money) -> Result<(), AwardError> {
+        let remaining = self.drawable();
+        if amount > remaining {
+            Err(AwardError::DrawdownExceedsRemaining {
+                amount,
+                remaining,
+                award: self.id(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_new_report(&self, report_id: &str) -> Result<(), AwardError> {
+        require_text(report_id, "report_id")?;
+        if self.reports.contains(report_id) {
+            Err(AwardError::DuplicateReport(report_id.to_string()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn set_drawdown_state(&mut self, id: &DrawdownId, from: DrawdownState, to: DrawdownState) {
+        if let Some(drawdown) = self.drawdowns.get_mut(id) {
+            debug_assert_eq!(
+                drawdown.state, from,
+                "drawdown {id} moved from the wrong state"
+            );
+            drawdown.state = to;
+        } else {
+            debug_assert!(false, "event for unknown drawdown {id}");
+        }
+    }
+}
+
+fn require_text(value: &str, field: &'static str) -> Result<(), AwardError> {
+    if value.trim().is_empty() {
+        Err(AwardError::MissingField(field))
+    } else {
+        Ok(())
     }
 }
 
@@ -71,14 +260,461 @@ impl Aggregate for Award {
 
     async fn handle(
         &mut self,
-        _command: AwardCommand,
+        command: AwardCommand,
         _services: &(),
-        _sink: &EventSink<Self>,
+        sink: &EventSink<Self>,
     ) -> Result<(), AwardError> {
-        todo!()
+        match command {
+            AwardCommand::Make {
+                award_id,
+                application_id,
+                fund_id,
+                round_id,
+                recipient_org_id,
+                recipient_name,
+                title,
+                neighbourhood,
+                themes,
+                amount,
+                awarded_on,
+            } => {
+                let details = AwardDetails {
+                    award_id,
+                    application_id,
+                    fund_id,
+                    round_id,
+                    recipient_org_id,
+                    recipient_name,
+                    title,
+                    neighbourhood,
+                    themes,
+                    amount,
+                    awarded_on,
+                };
+                if let Some(existing) = &self.details {
+                    // A retried second half of the round's approval.
+                    return if *existing == details {
+                        Ok(())
+                    } else {
+                        Err(AwardError::MadeDifferently(self.id()))
+                    };
+                }
+                require_text(details.award_id.as_str(), "award_id")?;
+                require_text(details.recipient_org_id.as_str(), "recipient_org_id")?;
+                if details.amount.is_zero() {
+                    return Err(AwardError::ZeroAmount);
+                }
+                let event = AwardEvent::AwardMade {
+                    award_id: details.award_id,
+                    application_id: details.application_id,
+                    fund_id: details.fund_id,
+                    round_id: details.round_id,
+                    recipient_org_id: details.recipient_org_id,
+                    recipient_name: details.recipient_name,
+                    title: details.title,
+                    neighbourhood: details.neighbourhood,
+                    themes: details.themes,
+                    amount: details.amount,
+                    awarded_on: details.awarded_on,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::AcceptAgreement { by, accepted_on } => {
+                self.require_made()?;
+                self.require_not_closed()?;
+                self.require_recipient(&by)?;
+                if self.status != AwardStatus::Offered {
+                    return Err(AwardError::AlreadyAccepted(self.id()));
+                }
+                sink.write(AwardEvent::AgreementAccepted { accepted_on }, self)
+                    .await;
+            }
+            AwardCommand::RequestDrawdown {
+                by,
+                drawdown_id,
+                amount,
+                purpose,
+                requested_on,
+            } => {
+                self.require_made()?;
+                self.require_not_closed()?;
+                self.require_recipient(&by)?;
+                if self.status != AwardStatus::Active {
+                    return Err(AwardError::AgreementNotAccepted(self.id()));
+                }
+                require_text(drawdown_id.as_str(), "drawdown_id")?;
+                if self.drawdowns.contains_key(&drawdown_id) {
+                    return Err(AwardError::DuplicateDrawdown {
+                        drawdown: drawdown_id,
+                        award: self.id(),
+                    });
+                }
+                if amount.is_zero() {
+                    return Err(AwardError::ZeroAmount);
+                }
+                require_text(&purpose, "purpose")?;
+                self.require_drawable(amount)?;
+                let event = AwardEvent::DrawdownRequested {
+                    drawdown_id,
+                    amount,
+                    purpose,
+                    requested_on,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::ApproveDrawdown {
+                drawdown_id,
+                approved_on,
+            } => {
+                self.require_made()?;
+                self.require_not_closed()?;
+                let amount = self
+                    .require_drawdown(&drawdown_id, DrawdownState::Requested)?
+                    .amount;
+                // Other drawdowns may have been approved (or the award cut) since.
+                self.require_drawable(amount)?;
+                let event = AwardEvent::DrawdownApproved {
+                    drawdown_id,
+                    amount,
+                    approved_on,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::RejectDrawdown {
+                drawdown_id,
+                reason,
+                rejected_on,
+            } => {
+                self.require_made()?;
+                let amount = self
+                    .require_drawdown(&drawdown_id, DrawdownState::Requested)?
+                    .amount;
+                require_text(&reason, "reason")?;
+                let event = AwardEvent::DrawdownRejected {
+                    drawdown_id,
+                    amount,
+                    reason,
+                    rejected_on,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::RecordPayment {
+                drawdown_id,
+                payment_ref,
+                paid_on,
+            } => {
+                self.require_made()?;
+                let amount = self
+                    .require_drawdown(&drawdown_id, DrawdownState::Approved)?
+                    .amount;
+                require_text(&payment_ref, "payment_ref")?;
+                let paid_total = self.paid.checked_add(amount).ok_or(AwardError::Overflow)?;
+                let event = AwardEvent::PaymentRecorded {
+                    drawdown_id,
+                    amount,
+                    payment_ref,
+                    paid_on,
+                    paid_total,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::Reduce {
+                variation_id,
+                new_amount,
+                reason,
+                varied_on,
+            } => {
+                self.require_made()?;
+                // Checked first: a retry after the award closed must still succeed.
+                if self.variations.contains(&variation_id) {
+                    return Ok(());
+                }
+                self.require_not_closed()?;
+                require_text(&variation_id, "variation_id")?;
+                require_text(&reason, "reason")?;
+                let old_amount = self.amount;
+                if new_amount == old_amount {
+                    return Err(AwardError::NoChange {
+                        award: self.id(),
+                        current: old_amount,
+                    });
+                }
+                if new_amount > old_amount {
+                    return Err(AwardError::IncreaseNeedsRound {
+                        award: self.id(),
+                        current: old_amount,
+                        requested: new_amount,
+                    });
+                }
+                let committed = self.committed();
+                if new_amount < committed {
+                    return Err(AwardError::BelowCommitted {
+                        award: self.id(),
+                        new_amount,
+                        committed,
+                    });
+                }
+                let event = AwardEvent::AwardVaried {
+                    variation_id,
+                    old_amount,
+                    new_amount,
+                    reason,
+                    varied_on,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::ApplyIncrease {
+                variation_id,
+                increase,
+                reason,
+                varied_on,
+            } => {
+                self.require_made()?;
+                if self.variations.contains(&variation_id) {
+                    return Ok(());
+                }
+                // Nothing to record; the round never reserves £0.00.
+                if increase.is_zero() {
+                    return Ok(());
+                }
+                // No other check: the round already took the increase from its budget,
+                // so this applies even to a closed award.
+                let old_amount = self.amount;
+                let new_amount = old_amount
+                    .checked_add(increase)
+                    .ok_or(AwardError::Overflow)?;
+                let event = AwardEvent::AwardVaried {
+                    variation_id,
+                    old_amount,
+                    new_amount,
+                    reason,
+                    varied_on,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::RecordReturn {
+                return_id,
+                amount,
+                reason,
+                returned_on,
+            } => {
+                self.require_made()?;
+                if self.returns.contains(&return_id) {
+                    return Ok(());
+                }
+                if amount.is_zero() {
+                    return Err(AwardError::ZeroAmount);
+                }
+                require_text(&return_id, "return_id")?;
+                require_text(&reason, "reason")?;
+                let net_paid = self.paid.saturating_sub(self.returned);
+                if amount > net_paid {
+                    return Err(AwardError::ReturnExceedsPaid {
+                        amount,
+                        net_paid,
+                        award: self.id(),
+                    });
+                }
+                let event = AwardEvent::MoneyReturned {
+                    return_id,
+                    amount,
+                    reason,
+                    returned_on,
+                    returned_total: self.returned.plus(amount),
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::ReportSpend {
+                by,
+                report_id,
+                period_start,
+                period_end,
+                lines,
+            } => {
+                self.require_made()?;
+                self.require_recipient(&by)?;
+                self.require_new_report(&report_id)?;
+                if period_end < period_start {
+                    return Err(AwardError::PeriodOutOfOrder {
+                        start: period_start.to_string(),
+                        end: period_end.to_string(),
+                    });
+                }
+                if lines.is_empty() {
+                    return Err(AwardError::MissingField("lines"));
+                }
+                if lines.len() > MAX_SPEND_LINES_PER_REPORT {
+                    return Err(AwardError::TooManyLines {
+                        lines: lines.len(),
+                        max: MAX_SPEND_LINES_PER_REPORT,
+                    });
+                }
+                let mut total = Money::ZERO;
+                for line in &lines {
+                    require_text(&line.category, "category")?;
+                    total = total.checked_add(line.amount).ok_or(AwardError::Overflow)?;
+                }
+                let event = AwardEvent::SpendReported {
+                    report_id,
+                    period_start,
+                    period_end,
+                    lines,
+                    total,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::ReportOutcome {
+                by,
+                report_id,
+                indicator,
+                quantity,
+                period_end,
+            } => {
+                self.require_made()?;
+                self.require_recipient(&by)?;
+                self.require_new_report(&report_id)?;
+                require_text(&indicator, "indicator")?;
+                if quantity.is_sign_negative() && !quantity.is_zero() {
+                    return Err(AwardError::NegativeQuantity(quantity.to_string()));
+                }
+                let event = AwardEvent::OutcomeReported {
+                    report_id,
+                    indicator,
+                    quantity,
+                    period_end,
+                };
+                sink.write(event, self).await;
+            }
+            AwardCommand::Close { closed_on } => {
+                self.require_made()?;
+                self.require_not_closed()?;
+                let pending = self
+                    .drawdowns
+                    .values()
+                    .filter(|drawdown| {
+                        matches!(
+                            drawdown.state,
+                            DrawdownState::Requested | DrawdownState::Approved
+                        )
+                    })
+                    .count();
+                if pending > 0 {
+                    return Err(AwardError::PendingDrawdowns {
+                        award: self.id(),
+                        pending,
+                    });
+                }
+                sink.write(AwardEvent::AwardClosed { closed_on }, self)
+                    .await;
+            }
+        }
+        Ok(())
     }
 
-    fn apply(&mut self, _event: AwardEvent) {
-        todo!()
+    fn apply(&mut self, event: AwardEvent) {
+        match event {
+            AwardEvent::AwardMade {
+                award_id,
+                application_id,
+                fund_id,
+                round_id,
+                recipient_org_id,
+                recipient_name,
+                title,
+                neighbourhood,
+                themes,
+                amount,
+                awarded_on,
+            } => {
+                self.details = Some(AwardDetails {
+                    award_id,
+                    application_id,
+                    fund_id,
+                    round_id,
+                    recipient_org_id,
+                    recipient_name,
+                    title,
+                    neighbourhood,
+                    themes,
+                    amount,
+                    awarded_on,
+                });
+                self.amount = amount;
+                self.status = AwardStatus::Offered;
+            }
+            AwardEvent::AgreementAccepted { .. } => {
+                self.status = AwardStatus::Active;
+            }
+            AwardEvent::DrawdownRequested {
+                drawdown_id,
+                amount,
+                ..
+            } => {
+                let drawdown = Drawdown {
+                    id: drawdown_id.clone(),
+                    amount,
+                    state: DrawdownState::Requested,
+                };
+                let previous = self.drawdowns.insert(drawdown_id, drawdown);
+                debug_assert!(previous.is_none(), "drawdown requested twice");
+            }
+            AwardEvent::DrawdownApproved { drawdown_id, .. } => {
+                self.set_drawdown_state(
+                    &drawdown_id,
+                    DrawdownState::Requested,
+                    DrawdownState::Approved,
+                );
+            }
+            AwardEvent::DrawdownRejected { drawdown_id, .. } => {
+                self.set_drawdown_state(
+                    &drawdown_id,
+                    DrawdownState::Requested,
+                    DrawdownState::Rejected,
+                );
+            }
+            AwardEvent::PaymentRecorded {
+                drawdown_id,
+                amount,
+                paid_total,
+                ..
+            } => {
+                self.set_drawdown_state(&drawdown_id, DrawdownState::Approved, DrawdownState::Paid);
+                self.paid = self.paid.plus(amount);
+                debug_assert_eq!(self.paid, paid_total);
+            }
+            AwardEvent::AwardVaried {
+                variation_id,
+                old_amount,
+                new_amount,
+                ..
+            } => {
+                debug_assert_eq!(self.amount, old_amount);
+                self.amount = new_amount;
+                self.variations.insert(variation_id);
+            }
+            AwardEvent::MoneyReturned {
+                return_id,
+                amount,
+                returned_total,
+                ..
+            } => {
+                self.returned = self.returned.plus(amount);
+                self.returns.insert(return_id);
+                debug_assert_eq!(self.returned, returned_total);
+            }
+            AwardEvent::SpendReported { report_id, .. }
+            | AwardEvent::OutcomeReported { report_id, .. } => {
+                self.reports.insert(report_id);
+            }
+            AwardEvent::AwardClosed { .. } => {
+                self.status = AwardStatus::Closed;
+            }
+        }
+        debug_assert!(self.paid <= self.amount, "paid beyond the award");
+        debug_assert!(self.returned <= self.paid, "returned beyond paid");
+        debug_assert!(
+            self.paid.plus(self.approved_unpaid()) <= self.amount,
+            "approved drawdowns beyond the award"
+        );
     }
 }

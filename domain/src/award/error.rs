@@ -1,5 +1,7 @@
 use crate::{AwardId, DrawdownId, Money, OrgId};
 
+/// Why an award refused a command. Ids in errors are the award's own; before the award is
+/// made it has none, and the id is empty (the caller knows the id it asked for).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AwardError {
     #[error("award {0} does not exist")]
@@ -29,9 +31,15 @@ pub enum AwardError {
         award: AwardId,
     },
     #[error("drawdown {drawdown} already exists on award {award}")]
-    DuplicateDrawdown { drawdown: DrawdownId, award: AwardId },
+    DuplicateDrawdown {
+        drawdown: DrawdownId,
+        award: AwardId,
+    },
     #[error("drawdown {drawdown} does not exist on award {award}")]
-    UnknownDrawdown { drawdown: DrawdownId, award: AwardId },
+    UnknownDrawdown {
+        drawdown: DrawdownId,
+        award: AwardId,
+    },
     #[error("drawdown {drawdown} is {state}; this needs a drawdown that is {needed}")]
     DrawdownWrongState {
         drawdown: DrawdownId,
@@ -62,4 +70,12 @@ pub enum AwardError {
     PendingDrawdowns { award: AwardId, pending: usize },
     #[error("the amount would pass the largest amount the ledger holds")]
     Overflow,
+    #[error("award {award} is {current}; raising it to {requested} needs the round's budget: reserve the increase in the round, which then applies it here")]
+    IncreaseNeedsRound {
+        award: AwardId,
+        current: Money,
+        requested: Money,
+    },
+    #[error("a spend report has {lines} lines; at most {max} are accepted")]
+    TooManyLines { lines: usize, max: usize },
 }

@@ -7,8 +7,12 @@ mod aggregate;
 mod commands;
 mod error;
 mod events;
+#[cfg(test)]
+mod tests;
 
-pub use aggregate::{Award, AwardStatus, Drawdown, DrawdownState};
+pub use aggregate::{
+    Award, AwardDetails, AwardStatus, Drawdown, DrawdownState, MAX_SPEND_LINES_PER_REPORT,
+};
 pub use commands::{AwardCommand, SpendLine};
 pub use error::AwardError;
 pub use events::AwardEvent;

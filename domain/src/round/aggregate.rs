@@ -1,33 +1,111 @@
+use std::collections::BTreeSet;
+
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{RoundCommand, RoundError, RoundEvent, RoundTerms};
-use crate::{Money, RoundId};
+use super::{DecisionMode, RoundCommand, RoundError, RoundEvent, RoundTerms};
+use crate::application::ApplicationStatus;
+use crate::{ApplicationId, AwardId, FundId, Money, RoundId};
 
+/// A round's state: its terms, its budget counters, and the ids that keep approvals and
+/// variations from counting twice.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Round {}
+pub struct Round {
+    round_id: Option<RoundId>,
+    terms: Option<RoundTerms>,
+    budget: Money,
+    /// Σ approvals + Σ increases − Σ cuts. Never above `budget`.
+    awarded: Money,
+    closed: bool,
+    approved: BTreeSet<ApplicationId>,
+    variations: BTreeSet<String>,
+}
 
 impl Round {
     pub fn round_id(&self) -> Option<&RoundId> {
-        todo!()
+        self.round_id.as_ref()
     }
     /// Opened at some point (it may since have closed).
     pub fn is_opened(&self) -> bool {
-        todo!()
+        self.round_id.is_some()
     }
     /// Opened and not closed.
     pub fn is_open(&self) -> bool {
-        todo!()
+        self.is_opened() && !self.closed
+    }
+    pub fn is_closed(&self) -> bool {
+        self.closed
     }
     pub fn terms(&self) -> Option<&RoundTerms> {
-        todo!()
+        self.terms.as_ref()
     }
     pub fn budget(&self) -> Money {
-        todo!()
+        self.budget
     }
+    /// Awarded net of variations: Σ approvals + Σ increases − Σ cuts.
+    pub fn awarded(&self) -> Money {
+        self.awarded
+    }
+    /// Budget not yet awarded. Zero once the round has closed: what was left went back to
+    /// the fund.
     pub fn remaining(&self) -> Money {
-        todo!()
+        if self.closed {
+            Money::ZERO
+        } else {
+            self.budget.saturating_sub(self.awarded)
+        }
+    }
+    /// Whether this round approved `application_id`.
+    pub fn has_approved(&self, application_id: &ApplicationId) -> bool {
+        self.approved.contains(application_id)
+    }
+    /// Whether `award_id` was made from one of this round's approvals.
+    pub fn has_award(&self, award_id: &AwardId) -> bool {
+        self.approved
+            .iter()
+            .any(|application| AwardId::for_application(application) == *award_id)
+    }
+
+    /// The id for errors; empty before the round opens (the caller knows the id it asked
+    /// for).
+    fn id(&self) -> RoundId {
+        self.round_id.clone().unwrap_or_else(|| RoundId::new(""))
+    }
+
+    fn fund_id(&self) -> FundId {
+        self.terms
+            .as_ref()
+            .map(|terms| terms.fund_id.clone())
+            .unwrap_or_else(|| FundId::new(""))
+    }
+
+    fn require_opened(&self) -> Result<(), RoundError> {
+        if self.is_opened() {
+            Ok(())
+        } else {
+            Err(RoundError::NotOpened(self.id()))
+        }
+    }
+
+    fn require_open(&self) -> Result<(), RoundError> {
+        self.require_opened()?;
+        if self.closed {
+            Err(RoundError::Closed(self.id()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_award(&self, award_id: &AwardId) -> Result<(), RoundError> {
+        if self.has_award(award_id) {
+            Ok(())
+        } else {
+            Err(RoundError::UnknownAward {
+                award: award_id.clone(),
+                round: self.id(),
+            })
+        }
     }
 }
 
@@ -40,14 +118,263 @@ impl Aggregate for Round {
 
     async fn handle(
         &mut self,
-        _command: RoundCommand,
+        command: RoundCommand,
         _services: &(),
-        _sink: &EventSink<Self>,
+        sink: &EventSink<Self>,
     ) -> Result<(), RoundError> {
-        todo!()
+        match command {
+            RoundCommand::Open {
+                round_id,
+                budget,
+                terms,
+            } => {
+                if self.is_opened() {
+                    let same = self.round_id.as_ref() == Some(&round_id)
+                        && self.budget == budget
+                        && self.terms.as_ref() == Some(&terms);
+                    // A retried second half of the fund's allocation.
+                    return if same {
+                        Ok(())
+                    } else {
+                        Err(RoundError::OpenedDifferently(self.id()))
+                    };
+                }
+                if terms.name.trim().is_empty() {
+                    return Err(RoundError::MissingName);
+                }
+                if budget.is_zero() {
+                    return Err(RoundError::ZeroBudget);
+                }
+                if terms.closes_on < terms.opens_on {
+                    return Err(RoundError::DatesOutOfOrder {
+                        round: round_id,
+                        opens_on: terms.opens_on.to_string(),
+                        closes_on: terms.closes_on.to_string(),
+                    });
+                }
+                let event = RoundEvent::RoundOpened {
+                    round_id,
+                    budget,
+                    terms,
+                };
+                sink.write(event, self).await;
+            }
+            RoundCommand::ApproveApplication {
+                application,
+                amount,
+                decided_on,
+            } => {
+                if !self.is_opened() {
+                    return Err(RoundError::NotOpened(application.round_id));
+                }
+                self.require_open()?;
+                let round = self.id();
+                if application.round_id != round {
+                    return Err(RoundError::WrongRound {
+                        application: application.application_id,
+                        round,
+                        actual: application.round_id,
+                    });
+                }
+                if self.approved.contains(&application.application_id) {
+                    return Err(RoundError::AlreadyApproved(application.application_id));
+                }
+                if application.status != ApplicationStatus::Submitted {
+                    return Err(RoundError::NotPending {
+                        application: application.application_id,
+                        status: application.status,
+                    });
+                }
+                if amount.is_zero() {
+                    return Err(RoundError::ZeroAmount);
+                }
+                if amount > application.amount_requested {
+                    return Err(RoundError::ExceedsRequest {
+                        amount,
+                        requested: application.amount_requested,
+                        application: application.application_id,
+                    });
+                }
+                let terms = self.terms.as_ref().expect("an opened round has terms");
+                if terms.decision_mode == DecisionMode::Panel
+                    && application.panel_score_count < terms.min_panel_scores
+                {
+                    return Err(RoundError::QuorumNotMet {
+                        application: application.application_id,
+                        have: application.panel_score_count,
+                        need: terms.min_panel_scores,
+                        round,
+                    });
+                }
+                let remaining = self.remaining();
+                let remaining_after =
+                    remaining
+                        .checked_sub(amount)
+                        .ok_or_else(|| RoundError::OverBudget {
+                            amount,
+                            remaining,
+                            round: round.clone(),
+                        })?;
+                let event = RoundEvent::ApplicationApproved {
+                    award_id: AwardId::for_application(&application.application_id),
+                    application_id: application.application_id,
+                    fund_id: terms.fund_id.clone(),
+                    round_id: round,
+                    recipient_org_id: application.applicant,
+                    recipient_name: application.applicant_name,
+                    title: application.title,
+                    neighbourhood: application.neighbourhood,
+                    themes: application.themes,
+                    amount,
+                    decided_on,
+                    awarded_total: self.awarded.plus(amount),
+                    remaining_after,
+                };
+                sink.write(event, self).await;
+            }
+            RoundCommand::ReserveVariation {
+                variation_id,
+                award_id,
+                increase,
+                reason,
+                reserved_on,
+            } => {
+                self.require_opened()?;
+                // Checked before "closed": a retry of a reservation made before the round
+                // closed must still succeed.
+                if self.variations.contains(&variation_id) {
+                    return Ok(());
+                }
+                if self.closed {
+                    return Err(RoundError::Closed(self.id()));
+                }
+                if increase.is_zero() {
+                    return Err(RoundError::ZeroAmount);
+                }
+                if variation_id.trim().is_empty() {
+                    return Err(RoundError::MissingField("variation_id"));
+                }
+                if reason.trim().is_empty() {
+                    return Err(RoundError::MissingField("reason"));
+                }
+                self.require_award(&award_id)?;
+                let remaining = self.remaining();
+                let remaining_after =
+                    remaining
+                        .checked_sub(increase)
+                        .ok_or_else(|| RoundError::OverBudget {
+                            amount: increase,
+                            remaining,
+                            round: self.id(),
+                        })?;
+                let event = RoundEvent::VariationReserved {
+                    variation_id,
+                    award_id,
+                    increase,
+                    reason,
+                    reserved_on,
+                    remaining_after,
+                };
+                sink.write(event, self).await;
+            }
+            RoundCommand::ReleaseVariation {
+                variation_id,
+                award_id,
+                decrease,
+                released_on,
+            } => {
+                self.require_opened()?;
+                if self.variations.contains(&variation_id) {
+                    return Ok(());
+                }
+                if decrease.is_zero() {
+                    return Ok(());
+                }
+                if variation_id.trim().is_empty() {
+                    return Err(RoundError::MissingField("variation_id"));
+                }
+                self.require_award(&award_id)?;
+                // The cut is already recorded on the award, so this never refuses for
+                // being closed: once closed, the money goes on to the fund.
+                let released_to_fund = self.closed;
+                let remaining_after = if released_to_fund {
+                    Money::ZERO
+                } else {
+                    self.budget
+                        .saturating_sub(self.awarded.saturating_sub(decrease))
+                };
+                let event = RoundEvent::VariationReleased {
+                    variation_id,
+                    award_id,
+                    fund_id: self.fund_id(),
+                    decrease,
+                    released_on,
+                    remaining_after,
+                    released_to_fund,
+                };
+                sink.write(event, self).await;
+            }
+            RoundCommand::Close { closed_on } => {
+                self.require_open()?;
+                let event = RoundEvent::RoundClosed {
+                    closed_on,
+                    fund_id: self.fund_id(),
+                    unawarded: self.remaining(),
+                };
+                sink.write(event, self).await;
+            }
+        }
+        Ok(())
     }
 
-    fn apply(&mut self, _event: RoundEvent) {
-        todo!()
+    fn apply(&mut self, event: RoundEvent) {
+        match event {
+            RoundEvent::RoundOpened {
+                round_id,
+                budget,
+                terms,
+            } => {
+                self.round_id = Some(round_id);
+                self.budget = budget;
+                self.terms = Some(terms);
+            }
+            RoundEvent::ApplicationApproved {
+                application_id,
+                amount,
+                awarded_total,
+                remaining_after,
+                ..
+            } => {
+                self.awarded = self.awarded.plus(amount);
+                self.approved.insert(application_id);
+                debug_assert_eq!(self.awarded, awarded_total);
+                debug_assert_eq!(self.remaining(), remaining_after);
+            }
+            RoundEvent::VariationReserved {
+                variation_id,
+                increase,
+                remaining_after,
+                ..
+            } => {
+                self.awarded = self.awarded.plus(increase);
+                self.variations.insert(variation_id);
+                debug_assert_eq!(self.remaining(), remaining_after);
+            }
+            RoundEvent::VariationReleased {
+                variation_id,
+                decrease,
+                remaining_after,
+                ..
+            } => {
+                self.awarded = self.awarded.saturating_sub(decrease);
+                self.variations.insert(variation_id);
+                debug_assert_eq!(self.remaining(), remaining_after);
+            }
+            RoundEvent::RoundClosed { unawarded, .. } => {
+                debug_assert_eq!(unawarded, self.remaining());
+                self.closed = true;
+            }
+        }
+        debug_assert!(self.awarded <= self.budget, "awarded beyond the budget");
     }
 }

@@ -1,6 +1,8 @@
 use crate::application::ApplicationStatus;
-use crate::{ApplicationId, Money, RoundId};
+use crate::{ApplicationId, AwardId, Money, RoundId};
 
+/// Why a round refused a command. Ids in errors are the round's own; before the round
+/// opens it has none, and the id is empty unless the command named one.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RoundError {
     #[error("round {0} does not exist")]
@@ -53,4 +55,8 @@ pub enum RoundError {
         need: u32,
         round: RoundId,
     },
+    #[error("{0} must not be empty")]
+    MissingField(&'static str),
+    #[error("award {award} was not made from an approval in round {round}")]
+    UnknownAward { award: AwardId, round: RoundId },
 }

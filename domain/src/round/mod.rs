@@ -9,6 +9,8 @@ mod aggregate;
 mod commands;
 mod error;
 mod events;
+#[cfg(test)]
+mod tests;
 
 pub use aggregate::Round;
 pub use commands::{ApplicationFacts, DecisionMode, RoundCommand, RoundTerms};
