@@ -95,6 +95,16 @@ impl Database {
         Ok(head)
     }
 
+    /// How many events are stored (committed and visible to this connection).
+    pub async fn event_count(&self) -> Result<i64, StoreError> {
+        const SQL: &str = "SELECT count(*) FROM events";
+        let count: i64 = match self {
+            Database::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+            Database::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
+        };
+        Ok(count)
+    }
+
     /// Whether any event has been written (`serve --demo` loads demo data only then).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self.head_position().await? == 0)

@@ -122,6 +122,38 @@ impl Database {
         }
     }
 
+    /// Waits until the event at `position` (and everything committed before it) can be read
+    /// by `read_log`. In PostgreSQL that is when every transaction older than the event's
+    /// has ended: a long transaction anywhere in the cluster holds readers back, which is why
+    /// this takes a deadline. Returns whether the position became readable in time.
+    pub async fn wait_until_readable(
+        &self,
+        position: i64,
+        timeout: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let Database::Postgres(pool) = self else {
+            // SQLite has one writer: whatever is committed is readable.
+            return Ok(true);
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let readable: Option<bool> = sqlx::query_scalar(
+                "SELECT txid < pg_snapshot_xmin(pg_current_snapshot()) FROM events WHERE position = $1",
+            )
+            .bind(position)
+            .fetch_optional(pool)
+            .await?;
+            // An unknown position (not yet committed, or none) is not readable yet.
+            if readable == Some(true) || (position <= 0) {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// Where `reader` has got to; the start of the log if it has never run.
     pub async fn load_checkpoint(&self, reader: &str) -> Result<LogCursor, StoreError> {
         let row: Option<(i64, i64)> = match self {

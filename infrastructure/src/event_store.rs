@@ -212,10 +212,17 @@ where
         for attempt in 0..COMMAND_ATTEMPTS {
             let Loaded { mut aggregate, sequence } = self.load_state(aggregate_id).await?;
             let sink = EventSink::<A>::default();
-            aggregate
-                .handle(command.clone(), &self.services, &sink)
-                .await
-                .map_err(CommandError::Rejected)?;
+            if let Err(rejection) = aggregate.handle(command.clone(), &self.services, &sink).await {
+                // A copy of this keyed command may have committed since the key was looked
+                // up; the state it left (a tranche already received, say) rejects this copy,
+                // which must instead report the first outcome.
+                if let Some(key) = &context.idempotency_key {
+                    if let Some(record) = self.database.find_key(key).await? {
+                        return replay(record, key, context);
+                    }
+                }
+                return Err(CommandError::Rejected(rejection));
+            }
             let events = sink.collect().await;
             if events.is_empty() {
                 let position = self.database.position_of(A::TYPE, aggregate_id, sequence).await?;

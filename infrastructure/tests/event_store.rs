@@ -24,17 +24,26 @@ fn money(text: &str) -> Money {
     text.parse().unwrap()
 }
 
+/// Reads the whole log. In PostgreSQL the reader sees only what lies below the cluster-wide
+/// `xmin`, and other tests run transactions in other databases of the same cluster, so keep
+/// reading until every stored event has been seen.
 async fn read_whole_log(database: &Database) -> Vec<infrastructure::LoggedEvent> {
+    let stored = database.event_count().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let mut cursor = LogCursor::START;
     let mut all = Vec::new();
-    loop {
+    while (all.len() as i64) < stored {
         let batch = database.read_log(cursor, 100).await.unwrap();
         match batch.last() {
             Some(last) => cursor = last.cursor(),
-            None => return all,
+            None => {
+                assert!(std::time::Instant::now() < deadline, "the log stalled");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
         }
         all.extend(batch);
     }
+    all
 }
 
 async fn funded(ledger: &Ledger, capital: &str) -> FundId {

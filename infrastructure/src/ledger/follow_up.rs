@@ -23,6 +23,9 @@ use crate::event_log::LoggedEvent;
 use crate::event_store::CommandContext;
 
 /// The process manager's name in `log_checkpoints`.
+/// How long `complete_pending_steps` waits for the log to become readable up to its head.
+const PROCESS_MANAGER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub const PROCESS_MANAGER_READER: &str = "process_manager";
 /// Events the process manager reads per batch.
 pub const PROCESS_MANAGER_BATCH_EVENTS: i64 = 500;
@@ -290,6 +293,16 @@ impl Ledger {
     /// checked the rule) is logged and passed over, so one bad event can't stall the log;
     /// a store error stops the run without moving the checkpoint, to be retried.
     pub async fn complete_pending_steps(&self) -> Result<usize, LedgerError> {
+        // Everything committed before this call should be seen by it; a long transaction
+        // elsewhere in the cluster can delay that, and then the rest waits for the next run.
+        let head = self.database.head_position().await?;
+        if !self
+            .database
+            .wait_until_readable(head, PROCESS_MANAGER_WAIT)
+            .await?
+        {
+            tracing::warn!(head, "the log is held back by a long transaction; completing what is readable");
+        }
         let mut cursor = self.database.load_checkpoint(PROCESS_MANAGER_READER).await?;
         let mut read = 0;
         loop {
