@@ -68,3 +68,38 @@ pub fn facts() -> ApplicationFacts {
         panel_score_count: 2,
     }
 }
+
+/// The district (a metropolitan borough) the test geography puts `NEIGHBOURHOOD` in.
+pub const DISTRICT: &str = "E08000001";
+/// The region above `DISTRICT`.
+pub const REGION: &str = "E12000001";
+/// An LSOA in another district of the same region.
+pub const ELSEWHERE: &str = "E01000099";
+
+pub fn code(text: &str) -> GeoCode {
+    text.parse().expect("a valid GSS code")
+}
+
+/// A hand-made reference geography small enough to read at a glance:
+///
+/// ```text
+/// E12000001 (region)
+/// ├── E08000001 (district) ── E02000001 (MSOA) ── E01000001 (LSOA, NEIGHBOURHOOD)
+/// └── E08000002 (district) ── E02000099 (MSOA) ── E01000099 (LSOA, ELSEWHERE)
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TestGeography;
+
+impl crate::Geography for TestGeography {
+    fn ancestors(&self, area: &GeoCode) -> Vec<GeoCode> {
+        let chain: &[&str] = match area.as_str() {
+            NEIGHBOURHOOD => &["E02000001", DISTRICT, REGION],
+            "E02000001" => &[DISTRICT, REGION],
+            ELSEWHERE => &["E02000099", "E08000002", REGION],
+            "E02000099" => &["E08000002", REGION],
+            DISTRICT | "E08000002" => &[REGION],
+            _ => &[],
+        };
+        chain.iter().map(|ancestor| code(ancestor)).collect()
+    }
+}
