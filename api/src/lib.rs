@@ -1,1 +1,4 @@
+//! fundledger's outer layer: the command line (and, later, the GraphQL server).
 
+pub mod cli;
+pub mod demo;

@@ -1,0 +1,812 @@
+//! The demo data set: one community wealth fund over two years, written through the same
+//! command path as the API, so the demo exercises every rule a real fund meets.
+//!
+//! Deterministic: choices come from a fixed-seed generator, every command carries an
+//! idempotency key starting `demo-`, and ids are derived from those keys. Running it twice
+//! writes nothing the second time and prints the same summary.
+
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::Days;
+use domain::application::Score;
+use domain::award::SpendLine;
+use domain::round::DecisionMode;
+use domain::{ApplicationId, AwardId, Date, FundId, GeoCode, Geography, Money, OrgId, RoundId};
+use infrastructure::geography::{read_areas, Area, GeographyError};
+use infrastructure::ledger::{Ledger, LedgerError, OpenRound, Request, SubmitApplication};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+/// The reference geography the demo's neighbourhoods come from: 5 local authorities, their
+/// regions and 40 of their most deprived LSOAs (real ONS codes, IMD 2019 decile 1).
+pub const DEMO_GEOGRAPHY_CSV: &str = include_str!("../demo/geography.csv");
+
+const FUND_NAME: &str = "Northern & Coastal Community Wealth Fund";
+const SEED: u64 = 0x5EED_F00D_2025;
+const ADMIN: &str = "demo-officer";
+const PANEL: [&str; 3] = ["demo-panel-amina", "demo-panel-bryn", "demo-panel-carys"];
+/// Score (mean of the panel's scores, times 10) at or above which an application is funded.
+const FUNDING_THRESHOLD_TENTHS: u32 = 33;
+/// How many distinct community groups apply across the demo.
+const DEMO_ORGANISATIONS: u64 = 130;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("the demo geography is invalid: {0}")]
+    Geography(#[from] GeographyError),
+    #[error("demo step `{step}` failed: {source}")]
+    Step {
+        step: String,
+        #[source]
+        source: LedgerError,
+    },
+}
+
+/// What the demo wrote, read back from the aggregates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoSummary {
+    pub fund_id: FundId,
+    pub fund_name: String,
+    pub capital_received: Money,
+    pub allocated: Money,
+    pub available: Money,
+    pub rounds: Vec<RoundLine>,
+    pub areas: Vec<AreaLine>,
+    pub applications: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundLine {
+    pub round_id: RoundId,
+    pub name: String,
+    pub budget: Money,
+    pub awarded: Money,
+    pub closed: bool,
+}
+
+/// Awards in one local authority, with the neighbourhoods (LSOAs) they went to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaLine {
+    pub code: String,
+    pub name: String,
+    pub awards: usize,
+    pub neighbourhoods: usize,
+    pub awarded: Money,
+    pub paid: Money,
+    pub returned: Money,
+}
+
+impl fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} ({})", self.fund_name, self.fund_id)?;
+        writeln!(f, "  capital received    {:>16}", self.capital_received.to_string())?;
+        writeln!(f, "  allocated to rounds {:>16}", self.allocated.to_string())?;
+        writeln!(f, "  available           {:>16}", self.available.to_string())?;
+        writeln!(f, "  applications        {:>16}", self.applications)?;
+        writeln!(f)?;
+        writeln!(f, "Rounds")?;
+        for round in &self.rounds {
+            writeln!(
+                f,
+                "  {:<28} budget {:>13}  awarded {:>13}  {}",
+                round.name,
+                round.budget.to_string(),
+                round.awarded.to_string(),
+                if round.closed { "closed" } else { "open" }
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(f, "Awards by local authority")?;
+        writeln!(
+            f,
+            "  {:<40} {:>6} {:>6} {:>14} {:>14} {:>12}",
+            "area", "awards", "LSOAs", "awarded", "paid", "returned"
+        )?;
+        for area in &self.areas {
+            writeln!(
+                f,
+                "  {:<40} {:>6} {:>6} {:>14} {:>14} {:>12}",
+                format!("{} {}", area.code, area.name),
+                area.awards,
+                area.neighbourhoods,
+                area.awarded.to_string(),
+                area.paid.to_string(),
+                area.returned.to_string()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A small fixed-seed generator (splitmix64): the demo must not change when a random-number
+/// crate changes its algorithm.
+struct Choices(u64);
+
+impl Choices {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound`.
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+struct RoundPlan {
+    key: &'static str,
+    name: &'static str,
+    budget: Money,
+    opens_on: &'static str,
+    closes_on: &'static str,
+    /// Local authority codes; an LSOA within one is eligible.
+    eligible: &'static [&'static str],
+    themes: &'static [&'static str],
+    decision_mode: DecisionMode,
+    min_panel_scores: u32,
+    applications: usize,
+    /// Whether the round is closed at the end of the demo.
+    closes: bool,
+}
+
+const HULL: &str = "E06000010";
+const MIDDLESBROUGH: &str = "E06000002";
+const BLACKPOOL: &str = "E06000009";
+const LIVERPOOL: &str = "E08000012";
+const BRISTOL: &str = "E06000023";
+
+fn round_plans() -> [RoundPlan; 3] {
+    [
+        RoundPlan {
+            key: "r1",
+            name: "Neighbourhood Anchors 2025",
+            budget: Money::pounds(400_000),
+            opens_on: "2025-05-01",
+            closes_on: "2025-07-31",
+            eligible: &[HULL, MIDDLESBROUGH, BLACKPOOL, LIVERPOOL, BRISTOL],
+            themes: &["community spaces", "youth", "employment"],
+            decision_mode: DecisionMode::Panel,
+            min_panel_scores: 2,
+            applications: 80,
+            closes: true,
+        },
+        RoundPlan {
+            key: "r2",
+            name: "Food and Warmth 2025",
+            budget: Money::pounds(250_000),
+            opens_on: "2025-09-01",
+            closes_on: "2025-10-31",
+            eligible: &[HULL, MIDDLESBROUGH, BLACKPOOL],
+            themes: &["food", "warmth"],
+            decision_mode: DecisionMode::Panel,
+            min_panel_scores: 2,
+            applications: 60,
+            closes: true,
+        },
+        RoundPlan {
+            key: "r3",
+            name: "People's Choice 2026",
+            budget: Money::pounds(300_000),
+            opens_on: "2026-02-01",
+            closes_on: "2026-04-30",
+            eligible: &[LIVERPOOL, BRISTOL],
+            themes: &["environment", "arts", "health"],
+            decision_mode: DecisionMode::Participatory,
+            min_panel_scores: 0,
+            applications: 60,
+            closes: false,
+        },
+    ]
+}
+
+const GROUP_KINDS: [&str; 8] = [
+    "Residents Association",
+    "Community Pantry",
+    "Youth Club",
+    "Tenants Forum",
+    "Community Garden",
+    "Men's Shed",
+    "Family Hub",
+    "Arts Collective",
+];
+
+const PROJECT_KINDS: [&str; 8] = [
+    "Warm welcome space",
+    "After-school club",
+    "Community kitchen",
+    "Green corridor",
+    "Job club",
+    "Street festival",
+    "Repair café",
+    "Befriending service",
+];
+
+fn date(text: &str) -> Date {
+    text.parse().expect("demo dates are valid")
+}
+
+fn plus_days(day: Date, days: u64) -> Date {
+    day.checked_add_days(Days::new(days)).expect("demo dates stay in range")
+}
+
+/// The demo's writer: keys every command so that a rerun is a no-op.
+struct Writer<'a> {
+    ledger: &'a Ledger,
+}
+
+impl Writer<'_> {
+    fn request(&self, actor: &str, today: Date, key: &str) -> Request {
+        Request::new(actor, today).with_key(Some(format!("demo-{key}")), &key)
+    }
+
+    fn step<T>(key: &str, result: Result<T, LedgerError>) -> Result<T, DemoError> {
+        result.map_err(|source| DemoError::Step {
+            step: key.to_string(),
+            source,
+        })
+    }
+}
+
+struct DemoApplication {
+    id: ApplicationId,
+    applicant: OrgId,
+    requested: Money,
+}
+
+/// Writes the demo data set (again, harmlessly, if it is already there) and summarises it.
+pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
+    let areas = read_areas(DEMO_GEOGRAPHY_CSV.as_bytes(), "demo geography")?;
+    ledger.geography.import_areas(&ledger.database, &areas).await?;
+    let writer = Writer { ledger };
+    let mut choices = Choices(SEED);
+
+    let founding = date("2025-04-01");
+    let key = "fund";
+    let fund_id = Writer::step(
+        key,
+        ledger
+            .establish_fund(
+                &writer.request(ADMIN, founding, key),
+                FUND_NAME,
+                &OrgId::new("GB-CHC-1190001"),
+                "Northern & Coastal Community Foundation",
+            )
+            .await,
+    )?
+    .value;
+    let tranches = [
+        ("capital-1", Money::pounds(1_500_000), "Dormant assets: Community Wealth Fund", "2025-04-01"),
+        ("capital-2", Money::pounds(750_000), "Local authority match funding", "2025-07-01"),
+        ("capital-3", Money::from_pence(25_000_050), "Corporate giving (Tees Port)", "2026-01-15"),
+    ];
+    for (key, amount, source, received_on) in tranches {
+        let received_on = date(received_on);
+        Writer::step(
+            key,
+            ledger
+                .receive_capital(&writer.request(ADMIN, received_on, key), &fund_id, amount, source, received_on)
+                .await,
+        )?;
+    }
+
+    let lsoas_by_lad = lsoas_by_local_authority(&areas);
+    let mut rounds = Vec::new();
+    for plan in round_plans() {
+        rounds.push(run_round(&writer, &mut choices, &fund_id, &plan, &lsoas_by_lad).await?);
+    }
+    summarise(ledger, &fund_id, &areas, &rounds).await
+}
+
+fn lsoas_by_local_authority(areas: &[Area]) -> BTreeMap<String, Vec<GeoCode>> {
+    let mut by_lad: BTreeMap<String, Vec<GeoCode>> = BTreeMap::new();
+    for area in areas {
+        if area.code.as_str().starts_with("E01") {
+            if let Some(parent) = &area.parent_code {
+                by_lad
+                    .entry(parent.as_str().to_string())
+                    .or_default()
+                    .push(area.code.clone());
+            }
+        }
+    }
+    by_lad
+}
+
+/// What one round of the demo wrote.
+struct DemoRound {
+    round_id: RoundId,
+    name: &'static str,
+    applications: Vec<ApplicationId>,
+}
+
+/// Opens one round, takes its applications, decides them, and runs the awards' lives.
+async fn run_round(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    fund_id: &FundId,
+    plan: &RoundPlan,
+    lsoas_by_lad: &BTreeMap<String, Vec<GeoCode>>,
+) -> Result<DemoRound, DemoError> {
+    let ledger = writer.ledger;
+    let opens_on = date(plan.opens_on);
+    let closes_on = date(plan.closes_on);
+    let key = format!("{}-open", plan.key);
+    let round_id = Writer::step(
+        &key,
+        ledger
+            .open_round(
+                &writer.request(ADMIN, opens_on.pred_opt().unwrap_or(opens_on), &key),
+                OpenRound {
+                    fund_id: fund_id.clone(),
+                    name: plan.name.to_string(),
+                    budget: plan.budget,
+                    opens_on,
+                    closes_on,
+                    eligible_areas: plan
+                        .eligible
+                        .iter()
+                        .map(|code| code.parse().expect("demo codes are valid"))
+                        .collect(),
+                    themes: plan.themes.iter().map(|theme| theme.to_string()).collect(),
+                    decision_mode: plan.decision_mode,
+                    min_panel_scores: plan.min_panel_scores,
+                },
+            )
+            .await,
+    )?
+    .value;
+
+    let neighbourhoods: Vec<&GeoCode> = plan
+        .eligible
+        .iter()
+        .flat_map(|lad| lsoas_by_lad.get(*lad).into_iter().flatten())
+        .collect();
+    let window_days = (closes_on - opens_on).num_days().max(1) as u64;
+
+    // Applications.
+    let mut submitted = Vec::new();
+    for index in 0..plan.applications {
+        let neighbourhood = neighbourhoods[choices.below(neighbourhoods.len() as u64) as usize].clone();
+        let organisation = choices.below(DEMO_ORGANISATIONS);
+        let applicant = OrgId::new(format!("GB-CHC-{}", 1_120_000 + organisation));
+        let group = GROUP_KINDS[(organisation % GROUP_KINDS.len() as u64) as usize];
+        let project = PROJECT_KINDS[choices.below(PROJECT_KINDS.len() as u64) as usize];
+        let theme = plan.themes[choices.below(plan.themes.len() as u64) as usize];
+        // £2,000 to £15,000 in whole £50s, with pence on one in five.
+        let mut requested = Money::pounds(2_000 + 50 * choices.below(261) as u32);
+        if choices.chance(20) {
+            requested = requested.plus(Money::from_pence(1 + choices.below(99)));
+        }
+        let submitted_on = plus_days(opens_on, choices.below(window_days));
+        let key = format!("{}-app-{index:03}", plan.key);
+        let id = Writer::step(
+            &key,
+            ledger
+                .submit_application(
+                    &writer.request(applicant.as_str(), submitted_on, &key),
+                    SubmitApplication {
+                        round_id: round_id.clone(),
+                        applicant: applicant.clone(),
+                        applicant_name: format!("{} {group}", neighbourhood_label(&neighbourhood)),
+                        title: format!("{project} ({theme})"),
+                        description: format!(
+                            "{project} run by residents for residents, focused on {theme}."
+                        ),
+                        amount_requested: requested,
+                        neighbourhood,
+                        themes: vec![theme.to_string()],
+                    },
+                )
+                .await,
+        )?
+        .value;
+        submitted.push(DemoApplication {
+            id,
+            applicant,
+            requested,
+        });
+    }
+
+    let decided_on = plus_days(closes_on, 14);
+    // Decisions must depend only on the seed, never on the store's state, so that a rerun
+    // makes the same choices (and so writes nothing): track the budget here.
+    let mut remaining = plan.budget;
+    let mut awards = Vec::new();
+    for (index, application) in submitted.iter().enumerate() {
+        let key = format!("{}-app-{index:03}", plan.key);
+        // A few groups withdraw before the panel meets.
+        if choices.chance(4) {
+            let key = format!("{key}-withdraw");
+            Writer::step(
+                &key,
+                ledger
+                    .withdraw_application(
+                        &writer.request(application.applicant.as_str(), closes_on, &key),
+                        &application.id,
+                        &application.applicant,
+                    )
+                    .await,
+            )?;
+            continue;
+        }
+        let mut quality = 0;
+        if plan.min_panel_scores > 0 {
+            // One member in twelve knows the group and declares a conflict; the other two score.
+            let conflicted = choices.chance(8).then(|| choices.below(PANEL.len() as u64) as usize);
+            let mut total = 0;
+            let mut scored = 0;
+            for (member_index, member) in PANEL.iter().enumerate() {
+                let member_key = format!("{key}-{member}");
+                if conflicted == Some(member_index) {
+                    let key = format!("{member_key}-conflict");
+                    Writer::step(
+                        &key,
+                        ledger
+                            .declare_conflict(&writer.request(member, closes_on, &key), &application.id, member)
+                            .await,
+                    )?;
+                    continue;
+                }
+                if conflicted.is_none() && member_index == PANEL.len() - 1 {
+                    break;
+                }
+                let score = 1 + choices.below(5) as u8;
+                total += u32::from(score);
+                scored += 1;
+                let key = format!("{member_key}-score");
+                Writer::step(
+                    &key,
+                    ledger
+                        .score_application(
+                            &writer.request(member, plus_days(closes_on, 7), &key),
+                            &application.id,
+                            member,
+                            Score::new(score).expect("demo scores are 1 to 5"),
+                            "Clear local need; realistic plan.",
+                        )
+                        .await,
+                )?;
+            }
+            quality = total * 10 / scored.max(1);
+        } else if choices.chance(60) {
+            // Participatory rounds: residents' votes decide; the demo stands in for the ballot.
+            quality = FUNDING_THRESHOLD_TENTHS;
+        }
+        let mut amount = application.requested;
+        if choices.chance(25) {
+            // The panel funds part of the ask, rounded down to £100.
+            let part = (application.requested.amount() * dec!(0.8) / dec!(100)).floor() * dec!(100);
+            amount = Money::new(part).expect("part of a valid amount is valid");
+        }
+        if quality >= FUNDING_THRESHOLD_TENTHS && amount <= remaining && !amount.is_zero() {
+            remaining = remaining.checked_sub(amount).expect("amount is within what remains");
+            let key = format!("{key}-approve");
+            let award_id = Writer::step(
+                &key,
+                ledger
+                    .approve_application(&writer.request(ADMIN, decided_on, &key), &application.id, amount)
+                    .await,
+            )?
+            .value;
+            awards.push((award_id, application.applicant.clone(), amount));
+        } else {
+            let reason = if quality >= FUNDING_THRESHOLD_TENTHS {
+                "Strong application; the round's budget is fully committed."
+            } else {
+                "Scored below the funding threshold this round."
+            };
+            let key = format!("{key}-decline");
+            Writer::step(
+                &key,
+                ledger
+                    .decline_application(&writer.request(ADMIN, decided_on, &key), &application.id, reason)
+                    .await,
+            )?;
+        }
+    }
+
+    for (index, (award_id, grantee, amount)) in awards.iter().enumerate() {
+        let key = format!("{}-award-{index:03}", plan.key);
+        run_award(writer, choices, &key, award_id, grantee, *amount, decided_on).await?;
+    }
+
+    if plan.closes {
+        let key = format!("{}-close", plan.key);
+        Writer::step(
+            &key,
+            ledger
+                .close_round(&writer.request(ADMIN, plus_days(decided_on, 30), &key), &round_id)
+                .await,
+        )?;
+    }
+    Ok(DemoRound {
+        round_id,
+        name: plan.name,
+        applications: submitted.into_iter().map(|application| application.id).collect(),
+    })
+}
+
+fn neighbourhood_label(code: &GeoCode) -> String {
+    // Group names vary by area; the last digits keep them distinct and readable.
+    format!("Estate {}", &code.as_str()[code.as_str().len() - 3..])
+}
+
+/// An award's life: agreement, drawdowns, payments, and for a few a variation, a return,
+/// reports and closure.
+async fn run_award(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    key: &str,
+    award_id: &AwardId,
+    grantee: &OrgId,
+    amount: Money,
+    decided_on: Date,
+) -> Result<(), DemoError> {
+    let ledger = writer.ledger;
+    // One award in ten is still waiting for its agreement to be signed.
+    if choices.chance(10) {
+        return Ok(());
+    }
+    let accepted_on = plus_days(decided_on, 10 + choices.below(20));
+    let step_key = format!("{key}-accept");
+    Writer::step(
+        &step_key,
+        ledger
+            .accept_agreement(&writer.request(grantee.as_str(), accepted_on, &step_key), award_id, grantee)
+            .await,
+    )?;
+
+    // One in twelve is cut before any money moves (the project shrank).
+    let mut amount = amount;
+    if choices.chance(8) {
+        let reduced = Money::new((amount.amount() * dec!(0.9)).round_dp(2)).expect("90% of an award is valid");
+        let step_key = format!("{key}-vary-down");
+        Writer::step(
+            &step_key,
+            ledger
+                .vary_award(
+                    &writer.request(ADMIN, plus_days(accepted_on, 5), &step_key),
+                    award_id,
+                    reduced,
+                    "Venue costs came in lower than budgeted.",
+                )
+                .await,
+        )?;
+        amount = reduced;
+    }
+
+    // First drawdown: half the award, approved and paid.
+    let first = Money::new((amount.amount() / dec!(2)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero))
+        .expect("half an award is valid");
+    let requested_on = plus_days(accepted_on, 7);
+    draw_and_pay(writer, key, "dd1", award_id, grantee, first, requested_on, true).await?;
+
+    // Half the awards draw the rest; a few of those requests are first rejected and re-made.
+    if choices.chance(50) {
+        let rest = amount.checked_sub(first).expect("half is within the award");
+        if !rest.is_zero() {
+            let later = plus_days(requested_on, 60 + choices.below(60));
+            if choices.chance(15) {
+                draw_and_pay(writer, key, "dd2-rejected", award_id, grantee, rest, later, false).await?;
+            }
+            draw_and_pay(writer, key, "dd2", award_id, grantee, rest, plus_days(later, 7), true).await?;
+
+            // A few fully paid awards report, return what they did not spend, and close.
+            if choices.chance(30) {
+                let end = plus_days(later, 180);
+                let paid = amount;
+                let unspent = Money::new((paid.amount() * dec!(0.04)).round_dp(2)).expect("4% is valid");
+                let spent = paid.checked_sub(unspent).expect("unspent is part of paid");
+                let step_key = format!("{key}-spend");
+                Writer::step(
+                    &step_key,
+                    ledger
+                        .report_spend(
+                            &writer.request(grantee.as_str(), end, &step_key),
+                            award_id,
+                            grantee,
+                            requested_on,
+                            end,
+                            vec![SpendLine {
+                                category: "Project delivery".to_string(),
+                                amount: spent,
+                            }],
+                        )
+                        .await,
+                )?;
+                let step_key = format!("{key}-outcome");
+                Writer::step(
+                    &step_key,
+                    ledger
+                        .report_outcome(
+                            &writer.request(grantee.as_str(), end, &step_key),
+                            award_id,
+                            grantee,
+                            "residents_engaged",
+                            Decimal::from(40 + choices.below(200)),
+                            end,
+                        )
+                        .await,
+                )?;
+                if !unspent.is_zero() {
+                    let step_key = format!("{key}-return");
+                    Writer::step(
+                        &step_key,
+                        ledger
+                            .record_return(
+                                &writer.request(ADMIN, plus_days(end, 10), &step_key),
+                                award_id,
+                                unspent,
+                                "Unspent at the end of the project.",
+                            )
+                            .await,
+                    )?;
+                }
+                let step_key = format!("{key}-close");
+                Writer::step(
+                    &step_key,
+                    ledger
+                        .close_award(&writer.request(ADMIN, plus_days(end, 20), &step_key), award_id)
+                        .await,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Requests a drawdown, then approves and pays it (or rejects it).
+#[allow(clippy::too_many_arguments)]
+async fn draw_and_pay(
+    writer: &Writer<'_>,
+    key: &str,
+    label: &str,
+    award_id: &AwardId,
+    grantee: &OrgId,
+    amount: Money,
+    requested_on: Date,
+    approve: bool,
+) -> Result<(), DemoError> {
+    let ledger = writer.ledger;
+    let step_key = format!("{key}-{label}");
+    let drawdown_id = Writer::step(
+        &step_key,
+        ledger
+            .request_drawdown(
+                &writer.request(grantee.as_str(), requested_on, &step_key),
+                award_id,
+                grantee,
+                amount,
+                "Project costs for the coming quarter",
+            )
+            .await,
+    )?
+    .value;
+    let decided_on = plus_days(requested_on, 3);
+    if !approve {
+        let step_key = format!("{key}-{label}-reject");
+        Writer::step(
+            &step_key,
+            ledger
+                .reject_drawdown(
+                    &writer.request(ADMIN, decided_on, &step_key),
+                    award_id,
+                    &drawdown_id,
+                    "Please attach the supplier quotes.",
+                )
+                .await,
+        )?;
+        return Ok(());
+    }
+    let step_key = format!("{key}-{label}-approve");
+    Writer::step(
+        &step_key,
+        ledger
+            .approve_drawdown(&writer.request(ADMIN, decided_on, &step_key), award_id, &drawdown_id)
+            .await,
+    )?;
+    let paid_on = plus_days(decided_on, 2);
+    let step_key = format!("{key}-{label}-pay");
+    Writer::step(
+        &step_key,
+        ledger
+            .record_payment(
+                &writer.request(ADMIN, paid_on, &step_key),
+                award_id,
+                &drawdown_id,
+                &format!("BACS-{}", &drawdown_id.as_str()[3..11]),
+                paid_on,
+            )
+            .await,
+    )?;
+    Ok(())
+}
+
+/// Reads the fund, its rounds and every award back from the aggregates.
+async fn summarise(
+    ledger: &Ledger,
+    fund_id: &FundId,
+    areas: &[Area],
+    demo_rounds: &[DemoRound],
+) -> Result<DemoSummary, DemoError> {
+    let fund = Writer::step("summary", ledger.fund(fund_id).await)?;
+    let names: BTreeMap<&str, &str> = areas
+        .iter()
+        .map(|area| (area.code.as_str(), area.name.as_str()))
+        .collect();
+    let mut rounds = Vec::new();
+    let mut by_area: BTreeMap<String, (AreaLine, BTreeSet<GeoCode>)> = BTreeMap::new();
+    for demo_round in demo_rounds {
+        let round = Writer::step("summary", ledger.round(&demo_round.round_id).await)?;
+        rounds.push(RoundLine {
+            round_id: demo_round.round_id.clone(),
+            name: demo_round.name.to_string(),
+            budget: round.budget(),
+            awarded: round.awarded(),
+            closed: round.is_closed(),
+        });
+        for application_id in &demo_round.applications {
+            let application = Writer::step("summary", ledger.application(application_id).await)?;
+            let Some(award_id) = application.award_id() else {
+                continue;
+            };
+            let award = Writer::step("summary", ledger.award(award_id).await)?;
+            let Some(details) = award.details() else {
+                continue;
+            };
+            let lad = ledger
+                .geography
+                .ancestors(&details.neighbourhood)
+                .into_iter()
+                .find(|code| code.as_str().starts_with("E06") || code.as_str().starts_with("E08"))
+                .map(|code| code.as_str().to_string())
+                .unwrap_or_else(|| "unknown".to_string());
+            let (line, neighbourhoods) = by_area.entry(lad.clone()).or_insert_with(|| {
+                (
+                    AreaLine {
+                        name: names.get(lad.as_str()).copied().unwrap_or("").to_string(),
+                        code: lad.clone(),
+                        awards: 0,
+                        neighbourhoods: 0,
+                        awarded: Money::ZERO,
+                        paid: Money::ZERO,
+                        returned: Money::ZERO,
+                    },
+                    Default::default(),
+                )
+            });
+            line.awards += 1;
+            line.awarded = line.awarded.plus(award.amount());
+            line.paid = line.paid.plus(award.paid());
+            line.returned = line.returned.plus(award.returned());
+            neighbourhoods.insert(details.neighbourhood.clone());
+        }
+    }
+    let areas = by_area
+        .into_values()
+        .map(|(mut line, neighbourhoods)| {
+            line.neighbourhoods = neighbourhoods.len();
+            line
+        })
+        .collect();
+    Ok(DemoSummary {
+        fund_id: fund_id.clone(),
+        fund_name: FUND_NAME.to_string(),
+        capital_received: fund.capital_received(),
+        allocated: fund.allocated(),
+        available: fund.available(),
+        rounds,
+        areas,
+        applications: demo_rounds.iter().map(|round| round.applications.len()).sum(),
+    })
+}

@@ -1,0 +1,76 @@
+//! The demo data set: deterministic, idempotent, and reconciled to the penny.
+
+use api::demo::{self, DemoSummary};
+use domain::Money;
+use infrastructure::ledger::Ledger;
+use infrastructure::test_support::TestDatabase;
+
+async fn load_twice(kind: &str) -> (DemoSummary, DemoSummary, i64, i64) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let ledger = Ledger::open(test.database.clone()).await.unwrap();
+    let first = demo::load(&ledger).await.unwrap();
+    let head_after_first = test.database.head_position().await.unwrap();
+    // A second process (fresh caches) runs it again.
+    let again = Ledger::open(test.database.clone()).await.unwrap();
+    let second = demo::load(&again).await.unwrap();
+    let head_after_second = test.database.head_position().await.unwrap();
+    (first, second, head_after_first, head_after_second)
+}
+
+fn assert_reconciles(summary: &DemoSummary) {
+    assert_eq!(summary.applications, 200);
+    assert_eq!(summary.rounds.len(), 3);
+    assert_eq!(summary.areas.len(), 5, "awards in all five local authorities");
+    let awarded_by_rounds: Money = summary.rounds.iter().map(|round| round.awarded).sum();
+    let awarded_by_areas: Money = summary.areas.iter().map(|area| area.awarded).sum();
+    assert_eq!(awarded_by_rounds, awarded_by_areas);
+    for round in &summary.rounds {
+        assert!(round.awarded <= round.budget, "{} is over budget", round.name);
+    }
+    for area in &summary.areas {
+        assert!(area.paid <= area.awarded, "{} paid more than awarded", area.name);
+        assert!(area.returned <= area.paid, "{} returned more than paid", area.name);
+    }
+    // Closed rounds gave their unawarded budget back; the open round still holds all of it.
+    let allocated: Money = summary
+        .rounds
+        .iter()
+        .map(|round| if round.closed { round.awarded } else { round.budget })
+        .sum();
+    assert_eq!(summary.allocated, allocated);
+    let returned: Money = summary.areas.iter().map(|area| area.returned).sum();
+    assert!(!returned.is_zero(), "the demo includes returns");
+    assert_eq!(
+        summary.available,
+        summary
+            .capital_received
+            .plus(returned)
+            .checked_sub(summary.allocated)
+            .unwrap()
+    );
+}
+
+async fn demo_is_deterministic_and_idempotent(kind: &str) {
+    let (first, second, head_after_first, head_after_second) = load_twice(kind).await;
+    assert_eq!(first, second);
+    assert_eq!(head_after_first, head_after_second, "a rerun writes nothing");
+    assert!(head_after_first > 1000, "a realistic amount of history");
+    assert_reconciles(&first);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_is_deterministic_and_idempotent_on_sqlite() {
+    demo_is_deterministic_and_idempotent("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_is_deterministic_and_idempotent_on_postgres() {
+    demo_is_deterministic_and_idempotent("postgres").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_writes_the_same_figures_on_both_stores() {
+    let (on_sqlite, ..) = load_twice("sqlite").await;
+    let (on_postgres, ..) = load_twice("postgres").await;
+    assert_eq!(on_sqlite, on_postgres);
+}
