@@ -436,10 +436,7 @@ async fn approving_an_application_that_is_not_pending_is_refused() {
         round()
             .given(vec![opened()])
             .when_async(approve(
-                ApplicationFacts {
-                    status,
-                    ..facts()
-                },
+                ApplicationFacts { status, ..facts() },
                 Money::pounds(1_000),
             ))
             .await
