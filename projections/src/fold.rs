@@ -1,0 +1,1089 @@
+//! The projector's fold: one batch of events applied in memory to the rows they touch,
+//! then written back as a few multi-row upserts. Rows are loaded from the read models at
+//! the start of each batch, so nothing is cached between batches and a batch that is
+//! rolled back leaves no trace.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use domain::application::ApplicationEvent;
+use domain::award::AwardEvent;
+use domain::fund::FundEvent;
+use domain::round::RoundEvent;
+use domain::Money;
+use infrastructure::{Database, LoggedEvent};
+use serde::Deserialize;
+
+use crate::sql::{Param, Sql};
+use crate::{on_pool, to_pence, ProjectionError};
+
+/// Rows per multi-row statement: under both stores' limits on bound parameters
+/// (SQLite 32,766; PostgreSQL 65,535) for the widest table.
+const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
+
+/// An event of one of the ledger's aggregates, decoded from its stored JSON.
+#[derive(Debug, Clone)]
+pub(crate) enum Decoded {
+    Fund(FundEvent),
+    Round(RoundEvent),
+    Application(ApplicationEvent),
+    Award(AwardEvent),
+    /// An aggregate type the read models do not follow; it is still chained.
+    Other,
+}
+
+pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
+    let bad = |message: String| ProjectionError::BadEvent {
+        position: event.position,
+        event_type: event.event_type.clone(),
+        message,
+    };
+    if !matches!(
+        event.aggregate_type.as_str(),
+        "Fund" | "Round" | "Application" | "Award"
+    ) {
+        return Ok(Decoded::Other);
+    }
+    if event.event_version != "1" {
+        return Err(bad(format!(
+            "version {} has no upcaster",
+            event.event_version
+        )));
+    }
+    let payload = &event.payload;
+    let decoded = match event.aggregate_type.as_str() {
+        "Fund" => FundEvent::deserialize(payload).map(Decoded::Fund),
+        "Round" => RoundEvent::deserialize(payload).map(Decoded::Round),
+        "Application" => ApplicationEvent::deserialize(payload).map(Decoded::Application),
+        _ => AwardEvent::deserialize(payload).map(Decoded::Award),
+    };
+    decoded.map_err(|error| bad(error.to_string()))
+}
+
+fn p(money: &Money) -> i64 {
+    to_pence(money.amount())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct FundState {
+    pub fund_id: String,
+    pub name: String,
+    pub funder_org_id: String,
+    pub funder_name: String,
+    pub established_on: String,
+    pub received_pence: i64,
+    pub allocated_pence: i64,
+    pub awarded_pence: i64,
+    pub paid_pence: i64,
+    pub returned_pence: i64,
+    pub available_pence: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct RoundState {
+    pub round_id: String,
+    pub fund_id: String,
+    pub name: String,
+    pub status: String,
+    pub opens_on: String,
+    pub closes_on: String,
+    pub closed_on: Option<String>,
+    pub decision_mode: String,
+    pub themes: String,
+    pub eligible_areas: String,
+    pub budget_pence: i64,
+    pub awarded_pence: i64,
+    pub returned_to_fund_pence: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct ApplicationState {
+    pub application_id: String,
+    pub round_id: String,
+    pub fund_id: String,
+    pub applicant_org_id: String,
+    pub applicant_name: String,
+    pub title: String,
+    pub amount_requested_pence: i64,
+    pub neighbourhood: String,
+    pub themes: String,
+    pub status: String,
+    pub submitted_on: String,
+    pub decided_on: Option<String>,
+    pub award_id: Option<String>,
+    pub approved_pence: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct AwardState {
+    pub award_id: String,
+    pub application_id: String,
+    pub fund_id: String,
+    pub round_id: String,
+    pub recipient_org_id: String,
+    pub recipient_name: String,
+    pub title: String,
+    pub neighbourhood: String,
+    pub themes: String,
+    pub status: String,
+    pub awarded_on: String,
+    pub accepted_on: Option<String>,
+    pub closed_on: Option<String>,
+    pub awarded_pence: i64,
+    pub paid_pence: i64,
+    pub returned_pence: i64,
+    pub spend_reported_pence: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct DrawdownState {
+    pub award_id: String,
+    pub drawdown_id: String,
+    pub amount_pence: i64,
+    pub purpose: String,
+    pub status: String,
+    pub requested_on: String,
+    pub decided_on: Option<String>,
+    pub paid_on: Option<String>,
+    pub payment_ref: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The change of a fund's figures on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct FundDelta {
+    pub received_pence: i64,
+    pub allocated_pence: i64,
+    pub awarded_pence: i64,
+    pub paid_pence: i64,
+    pub returned_pence: i64,
+    pub available_pence: i64,
+}
+
+/// The change of an award's figures on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct AwardDelta {
+    pub awarded_pence: i64,
+    pub paid_pence: i64,
+    pub returned_pence: i64,
+    pub spend_pence: i64,
+}
+
+pub(crate) const FUND_COLUMNS: &str =
+    "fund_id, name, funder_org_id, funder_name, established_on, received_pence, \
+     allocated_pence, awarded_pence, paid_pence, returned_pence, available_pence";
+pub(crate) const ROUND_COLUMNS: &str =
+    "round_id, fund_id, name, status, opens_on, closes_on, closed_on, decision_mode, \
+     themes, eligible_areas, budget_pence, awarded_pence, returned_to_fund_pence";
+pub(crate) const APPLICATION_COLUMNS: &str = "application_id, round_id, fund_id, applicant_org_id, applicant_name, title, \
+     amount_requested_pence, neighbourhood, themes, status, submitted_on, decided_on, award_id, approved_pence";
+pub(crate) const AWARD_COLUMNS: &str = "award_id, application_id, fund_id, round_id, recipient_org_id, recipient_name, \
+     title, neighbourhood, themes, status, awarded_on, accepted_on, closed_on, awarded_pence, paid_pence, \
+     returned_pence, spend_reported_pence";
+pub(crate) const DRAWDOWN_COLUMNS: &str =
+    "award_id, drawdown_id, amount_pence, purpose, status, requested_on, decided_on, paid_on, payment_ref, reason";
+
+fn json_list<T: serde::Serialize>(items: &[T]) -> String {
+    serde_json::to_string(items).expect("a list of strings serializes")
+}
+
+/// The rows one batch touches, with what it changed.
+#[derive(Default)]
+pub(crate) struct Batch {
+    funds: HashMap<String, FundState>,
+    rounds: HashMap<String, RoundState>,
+    applications: HashMap<String, ApplicationState>,
+    awards: HashMap<String, AwardState>,
+    drawdowns: HashMap<(String, String), DrawdownState>,
+    dirty_funds: BTreeSet<String>,
+    dirty_rounds: BTreeSet<String>,
+    dirty_applications: BTreeSet<String>,
+    dirty_awards: BTreeSet<String>,
+    dirty_drawdowns: BTreeSet<(String, String)>,
+    new_themes: BTreeSet<(String, String)>,
+    fund_daily: BTreeMap<(String, String), FundDelta>,
+    award_daily: BTreeMap<(String, String), AwardDelta>,
+}
+
+fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
+    ProjectionError::BadEvent {
+        position: event.position,
+        event_type: event.event_type.clone(),
+        message: format!("refers to {what} {id}, which the read models do not have"),
+    }
+}
+
+/// `SELECT {columns} FROM {table} WHERE {key} IN (…)`, in chunks.
+async fn load_rows<T>(
+    db: &Database,
+    table: &str,
+    columns: &str,
+    key: &str,
+    ids: &BTreeSet<String>,
+) -> Result<Vec<T>, ProjectionError>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    let ids: Vec<&String> = ids.iter().collect();
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(5_000) {
+        let mut sql = Sql::default();
+        sql.push(&format!("SELECT {columns} FROM {table} WHERE {key} IN ("));
+        for (index, id) in chunk.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind_text(id.as_str());
+        }
+        sql.push(")");
+        let mut found: Vec<T> = on_pool!(db, |pool| crate::sql::bind_all!(
+            sqlx::query_as(&sql.text),
+            &sql.params
+        )
+        .fetch_all(pool)
+        .await?);
+        rows.append(&mut found);
+    }
+    Ok(rows)
+}
+
+impl Batch {
+    /// Loads every row the events will touch.
+    pub(crate) async fn load(
+        db: &Database,
+        events: &[(LoggedEvent, Decoded)],
+    ) -> Result<Batch, ProjectionError> {
+        let mut batch = Batch::default();
+        let mut award_ids = BTreeSet::new();
+        let mut application_ids = BTreeSet::new();
+        let mut round_ids = BTreeSet::new();
+        let mut fund_ids = BTreeSet::new();
+        let mut drawdown_awards = BTreeSet::new();
+        for (event, decoded) in events {
+            let id = &event.aggregate_id;
+            match decoded {
+                Decoded::Fund(FundEvent::FundEstablished { .. }) => {}
+                Decoded::Fund(_) => {
+                    fund_ids.insert(id.clone());
+                }
+                Decoded::Round(RoundEvent::RoundOpened { .. }) => {}
+                Decoded::Round(_) => {
+                    round_ids.insert(id.clone());
+                }
+                Decoded::Application(
+                    ApplicationEvent::ApplicationSubmitted { .. }
+                    | ApplicationEvent::ConflictDeclared { .. }
+                    | ApplicationEvent::ApplicationScored { .. },
+                ) => {}
+                Decoded::Application(_) => {
+                    application_ids.insert(id.clone());
+                }
+                Decoded::Award(AwardEvent::AwardMade { fund_id, .. }) => {
+                    fund_ids.insert(fund_id.to_string());
+                }
+                Decoded::Award(
+                    AwardEvent::DrawdownApproved { .. }
+                    | AwardEvent::DrawdownRejected { .. }
+                    | AwardEvent::PaymentRecorded { .. },
+                ) => {
+                    award_ids.insert(id.clone());
+                    drawdown_awards.insert(id.clone());
+                }
+                Decoded::Award(_) => {
+                    award_ids.insert(id.clone());
+                }
+                Decoded::Other => {}
+            }
+        }
+        for row in
+            load_rows::<AwardState>(db, "rm_awards", AWARD_COLUMNS, "award_id", &award_ids).await?
+        {
+            fund_ids.insert(row.fund_id.clone());
+            batch.awards.insert(row.award_id.clone(), row);
+        }
+        for row in load_rows::<ApplicationState>(
+            db,
+            "rm_applications",
+            APPLICATION_COLUMNS,
+            "application_id",
+            &application_ids,
+        )
+        .await?
+        {
+            batch.applications.insert(row.application_id.clone(), row);
+        }
+        for row in
+            load_rows::<RoundState>(db, "rm_rounds", ROUND_COLUMNS, "round_id", &round_ids).await?
+        {
+            batch.rounds.insert(row.round_id.clone(), row);
+        }
+        for row in load_rows::<DrawdownState>(
+            db,
+            "rm_drawdowns",
+            DRAWDOWN_COLUMNS,
+            "award_id",
+            &drawdown_awards,
+        )
+        .await?
+        {
+            batch
+                .drawdowns
+                .insert((row.award_id.clone(), row.drawdown_id.clone()), row);
+        }
+        for row in
+            load_rows::<FundState>(db, "rm_funds", FUND_COLUMNS, "fund_id", &fund_ids).await?
+        {
+            batch.funds.insert(row.fund_id.clone(), row);
+        }
+        Ok(batch)
+    }
+
+    fn fund_daily(&mut self, fund_id: &str, day: &domain::Date) -> &mut FundDelta {
+        self.fund_daily
+            .entry((fund_id.to_string(), day.to_string()))
+            .or_default()
+    }
+
+    fn award_daily(&mut self, award_id: &str, day: &domain::Date) -> &mut AwardDelta {
+        self.award_daily
+            .entry((award_id.to_string(), day.to_string()))
+            .or_default()
+    }
+
+    fn fund_mut(
+        &mut self,
+        event: &LoggedEvent,
+        fund_id: &str,
+    ) -> Result<&mut FundState, ProjectionError> {
+        self.dirty_funds.insert(fund_id.to_string());
+        self.funds
+            .get_mut(fund_id)
+            .ok_or_else(|| missing(event, "fund", fund_id))
+    }
+
+    fn round_mut(&mut self, event: &LoggedEvent) -> Result<&mut RoundState, ProjectionError> {
+        let id = &event.aggregate_id;
+        self.dirty_rounds.insert(id.clone());
+        self.rounds
+            .get_mut(id)
+            .ok_or_else(|| missing(event, "round", id))
+    }
+
+    fn application_mut(
+        &mut self,
+        event: &LoggedEvent,
+    ) -> Result<&mut ApplicationState, ProjectionError> {
+        let id = &event.aggregate_id;
+        self.dirty_applications.insert(id.clone());
+        self.applications
+            .get_mut(id)
+            .ok_or_else(|| missing(event, "application", id))
+    }
+
+    fn award_mut(&mut self, event: &LoggedEvent) -> Result<&mut AwardState, ProjectionError> {
+        let id = &event.aggregate_id;
+        self.dirty_awards.insert(id.clone());
+        self.awards
+            .get_mut(id)
+            .ok_or_else(|| missing(event, "award", id))
+    }
+
+    fn drawdown_mut(
+        &mut self,
+        event: &LoggedEvent,
+        drawdown_id: &str,
+    ) -> Result<&mut DrawdownState, ProjectionError> {
+        let key = (event.aggregate_id.clone(), drawdown_id.to_string());
+        self.dirty_drawdowns.insert(key.clone());
+        self.drawdowns
+            .get_mut(&key)
+            .ok_or_else(|| missing(event, "drawdown", drawdown_id))
+    }
+
+    /// Folds one event into the batch's rows.
+    pub(crate) fn apply(
+        &mut self,
+        event: &LoggedEvent,
+        decoded: &Decoded,
+    ) -> Result<(), ProjectionError> {
+        match decoded {
+            Decoded::Fund(fund_event) => self.apply_fund(event, fund_event),
+            Decoded::Round(round_event) => self.apply_round(event, round_event),
+            Decoded::Application(application_event) => {
+                self.apply_application(event, application_event)
+            }
+            Decoded::Award(award_event) => self.apply_award(event, award_event),
+            Decoded::Other => Ok(()),
+        }
+    }
+
+    fn apply_fund(
+        &mut self,
+        event: &LoggedEvent,
+        fund_event: &FundEvent,
+    ) -> Result<(), ProjectionError> {
+        let fund_id = event.aggregate_id.as_str();
+        let (day, delta, carried) = match fund_event {
+            FundEvent::FundEstablished {
+                fund_id: established,
+                name,
+                funder_org_id,
+                funder_name,
+                established_on,
+            } => {
+                self.dirty_funds.insert(fund_id.to_string());
+                self.funds.insert(
+                    fund_id.to_string(),
+                    FundState {
+                        fund_id: established.to_string(),
+                        name: name.clone(),
+                        funder_org_id: funder_org_id.to_string(),
+                        funder_name: funder_name.clone(),
+                        established_on: established_on.to_string(),
+                        received_pence: 0,
+                        allocated_pence: 0,
+                        awarded_pence: 0,
+                        paid_pence: 0,
+                        returned_pence: 0,
+                        available_pence: 0,
+                    },
+                );
+                return Ok(());
+            }
+            FundEvent::CapitalReceived {
+                amount,
+                received_on,
+                available_after,
+                ..
+            } => (
+                received_on,
+                FundDelta {
+                    received_pence: p(amount),
+                    available_pence: p(amount),
+                    ..FundDelta::default()
+                },
+                available_after,
+            ),
+            FundEvent::RoundBudgetAllocated {
+                budget,
+                allocated_on,
+                available_after,
+                ..
+            } => (
+                allocated_on,
+                FundDelta {
+                    allocated_pence: p(budget),
+                    available_pence: -p(budget),
+                    ..FundDelta::default()
+                },
+                available_after,
+            ),
+            FundEvent::RoundBudgetReleased {
+                amount,
+                released_on,
+                available_after,
+                ..
+            } => (
+                released_on,
+                FundDelta {
+                    allocated_pence: -p(amount),
+                    available_pence: p(amount),
+                    ..FundDelta::default()
+                },
+                available_after,
+            ),
+            FundEvent::ReturnCredited {
+                amount,
+                credited_on,
+                available_after,
+                ..
+            } => (
+                credited_on,
+                FundDelta {
+                    available_pence: p(amount),
+                    ..FundDelta::default()
+                },
+                available_after,
+            ),
+        };
+        let fund = self.fund_mut(event, fund_id)?;
+        fund.received_pence += delta.received_pence;
+        fund.allocated_pence += delta.allocated_pence;
+        fund.available_pence += delta.available_pence;
+        debug_assert_eq!(
+            fund.available_pence,
+            p(carried),
+            "fund {fund_id} available at {}",
+            event.position
+        );
+        let daily = self.fund_daily(fund_id, day);
+        daily.received_pence += delta.received_pence;
+        daily.allocated_pence += delta.allocated_pence;
+        daily.available_pence += delta.available_pence;
+        Ok(())
+    }
+
+    fn apply_round(
+        &mut self,
+        event: &LoggedEvent,
+        round_event: &RoundEvent,
+    ) -> Result<(), ProjectionError> {
+        match round_event {
+            RoundEvent::RoundOpened {
+                round_id,
+                budget,
+                terms,
+            } => {
+                let decision_mode = serde_json::to_value(terms.decision_mode)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                self.dirty_rounds.insert(event.aggregate_id.clone());
+                self.rounds.insert(
+                    event.aggregate_id.clone(),
+                    RoundState {
+                        round_id: round_id.to_string(),
+                        fund_id: terms.fund_id.to_string(),
+                        name: terms.name.clone(),
+                        status: "open".into(),
+                        opens_on: terms.opens_on.to_string(),
+                        closes_on: terms.closes_on.to_string(),
+                        closed_on: None,
+                        decision_mode,
+                        themes: json_list(&terms.themes),
+                        eligible_areas: json_list(&terms.eligible_areas),
+                        budget_pence: p(budget),
+                        awarded_pence: 0,
+                        returned_to_fund_pence: 0,
+                    },
+                );
+            }
+            RoundEvent::ApplicationApproved { amount, .. } => {
+                self.round_mut(event)?.awarded_pence += p(amount);
+            }
+            RoundEvent::VariationReserved { increase, .. } => {
+                self.round_mut(event)?.awarded_pence += p(increase);
+            }
+            RoundEvent::VariationReleased {
+                decrease,
+                released_to_fund,
+                ..
+            } => {
+                let round = self.round_mut(event)?;
+                round.awarded_pence -= p(decrease);
+                if *released_to_fund {
+                    round.returned_to_fund_pence += p(decrease);
+                }
+            }
+            RoundEvent::RoundClosed {
+                closed_on,
+                unawarded,
+                ..
+            } => {
+                let round = self.round_mut(event)?;
+                round.status = "closed".into();
+                round.closed_on = Some(closed_on.to_string());
+                round.returned_to_fund_pence += p(unawarded);
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_application(
+        &mut self,
+        event: &LoggedEvent,
+        application_event: &ApplicationEvent,
+    ) -> Result<(), ProjectionError> {
+        match application_event {
+            ApplicationEvent::ApplicationSubmitted {
+                application_id,
+                round_id,
+                fund_id,
+                applicant,
+                applicant_name,
+                title,
+                amount_requested,
+                neighbourhood,
+                themes,
+                submitted_on,
+                ..
+            } => {
+                self.dirty_applications.insert(event.aggregate_id.clone());
+                self.applications.insert(
+                    event.aggregate_id.clone(),
+                    ApplicationState {
+                        application_id: application_id.to_string(),
+                        round_id: round_id.to_string(),
+                        fund_id: fund_id.to_string(),
+                        applicant_org_id: applicant.to_string(),
+                        applicant_name: applicant_name.clone(),
+                        title: title.clone(),
+                        amount_requested_pence: p(amount_requested),
+                        neighbourhood: neighbourhood.as_str().to_string(),
+                        themes: json_list(themes),
+                        status: "submitted".into(),
+                        submitted_on: submitted_on.to_string(),
+                        decided_on: None,
+                        award_id: None,
+                        approved_pence: None,
+                    },
+                );
+            }
+            ApplicationEvent::ConflictDeclared { .. }
+            | ApplicationEvent::ApplicationScored { .. } => {}
+            ApplicationEvent::ApplicationWithdrawn { withdrawn_on } => {
+                let application = self.application_mut(event)?;
+                application.status = "withdrawn".into();
+                application.decided_on = Some(withdrawn_on.to_string());
+            }
+            ApplicationEvent::ApplicationDeclined { decided_on, .. } => {
+                let application = self.application_mut(event)?;
+                application.status = "declined".into();
+                application.decided_on = Some(decided_on.to_string());
+            }
+            ApplicationEvent::ApprovalRecorded {
+                award_id,
+                amount,
+                decided_on,
+            } => {
+                let application = self.application_mut(event)?;
+                application.status = "approved".into();
+                application.decided_on = Some(decided_on.to_string());
+                application.award_id = Some(award_id.to_string());
+                application.approved_pence = Some(p(amount));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_award(
+        &mut self,
+        event: &LoggedEvent,
+        award_event: &AwardEvent,
+    ) -> Result<(), ProjectionError> {
+        let award_id = event.aggregate_id.clone();
+        match award_event {
+            AwardEvent::AwardMade {
+                application_id,
+                fund_id,
+                round_id,
+                recipient_org_id,
+                recipient_name,
+                title,
+                neighbourhood,
+                themes,
+                amount,
+                awarded_on,
+                ..
+            } => {
+                self.dirty_awards.insert(award_id.clone());
+                self.awards.insert(
+                    award_id.clone(),
+                    AwardState {
+                        award_id: award_id.clone(),
+                        application_id: application_id.to_string(),
+                        fund_id: fund_id.to_string(),
+                        round_id: round_id.to_string(),
+                        recipient_org_id: recipient_org_id.to_string(),
+                        recipient_name: recipient_name.clone(),
+                        title: title.clone(),
+                        neighbourhood: neighbourhood.as_str().to_string(),
+                        themes: json_list(themes),
+                        status: "offered".into(),
+                        awarded_on: awarded_on.to_string(),
+                        accepted_on: None,
+                        closed_on: None,
+                        awarded_pence: p(amount),
+                        paid_pence: 0,
+                        returned_pence: 0,
+                        spend_reported_pence: 0,
+                    },
+                );
+                for theme in themes {
+                    self.new_themes.insert((award_id.clone(), theme.clone()));
+                }
+                self.fund_mut(event, fund_id.as_str())?.awarded_pence += p(amount);
+                self.fund_daily(fund_id.as_str(), awarded_on).awarded_pence += p(amount);
+                self.award_daily(&award_id, awarded_on).awarded_pence += p(amount);
+            }
+            AwardEvent::AgreementAccepted { accepted_on } => {
+                let award = self.award_mut(event)?;
+                award.status = "active".into();
+                award.accepted_on = Some(accepted_on.to_string());
+            }
+            AwardEvent::DrawdownRequested {
+                drawdown_id,
+                amount,
+                purpose,
+                requested_on,
+            } => {
+                self.award_mut(event)?;
+                let key = (award_id.clone(), drawdown_id.to_string());
+                self.dirty_drawdowns.insert(key.clone());
+                self.drawdowns.insert(
+                    key,
+                    DrawdownState {
+                        award_id: award_id.clone(),
+                        drawdown_id: drawdown_id.to_string(),
+                        amount_pence: p(amount),
+                        purpose: purpose.clone(),
+                        status: "requested".into(),
+                        requested_on: requested_on.to_string(),
+                        decided_on: None,
+                        paid_on: None,
+                        payment_ref: None,
+                        reason: None,
+                    },
+                );
+            }
+            AwardEvent::DrawdownApproved {
+                drawdown_id,
+                approved_on,
+                ..
+            } => {
+                let drawdown = self.drawdown_mut(event, drawdown_id.as_str())?;
+                drawdown.status = "approved".into();
+                drawdown.decided_on = Some(approved_on.to_string());
+            }
+            AwardEvent::DrawdownRejected {
+                drawdown_id,
+                reason,
+                rejected_on,
+                ..
+            } => {
+                let drawdown = self.drawdown_mut(event, drawdown_id.as_str())?;
+                drawdown.status = "rejected".into();
+                drawdown.decided_on = Some(rejected_on.to_string());
+                drawdown.reason = Some(reason.clone());
+            }
+            AwardEvent::PaymentRecorded {
+                drawdown_id,
+                amount,
+                payment_ref,
+                paid_on,
+                paid_total,
+            } => {
+                let drawdown = self.drawdown_mut(event, drawdown_id.as_str())?;
+                drawdown.status = "paid".into();
+                drawdown.paid_on = Some(paid_on.to_string());
+                drawdown.payment_ref = Some(payment_ref.clone());
+                let award = self.award_mut(event)?;
+                award.paid_pence += p(amount);
+                debug_assert_eq!(award.paid_pence, p(paid_total));
+                let fund_id = award.fund_id.clone();
+                self.fund_mut(event, &fund_id)?.paid_pence += p(amount);
+                self.fund_daily(&fund_id, paid_on).paid_pence += p(amount);
+                self.award_daily(&award_id, paid_on).paid_pence += p(amount);
+            }
+            AwardEvent::AwardVaried {
+                old_amount,
+                new_amount,
+                varied_on,
+                ..
+            } => {
+                let change = p(new_amount) - p(old_amount);
+                let award = self.award_mut(event)?;
+                award.awarded_pence += change;
+                let fund_id = award.fund_id.clone();
+                self.fund_mut(event, &fund_id)?.awarded_pence += change;
+                self.fund_daily(&fund_id, varied_on).awarded_pence += change;
+                self.award_daily(&award_id, varied_on).awarded_pence += change;
+            }
+            AwardEvent::MoneyReturned {
+                amount,
+                returned_on,
+                returned_total,
+                ..
+            } => {
+                let award = self.award_mut(event)?;
+                award.returned_pence += p(amount);
+                debug_assert_eq!(award.returned_pence, p(returned_total));
+                let fund_id = award.fund_id.clone();
+                self.fund_mut(event, &fund_id)?.returned_pence += p(amount);
+                self.fund_daily(&fund_id, returned_on).returned_pence += p(amount);
+                self.award_daily(&award_id, returned_on).returned_pence += p(amount);
+            }
+            AwardEvent::SpendReported {
+                total, period_end, ..
+            } => {
+                self.award_mut(event)?.spend_reported_pence += p(total);
+                self.award_daily(&award_id, period_end).spend_pence += p(total);
+            }
+            AwardEvent::OutcomeReported { .. } => {}
+            AwardEvent::AwardClosed { closed_on } => {
+                let award = self.award_mut(event)?;
+                award.status = "closed".into();
+                award.closed_on = Some(closed_on.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// The statements that write the batch's changes back.
+    pub(crate) fn statements(self) -> Vec<Sql> {
+        let mut statements = Vec::new();
+        let funds: Vec<&FundState> = self
+            .dirty_funds
+            .iter()
+            .filter_map(|id| self.funds.get(id))
+            .collect();
+        upsert(
+            &mut statements,
+            "rm_funds",
+            FUND_COLUMNS,
+            "fund_id",
+            OnConflict::Replace,
+            &funds,
+            |row| {
+                vec![
+                    Param::Text(row.fund_id.clone()),
+                    Param::Text(row.name.clone()),
+                    Param::Text(row.funder_org_id.clone()),
+                    Param::Text(row.funder_name.clone()),
+                    Param::Text(row.established_on.clone()),
+                    Param::Int(row.received_pence),
+                    Param::Int(row.allocated_pence),
+                    Param::Int(row.awarded_pence),
+                    Param::Int(row.paid_pence),
+                    Param::Int(row.returned_pence),
+                    Param::Int(row.available_pence),
+                ]
+            },
+        );
+        let rounds: Vec<&RoundState> = self
+            .dirty_rounds
+            .iter()
+            .filter_map(|id| self.rounds.get(id))
+            .collect();
+        upsert(
+            &mut statements,
+            "rm_rounds",
+            ROUND_COLUMNS,
+            "round_id",
+            OnConflict::Replace,
+            &rounds,
+            |row| {
+                vec![
+                    Param::Text(row.round_id.clone()),
+                    Param::Text(row.fund_id.clone()),
+                    Param::Text(row.name.clone()),
+                    Param::Text(row.status.clone()),
+                    Param::Text(row.opens_on.clone()),
+                    Param::Text(row.closes_on.clone()),
+                    Param::OptText(row.closed_on.clone()),
+                    Param::Text(row.decision_mode.clone()),
+                    Param::Text(row.themes.clone()),
+                    Param::Text(row.eligible_areas.clone()),
+                    Param::Int(row.budget_pence),
+                    Param::Int(row.awarded_pence),
+                    Param::Int(row.returned_to_fund_pence),
+                ]
+            },
+        );
+        let applications: Vec<&ApplicationState> = self
+            .dirty_applications
+            .iter()
+            .filter_map(|id| self.applications.get(id))
+            .collect();
+        upsert(
+            &mut statements,
+            "rm_applications",
+            APPLICATION_COLUMNS,
+            "application_id",
+            OnConflict::Replace,
+            &applications,
+            |row| {
+                vec![
+                    Param::Text(row.application_id.clone()),
+                    Param::Text(row.round_id.clone()),
+                    Param::Text(row.fund_id.clone()),
+                    Param::Text(row.applicant_org_id.clone()),
+                    Param::Text(row.applicant_name.clone()),
+                    Param::Text(row.title.clone()),
+                    Param::Int(row.amount_requested_pence),
+                    Param::Text(row.neighbourhood.clone()),
+                    Param::Text(row.themes.clone()),
+                    Param::Text(row.status.clone()),
+                    Param::Text(row.submitted_on.clone()),
+                    Param::OptText(row.decided_on.clone()),
+                    Param::OptText(row.award_id.clone()),
+                    Param::OptInt(row.approved_pence),
+                ]
+            },
+        );
+        let awards: Vec<&AwardState> = self
+            .dirty_awards
+            .iter()
+            .filter_map(|id| self.awards.get(id))
+            .collect();
+        upsert(
+            &mut statements,
+            "rm_awards",
+            AWARD_COLUMNS,
+            "award_id",
+            OnConflict::Replace,
+            &awards,
+            |row| {
+                vec![
+                    Param::Text(row.award_id.clone()),
+                    Param::Text(row.application_id.clone()),
+                    Param::Text(row.fund_id.clone()),
+                    Param::Text(row.round_id.clone()),
+                    Param::Text(row.recipient_org_id.clone()),
+                    Param::Text(row.recipient_name.clone()),
+                    Param::Text(row.title.clone()),
+                    Param::Text(row.neighbourhood.clone()),
+                    Param::Text(row.themes.clone()),
+                    Param::Text(row.status.clone()),
+                    Param::Text(row.awarded_on.clone()),
+                    Param::OptText(row.accepted_on.clone()),
+                    Param::OptText(row.closed_on.clone()),
+                    Param::Int(row.awarded_pence),
+                    Param::Int(row.paid_pence),
+                    Param::Int(row.returned_pence),
+                    Param::Int(row.spend_reported_pence),
+                ]
+            },
+        );
+        let drawdowns: Vec<&DrawdownState> = self
+            .dirty_drawdowns
+            .iter()
+            .filter_map(|key| self.drawdowns.get(key))
+            .collect();
+        upsert(
+            &mut statements,
+            "rm_drawdowns",
+            DRAWDOWN_COLUMNS,
+            "award_id, drawdown_id",
+            OnConflict::Replace,
+            &drawdowns,
+            |row| {
+                vec![
+                    Param::Text(row.award_id.clone()),
+                    Param::Text(row.drawdown_id.clone()),
+                    Param::Int(row.amount_pence),
+                    Param::Text(row.purpose.clone()),
+                    Param::Text(row.status.clone()),
+                    Param::Text(row.requested_on.clone()),
+                    Param::OptText(row.decided_on.clone()),
+                    Param::OptText(row.paid_on.clone()),
+                    Param::OptText(row.payment_ref.clone()),
+                    Param::OptText(row.reason.clone()),
+                ]
+            },
+        );
+        let themes: Vec<&(String, String)> = self.new_themes.iter().collect();
+        upsert(
+            &mut statements,
+            "rm_award_themes",
+            "award_id, theme",
+            "award_id, theme",
+            OnConflict::Ignore,
+            &themes,
+            |(award, theme)| vec![Param::Text(award.clone()), Param::Text(theme.clone())],
+        );
+        let fund_daily: Vec<(&(String, String), &FundDelta)> = self.fund_daily.iter().collect();
+        upsert(
+            &mut statements,
+            "rm_fund_daily",
+            "fund_id, day, received_pence, allocated_pence, awarded_pence, paid_pence, returned_pence, available_pence",
+            "fund_id, day",
+            OnConflict::Add("rm_fund_daily"),
+            &fund_daily,
+            |((fund, day), delta)| {
+                vec![
+                    Param::Text(fund.clone()),
+                    Param::Text(day.clone()),
+                    Param::Int(delta.received_pence),
+                    Param::Int(delta.allocated_pence),
+                    Param::Int(delta.awarded_pence),
+                    Param::Int(delta.paid_pence),
+                    Param::Int(delta.returned_pence),
+                    Param::Int(delta.available_pence),
+                ]
+            },
+        );
+        let award_daily: Vec<(&(String, String), &AwardDelta)> = self.award_daily.iter().collect();
+        upsert(
+            &mut statements,
+            "rm_award_daily",
+            "award_id, day, awarded_pence, paid_pence, returned_pence, spend_pence",
+            "award_id, day",
+            OnConflict::Add("rm_award_daily"),
+            &award_daily,
+            |((award, day), delta)| {
+                vec![
+                    Param::Text(award.clone()),
+                    Param::Text(day.clone()),
+                    Param::Int(delta.awarded_pence),
+                    Param::Int(delta.paid_pence),
+                    Param::Int(delta.returned_pence),
+                    Param::Int(delta.spend_pence),
+                ]
+            },
+        );
+        statements
+    }
+}
+
+/// What a multi-row insert does with a row whose key exists.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum OnConflict<'a> {
+    /// Replace the stored columns with the new values.
+    Replace,
+    /// Add the new values to the stored ones (daily deltas in `table`).
+    Add(&'a str),
+    /// Keep the stored row.
+    Ignore,
+    /// Fail the statement (and so the batch).
+    Fail,
+}
+
+/// Multi-row `INSERT … ON CONFLICT`, split to stay under the parameter limits.
+pub(crate) fn upsert<T>(
+    statements: &mut Vec<Sql>,
+    table: &str,
+    columns: &str,
+    key: &str,
+    on_conflict: OnConflict<'_>,
+    rows: &[T],
+    params: impl Fn(&T) -> Vec<Param>,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = columns.split(',').map(str::trim).collect();
+    let keys: Vec<&str> = key.split(',').map(str::trim).collect();
+    let update: Vec<String> = names
+        .iter()
+        .filter(|name| !keys.contains(name))
+        .map(|name| match on_conflict {
+            OnConflict::Add(table) => format!("{name} = {table}.{name} + excluded.{name}"),
+            _ => format!("{name} = excluded.{name}"),
+        })
+        .collect();
+    let conflict = match on_conflict {
+        OnConflict::Ignore => format!(" ON CONFLICT ({key}) DO NOTHING"),
+        OnConflict::Fail => String::new(),
+        _ => format!(" ON CONFLICT ({key}) DO UPDATE SET {}", update.join(", ")),
+    };
+    let per_statement = (MAX_PARAMS_PER_STATEMENT / names.len()).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = Sql::default();
+        sql.push(&format!("INSERT INTO {table} ({columns}) VALUES "));
+        for (index, row) in chunk.iter().enumerate() {
+            sql.push(if index == 0 { "(" } else { ", (" });
+            for (column, param) in params(row).into_iter().enumerate() {
+                if column > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(param);
+            }
+            sql.push(")");
+        }
+        sql.push(&conflict);
+        statements.push(sql);
+    }
+}

@@ -1,0 +1,1016 @@
+//! Typed queries over the read models, for the API and the CLI. Every function reads SQL
+//! tables the projector keeps; none replays events. Amounts are exact `Decimal` pounds with
+//! two places ("1250.00" when formatted); dates are calendar dates.
+//!
+//! Roll-ups go through the reference geography at query time: an award counts in its own
+//! neighbourhood and in every ancestor of it, so geography loaded after the awards is right.
+//! As-of figures are sums of the daily series up to and including the date.
+
+use domain::{AwardId, Date, FundId, GeoCode, GeoLevel, RoundId};
+use infrastructure::Database;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::sql::{bind_all, Param, Sql};
+use crate::{from_pence, on_pool, ProjectionError};
+
+/// The most rows one page of a list query returns.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+type Result<T> = std::result::Result<T, ProjectionError>;
+
+// ---------------------------------------------------------------- result types
+
+/// A fund's position: what came in, what is set aside, what went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FundPosition {
+    pub fund_id: FundId,
+    pub name: String,
+    pub funder_org_id: String,
+    pub funder_name: String,
+    pub established_on: Date,
+    /// The date the figures are as of; `None` for now.
+    pub as_of: Option<Date>,
+    pub capital_received: Decimal,
+    /// Budgets allocated to rounds, net of budget released back to the fund.
+    pub allocated: Decimal,
+    /// Approved amounts after variations.
+    pub awarded: Decimal,
+    /// Recorded payments.
+    pub paid: Decimal,
+    /// Money returned by grantees.
+    pub returned: Decimal,
+    /// Payments minus returns.
+    pub disbursed: Decimal,
+    /// Not allocated to any round: received − allocated + returns credited.
+    pub available: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RoundStatus {
+    Open,
+    Closed,
+}
+
+impl RoundStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RoundStatus::Open => "open",
+            RoundStatus::Closed => "closed",
+        }
+    }
+}
+
+/// How many of a round's applications are in each status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApplicationCounts {
+    pub submitted: i64,
+    pub withdrawn: i64,
+    pub declined: i64,
+    pub approved: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundSummary {
+    pub round_id: RoundId,
+    pub fund_id: FundId,
+    pub name: String,
+    pub status: RoundStatus,
+    pub opens_on: Date,
+    pub closes_on: Date,
+    pub closed_on: Option<Date>,
+    /// "PANEL" or "PARTICIPATORY".
+    pub decision_mode: String,
+    pub themes: Vec<String>,
+    pub eligible_areas: Vec<String>,
+    pub budget: Decimal,
+    pub awarded: Decimal,
+    /// Budget neither awarded nor returned to the fund (zero once closed).
+    pub remaining: Decimal,
+    /// Unawarded budget and later cuts returned to the fund after closing.
+    pub returned_to_fund: Decimal,
+    pub applications: ApplicationCounts,
+}
+
+/// An application as the register shows it. Contact details and scores are not here:
+/// they are private and read from the aggregate by the API when allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplicationRecord {
+    pub application_id: String,
+    pub round_id: RoundId,
+    pub fund_id: FundId,
+    pub applicant_org_id: String,
+    pub applicant_name: String,
+    pub title: String,
+    pub amount_requested: Decimal,
+    pub neighbourhood: String,
+    pub themes: Vec<String>,
+    /// "submitted", "withdrawn", "declined" or "approved".
+    pub status: String,
+    pub submitted_on: Date,
+    pub decided_on: Option<Date>,
+    pub award_id: Option<AwardId>,
+    pub approved_amount: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DrawdownRecord {
+    pub drawdown_id: String,
+    pub amount: Decimal,
+    pub purpose: String,
+    /// "requested", "approved", "rejected" or "paid".
+    pub status: String,
+    pub requested_on: Date,
+    pub decided_on: Option<Date>,
+    pub paid_on: Option<Date>,
+    pub payment_ref: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// One award in the public register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardRecord {
+    pub award_id: AwardId,
+    pub application_id: String,
+    pub fund_id: FundId,
+    pub round_id: RoundId,
+    pub recipient_org_id: String,
+    pub recipient_name: String,
+    pub title: String,
+    pub neighbourhood: String,
+    pub themes: Vec<String>,
+    /// "offered", "active" or "closed".
+    pub status: String,
+    pub awarded_on: Date,
+    pub accepted_on: Option<Date>,
+    pub closed_on: Option<Date>,
+    pub awarded: Decimal,
+    pub paid: Decimal,
+    pub returned: Decimal,
+    /// Paid minus returned.
+    pub disbursed: Decimal,
+    pub spend_reported: Decimal,
+    /// Filled by [`award`]; empty in [`awards`] pages.
+    pub drawdowns: Vec<DrawdownRecord>,
+}
+
+/// Which awards a list or a total covers. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwardFilter {
+    /// Awards in this area or any area below it in the reference geography.
+    pub neighbourhood: Option<GeoCode>,
+    pub round: Option<RoundId>,
+    pub fund: Option<FundId>,
+    pub recipient_org_id: Option<String>,
+    pub theme: Option<String>,
+    /// "offered", "active" or "closed".
+    pub status: Option<String>,
+    pub awarded_from: Option<Date>,
+    pub awarded_to: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardPage {
+    pub awards: Vec<AwardRecord>,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+    pub has_next_page: bool,
+}
+
+/// Filters for totals. `as_of` makes the figures those of the end of that date, from the
+/// daily series.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TotalsFilter {
+    pub awards: AwardFilter,
+    pub as_of: Option<Date>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub awarded: Decimal,
+    pub paid: Decimal,
+    pub returned: Decimal,
+    /// Paid minus returned.
+    pub disbursed: Decimal,
+    pub reported_spend: Decimal,
+    pub award_count: i64,
+    pub recipient_count: i64,
+}
+
+impl Totals {
+    /// Awarded per head of `population`, to the penny (half up); `None` without one.
+    pub fn awarded_per_head(&self, population: Option<i64>) -> Option<Decimal> {
+        per_head(self.awarded, population)
+    }
+}
+
+/// `amount / population` to two places, half away from zero.
+pub fn per_head(amount: Decimal, population: Option<i64>) -> Option<Decimal> {
+    let population = population.filter(|population| *population > 0)?;
+    Some(
+        (amount / Decimal::from(population))
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+    )
+}
+
+/// An area of the reference geography (or a well-formed code that is not in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Area {
+    pub code: String,
+    /// `None` when the code is not in the reference geography.
+    pub name: Option<String>,
+    pub level: Option<String>,
+    pub parent_code: Option<String>,
+    pub population: Option<i64>,
+    pub imd_decile: Option<i16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NeighbourhoodTotals {
+    pub area: Area,
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NeighbourhoodOrder {
+    #[default]
+    AwardedDesc,
+    DisbursedDesc,
+    AwardCountDesc,
+    AwardedPerHeadDesc,
+    CodeAsc,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NeighbourhoodQuery {
+    pub level: Option<GeoLevel>,
+    /// Only areas at or below this one.
+    pub within: Option<GeoCode>,
+    pub order: NeighbourhoodOrder,
+    pub first: u32,
+    /// An `end_cursor` from the previous page.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NeighbourhoodPage {
+    pub areas: Vec<NeighbourhoodTotals>,
+    pub end_cursor: Option<String>,
+    pub has_next_page: bool,
+}
+
+/// The head of the hash chain: `events` events chained, the last at `position`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerHead {
+    pub events: i64,
+    pub position: i64,
+    /// Hex SHA-256; 64 zeros for an empty ledger.
+    pub head: String,
+}
+
+// ---------------------------------------------------------------- SQL building
+
+const AREA_CTE: &str = "area(code) AS (SELECT CAST(";
+const AREA_CTE_TAIL: &str =
+    " AS TEXT) UNION SELECT g.code FROM geography g JOIN area ON g.parent_code = area.code)";
+
+/// `WITH RECURSIVE area(code)` for the filter's neighbourhood, if any.
+fn with_area(sql: &mut Sql, filter: &AwardFilter) {
+    if let Some(code) = &filter.neighbourhood {
+        sql.push("WITH RECURSIVE ")
+            .push(AREA_CTE)
+            .bind_text(code.as_str())
+            .push(AREA_CTE_TAIL)
+            .push(" ");
+    }
+}
+
+/// ` AND …` conditions on `rm_awards a` for the filter (after `with_area`).
+fn award_conditions(sql: &mut Sql, filter: &AwardFilter) {
+    if filter.neighbourhood.is_some() {
+        sql.push(" AND a.neighbourhood IN (SELECT code FROM area)");
+    }
+    if let Some(fund) = &filter.fund {
+        sql.push(" AND a.fund_id = ").bind_text(fund.as_str());
+    }
+    if let Some(round) = &filter.round {
+        sql.push(" AND a.round_id = ").bind_text(round.as_str());
+    }
+    if let Some(org) = &filter.recipient_org_id {
+        sql.push(" AND a.recipient_org_id = ")
+            .bind_text(org.as_str());
+    }
+    if let Some(theme) = &filter.theme {
+        sql.push(" AND EXISTS (SELECT 1 FROM rm_award_themes t WHERE t.award_id = a.award_id AND t.theme = ")
+            .bind_text(theme.as_str())
+            .push(")");
+    }
+    if let Some(status) = &filter.status {
+        sql.push(" AND a.status = ")
+            .bind_text(status.to_lowercase());
+    }
+    if let Some(from) = filter.awarded_from {
+        sql.push(" AND a.awarded_on >= ")
+            .bind_text(from.to_string());
+    }
+    if let Some(to) = filter.awarded_to {
+        sql.push(" AND a.awarded_on <= ").bind_text(to.to_string());
+    }
+}
+
+// ---------------------------------------------------------------- row decoding
+
+fn date(text: &str) -> Result<Date> {
+    text.parse()
+        .map_err(|_| ProjectionError::BadRow(format!("'{text}' is not a date")))
+}
+
+fn opt_date(text: Option<String>) -> Result<Option<Date>> {
+    text.as_deref().map(date).transpose()
+}
+
+fn list(text: &str) -> Result<Vec<String>> {
+    serde_json::from_str(text)
+        .map_err(|error| ProjectionError::BadRow(format!("'{text}' is not a JSON list: {error}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct FundRow {
+    fund_id: String,
+    name: String,
+    funder_org_id: String,
+    funder_name: String,
+    established_on: String,
+    received_pence: i64,
+    allocated_pence: i64,
+    awarded_pence: i64,
+    paid_pence: i64,
+    returned_pence: i64,
+    available_pence: i64,
+}
+
+impl FundRow {
+    fn into_position(self, as_of: Option<Date>) -> Result<FundPosition> {
+        Ok(FundPosition {
+            fund_id: FundId::new(self.fund_id),
+            name: self.name,
+            funder_org_id: self.funder_org_id,
+            funder_name: self.funder_name,
+            established_on: date(&self.established_on)?,
+            as_of,
+            capital_received: from_pence(self.received_pence),
+            allocated: from_pence(self.allocated_pence),
+            awarded: from_pence(self.awarded_pence),
+            paid: from_pence(self.paid_pence),
+            returned: from_pence(self.returned_pence),
+            disbursed: from_pence(self.paid_pence - self.returned_pence),
+            available: from_pence(self.available_pence),
+        })
+    }
+}
+
+const FUND_COLUMNS: &str = "f.fund_id, f.name, f.funder_org_id, f.funder_name, f.established_on";
+
+#[derive(sqlx::FromRow)]
+struct RoundRow {
+    round_id: String,
+    fund_id: String,
+    name: String,
+    status: String,
+    opens_on: String,
+    closes_on: String,
+    closed_on: Option<String>,
+    decision_mode: String,
+    themes: String,
+    eligible_areas: String,
+    budget_pence: i64,
+    awarded_pence: i64,
+    returned_to_fund_pence: i64,
+}
+
+impl RoundRow {
+    fn into_summary(self, applications: ApplicationCounts) -> Result<RoundSummary> {
+        Ok(RoundSummary {
+            round_id: RoundId::new(self.round_id),
+            fund_id: FundId::new(self.fund_id),
+            name: self.name,
+            status: if self.status == "closed" {
+                RoundStatus::Closed
+            } else {
+                RoundStatus::Open
+            },
+            opens_on: date(&self.opens_on)?,
+            closes_on: date(&self.closes_on)?,
+            closed_on: opt_date(self.closed_on)?,
+            decision_mode: self.decision_mode,
+            themes: list(&self.themes)?,
+            eligible_areas: list(&self.eligible_areas)?,
+            budget: from_pence(self.budget_pence),
+            awarded: from_pence(self.awarded_pence),
+            remaining: from_pence(
+                self.budget_pence - self.awarded_pence - self.returned_to_fund_pence,
+            ),
+            returned_to_fund: from_pence(self.returned_to_fund_pence),
+            applications,
+        })
+    }
+}
+
+const ROUND_COLUMNS: &str =
+    "round_id, fund_id, name, status, opens_on, closes_on, closed_on, decision_mode, themes, \
+     eligible_areas, budget_pence, awarded_pence, returned_to_fund_pence";
+
+#[derive(sqlx::FromRow)]
+struct AwardRow {
+    award_id: String,
+    application_id: String,
+    fund_id: String,
+    round_id: String,
+    recipient_org_id: String,
+    recipient_name: String,
+    title: String,
+    neighbourhood: String,
+    themes: String,
+    status: String,
+    awarded_on: String,
+    accepted_on: Option<String>,
+    closed_on: Option<String>,
+    awarded_pence: i64,
+    paid_pence: i64,
+    returned_pence: i64,
+    spend_reported_pence: i64,
+}
+
+const AWARD_COLUMNS: &str = "a.award_id, a.application_id, a.fund_id, a.round_id, a.recipient_org_id, \
+     a.recipient_name, a.title, a.neighbourhood, a.themes, a.status, a.awarded_on, a.accepted_on, a.closed_on, \
+     a.awarded_pence, a.paid_pence, a.returned_pence, a.spend_reported_pence";
+
+impl AwardRow {
+    fn into_record(self) -> Result<AwardRecord> {
+        Ok(AwardRecord {
+            award_id: AwardId::new(self.award_id),
+            application_id: self.application_id,
+            fund_id: FundId::new(self.fund_id),
+            round_id: RoundId::new(self.round_id),
+            recipient_org_id: self.recipient_org_id,
+            recipient_name: self.recipient_name,
+            title: self.title,
+            neighbourhood: self.neighbourhood,
+            themes: list(&self.themes)?,
+            status: self.status,
+            awarded_on: date(&self.awarded_on)?,
+            accepted_on: opt_date(self.accepted_on)?,
+            closed_on: opt_date(self.closed_on)?,
+            awarded: from_pence(self.awarded_pence),
+            paid: from_pence(self.paid_pence),
+            returned: from_pence(self.returned_pence),
+            disbursed: from_pence(self.paid_pence - self.returned_pence),
+            spend_reported: from_pence(self.spend_reported_pence),
+            drawdowns: Vec::new(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DrawdownRow {
+    drawdown_id: String,
+    amount_pence: i64,
+    purpose: String,
+    status: String,
+    requested_on: String,
+    decided_on: Option<String>,
+    paid_on: Option<String>,
+    payment_ref: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ApplicationRow {
+    application_id: String,
+    round_id: String,
+    fund_id: String,
+    applicant_org_id: String,
+    applicant_name: String,
+    title: String,
+    amount_requested_pence: i64,
+    neighbourhood: String,
+    themes: String,
+    status: String,
+    submitted_on: String,
+    decided_on: Option<String>,
+    award_id: Option<String>,
+    approved_pence: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AreaRow {
+    code: String,
+    name: String,
+    level: String,
+    parent_code: Option<String>,
+    population: Option<i64>,
+    imd_decile: Option<i64>,
+}
+
+impl From<AreaRow> for Area {
+    fn from(row: AreaRow) -> Area {
+        Area {
+            code: row.code,
+            name: Some(row.name),
+            level: Some(row.level),
+            parent_code: row.parent_code,
+            population: row.population,
+            imd_decile: row.imd_decile.and_then(|decile| i16::try_from(decile).ok()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- funds
+
+/// Every fund's position now, by fund id.
+pub async fn funds(db: &Database) -> Result<Vec<FundPosition>> {
+    let sql = format!(
+        "SELECT {FUND_COLUMNS}, f.received_pence, f.allocated_pence, f.awarded_pence, f.paid_pence, \
+         f.returned_pence, f.available_pence FROM rm_funds f ORDER BY f.fund_id"
+    );
+    let rows: Vec<FundRow> = on_pool!(db, |pool| sqlx::query_as(&sql).fetch_all(pool).await?);
+    rows.into_iter()
+        .map(|row| row.into_position(None))
+        .collect()
+}
+
+/// A fund's position now, or at the end of `as_of` (from the fund's daily series).
+pub async fn fund_position(
+    db: &Database,
+    fund: &FundId,
+    as_of: Option<Date>,
+) -> Result<Option<FundPosition>> {
+    let row: Option<FundRow> = match as_of {
+        None => {
+            let sql = format!(
+                "SELECT {FUND_COLUMNS}, f.received_pence, f.allocated_pence, f.awarded_pence, f.paid_pence, \
+                 f.returned_pence, f.available_pence FROM rm_funds f WHERE f.fund_id = $1"
+            );
+            on_pool!(db, |pool| sqlx::query_as(&sql)
+                .bind(fund.as_str())
+                .fetch_optional(pool)
+                .await?)
+        }
+        Some(day) => {
+            let sql = format!(
+                "SELECT {FUND_COLUMNS},
+                    CAST(coalesce(sum(d.received_pence), 0) AS BIGINT) AS received_pence,
+                    CAST(coalesce(sum(d.allocated_pence), 0) AS BIGINT) AS allocated_pence,
+                    CAST(coalesce(sum(d.awarded_pence), 0) AS BIGINT) AS awarded_pence,
+                    CAST(coalesce(sum(d.paid_pence), 0) AS BIGINT) AS paid_pence,
+                    CAST(coalesce(sum(d.returned_pence), 0) AS BIGINT) AS returned_pence,
+                    CAST(coalesce(sum(d.available_pence), 0) AS BIGINT) AS available_pence
+                   FROM rm_funds f LEFT JOIN rm_fund_daily d ON d.fund_id = f.fund_id AND d.day <= $1
+                  WHERE f.fund_id = $2
+                  GROUP BY {FUND_COLUMNS}"
+            );
+            on_pool!(db, |pool| sqlx::query_as(&sql)
+                .bind(day.to_string())
+                .bind(fund.as_str())
+                .fetch_optional(pool)
+                .await?)
+        }
+    };
+    row.map(|row| row.into_position(as_of)).transpose()
+}
+
+// ---------------------------------------------------------------- rounds and applications
+
+async fn application_counts(db: &Database, round_ids: &[String]) -> Result<Vec<ApplicationCounts>> {
+    let mut counts = Vec::with_capacity(round_ids.len());
+    for round_id in round_ids {
+        let rows: Vec<(String, i64)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT status, count(*) FROM rm_applications WHERE round_id = $1 GROUP BY status"
+        )
+        .bind(round_id)
+        .fetch_all(pool)
+        .await?);
+        let mut count = ApplicationCounts::default();
+        for (status, n) in rows {
+            match status.as_str() {
+                "submitted" => count.submitted = n,
+                "withdrawn" => count.withdrawn = n,
+                "declined" => count.declined = n,
+                "approved" => count.approved = n,
+                _ => {}
+            }
+            count.total += n;
+        }
+        counts.push(count);
+    }
+    Ok(counts)
+}
+
+pub async fn round_summary(db: &Database, round: &RoundId) -> Result<Option<RoundSummary>> {
+    let sql = format!("SELECT {ROUND_COLUMNS} FROM rm_rounds WHERE round_id = $1");
+    let row: Option<RoundRow> = on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(round.as_str())
+        .fetch_optional(pool)
+        .await?);
+    let Some(row) = row else { return Ok(None) };
+    let counts = application_counts(db, std::slice::from_ref(&row.round_id)).await?;
+    row.into_summary(counts.into_iter().next().unwrap_or_default())
+        .map(Some)
+}
+
+/// Rounds, optionally of one fund and in one status, by round id.
+pub async fn rounds(
+    db: &Database,
+    fund: Option<&FundId>,
+    status: Option<RoundStatus>,
+) -> Result<Vec<RoundSummary>> {
+    let mut sql = Sql::default();
+    sql.push(&format!(
+        "SELECT {ROUND_COLUMNS} FROM rm_rounds WHERE 1 = 1"
+    ));
+    if let Some(fund) = fund {
+        sql.push(" AND fund_id = ").bind_text(fund.as_str());
+    }
+    if let Some(status) = status {
+        sql.push(" AND status = ").bind_text(status.as_str());
+    }
+    sql.push(" ORDER BY round_id");
+    let rows: Vec<RoundRow> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
+    let ids: Vec<String> = rows.iter().map(|row| row.round_id.clone()).collect();
+    let counts = application_counts(db, &ids).await?;
+    rows.into_iter()
+        .zip(counts)
+        .map(|(row, counts)| row.into_summary(counts))
+        .collect()
+}
+
+/// A round's applications, by application id.
+pub async fn applications(db: &Database, round: &RoundId) -> Result<Vec<ApplicationRecord>> {
+    let rows: Vec<ApplicationRow> = on_pool!(db, |pool| {
+        sqlx::query_as(
+        "SELECT application_id, round_id, fund_id, applicant_org_id, applicant_name, title, amount_requested_pence,
+                neighbourhood, themes, status, submitted_on, decided_on, award_id, approved_pence
+           FROM rm_applications WHERE round_id = $1 ORDER BY application_id"
+    )
+    .bind(round.as_str())
+    .fetch_all(pool)
+    .await?
+    });
+    rows.into_iter()
+        .map(|row| {
+            Ok(ApplicationRecord {
+                application_id: row.application_id,
+                round_id: RoundId::new(row.round_id),
+                fund_id: FundId::new(row.fund_id),
+                applicant_org_id: row.applicant_org_id,
+                applicant_name: row.applicant_name,
+                title: row.title,
+                amount_requested: from_pence(row.amount_requested_pence),
+                neighbourhood: row.neighbourhood,
+                themes: list(&row.themes)?,
+                status: row.status,
+                submitted_on: date(&row.submitted_on)?,
+                decided_on: opt_date(row.decided_on)?,
+                award_id: row.award_id.map(AwardId::new),
+                approved_amount: row.approved_pence.map(from_pence),
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- awards
+
+/// One award with its drawdowns.
+pub async fn award(db: &Database, award: &AwardId) -> Result<Option<AwardRecord>> {
+    let sql = format!("SELECT {AWARD_COLUMNS} FROM rm_awards a WHERE a.award_id = $1");
+    let row: Option<AwardRow> = on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(award.as_str())
+        .fetch_optional(pool)
+        .await?);
+    let Some(row) = row else { return Ok(None) };
+    let mut record = row.into_record()?;
+    let drawdowns: Vec<DrawdownRow> = on_pool!(db, |pool| {
+        sqlx::query_as(
+        "SELECT drawdown_id, amount_pence, purpose, status, requested_on, decided_on, paid_on, payment_ref, reason
+           FROM rm_drawdowns WHERE award_id = $1 ORDER BY requested_on, drawdown_id"
+    )
+    .bind(award.as_str())
+    .fetch_all(pool)
+    .await?
+    });
+    record.drawdowns = drawdowns
+        .into_iter()
+        .map(|row| {
+            Ok(DrawdownRecord {
+                drawdown_id: row.drawdown_id,
+                amount: from_pence(row.amount_pence),
+                purpose: row.purpose,
+                status: row.status,
+                requested_on: date(&row.requested_on)?,
+                decided_on: opt_date(row.decided_on)?,
+                paid_on: opt_date(row.paid_on)?,
+                payment_ref: row.payment_ref,
+                reason: row.reason,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some(record))
+}
+
+/// A page of awards matching `filter`, by award id; `after` is the previous page's
+/// `end_cursor`. `first` is capped at [`MAX_PAGE_SIZE`].
+pub async fn awards(
+    db: &Database,
+    filter: &AwardFilter,
+    first: u32,
+    after: Option<&str>,
+) -> Result<AwardPage> {
+    let first = first.clamp(1, MAX_PAGE_SIZE);
+    let mut sql = Sql::default();
+    with_area(&mut sql, filter);
+    sql.push(&format!(
+        "SELECT {AWARD_COLUMNS} FROM rm_awards a WHERE 1 = 1"
+    ));
+    award_conditions(&mut sql, filter);
+    if let Some(after) = after {
+        sql.push(" AND a.award_id > ").bind_text(after);
+    }
+    sql.push(" ORDER BY a.award_id LIMIT ")
+        .bind(Param::Int(i64::from(first) + 1));
+    let rows: Vec<AwardRow> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
+    let has_next_page = rows.len() > first as usize;
+    let awards: Vec<AwardRecord> = rows
+        .into_iter()
+        .take(first as usize)
+        .map(AwardRow::into_record)
+        .collect::<Result<_>>()?;
+    Ok(AwardPage {
+        end_cursor: awards.last().map(|award| award.award_id.to_string()),
+        awards,
+        has_next_page,
+    })
+}
+
+// ---------------------------------------------------------------- totals
+
+/// Totals over the awards matching the filter, now or as of the end of a date. Awards in
+/// a neighbourhood roll up to every ancestor in the reference geography.
+pub async fn totals(db: &Database, filter: &TotalsFilter) -> Result<Totals> {
+    let sums = {
+        let mut sql = Sql::default();
+        with_area(&mut sql, &filter.awards);
+        match filter.as_of {
+            None => {
+                sql.push(
+                    "SELECT CAST(coalesce(sum(a.awarded_pence), 0) AS BIGINT), CAST(coalesce(sum(a.paid_pence), 0) AS BIGINT),
+                            CAST(coalesce(sum(a.returned_pence), 0) AS BIGINT), CAST(coalesce(sum(a.spend_reported_pence), 0) AS BIGINT)
+                       FROM rm_awards a WHERE 1 = 1",
+                );
+                award_conditions(&mut sql, &filter.awards);
+            }
+            Some(day) => {
+                sql.push(
+                    "SELECT CAST(coalesce(sum(d.awarded_pence), 0) AS BIGINT), CAST(coalesce(sum(d.paid_pence), 0) AS BIGINT),
+                            CAST(coalesce(sum(d.returned_pence), 0) AS BIGINT), CAST(coalesce(sum(d.spend_pence), 0) AS BIGINT)
+                       FROM rm_award_daily d JOIN rm_awards a ON a.award_id = d.award_id WHERE d.day <= ",
+                )
+                .bind_text(day.to_string());
+                award_conditions(&mut sql, &filter.awards);
+            }
+        }
+        let sums: (i64, i64, i64, i64) =
+            on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+                .fetch_one(pool)
+                .await?);
+        sums
+    };
+    let counts = {
+        let mut sql = Sql::default();
+        with_area(&mut sql, &filter.awards);
+        sql.push(
+            "SELECT count(*), count(DISTINCT a.recipient_org_id) FROM rm_awards a WHERE 1 = 1",
+        );
+        if let Some(day) = filter.as_of {
+            sql.push(" AND a.awarded_on <= ").bind_text(day.to_string());
+        }
+        award_conditions(&mut sql, &filter.awards);
+        let counts: (i64, i64) =
+            on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+                .fetch_one(pool)
+                .await?);
+        counts
+    };
+    let (awarded, paid, returned, spend) = sums;
+    Ok(Totals {
+        awarded: from_pence(awarded),
+        paid: from_pence(paid),
+        returned: from_pence(returned),
+        disbursed: from_pence(paid - returned),
+        reported_spend: from_pence(spend),
+        award_count: counts.0,
+        recipient_count: counts.1,
+    })
+}
+
+/// An area from the reference geography, or a bare code when it is not there.
+pub async fn area(db: &Database, code: &GeoCode) -> Result<Area> {
+    let row: Option<AreaRow> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT code, name, level, parent_code, CAST(population AS BIGINT) AS population,
+                CAST(imd_decile AS BIGINT) AS imd_decile FROM geography WHERE code = $1"
+    )
+    .bind(code.as_str())
+    .fetch_optional(pool)
+    .await?);
+    Ok(row.map(Area::from).unwrap_or_else(|| Area {
+        code: code.as_str().to_string(),
+        name: None,
+        level: None,
+        parent_code: None,
+        population: None,
+        imd_decile: None,
+    }))
+}
+
+/// The areas directly below `code` in the reference geography, by code.
+pub async fn children(db: &Database, code: &GeoCode) -> Result<Vec<Area>> {
+    let rows: Vec<AreaRow> = on_pool!(db, |pool| {
+        sqlx::query_as(
+        "SELECT code, name, level, parent_code, CAST(population AS BIGINT) AS population,
+                CAST(imd_decile AS BIGINT) AS imd_decile FROM geography WHERE parent_code = $1 ORDER BY code"
+    )
+    .bind(code.as_str())
+    .fetch_all(pool)
+    .await?
+    });
+    Ok(rows.into_iter().map(Area::from).collect())
+}
+
+/// Totals for one area (its own awards and those of every area below it), optionally as
+/// of a date and for one round, theme or fund.
+pub async fn neighbourhood_totals(
+    db: &Database,
+    code: &GeoCode,
+    as_of: Option<Date>,
+    round: Option<&RoundId>,
+    theme: Option<&str>,
+    fund: Option<&FundId>,
+) -> Result<NeighbourhoodTotals> {
+    let filter = TotalsFilter {
+        awards: AwardFilter {
+            neighbourhood: Some(code.clone()),
+            round: round.cloned(),
+            fund: fund.cloned(),
+            theme: theme.map(str::to_string),
+            ..AwardFilter::default()
+        },
+        as_of,
+    };
+    Ok(NeighbourhoodTotals {
+        area: area(db, code).await?,
+        totals: totals(db, &filter).await?,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct RankedRow {
+    code: String,
+    name: String,
+    level: String,
+    parent_code: Option<String>,
+    population: Option<i64>,
+    imd_decile: Option<i64>,
+    awarded_pence: i64,
+    paid_pence: i64,
+    returned_pence: i64,
+    spend_pence: i64,
+    award_count: i64,
+    recipient_count: i64,
+}
+
+/// Areas of the reference geography with their rolled-up totals, ranked. Pages are
+/// offsets into the ranking (`end_cursor` is the offset of the next page).
+pub async fn neighbourhoods(
+    db: &Database,
+    query: &NeighbourhoodQuery,
+) -> Result<NeighbourhoodPage> {
+    let first = query.first.clamp(1, MAX_PAGE_SIZE);
+    let offset: i64 = match &query.after {
+        None => 0,
+        Some(cursor) => cursor.parse().map_err(|_| {
+            ProjectionError::BadQuery(format!("cursor '{cursor}' is not from neighbourhoods"))
+        })?,
+    };
+    let mut sql = Sql::default();
+    sql.push("WITH RECURSIVE ");
+    if let Some(within) = &query.within {
+        sql.push(AREA_CTE)
+            .bind_text(within.as_str())
+            .push(AREA_CTE_TAIL)
+            .push(", ");
+    }
+    // Each award neighbourhood with itself and every ancestor (bounded against loops).
+    sql.push(
+        "up(leaf, code, depth) AS (
+            SELECT DISTINCT neighbourhood, neighbourhood, 0 FROM rm_awards
+            UNION ALL
+            SELECT up.leaf, g.parent_code, up.depth + 1 FROM up JOIN geography g ON g.code = up.code
+             WHERE g.parent_code IS NOT NULL AND up.depth < 8),
+         rolled AS (
+            SELECT up.code, sum(a.awarded_pence) AS awarded, sum(a.paid_pence) AS paid,
+                   sum(a.returned_pence) AS returned, sum(a.spend_reported_pence) AS spend,
+                   count(*) AS awards, count(DISTINCT a.recipient_org_id) AS recipients
+              FROM up JOIN rm_awards a ON a.neighbourhood = up.leaf GROUP BY up.code)
+        SELECT g.code, g.name, g.level, g.parent_code, CAST(g.population AS BIGINT) AS population,
+               CAST(g.imd_decile AS BIGINT) AS imd_decile,
+               CAST(coalesce(r.awarded, 0) AS BIGINT) AS awarded_pence,
+               CAST(coalesce(r.paid, 0) AS BIGINT) AS paid_pence,
+               CAST(coalesce(r.returned, 0) AS BIGINT) AS returned_pence,
+               CAST(coalesce(r.spend, 0) AS BIGINT) AS spend_pence,
+               CAST(coalesce(r.awards, 0) AS BIGINT) AS award_count,
+               CAST(coalesce(r.recipients, 0) AS BIGINT) AS recipient_count
+          FROM geography g LEFT JOIN rolled r ON r.code = g.code
+         WHERE 1 = 1",
+    );
+    if let Some(level) = query.level {
+        sql.push(" AND g.level = ").bind_text(level.as_str());
+    }
+    if query.within.is_some() {
+        sql.push(" AND g.code IN (SELECT code FROM area)");
+    }
+    sql.push(match query.order {
+        NeighbourhoodOrder::AwardedDesc => " ORDER BY awarded_pence DESC, g.code",
+        NeighbourhoodOrder::DisbursedDesc => " ORDER BY coalesce(r.paid, 0) - coalesce(r.returned, 0) DESC, g.code",
+        NeighbourhoodOrder::AwardCountDesc => " ORDER BY award_count DESC, g.code",
+        NeighbourhoodOrder::AwardedPerHeadDesc => {
+            " ORDER BY CASE WHEN g.population > 0 THEN CAST(coalesce(r.awarded, 0) AS REAL) / g.population ELSE 0 END DESC, g.code"
+        }
+        NeighbourhoodOrder::CodeAsc => " ORDER BY g.code",
+    });
+    sql.push(" LIMIT ")
+        .bind(Param::Int(i64::from(first) + 1))
+        .push(" OFFSET ")
+        .bind(Param::Int(offset));
+    let rows: Vec<RankedRow> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
+    let has_next_page = rows.len() > first as usize;
+    let areas: Vec<NeighbourhoodTotals> = rows
+        .into_iter()
+        .take(first as usize)
+        .map(|row| NeighbourhoodTotals {
+            area: Area {
+                code: row.code,
+                name: Some(row.name),
+                level: Some(row.level),
+                parent_code: row.parent_code,
+                population: row.population,
+                imd_decile: row.imd_decile.and_then(|decile| i16::try_from(decile).ok()),
+            },
+            totals: Totals {
+                awarded: from_pence(row.awarded_pence),
+                paid: from_pence(row.paid_pence),
+                returned: from_pence(row.returned_pence),
+                disbursed: from_pence(row.paid_pence - row.returned_pence),
+                reported_spend: from_pence(row.spend_pence),
+                award_count: row.award_count,
+                recipient_count: row.recipient_count,
+            },
+        })
+        .collect();
+    Ok(NeighbourhoodPage {
+        end_cursor: has_next_page.then(|| (offset + areas.len() as i64).to_string()),
+        areas,
+        has_next_page,
+    })
+}
+
+// ---------------------------------------------------------------- ledger
+
+/// The head of the hash chain as far as the projector has got.
+pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
+    let row: Option<(i64, i64, String)> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT ordinal, position, hash FROM ledger_chain ORDER BY ordinal DESC LIMIT 1"
+    )
+    .fetch_optional(pool)
+    .await?);
+    Ok(match row {
+        Some((ordinal, position, hash)) => LedgerHead {
+            events: ordinal,
+            position,
+            head: hash,
+        },
+        None => LedgerHead {
+            events: 0,
+            position: 0,
+            head: crate::chain::GENESIS_HASH.to_string(),
+        },
+    })
+}

@@ -1,0 +1,2 @@
+//! `fundledger verify`: recomputes the hash chain and checks the read models against a
+//! fresh, independent fold of the events.
