@@ -8,7 +8,11 @@ use infrastructure::config::DEFAULT_DATABASE_URL;
 use infrastructure::{Database, Ledger, StoreConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "fundledger", version, about = "An event-sourced ledger for grant funds and community wealth funds")]
+#[command(
+    name = "fundledger",
+    version,
+    about = "An event-sourced ledger for grant funds and community wealth funds"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -20,6 +24,35 @@ pub enum Command {
     /// summary. Running it again writes nothing new (every demo command carries an
     /// idempotency key) and prints the same summary.
     Demo {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Runs the GraphQL server (POST /graphql, GraphiQL at GET /graphql, subscriptions at
+    /// /graphql/ws, /healthz, /readyz, /metrics).
+    Serve {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+        #[arg(long, env = "FUNDLEDGER_LISTEN", default_value = crate::server::settings::DEFAULT_LISTEN)]
+        listen: String,
+        /// Load the demo data set first if the store is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Prints a signed bearer token (signed with FUNDLEDGER_JWT_SECRET, or the embedded
+    /// store's own secret kept beside the database file).
+    Token {
+        /// admin, panel or grantee.
+        #[arg(long)]
+        role: crate::server::auth::Role,
+        /// Who the token is for (recorded as the actor of their commands).
+        #[arg(long)]
+        subject: String,
+        /// The organisation a grantee acts for (360Giving org id).
+        #[arg(long)]
+        org: Option<String>,
+        /// Lifetime, e.g. 8h, 30m, 7d.
+        #[arg(long, default_value = "8h", value_parser = crate::server::auth::parse_ttl)]
+        ttl: std::time::Duration,
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
@@ -54,6 +87,50 @@ async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<Ledger>> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Serve {
+            database_url,
+            listen,
+            demo,
+        } => {
+            let settings = crate::server::settings::Settings {
+                database_url,
+                listen,
+                demo,
+                jwt_secret: std::env::var("FUNDLEDGER_JWT_SECRET").ok(),
+            };
+            let application = crate::server::startup::Application::build(settings).await?;
+            if let Some(summary) = application.demo_summary() {
+                print!("{summary}");
+            }
+            println!("fundledger serving {}", application.url());
+            if let Some(token) = application.dev_token() {
+                println!("development admin token (embedded store only): {token}");
+            }
+            use std::io::Write;
+            std::io::stdout().flush()?;
+            application
+                .run_until_stopped(crate::server::startup::shutdown_signal())
+                .await?;
+        }
+        Command::Token {
+            role,
+            subject,
+            org,
+            ttl,
+            database_url,
+        } => {
+            let secret = crate::server::settings::resolve_jwt_secret(
+                &database_url,
+                std::env::var("FUNDLEDGER_JWT_SECRET").ok().as_deref(),
+            )?;
+            let token = crate::server::auth::TokenKeys::new(&secret).mint(
+                role,
+                &subject,
+                org.as_deref(),
+                ttl,
+            )?;
+            println!("{token}");
+        }
         Command::Demo { database_url } => {
             let ledger = open(&database_url).await?;
             let summary = crate::demo::load(&ledger).await?;

@@ -1,0 +1,115 @@
+//! What every resolver can reach: the shared state of the server and, per request, who is
+//! asking. Also the authorisation checks every mutation starts with.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::Context;
+use domain::OrgId;
+use infrastructure::ledger::Request;
+use infrastructure::Ledger;
+use projections::ProjectorHandle;
+use tokio::sync::broadcast;
+
+use super::auth::{TokenKeys, Viewer};
+use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, CONCURRENCY};
+use super::metrics::Metrics;
+use super::subscriptions::FeedItem;
+
+/// The longest a query waits for the projections to reach `X-Min-Position` (API.md: 5 s).
+pub const MIN_POSITION_WAIT_MS: u64 = 5_000;
+/// The longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+
+/// Shared by every request.
+pub struct AppState {
+    pub ledger: Arc<Ledger>,
+    pub projector: ProjectorHandle,
+    pub metrics: Arc<Metrics>,
+    pub keys: TokenKeys,
+    pub feed: broadcast::Sender<FeedItem>,
+}
+
+impl AppState {
+    pub fn database(&self) -> &infrastructure::Database {
+        &self.ledger.database
+    }
+
+    /// Waits until the read models reflect `position`; `CONCURRENCY` (retry) if they do not
+    /// within `MIN_POSITION_WAIT_MS`.
+    pub async fn wait_for_position(&self, position: i64) -> GqlResult<()> {
+        let reached = self
+            .projector
+            .wait_for(position, Duration::from_millis(MIN_POSITION_WAIT_MS))
+            .await;
+        if matches!(reached, Ok(true)) {
+            Ok(())
+        } else {
+            Err(coded(
+                format!(
+                    "the read models have not reached position {position} within {MIN_POSITION_WAIT_MS} ms; retry"
+                ),
+                CONCURRENCY,
+            ))
+        }
+    }
+}
+
+pub fn state<'a>(ctx: &Context<'a>) -> &'a Arc<AppState> {
+    ctx.data_unchecked::<Arc<AppState>>()
+}
+
+pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Public)
+}
+
+/// Admin only: anonymous callers are `UNAUTHENTICATED`, other roles `FORBIDDEN`.
+pub fn require_admin<'a>(ctx: &Context<'a>, what: &str) -> GqlResult<&'a Viewer> {
+    let viewer = viewer(ctx);
+    match viewer {
+        Viewer::Admin { .. } => Ok(viewer),
+        Viewer::Public => Err(ApiError::sign_in_required(what)).coded(),
+        other => Err(ApiError::forbidden(what, other.role_name())).coded(),
+    }
+}
+
+/// A panel member; returns the member's name as recorded on scores and conflicts.
+pub fn require_panel(ctx: &Context<'_>, what: &str) -> GqlResult<String> {
+    match viewer(ctx) {
+        Viewer::Panel { subject } => Ok(subject.clone()),
+        Viewer::Public => Err(ApiError::sign_in_required(what)).coded(),
+        other => Err(ApiError::forbidden(what, other.role_name())).coded(),
+    }
+}
+
+/// A grantee; returns the organisation the token is bound to.
+pub fn require_grantee(ctx: &Context<'_>, what: &str) -> GqlResult<OrgId> {
+    match viewer(ctx) {
+        Viewer::Grantee { org, .. } => Ok(org.clone()),
+        Viewer::Public => Err(ApiError::sign_in_required(what)).coded(),
+        other => Err(ApiError::forbidden(what, other.role_name())).coded(),
+    }
+}
+
+/// The ledger request for a mutation: the viewer as actor, today's date, and the client's
+/// idempotency key scoped to the actor (one caller's key never replays another's result).
+pub fn ledger_request(
+    viewer: &Viewer,
+    key: Option<&str>,
+    input: &impl Debug,
+) -> GqlResult<Request> {
+    let key = match key.map(str::trim) {
+        None | Some("") => None,
+        Some(key) if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS => {
+            return Err(coded(
+                format!("idempotencyKey is longer than {MAX_IDEMPOTENCY_KEY_CHARS} characters"),
+                BAD_INPUT,
+            ))
+        }
+        Some(key) => Some(format!("{}/{key}", viewer.actor())),
+    };
+    // The ledger's business date: UK calendar dates; UTC is within an hour of them.
+    let today = chrono::Utc::now().date_naive();
+    Ok(Request::new(&viewer.actor(), today).with_key(key, input))
+}

@@ -1,0 +1,98 @@
+//! The GraphQL layer's errors: each maps to exactly one `extensions.code` of API.md.
+
+use async_graphql::ErrorExtensions;
+use infrastructure::ledger::ErrorKind;
+use infrastructure::LedgerError;
+
+pub const BAD_INPUT: &str = "BAD_INPUT";
+pub const NOT_FOUND: &str = "NOT_FOUND";
+pub const FORBIDDEN: &str = "FORBIDDEN";
+pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+pub const CONFLICT: &str = "CONFLICT";
+pub const CONCURRENCY: &str = "CONCURRENCY";
+pub const INTERNAL: &str = "INTERNAL";
+/// The request took longer than the server allows (`REQUEST_TIMEOUT_MS`).
+pub const TIMEOUT: &str = "TIMEOUT";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadInput(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A rejection from the ledger, whose message reaches the client verbatim (except for
+    /// internal failures, which are logged and reported without detail).
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadInput(_) => BAD_INPUT,
+            ApiError::NotFound(_) => NOT_FOUND,
+            ApiError::Forbidden(_) => FORBIDDEN,
+            ApiError::Unauthenticated(_) => UNAUTHENTICATED,
+            ApiError::Internal(_) => INTERNAL,
+            ApiError::Ledger(error) => match error.kind() {
+                ErrorKind::BadInput => BAD_INPUT,
+                ErrorKind::NotFound => NOT_FOUND,
+                ErrorKind::Forbidden => FORBIDDEN,
+                ErrorKind::Conflict => CONFLICT,
+                ErrorKind::Concurrency => CONCURRENCY,
+                ErrorKind::Internal => INTERNAL,
+            },
+        }
+    }
+
+    /// Mutations refuse anonymous callers with this; signed-in callers of the wrong role
+    /// get `forbidden`.
+    pub fn sign_in_required(what: &str) -> ApiError {
+        ApiError::Unauthenticated(format!(
+            "{what} needs a bearer token (Authorization: Bearer …)"
+        ))
+    }
+
+    pub fn forbidden(what: &str, role: &str) -> ApiError {
+        ApiError::Forbidden(format!("{what} is not open to the {role} role"))
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        let code = self.code();
+        let message = if code == INTERNAL {
+            tracing::error!(error = %self, "internal error");
+            "internal error; the server log has the detail".to_string()
+        } else {
+            self.to_string()
+        };
+        async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code))
+    }
+}
+
+/// A resolver's result: errors already carry their `extensions.code`.
+pub type GqlResult<T> = Result<T, async_graphql::Error>;
+
+/// Converts a layer's error into a coded GraphQL error (async-graphql's blanket
+/// `From<Display>` would drop the code).
+pub trait Coded<T> {
+    fn coded(self) -> GqlResult<T>;
+}
+
+impl<T, E: Into<ApiError>> Coded<T> for Result<T, E> {
+    fn coded(self) -> GqlResult<T> {
+        self.map_err(|error| error.into().extend())
+    }
+}
+
+/// A GraphQL error with `code`, for places that have no `ApiError`.
+pub fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code))
+}

@@ -1,0 +1,244 @@
+//! The HTTP surface: routes, the GraphQL handler (auth, `X-Min-Position`, body cap,
+//! per-request timeout), health and metrics, and the middleware every request passes
+//! (request id, tracing span, metrics).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::GraphQLSubscription;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::{header, HeaderMap, HeaderName, Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use super::context::AppState;
+use super::errors::{BAD_INPUT, TIMEOUT, UNAUTHENTICATED};
+use super::schema::AppSchema;
+
+/// The largest request body accepted, in bytes.
+pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
+/// The longest one GraphQL request may run (above the 5 s `X-Min-Position` wait).
+pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+/// `/readyz` reports ready while the projector is at most this many events behind.
+pub const READY_MAX_PROJECTOR_LAG_EVENTS: i64 = 100;
+/// The request header that asks a query to wait for the read models.
+pub const MIN_POSITION_HEADER: &str = "x-min-position";
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Clone)]
+pub struct App {
+    pub state: Arc<AppState>,
+    pub schema: AppSchema,
+}
+
+pub fn router(app: App) -> Router {
+    let subscriptions = GraphQLSubscription::new(app.schema.clone());
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route_service("/graphql/ws", subscriptions)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(app.clone(), record_metrics))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID_HEADER)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .with_state(app)
+}
+
+/// A GraphQL-shaped error response for failures before execution.
+fn refuse(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("fundledger")
+            .finish(),
+    )
+}
+
+async fn graphql(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return refuse(
+                rejection.status(),
+                format!(
+                "request body refused ({rejection}); the limit is {MAX_REQUEST_BODY_BYTES} bytes"
+            ),
+                BAD_INPUT,
+            )
+        }
+    };
+    let authorization = match headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str())
+    {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(_)) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "the Authorization header is not text",
+                UNAUTHENTICATED,
+            )
+        }
+    };
+    let viewer = match app.state.keys.viewer_for_header(authorization) {
+        Ok(viewer) => viewer,
+        Err(error) => return refuse(StatusCode::UNAUTHORIZED, error.to_string(), UNAUTHENTICATED),
+    };
+    let min_position =
+        match headers.get(MIN_POSITION_HEADER) {
+            None => None,
+            Some(value) => match value
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().parse::<i64>().ok())
+            {
+                Some(position) if position >= 0 => Some(position),
+                _ => return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "X-Min-Position must be a non-negative whole number (a mutation's position)",
+                    BAD_INPUT,
+                ),
+            },
+        };
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not a GraphQL request ({{\"query\": …}}): {error}"),
+                BAD_INPUT,
+            )
+        }
+    };
+    tracing::debug!(role = viewer.role_name(), "graphql request");
+    let request = request.data(viewer);
+    let work = async {
+        if let Some(position) = min_position {
+            if let Err(error) = app.state.wait_for_position(position).await {
+                return async_graphql::Response::from_errors(vec![
+                    error.into_server_error(Default::default())
+                ]);
+            }
+        }
+        app.schema.execute(request).await
+    };
+    let mut response =
+        match tokio::time::timeout(Duration::from_millis(REQUEST_TIMEOUT_MS), work).await {
+            Ok(response) => response,
+            Err(_) => {
+                return refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("the request took longer than {REQUEST_TIMEOUT_MS} ms and was stopped"),
+                    TIMEOUT,
+                )
+            }
+        };
+    // Parse, validation and limit errors come without a code: they are the client's input.
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", BAD_INPUT);
+        }
+    }
+    Json(response).into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(app): State<App>) -> Response {
+    match app.state.projector.lag().await {
+        Ok(lag) if lag.events_behind <= READY_MAX_PROJECTOR_LAG_EVENTS => (
+            StatusCode::OK,
+            format!("ready: projected to {} of {}\n", lag.position, lag.head),
+        )
+            .into_response(),
+        Ok(lag) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "not ready: projector {} events behind (head {}, projected {})\n",
+                lag.events_behind, lag.head, lag.position
+            ),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check could not reach the store");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: store unreachable\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    let (head, projected) = match app.state.projector.lag().await {
+        Ok(lag) => (Some(lag.head), Some(lag.position)),
+        Err(error) => {
+            tracing::warn!(%error, "metrics could not read the projector's lag");
+            (None, None)
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.state.metrics.render(head, projected),
+    )
+        .into_response()
+}
+
+/// Counts and times every request by its route template (never the raw path).
+async fn record_metrics(State(app): State<App>, request: Request<Body>, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let response = next.run(request).await;
+    app.state.metrics.record_request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}

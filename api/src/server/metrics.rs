@@ -1,0 +1,129 @@
+//! Prometheus metrics in the text exposition format: HTTP requests (count and latency by
+//! route and status), commands by outcome, and the projector's lag. Hand-rolled: a few
+//! bounded maps keyed by route template (never raw paths) keep the label sets small.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the request latency histogram's buckets.
+pub const LATENCY_BUCKETS_SECONDS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; LATENCY_BUCKETS_SECONDS.len()],
+    count: u64,
+    sum_seconds: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    commands: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+}
+
+impl Metrics {
+    pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        *self
+            .requests
+            .lock()
+            .expect("metrics lock")
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default() += 1;
+        let seconds = elapsed.as_secs_f64();
+        let mut latency = self.latency.lock().expect("metrics lock");
+        let histogram = latency.entry(route.to_string()).or_default();
+        for (bucket, bound) in LATENCY_BUCKETS_SECONDS.iter().enumerate() {
+            if seconds <= *bound {
+                histogram.counts[bucket] += 1;
+            }
+        }
+        histogram.count += 1;
+        histogram.sum_seconds += seconds;
+    }
+
+    /// `outcome` is `ok` or an `extensions.code` in lower case.
+    pub fn record_command(&self, command: &'static str, outcome: &'static str) {
+        *self
+            .commands
+            .lock()
+            .expect("metrics lock")
+            .entry((command, outcome))
+            .or_default() += 1;
+    }
+
+    /// The text exposition, with the store's head and the projector's position as gauges.
+    pub fn render(&self, head_position: Option<i64>, projector_position: Option<i64>) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP fundledger_http_requests_total HTTP requests by method, route and status.\n",
+        );
+        out.push_str("# TYPE fundledger_http_requests_total counter\n");
+        for ((method, route, status), count) in self.requests.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "fundledger_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
+            );
+        }
+        out.push_str(
+            "# HELP fundledger_http_request_duration_seconds HTTP request latency by route.\n",
+        );
+        out.push_str("# TYPE fundledger_http_request_duration_seconds histogram\n");
+        for (route, histogram) in self.latency.lock().expect("metrics lock").iter() {
+            for (bucket, bound) in LATENCY_BUCKETS_SECONDS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "fundledger_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}",
+                    histogram.counts[bucket]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "fundledger_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                histogram.count
+            );
+            let _ = writeln!(
+                out,
+                "fundledger_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                histogram.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "fundledger_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                histogram.count
+            );
+        }
+        out.push_str("# HELP fundledger_commands_total Ledger commands by name and outcome.\n");
+        out.push_str("# TYPE fundledger_commands_total counter\n");
+        for ((command, outcome), count) in self.commands.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "fundledger_commands_total{{command=\"{command}\",outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        if let Some(head) = head_position {
+            out.push_str("# HELP fundledger_event_log_head_position The highest event-log position written.\n");
+            out.push_str("# TYPE fundledger_event_log_head_position gauge\n");
+            let _ = writeln!(out, "fundledger_event_log_head_position {head}");
+        }
+        if let Some(projected) = projector_position {
+            out.push_str("# HELP fundledger_projector_position The event-log position the read models reflect.\n");
+            out.push_str("# TYPE fundledger_projector_position gauge\n");
+            let _ = writeln!(out, "fundledger_projector_position {projected}");
+            if let Some(head) = head_position {
+                out.push_str("# HELP fundledger_projector_lag_events Events written but not yet projected.\n");
+                out.push_str("# TYPE fundledger_projector_lag_events gauge\n");
+                let _ = writeln!(
+                    out,
+                    "fundledger_projector_lag_events {}",
+                    (head - projected).max(0)
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,23 @@
+//! The GraphQL server (`fundledger serve`): axum + async-graphql over the ledger's command
+//! path (mutations) and the projections' read models (queries).
+//!
+//! - [`startup`]: `Application::build` / `run_until_stopped`.
+//! - [`http`]: routes, the GraphQL handler and its limits, health, metrics.
+//! - [`schema`]: the schema and its depth and complexity caps; [`query`], [`mutations`],
+//!   [`subscriptions`] and [`types`] are its parts.
+//! - [`auth`]: bearer tokens and roles; [`context`]: what resolvers reach and the role
+//!   checks; [`errors`]: one `extensions.code` per error.
+
+pub mod auth;
+pub mod context;
+pub mod errors;
+pub mod http;
+pub mod metrics;
+pub mod mutations;
+pub mod query;
+pub mod scalars;
+pub mod schema;
+pub mod settings;
+pub mod startup;
+pub mod subscriptions;
+pub mod types;

@@ -1,0 +1,890 @@
+//! The mutation root: one field per use case of API.md that the domain supports, each
+//! running the ledger's command path. Every input takes an optional `idempotencyKey`;
+//! every payload has `position` (the event-log position of the mutation's last event) and
+//! the object it created or changed, read from the read models once they reach that
+//! position (so a payload always shows the mutation's own effect).
+//!
+//! Not here because the domain has no such commands yet: `castBallot`, `allocateByVotes`
+//! (participatory ballots) and `setOutcomeProxy` (social return proxies).
+
+use std::future::Future;
+
+use async_graphql::{Context, InputObject, Object};
+use domain::application::Score;
+use domain::award::SpendLine;
+use domain::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
+use infrastructure::ledger::{OpenRound, Outcome, SubmitApplication};
+use infrastructure::LedgerError;
+use tracing::Instrument;
+
+use super::context::{
+    ledger_request, require_admin, require_grantee, require_panel, state, viewer,
+};
+use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, CONCURRENCY};
+use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
+use super::types::{
+    application_after, award_after, fund_after, round_after, Application, Award, DecisionMode,
+    Drawdown, Fund, Round,
+};
+
+/// The most themes a round or an application may list.
+pub const MAX_THEMES: usize = 20;
+/// The most eligible areas a round may list.
+pub const MAX_ELIGIBLE_AREAS: usize = 1_000;
+/// The most lines one spend report may carry.
+pub const MAX_SPEND_LINES: usize = 200;
+/// The longest free text accepted in any one field (descriptions, reasons, comments).
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Runs one ledger command: a tracing span with its name, actor and outcome, a count of
+/// commands by outcome, and the ledger's error mapped to its `extensions.code`.
+async fn run<T>(
+    ctx: &Context<'_>,
+    command: &'static str,
+    future: impl Future<Output = Result<Outcome<T>, LedgerError>>,
+) -> GqlResult<Outcome<T>> {
+    let span = tracing::info_span!("command", command, actor = %viewer(ctx).actor());
+    let result = future.instrument(span.clone()).await;
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(error) => outcome_label(ApiError::code_of(error)),
+    };
+    state(ctx).metrics.record_command(command, outcome);
+    span.in_scope(|| match &result {
+        Ok(done) => tracing::info!(outcome, position = done.position, "command done"),
+        Err(error) => tracing::info!(outcome, %error, "command refused"),
+    });
+    result.map_err(ApiError::from).coded()
+}
+
+fn outcome_label(code: &'static str) -> &'static str {
+    match code {
+        "BAD_INPUT" => "bad_input",
+        "NOT_FOUND" => "not_found",
+        "FORBIDDEN" => "forbidden",
+        "CONFLICT" => "conflict",
+        "CONCURRENCY" => "concurrency",
+        _ => "internal",
+    }
+}
+
+impl ApiError {
+    fn code_of(error: &LedgerError) -> &'static str {
+        use infrastructure::ledger::ErrorKind;
+        match error.kind() {
+            ErrorKind::BadInput => "BAD_INPUT",
+            ErrorKind::NotFound => "NOT_FOUND",
+            ErrorKind::Forbidden => "FORBIDDEN",
+            ErrorKind::Conflict => "CONFLICT",
+            ErrorKind::Concurrency => "CONCURRENCY",
+            ErrorKind::Internal => "INTERNAL",
+        }
+    }
+}
+
+fn check_text(field: &str, text: &str) -> GqlResult<()> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(coded(
+            format!("{field} is longer than {MAX_TEXT_CHARS} characters"),
+            BAD_INPUT,
+        ));
+    }
+    Ok(())
+}
+
+fn check_count(field: &str, count: usize, max: usize) -> GqlResult<()> {
+    if count > max {
+        return Err(coded(
+            format!("{field} lists {count} items; at most {max} are accepted"),
+            BAD_INPUT,
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- payloads
+
+pub struct FundPayload {
+    position: i64,
+    fund_id: FundId,
+}
+
+#[Object]
+impl FundPayload {
+    /// The event-log position of the mutation's last event.
+    async fn position(&self) -> i64 {
+        self.position
+    }
+    async fn fund(&self, ctx: &Context<'_>) -> GqlResult<Fund> {
+        fund_after(ctx, &self.fund_id, self.position).await
+    }
+}
+
+pub struct RoundPayload {
+    position: i64,
+    round_id: RoundId,
+}
+
+#[Object]
+impl RoundPayload {
+    async fn position(&self) -> i64 {
+        self.position
+    }
+    async fn round(&self, ctx: &Context<'_>) -> GqlResult<Round> {
+        round_after(ctx, &self.round_id, self.position).await
+    }
+}
+
+pub struct ApplicationPayload {
+    position: i64,
+    application_id: ApplicationId,
+}
+
+#[Object]
+impl ApplicationPayload {
+    async fn position(&self) -> i64 {
+        self.position
+    }
+    async fn application(&self, ctx: &Context<'_>) -> GqlResult<Application> {
+        application_after(ctx, &self.application_id, self.position).await
+    }
+}
+
+pub struct AwardPayload {
+    position: i64,
+    award_id: AwardId,
+    /// Set when the mutation decided an application (approval).
+    application_id: Option<ApplicationId>,
+}
+
+#[Object]
+impl AwardPayload {
+    async fn position(&self) -> i64 {
+        self.position
+    }
+    async fn award(&self, ctx: &Context<'_>) -> GqlResult<Award> {
+        award_after(ctx, &self.award_id, self.position).await
+    }
+    /// The application the award was made from (approveApplication only).
+    async fn application(&self, ctx: &Context<'_>) -> GqlResult<Option<Application>> {
+        match &self.application_id {
+            Some(id) => Ok(Some(application_after(ctx, id, self.position).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+pub struct DrawdownPayload {
+    position: i64,
+    award_id: AwardId,
+    drawdown_id: DrawdownId,
+}
+
+#[Object]
+impl DrawdownPayload {
+    async fn position(&self) -> i64 {
+        self.position
+    }
+    async fn award(&self, ctx: &Context<'_>) -> GqlResult<Award> {
+        award_after(ctx, &self.award_id, self.position).await
+    }
+    async fn drawdown(&self, ctx: &Context<'_>) -> GqlResult<Drawdown> {
+        let award = award_after(ctx, &self.award_id, self.position).await?;
+        award
+            .0
+            .drawdowns
+            .into_iter()
+            .find(|drawdown| drawdown.drawdown_id == self.drawdown_id.as_str())
+            .map(Drawdown)
+            .ok_or_else(|| {
+                coded(
+                    format!(
+                        "drawdown {} is not in the read models yet",
+                        self.drawdown_id
+                    ),
+                    CONCURRENCY,
+                )
+            })
+    }
+}
+
+fn award_payload(outcome: Outcome<AwardId>) -> AwardPayload {
+    AwardPayload {
+        position: outcome.position,
+        award_id: outcome.value,
+        application_id: None,
+    }
+}
+
+fn application_payload(outcome: Outcome<ApplicationId>) -> ApplicationPayload {
+    ApplicationPayload {
+        position: outcome.position,
+        application_id: outcome.value,
+    }
+}
+
+// ---------------------------------------------------------------- inputs
+
+#[derive(InputObject, Debug)]
+pub struct EstablishFundInput {
+    pub name: String,
+    /// The funder's 360Giving organisation id, e.g. `GB-CHC-1234567`.
+    pub funder_org_id: String,
+    pub funder_name: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct ReceiveCapitalInput {
+    pub fund_id: String,
+    pub amount: MoneyValue,
+    pub source: String,
+    pub received_on: DateValue,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct OpenRoundInput {
+    pub fund_id: String,
+    pub name: String,
+    pub budget: MoneyValue,
+    pub opens_on: DateValue,
+    pub closes_on: DateValue,
+    /// Empty means anywhere.
+    pub eligible_areas: Vec<GeoCodeValue>,
+    /// Empty means any theme.
+    pub themes: Vec<String>,
+    pub decision_mode: DecisionMode,
+    /// Panel scores an application needs before it can be approved (PANEL rounds).
+    #[graphql(default = 0)]
+    pub min_panel_scores: u32,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct RoundInput {
+    pub round_id: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct SubmitApplicationInput {
+    pub round_id: String,
+    pub title: String,
+    pub description: String,
+    pub amount_requested: MoneyValue,
+    pub neighbourhood: GeoCodeValue,
+    pub themes: Vec<String>,
+    /// The applicant organisation's name (the organisation is the token's).
+    pub applicant_name: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct ApplicationInput {
+    pub application_id: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct ScoreApplicationInput {
+    pub application_id: String,
+    /// 1 to 5.
+    pub score: i32,
+    pub comment: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct ApproveApplicationInput {
+    pub application_id: String,
+    /// At most the amount requested, within the round's remaining budget.
+    pub amount: MoneyValue,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct DeclineApplicationInput {
+    pub application_id: String,
+    pub reason: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct AwardInput {
+    pub award_id: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct RequestDrawdownInput {
+    pub award_id: String,
+    pub amount: MoneyValue,
+    pub purpose: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct DrawdownInput {
+    pub award_id: String,
+    pub drawdown_id: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct RejectDrawdownInput {
+    pub award_id: String,
+    pub drawdown_id: String,
+    pub reason: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct RecordPaymentInput {
+    pub award_id: String,
+    pub drawdown_id: String,
+    pub payment_ref: String,
+    pub paid_on: DateValue,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct SpendLineInput {
+    pub category: String,
+    pub amount: MoneyValue,
+}
+
+#[derive(InputObject, Debug)]
+pub struct ReportSpendInput {
+    pub award_id: String,
+    pub period_start: DateValue,
+    pub period_end: DateValue,
+    pub lines: Vec<SpendLineInput>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct ReportOutcomeInput {
+    pub award_id: String,
+    pub indicator: String,
+    pub quantity: DecimalValue,
+    pub period_end: DateValue,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct VaryAwardInput {
+    pub award_id: String,
+    pub new_amount: MoneyValue,
+    pub reason: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct RecordReturnInput {
+    pub award_id: String,
+    pub amount: MoneyValue,
+    pub reason: String,
+    pub idempotency_key: Option<String>,
+}
+
+// ---------------------------------------------------------------- mutations
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Admin: sets up a fund.
+    async fn establish_fund(
+        &self,
+        ctx: &Context<'_>,
+        input: EstablishFundInput,
+    ) -> GqlResult<FundPayload> {
+        let viewer = require_admin(ctx, "establishFund")?;
+        check_text("name", &input.name)?;
+        check_text("funderName", &input.funder_name)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let ledger = &state(ctx).ledger;
+        let funder = OrgId::new(input.funder_org_id.trim());
+        let outcome = run(
+            ctx,
+            "establish_fund",
+            ledger.establish_fund(&request, &input.name, &funder, &input.funder_name),
+        )
+        .await?;
+        Ok(FundPayload {
+            position: outcome.position,
+            fund_id: outcome.value,
+        })
+    }
+
+    /// Admin: records capital received into a fund.
+    async fn receive_capital(
+        &self,
+        ctx: &Context<'_>,
+        input: ReceiveCapitalInput,
+    ) -> GqlResult<FundPayload> {
+        let viewer = require_admin(ctx, "receiveCapital")?;
+        check_text("source", &input.source)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let fund_id = FundId::new(input.fund_id.trim());
+        let outcome = run(
+            ctx,
+            "receive_capital",
+            state(ctx).ledger.receive_capital(
+                &request,
+                &fund_id,
+                input.amount.money(),
+                &input.source,
+                input.received_on.0,
+            ),
+        )
+        .await?;
+        Ok(FundPayload {
+            position: outcome.position,
+            fund_id: outcome.value,
+        })
+    }
+
+    /// Admin: sets a budget aside from the fund and opens a round with it.
+    async fn open_round(
+        &self,
+        ctx: &Context<'_>,
+        input: OpenRoundInput,
+    ) -> GqlResult<RoundPayload> {
+        let viewer = require_admin(ctx, "openRound")?;
+        check_text("name", &input.name)?;
+        check_count("themes", input.themes.len(), MAX_THEMES)?;
+        check_count(
+            "eligibleAreas",
+            input.eligible_areas.len(),
+            MAX_ELIGIBLE_AREAS,
+        )?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let command = OpenRound {
+            fund_id: FundId::new(input.fund_id.trim()),
+            name: input.name.clone(),
+            budget: input.budget.money(),
+            opens_on: input.opens_on.0,
+            closes_on: input.closes_on.0,
+            eligible_areas: input
+                .eligible_areas
+                .iter()
+                .map(|code| code.0.clone())
+                .collect(),
+            themes: input.themes.clone(),
+            decision_mode: input.decision_mode.into(),
+            min_panel_scores: input.min_panel_scores,
+        };
+        let outcome = run(
+            ctx,
+            "open_round",
+            state(ctx).ledger.open_round(&request, command),
+        )
+        .await?;
+        Ok(RoundPayload {
+            position: outcome.position,
+            round_id: outcome.value,
+        })
+    }
+
+    /// Admin: closes a round; its unawarded budget returns to the fund.
+    async fn close_round(&self, ctx: &Context<'_>, input: RoundInput) -> GqlResult<RoundPayload> {
+        let viewer = require_admin(ctx, "closeRound")?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let round_id = RoundId::new(input.round_id.trim());
+        let outcome = run(
+            ctx,
+            "close_round",
+            state(ctx).ledger.close_round(&request, &round_id),
+        )
+        .await?;
+        Ok(RoundPayload {
+            position: outcome.position,
+            round_id: outcome.value,
+        })
+    }
+
+    /// Grantee: applies to an open round for the token's organisation.
+    async fn submit_application(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitApplicationInput,
+    ) -> GqlResult<ApplicationPayload> {
+        let org = require_grantee(ctx, "submitApplication")?;
+        check_text("title", &input.title)?;
+        check_text("description", &input.description)?;
+        check_text("applicantName", &input.applicant_name)?;
+        check_count("themes", input.themes.len(), MAX_THEMES)?;
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let command = SubmitApplication {
+            round_id: RoundId::new(input.round_id.trim()),
+            applicant: org,
+            applicant_name: input.applicant_name.clone(),
+            title: input.title.clone(),
+            description: input.description.clone(),
+            amount_requested: input.amount_requested.money(),
+            neighbourhood: input.neighbourhood.0.clone(),
+            themes: input.themes.clone(),
+        };
+        let outcome = run(
+            ctx,
+            "submit_application",
+            state(ctx).ledger.submit_application(&request, command),
+        )
+        .await?;
+        Ok(application_payload(outcome))
+    }
+
+    /// Grantee: withdraws its own application before a decision.
+    async fn withdraw_application(
+        &self,
+        ctx: &Context<'_>,
+        input: ApplicationInput,
+    ) -> GqlResult<ApplicationPayload> {
+        let org = require_grantee(ctx, "withdrawApplication")?;
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let id = ApplicationId::new(input.application_id.trim());
+        let outcome = run(
+            ctx,
+            "withdraw_application",
+            state(ctx).ledger.withdraw_application(&request, &id, &org),
+        )
+        .await?;
+        Ok(application_payload(outcome))
+    }
+
+    /// Panel: declares a conflict of interest (the member's score, if any, is set aside).
+    async fn declare_conflict(
+        &self,
+        ctx: &Context<'_>,
+        input: ApplicationInput,
+    ) -> GqlResult<ApplicationPayload> {
+        let member = require_panel(ctx, "declareConflict")?;
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let id = ApplicationId::new(input.application_id.trim());
+        let outcome = run(
+            ctx,
+            "declare_conflict",
+            state(ctx).ledger.declare_conflict(&request, &id, &member),
+        )
+        .await?;
+        Ok(application_payload(outcome))
+    }
+
+    /// Panel: scores an application from 1 to 5.
+    async fn score_application(
+        &self,
+        ctx: &Context<'_>,
+        input: ScoreApplicationInput,
+    ) -> GqlResult<ApplicationPayload> {
+        let member = require_panel(ctx, "scoreApplication")?;
+        check_text("comment", &input.comment)?;
+        let score = u8::try_from(input.score)
+            .map_err(|_| format!("a score is a whole number from 1 to 5, not {}", input.score))
+            .and_then(Score::new)
+            .map_err(|message| coded(message, BAD_INPUT))?;
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let id = ApplicationId::new(input.application_id.trim());
+        let outcome = run(
+            ctx,
+            "score_application",
+            state(ctx)
+                .ledger
+                .score_application(&request, &id, &member, score, &input.comment),
+        )
+        .await?;
+        Ok(application_payload(outcome))
+    }
+
+    /// Admin: approves an application for an amount, which makes the award.
+    async fn approve_application(
+        &self,
+        ctx: &Context<'_>,
+        input: ApproveApplicationInput,
+    ) -> GqlResult<AwardPayload> {
+        let viewer = require_admin(ctx, "approveApplication")?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = ApplicationId::new(input.application_id.trim());
+        let outcome = run(
+            ctx,
+            "approve_application",
+            state(ctx)
+                .ledger
+                .approve_application(&request, &id, input.amount.money()),
+        )
+        .await?;
+        Ok(AwardPayload {
+            position: outcome.position,
+            award_id: outcome.value,
+            application_id: Some(id),
+        })
+    }
+
+    /// Admin: declines an application.
+    async fn decline_application(
+        &self,
+        ctx: &Context<'_>,
+        input: DeclineApplicationInput,
+    ) -> GqlResult<ApplicationPayload> {
+        let viewer = require_admin(ctx, "declineApplication")?;
+        check_text("reason", &input.reason)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = ApplicationId::new(input.application_id.trim());
+        let outcome = run(
+            ctx,
+            "decline_application",
+            state(ctx)
+                .ledger
+                .decline_application(&request, &id, &input.reason),
+        )
+        .await?;
+        Ok(application_payload(outcome))
+    }
+
+    /// Grantee (own award): accepts the grant agreement.
+    async fn accept_agreement(
+        &self,
+        ctx: &Context<'_>,
+        input: AwardInput,
+    ) -> GqlResult<AwardPayload> {
+        let org = require_grantee(ctx, "acceptAgreement")?;
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let outcome = run(
+            ctx,
+            "accept_agreement",
+            state(ctx).ledger.accept_agreement(&request, &id, &org),
+        )
+        .await?;
+        Ok(award_payload(outcome))
+    }
+
+    /// Grantee (own award): asks for part of the award to be paid.
+    async fn request_drawdown(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestDrawdownInput,
+    ) -> GqlResult<DrawdownPayload> {
+        let org = require_grantee(ctx, "requestDrawdown")?;
+        check_text("purpose", &input.purpose)?;
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let outcome = run(
+            ctx,
+            "request_drawdown",
+            state(ctx).ledger.request_drawdown(
+                &request,
+                &id,
+                &org,
+                input.amount.money(),
+                &input.purpose,
+            ),
+        )
+        .await?;
+        Ok(DrawdownPayload {
+            position: outcome.position,
+            award_id: id,
+            drawdown_id: outcome.value,
+        })
+    }
+
+    /// Admin: approves a requested drawdown for payment.
+    async fn approve_drawdown(
+        &self,
+        ctx: &Context<'_>,
+        input: DrawdownInput,
+    ) -> GqlResult<DrawdownPayload> {
+        let viewer = require_admin(ctx, "approveDrawdown")?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let drawdown = DrawdownId::new(input.drawdown_id.trim());
+        let outcome = run(
+            ctx,
+            "approve_drawdown",
+            state(ctx).ledger.approve_drawdown(&request, &id, &drawdown),
+        )
+        .await?;
+        Ok(DrawdownPayload {
+            position: outcome.position,
+            award_id: id,
+            drawdown_id: drawdown,
+        })
+    }
+
+    /// Admin: rejects a requested drawdown with a reason.
+    async fn reject_drawdown(
+        &self,
+        ctx: &Context<'_>,
+        input: RejectDrawdownInput,
+    ) -> GqlResult<DrawdownPayload> {
+        let viewer = require_admin(ctx, "rejectDrawdown")?;
+        check_text("reason", &input.reason)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let drawdown = DrawdownId::new(input.drawdown_id.trim());
+        let outcome = run(
+            ctx,
+            "reject_drawdown",
+            state(ctx)
+                .ledger
+                .reject_drawdown(&request, &id, &drawdown, &input.reason),
+        )
+        .await?;
+        Ok(DrawdownPayload {
+            position: outcome.position,
+            award_id: id,
+            drawdown_id: drawdown,
+        })
+    }
+
+    /// Admin: records the payment of an approved drawdown.
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordPaymentInput,
+    ) -> GqlResult<DrawdownPayload> {
+        let viewer = require_admin(ctx, "recordPayment")?;
+        check_text("paymentRef", &input.payment_ref)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let drawdown = DrawdownId::new(input.drawdown_id.trim());
+        let outcome = run(
+            ctx,
+            "record_payment",
+            state(ctx).ledger.record_payment(
+                &request,
+                &id,
+                &drawdown,
+                &input.payment_ref,
+                input.paid_on.0,
+            ),
+        )
+        .await?;
+        Ok(DrawdownPayload {
+            position: outcome.position,
+            award_id: id,
+            drawdown_id: drawdown,
+        })
+    }
+
+    /// Grantee (own award): reports spend for a period, by category.
+    async fn report_spend(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportSpendInput,
+    ) -> GqlResult<AwardPayload> {
+        let org = require_grantee(ctx, "reportSpend")?;
+        check_count("lines", input.lines.len(), MAX_SPEND_LINES)?;
+        for line in &input.lines {
+            check_text("category", &line.category)?;
+        }
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let lines = input
+            .lines
+            .iter()
+            .map(|line| SpendLine {
+                category: line.category.trim().to_string(),
+                amount: line.amount.money(),
+            })
+            .collect();
+        let outcome = run(
+            ctx,
+            "report_spend",
+            state(ctx).ledger.report_spend(
+                &request,
+                &id,
+                &org,
+                input.period_start.0,
+                input.period_end.0,
+                lines,
+            ),
+        )
+        .await?;
+        Ok(award_payload(outcome))
+    }
+
+    /// Grantee (own award): reports an outcome indicator's quantity for a period.
+    async fn report_outcome(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportOutcomeInput,
+    ) -> GqlResult<AwardPayload> {
+        let org = require_grantee(ctx, "reportOutcome")?;
+        check_text("indicator", &input.indicator)?;
+        let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let outcome = run(
+            ctx,
+            "report_outcome",
+            state(ctx).ledger.report_outcome(
+                &request,
+                &id,
+                &org,
+                &input.indicator,
+                input.quantity.0,
+                input.period_end.0,
+            ),
+        )
+        .await?;
+        Ok(award_payload(outcome))
+    }
+
+    /// Admin: changes an award's amount (a cut returns budget to the round; an increase
+    /// takes it from the round).
+    async fn vary_award(
+        &self,
+        ctx: &Context<'_>,
+        input: VaryAwardInput,
+    ) -> GqlResult<AwardPayload> {
+        let viewer = require_admin(ctx, "varyAward")?;
+        check_text("reason", &input.reason)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let outcome = run(
+            ctx,
+            "vary_award",
+            state(ctx)
+                .ledger
+                .vary_award(&request, &id, input.new_amount.money(), &input.reason),
+        )
+        .await?;
+        Ok(award_payload(outcome))
+    }
+
+    /// Admin: records unspent or clawed-back money returned to the fund.
+    async fn record_return(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordReturnInput,
+    ) -> GqlResult<AwardPayload> {
+        let viewer = require_admin(ctx, "recordReturn")?;
+        check_text("reason", &input.reason)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let outcome = run(
+            ctx,
+            "record_return",
+            state(ctx)
+                .ledger
+                .record_return(&request, &id, input.amount.money(), &input.reason),
+        )
+        .await?;
+        Ok(award_payload(outcome))
+    }
+
+    /// Admin: closes an award.
+    async fn close_award(&self, ctx: &Context<'_>, input: AwardInput) -> GqlResult<AwardPayload> {
+        let viewer = require_admin(ctx, "closeAward")?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let outcome = run(
+            ctx,
+            "close_award",
+            state(ctx).ledger.close_award(&request, &id),
+        )
+        .await?;
+        Ok(award_payload(outcome))
+    }
+}

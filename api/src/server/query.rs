@@ -1,0 +1,219 @@
+//! The query root. Every field reads the read models (never replays events); the one
+//! exception is panel detail on an application (scores, conflicts), which the register
+//! does not keep and which is read from that one application's aggregate.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, InputObject, Object};
+use domain::{AwardId, FundId, RoundId};
+use projections::read;
+
+use super::context::{require_grantee, state};
+use super::errors::{Coded, GqlResult};
+use super::scalars::{DateValue, GeoCodeValue};
+use super::types::{
+    award_connection, page_size, Award, AwardConnection, AwardStatus, Fund, GeoLevel, LedgerHead,
+    Neighbourhood, NeighbourhoodConnection, NeighbourhoodOrder, Round, RoundStatus, Totals,
+    DEFAULT_PAGE_SIZE,
+};
+
+/// Which awards a list or a total covers; empty fields do not filter.
+#[derive(InputObject, Debug, Default, Clone)]
+pub struct AwardFilter {
+    /// Awards in this area or any area below it.
+    pub neighbourhood: Option<GeoCodeValue>,
+    pub round: Option<String>,
+    pub fund: Option<String>,
+    pub recipient_org_id: Option<String>,
+    pub theme: Option<String>,
+    pub status: Option<AwardStatus>,
+    pub awarded_from: Option<DateValue>,
+    pub awarded_to: Option<DateValue>,
+}
+
+impl AwardFilter {
+    fn to_read(&self) -> read::AwardFilter {
+        read::AwardFilter {
+            neighbourhood: self.neighbourhood.as_ref().map(|code| code.0.clone()),
+            round: self.round.clone().map(RoundId::new),
+            fund: self.fund.clone().map(FundId::new),
+            recipient_org_id: self.recipient_org_id.clone(),
+            theme: self.theme.clone(),
+            status: self.status.map(|status| status.as_read().to_string()),
+            awarded_from: self.awarded_from.map(|date| date.0),
+            awarded_to: self.awarded_to.map(|date| date.0),
+        }
+    }
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// Every fund, by id.
+    async fn funds(&self, ctx: &Context<'_>) -> GqlResult<Vec<Fund>> {
+        let funds = read::funds(state(ctx).database()).await.coded()?;
+        Ok(funds.into_iter().map(Fund).collect())
+    }
+
+    async fn fund(&self, ctx: &Context<'_>, id: String) -> GqlResult<Option<Fund>> {
+        let fund = read::fund_position(state(ctx).database(), &FundId::new(id), None)
+            .await
+            .coded()?;
+        Ok(fund.map(Fund))
+    }
+
+    async fn round(&self, ctx: &Context<'_>, id: String) -> GqlResult<Option<Round>> {
+        let round = read::round_summary(state(ctx).database(), &RoundId::new(id))
+            .await
+            .coded()?;
+        Ok(round.map(Round))
+    }
+
+    async fn rounds(
+        &self,
+        ctx: &Context<'_>,
+        fund_id: Option<String>,
+        status: Option<RoundStatus>,
+    ) -> GqlResult<Vec<Round>> {
+        let fund = fund_id.map(FundId::new);
+        let rounds = read::rounds(state(ctx).database(), fund.as_ref(), status.map(Into::into))
+            .await
+            .coded()?;
+        Ok(rounds.into_iter().map(Round).collect())
+    }
+
+    async fn award(&self, ctx: &Context<'_>, id: String) -> GqlResult<Option<Award>> {
+        let award = read::award(state(ctx).database(), &AwardId::new(id))
+            .await
+            .coded()?;
+        Ok(award.map(Award))
+    }
+
+    /// The award register, a page at a time (Relay connection, by award id).
+    #[graphql(
+        complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
+    )]
+    async fn awards(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AwardFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<AwardConnection> {
+        let filter = filter.unwrap_or_default().to_read();
+        let page = read::awards(
+            state(ctx).database(),
+            &filter,
+            page_size(first)?,
+            after.as_deref(),
+        )
+        .await
+        .coded()?;
+        Ok(award_connection(page, after.as_deref()))
+    }
+
+    /// One area and its totals; a well-formed code outside the reference geography has
+    /// no name or parent.
+    async fn neighbourhood(
+        &self,
+        ctx: &Context<'_>,
+        code: GeoCodeValue,
+    ) -> GqlResult<Neighbourhood> {
+        let area = read::area(state(ctx).database(), &code.0).await.coded()?;
+        Ok(Neighbourhood { area, totals: None })
+    }
+
+    /// Areas of the reference geography with their totals, ranked.
+    #[graphql(
+        complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
+    )]
+    async fn neighbourhoods(
+        &self,
+        ctx: &Context<'_>,
+        level: Option<GeoLevel>,
+        within: Option<GeoCodeValue>,
+        order_by: Option<NeighbourhoodOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<NeighbourhoodConnection> {
+        let query = read::NeighbourhoodQuery {
+            level: level.map(Into::into),
+            within: within.map(|code| code.0),
+            order: order_by.unwrap_or_default().into(),
+            first: page_size(first)?,
+            after: after.clone(),
+        };
+        let page = read::neighbourhoods(state(ctx).database(), &query)
+            .await
+            .coded()?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        // Ranked pages are offsets: each edge's cursor is the offset after it.
+        let start: usize = after
+            .as_deref()
+            .and_then(|after| after.parse().ok())
+            .unwrap_or(0);
+        connection
+            .edges
+            .extend(page.areas.into_iter().enumerate().map(|(index, ranked)| {
+                Edge::new(
+                    (start + index + 1).to_string(),
+                    Neighbourhood {
+                        area: ranked.area,
+                        totals: Some(ranked.totals),
+                    },
+                )
+            }));
+        Ok(connection)
+    }
+
+    /// Totals over the awards matching `filter`, now or as of the end of `asOf`.
+    async fn totals(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AwardFilter>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Totals> {
+        let filter = read::TotalsFilter {
+            awards: filter.unwrap_or_default().to_read(),
+            as_of: as_of.map(|date| date.0),
+        };
+        let totals = read::totals(state(ctx).database(), &filter).await.coded()?;
+        Ok(Totals {
+            totals,
+            population: None,
+        })
+    }
+
+    /// The signed-in grantee's own awards, with balances, drawdowns and reports.
+    #[graphql(
+        complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
+    )]
+    async fn my_awards(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<AwardConnection> {
+        let org = require_grantee(ctx, "myAwards")?;
+        let filter = read::AwardFilter {
+            recipient_org_id: Some(org.as_str().to_string()),
+            ..read::AwardFilter::default()
+        };
+        let page = read::awards(
+            state(ctx).database(),
+            &filter,
+            page_size(first)?,
+            after.as_deref(),
+        )
+        .await
+        .coded()?;
+        Ok(award_connection(page, after.as_deref()))
+    }
+
+    /// The ledger's head as far as the read models have got.
+    async fn ledger(&self, ctx: &Context<'_>) -> GqlResult<LedgerHead> {
+        Ok(LedgerHead(
+            read::ledger_head(state(ctx).database()).await.coded()?,
+        ))
+    }
+}

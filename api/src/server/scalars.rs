@@ -1,0 +1,121 @@
+//! The GraphQL scalars of API.md, each parsed into the domain's value type so an invalid
+//! value never reaches a command (the parse error carries the domain's own message).
+
+use std::str::FromStr;
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use rust_decimal::Decimal;
+
+/// `Money`: a decimal string in GBP with at most 2 places (`"1250.00"`). Input is parsed
+/// into the domain's `Money` (non-negative, pence); output also serves read-model figures
+/// such as a signed net, always with two places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MoneyValue(pub Decimal);
+
+impl MoneyValue {
+    /// The domain amount of a parsed input (parsing guarantees it is one).
+    pub fn money(&self) -> domain::Money {
+        domain::Money::new(self.0).expect("Money inputs are parsed as domain Money")
+    }
+}
+
+impl From<Decimal> for MoneyValue {
+    fn from(amount: Decimal) -> MoneyValue {
+        MoneyValue(amount)
+    }
+}
+
+#[Scalar(name = "Money")]
+impl ScalarType for MoneyValue {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(text) => domain::Money::from_str(&text)
+                .map(|money| MoneyValue(money.amount()))
+                .map_err(|error| InputValueError::custom(error.to_string())),
+            other => Err(InputValueError::custom(format!(
+                "Money is a decimal string such as \"1250.00\", not {other}"
+            ))),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        let mut amount = self.0;
+        amount.rescale(2);
+        Value::String(amount.to_string())
+    }
+}
+
+/// `Date`: a calendar date, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateValue(pub domain::Date);
+
+#[Scalar(name = "Date")]
+impl ScalarType for DateValue {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map(DateValue)
+                .map_err(|_| {
+                    InputValueError::custom(format!(
+                        "'{text}' is not a date in the form YYYY-MM-DD"
+                    ))
+                }),
+            other => Err(InputValueError::custom(format!(
+                "Date is a string YYYY-MM-DD, not {other}"
+            ))),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// `GeoCode`: an ONS GSS code (`E01…` LSOA, `E02…` MSOA, `E05…` ward, `E06…`-`E09…`
+/// local authority, `E12…` region).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GeoCodeValue(pub domain::GeoCode);
+
+#[Scalar(name = "GeoCode")]
+impl ScalarType for GeoCodeValue {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(text) => domain::GeoCode::from_str(&text)
+                .map(GeoCodeValue)
+                .map_err(|error| InputValueError::custom(error.to_string())),
+            other => Err(InputValueError::custom(format!(
+                "GeoCode is a string such as \"E01000001\", not {other}"
+            ))),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.as_str().to_string())
+    }
+}
+
+/// `Decimal`: an exact decimal number as a string (`"12.5"`), for quantities that are not
+/// money. Whole numbers may also be given as GraphQL integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DecimalValue(pub Decimal);
+
+#[Scalar(name = "Decimal")]
+impl ScalarType for DecimalValue {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => Decimal::from_str_exact(text.trim())
+                .map(DecimalValue)
+                .map_err(|_| InputValueError::custom(format!("'{text}' is not a decimal number"))),
+            Value::Number(number) if number.is_i64() => Ok(DecimalValue(Decimal::from(
+                number.as_i64().expect("checked to be an i64"),
+            ))),
+            other => Err(InputValueError::custom(format!(
+                "Decimal is a string such as \"12.5\", not {other}"
+            ))),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}

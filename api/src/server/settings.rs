@@ -1,0 +1,163 @@
+//! One typed `Settings` for the server, from CLI flags with environment fallbacks, and the
+//! signing secret for bearer tokens.
+
+use std::path::{Path, PathBuf};
+
+use infrastructure::StoreConfig;
+
+/// Where the server listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The file beside an embedded database that keeps its generated signing secret.
+pub const SECRET_FILE_SUFFIX: &str = ".jwt-secret";
+/// A secret shorter than this is refused: HS256 wants at least 256 bits of key.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: String,
+    /// Load the demo data set first if the store is empty.
+    pub demo: bool,
+    /// `FUNDLEDGER_JWT_SECRET`, if set.
+    pub jwt_secret: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(
+        "FUNDLEDGER_JWT_SECRET is required with PostgreSQL (at least {MIN_JWT_SECRET_BYTES} bytes)"
+    )]
+    SecretRequired,
+    #[error("FUNDLEDGER_JWT_SECRET is {0} bytes; use at least {MIN_JWT_SECRET_BYTES}")]
+    SecretTooShort(usize),
+    #[error("reading or writing the signing secret at {path}: {source}")]
+    SecretFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] infrastructure::StoreError),
+}
+
+/// The secret that signs and checks tokens: `FUNDLEDGER_JWT_SECRET` if given; otherwise, for
+/// an embedded SQLite file, a random secret made once and kept beside the database (so
+/// `fundledger token` and `fundledger serve` agree without configuration); an in-memory
+/// SQLite store gets a fresh random secret. PostgreSQL requires the variable.
+pub fn resolve_jwt_secret(
+    database_url: &str,
+    explicit: Option<&str>,
+) -> Result<String, SettingsError> {
+    if let Some(secret) = explicit.filter(|secret| !secret.is_empty()) {
+        if secret.len() < MIN_JWT_SECRET_BYTES {
+            return Err(SettingsError::SecretTooShort(secret.len()));
+        }
+        return Ok(secret.to_string());
+    }
+    let config = StoreConfig::from_url(database_url)?;
+    if !config.is_embedded() {
+        return Err(SettingsError::SecretRequired);
+    }
+    match sqlite_file(database_url) {
+        Some(database) => {
+            let path = secret_path(&database);
+            load_or_create_secret(&path)
+                .map_err(|source| SettingsError::SecretFile { path, source })
+        }
+        None => Ok(random_secret()),
+    }
+}
+
+/// The database file a `sqlite:` URL names, or `None` for an in-memory store.
+pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+fn secret_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(SECRET_FILE_SUFFIX);
+    PathBuf::from(name)
+}
+
+fn load_or_create_secret(path: &Path) -> std::io::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(secret) if secret.trim().len() >= MIN_JWT_SECRET_BYTES => {
+            return Ok(secret.trim().to_string())
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    let secret = random_secret();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = options.open(path)?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()?;
+    Ok(secret)
+}
+
+/// 244 random bits from two v4 UUIDs, as 64 hex characters.
+fn random_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://fundledger.db"),
+            Some(PathBuf::from("fundledger.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:/tmp/a.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/a.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x/y"), None);
+    }
+
+    #[test]
+    fn postgres_needs_an_explicit_secret() {
+        assert!(matches!(
+            resolve_jwt_secret("postgres://localhost/x", None),
+            Err(SettingsError::SecretRequired)
+        ));
+    }
+
+    #[test]
+    fn the_embedded_secret_is_made_once_and_kept() {
+        let dir = std::env::temp_dir().join(format!("fl-secret-{}", uuid::Uuid::new_v4().simple()));
+        let url = format!("sqlite://{}/ledger.db", dir.display());
+        let first = resolve_jwt_secret(&url, None).unwrap();
+        let second = resolve_jwt_secret(&url, None).unwrap();
+        assert_eq!(first, second);
+        assert!(first.len() >= MIN_JWT_SECRET_BYTES);
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

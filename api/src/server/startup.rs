@@ -1,0 +1,250 @@
+//! Building and running the server: `Application::build` opens the store, finishes pending
+//! steps, loads demo data if asked, binds the listener and assembles the state;
+//! `run_until_stopped` serves until the shutdown future completes, then drains requests
+//! and stops the projector, the process manager and the live feed cleanly.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use infrastructure::{Database, Ledger, StoreConfig};
+use projections::Projector;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+
+use super::auth::{Role, TokenKeys};
+use super::context::AppState;
+use super::http::{router, App};
+use super::metrics::Metrics;
+use super::schema::build_schema;
+use super::settings::{resolve_jwt_secret, Settings, SettingsError};
+use super::subscriptions::{run_feed, FEED_CHANNEL_ITEMS};
+
+/// How often the process manager looks for steps left half done.
+pub const PROCESS_MANAGER_INTERVAL_MS: u64 = 2_000;
+/// How long shutdown waits for in-flight requests before giving up on them.
+pub const SHUTDOWN_DRAIN_MS: u64 = 20_000;
+/// How long shutdown waits for each background task to stop.
+pub const TASK_STOP_MS: u64 = 10_000;
+/// Lifetime of the development admin token printed for the embedded store.
+pub const DEV_TOKEN_TTL_SECONDS: u64 = 8 * 3600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Store(#[from] infrastructure::StoreError),
+    #[error(transparent)]
+    Ledger(#[from] infrastructure::LedgerError),
+    #[error("loading the demo data: {0}")]
+    Demo(String),
+    #[error("listening on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+    #[error(transparent)]
+    Token(#[from] super::auth::AuthError),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    app: App,
+    projector: Projector,
+    dev_token: Option<String>,
+    demo_summary: Option<String>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let secret = resolve_jwt_secret(&settings.database_url, settings.jwt_secret.as_deref())?;
+        let keys = TokenKeys::new(&secret);
+        let config = StoreConfig::from_url(&settings.database_url)?;
+        let database = Database::connect(&config).await?;
+        let ledger = Ledger::open(database.clone()).await?;
+        // Finish any step a crash left half done before taking requests.
+        ledger.complete_pending_steps().await?;
+        let demo_summary = if settings.demo && database.is_empty().await? {
+            let summary = crate::demo::load(&ledger)
+                .await
+                .map_err(|error| StartupError::Demo(error.to_string()))?;
+            Some(summary.to_string())
+        } else {
+            None
+        };
+        let projector = Projector::new(database.clone());
+        let listener = TcpListener::bind(&settings.listen)
+            .await
+            .map_err(|source| StartupError::Listen {
+                address: settings.listen.clone(),
+                source,
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen {
+                address: settings.listen.clone(),
+                source,
+            })?;
+        let dev_token = if config.is_embedded() {
+            Some(keys.mint(
+                Role::Admin,
+                "dev-admin",
+                None,
+                Duration::from_secs(DEV_TOKEN_TTL_SECONDS),
+            )?)
+        } else {
+            None
+        };
+        let (feed, _) = broadcast::channel(FEED_CHANNEL_ITEMS);
+        let state = Arc::new(AppState {
+            ledger,
+            projector: projector.handle(),
+            metrics: Arc::new(Metrics::default()),
+            keys,
+            feed,
+        });
+        let schema = build_schema(Some(state.clone()));
+        Ok(Application {
+            listener,
+            address,
+            app: App { state, schema },
+            projector,
+            dev_token,
+            demo_summary,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The GraphQL endpoint's URL.
+    pub fn url(&self) -> String {
+        format!("http://{}/graphql", self.address)
+    }
+
+    /// An admin token for the embedded store's developer; `None` on PostgreSQL.
+    pub fn dev_token(&self) -> Option<&str> {
+        self.dev_token.as_deref()
+    }
+
+    /// The demo loader's summary, when this start loaded the demo data.
+    pub fn demo_summary(&self) -> Option<&str> {
+        self.demo_summary.as_deref()
+    }
+
+    /// Serves until `shutdown` completes; then stops taking connections, drains in-flight
+    /// requests (up to `SHUTDOWN_DRAIN_MS`), and stops the background tasks.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        let Application {
+            listener,
+            app,
+            projector,
+            ..
+        } = self;
+        let (stop, stopped) = watch::channel(false);
+        let database = app.state.ledger.database.clone();
+
+        let projector_task = tokio::spawn({
+            let mut stopped = stopped.clone();
+            async move {
+                let until = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                if let Err(error) = projector.run_until_stopped(until).await {
+                    tracing::error!(%error, "the projector stopped with an error");
+                }
+            }
+        });
+        let process_manager_task = tokio::spawn(run_process_manager(
+            app.state.ledger.clone(),
+            stopped.clone(),
+        ));
+        let feed_task = tokio::spawn(run_feed(
+            database.clone(),
+            app.state.feed.clone(),
+            stopped.clone(),
+        ));
+
+        let (drain_tx, mut drain_rx) = watch::channel(false);
+        let graceful = async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining requests");
+            let _ = drain_tx.send(true);
+        };
+        let server = axum::serve(listener, router(app)).with_graceful_shutdown(graceful);
+        let served = tokio::select! {
+            result = std::future::IntoFuture::into_future(server) => result,
+            _ = async {
+                let _ = drain_rx.wait_for(|draining| *draining).await;
+                tokio::time::sleep(Duration::from_millis(SHUTDOWN_DRAIN_MS)).await;
+            } => {
+                tracing::warn!("requests still running after {SHUTDOWN_DRAIN_MS} ms; stopping anyway");
+                Ok(())
+            }
+        };
+
+        let _ = stop.send(true);
+        for (name, task) in [
+            ("projector", projector_task),
+            ("process manager", process_manager_task),
+            ("live feed", feed_task),
+        ] {
+            if tokio::time::timeout(Duration::from_millis(TASK_STOP_MS), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the {name} did not stop within {TASK_STOP_MS} ms");
+            }
+        }
+        database.close().await;
+        tracing::info!("stopped");
+        served.map_err(StartupError::Serve)
+    }
+}
+
+/// Completes steps that span aggregates whose second half a crash (here or in another
+/// process) left undone. Each step is idempotent, so running beside live commands is safe.
+async fn run_process_manager(ledger: Arc<Ledger>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(PROCESS_MANAGER_INTERVAL_MS)) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+        match ledger.complete_pending_steps().await {
+            Ok(0) => {}
+            Ok(steps) => tracing::info!(steps, "process manager completed pending steps"),
+            Err(error) => tracing::warn!(%error, "process manager pass failed; will retry"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

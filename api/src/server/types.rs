@@ -1,0 +1,890 @@
+//! The GraphQL object types, each a view of a read-model row. Private fields check the
+//! viewer before answering: panel workings (scores, conflicts) for admin and panel only;
+//! drawdowns and payment references for admin and the recipient only; applications that
+//! were not approved for admin, panel and their own applicant only.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use domain::{ApplicationId, AwardId, FundId, GeoCode, RoundId};
+use projections::read;
+use rust_decimal::Decimal;
+
+use super::auth::Viewer;
+use super::context::{state, viewer};
+use super::errors::{coded, ApiError, Coded, GqlResult, FORBIDDEN};
+use super::scalars::{DateValue, GeoCodeValue, MoneyValue};
+
+/// Rows a page returns when the client names no `first`.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// The most rows one page may ask for (the read side's own cap).
+pub const MAX_PAGE_SIZE: u32 = read::MAX_PAGE_SIZE;
+
+impl From<projections::ProjectionError> for ApiError {
+    fn from(error: projections::ProjectionError) -> ApiError {
+        match error {
+            projections::ProjectionError::BadQuery(message) => ApiError::BadInput(message),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// `first` checked against `MAX_PAGE_SIZE`: a larger page is refused, not silently cut.
+pub fn page_size(first: Option<i32>) -> GqlResult<u32> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(first) if first >= 1 && first as u32 <= MAX_PAGE_SIZE => Ok(first as u32),
+        Some(first) => Err(ApiError::BadInput(format!(
+            "first must be from 1 to {MAX_PAGE_SIZE}, not {first}"
+        )))
+        .coded(),
+    }
+}
+
+fn money(amount: Decimal) -> MoneyValue {
+    MoneyValue(amount)
+}
+
+fn geo(code: &str) -> GqlResult<GeoCodeValue> {
+    code.parse::<GeoCode>()
+        .map(GeoCodeValue)
+        .map_err(|error| ApiError::Internal(format!("stored area code: {error}")))
+        .coded()
+}
+
+// ---------------------------------------------------------------- funds
+
+/// A fund: capital in, budgets out to rounds, awards and payments.
+pub struct Fund(pub read::FundPosition);
+
+#[Object]
+impl Fund {
+    async fn id(&self) -> &str {
+        self.0.fund_id.as_str()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The funder's 360Giving organisation id.
+    async fn funder_org_id(&self) -> &str {
+        &self.0.funder_org_id
+    }
+    async fn funder_name(&self) -> &str {
+        &self.0.funder_name
+    }
+    async fn established_on(&self) -> DateValue {
+        DateValue(self.0.established_on)
+    }
+    /// The fund's position now, or at the end of `asOf`.
+    async fn position(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<FundPosition> {
+        let Some(as_of) = as_of else {
+            return Ok(FundPosition(self.0.clone()));
+        };
+        let position = read::fund_position(state(ctx).database(), &self.0.fund_id, Some(as_of.0))
+            .await
+            .coded()?
+            .ok_or_else(|| ApiError::NotFound(format!("fund {} does not exist", self.0.fund_id)))
+            .coded()?;
+        Ok(FundPosition(position))
+    }
+    async fn rounds(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<RoundStatus>,
+    ) -> GqlResult<Vec<Round>> {
+        let rounds = read::rounds(
+            state(ctx).database(),
+            Some(&self.0.fund_id),
+            status.map(Into::into),
+        )
+        .await
+        .coded()?;
+        Ok(rounds.into_iter().map(Round).collect())
+    }
+}
+
+/// Where a fund's money is, in pounds.
+pub struct FundPosition(pub read::FundPosition);
+
+#[Object]
+impl FundPosition {
+    /// The date the figures are as of; null for now.
+    async fn as_of(&self) -> Option<DateValue> {
+        self.0.as_of.map(DateValue)
+    }
+    async fn capital_received(&self) -> MoneyValue {
+        money(self.0.capital_received)
+    }
+    /// Budgets allocated to rounds, net of budget released back to the fund.
+    async fn allocated(&self) -> MoneyValue {
+        money(self.0.allocated)
+    }
+    /// Approved amounts after variations.
+    async fn awarded(&self) -> MoneyValue {
+        money(self.0.awarded)
+    }
+    /// Recorded payments minus returns.
+    async fn disbursed(&self) -> MoneyValue {
+        money(self.0.disbursed)
+    }
+    /// Recorded payments.
+    async fn paid(&self) -> MoneyValue {
+        money(self.0.paid)
+    }
+    async fn returned(&self) -> MoneyValue {
+        money(self.0.returned)
+    }
+    /// Not allocated to any round.
+    async fn available(&self) -> MoneyValue {
+        money(self.0.available)
+    }
+}
+
+// ---------------------------------------------------------------- rounds
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum RoundStatus {
+    Open,
+    Closed,
+}
+
+impl From<RoundStatus> for read::RoundStatus {
+    fn from(status: RoundStatus) -> read::RoundStatus {
+        match status {
+            RoundStatus::Open => read::RoundStatus::Open,
+            RoundStatus::Closed => read::RoundStatus::Closed,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DecisionMode {
+    /// A panel scores applications; an officer approves.
+    Panel,
+    /// Residents vote; approvals follow the vote order.
+    Participatory,
+}
+
+impl From<DecisionMode> for domain::round::DecisionMode {
+    fn from(mode: DecisionMode) -> domain::round::DecisionMode {
+        match mode {
+            DecisionMode::Panel => domain::round::DecisionMode::Panel,
+            DecisionMode::Participatory => domain::round::DecisionMode::Participatory,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ApplicationCounts {
+    pub submitted: i64,
+    pub withdrawn: i64,
+    pub declined: i64,
+    pub approved: i64,
+    pub total: i64,
+}
+
+pub struct Round(pub read::RoundSummary);
+
+#[Object]
+impl Round {
+    async fn id(&self) -> &str {
+        self.0.round_id.as_str()
+    }
+    async fn fund_id(&self) -> &str {
+        self.0.fund_id.as_str()
+    }
+    async fn fund(&self, ctx: &Context<'_>) -> GqlResult<Option<Fund>> {
+        Ok(
+            read::fund_position(state(ctx).database(), &self.0.fund_id, None)
+                .await
+                .coded()?
+                .map(Fund),
+        )
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn status(&self) -> RoundStatus {
+        match self.0.status {
+            read::RoundStatus::Open => RoundStatus::Open,
+            read::RoundStatus::Closed => RoundStatus::Closed,
+        }
+    }
+    async fn opens_on(&self) -> DateValue {
+        DateValue(self.0.opens_on)
+    }
+    async fn closes_on(&self) -> DateValue {
+        DateValue(self.0.closes_on)
+    }
+    async fn closed_on(&self) -> Option<DateValue> {
+        self.0.closed_on.map(DateValue)
+    }
+    async fn decision_mode(&self) -> DecisionMode {
+        if self.0.decision_mode.eq_ignore_ascii_case("PARTICIPATORY") {
+            DecisionMode::Participatory
+        } else {
+            DecisionMode::Panel
+        }
+    }
+    async fn themes(&self) -> &[String] {
+        &self.0.themes
+    }
+    /// Areas the round funds (an area counts if it or an ancestor is listed); empty means
+    /// anywhere.
+    async fn eligible_areas(&self) -> GqlResult<Vec<GeoCodeValue>> {
+        self.0.eligible_areas.iter().map(|code| geo(code)).collect()
+    }
+    async fn budget(&self) -> MoneyValue {
+        money(self.0.budget)
+    }
+    async fn awarded(&self) -> MoneyValue {
+        money(self.0.awarded)
+    }
+    /// Budget neither awarded nor returned to the fund.
+    async fn remaining(&self) -> MoneyValue {
+        money(self.0.remaining)
+    }
+    async fn returned_to_fund(&self) -> MoneyValue {
+        money(self.0.returned_to_fund)
+    }
+    async fn application_counts(&self) -> ApplicationCounts {
+        let counts = &self.0.applications;
+        ApplicationCounts {
+            submitted: counts.submitted,
+            withdrawn: counts.withdrawn,
+            declined: counts.declined,
+            approved: counts.approved,
+            total: counts.total,
+        }
+    }
+    /// The round's applications as the viewer may see them: admin and panel see all; a
+    /// grantee sees its own organisation's and the approved ones; the public sees the
+    /// approved ones (which are public awards anyway).
+    async fn applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<Application>> {
+        let viewer = viewer(ctx);
+        let records = read::applications(state(ctx).database(), &self.0.round_id)
+            .await
+            .coded()?;
+        Ok(records
+            .into_iter()
+            .filter(|record| may_see_application(viewer, record))
+            .map(Application)
+            .collect())
+    }
+}
+
+pub fn may_see_application(viewer: &Viewer, record: &read::ApplicationRecord) -> bool {
+    viewer.sees_panel_detail()
+        || record.status == "approved"
+        || viewer
+            .org()
+            .is_some_and(|org| org.as_str() == record.applicant_org_id)
+}
+
+// ---------------------------------------------------------------- applications
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ApplicationStatus {
+    Submitted,
+    Withdrawn,
+    Declined,
+    Approved,
+}
+
+pub struct Application(pub read::ApplicationRecord);
+
+/// One panel member's current score of an application.
+#[derive(SimpleObject)]
+pub struct PanelScore {
+    pub member: String,
+    pub score: i32,
+}
+
+impl Application {
+    fn require_panel_detail(&self, ctx: &Context<'_>, field: &str) -> GqlResult<()> {
+        if viewer(ctx).sees_panel_detail() {
+            Ok(())
+        } else {
+            Err(coded(
+                format!("{field} is visible to admin and panel only"),
+                FORBIDDEN,
+            ))
+        }
+    }
+
+    async fn aggregate(&self, ctx: &Context<'_>) -> GqlResult<domain::application::Application> {
+        state(ctx)
+            .ledger
+            .application(&ApplicationId::new(self.0.application_id.clone()))
+            .await
+            .coded()
+    }
+}
+
+#[Object]
+impl Application {
+    async fn id(&self) -> &str {
+        &self.0.application_id
+    }
+    async fn round_id(&self) -> &str {
+        self.0.round_id.as_str()
+    }
+    async fn fund_id(&self) -> &str {
+        self.0.fund_id.as_str()
+    }
+    async fn applicant_org_id(&self) -> &str {
+        &self.0.applicant_org_id
+    }
+    async fn applicant_name(&self) -> &str {
+        &self.0.applicant_name
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn amount_requested(&self) -> MoneyValue {
+        money(self.0.amount_requested)
+    }
+    async fn neighbourhood(&self) -> GqlResult<GeoCodeValue> {
+        geo(&self.0.neighbourhood)
+    }
+    async fn themes(&self) -> &[String] {
+        &self.0.themes
+    }
+    async fn status(&self) -> ApplicationStatus {
+        match self.0.status.as_str() {
+            "withdrawn" => ApplicationStatus::Withdrawn,
+            "declined" => ApplicationStatus::Declined,
+            "approved" => ApplicationStatus::Approved,
+            _ => ApplicationStatus::Submitted,
+        }
+    }
+    async fn submitted_on(&self) -> DateValue {
+        DateValue(self.0.submitted_on)
+    }
+    async fn decided_on(&self) -> Option<DateValue> {
+        self.0.decided_on.map(DateValue)
+    }
+    async fn award_id(&self) -> Option<&str> {
+        self.0.award_id.as_ref().map(AwardId::as_str)
+    }
+    async fn approved_amount(&self) -> Option<MoneyValue> {
+        self.0.approved_amount.map(money)
+    }
+    /// Each panel member's current score (admin and panel only).
+    async fn scores(&self, ctx: &Context<'_>) -> GqlResult<Vec<PanelScore>> {
+        self.require_panel_detail(ctx, "scores")?;
+        let application = self.aggregate(ctx).await?;
+        Ok(application
+            .panel_scores()
+            .iter()
+            .map(|(member, score)| PanelScore {
+                member: member.clone(),
+                score: i32::from(score.value()),
+            })
+            .collect())
+    }
+    /// Panel members who declared a conflict of interest (admin and panel only).
+    async fn conflicts(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        self.require_panel_detail(ctx, "conflicts")?;
+        let application = self.aggregate(ctx).await?;
+        Ok(application.conflicts().iter().cloned().collect())
+    }
+}
+
+// ---------------------------------------------------------------- awards
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum AwardStatus {
+    /// Made; the recipient has not yet accepted the agreement.
+    Offered,
+    Active,
+    Closed,
+}
+
+impl AwardStatus {
+    pub fn as_read(&self) -> &'static str {
+        match self {
+            AwardStatus::Offered => "offered",
+            AwardStatus::Active => "active",
+            AwardStatus::Closed => "closed",
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DrawdownStatus {
+    Requested,
+    Approved,
+    Rejected,
+    Paid,
+}
+
+pub struct Award(pub read::AwardRecord);
+
+impl Award {
+    fn require_party(&self, ctx: &Context<'_>, field: &str) -> GqlResult<()> {
+        let viewer = viewer(ctx);
+        if viewer.is_admin()
+            || viewer
+                .org()
+                .is_some_and(|org| org.as_str() == self.0.recipient_org_id)
+        {
+            Ok(())
+        } else {
+            Err(coded(
+                format!("{field} is visible to admin and the recipient only"),
+                FORBIDDEN,
+            ))
+        }
+    }
+}
+
+#[Object]
+impl Award {
+    async fn id(&self) -> &str {
+        self.0.award_id.as_str()
+    }
+    async fn application_id(&self) -> &str {
+        &self.0.application_id
+    }
+    async fn fund_id(&self) -> &str {
+        self.0.fund_id.as_str()
+    }
+    async fn round_id(&self) -> &str {
+        self.0.round_id.as_str()
+    }
+    async fn recipient_org_id(&self) -> &str {
+        &self.0.recipient_org_id
+    }
+    async fn recipient_name(&self) -> &str {
+        &self.0.recipient_name
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn neighbourhood(&self) -> GqlResult<GeoCodeValue> {
+        geo(&self.0.neighbourhood)
+    }
+    async fn themes(&self) -> &[String] {
+        &self.0.themes
+    }
+    async fn status(&self) -> AwardStatus {
+        match self.0.status.as_str() {
+            "active" => AwardStatus::Active,
+            "closed" => AwardStatus::Closed,
+            _ => AwardStatus::Offered,
+        }
+    }
+    async fn awarded_on(&self) -> DateValue {
+        DateValue(self.0.awarded_on)
+    }
+    async fn accepted_on(&self) -> Option<DateValue> {
+        self.0.accepted_on.map(DateValue)
+    }
+    async fn closed_on(&self) -> Option<DateValue> {
+        self.0.closed_on.map(DateValue)
+    }
+    /// The approved amount after variations.
+    async fn amount(&self) -> MoneyValue {
+        money(self.0.awarded)
+    }
+    async fn paid(&self) -> MoneyValue {
+        money(self.0.paid)
+    }
+    async fn returned(&self) -> MoneyValue {
+        money(self.0.returned)
+    }
+    /// Paid minus returned.
+    async fn disbursed(&self) -> MoneyValue {
+        money(self.0.disbursed)
+    }
+    /// Awarded minus disbursed: what the recipient may still draw down.
+    async fn balance(&self) -> MoneyValue {
+        money(self.0.awarded - self.0.disbursed)
+    }
+    async fn spend_reported(&self) -> MoneyValue {
+        money(self.0.spend_reported)
+    }
+    /// Drawdown requests and their payments (admin and the recipient only).
+    async fn drawdowns(&self, ctx: &Context<'_>) -> GqlResult<Vec<Drawdown>> {
+        self.require_party(ctx, "drawdowns")?;
+        if !self.0.drawdowns.is_empty() {
+            return Ok(self.0.drawdowns.iter().cloned().map(Drawdown).collect());
+        }
+        // Award pages leave drawdowns out; read the one award in full.
+        let award = read::award(state(ctx).database(), &self.0.award_id)
+            .await
+            .coded()?;
+        Ok(award
+            .map(|award| award.drawdowns.into_iter().map(Drawdown).collect())
+            .unwrap_or_default())
+    }
+}
+
+pub struct Drawdown(pub read::DrawdownRecord);
+
+#[Object]
+impl Drawdown {
+    async fn id(&self) -> &str {
+        &self.0.drawdown_id
+    }
+    async fn amount(&self) -> MoneyValue {
+        money(self.0.amount)
+    }
+    async fn purpose(&self) -> &str {
+        &self.0.purpose
+    }
+    async fn status(&self) -> DrawdownStatus {
+        match self.0.status.as_str() {
+            "approved" => DrawdownStatus::Approved,
+            "rejected" => DrawdownStatus::Rejected,
+            "paid" => DrawdownStatus::Paid,
+            _ => DrawdownStatus::Requested,
+        }
+    }
+    async fn requested_on(&self) -> DateValue {
+        DateValue(self.0.requested_on)
+    }
+    async fn decided_on(&self) -> Option<DateValue> {
+        self.0.decided_on.map(DateValue)
+    }
+    async fn paid_on(&self) -> Option<DateValue> {
+        self.0.paid_on.map(DateValue)
+    }
+    async fn payment_ref(&self) -> Option<&str> {
+        self.0.payment_ref.as_deref()
+    }
+    /// Why it was rejected, if it was.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+}
+
+pub type AwardConnection = Connection<String, Award>;
+
+pub fn award_connection(page: read::AwardPage, after: Option<&str>) -> AwardConnection {
+    let mut connection = Connection::new(after.is_some(), page.has_next_page);
+    connection.edges.extend(
+        page.awards
+            .into_iter()
+            .map(|award| Edge::new(award.award_id.to_string(), Award(award))),
+    );
+    connection
+}
+
+// ---------------------------------------------------------------- geography and totals
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum GeoLevel {
+    Lsoa,
+    Msoa,
+    Ward,
+    Lad,
+    Region,
+    Country,
+}
+
+impl From<GeoLevel> for domain::GeoLevel {
+    fn from(level: GeoLevel) -> domain::GeoLevel {
+        match level {
+            GeoLevel::Lsoa => domain::GeoLevel::Lsoa,
+            GeoLevel::Msoa => domain::GeoLevel::Msoa,
+            GeoLevel::Ward => domain::GeoLevel::Ward,
+            GeoLevel::Lad => domain::GeoLevel::Lad,
+            GeoLevel::Region => domain::GeoLevel::Region,
+            GeoLevel::Country => domain::GeoLevel::Country,
+        }
+    }
+}
+
+fn level_of(text: &str) -> Option<GeoLevel> {
+    Some(match text.parse::<domain::GeoLevel>().ok()? {
+        domain::GeoLevel::Lsoa => GeoLevel::Lsoa,
+        domain::GeoLevel::Msoa => GeoLevel::Msoa,
+        domain::GeoLevel::Ward => GeoLevel::Ward,
+        domain::GeoLevel::Lad => GeoLevel::Lad,
+        domain::GeoLevel::Region => GeoLevel::Region,
+        domain::GeoLevel::Country => GeoLevel::Country,
+    })
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum NeighbourhoodOrder {
+    #[default]
+    AwardedDesc,
+    DisbursedDesc,
+    AwardCountDesc,
+    AwardedPerHeadDesc,
+    CodeAsc,
+}
+
+impl From<NeighbourhoodOrder> for read::NeighbourhoodOrder {
+    fn from(order: NeighbourhoodOrder) -> read::NeighbourhoodOrder {
+        match order {
+            NeighbourhoodOrder::AwardedDesc => read::NeighbourhoodOrder::AwardedDesc,
+            NeighbourhoodOrder::DisbursedDesc => read::NeighbourhoodOrder::DisbursedDesc,
+            NeighbourhoodOrder::AwardCountDesc => read::NeighbourhoodOrder::AwardCountDesc,
+            NeighbourhoodOrder::AwardedPerHeadDesc => read::NeighbourhoodOrder::AwardedPerHeadDesc,
+            NeighbourhoodOrder::CodeAsc => read::NeighbourhoodOrder::CodeAsc,
+        }
+    }
+}
+
+/// Money in and out over a set of awards.
+pub struct Totals {
+    pub totals: read::Totals,
+    /// Population of the area the totals are for, when known.
+    pub population: Option<i64>,
+}
+
+#[Object]
+impl Totals {
+    /// Approved amounts after variations.
+    async fn awarded(&self) -> MoneyValue {
+        money(self.totals.awarded)
+    }
+    /// Payments minus returns.
+    async fn disbursed(&self) -> MoneyValue {
+        money(self.totals.disbursed)
+    }
+    async fn paid(&self) -> MoneyValue {
+        money(self.totals.paid)
+    }
+    async fn returned(&self) -> MoneyValue {
+        money(self.totals.returned)
+    }
+    async fn reported_spend(&self) -> MoneyValue {
+        money(self.totals.reported_spend)
+    }
+    async fn award_count(&self) -> i64 {
+        self.totals.award_count
+    }
+    async fn recipient_count(&self) -> i64 {
+        self.totals.recipient_count
+    }
+    /// Awarded per head of population, where the population is known.
+    async fn per_head(&self) -> Option<MoneyValue> {
+        self.totals.awarded_per_head(self.population).map(money)
+    }
+}
+
+/// An area of the reference geography (or a well-formed code outside it).
+pub struct Neighbourhood {
+    pub area: read::Area,
+    /// Totals already read with the area (ranked lists), for `totals` without arguments.
+    pub totals: Option<read::Totals>,
+}
+
+impl Neighbourhood {
+    fn geo_code(&self) -> GqlResult<GeoCode> {
+        self.area
+            .code
+            .parse()
+            .map_err(|error: domain::GeoCodeError| ApiError::Internal(error.to_string()))
+            .coded()
+    }
+}
+
+#[Object]
+impl Neighbourhood {
+    async fn code(&self) -> GqlResult<GeoCodeValue> {
+        Ok(GeoCodeValue(self.geo_code()?))
+    }
+    /// Null when the code is not in the reference geography.
+    async fn name(&self) -> Option<&str> {
+        self.area.name.as_deref()
+    }
+    async fn level(&self) -> Option<GeoLevel> {
+        match &self.area.level {
+            Some(level) => level_of(level),
+            None => self
+                .geo_code()
+                .ok()
+                .and_then(|code| level_of(code.level().as_str())),
+        }
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Neighbourhood>> {
+        let Some(parent) = &self.area.parent_code else {
+            return Ok(None);
+        };
+        let code: GeoCode = match parent.parse() {
+            Ok(code) => code,
+            Err(_) => return Ok(None),
+        };
+        let area = read::area(state(ctx).database(), &code).await.coded()?;
+        Ok(Some(Neighbourhood { area, totals: None }))
+    }
+    async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Neighbourhood>> {
+        let areas = read::children(state(ctx).database(), &self.geo_code()?)
+            .await
+            .coded()?;
+        Ok(areas
+            .into_iter()
+            .map(|area| Neighbourhood { area, totals: None })
+            .collect())
+    }
+    async fn population(&self) -> Option<i64> {
+        self.area.population
+    }
+    /// Index of Multiple Deprivation decile (1 = most deprived).
+    async fn imd_decile(&self) -> Option<i32> {
+        self.area.imd_decile.map(i32::from)
+    }
+    /// Totals over the awards in this area and every area below it.
+    async fn totals(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+        round: Option<String>,
+        theme: Option<String>,
+        fund: Option<String>,
+    ) -> GqlResult<Totals> {
+        if let (Some(totals), None, None, None, None) =
+            (&self.totals, &as_of, &round, &theme, &fund)
+        {
+            return Ok(Totals {
+                totals: totals.clone(),
+                population: self.area.population,
+            });
+        }
+        let round = round.map(RoundId::new);
+        let fund = fund.map(FundId::new);
+        let found = read::neighbourhood_totals(
+            state(ctx).database(),
+            &self.geo_code()?,
+            as_of.map(|date| date.0),
+            round.as_ref(),
+            theme.as_deref(),
+            fund.as_ref(),
+        )
+        .await
+        .coded()?;
+        Ok(Totals {
+            totals: found.totals,
+            population: self.area.population,
+        })
+    }
+    /// Awards in this area and every area below it.
+    #[graphql(
+        complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
+    )]
+    async fn awards(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<AwardConnection> {
+        let filter = read::AwardFilter {
+            neighbourhood: Some(self.geo_code()?),
+            ..read::AwardFilter::default()
+        };
+        let page = read::awards(
+            state(ctx).database(),
+            &filter,
+            page_size(first)?,
+            after.as_deref(),
+        )
+        .await
+        .coded()?;
+        Ok(award_connection(page, after.as_deref()))
+    }
+}
+
+pub type NeighbourhoodConnection = Connection<String, Neighbourhood>;
+
+/// The ledger's head: how far the read models have got and the hash chain over the log.
+pub struct LedgerHead(pub read::LedgerHead);
+
+#[Object(name = "Ledger")]
+impl LedgerHead {
+    /// The event-log position the read models reflect.
+    async fn position(&self) -> i64 {
+        self.0.position
+    }
+    /// Hex SHA-256 of the hash chain up to `position`.
+    async fn head(&self) -> &str {
+        &self.0.head
+    }
+    /// How many events the chain covers.
+    async fn events(&self) -> i64 {
+        self.0.events
+    }
+}
+
+/// A fund for a mutation payload, read once the read models reach the mutation's position.
+pub async fn fund_after(ctx: &Context<'_>, id: &FundId, position: i64) -> GqlResult<Fund> {
+    let state = state(ctx);
+    state.wait_for_position(position).await?;
+    read::fund_position(state.database(), id, None)
+        .await
+        .coded()?
+        .map(Fund)
+        .ok_or_else(|| {
+            coded(
+                format!("fund {id} is not in the read models yet"),
+                super::errors::CONCURRENCY,
+            )
+        })
+}
+
+pub async fn round_after(ctx: &Context<'_>, id: &RoundId, position: i64) -> GqlResult<Round> {
+    let state = state(ctx);
+    state.wait_for_position(position).await?;
+    read::round_summary(state.database(), id)
+        .await
+        .coded()?
+        .map(Round)
+        .ok_or_else(|| {
+            coded(
+                format!("round {id} is not in the read models yet"),
+                super::errors::CONCURRENCY,
+            )
+        })
+}
+
+pub async fn award_after(ctx: &Context<'_>, id: &AwardId, position: i64) -> GqlResult<Award> {
+    let state = state(ctx);
+    state.wait_for_position(position).await?;
+    read::award(state.database(), id)
+        .await
+        .coded()?
+        .map(Award)
+        .ok_or_else(|| {
+            coded(
+                format!("award {id} is not in the read models yet"),
+                super::errors::CONCURRENCY,
+            )
+        })
+}
+
+pub async fn application_after(
+    ctx: &Context<'_>,
+    id: &ApplicationId,
+    position: i64,
+) -> GqlResult<Application> {
+    let state = state(ctx);
+    // The register lists applications by round; the aggregate names the round.
+    let application = state.ledger.application(id).await.coded()?;
+    let round = application.round_id().cloned().ok_or_else(|| {
+        coded(
+            format!("application {id} does not exist"),
+            super::errors::NOT_FOUND,
+        )
+    })?;
+    state.wait_for_position(position).await?;
+    read::applications(state.database(), &round)
+        .await
+        .coded()?
+        .into_iter()
+        .find(|record| record.application_id == id.as_str())
+        .map(Application)
+        .ok_or_else(|| {
+            coded(
+                format!("application {id} is not in the read models yet"),
+                super::errors::CONCURRENCY,
+            )
+        })
+}

@@ -1,0 +1,156 @@
+//! Shared by the end-to-end test files: the program under test and a small world of
+//! fund, round, applications and an award made through the API.
+
+#![allow(dead_code)]
+
+use fundledger_tests::{mutate, spawn_app, Store, TestApp};
+use serde_json::{json, Value};
+
+pub const PROGRAM: &str = env!("CARGO_BIN_EXE_fundledger-under-test");
+pub const ORG: &str = "GB-CHC-1111111";
+pub const OTHER_ORG: &str = "GB-CHC-2222222";
+pub const AREA: &str = "E01033646";
+
+pub async fn spawn(store: Store) -> TestApp {
+    spawn_app(PROGRAM, store).await
+}
+
+pub fn s(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {value}"))
+        .to_string()
+}
+
+pub async fn establish_fund(app: &TestApp) -> String {
+    let payload = mutate(
+        app,
+        &app.admin(),
+        "establishFund",
+        json!({ "name": "Test Fund", "funderOrgId": "GB-CHC-0000001", "funderName": "Test Funder" }),
+        "fund { id }",
+    )
+    .await;
+    s(&payload["fund"]["id"])
+}
+
+pub async fn fund_and_round(app: &TestApp) -> (String, String) {
+    let fund = establish_fund(app).await;
+    mutate(
+        app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        "fund { id }",
+    )
+    .await;
+    let round = open_round(app, &fund, "50000.00").await;
+    (fund, round)
+}
+
+pub async fn open_round(app: &TestApp, fund: &str, budget: &str) -> String {
+    let payload = mutate(
+        app,
+        &app.admin(),
+        "openRound",
+        json!({
+            "fundId": fund, "name": "Round One", "budget": budget,
+            "opensOn": "2020-01-01", "closesOn": "2099-12-31",
+            "eligibleAreas": [], "themes": ["food"], "decisionMode": "PANEL", "minPanelScores": 1
+        }),
+        "round { id }",
+    )
+    .await;
+    s(&payload["round"]["id"])
+}
+
+pub async fn submit(app: &TestApp, org: &str, round: &str, title: &str, amount: &str) -> String {
+    let payload = mutate(
+        app,
+        &app.grantee(org),
+        "submitApplication",
+        json!({
+            "roundId": round, "title": title, "description": "What we will do",
+            "amountRequested": amount, "neighbourhood": AREA, "themes": ["food"],
+            "applicantName": format!("Org {org}")
+        }),
+        "application { id }",
+    )
+    .await;
+    s(&payload["application"]["id"])
+}
+
+pub async fn score(app: &TestApp, member: &str, application: &str, score: i32, comment: &str) {
+    mutate(
+        app,
+        &app.panel(member),
+        "scoreApplication",
+        json!({ "applicationId": application, "score": score, "comment": comment }),
+        "",
+    )
+    .await;
+}
+
+pub async fn approve(app: &TestApp, application: &str, amount: &str) -> String {
+    let payload = mutate(
+        app,
+        &app.admin(),
+        "approveApplication",
+        json!({ "applicationId": application, "amount": amount }),
+        "award { id amount }",
+    )
+    .await;
+    s(&payload["award"]["id"])
+}
+
+/// Fund, round, an application by `ORG` scored and approved for £10,000.50 and accepted.
+pub struct World {
+    pub fund: String,
+    pub round: String,
+    pub application: String,
+    pub award: String,
+}
+
+pub async fn world(app: &TestApp) -> World {
+    let (fund, round) = fund_and_round(app).await;
+    let application = submit(app, ORG, &round, "Hull Community Larder", "12000.00").await;
+    score(app, "panel-pat", &application, 4, "strong plan").await;
+    let award = approve(app, &application, "10000.50").await;
+    mutate(
+        app,
+        &app.grantee(ORG),
+        "acceptAgreement",
+        json!({ "awardId": award }),
+        "",
+    )
+    .await;
+    World {
+        fund,
+        round,
+        application,
+        award,
+    }
+}
+
+/// Generates one `#[tokio::test]` per store for each named async fn taking a `Store`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(fundledger_tests::Store::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(fundledger_tests::Store::Postgres).await
+                }
+            )*
+        }
+    };
+}
