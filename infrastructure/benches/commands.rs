@@ -174,7 +174,10 @@ async fn main() {
     }
     println!();
     println!("one command against history ({HISTORY_SAMPLE_COMMANDS} samples each)");
-    println!("{:>26} {:>14} {:>14}", "", "warm (cached)", "cold (snapshot)");
+    println!(
+        "{:>26} {:>14} {:>14}",
+        "", "warm (cached)", "cold (snapshot)"
+    );
     for (label, fund) in [
         ("fund with 1 event", &short),
         ("fund with 5,001+ events", &long),

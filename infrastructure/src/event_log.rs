@@ -66,7 +66,11 @@ impl Database {
     /// Up to `limit` events after `after`, in global order. On PostgreSQL only events whose
     /// transaction is older than every running transaction are returned, so an event that
     /// commits late is never passed over: a reader simply sees it on a later call.
-    pub async fn read_log(&self, after: LogCursor, limit: i64) -> Result<Vec<LoggedEvent>, StoreError> {
+    pub async fn read_log(
+        &self,
+        after: LogCursor,
+        limit: i64,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
         match self {
             Database::Postgres(pool) => {
                 let rows = sqlx::query(POSTGRES_READ_LOG)
@@ -156,20 +160,21 @@ impl Database {
 
     /// Where `reader` has got to; the start of the log if it has never run.
     pub async fn load_checkpoint(&self, reader: &str) -> Result<LogCursor, StoreError> {
-        let row: Option<(i64, i64)> = match self {
-            Database::Postgres(pool) => {
-                sqlx::query_as("SELECT txid::text::bigint, position FROM log_checkpoints WHERE reader = $1")
-                    .bind(reader)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Database::Sqlite(pool) => {
-                sqlx::query_as("SELECT txid, position FROM log_checkpoints WHERE reader = $1")
-                    .bind(reader)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
+        let row: Option<(i64, i64)> =
+            match self {
+                Database::Postgres(pool) => sqlx::query_as(
+                    "SELECT txid::text::bigint, position FROM log_checkpoints WHERE reader = $1",
+                )
+                .bind(reader)
+                .fetch_optional(pool)
+                .await?,
+                Database::Sqlite(pool) => {
+                    sqlx::query_as("SELECT txid, position FROM log_checkpoints WHERE reader = $1")
+                        .bind(reader)
+                        .fetch_optional(pool)
+                        .await?
+                }
+            };
         Ok(row
             .map(|(txid, position)| LogCursor { txid, position })
             .unwrap_or(LogCursor::START))

@@ -73,6 +73,9 @@ pub enum CommandError<E: std::error::Error> {
     },
     #[error("idempotency key '{0}' was already used for a different request")]
     KeyReused(String),
+    /// `execute_existing` found no such aggregate; nothing was written.
+    #[error("no {kind} {id}")]
+    Missing { kind: &'static str, id: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -88,6 +91,9 @@ pub struct Committed<A: Aggregate> {
     pub position: i64,
     /// True when the idempotency key had been used: nothing new was written.
     pub replayed: bool,
+    /// The aggregate after the command (`None` for a replayed key: its state then is not
+    /// known without loading it).
+    pub state: Option<A>,
 }
 
 /// The first outcome recorded for an idempotency key.
@@ -106,14 +112,21 @@ enum Repository {
 }
 
 impl Repository {
-    async fn events_after<A: Aggregate>(&self, id: &str, sequence: usize) -> Result<Vec<SerializedEvent>, PersistenceError> {
+    async fn events_after<A: Aggregate>(
+        &self,
+        id: &str,
+        sequence: usize,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
         match self {
             Repository::Postgres(repo) => repo.get_last_events::<A>(id, sequence).await,
             Repository::Sqlite(repo) => repo.get_last_events::<A>(id, sequence).await,
         }
     }
 
-    async fn append<A: Aggregate>(&self, events: &[SerializedEvent]) -> Result<(), PersistenceError> {
+    async fn append<A: Aggregate>(
+        &self,
+        events: &[SerializedEvent],
+    ) -> Result<(), PersistenceError> {
         match self {
             Repository::Postgres(repo) => repo.persist::<A>(events, None).await,
             Repository::Sqlite(repo) => repo.persist::<A>(events, None).await,
@@ -141,7 +154,9 @@ where
 {
     pub fn new(database: Database, services: A::Services) -> AggregateStore<A> {
         let repository = match &database {
-            Database::Postgres(pool) => Repository::Postgres(PostgresEventRepository::new(pool.clone())),
+            Database::Postgres(pool) => {
+                Repository::Postgres(PostgresEventRepository::new(pool.clone()))
+            }
             Database::Sqlite(pool) => Repository::Sqlite(SqliteEventRepository::new(pool.clone())),
         };
         AggregateStore {
@@ -169,10 +184,7 @@ where
         let cached = self.cache.lock().await.get(aggregate_id).cloned();
         let (mut aggregate, mut sequence) = match cached {
             Some((sequence, aggregate)) => (aggregate, sequence),
-            None => match self.read_snapshot(aggregate_id).await? {
-                Some(found) => found,
-                None => (A::default(), 0),
-            },
+            None => self.read_snapshot(aggregate_id).await?.unwrap_or_default(),
         };
         let newer = self
             .repository
@@ -191,7 +203,10 @@ where
             aggregate.apply(event);
             sequence = serialized.sequence;
         }
-        Ok(Loaded { aggregate, sequence })
+        Ok(Loaded {
+            aggregate,
+            sequence,
+        })
     }
 
     /// Runs `command` on aggregate `aggregate_id`. A lost race for the aggregate re-runs the
@@ -203,6 +218,29 @@ where
         command: A::Command,
         context: &CommandContext,
     ) -> Result<Committed<A>, CommandError<A::Error>> {
+        self.run(aggregate_id, command, context, None).await
+    }
+
+    /// Like `execute`, for a command on an aggregate that must already exist: if it has no
+    /// events the command is refused as `Missing` (a `kind` such as "award") without
+    /// reaching the aggregate. Saves a caller the extra load of checking first.
+    pub async fn execute_existing(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        context: &CommandContext,
+        kind: &'static str,
+    ) -> Result<Committed<A>, CommandError<A::Error>> {
+        self.run(aggregate_id, command, context, Some(kind)).await
+    }
+
+    async fn run(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        context: &CommandContext,
+        must_exist: Option<&'static str>,
+    ) -> Result<Committed<A>, CommandError<A::Error>> {
         if let Some(key) = &context.idempotency_key {
             if let Some(record) = self.database.find_key(key).await? {
                 return replay(record, key, context);
@@ -210,9 +248,21 @@ where
         }
         let execution_id = uuid::Uuid::new_v4().to_string();
         for attempt in 0..COMMAND_ATTEMPTS {
-            let Loaded { mut aggregate, sequence } = self.load_state(aggregate_id).await?;
+            let Loaded {
+                mut aggregate,
+                sequence,
+            } = self.load_state(aggregate_id).await?;
+            if let (Some(kind), 0) = (must_exist, sequence) {
+                return Err(CommandError::Missing {
+                    kind,
+                    id: aggregate_id.to_string(),
+                });
+            }
             let sink = EventSink::<A>::default();
-            if let Err(rejection) = aggregate.handle(command.clone(), &self.services, &sink).await {
+            if let Err(rejection) = aggregate
+                .handle(command.clone(), &self.services, &sink)
+                .await
+            {
                 // A copy of this keyed command may have committed since the key was looked
                 // up; the state it left (a tranche already received, say) rejects this copy,
                 // which must instead report the first outcome.
@@ -225,16 +275,22 @@ where
             }
             let events = sink.collect().await;
             if events.is_empty() {
-                let position = self.database.position_of(A::TYPE, aggregate_id, sequence).await?;
-                self.remember(aggregate_id, sequence, aggregate).await;
+                let position = self
+                    .database
+                    .position_of(A::TYPE, aggregate_id, sequence)
+                    .await?;
+                self.remember(aggregate_id, sequence, aggregate.clone())
+                    .await;
                 return Ok(Committed {
                     aggregate_id: aggregate_id.to_string(),
                     events,
                     position,
                     replayed: false,
+                    state: Some(aggregate),
                 });
             }
-            let serialized = serialize::<A>(aggregate_id, sequence, &events, context, &execution_id)?;
+            let serialized =
+                serialize::<A>(aggregate_id, sequence, &events, context, &execution_id)?;
             match self.repository.append::<A>(&serialized).await {
                 Ok(()) => {
                     let last_sequence = sequence + events.len();
@@ -243,14 +299,17 @@ where
                         .position_of(A::TYPE, aggregate_id, last_sequence)
                         .await?;
                     if last_sequence / SNAPSHOT_EVERY_EVENTS > sequence / SNAPSHOT_EVERY_EVENTS {
-                        self.write_snapshot(aggregate_id, last_sequence, &aggregate).await?;
+                        self.write_snapshot(aggregate_id, last_sequence, &aggregate)
+                            .await?;
                     }
-                    self.remember(aggregate_id, last_sequence, aggregate).await;
+                    self.remember(aggregate_id, last_sequence, aggregate.clone())
+                        .await;
                     return Ok(Committed {
                         aggregate_id: aggregate_id.to_string(),
                         events,
                         position,
                         replayed: false,
+                        state: Some(aggregate),
                     });
                 }
                 Err(error) => {
@@ -304,15 +363,23 @@ where
                             WHERE aggregate_type = $1 AND aggregate_id = $2";
         let row: Option<(i64, Value)> = match &self.database {
             Database::Postgres(pool) => {
-                sqlx::query_as(SQL).bind(A::TYPE).bind(aggregate_id).fetch_optional(pool).await?
+                sqlx::query_as(SQL)
+                    .bind(A::TYPE)
+                    .bind(aggregate_id)
+                    .fetch_optional(pool)
+                    .await?
             }
             Database::Sqlite(pool) => {
-                let row: Option<(i64, String)> =
-                    sqlx::query_as(SQL).bind(A::TYPE).bind(aggregate_id).fetch_optional(pool).await?;
+                let row: Option<(i64, String)> = sqlx::query_as(SQL)
+                    .bind(A::TYPE)
+                    .bind(aggregate_id)
+                    .fetch_optional(pool)
+                    .await?;
                 match row {
                     Some((sequence, text)) => Some((
                         sequence,
-                        serde_json::from_str(&text).map_err(|error| StoreError::Corrupt(error.to_string()))?,
+                        serde_json::from_str(&text)
+                            .map_err(|error| StoreError::Corrupt(error.to_string()))?,
                     )),
                     None => None,
                 }
@@ -327,8 +394,14 @@ where
         }))
     }
 
-    async fn write_snapshot(&self, aggregate_id: &str, sequence: usize, aggregate: &A) -> Result<(), StoreError> {
-        let payload = serde_json::to_value(aggregate).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    async fn write_snapshot(
+        &self,
+        aggregate_id: &str,
+        sequence: usize,
+        aggregate: &A,
+    ) -> Result<(), StoreError> {
+        let payload = serde_json::to_value(aggregate)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         // Only ever move a snapshot forward: a slower writer must not put back an older one.
         match &self.database {
             Database::Postgres(pool) => {
@@ -373,7 +446,10 @@ fn replay<A: Aggregate>(
 ) -> Result<Committed<A>, CommandError<A::Error>> {
     if record.request_hash != context.request_hash {
         return Err(CommandError::KeyReused(
-            key.split_once('/').map(|(_, key)| key).unwrap_or(key).to_string(),
+            key.split_once('/')
+                .map(|(_, key)| key)
+                .unwrap_or(key)
+                .to_string(),
         ));
     }
     Ok(Committed {
@@ -381,6 +457,7 @@ fn replay<A: Aggregate>(
         events: Vec::new(),
         position: record.last_position,
         replayed: true,
+        state: None,
     })
 }
 
@@ -409,7 +486,8 @@ fn serialize<A: Aggregate>(
                 A::TYPE.to_string(),
                 event.event_type(),
                 event.event_version(),
-                serde_json::to_value(event).map_err(|error| StoreError::Corrupt(error.to_string()))?,
+                serde_json::to_value(event)
+                    .map_err(|error| StoreError::Corrupt(error.to_string()))?,
                 metadata.clone(),
             ))
         })
@@ -421,7 +499,11 @@ fn serialize<A: Aggregate>(
 /// again in step.
 async fn back_off(attempt: usize) {
     let window_micros = 2_000u64 << attempt.min(6);
-    let random = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
+    let random = u64::from_le_bytes(
+        uuid::Uuid::new_v4().as_bytes()[..8]
+            .try_into()
+            .expect("8 bytes"),
+    );
     tokio::time::sleep(std::time::Duration::from_micros(random % window_micros)).await;
 }
 
@@ -431,7 +513,12 @@ fn persistence_error(error: PersistenceError) -> StoreError {
 
 impl Database {
     /// The global position of one event (0 when `sequence` is 0: no event yet).
-    pub async fn position_of(&self, aggregate_type: &str, aggregate_id: &str, sequence: usize) -> Result<i64, StoreError> {
+    pub async fn position_of(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: usize,
+    ) -> Result<i64, StoreError> {
         if sequence == 0 {
             return Ok(0);
         }
@@ -456,13 +543,16 @@ impl Database {
             }
         };
         position.ok_or_else(|| {
-            StoreError::Corrupt(format!("{aggregate_type} {aggregate_id} has no event {sequence}"))
+            StoreError::Corrupt(format!(
+                "{aggregate_type} {aggregate_id} has no event {sequence}"
+            ))
         })
     }
 
     /// The outcome first recorded for an idempotency key, if it was used.
     pub async fn find_key(&self, key: &str) -> Result<Option<KeyRecord>, StoreError> {
-        const SQL: &str = "SELECT execution_id, request_hash, aggregate_type, aggregate_id, last_position
+        const SQL: &str =
+            "SELECT execution_id, request_hash, aggregate_type, aggregate_id, last_position
                              FROM command_keys WHERE idempotency_key = $1";
         let row: Option<(String, String, String, String, i64)> = match self {
             Database::Postgres(pool) => sqlx::query_as(SQL).bind(key).fetch_optional(pool).await?,

@@ -39,7 +39,14 @@ pub struct Area {
     pub imd_decile: Option<i16>,
 }
 
-const EXPECTED_HEADER: [&str; 6] = ["code", "name", "level", "parent_code", "population", "imd_decile"];
+const EXPECTED_HEADER: [&str; 6] = [
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "population",
+    "imd_decile",
+];
 
 /// Reads and checks a geography CSV. Every row is validated before anything is written, so
 /// a bad file changes nothing.
@@ -57,10 +64,14 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
         path: source.to_string(),
         source: error,
     };
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
     let header = reader.headers().map_err(read_error)?.clone();
     if header.iter().collect::<Vec<_>>() != EXPECTED_HEADER {
-        return Err(GeographyError::BadHeader(header.iter().collect::<Vec<_>>().join(",")));
+        return Err(GeographyError::BadHeader(
+            header.iter().collect::<Vec<_>>().join(","),
+        ));
     }
     let mut areas = Vec::new();
     for record in reader.records() {
@@ -68,7 +79,9 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let bad = |message: String| GeographyError::BadRow { line, message };
         let field = |index: usize| record.get(index).unwrap_or("");
-        let code: GeoCode = field(0).parse().map_err(|error: domain::GeoCodeError| bad(error.to_string()))?;
+        let code: GeoCode = field(0)
+            .parse()
+            .map_err(|error: domain::GeoCodeError| bad(error.to_string()))?;
         let name = field(1).to_string();
         if name.is_empty() {
             return Err(bad(format!("{code} has no name")));
@@ -76,7 +89,10 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
         let level: GeoLevel = field(2).parse().map_err(bad)?;
         let parent_code = match field(3) {
             "" => None,
-            text => Some(text.parse().map_err(|error: domain::GeoCodeError| bad(error.to_string()))?),
+            text => Some(
+                text.parse()
+                    .map_err(|error: domain::GeoCodeError| bad(error.to_string()))?,
+            ),
         };
         let population = match field(4) {
             "" => None,
@@ -93,7 +109,9 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
                 text.parse::<i16>()
                     .ok()
                     .filter(|decile| (1..=10).contains(decile))
-                    .ok_or_else(|| bad(format!("imd_decile '{text}' is not a decile from 1 to 10")))?,
+                    .ok_or_else(|| {
+                        bad(format!("imd_decile '{text}' is not a decile from 1 to 10"))
+                    })?,
             ),
         };
         areas.push(Area {
@@ -111,7 +129,8 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
 impl Database {
     /// Inserts or replaces areas, all in one transaction.
     pub async fn upsert_areas(&self, areas: &[Area]) -> Result<(), StoreError> {
-        const INSERT: &str = "INSERT INTO geography (code, name, level, parent_code, population, imd_decile) ";
+        const INSERT: &str =
+            "INSERT INTO geography (code, name, level, parent_code, population, imd_decile) ";
         const ON_CONFLICT: &str = " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
             parent_code = excluded.parent_code, population = excluded.population, imd_decile = excluded.imd_decile";
         match self {
@@ -184,17 +203,28 @@ impl GeographyIndex {
                 parents.insert(code, parent);
             }
         }
-        *self.parents.write().expect("geography lock is never poisoned") = parents;
+        *self
+            .parents
+            .write()
+            .expect("geography lock is never poisoned") = parents;
         Ok(())
     }
 
     /// Imports a CSV file into the store and refreshes the index. Returns the rows imported.
-    pub async fn import_csv(&self, database: &Database, path: &Path) -> Result<usize, GeographyError> {
+    pub async fn import_csv(
+        &self,
+        database: &Database,
+        path: &Path,
+    ) -> Result<usize, GeographyError> {
         self.import_areas(database, &read_csv(path)?).await
     }
 
     /// Imports areas already read (for example from `read_areas`) and refreshes the index.
-    pub async fn import_areas(&self, database: &Database, areas: &[Area]) -> Result<usize, GeographyError> {
+    pub async fn import_areas(
+        &self,
+        database: &Database,
+        areas: &[Area],
+    ) -> Result<usize, GeographyError> {
         database.upsert_areas(areas).await?;
         self.reload(database).await?;
         Ok(areas.len())
@@ -203,7 +233,10 @@ impl GeographyIndex {
 
 impl Geography for GeographyIndex {
     fn ancestors(&self, code: &GeoCode) -> Vec<GeoCode> {
-        let parents = self.parents.read().expect("geography lock is never poisoned");
+        let parents = self
+            .parents
+            .read()
+            .expect("geography lock is never poisoned");
         let mut chain = Vec::new();
         let mut current = code;
         while let Some(parent) = parents.get(current) {

@@ -10,7 +10,8 @@ use crate::database::{Database, StoreError};
 pub const DEFAULT_TEST_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 pub fn test_postgres_url() -> String {
-    std::env::var("FUNDLEDGER_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_TEST_POSTGRES_URL.to_string())
+    std::env::var("FUNDLEDGER_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| DEFAULT_TEST_POSTGRES_URL.to_string())
 }
 
 /// A database that is dropped (PostgreSQL) or deleted (SQLite) when this value is.
@@ -31,9 +32,14 @@ impl TestDatabase {
         let admin_url = test_postgres_url();
         let name = format!("fundledger_test_{}", uuid::Uuid::new_v4().simple());
         let admin = sqlx::PgPool::connect(&admin_url).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await?;
         admin.close().await;
-        let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .unwrap_or(&admin_url);
         let url = format!("{base}/{name}");
         let database = Database::connect_url(&url).await?;
         Ok(TestDatabase {
@@ -45,8 +51,10 @@ impl TestDatabase {
 
     /// A new, migrated SQLite file in a temporary directory.
     pub async fn sqlite() -> Result<TestDatabase, StoreError> {
-        let directory = std::env::temp_dir().join(format!("fundledger-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&directory).map_err(|error| StoreError::Persistence(error.to_string()))?;
+        let directory =
+            std::env::temp_dir().join(format!("fundledger-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&directory)
+            .map_err(|error| StoreError::Persistence(error.to_string()))?;
         let url = format!("sqlite://{}", directory.join("fundledger.db").display());
         let database = Database::connect_url(&url).await?;
         Ok(TestDatabase {
@@ -77,13 +85,17 @@ impl Drop for TestDatabase {
                 let admin_url = admin_url.clone();
                 let name = name.clone();
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
                     if let Ok(runtime) = runtime {
                         runtime.block_on(async {
                             if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
-                                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                    .execute(&admin)
-                                    .await;
+                                let _ = sqlx::query(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .execute(&admin)
+                                .await;
                                 admin.close().await;
                             }
                         });

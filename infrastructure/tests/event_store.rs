@@ -54,7 +54,13 @@ async fn funded(ledger: &Ledger, capital: &str) -> FundId {
         .unwrap()
         .value;
     ledger
-        .receive_capital(&admin, &fund, money(capital), "endowment", date("2026-01-01"))
+        .receive_capital(
+            &admin,
+            &fund,
+            money(capital),
+            "endowment",
+            date("2026-01-01"),
+        )
         .await
         .unwrap();
     fund
@@ -73,22 +79,49 @@ async fn log_reader_never_skips_an_event_that_commits_late() {
     };
     let mut a = pool.begin().await.unwrap();
     let mut b = pool.begin().await.unwrap();
-    sqlx::query(INSERT_RAW_EVENT).bind("a").bind(1_i64).execute(&mut *a).await.unwrap();
-    sqlx::query(INSERT_RAW_EVENT).bind("b").bind(1_i64).execute(&mut *b).await.unwrap();
-    sqlx::query(INSERT_RAW_EVENT).bind("a").bind(2_i64).execute(&mut *a).await.unwrap();
+    sqlx::query(INSERT_RAW_EVENT)
+        .bind("a")
+        .bind(1_i64)
+        .execute(&mut *a)
+        .await
+        .unwrap();
+    sqlx::query(INSERT_RAW_EVENT)
+        .bind("b")
+        .bind(1_i64)
+        .execute(&mut *b)
+        .await
+        .unwrap();
+    sqlx::query(INSERT_RAW_EVENT)
+        .bind("a")
+        .bind(2_i64)
+        .execute(&mut *a)
+        .await
+        .unwrap();
     a.commit().await.unwrap();
 
     let first = test.database.read_log(LogCursor::START, 100).await.unwrap();
     // B is still open, so nothing at or after its transaction is handed out yet.
     assert!(first.iter().all(|event| event.aggregate_id == "a"));
-    let cursor = first.last().map(|event| event.cursor()).unwrap_or(LogCursor::START);
+    let cursor = first
+        .last()
+        .map(|event| event.cursor())
+        .unwrap_or(LogCursor::START);
     b.commit().await.unwrap();
 
     let second = test.database.read_log(cursor, 100).await.unwrap();
-    let mut positions: Vec<i64> = first.iter().chain(&second).map(|event| event.position).collect();
+    let mut positions: Vec<i64> = first
+        .iter()
+        .chain(&second)
+        .map(|event| event.position)
+        .collect();
     positions.sort();
     assert_eq!(positions, vec![1, 2, 3], "every event read exactly once");
-    assert!(test.database.read_log(second.last().unwrap().cursor(), 100).await.unwrap().is_empty());
+    assert!(test
+        .database
+        .read_log(second.last().unwrap().cursor(), 100)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -106,9 +139,8 @@ async fn retried_key_is_applied_once(kind: &str) {
     let ledger = Ledger::open(test.database.clone()).await.unwrap();
     let fund = funded(&ledger, "100.00").await;
     let input = (fund.clone(), money("25.00"));
-    let keyed = || {
-        Request::new("officer", date("2026-01-02")).with_key(Some("tranche-7".into()), &input)
-    };
+    let keyed =
+        || Request::new("officer", date("2026-01-02")).with_key(Some("tranche-7".into()), &input);
     // Sixteen copies of one request race; exactly one tranche is written.
     let mut tasks = Vec::new();
     for _ in 0..16 {
@@ -127,7 +159,10 @@ async fn retried_key_is_applied_once(kind: &str) {
     }
     assert_eq!(positions.len(), 1, "every copy reports the first outcome");
     ledger.clear_caches().await;
-    assert_eq!(ledger.fund(&fund).await.unwrap().available(), money("125.00"));
+    assert_eq!(
+        ledger.fund(&fund).await.unwrap().available(),
+        money("125.00")
+    );
     let tranches = read_whole_log(&test.database)
         .await
         .into_iter()
@@ -137,7 +172,8 @@ async fn retried_key_is_applied_once(kind: &str) {
 
     // The same key with a different request is refused and writes nothing.
     let head = test.database.head_position().await.unwrap();
-    let other = Request::new("officer", date("2026-01-02")).with_key(Some("tranche-7".into()), &"different");
+    let other = Request::new("officer", date("2026-01-02"))
+        .with_key(Some("tranche-7".into()), &"different");
     let reused = ledger
         .receive_capital(&other, &fund, money("99.00"), "gift", date("2026-01-02"))
         .await
@@ -204,7 +240,9 @@ async fn loaded_state_equals_fold_of_events(kind: &str) {
     assert_eq!(from_snapshot, folded);
     assert_eq!(cached_sequence, tranches + 1);
     assert_eq!(snapshot_sequence, tranches + 1);
-    let expected: Money = (0..tranches).map(|index| Money::from_pence(index as u64 * 101 + 1)).sum();
+    let expected: Money = (0..tranches)
+        .map(|index| Money::from_pence(index as u64 * 101 + 1))
+        .sum();
     assert_eq!(from_snapshot.available(), expected);
 }
 
@@ -274,7 +312,9 @@ async fn racing_approvals_never_overspend_the_round() {
         let ledger = ledger.clone();
         tasks.push(tokio::spawn(async move {
             let admin = Request::new("officer", date("2026-01-07"));
-            ledger.approve_application(&admin, &application, money("500.00")).await
+            ledger
+                .approve_application(&admin, &application, money("500.00"))
+                .await
         }));
     }
     let mut raced = 0;
@@ -342,7 +382,10 @@ async fn process_manager_completes_half_done_steps(kind: &str) {
         )
         .await
         .unwrap();
-    assert!(ledger.round(&round_id).await.is_err(), "the round was never opened");
+    assert!(
+        ledger.round(&round_id).await.is_err(),
+        "the round was never opened"
+    );
 
     ledger.complete_pending_steps().await.unwrap();
     let round = ledger.round(&round_id).await.unwrap();
@@ -352,7 +395,10 @@ async fn process_manager_completes_half_done_steps(kind: &str) {
     // Running again (as a second process would) writes nothing more.
     let head = test.database.head_position().await.unwrap();
     test.database
-        .save_checkpoint(infrastructure::ledger::PROCESS_MANAGER_READER, LogCursor::START)
+        .save_checkpoint(
+            infrastructure::ledger::PROCESS_MANAGER_READER,
+            LogCursor::START,
+        )
         .await
         .unwrap();
     ledger.complete_pending_steps().await.unwrap();
@@ -364,12 +410,18 @@ async fn process_manager_completes_half_done_steps(kind: &str) {
         .await
         .unwrap();
     test.database
-        .save_checkpoint(infrastructure::ledger::PROCESS_MANAGER_READER, LogCursor::START)
+        .save_checkpoint(
+            infrastructure::ledger::PROCESS_MANAGER_READER,
+            LogCursor::START,
+        )
         .await
         .unwrap();
     ledger.complete_pending_steps().await.unwrap();
     ledger.clear_caches().await;
-    assert_eq!(ledger.fund(&fund).await.unwrap().available(), money("1000.00"));
+    assert_eq!(
+        ledger.fund(&fund).await.unwrap().available(),
+        money("1000.00")
+    );
 }
 
 #[tokio::test]
@@ -392,7 +444,11 @@ async fn geography_import_refuses_a_bad_file_and_writes_nothing() {
         "code,name,level,parent_code,population,imd_decile\nE06000002,Middlesbrough,lad,,1,\nE0100,Bad,lsoa,E06000002,,\n",
     )
     .unwrap();
-    let error = ledger.geography.import_csv(&ledger.database, &csv).await.unwrap_err();
+    let error = ledger
+        .geography
+        .import_csv(&ledger.database, &csv)
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("line 3"), "{error}");
     assert!(test.database.area_parents().await.unwrap().is_empty());
     std::fs::remove_file(csv).unwrap();

@@ -37,7 +37,11 @@ async fn ledger_with_geography(test: &TestDatabase) -> Arc<Ledger> {
          E01012680,Blackpool 001A,lsoa,E06000009,1400,1\n",
     )
     .unwrap();
-    ledger.geography.import_csv(&ledger.database, &csv).await.unwrap();
+    ledger
+        .geography
+        .import_csv(&ledger.database, &csv)
+        .await
+        .unwrap();
     std::fs::remove_file(csv).unwrap();
     ledger
 }
@@ -52,16 +56,33 @@ async fn whole_life_of_a_fund(kind: &str) {
     let grantee = |org: &OrgId| Request::new(org.as_str(), date("2026-02-01"));
 
     let fund = ledger
-        .establish_fund(&admin, "Tees Community Wealth Fund", &OrgId::new("GB-COH-00000001"), "Tees Trust")
+        .establish_fund(
+            &admin,
+            "Tees Community Wealth Fund",
+            &OrgId::new("GB-COH-00000001"),
+            "Tees Trust",
+        )
         .await
         .unwrap()
         .value;
     ledger
-        .receive_capital(&admin, &fund, money("600000.00"), "Dormant assets", date("2026-01-06"))
+        .receive_capital(
+            &admin,
+            &fund,
+            money("600000.00"),
+            "Dormant assets",
+            date("2026-01-06"),
+        )
         .await
         .unwrap();
     ledger
-        .receive_capital(&admin, &fund, money("400000.50"), "Council match", date("2026-01-07"))
+        .receive_capital(
+            &admin,
+            &fund,
+            money("400000.50"),
+            "Council match",
+            date("2026-01-07"),
+        )
         .await
         .unwrap();
     let round = ledger
@@ -82,7 +103,10 @@ async fn whole_life_of_a_fund(kind: &str) {
         .await
         .unwrap()
         .value;
-    assert_eq!(ledger.fund(&fund).await.unwrap().available(), money("950000.50"));
+    assert_eq!(
+        ledger.fund(&fund).await.unwrap().available(),
+        money("950000.50")
+    );
     assert!(ledger.round(&round).await.unwrap().is_open());
 
     let submit = |org: &OrgId, area: &str, amount: &str| SubmitApplication {
@@ -97,12 +121,18 @@ async fn whole_life_of_a_fund(kind: &str) {
     };
     // An LSOA in Middlesbrough is eligible because its local authority is listed.
     let first = ledger
-        .submit_application(&grantee(&group_a), submit(&group_a, "E01012070", "30000.00"))
+        .submit_application(
+            &grantee(&group_a),
+            submit(&group_a, "E01012070", "30000.00"),
+        )
         .await
         .unwrap()
         .value;
     let second = ledger
-        .submit_application(&grantee(&group_b), submit(&group_b, "E01012071", "25000.00"))
+        .submit_application(
+            &grantee(&group_b),
+            submit(&group_b, "E01012071", "25000.00"),
+        )
         .await
         .unwrap()
         .value;
@@ -115,13 +145,25 @@ async fn whole_life_of_a_fund(kind: &str) {
 
     for member in ["panel-1", "panel-2"] {
         ledger
-            .score_application(&panel(member), &first, member, Score::new(4).unwrap(), "strong")
+            .score_application(
+                &panel(member),
+                &first,
+                member,
+                Score::new(4).unwrap(),
+                "strong",
+            )
             .await
             .unwrap();
     }
     // One score is not a quorum of two.
     ledger
-        .score_application(&panel("panel-1"), &second, "panel-1", Score::new(3).unwrap(), "ok")
+        .score_application(
+            &panel("panel-1"),
+            &second,
+            "panel-1",
+            Score::new(3).unwrap(),
+            "ok",
+        )
         .await
         .unwrap();
     let no_quorum = ledger
@@ -130,7 +172,13 @@ async fn whole_life_of_a_fund(kind: &str) {
         .unwrap_err();
     assert!(no_quorum.to_string().contains("needs 2"), "{no_quorum}");
     ledger
-        .score_application(&panel("panel-3"), &second, "panel-3", Score::new(5).unwrap(), "good")
+        .score_application(
+            &panel("panel-3"),
+            &second,
+            "panel-3",
+            Score::new(5).unwrap(),
+            "good",
+        )
         .await
         .unwrap();
 
@@ -152,25 +200,39 @@ async fn whole_life_of_a_fund(kind: &str) {
         .unwrap()
         .value;
     assert_eq!(ledger.round(&round).await.unwrap().remaining(), Money::ZERO);
-    assert_eq!(ledger.application(&first).await.unwrap().status(), ApplicationStatus::Approved);
+    assert_eq!(
+        ledger.application(&first).await.unwrap().status(),
+        ApplicationStatus::Approved
+    );
 
     // The grantee accepts and draws down; the officer approves and pays.
     let a = grantee(&group_a);
-    ledger.accept_agreement(&a, &award_a, &group_a).await.unwrap();
-    let wrong_org = ledger.accept_agreement(&a, &award_b, &group_a).await.unwrap_err();
+    ledger
+        .accept_agreement(&a, &award_a, &group_a)
+        .await
+        .unwrap();
+    let wrong_org = ledger
+        .accept_agreement(&a, &award_b, &group_a)
+        .await
+        .unwrap_err();
     assert_eq!(wrong_org.kind(), ErrorKind::Forbidden);
     let drawdown = ledger
         .request_drawdown(&a, &award_a, &group_a, money("12000.00"), "First quarter")
         .await
         .unwrap()
         .value;
-    ledger.approve_drawdown(&admin, &award_a, &drawdown).await.unwrap();
+    ledger
+        .approve_drawdown(&admin, &award_a, &drawdown)
+        .await
+        .unwrap();
     let too_much = ledger
         .request_drawdown(&a, &award_a, &group_a, money("18000.01"), "Everything else")
         .await
         .unwrap_err();
     assert!(
-        too_much.to_string().contains("exceeds the £18,000.00 remaining"),
+        too_much
+            .to_string()
+            .contains("exceeds the £18,000.00 remaining"),
         "{too_much}"
     );
     ledger
@@ -198,7 +260,14 @@ async fn whole_life_of_a_fund(kind: &str) {
         .await
         .unwrap();
     ledger
-        .report_outcome(&a, &award_a, &group_a, "breakfasts served", dec!(4200), date("2026-04-30"))
+        .report_outcome(
+            &a,
+            &award_a,
+            &group_a,
+            "breakfasts served",
+            dec!(4200),
+            date("2026-04-30"),
+        )
         .await
         .unwrap();
 
@@ -212,14 +281,23 @@ async fn whole_life_of_a_fund(kind: &str) {
         .vary_award(&admin, &award_a, money("25000.00"), "scaled down")
         .await
         .unwrap();
-    assert_eq!(ledger.round(&round).await.unwrap().remaining(), money("5000.00"));
+    assert_eq!(
+        ledger.round(&round).await.unwrap().remaining(),
+        money("5000.00")
+    );
     // Increase award B by £1,500 from the round's remaining budget.
     ledger
         .vary_award(&admin, &award_b, money("21500.00"), "extra sessions")
         .await
         .unwrap();
-    assert_eq!(ledger.award(&award_b).await.unwrap().amount(), money("21500.00"));
-    assert_eq!(ledger.round(&round).await.unwrap().remaining(), money("3500.00"));
+    assert_eq!(
+        ledger.award(&award_b).await.unwrap().amount(),
+        money("21500.00")
+    );
+    assert_eq!(
+        ledger.round(&round).await.unwrap().remaining(),
+        money("3500.00")
+    );
 
     // £2,000.25 unspent comes back to the fund.
     ledger
@@ -233,7 +311,10 @@ async fn whole_life_of_a_fund(kind: &str) {
     assert_eq!(over_return.kind(), ErrorKind::Conflict);
 
     ledger.close_award(&admin, &award_a).await.unwrap();
-    assert_eq!(ledger.award(&award_a).await.unwrap().status(), AwardStatus::Closed);
+    assert_eq!(
+        ledger.award(&award_a).await.unwrap().status(),
+        AwardStatus::Closed
+    );
     ledger.close_round(&admin, &round).await.unwrap();
 
     // Capital 1,000,000.50; the round keeps what it awarded (25,000 + 21,500); the rest of
@@ -248,10 +329,36 @@ async fn whole_life_of_a_fund(kind: &str) {
     // Unknown ids are NOT_FOUND and write nothing.
     let head = ledger.database.head_position().await.unwrap();
     let unknown = ledger
-        .approve_drawdown(&admin, &domain::AwardId::new("AW-NOPE"), &domain::DrawdownId::new("DD-1"))
+        .approve_drawdown(
+            &admin,
+            &domain::AwardId::new("AW-NOPE"),
+            &domain::DrawdownId::new("DD-1"),
+        )
         .await
         .unwrap_err();
     assert_eq!(unknown.kind(), ErrorKind::NotFound);
+    assert_eq!(unknown.to_string(), "award AW-NOPE does not exist");
+    let unknown_fund = ledger
+        .receive_capital(
+            &admin,
+            &domain::FundId::new("FUND-NOPE"),
+            money("1.00"),
+            "gift",
+            date("2026-01-05"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(unknown_fund.kind(), ErrorKind::NotFound);
+    let unknown_round = ledger
+        .close_round(&admin, &domain::RoundId::new("RND-NOPE"))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown_round.kind(), ErrorKind::NotFound);
+    let unknown_application = ledger
+        .decline_application(&admin, &domain::ApplicationId::new("APP-NOPE"), "no")
+        .await
+        .unwrap_err();
+    assert_eq!(unknown_application.kind(), ErrorKind::NotFound);
     assert_eq!(ledger.database.head_position().await.unwrap(), head);
 
     // The process manager finds nothing left half done.

@@ -63,7 +63,9 @@ impl LedgerError {
             LedgerError::Application(error) => match error {
                 ApplicationError::NotFound(_) => ErrorKind::NotFound,
                 ApplicationError::NotApplicant { .. } => ErrorKind::Forbidden,
-                ApplicationError::MissingField(_) | ApplicationError::ZeroAmount => ErrorKind::BadInput,
+                ApplicationError::MissingField(_) | ApplicationError::ZeroAmount => {
+                    ErrorKind::BadInput
+                }
                 _ => ErrorKind::Conflict,
             },
             LedgerError::Award(error) => match error {
@@ -85,11 +87,15 @@ impl LedgerError {
 }
 
 /// Converts a command error, wrapping the aggregate's own refusal with `wrap`.
-pub(crate) fn from_command<E: std::error::Error>(error: CommandError<E>, wrap: fn(E) -> LedgerError) -> LedgerError {
+pub(crate) fn from_command<E: std::error::Error>(
+    error: CommandError<E>,
+    wrap: fn(E) -> LedgerError,
+) -> LedgerError {
     match error {
         CommandError::Rejected(error) => wrap(error),
         error @ CommandError::Concurrency { .. } => LedgerError::Concurrency(error.to_string()),
         CommandError::KeyReused(key) => LedgerError::KeyReused(key),
         CommandError::Store(error) => LedgerError::Store(error),
+        CommandError::Missing { kind, id } => LedgerError::NotFound { kind, id },
     }
 }

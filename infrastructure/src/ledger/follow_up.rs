@@ -189,7 +189,11 @@ fn award_follow_ups(award_id: &AwardId, award: &Award, event: &AwardEvent) -> Ve
 
 impl Ledger {
     /// Runs follow-ups (and theirs, transitively) and returns the highest position written.
-    async fn run_follow_ups(&self, mut pending: Vec<FollowUp>, mut position: i64) -> Result<i64, LedgerError> {
+    async fn run_follow_ups(
+        &self,
+        mut pending: Vec<FollowUp>,
+        mut position: i64,
+    ) -> Result<i64, LedgerError> {
         let system = CommandContext::system();
         // Follow-ups form short chains (a cut → round release → fund release); the bound
         // only guards against a bug that would make one loop forever.
@@ -253,7 +257,11 @@ impl Ledger {
         Ok(position)
     }
 
-    pub(super) async fn complete_fund_events(&self, events: &[FundEvent], position: i64) -> Result<i64, LedgerError> {
+    pub(super) async fn complete_fund_events(
+        &self,
+        events: &[FundEvent],
+        position: i64,
+    ) -> Result<i64, LedgerError> {
         self.run_follow_ups(events.iter().flat_map(fund_follow_ups).collect(), position)
             .await
     }
@@ -301,9 +309,15 @@ impl Ledger {
             .wait_until_readable(head, PROCESS_MANAGER_WAIT)
             .await?
         {
-            tracing::warn!(head, "the log is held back by a long transaction; completing what is readable");
+            tracing::warn!(
+                head,
+                "the log is held back by a long transaction; completing what is readable"
+            );
         }
-        let mut cursor = self.database.load_checkpoint(PROCESS_MANAGER_READER).await?;
+        let mut cursor = self
+            .database
+            .load_checkpoint(PROCESS_MANAGER_READER)
+            .await?;
         let mut read = 0;
         loop {
             let batch = self
@@ -318,7 +332,9 @@ impl Ledger {
                     Ok(follow_ups) => match self.run_follow_ups(follow_ups, 0).await {
                         Ok(_) => {}
                         Err(LedgerError::Store(error)) => return Err(LedgerError::Store(error)),
-                        Err(LedgerError::Concurrency(message)) => return Err(LedgerError::Concurrency(message)),
+                        Err(LedgerError::Concurrency(message)) => {
+                            return Err(LedgerError::Concurrency(message))
+                        }
                         Err(refused) => tracing::error!(
                             position = logged.position,
                             event = %logged.event_type,
@@ -337,7 +353,10 @@ impl Ledger {
         }
     }
 
-    async fn follow_ups_of_logged(&self, logged: &LoggedEvent) -> Result<Vec<FollowUp>, LedgerError> {
+    async fn follow_ups_of_logged(
+        &self,
+        logged: &LoggedEvent,
+    ) -> Result<Vec<FollowUp>, LedgerError> {
         let corrupt = |error: serde_json::Error| {
             LedgerError::Store(crate::database::StoreError::Corrupt(format!(
                 "event at position {}: {error}",
@@ -346,17 +365,23 @@ impl Ledger {
         };
         Ok(match logged.aggregate_type.as_str() {
             Fund::TYPE => {
-                let event: FundEvent = serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
+                let event: FundEvent =
+                    serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
                 fund_follow_ups(&event)
             }
             Round::TYPE => {
-                let event: RoundEvent = serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
+                let event: RoundEvent =
+                    serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
                 round_follow_ups(&RoundId::new(logged.aggregate_id.clone()), &event)
             }
             Award::TYPE => {
-                let event: AwardEvent = serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
+                let event: AwardEvent =
+                    serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
                 let award_id = AwardId::new(logged.aggregate_id.clone());
-                if matches!(event, AwardEvent::AwardVaried { .. } | AwardEvent::MoneyReturned { .. }) {
+                if matches!(
+                    event,
+                    AwardEvent::AwardVaried { .. } | AwardEvent::MoneyReturned { .. }
+                ) {
                     let (award, _) = self.awards.load(award_id.as_str()).await?;
                     award_follow_ups(&award_id, &award, &event)
                 } else {

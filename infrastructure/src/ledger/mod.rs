@@ -9,7 +9,9 @@ mod follow_up;
 
 use std::sync::Arc;
 
-use domain::application::{Application, ApplicationCommand, ApplicationServices, RoundForSubmission, Score};
+use domain::application::{
+    Application, ApplicationCommand, ApplicationServices, RoundForSubmission, Score,
+};
 use domain::award::{Award, AwardCommand, AwardStatus, SpendLine};
 use domain::fund::{Fund, FundCommand};
 use domain::round::{DecisionMode, Round, RoundCommand, RoundTerms};
@@ -147,7 +149,10 @@ impl Ledger {
         Ok(round)
     }
 
-    pub async fn application(&self, application_id: &ApplicationId) -> Result<Application, LedgerError> {
+    pub async fn application(
+        &self,
+        application_id: &ApplicationId,
+    ) -> Result<Application, LedgerError> {
         let (application, sequence) = self.applications.load(application_id.as_str()).await?;
         if sequence == 0 {
             return Err(not_found("application", application_id));
@@ -199,7 +204,6 @@ impl Ledger {
         source: &str,
         received_on: Date,
     ) -> Result<Outcome<FundId>, LedgerError> {
-        self.fund(fund_id).await?;
         let command = FundCommand::ReceiveCapital {
             tranche_id: request.new_id("CAP"),
             amount,
@@ -208,7 +212,7 @@ impl Ledger {
         };
         let committed = self
             .funds
-            .execute(fund_id.as_str(), command, &request.command)
+            .execute_existing(fund_id.as_str(), command, &request.command, "fund")
             .await
             .map_err(|error| from_command(error, LedgerError::Fund))?;
         Ok(Outcome {
@@ -220,7 +224,11 @@ impl Ledger {
     // ---- rounds ----
 
     /// Sets the budget aside in the fund, then opens the round from that allocation.
-    pub async fn open_round(&self, request: &Request, input: OpenRound) -> Result<Outcome<RoundId>, LedgerError> {
+    pub async fn open_round(
+        &self,
+        request: &Request,
+        input: OpenRound,
+    ) -> Result<Outcome<RoundId>, LedgerError> {
         self.fund(&input.fund_id).await?;
         let round_id = RoundId::new(request.new_id("RND"));
         let terms = RoundTerms {
@@ -229,7 +237,11 @@ impl Ledger {
             opens_on: input.opens_on,
             closes_on: input.closes_on,
             eligible_areas: input.eligible_areas,
-            themes: input.themes.iter().map(|theme| theme.trim().to_string()).collect(),
+            themes: input
+                .themes
+                .iter()
+                .map(|theme| theme.trim().to_string())
+                .collect(),
             decision_mode: input.decision_mode,
             min_panel_scores: input.min_panel_scores,
         };
@@ -238,11 +250,13 @@ impl Ledger {
             return Err(LedgerError::Round(domain::round::RoundError::MissingName));
         }
         if terms.closes_on < terms.opens_on {
-            return Err(LedgerError::Round(domain::round::RoundError::DatesOutOfOrder {
-                round: round_id,
-                opens_on: terms.opens_on.to_string(),
-                closes_on: terms.closes_on.to_string(),
-            }));
+            return Err(LedgerError::Round(
+                domain::round::RoundError::DatesOutOfOrder {
+                    round: round_id,
+                    opens_on: terms.opens_on.to_string(),
+                    closes_on: terms.closes_on.to_string(),
+                },
+            ));
         }
         let command = FundCommand::AllocateToRound {
             round_id: round_id.clone(),
@@ -255,23 +269,29 @@ impl Ledger {
             .execute(input.fund_id.as_str(), command, &request.command)
             .await
             .map_err(|error| from_command(error, LedgerError::Fund))?;
-        let position = self.complete_fund_events(&committed.events, committed.position).await?;
+        let position = self
+            .complete_fund_events(&committed.events, committed.position)
+            .await?;
         Ok(Outcome {
             value: round_id,
             position,
         })
     }
 
-    pub async fn close_round(&self, request: &Request, round_id: &RoundId) -> Result<Outcome<RoundId>, LedgerError> {
-        self.round(round_id).await?;
+    pub async fn close_round(
+        &self,
+        request: &Request,
+        round_id: &RoundId,
+    ) -> Result<Outcome<RoundId>, LedgerError> {
         let committed = self
             .rounds
-            .execute(
+            .execute_existing(
                 round_id.as_str(),
                 RoundCommand::Close {
                     closed_on: request.today,
                 },
                 &request.command,
+                "round",
             )
             .await
             .map_err(|error| from_command(error, LedgerError::Round))?;
@@ -310,7 +330,11 @@ impl Ledger {
             description: input.description.trim().to_string(),
             amount_requested: input.amount_requested,
             neighbourhood: input.neighbourhood,
-            themes: input.themes.iter().map(|theme| theme.trim().to_string()).collect(),
+            themes: input
+                .themes
+                .iter()
+                .map(|theme| theme.trim().to_string())
+                .collect(),
             submitted_on: request.today,
         };
         let committed = self
@@ -330,10 +354,14 @@ impl Ledger {
         application_id: &ApplicationId,
         command: ApplicationCommand,
     ) -> Result<Outcome<ApplicationId>, LedgerError> {
-        self.application(application_id).await?;
         let committed = self
             .applications
-            .execute(application_id.as_str(), command, &request.command)
+            .execute_existing(
+                application_id.as_str(),
+                command,
+                &request.command,
+                "application",
+            )
             .await
             .map_err(|error| from_command(error, LedgerError::Application))?;
         Ok(Outcome {
@@ -440,10 +468,13 @@ impl Ledger {
     ) -> Result<Outcome<AwardId>, LedgerError> {
         let committed = self
             .awards
-            .execute(award_id.as_str(), command, &request.command)
+            .execute_existing(award_id.as_str(), command, &request.command, "award")
             .await
             .map_err(|error| from_command(error, LedgerError::Award))?;
-        let award = self.award(award_id).await?;
+        let award = match committed.state {
+            Some(award) => award,
+            None => self.award(award_id).await?,
+        };
         let position = self
             .complete_award_events(award_id, &award, &committed.events, committed.position)
             .await?;
@@ -459,7 +490,6 @@ impl Ledger {
         award_id: &AwardId,
         by: &OrgId,
     ) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
         let command = AwardCommand::AcceptAgreement {
             by: by.clone(),
             accepted_on: request.today,
@@ -475,7 +505,6 @@ impl Ledger {
         amount: Money,
         purpose: &str,
     ) -> Result<Outcome<DrawdownId>, LedgerError> {
-        self.award(award_id).await?;
         let drawdown_id = DrawdownId::new(request.new_id("DD"));
         let command = AwardCommand::RequestDrawdown {
             by: by.clone(),
@@ -497,7 +526,6 @@ impl Ledger {
         award_id: &AwardId,
         drawdown_id: &DrawdownId,
     ) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
         let command = AwardCommand::ApproveDrawdown {
             drawdown_id: drawdown_id.clone(),
             approved_on: request.today,
@@ -512,7 +540,6 @@ impl Ledger {
         drawdown_id: &DrawdownId,
         reason: &str,
     ) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
         let command = AwardCommand::RejectDrawdown {
             drawdown_id: drawdown_id.clone(),
             reason: reason.trim().to_string(),
@@ -529,7 +556,6 @@ impl Ledger {
         payment_ref: &str,
         paid_on: Date,
     ) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
         let command = AwardCommand::RecordPayment {
             drawdown_id: drawdown_id.clone(),
             payment_ref: payment_ref.trim().to_string(),
@@ -553,12 +579,19 @@ impl Ledger {
         let reason = reason.trim().to_string();
         if new_amount > award.amount() {
             if reason.is_empty() {
-                return Err(LedgerError::Award(domain::award::AwardError::MissingField("reason")));
+                return Err(LedgerError::Award(domain::award::AwardError::MissingField(
+                    "reason",
+                )));
             }
             if award.status() == AwardStatus::Closed {
-                return Err(LedgerError::Award(domain::award::AwardError::Closed(award_id.clone())));
+                return Err(LedgerError::Award(domain::award::AwardError::Closed(
+                    award_id.clone(),
+                )));
             }
-            let round_id = award.round_id().cloned().ok_or_else(|| not_found("award", award_id))?;
+            let round_id = award
+                .round_id()
+                .cloned()
+                .ok_or_else(|| not_found("award", award_id))?;
             let increase = new_amount
                 .checked_sub(award.amount())
                 .expect("new amount is above the current amount");
@@ -598,7 +631,6 @@ impl Ledger {
         amount: Money,
         reason: &str,
     ) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
         let command = AwardCommand::RecordReturn {
             return_id: request.new_id("RET"),
             amount,
@@ -617,7 +649,6 @@ impl Ledger {
         period_end: Date,
         lines: Vec<SpendLine>,
     ) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
         let command = AwardCommand::ReportSpend {
             by: by.clone(),
             report_id: request.new_id("SPEND"),
@@ -637,7 +668,6 @@ impl Ledger {
         quantity: Decimal,
         period_end: Date,
     ) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
         let command = AwardCommand::ReportOutcome {
             by: by.clone(),
             report_id: request.new_id("OUT"),
@@ -648,8 +678,11 @@ impl Ledger {
         self.on_award(request, award_id, command).await
     }
 
-    pub async fn close_award(&self, request: &Request, award_id: &AwardId) -> Result<Outcome<AwardId>, LedgerError> {
-        self.award(award_id).await?;
+    pub async fn close_award(
+        &self,
+        request: &Request,
+        award_id: &AwardId,
+    ) -> Result<Outcome<AwardId>, LedgerError> {
         let command = AwardCommand::Close {
             closed_on: request.today,
         };
