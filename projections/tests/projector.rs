@@ -1,0 +1,685 @@
+//! The projector's guarantees: rebuild equals live, as-of equals a fold to the date,
+//! crash safety, one projector per PostgreSQL cluster with takeover, late commits,
+//! tamper evidence, prompt pickup. Real SQLite files and the real PostgreSQL.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use domain::award::AwardEvent;
+use domain::fund::FundEvent;
+use domain::{FundId, GeoCode};
+use infrastructure::test_support::TestDatabase;
+use infrastructure::{Database, LogCursor};
+use projections::read::{self, AwardFilter, TotalsFilter};
+use projections::verify::verify;
+use projections::{ProjectionError, Projector};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use support::*;
+
+const READABLE: Duration = Duration::from_secs(60);
+
+async fn wait_readable(db: &Database) {
+    let head = db.head_position().await.unwrap();
+    assert!(
+        db.wait_until_readable(head, READABLE).await.unwrap(),
+        "log not readable up to {head}"
+    );
+}
+
+async fn history(test: &TestDatabase, ops: &[Op]) -> World {
+    let ledger = ledger(test).await;
+    import_geography(&ledger).await;
+    let mut world = World::default();
+    run_ops(&ledger, &mut world, ops).await;
+    world
+}
+
+fn busy_history() -> Vec<Op> {
+    let mut ops = vec![
+        Op::Capital {
+            pounds: 400_000,
+            day: 0,
+        },
+        Op::OpenRound {
+            pounds: 100_000,
+            day: 1,
+        },
+        Op::OpenRound {
+            pounds: 50_000,
+            day: 2,
+        },
+    ];
+    for index in 0..8usize {
+        ops.push(Op::Submit {
+            round: index,
+            area: index % AREAS.len(),
+            org: index % 4,
+            pence: 900_000 + index as u32,
+            day: 3,
+            theme: index % 2 == 0,
+        });
+    }
+    for index in 0..8usize {
+        ops.push(Op::Approve {
+            application: index,
+            percent: 90,
+            day: 10 + index as u8,
+        });
+        ops.push(Op::Accept {
+            award: index,
+            day: 20,
+        });
+        ops.push(Op::Drawdown {
+            award: index,
+            pence: 300_000,
+            day: 21,
+        });
+        ops.push(Op::ApproveDrawdown {
+            drawdown: index,
+            day: 22,
+        });
+        ops.push(Op::Pay {
+            drawdown: index,
+            day: 23 + index as u8,
+        });
+    }
+    ops.push(Op::Return {
+        award: 1,
+        pence: 50_000,
+        day: 40,
+    });
+    ops.push(Op::Vary {
+        award: 2,
+        percent: 50,
+        day: 41,
+    });
+    ops.push(Op::Vary {
+        award: 3,
+        percent: 110,
+        day: 42,
+    });
+    ops.push(Op::CloseRound { round: 1, day: 50 });
+    ops
+}
+
+/// Dumps the live read models, rebuilds from scratch, and asserts every table is equal.
+async fn assert_rebuild_equals(db: &Database) -> Vec<(String, Vec<String>)> {
+    let live = dump(db).await;
+    Projector::new(db.clone()).rebuild(None).await.unwrap();
+    let rebuilt = dump(db).await;
+    for ((table, live_rows), (_, rebuilt_rows)) in live.iter().zip(&rebuilt) {
+        assert_eq!(
+            live_rows, rebuilt_rows,
+            "table {table} differs between live and rebuilt"
+        );
+    }
+    let report = verify(db).await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.mismatches);
+    live
+}
+
+// ------------------------------------------------------------------ rebuild equals live
+
+async fn rebuild_equals_live(kind: &str, ops: Vec<Op>) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = test.database.clone();
+    let projector = Projector::new(db.clone()).with_batch_events(7);
+    let handle = projector.handle();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(projector.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let world = history(&test, &ops).await;
+    assert!(
+        handle
+            .wait_for(world.last_position, READABLE)
+            .await
+            .unwrap(),
+        "live projector did not reach the head"
+    );
+    wait_readable(&db).await;
+    // Everything readable is projected (follow-ups may have written after the last op).
+    let head = db.head_position().await.unwrap();
+    assert!(handle.wait_for(head, READABLE).await.unwrap());
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    assert_rebuild_equals(&db).await;
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rebuild_equals_live_on_sqlite(ops in proptest::collection::vec(op(), 1..60)) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(rebuild_equals_live("sqlite", ops));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rebuild_equals_live_on_postgres(ops in proptest::collection::vec(op(), 1..60)) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(rebuild_equals_live("postgres", ops));
+    }
+}
+
+// ------------------------------------------------------------------ as of = fold to date
+
+/// Figures folded straight from the events whose business date is on or before `day`.
+#[derive(Debug, Default, PartialEq)]
+struct Folded {
+    received: Decimal,
+    allocated: Decimal,
+    awarded: Decimal,
+    paid: Decimal,
+    returned: Decimal,
+    available: Decimal,
+    award_count: i64,
+}
+
+async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
+    let mut folded = Folded::default();
+    let mut award_area: BTreeMap<String, String> = BTreeMap::new();
+    let mut cursor = LogCursor::START;
+    loop {
+        let events = db.read_log(cursor, 1_000).await.unwrap();
+        let Some(last) = events.last() else { break };
+        cursor = last.cursor();
+        for event in &events {
+            match event.aggregate_type.as_str() {
+                "Fund" => match serde_json::from_value::<FundEvent>(event.payload.clone()).unwrap()
+                {
+                    FundEvent::CapitalReceived {
+                        amount,
+                        received_on,
+                        ..
+                    } if received_on <= day => {
+                        folded.received += amount.amount();
+                        folded.available += amount.amount();
+                    }
+                    FundEvent::RoundBudgetAllocated {
+                        budget,
+                        allocated_on,
+                        ..
+                    } if allocated_on <= day => {
+                        folded.allocated += budget.amount();
+                        folded.available -= budget.amount();
+                    }
+                    FundEvent::RoundBudgetReleased {
+                        amount,
+                        released_on,
+                        ..
+                    } if released_on <= day => {
+                        folded.allocated -= amount.amount();
+                        folded.available += amount.amount();
+                    }
+                    FundEvent::ReturnCredited {
+                        amount,
+                        credited_on,
+                        ..
+                    } if credited_on <= day => {
+                        folded.available += amount.amount();
+                    }
+                    _ => {}
+                },
+                "Award" => {
+                    let award =
+                        serde_json::from_value::<AwardEvent>(event.payload.clone()).unwrap();
+                    if let AwardEvent::AwardMade { neighbourhood, .. } = &award {
+                        award_area.insert(
+                            event.aggregate_id.clone(),
+                            neighbourhood.as_str().to_string(),
+                        );
+                    }
+                    let in_scope = award_area
+                        .get(&event.aggregate_id)
+                        .is_some_and(|area| areas.contains(&area.as_str()));
+                    if !in_scope {
+                        continue;
+                    }
+                    match award {
+                        AwardEvent::AwardMade {
+                            amount, awarded_on, ..
+                        } if awarded_on <= day => {
+                            folded.awarded += amount.amount();
+                            folded.award_count += 1;
+                        }
+                        AwardEvent::AwardVaried {
+                            old_amount,
+                            new_amount,
+                            varied_on,
+                            ..
+                        } if varied_on <= day => {
+                            folded.awarded += new_amount.amount() - old_amount.amount();
+                        }
+                        AwardEvent::PaymentRecorded {
+                            amount, paid_on, ..
+                        } if paid_on <= day => folded.paid += amount.amount(),
+                        AwardEvent::MoneyReturned {
+                            amount,
+                            returned_on,
+                            ..
+                        } if returned_on <= day => folded.returned += amount.amount(),
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    folded
+}
+
+async fn as_of_equals_fold(ops: Vec<Op>, days: Vec<u8>) {
+    let test = TestDatabase::sqlite().await.unwrap();
+    let db = test.database.clone();
+    let world = history(&test, &ops).await;
+    Projector::new(db.clone())
+        .with_batch_events(11)
+        .catch_up()
+        .await
+        .unwrap();
+    let fund: FundId = world.fund.unwrap();
+    // The North East region holds the first three LSOAs; everything is all five.
+    let north_east = ["E01012070", "E01012071", "E01012072"];
+    for offset in days {
+        let day = date("2026-01-01") + chrono::Days::new(u64::from(offset));
+        let everything = fold_to(&db, day, &AREAS).await;
+        let position = read::fund_position(&db, &fund, Some(day))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            position.capital_received, everything.received,
+            "received as of {day}"
+        );
+        assert_eq!(
+            position.allocated, everything.allocated,
+            "allocated as of {day}"
+        );
+        assert_eq!(
+            position.available, everything.available,
+            "available as of {day}"
+        );
+        assert_eq!(position.awarded, everything.awarded, "awarded as of {day}");
+        assert_eq!(position.paid, everything.paid, "paid as of {day}");
+        assert_eq!(
+            position.returned, everything.returned,
+            "returned as of {day}"
+        );
+
+        let region = fold_to(&db, day, &north_east).await;
+        let code: GeoCode = geo("E12000001");
+        let totals = read::totals(
+            &db,
+            &TotalsFilter {
+                awards: AwardFilter {
+                    neighbourhood: Some(code),
+                    ..Default::default()
+                },
+                as_of: Some(day),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(totals.awarded, region.awarded, "region awarded as of {day}");
+        assert_eq!(totals.paid, region.paid, "region paid as of {day}");
+        assert_eq!(
+            totals.returned, region.returned,
+            "region returned as of {day}"
+        );
+        assert_eq!(
+            totals.award_count, region.award_count,
+            "region awards as of {day}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn as_of_totals_equal_a_fold_of_events_to_that_date(
+        ops in proptest::collection::vec(op(), 1..60),
+        days in proptest::collection::vec(0u8..220, 1..6),
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(as_of_equals_fold(ops, days));
+    }
+}
+
+// ------------------------------------------------------------------ crash safety
+
+async fn crash_safety(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = test.database.clone();
+    history(&test, &busy_history()).await;
+    wait_readable(&db).await;
+    let events = db.event_count().await.unwrap();
+
+    // Stopped between batches: a projector does two batches of 5 and is dropped.
+    let first = Projector::new(db.clone()).with_batch_events(5);
+    assert_eq!(first.project_batches(2).await.unwrap(), 10);
+    drop(first);
+    let between = dump(&db).await;
+    assert_eq!(read::ledger_head(&db).await.unwrap().events, 10);
+
+    // Dies mid-batch: the batch's writes are made in its transaction, which is dropped.
+    let second = Projector::new(db.clone()).with_batch_events(7);
+    assert_eq!(second.project_batch_and_crash().await.unwrap(), 7);
+    drop(second);
+    assert_eq!(
+        dump(&db).await,
+        between,
+        "a dropped batch left writes behind"
+    );
+
+    // A new projector carries on from the checkpoint: nothing twice, nothing missed.
+    Projector::new(db.clone())
+        .with_batch_events(3)
+        .catch_up()
+        .await
+        .unwrap();
+    assert_eq!(read::ledger_head(&db).await.unwrap().events, events);
+    assert_rebuild_equals(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_between_and_mid_batch_counts_every_event_once_on_sqlite() {
+    crash_safety("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_between_and_mid_batch_counts_every_event_once_on_postgres() {
+    crash_safety("postgres").await;
+}
+
+// ------------------------------------------------------------------ several projectors
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_projectors_racing_for_batches_never_double_count() {
+    let test = TestDatabase::postgres().await.unwrap();
+    let db = test.database.clone();
+    history(&test, &busy_history()).await;
+    wait_readable(&db).await;
+    // Both call catch_up directly, bypassing the advisory lock: only the checkpoint's
+    // compare-and-set stands between them and double counting.
+    let race = |batch| {
+        let projector = Projector::new(db.clone()).with_batch_events(batch);
+        async move {
+            let mut lost = 0;
+            loop {
+                match projector.catch_up().await {
+                    Ok(_) => return lost,
+                    Err(ProjectionError::LostCheckpoint { .. }) => lost += 1,
+                    Err(error) => panic!("{error}"),
+                }
+            }
+        }
+    };
+    let (a, b) = tokio::join!(race(3), race(4));
+    println!("batches lost to the other projector: {a} and {b}");
+    assert_eq!(
+        read::ledger_head(&db).await.unwrap().events,
+        db.event_count().await.unwrap()
+    );
+    assert_rebuild_equals(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_projector_leads_on_postgres_and_another_takes_over_within_seconds() {
+    let test = TestDatabase::postgres().await.unwrap();
+    let db = test.database.clone();
+    let ledger = ledger(&test).await;
+    import_geography(&ledger).await;
+
+    let spawn = || {
+        let projector = Projector::new(db.clone());
+        let handle = projector.handle();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(projector.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        (handle, stop, task)
+    };
+    let (a, stop_a, task_a) = spawn();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !a.is_active() {
+        assert!(
+            Instant::now() < deadline,
+            "first projector never took the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (b, stop_b, task_b) = spawn();
+
+    let mut world = World::default();
+    run_ops(&ledger, &mut world, &busy_history()[..12]).await;
+    assert!(b.wait_for(world.last_position, READABLE).await.unwrap());
+    assert!(
+        a.is_active() && !b.is_active(),
+        "exactly one projector projects"
+    );
+
+    // The leader stops (its session and lock end); the standby takes over.
+    stop_a.send(()).unwrap();
+    task_a.await.unwrap().unwrap();
+    let stopped_at = Instant::now();
+    run_ops(&ledger, &mut world, &busy_history()[12..]).await;
+    assert!(b.wait_for(world.last_position, READABLE).await.unwrap());
+    assert!(b.is_active());
+    println!("takeover and catch-up took {:?}", stopped_at.elapsed());
+    assert!(stopped_at.elapsed() < Duration::from_secs(30));
+
+    wait_readable(&db).await;
+    let head = db.head_position().await.unwrap();
+    assert!(b.wait_for(head, READABLE).await.unwrap());
+    stop_b.send(()).unwrap();
+    task_b.await.unwrap().unwrap();
+    assert_rebuild_equals(&db).await;
+}
+
+// ------------------------------------------------------------------ late commit
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_transaction_that_commits_late_is_not_skipped() {
+    let test = TestDatabase::postgres().await.unwrap();
+    let db = test.database.clone();
+    let Database::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let ledger = ledger(&test).await;
+    import_geography(&ledger).await;
+
+    // A writer takes an earlier place in the log and holds its transaction open…
+    let mut late = pool.begin().await.unwrap();
+    let payload = serde_json::json!({"FundEstablished": {
+        "fund_id": "FUND-LATE", "name": "Late fund", "funder_org_id": "GB-COH-00000002",
+        "funder_name": "Late trust", "established_on": "2026-01-01"}});
+    let late_position: i64 = sqlx::query_scalar(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('Fund', 'FUND-LATE', 1, 'FundEstablished', '1', $1, '{}') RETURNING position",
+    )
+    .bind(payload)
+    .fetch_one(&mut *late)
+    .await
+    .unwrap();
+
+    // …while later ones commit.
+    let mut world = World::default();
+    run_ops(&ledger, &mut world, &busy_history()[..6]).await;
+    assert!(world.last_position > late_position);
+    let projector = Projector::new(db.clone()).with_batch_events(4);
+    projector.catch_up().await.unwrap();
+    let handle = projector.handle();
+    assert!(!handle.has_projected(late_position).await.unwrap());
+
+    late.commit().await.unwrap();
+    wait_readable(&db).await;
+    projector.catch_up().await.unwrap();
+    assert!(
+        handle.has_projected(late_position).await.unwrap(),
+        "the late event was skipped"
+    );
+    assert!(handle.has_projected(world.last_position).await.unwrap());
+    let funds = read::funds(&db).await.unwrap();
+    assert!(funds
+        .iter()
+        .any(|fund| fund.fund_id.as_str() == "FUND-LATE"));
+    assert_eq!(
+        read::ledger_head(&db).await.unwrap().events,
+        db.event_count().await.unwrap()
+    );
+    assert_rebuild_equals(&db).await;
+}
+
+// ------------------------------------------------------------------ tamper evidence
+
+async fn tampering(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = test.database.clone();
+    history(&test, &busy_history()).await;
+    wait_readable(&db).await;
+    Projector::new(db.clone()).catch_up().await.unwrap();
+    assert!(verify(&db).await.unwrap().is_ok());
+
+    // One read-model row edited by a penny.
+    let edit_row = "UPDATE rm_awards SET paid_pence = paid_pence + 1
+                     WHERE award_id = (SELECT min(award_id) FROM rm_awards)";
+    // One series row edited.
+    let edit_series = "UPDATE rm_fund_daily SET received_pence = received_pence - 100
+                        WHERE day = (SELECT min(day) FROM rm_fund_daily)";
+    // One event's payload edited: £400,000 of capital becomes £400,001.
+    let edit_event = match &db {
+        Database::Postgres(_) => {
+            "UPDATE events SET payload = replace(payload::text, '\"400000.00\"', '\"400001.00\"')::json
+              WHERE event_type = 'CapitalReceived'"
+        }
+        Database::Sqlite(_) => {
+            "UPDATE events SET payload = replace(payload, '\"400000.00\"', '\"400001.00\"')
+              WHERE event_type = 'CapitalReceived'"
+        }
+    };
+    for (edit, expect) in [
+        (edit_row, "rm_awards"),
+        (edit_series, "rm_fund_daily"),
+        (edit_event, "hash chain"),
+    ] {
+        let changed = match &db {
+            Database::Postgres(pool) => sqlx::query(edit)
+                .execute(pool)
+                .await
+                .unwrap()
+                .rows_affected(),
+            Database::Sqlite(pool) => sqlx::query(edit)
+                .execute(pool)
+                .await
+                .unwrap()
+                .rows_affected(),
+        };
+        assert_eq!(changed, 1, "{edit}");
+        let report = verify(&db).await.unwrap();
+        assert!(!report.is_ok(), "verify passed after: {edit}");
+        assert!(
+            report.mismatches[0].contains(expect),
+            "{:?}",
+            report.mismatches
+        );
+        if expect != "hash chain" {
+            // Repair by rebuilding; the next edit must be caught on its own.
+            Projector::new(db.clone()).rebuild(None).await.unwrap();
+            assert!(verify(&db).await.unwrap().is_ok());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_fails_on_an_edited_event_or_read_model_row_on_sqlite() {
+    tampering("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_fails_on_an_edited_event_or_read_model_row_on_postgres() {
+    tampering("postgres").await;
+}
+
+// ------------------------------------------------------------------ restore, pickup
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_restored_from_a_logical_dump_is_refused() {
+    let test = TestDatabase::postgres().await.unwrap();
+    let db = test.database.clone();
+    history(&test, &busy_history()[..4]).await;
+    wait_readable(&db).await;
+    let Database::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    // What a dump from an older, busier cluster looks like in a fresh one: txids ahead of
+    // this cluster's counter.
+    sqlx::query(
+        "UPDATE events SET txid = (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000 + position)::text::xid8",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let error = Projector::new(db.clone()).rebuild(None).await.unwrap_err();
+    assert!(
+        matches!(error, ProjectionError::LogicalRestoreDetected { .. }),
+        "{error}"
+    );
+}
+
+async fn prompt_pickup(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = test.database.clone();
+    let ledger = ledger(&test).await;
+    let projector = Projector::new(db.clone());
+    let handle = projector.handle();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(projector.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let mut world = World::default();
+    run_ops(&ledger, &mut world, &[]).await;
+    assert!(handle
+        .wait_for(world.last_position, READABLE)
+        .await
+        .unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut slowest = Duration::ZERO;
+    for pounds in 1..=5 {
+        run_ops(&ledger, &mut world, &[Op::Capital { pounds, day: 1 }]).await;
+        let written = Instant::now();
+        assert!(handle
+            .wait_for(world.last_position, READABLE)
+            .await
+            .unwrap());
+        slowest = slowest.max(written.elapsed());
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    println!("{kind}: slowest pickup at rest {slowest:?}");
+    // 100 ms is the goal at rest; other tests share the machine (and on PostgreSQL the
+    // cluster's xmin), so the assertion leaves room.
+    assert!(slowest < Duration::from_secs(2), "{slowest:?}");
+    let lag = handle.lag().await.unwrap();
+    assert_eq!(lag.events_behind, 0, "{lag:?}");
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_is_projected_promptly_on_sqlite() {
+    prompt_pickup("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_is_projected_promptly_on_postgres() {
+    prompt_pickup("postgres").await;
+}
