@@ -61,6 +61,22 @@ pub enum Command {
         #[command(subcommand)]
         what: Import,
     },
+    /// Drops the read models and the hash chain and rebuilds them from the event log.
+    Rebuild {
+        /// fund_position, round_summary, award_register, neighbourhood_totals,
+        /// daily_series, hash_chain or all. They share one checkpoint, so every one is
+        /// rebuilt together.
+        #[arg(long)]
+        projection: Option<String>,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Recomputes the hash chain and checks every read model against a fresh fold of the
+    /// events; exits non-zero naming the first mismatch.
+    Verify {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +162,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("importing {}", file.display()))?;
             println!("imported {rows} areas from {}", file.display());
+        }
+        Command::Rebuild {
+            projection,
+            database_url,
+        } => {
+            let ledger = open(&database_url).await?;
+            let report = projections::Projector::new(ledger.database.clone())
+                .rebuild(projection.as_deref())
+                .await?;
+            let head = projections::read::ledger_head(&ledger.database).await?;
+            println!(
+                "rebuilt read models from {} events in {:.2?} ({:.0} events/s); chain head {} at position {}",
+                report.events,
+                report.elapsed,
+                report.events_per_second(),
+                head.head,
+                head.position
+            );
+        }
+        Command::Verify { database_url } => {
+            let ledger = open(&database_url).await?;
+            let report = projections::verify::verify(&ledger.database).await?;
+            if !report.is_ok() {
+                for mismatch in &report.mismatches {
+                    eprintln!("MISMATCH {mismatch}");
+                }
+                anyhow::bail!(
+                    "verify failed: {} (of {} events, {} projected)",
+                    report.mismatches[0],
+                    report.events,
+                    report.projected
+                );
+            }
+            println!(
+                "verified {} events ({} projected): hash chain and every read model agree; head {}",
+                report.events, report.projected, report.head
+            );
         }
     }
     Ok(())

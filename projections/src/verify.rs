@@ -715,7 +715,8 @@ fn compare_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
                 "{table}: row {key:?} is missing; the events give {want:?}"
             )),
             Some(have) if have != want => report.mismatch(format!(
-                "{table}: row {key:?} is {have:?} but the events give {want:?}"
+                "{table}: row {key:?}: {} (stored row {have:?})",
+                differences(&format!("{have:?}"), &format!("{want:?}"))
             )),
             Some(_) => {}
         }
@@ -727,6 +728,42 @@ fn compare_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
             ));
         }
     }
+}
+
+/// "field is X but the events give Y" for each field whose Debug text differs.
+fn differences(have: &str, want: &str) -> String {
+    let fields = |text: &str| -> Vec<String> {
+        let inner = text
+            .split_once('{')
+            .map(|(_, rest)| rest.trim_end_matches('}'))
+            .unwrap_or(text);
+        inner
+            .split(", ")
+            .map(|field| field.trim().to_string())
+            .collect()
+    };
+    let (have, want) = (fields(have), fields(want));
+    let diffs: Vec<String> = have
+        .iter()
+        .zip(&want)
+        .filter(|(have, want)| have != want)
+        .map(|(have, want)| {
+            let name = have.split_once(": ").map(|(name, _)| name).unwrap_or("");
+            let stored = have
+                .split_once(": ")
+                .map(|(_, value)| value)
+                .unwrap_or(have);
+            let expected = want
+                .split_once(": ")
+                .map(|(_, value)| value)
+                .unwrap_or(want);
+            format!("{name} is {stored} but the events give {expected}")
+        })
+        .collect();
+    if diffs.is_empty() || have.len() != want.len() {
+        return "differs from the events".to_string();
+    }
+    diffs.join("; ")
 }
 
 async fn compare(
