@@ -460,6 +460,19 @@ async fn a_drawdown_of_exactly_what_remains_is_allowed() {
 }
 
 #[tokio::test]
+async fn a_drawdown_a_penny_over_what_remains_is_refused() {
+    award()
+        .given(part_drawn())
+        .when_async(request("DD-3", Money::from_pence(320_001)))
+        .await
+        .then_expect_error(AwardError::DrawdownExceedsRemaining {
+            amount: Money::from_pence(320_001),
+            remaining: Money::pounds(3_200),
+            award: award_id(),
+        });
+}
+
+#[tokio::test]
 async fn a_rejected_drawdown_no_longer_counts_against_the_award() {
     award()
         .given(with(
@@ -1000,7 +1013,7 @@ async fn an_increase_to_an_award_never_made_is_refused() {
 // --- RecordReturn
 
 #[tokio::test]
-async fn money_returned_is_recorded_with_the_running_total() {
+async fn returning_all_that_is_paid_net_of_returns_is_recorded_with_the_running_total() {
     award()
         .given(with(
             paid_out(),
