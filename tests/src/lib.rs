@@ -23,12 +23,13 @@ pub enum Store {
 
 /// A running server over its own database; killed and the database dropped with it.
 pub struct TestApp {
+    /// Declared first so it is dropped (the server killed) before the database.
+    child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
     pub client: reqwest::Client,
     pub keys: TokenKeys,
     pub database: TestDatabase,
-    child: Child,
 }
 
 /// A fixed, long secret per test server (the server refuses short ones).

@@ -1,0 +1,309 @@
+//! Walks every field of the schema (by introspection) as the public, a panel member and
+//! another grantee, over a ledger seeded with private markers, and proves that no private
+//! data comes back in any field or error. The admin walk sees the markers, so the walk
+//! does reach the private fields.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use fundledger_tests::{mutate, Store, TestApp};
+use serde_json::{json, Value};
+
+/// How deep the walk follows object fields.
+const WALK_DEPTH: usize = 5;
+/// Page size the walk asks for wherever a field takes `first`.
+const WALK_PAGE: i32 = 1;
+
+const COMMENT: &str = "SECRET-COMMENT";
+const MEMBER: &str = "secret-panel-member";
+const CONFLICTED: &str = "conflicted-member";
+const DECLINED_TITLE: &str = "SECRET-DECLINED-TITLE";
+const DECLINE_REASON: &str = "SECRET-DECLINE-REASON";
+const PENDING_TITLE: &str = "SECRET-PENDING-TITLE";
+const PURPOSE: &str = "SECRET-PURPOSE";
+const PAYMENT_REF: &str = "SECRET-PAYREF";
+const REJECT_REASON: &str = "SECRET-REJECT";
+
+const PANEL_ONLY: [&str; 5] = [COMMENT, MEMBER, CONFLICTED, DECLINED_TITLE, PENDING_TITLE];
+const PARTIES_ONLY: [&str; 3] = [PURPOSE, PAYMENT_REF, REJECT_REASON];
+const NEVER: [&str; 2] = [COMMENT, DECLINE_REASON];
+
+struct Seeded {
+    ids: HashMap<&'static str, String>,
+    position: i64,
+}
+
+async fn seed(app: &TestApp) -> Seeded {
+    let w = world(app).await;
+    let pending = submit(app, ORG, &w.round, PENDING_TITLE, "100.00").await;
+    score(app, MEMBER, &pending, 5, COMMENT).await;
+    mutate(
+        app,
+        &app.panel(CONFLICTED),
+        "declareConflict",
+        json!({ "applicationId": pending }),
+        "",
+    )
+    .await;
+    let declined = submit(app, ORG, &w.round, DECLINED_TITLE, "100.00").await;
+    mutate(
+        app,
+        &app.admin(),
+        "declineApplication",
+        json!({ "applicationId": declined, "reason": DECLINE_REASON }),
+        "",
+    )
+    .await;
+    let drawdown = |purpose: &'static str| {
+        let award = w.award.clone();
+        async move {
+            let payload = mutate(
+                app,
+                &app.grantee(ORG),
+                "requestDrawdown",
+                json!({ "awardId": award, "amount": "100.00", "purpose": purpose }),
+                "drawdown { id }",
+            )
+            .await;
+            s(&payload["drawdown"]["id"])
+        }
+    };
+    let paid = drawdown(PURPOSE).await;
+    mutate(
+        app,
+        &app.admin(),
+        "approveDrawdown",
+        json!({ "awardId": w.award, "drawdownId": paid }),
+        "",
+    )
+    .await;
+    mutate(
+        app,
+        &app.admin(),
+        "recordPayment",
+        json!({ "awardId": w.award, "drawdownId": paid, "paymentRef": PAYMENT_REF, "paidOn": "2026-02-02" }),
+        "",
+    )
+    .await;
+    let rejected = drawdown("second").await;
+    let last = mutate(
+        app,
+        &app.admin(),
+        "rejectDrawdown",
+        json!({ "awardId": w.award, "drawdownId": rejected, "reason": REJECT_REASON }),
+        "",
+    )
+    .await;
+    let mut ids = HashMap::new();
+    ids.insert("fund", w.fund);
+    ids.insert("round", w.round);
+    ids.insert("award", w.award);
+    Seeded {
+        ids,
+        position: last["position"].as_i64().expect("position"),
+    }
+}
+
+const INTROSPECTION: &str = r#"{ __schema { queryType { name } types { name kind
+  fields { name args { name type { kind ofType { kind } } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }
+} } }"#;
+
+/// The named type under any NON_NULL / LIST wrappers.
+fn named(type_ref: &Value) -> (&str, &str) {
+    let mut current = type_ref;
+    while current["name"].is_null() {
+        current = &current["ofType"];
+    }
+    (
+        current["kind"].as_str().unwrap_or_default(),
+        current["name"].as_str().unwrap_or_default(),
+    )
+}
+
+struct Walker<'a> {
+    types: HashMap<String, &'a Value>,
+}
+
+impl Walker<'_> {
+    /// A selection of every field of `type_name` reachable without required arguments.
+    fn selection(&self, type_name: &str, depth: usize) -> String {
+        let Some(found) = self.types.get(type_name) else {
+            return "__typename".into();
+        };
+        let mut parts = vec!["__typename".to_string()];
+        for field in found["fields"].as_array().into_iter().flatten() {
+            let name = field["name"].as_str().unwrap_or_default();
+            let args = field["args"].as_array().cloned().unwrap_or_default();
+            if args.iter().any(|arg| arg["type"]["kind"] == "NON_NULL") {
+                continue;
+            }
+            let first = if args.iter().any(|arg| arg["name"] == "first") {
+                format!("(first: {WALK_PAGE})")
+            } else {
+                String::new()
+            };
+            let (kind, inner) = named(&field["type"]);
+            match kind {
+                "SCALAR" | "ENUM" => parts.push(name.to_string()),
+                "OBJECT" if depth > 0 => parts.push(format!(
+                    "{name}{first} {{ {} }}",
+                    self.selection(inner, depth - 1)
+                )),
+                "UNION" | "INTERFACE" => parts.push(format!("{name}{first} {{ __typename }}")),
+                _ => {}
+            }
+        }
+        parts.join(" ")
+    }
+}
+
+async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, Vec<String>) {
+    let schema = app.gql(None, INTROSPECTION, json!({})).await.ok().body;
+    let types_list = schema["data"]["__schema"]["types"]
+        .as_array()
+        .expect("types")
+        .clone();
+    let walker = Walker {
+        types: types_list
+            .iter()
+            .map(|found| {
+                (
+                    found["name"].as_str().unwrap_or_default().to_string(),
+                    found,
+                )
+            })
+            .collect(),
+    };
+    let query_type = walker.types.get("Query").expect("a Query type");
+    let mut everything = String::new();
+    let mut codes = Vec::new();
+    for field in query_type["fields"].as_array().expect("query fields") {
+        let name = field["name"].as_str().unwrap_or_default();
+        let mut args = Vec::new();
+        for arg in field["args"].as_array().into_iter().flatten() {
+            let arg_name = arg["name"].as_str().unwrap_or_default();
+            match (name, arg_name) {
+                ("fund" | "round" | "award", "id") => {
+                    args.push(format!("id: \"{}\"", seeded.ids[name]))
+                }
+                (_, "code") => args.push(format!("code: \"{AREA}\"")),
+                (_, "first") => args.push(format!("first: {WALK_PAGE}")),
+                _ if arg["type"]["kind"] == "NON_NULL" => {
+                    panic!("the walk cannot fill {name}({arg_name})")
+                }
+                _ => {}
+            }
+        }
+        let args = if args.is_empty() {
+            String::new()
+        } else {
+            format!("({})", args.join(", "))
+        };
+        let (kind, inner) = named(&field["type"]);
+        let query = match kind {
+            "OBJECT" => format!(
+                "{{ {name}{args} {{ {} }} }}",
+                walker.selection(inner, WALK_DEPTH)
+            ),
+            _ => format!("{{ {name}{args} }}"),
+        };
+        let reply = app.gql_at(token, seeded.position, &query, json!({})).await;
+        for error in reply.body["errors"].as_array().into_iter().flatten() {
+            let code = error["extensions"]["code"]
+                .as_str()
+                .unwrap_or("NONE")
+                .to_string();
+            if code != "FORBIDDEN" && code != "UNAUTHENTICATED" {
+                eprintln!("walk of {name}: {error}");
+            }
+            codes.push(code);
+        }
+        everything.push_str(&reply.body.to_string());
+    }
+    (everything, codes)
+}
+
+async fn no_public_field_leaks_private_data(store: Store) {
+    let app = spawn(store).await;
+    let seeded = seed(&app).await;
+
+    let (admin_sees, admin_codes) = walk(&app, Some(&app.admin()), &seeded).await;
+    assert!(
+        admin_codes
+            .iter()
+            .all(|code| code == "UNAUTHENTICATED" || code == "FORBIDDEN"),
+        "{admin_codes:?}"
+    );
+    for marker in [
+        MEMBER,
+        CONFLICTED,
+        DECLINED_TITLE,
+        PENDING_TITLE,
+        PURPOSE,
+        PAYMENT_REF,
+        REJECT_REASON,
+    ] {
+        assert!(
+            admin_sees.contains(marker),
+            "the walk never reached {marker}"
+        );
+    }
+
+    let (public_sees, public_codes) = walk(&app, None, &seeded).await;
+    for marker in PANEL_ONLY.iter().chain(&PARTIES_ONLY).chain(&NEVER) {
+        assert!(
+            !public_sees.contains(marker),
+            "the public can read {marker}"
+        );
+    }
+    assert!(
+        public_codes
+            .iter()
+            .all(|code| code == "FORBIDDEN" || code == "UNAUTHENTICATED"),
+        "{public_codes:?}"
+    );
+    assert!(
+        public_codes.iter().any(|code| code == "FORBIDDEN"),
+        "the walk asked for private fields"
+    );
+
+    let (other_sees, _) = walk(&app, Some(&app.grantee(OTHER_ORG)), &seeded).await;
+    for marker in PANEL_ONLY.iter().chain(&PARTIES_ONLY).chain(&NEVER) {
+        assert!(
+            !other_sees.contains(marker),
+            "another grantee can read {marker}"
+        );
+    }
+
+    let (panel_sees, _) = walk(&app, Some(&app.panel("panel-pat")), &seeded).await;
+    for marker in PARTIES_ONLY.iter().chain(&NEVER) {
+        assert!(!panel_sees.contains(marker), "the panel can read {marker}");
+    }
+    assert!(panel_sees.contains(MEMBER), "the panel sees scores");
+}
+
+on_both_stores!(no_public_field_leaks_private_data);
+
+#[test]
+fn the_live_feed_carries_no_private_field() {
+    let sdl = api::server::schema::sdl();
+    for type_name in ["AwardMade", "PaymentMade"] {
+        let start = sdl
+            .find(&format!("type {type_name} "))
+            .expect("feed type in the SDL");
+        let body = &sdl[start..start + sdl[start..].find('}').expect("closing brace")];
+        for private in [
+            "paymentRef",
+            "purpose",
+            "score",
+            "comment",
+            "conflict",
+            "reason",
+            "drawdown",
+        ] {
+            assert!(!body.contains(private), "{type_name} exposes {private}");
+        }
+    }
+}
