@@ -1166,7 +1166,8 @@ fn round_figures(round: &RoundId, log: &[RoundEvent]) -> Option<RoundFigures> {
     figures
 }
 
-fn check(ledger: &Ledger) {
+/// What a store would load for every aggregate equals what the commands left live.
+fn check_logs_rebuild_live_state(ledger: &Ledger) {
     ledger.fund.assert_rebuilds();
     for stream in ledger.rounds.values() {
         stream.assert_rebuilds();
@@ -1177,23 +1178,49 @@ fn check(ledger: &Ledger) {
     for stream in ledger.awards.values() {
         stream.assert_rebuilds();
     }
+}
 
-    // Awards.
-    let mut awarded_by_round: BTreeMap<RoundId, Decimal> = BTreeMap::new();
-    let mut returned_by_awards = Decimal::ZERO;
+/// What the awards add up to: each award's current amount by round, and Σ returned.
+struct AwardTotals {
+    awarded_by_round: BTreeMap<RoundId, Decimal>,
+    returned: Decimal,
+}
+
+/// Per award: Σ paid ≤ awarded, paid + approved-unpaid ≤ awarded, returned ≤ paid, each
+/// drawdown paid at most once and only once approved.
+fn check_awards(ledger: &Ledger) -> AwardTotals {
+    let mut totals = AwardTotals {
+        awarded_by_round: BTreeMap::new(),
+        returned: Decimal::ZERO,
+    };
     for (index, stream) in &ledger.awards {
         let Some(figures) = award_figures(&award_id(*index), &stream.log) else {
             continue;
         };
-        *awarded_by_round.entry(figures.round).or_default() += figures.amount;
-        returned_by_awards += figures.returned;
+        *totals.awarded_by_round.entry(figures.round).or_default() += figures.amount;
+        totals.returned += figures.returned;
         assert_eq!(pounds(stream.state.paid()), figures.paid);
+        assert_eq!(pounds(stream.state.returned()), figures.returned);
         assert_eq!(pounds(stream.state.amount()), figures.amount);
     }
+    totals
+}
 
-    // Rounds, each against the awards made from it.
-    let mut budgets: BTreeMap<RoundId, Decimal> = BTreeMap::new();
-    let mut sent_back: BTreeMap<RoundId, Decimal> = BTreeMap::new();
+/// What the rounds add up to, as the fund should see it.
+struct RoundTotals {
+    budgets: BTreeMap<RoundId, Decimal>,
+    sent_back: BTreeMap<RoundId, Decimal>,
+}
+
+/// Per round: 0 ≤ Σ approved + Σ increases − Σ cuts ≤ budget, and that figure is exactly
+/// the sum of the current amounts of the awards made from it (the two halves of every
+/// step agree).
+fn check_rounds(ledger: &Ledger) -> RoundTotals {
+    let awards = check_awards(ledger);
+    let mut totals = RoundTotals {
+        budgets: BTreeMap::new(),
+        sent_back: BTreeMap::new(),
+    };
     for (index, stream) in &ledger.rounds {
         let round = round_id(*index);
         let Some(figures) = round_figures(&round, &stream.log) else {
@@ -1201,15 +1228,25 @@ fn check(ledger: &Ledger) {
         };
         assert_eq!(
             figures.awarded,
-            awarded_by_round.get(&round).copied().unwrap_or_default(),
+            awards
+                .awarded_by_round
+                .get(&round)
+                .copied()
+                .unwrap_or_default(),
             "round {round}'s awarded differs from its awards' amounts"
         );
         assert_eq!(pounds(stream.state.awarded()), figures.awarded);
-        budgets.insert(round.clone(), figures.budget);
-        sent_back.insert(round, figures.sent_to_fund);
+        totals.budgets.insert(round.clone(), figures.budget);
+        totals.sent_back.insert(round, figures.sent_to_fund);
     }
+    totals
+}
 
-    // The fund, against its rounds and the returns made on awards.
+/// For the fund: allocated (net of releases) ≤ capital + returns credited, at every event;
+/// every round's budget came from it, and everything rounds and awards sent back reached it.
+fn check_fund(ledger: &Ledger) {
+    let awards = check_awards(ledger);
+    let rounds = check_rounds(ledger);
     let mut capital = Decimal::ZERO;
     let mut credited = Decimal::ZERO;
     let mut outstanding = Decimal::ZERO;
@@ -1247,14 +1284,14 @@ fn check(ledger: &Ledger) {
         capital + credited - outstanding
     );
     assert_eq!(
-        credited, returned_by_awards,
+        credited, awards.returned,
         "returns on awards and credits to the fund differ"
     );
     assert_eq!(
-        allocated, budgets,
+        allocated, rounds.budgets,
         "fund allocations and round budgets differ"
     );
-    for (round, back) in &sent_back {
+    for (round, back) in &rounds.sent_back {
         assert_eq!(
             released.get(round).copied().unwrap_or_default(),
             *back,
@@ -1299,21 +1336,49 @@ fn opening() -> Vec<Op> {
     ]
 }
 
+/// Runs the opening and then `ops`, checking after every command.
+fn run_checked(ops: Vec<(Op, bool)>, check: impl Fn(&Ledger)) {
+    let mut ledger = Ledger::new();
+    for op in opening() {
+        ledger.run(op, false);
+    }
+    check(&ledger);
+    for (op, retry) in ops {
+        ledger.run(op, retry);
+        check(&ledger);
+    }
+}
+
+fn sequences() -> impl Strategy<Value = Vec<(Op, bool)>> {
+    // The flag retries every second half the command causes, as the process manager may.
+    proptest::collection::vec((op(), any::<bool>()), 1..MAX_COMMANDS)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(384))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn random_command_sequences_keep_the_ledger_invariants(
-        ops in proptest::collection::vec((op(), any::<bool>()), 1..MAX_COMMANDS)
-    ) {
-        let mut ledger = Ledger::new();
-        for op in opening() {
-            ledger.run(op, false);
-        }
-        check(&ledger);
-        for (op, retry) in ops {
-            ledger.run(op, retry);
-            check(&ledger);
-        }
+    fn awards_never_pay_more_than_awarded_nor_take_back_more_than_paid(ops in sequences()) {
+        run_checked(ops, |ledger| {
+            check_awards(ledger);
+        });
+    }
+
+    #[test]
+    fn rounds_never_award_beyond_their_budget(ops in sequences()) {
+        run_checked(ops, |ledger| {
+            check_rounds(ledger);
+        });
+    }
+
+    #[test]
+    fn funds_never_allocate_beyond_capital_and_returns(ops in sequences()) {
+        run_checked(ops, check_fund);
+    }
+
+    /// `execute` also asserts, for every command, that a refusal writes nothing.
+    #[test]
+    fn refusals_write_nothing_and_logs_rebuild_live_state(ops in sequences()) {
+        run_checked(ops, check_logs_rebuild_live_state);
     }
 }
