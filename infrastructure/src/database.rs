@@ -44,7 +44,11 @@ impl Database {
     pub async fn connect(config: &StoreConfig) -> Result<Database, StoreError> {
         let database = match config {
             StoreConfig::Postgres { url } => Database::Postgres(
+                // No ping before every acquire: a command takes the pool three times, and a
+                // ping each time costs as much as a query. A dead connection still fails
+                // its query, and sqlx then drops it from the pool.
                 PgPoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(POSTGRES_MAX_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
