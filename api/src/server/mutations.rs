@@ -102,6 +102,27 @@ fn check_count(field: &str, count: usize, max: usize) -> GqlResult<()> {
     Ok(())
 }
 
+/// The name an organisation's awards are recorded under, for an application that gives none.
+async fn known_name(ctx: &Context<'_>, org: &OrgId) -> GqlResult<String> {
+    let filter = projections::read::AwardFilter {
+        recipient_org_id: Some(org.as_str().to_string()),
+        ..projections::read::AwardFilter::default()
+    };
+    let page = projections::read::awards(state(ctx).database(), &filter, 1, None)
+        .await
+        .coded()?;
+    page.awards
+        .into_iter()
+        .next()
+        .map(|award| award.recipient_name)
+        .ok_or_else(|| {
+            coded(
+                format!("applicantName is needed the first time {org} applies"),
+                BAD_INPUT,
+            )
+        })
+}
+
 // ---------------------------------------------------------------- payloads
 
 pub struct FundPayload {
@@ -275,8 +296,9 @@ pub struct SubmitApplicationInput {
     pub amount_requested: MoneyValue,
     pub neighbourhood: GeoCodeValue,
     pub themes: Vec<String>,
-    /// The applicant organisation's name (the organisation is the token's).
-    pub applicant_name: String,
+    /// The applicant organisation's name (the organisation is the token's). Needed on the
+    /// organisation's first application; later ones reuse the name on its awards.
+    pub applicant_name: Option<String>,
     pub idempotency_key: Option<String>,
 }
 
@@ -514,13 +536,19 @@ impl Mutation {
         let org = require_grantee(ctx, "submitApplication")?;
         check_text("title", &input.title)?;
         check_text("description", &input.description)?;
-        check_text("applicantName", &input.applicant_name)?;
         check_count("themes", input.themes.len(), MAX_THEMES)?;
+        let applicant_name = match input.applicant_name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => {
+                check_text("applicantName", name)?;
+                name.to_string()
+            }
+            _ => known_name(ctx, &org).await?,
+        };
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let command = SubmitApplication {
             round_id: RoundId::new(input.round_id.trim()),
             applicant: org,
-            applicant_name: input.applicant_name.clone(),
+            applicant_name,
             title: input.title.clone(),
             description: input.description.clone(),
             amount_requested: input.amount_requested.money(),
