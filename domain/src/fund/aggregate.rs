@@ -1,4 +1,4 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -24,6 +24,10 @@ pub struct Fund {
     /// capital_received + returned_credited + released − allocated.
     available: Money,
     rounds: BTreeSet<RoundId>,
+    /// Per round: allocated and not yet released. A release may give back only what its
+    /// own round still holds, not what other rounds hold.
+    #[serde(default)]
+    held_by_round: BTreeMap<RoundId, Money>,
     tranches: BTreeSet<String>,
     releases: BTreeSet<String>,
     returns: BTreeSet<String>,
@@ -231,11 +235,16 @@ impl Aggregate for Fund {
                         fund: self.id(),
                     });
                 }
-                let allocated = self.allocated_outstanding;
+                let allocated = self
+                    .held_by_round
+                    .get(&round_id)
+                    .copied()
+                    .unwrap_or(Money::ZERO);
                 if amount > allocated {
                     return Err(FundError::ReleaseExceedsAllocation {
                         amount,
                         allocated,
+                        round: round_id,
                         fund: self.id(),
                     });
                 }
@@ -311,11 +320,13 @@ impl Aggregate for Fund {
                 debug_assert!(budget <= self.available, "allocation beyond available");
                 self.available = self.available.saturating_sub(budget);
                 self.allocated_outstanding = self.allocated_outstanding.plus(budget);
+                self.held_by_round.insert(round_id.clone(), budget);
                 self.rounds.insert(round_id);
                 debug_assert_eq!(self.available, available_after);
             }
             FundEvent::RoundBudgetReleased {
                 release_id,
+                round_id,
                 amount,
                 available_after,
                 ..
@@ -325,6 +336,9 @@ impl Aggregate for Fund {
                     "release beyond what rounds hold"
                 );
                 self.allocated_outstanding = self.allocated_outstanding.saturating_sub(amount);
+                if let Some(held) = self.held_by_round.get_mut(&round_id) {
+                    *held = held.saturating_sub(amount);
+                }
                 self.available = self.available.plus(amount);
                 self.releases.insert(release_id);
                 debug_assert_eq!(self.available, available_after);

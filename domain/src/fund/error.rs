@@ -27,10 +27,11 @@ pub enum FundError {
     RoundAlreadyAllocated(RoundId),
     #[error("capital tranche {0} was already received")]
     DuplicateTranche(String),
-    #[error("releasing {amount} to fund {fund} exceeds the {allocated} still allocated to rounds")]
+    #[error("releasing {amount} from round {round} to fund {fund} exceeds the {allocated} that round still holds")]
     ReleaseExceedsAllocation {
         amount: Money,
         allocated: Money,
+        round: RoundId,
         fund: FundId,
     },
     #[error("round {round}'s terms name fund {terms_fund}, not {fund}")]

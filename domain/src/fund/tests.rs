@@ -432,8 +432,40 @@ async fn releasing_more_than_rounds_hold_is_refused() {
         .then_expect_error(FundError::ReleaseExceedsAllocation {
             amount: Money::from_pence(800_001),
             allocated: Money::pounds(8_000),
+            round: round_id(),
             fund: fund_id(),
         });
+}
+
+#[tokio::test]
+async fn a_round_cannot_release_budget_another_round_holds() {
+    let mut given = funded_with_a_round();
+    given.push(allocated("RND-2", Money::pounds(2_000), Money::ZERO));
+    // RND-1 gave back £7,000 of its £8,000 already; £1,000.01 more is not its to give,
+    // although RND-2's £2,000 would cover it.
+    given.push(released(
+        "close:RND-1",
+        Money::pounds(7_000),
+        Money::pounds(7_000),
+    ));
+    let validator = fund()
+        .given(given)
+        .when_async(release("variation:V-1", Money::from_pence(100_001)))
+        .await;
+    let error = validator.inspect_result().unwrap_err();
+    assert_eq!(
+        error,
+        FundError::ReleaseExceedsAllocation {
+            amount: Money::from_pence(100_001),
+            allocated: Money::pounds(1_000),
+            round: round_id(),
+            fund: fund_id(),
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "releasing £1,000.01 from round RND-1 to fund FUND-1 exceeds the £1,000.00 that round still holds"
+    );
 }
 
 #[tokio::test]
