@@ -10,67 +10,88 @@ use sha2::{Digest, Sha256};
 /// The "previous hash" of the first event, and the head of an empty ledger.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What is hashed for one event: a version tag, then each field as a length-prefixed
-/// field, so no two different events share bytes.
+/// What is hashed for one event: a version tag, then each field length-prefixed, so no
+/// two different events share bytes.
 pub fn canonical_bytes(event: &LoggedEvent) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(256);
-    bytes.extend_from_slice(b"fundledger-event-v1");
-    let mut field = |value: &[u8]| {
+    let mut bytes = Vec::with_capacity(512);
+    write_canonical(event, &mut bytes, &mut Vec::with_capacity(512));
+    bytes
+}
+
+fn write_canonical(event: &LoggedEvent, bytes: &mut Vec<u8>, json: &mut Vec<u8>) {
+    fn field(bytes: &mut Vec<u8>, value: &[u8]) {
         bytes.extend_from_slice(&(value.len() as u64).to_be_bytes());
         bytes.extend_from_slice(value);
-    };
-    field(event.position.to_string().as_bytes());
-    field(event.aggregate_type.as_bytes());
-    field(event.aggregate_id.as_bytes());
-    field(event.sequence.to_string().as_bytes());
-    field(event.event_type.as_bytes());
-    field(event.event_version.as_bytes());
-    let mut json = String::new();
-    canonical_json(&event.payload, &mut json);
-    field(json.as_bytes());
+    }
+    bytes.extend_from_slice(b"fundledger-event-v1");
+    field(bytes, event.position.to_string().as_bytes());
+    field(bytes, event.aggregate_type.as_bytes());
+    field(bytes, event.aggregate_id.as_bytes());
+    field(bytes, event.sequence.to_string().as_bytes());
+    field(bytes, event.event_type.as_bytes());
+    field(bytes, event.event_version.as_bytes());
     json.clear();
-    canonical_json(&event.metadata, &mut json);
-    field(json.as_bytes());
-    bytes
+    canonical_json_bytes(&event.payload, json);
+    field(bytes, json);
+    json.clear();
+    canonical_json_bytes(&event.metadata, json);
+    field(bytes, json);
 }
 
 /// JSON with object keys in byte order and no whitespace.
 pub fn canonical_json(value: &Value, out: &mut String) {
+    let mut bytes = Vec::new();
+    canonical_json_bytes(value, &mut bytes);
+    out.push_str(std::str::from_utf8(&bytes).expect("JSON is UTF-8"));
+}
+
+fn canonical_json_bytes(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
             for (index, (key, value)) in entries.into_iter().enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                canonical_json(value, out);
+                serde_json::to_writer(&mut *out, key).expect("writing to memory");
+                out.push(b':');
+                canonical_json_bytes(value, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                canonical_json(item, out);
+                canonical_json_bytes(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => serde_json::to_writer(&mut *out, other).expect("writing to memory"),
     }
 }
 
 /// The next link: SHA-256(previous || canonical bytes), as raw bytes.
 pub fn next_hash(previous: &[u8; 32], event: &LoggedEvent) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(previous);
-    hasher.update(canonical_bytes(event));
-    hasher.finalize().into()
+    CHAIN_BUFFERS.with(|buffers| {
+        let (bytes, json) = &mut *buffers.borrow_mut();
+        bytes.clear();
+        write_canonical(event, bytes, json);
+        let mut hasher = Sha256::new();
+        hasher.update(previous);
+        hasher.update(&bytes[..]);
+        hasher.finalize().into()
+    })
+}
+
+thread_local! {
+    /// Reused buffers: hashing a million events should not allocate two million vectors.
+    static CHAIN_BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+        std::cell::RefCell::new((Vec::with_capacity(1024), Vec::with_capacity(1024)));
 }
 
 /// Parses a stored hex hash.
@@ -82,6 +103,34 @@ pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hash_of_an_event_is_fixed() {
+        // Changing the canonical form changes every published head: it must not happen
+        // by accident.
+        let event = LoggedEvent {
+            position: 7,
+            txid: 0,
+            aggregate_type: "Fund".into(),
+            aggregate_id: "FUND-1".into(),
+            sequence: 2,
+            event_type: "CapitalReceived".into(),
+            event_version: "1".into(),
+            payload: serde_json::json!({"CapitalReceived": {"amount": "10.00", "source": "a \"b\""}}),
+            metadata: serde_json::json!({}),
+        };
+        let genesis = parse_hash(GENESIS_HASH).unwrap();
+        assert_eq!(
+            hex::encode(next_hash(&genesis, &event)),
+            hex::encode(Sha256::digest(
+                [&genesis[..], &canonical_bytes(&event)].concat()
+            ))
+        );
+        assert_eq!(
+            hex::encode(next_hash(&genesis, &event)),
+            "8787e68323281e0ca6f88165ab09e59808aa252bef2dd0ff1b27ccf247e72eb3"
+        );
+    }
 
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {

@@ -822,7 +822,7 @@ impl Batch {
     }
 
     /// The statements that write the batch's changes back.
-    pub(crate) fn statements(self) -> Vec<Sql> {
+    pub(crate) fn statements(self, postgres: bool) -> Vec<Statement> {
         let mut statements = Vec::new();
         let funds: Vec<&FundState> = self
             .dirty_funds
@@ -831,6 +831,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
+            postgres,
             "rm_funds",
             FUND_COLUMNS,
             "fund_id",
@@ -859,6 +860,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
+            postgres,
             "rm_rounds",
             ROUND_COLUMNS,
             "round_id",
@@ -889,6 +891,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
+            postgres,
             "rm_applications",
             APPLICATION_COLUMNS,
             "application_id",
@@ -920,6 +923,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
+            postgres,
             "rm_awards",
             AWARD_COLUMNS,
             "award_id",
@@ -954,6 +958,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
+            postgres,
             "rm_drawdowns",
             DRAWDOWN_COLUMNS,
             "award_id, drawdown_id",
@@ -977,6 +982,7 @@ impl Batch {
         let themes: Vec<&(String, String)> = self.new_themes.iter().collect();
         upsert(
             &mut statements,
+            postgres,
             "rm_award_themes",
             "award_id, theme",
             "award_id, theme",
@@ -985,8 +991,7 @@ impl Batch {
             |(award, theme)| vec![Param::Text(award.clone()), Param::Text(theme.clone())],
         );
         let fund_daily: Vec<(&(String, String), &FundDelta)> = self.fund_daily.iter().collect();
-        upsert(
-            &mut statements,
+        upsert(&mut statements, postgres,
             "rm_fund_daily",
             "fund_id, day, received_pence, allocated_pence, awarded_pence, paid_pence, returned_pence, available_pence",
             "fund_id, day",
@@ -1008,6 +1013,7 @@ impl Batch {
         let award_daily: Vec<(&(String, String), &AwardDelta)> = self.award_daily.iter().collect();
         upsert(
             &mut statements,
+            postgres,
             "rm_award_daily",
             "award_id, day, awarded_pence, paid_pence, returned_pence, spend_pence",
             "award_id, day",
@@ -1028,6 +1034,23 @@ impl Batch {
     }
 }
 
+/// One write of a batch. On PostgreSQL multi-row writes bind one array per column
+/// (`UNNEST`): one small statement instead of tens of thousands of parameters.
+#[derive(Debug)]
+pub(crate) enum Statement {
+    Rows(Sql),
+    Unnest {
+        text: String,
+        columns: Vec<ColumnArray>,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) enum ColumnArray {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+}
+
 /// What a multi-row insert does with a row whose key exists.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum OnConflict<'a> {
@@ -1042,8 +1065,11 @@ pub(crate) enum OnConflict<'a> {
 }
 
 /// Multi-row `INSERT … ON CONFLICT`, split to stay under the parameter limits.
+// The arguments are the parts of one INSERT statement; a struct for them would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn upsert<T>(
-    statements: &mut Vec<Sql>,
+    statements: &mut Vec<Statement>,
+    postgres: bool,
     table: &str,
     columns: &str,
     key: &str,
@@ -1069,6 +1095,47 @@ pub(crate) fn upsert<T>(
         OnConflict::Fail => String::new(),
         _ => format!(" ON CONFLICT ({key}) DO UPDATE SET {}", update.join(", ")),
     };
+    if postgres {
+        let mut values: Vec<ColumnArray> = Vec::with_capacity(names.len());
+        for row in rows {
+            for (index, param) in params(row).into_iter().enumerate() {
+                if values.len() <= index {
+                    values.push(match param {
+                        Param::Int(_) | Param::OptInt(_) => {
+                            ColumnArray::Int(Vec::with_capacity(rows.len()))
+                        }
+                        Param::Text(_) | Param::OptText(_) => {
+                            ColumnArray::Text(Vec::with_capacity(rows.len()))
+                        }
+                    });
+                }
+                match (&mut values[index], param) {
+                    (ColumnArray::Int(values), Param::Int(value)) => values.push(Some(value)),
+                    (ColumnArray::Int(values), Param::OptInt(value)) => values.push(value),
+                    (ColumnArray::Text(values), Param::Text(value)) => values.push(Some(value)),
+                    (ColumnArray::Text(values), Param::OptText(value)) => values.push(value),
+                    _ => unreachable!("a column's values are all of one kind"),
+                }
+            }
+        }
+        let arrays: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(index, column)| match column {
+                ColumnArray::Int(_) => format!("${}::bigint[]", index + 1),
+                ColumnArray::Text(_) => format!("${}::text[]", index + 1),
+            })
+            .collect();
+        let text = format!(
+            "INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({}){conflict}",
+            arrays.join(", ")
+        );
+        statements.push(Statement::Unnest {
+            text,
+            columns: values,
+        });
+        return;
+    }
     let per_statement = (MAX_PARAMS_PER_STATEMENT / names.len()).max(1);
     for chunk in rows.chunks(per_statement) {
         let mut sql = Sql::default();
@@ -1084,6 +1151,6 @@ pub(crate) fn upsert<T>(
             sql.push(")");
         }
         sql.push(&conflict);
-        statements.push(sql);
+        statements.push(Statement::Rows(sql));
     }
 }

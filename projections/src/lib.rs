@@ -56,6 +56,8 @@ pub enum ProjectionError {
     UnknownProjection(String),
     #[error("timed out after {waited_ms} ms waiting for {what}")]
     Timeout { what: String, waited_ms: u64 },
+    #[error("projector task failed: {0}")]
+    Task(String),
     #[error("invalid query: {0}")]
     BadQuery(String),
 }

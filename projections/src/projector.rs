@@ -19,7 +19,7 @@ use sqlx::Connection;
 use tokio::sync::watch;
 
 use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
-use crate::fold::{decode, upsert, Batch, Decoded, OnConflict};
+use crate::fold::{decode, upsert, Batch, ColumnArray, Decoded, OnConflict, Statement};
 use crate::sql::{bind_all, Param, Sql};
 use crate::{on_pool, ProjectionError, PROJECTION_NAMES};
 
@@ -341,27 +341,15 @@ impl Projector {
 
     /// Projects batches until the log has nothing more readable; returns how many events.
     pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
-        let mut total = 0;
-        loop {
-            let projected = self.project_batch(self.batch_events, true).await?;
-            if projected == 0 {
-                return Ok(total);
-            }
-            total += projected as u64;
-        }
+        self.run_batches(self.batch_events, None).await
     }
 
     /// Projects at most `batches` batches (tests stop between batches with this).
     pub async fn project_batches(&self, batches: usize) -> Result<u64, ProjectionError> {
-        let mut total = 0;
-        for _ in 0..batches {
-            let projected = self.project_batch(self.batch_events, true).await?;
-            if projected == 0 {
-                break;
-            }
-            total += projected as u64;
+        if batches == 0 {
+            return Ok(0);
         }
-        Ok(total)
+        self.run_batches(self.batch_events, Some(batches)).await
     }
 
     /// Does all the work of one batch, writes it in a transaction, and then drops the
@@ -387,11 +375,13 @@ impl Projector {
         let mut events = 0u64;
         loop {
             match self
-                .project_batch(self.batch_events.max(REBUILD_BATCH_EVENTS), true)
+                .run_batches(self.batch_events.max(REBUILD_BATCH_EVENTS), None)
                 .await
             {
-                Ok(0) => break,
-                Ok(projected) => events += projected as u64,
+                Ok(projected) => {
+                    events += projected;
+                    break;
+                }
                 // A running server's projector took a batch: carry on from where it got.
                 Err(ProjectionError::LostCheckpoint { .. }) => {}
                 Err(error) => return Err(error),
@@ -404,46 +394,87 @@ impl Projector {
     }
 
     async fn project_batch(&self, limit: i64, commit: bool) -> Result<usize, ProjectionError> {
-        let db = &self.db;
-        let cursor = db.load_checkpoint(PROJECTIONS_READER).await?;
-        let events = db.read_log(cursor, limit).await?;
-        if events.is_empty() {
-            return Ok(0);
+        let cursor = self.db.load_checkpoint(PROJECTIONS_READER).await?;
+        let head = chain_head(&self.db).await?;
+        let prepared = prepare(self.db.clone(), cursor, limit, head).await?;
+        self.write_batch(cursor, prepared, commit).await
+    }
+
+    /// Projects batches from the checkpoint. The next batch is read, decoded and chained
+    /// (CPU work that needs no read-model state) while the current one is folded and
+    /// written. Stops when nothing more is readable or after `max_batches`.
+    async fn run_batches(
+        &self,
+        limit: i64,
+        max_batches: Option<usize>,
+    ) -> Result<u64, ProjectionError> {
+        let spawn_prepare = |cursor: LogCursor, head: ChainHead| {
+            let db = self.db.clone();
+            tokio::spawn(prepare(db, cursor, limit, head))
+        };
+        let mut cursor = self.db.load_checkpoint(PROJECTIONS_READER).await?;
+        let mut next = spawn_prepare(cursor, chain_head(&self.db).await?);
+        let mut total = 0u64;
+        let mut batches = 0usize;
+        loop {
+            let prepared = (&mut next)
+                .await
+                .map_err(|error| ProjectionError::Task(error.to_string()))??;
+            let Some(last) = prepared.events.last().map(|(event, _)| event.cursor()) else {
+                return Ok(total);
+            };
+            batches += 1;
+            let more = max_batches.is_none_or(|max| batches < max);
+            if more {
+                next = spawn_prepare(last, prepared.head);
+            }
+            let written = match self.write_batch(cursor, prepared, true).await {
+                Ok(written) => written,
+                Err(error) => {
+                    next.abort();
+                    return Err(error);
+                }
+            };
+            total += written as u64;
+            cursor = last;
+            if !more {
+                return Ok(total);
+            }
         }
-        let mut decoded: Vec<(LoggedEvent, Decoded)> = Vec::with_capacity(events.len());
-        for event in events {
-            let kind = decode(&event)?;
-            decoded.push((event, kind));
+    }
+
+    /// Folds a prepared batch (the one after `cursor`) and writes the read models, the
+    /// chain and the checkpoint in one transaction; `commit = false` drops it instead (tests).
+    async fn write_batch(
+        &self,
+        cursor: LogCursor,
+        prepared: Prepared,
+        commit: bool,
+    ) -> Result<usize, ProjectionError> {
+        let db = &self.db;
+        let Prepared {
+            events: decoded,
+            links,
+            ..
+        } = prepared;
+        if decoded.is_empty() {
+            return Ok(0);
         }
         let mut batch = Batch::load(db, &decoded).await?;
         for (event, kind) in &decoded {
             batch.apply(event, kind)?;
         }
 
-        let (mut ordinal, previous): (i64, String) = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT ordinal, hash FROM ledger_chain ORDER BY ordinal DESC LIMIT 1"
-        )
-        .fetch_optional(pool)
-        .await?)
-        .unwrap_or((0, GENESIS_HASH.to_string()));
-        let mut previous = parse_hash(&previous).ok_or_else(|| {
-            ProjectionError::BadRow(format!("ledger_chain hash '{previous}' is not hex SHA-256"))
-        })?;
-        let mut links = Vec::with_capacity(decoded.len());
-        for (event, _) in &decoded {
-            previous = next_hash(&previous, event);
-            ordinal += 1;
-            links.push((ordinal, event.position, hex::encode(previous)));
-        }
-
         let last = decoded
             .last()
             .map(|(event, _)| event.cursor())
             .unwrap_or(cursor);
-        let mut statements = vec![advance_checkpoint(db, cursor, last)];
-        statements.extend(batch.statements());
+        let postgres = db.is_postgres();
+        let mut statements = vec![Statement::Rows(advance_checkpoint(db, cursor, last))];
+        statements.extend(batch.statements(postgres));
         upsert(
             &mut statements,
+            postgres,
             "ledger_chain",
             "ordinal, position, hash",
             "ordinal",
@@ -458,35 +489,122 @@ impl Projector {
             },
         );
 
-        on_pool!(db, |pool| {
-            let mut tx = pool.begin().await?;
-            let mut first = true;
-            for statement in &statements {
-                let done = bind_all!(sqlx::query(&statement.text), &statement.params)
-                    .execute(&mut *tx)
-                    .await?;
-                if first && done.rows_affected() != 1 {
-                    let found = db.load_checkpoint(PROJECTIONS_READER).await?;
-                    return Err(ProjectionError::LostCheckpoint {
-                        expected: format!("{cursor:?}"),
-                        found: format!("{found:?}"),
-                    });
+        let lost = |found: LogCursor| ProjectionError::LostCheckpoint {
+            expected: format!("{cursor:?}"),
+            found: format!("{found:?}"),
+        };
+        match db {
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for (index, statement) in statements.into_iter().enumerate() {
+                    let done = match statement {
+                        Statement::Rows(sql) => {
+                            bind_all!(sqlx::query(&sql.text), &sql.params)
+                                .execute(&mut *tx)
+                                .await?
+                        }
+                        Statement::Unnest { text, columns } => {
+                            let mut query = sqlx::query(&text);
+                            for column in columns {
+                                query = match column {
+                                    ColumnArray::Text(values) => query.bind(values),
+                                    ColumnArray::Int(values) => query.bind(values),
+                                };
+                            }
+                            query.execute(&mut *tx).await?
+                        }
+                    };
+                    if index == 0 && done.rows_affected() != 1 {
+                        return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
+                    }
                 }
-                first = false;
-            }
-            if commit {
+                if !commit {
+                    return Ok(decoded.len());
+                }
                 tx.commit().await?;
-            } else {
-                drop(tx);
-                return Ok(decoded.len());
             }
-        });
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for (index, statement) in statements.into_iter().enumerate() {
+                    let Statement::Rows(sql) = statement else {
+                        unreachable!("array statements are only made for PostgreSQL")
+                    };
+                    let done = bind_all!(sqlx::query(&sql.text), &sql.params)
+                        .execute(&mut *tx)
+                        .await?;
+                    if index == 0 && done.rows_affected() != 1 {
+                        return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
+                    }
+                }
+                if !commit {
+                    return Ok(decoded.len());
+                }
+                tx.commit().await?;
+            }
+        }
         self.progress.send_modify(|progress| {
             progress.cursor = last;
             progress.batches += 1;
         });
         Ok(decoded.len())
     }
+}
+
+/// The last link of the chain: its ordinal (0 for none) and hash.
+#[derive(Debug, Clone, Copy)]
+struct ChainHead {
+    ordinal: i64,
+    hash: [u8; 32],
+}
+
+async fn chain_head(db: &Database) -> Result<ChainHead, ProjectionError> {
+    let (ordinal, hash): (i64, String) = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT ordinal, hash FROM ledger_chain ORDER BY ordinal DESC LIMIT 1"
+    )
+    .fetch_optional(pool)
+    .await?)
+    .unwrap_or((0, GENESIS_HASH.to_string()));
+    let hash = parse_hash(&hash).ok_or_else(|| {
+        ProjectionError::BadRow(format!("ledger_chain hash '{hash}' is not hex SHA-256"))
+    })?;
+    Ok(ChainHead { ordinal, hash })
+}
+
+/// A batch read, decoded and chained, ready to fold.
+struct Prepared {
+    events: Vec<(LoggedEvent, Decoded)>,
+    /// (ordinal, position, hex hash) per event.
+    links: Vec<(i64, i64, String)>,
+    /// The chain head after this batch.
+    head: ChainHead,
+}
+
+/// Reads the batch after `cursor`, decodes it and extends the chain from `head`.
+async fn prepare(
+    db: Database,
+    cursor: LogCursor,
+    limit: i64,
+    head: ChainHead,
+) -> Result<Prepared, ProjectionError> {
+    let events = db.read_log(cursor, limit).await?;
+    let mut decoded = Vec::with_capacity(events.len());
+    let mut links = Vec::with_capacity(events.len());
+    let ChainHead {
+        mut ordinal,
+        mut hash,
+    } = head;
+    for event in events {
+        let kind = decode(&event)?;
+        hash = next_hash(&hash, &event);
+        ordinal += 1;
+        links.push((ordinal, event.position, hex::encode(hash)));
+        decoded.push((event, kind));
+    }
+    Ok(Prepared {
+        events: decoded,
+        links,
+        head: ChainHead { ordinal, hash },
+    })
 }
 
 /// The compare-and-set that advances the checkpoint from `from` to `to`; it must change
