@@ -236,6 +236,12 @@ impl TestApp {
             .await
     }
 
+    /// A query that first waits for the read models to reach everything written so far.
+    pub async fn gql_now(&self, token: Option<&str>, query: &str, variables: Value) -> Reply {
+        let head = self.head().await;
+        self.gql_at(token, head, query, variables).await
+    }
+
     /// The event log's head, read from the store itself: "nothing written" checks.
     pub async fn head(&self) -> i64 {
         self.database

@@ -300,12 +300,12 @@ async fn grantees_see_only_their_own_applications_and_drawdowns(store: Store) {
             .collect()
     };
     let own = ids(app
-        .gql(Some(&app.grantee(ORG)), query, json!({ "r": w.round }))
+        .gql_now(Some(&app.grantee(ORG)), query, json!({ "r": w.round }))
         .await
         .ok());
     assert!(own.contains(&pending) && own.contains(&w.application));
     let other = ids(app
-        .gql(
+        .gql_now(
             Some(&app.grantee(OTHER_ORG)),
             query,
             json!({ "r": w.round }),
@@ -317,36 +317,36 @@ async fn grantees_see_only_their_own_applications_and_drawdowns(store: Store) {
         vec![w.application.clone()],
         "another grantee sees only approved ones"
     );
-    let public = ids(app.gql(None, query, json!({ "r": w.round })).await.ok());
+    let public = ids(app.gql_now(None, query, json!({ "r": w.round })).await.ok());
     assert_eq!(public, vec![w.application.clone()]);
     let drawdowns = "query($a: String!) { award(id: $a) { drawdowns { id } } }";
-    app.gql(
+    app.gql_now(
         Some(&app.grantee(OTHER_ORG)),
         drawdowns,
         json!({ "a": w.award }),
     )
     .await
     .expect_code("FORBIDDEN");
-    app.gql(
+    app.gql_now(
         Some(&app.panel("panel-pat")),
         drawdowns,
         json!({ "a": w.award }),
     )
     .await
     .expect_code("FORBIDDEN");
-    app.gql(Some(&app.grantee(ORG)), drawdowns, json!({ "a": w.award }))
+    app.gql_now(Some(&app.grantee(ORG)), drawdowns, json!({ "a": w.award }))
         .await
         .ok();
     let scores =
         "query($r: String!) { round(id: $r) { applications { scores { member score } } } }";
-    app.gql(None, scores, json!({ "r": w.round }))
+    app.gql_now(None, scores, json!({ "r": w.round }))
         .await
         .expect_code("FORBIDDEN");
-    app.gql(Some(&app.grantee(ORG)), scores, json!({ "r": w.round }))
+    app.gql_now(Some(&app.grantee(ORG)), scores, json!({ "r": w.round }))
         .await
         .expect_code("FORBIDDEN");
     let seen = app
-        .gql(
+        .gql_now(
             Some(&app.panel("panel-sam")),
             scores,
             json!({ "r": w.round }),

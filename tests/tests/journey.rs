@@ -21,7 +21,7 @@ async fn journey_moves_public_totals_by_exact_amounts(store: Store) {
     score(&app, "panel-pat", &application, 4, "strong plan").await;
     let vars = json!({ "fund": fund, "round": round, "area": AREA });
 
-    let before = app.gql(None, PUBLIC_FIGURES, vars.clone()).await.ok();
+    let before = app.gql_now(None, PUBLIC_FIGURES, vars.clone()).await.ok();
     assert_eq!(before.data()["neighbourhood"]["totals"]["awarded"], "0.00");
     assert_eq!(before.data()["fund"]["position"]["allocated"], "50000.00");
 

@@ -145,6 +145,8 @@ pub enum AuthError {
     Invalid(String),
     #[error("the Authorization header must be 'Bearer <token>'")]
     BadHeader,
+    #[error("cannot sign the token: {0}")]
+    Mint(String),
 }
 
 /// Signs and checks tokens with one shared secret.
@@ -183,23 +185,21 @@ impl TokenKeys {
         ttl: Duration,
     ) -> Result<String, AuthError> {
         if subject.trim().is_empty() {
-            return Err(AuthError::Invalid("a token needs a subject".into()));
+            return Err(AuthError::Mint("a token needs a subject".into()));
         }
         match (role, org) {
             (Role::Grantee, None) => {
-                return Err(AuthError::Invalid(
-                    "a grantee token needs --org ORG_ID".into(),
-                ));
+                return Err(AuthError::Mint("a grantee token needs --org ORG_ID".into()));
             }
             (Role::Admin | Role::Panel, Some(_)) => {
-                return Err(AuthError::Invalid(format!(
+                return Err(AuthError::Mint(format!(
                     "a {role} token is not bound to an organisation"
                 )));
             }
             _ => {}
         }
         if ttl.as_secs() == 0 || ttl.as_secs() > MAX_TOKEN_TTL_SECONDS {
-            return Err(AuthError::Invalid(format!(
+            return Err(AuthError::Mint(format!(
                 "a token lives from 1 second to {MAX_TOKEN_TTL_SECONDS} seconds, not {}",
                 ttl.as_secs()
             )));
@@ -218,7 +218,7 @@ impl TokenKeys {
     /// Signs exactly these claims (tests use it for expired tokens).
     pub fn sign(&self, claims: &Claims) -> Result<String, AuthError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(|error| AuthError::Invalid(error.to_string()))
+            .map_err(|error| AuthError::Mint(error.to_string()))
     }
 
     pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {

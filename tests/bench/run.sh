@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Load benchmark (issue 4 §5): starts a release `fundledger serve` over a fresh store,
+# loads the demo data (or uses an existing store given by DATABASE_URL), and runs the
+# load generator on the public queries and on requestDrawdown. Prints req/s, p50, p99.
+# Not asserted anywhere; run by hand:  bash tests/bench/run.sh
+#   STORE=postgres (default sqlite), CONNECTIONS=64, SECONDS=10
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${CONNECTIONS:=64}" "${SECONDS_PER_RUN:=10}" "${STORE:=sqlite}"
+cargo build --release -q -p fundledger-api -p fundledger-tests --bins
+BIN=target/release
+WORK=$(mktemp -d)
+trap 'kill ${SERVER:-0} 2>/dev/null || true; rm -rf "$WORK"' EXIT
+if [ -z "${DATABASE_URL:-}" ]; then
+  if [ "$STORE" = postgres ]; then
+    NAME="fundledger_bench_$$"
+    psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE $NAME"
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$NAME"
+  else
+    export DATABASE_URL="sqlite://$WORK/bench.db"
+  fi
+fi
+export FUNDLEDGER_JWT_SECRET="${FUNDLEDGER_JWT_SECRET:-bench-secret-$(date +%s%N)-0123456789abcdef}"
+"$BIN/fundledger" import geography api/demo/geography.csv >/dev/null 2>&1 || true
+"$BIN/fundledger" serve --demo --listen 127.0.0.1:18181 > "$WORK/serve.out" 2> "$WORK/serve.err" &
+SERVER=$!
+for _ in $(seq 1 600); do
+  grep -q "fundledger serving" "$WORK/serve.out" 2>/dev/null && break
+  sleep 0.5
+done
+until curl -fsS http://127.0.0.1:18181/readyz >/dev/null 2>&1; do sleep 0.5; done
+URL=http://127.0.0.1:18181/graphql
+EVENTS=$(curl -fsS http://127.0.0.1:18181/metrics | awk '/^fundledger_event_log_head_position/ {print $2}')
+echo "store: ${DATABASE_URL%%:*}, events: $EVENTS, connections: $CONNECTIONS"
+"$BIN/fundledger-loadgen" --url "$URL" --operation neighbourhood --code E06000010 --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN"
+"$BIN/fundledger-loadgen" --url "$URL" --operation awards --code E06000010 --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN"
+# requestDrawdown: one active award of the demo, its grantee's token.
+AWARD_JSON=$(curl -fsS "$URL" -H 'content-type: application/json' \
+  -d '{"query":"{ awards(filter: { status: ACTIVE }, first: 1) { edges { node { id recipientOrgId } } } }"}')
+AWARD=$(echo "$AWARD_JSON" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+ORG=$(echo "$AWARD_JSON" | sed -E 's/.*"recipientOrgId":"([^"]+)".*/\1/')
+TOKEN=$("$BIN/fundledger" token --role grantee --subject bench --org "$ORG")
+"$BIN/fundledger-loadgen" --url "$URL" --operation drawdown --award "$AWARD" --token "$TOKEN" --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN"
+if [ -n "${NAME:-}" ]; then
+  kill "$SERVER"; wait "$SERVER" || true
+  psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)"
+fi
