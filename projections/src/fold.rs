@@ -402,7 +402,9 @@ impl Batch {
             .ok_or_else(|| missing(event, "drawdown", drawdown_id))
     }
 
-    /// Folds one event into the batch's rows.
+    /// Folds one event into the batch's rows. No assertions on the figures events carry:
+    /// a projector that lost a race folds stale rows before its compare-and-set rejects
+    /// the batch. `verify` checks the carried figures.
     pub(crate) fn apply(
         &mut self,
         event: &LoggedEvent,
@@ -425,7 +427,7 @@ impl Batch {
         fund_event: &FundEvent,
     ) -> Result<(), ProjectionError> {
         let fund_id = event.aggregate_id.as_str();
-        let (day, delta, carried) = match fund_event {
+        let (day, delta) = match fund_event {
             FundEvent::FundEstablished {
                 fund_id: established,
                 name,
@@ -455,7 +457,6 @@ impl Batch {
             FundEvent::CapitalReceived {
                 amount,
                 received_on,
-                available_after,
                 ..
             } => (
                 received_on,
@@ -464,12 +465,10 @@ impl Batch {
                     available_pence: p(amount),
                     ..FundDelta::default()
                 },
-                available_after,
             ),
             FundEvent::RoundBudgetAllocated {
                 budget,
                 allocated_on,
-                available_after,
                 ..
             } => (
                 allocated_on,
@@ -478,12 +477,10 @@ impl Batch {
                     available_pence: -p(budget),
                     ..FundDelta::default()
                 },
-                available_after,
             ),
             FundEvent::RoundBudgetReleased {
                 amount,
                 released_on,
-                available_after,
                 ..
             } => (
                 released_on,
@@ -492,12 +489,10 @@ impl Batch {
                     available_pence: p(amount),
                     ..FundDelta::default()
                 },
-                available_after,
             ),
             FundEvent::ReturnCredited {
                 amount,
                 credited_on,
-                available_after,
                 ..
             } => (
                 credited_on,
@@ -505,19 +500,12 @@ impl Batch {
                     available_pence: p(amount),
                     ..FundDelta::default()
                 },
-                available_after,
             ),
         };
         let fund = self.fund_mut(event, fund_id)?;
         fund.received_pence += delta.received_pence;
         fund.allocated_pence += delta.allocated_pence;
         fund.available_pence += delta.available_pence;
-        debug_assert_eq!(
-            fund.available_pence,
-            p(carried),
-            "fund {fund_id} available at {}",
-            event.position
-        );
         let daily = self.fund_daily(fund_id, day);
         daily.received_pence += delta.received_pence;
         daily.allocated_pence += delta.allocated_pence;
@@ -763,7 +751,7 @@ impl Batch {
                 amount,
                 payment_ref,
                 paid_on,
-                paid_total,
+                ..
             } => {
                 let drawdown = self.drawdown_mut(event, drawdown_id.as_str())?;
                 drawdown.status = "paid".into();
@@ -771,7 +759,6 @@ impl Batch {
                 drawdown.payment_ref = Some(payment_ref.clone());
                 let award = self.award_mut(event)?;
                 award.paid_pence += p(amount);
-                debug_assert_eq!(award.paid_pence, p(paid_total));
                 let fund_id = award.fund_id.clone();
                 self.fund_mut(event, &fund_id)?.paid_pence += p(amount);
                 self.fund_daily(&fund_id, paid_on).paid_pence += p(amount);
@@ -794,12 +781,10 @@ impl Batch {
             AwardEvent::MoneyReturned {
                 amount,
                 returned_on,
-                returned_total,
                 ..
             } => {
                 let award = self.award_mut(event)?;
                 award.returned_pence += p(amount);
-                debug_assert_eq!(award.returned_pence, p(returned_total));
                 let fund_id = award.fund_id.clone();
                 self.fund_mut(event, &fund_id)?.returned_pence += p(amount);
                 self.fund_daily(&fund_id, returned_on).returned_pence += p(amount);
@@ -1042,6 +1027,11 @@ pub(crate) enum Statement {
     Unnest {
         text: String,
         columns: Vec<ColumnArray>,
+    },
+    /// `COPY … FROM STDIN` with its rows in text format (plain inserts of simple values).
+    Copy {
+        text: String,
+        data: Vec<u8>,
     },
 }
 

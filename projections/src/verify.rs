@@ -192,7 +192,7 @@ fn fold(
     id: &str,
     decoded: Decoded,
 ) {
-    let mut missing = |what: &str| {
+    let missing = |report: &mut VerifyReport, what: &str| {
         report.mismatch(format!(
             "event at position {position} refers to unknown {what} {id}"
         ))
@@ -234,7 +234,7 @@ fn fold(
                 return;
             }
             let Some(fund) = expected.funds.get_mut(id) else {
-                return missing("fund");
+                return missing(report, "fund");
             };
             // [received, allocated, awarded, paid, returned, available]
             let (day, change, carried) = match &event {
@@ -363,7 +363,7 @@ fn fold(
                     expected.rounds.get_mut(id),
                     expected.round_money.get_mut(id),
                 ) else {
-                    return missing("round");
+                    return missing(report, "round");
                 };
                 match other {
                     RoundEvent::ApplicationApproved { amount, .. } => money[1] += d(&amount),
@@ -429,7 +429,7 @@ fn fold(
             | ApplicationEvent::ApplicationScored { .. } => {}
             other => {
                 let Some(application) = expected.applications.get_mut(id) else {
-                    return missing("application");
+                    return missing(report, "application");
                 };
                 match other {
                     ApplicationEvent::ApplicationWithdrawn { withdrawn_on } => {
@@ -507,7 +507,7 @@ fn fold(
                 );
                 match expected.funds.get_mut(fund_id.as_str()) {
                     Some(fund) => fund.awarded += d(amount),
-                    None => return missing("fund of award"),
+                    None => return missing(report, "fund of award"),
                 }
                 let key = (fund_id.to_string(), awarded_on.to_string());
                 add(
@@ -524,7 +524,7 @@ fn fold(
                 return;
             }
             let Some(award) = expected.awards.get_mut(id) else {
-                return missing("award");
+                return missing(report, "award");
             };
             let fund_id = award.row.fund_id.clone();
             // [awarded, paid, returned, spend] for the award; the fund gets the first three.
@@ -568,7 +568,7 @@ fn fold(
                         drawdown.status = "approved".into();
                         drawdown.decided_on = Some(approved_on.to_string());
                     }
-                    None => missing("drawdown of award"),
+                    None => missing(report, "drawdown of award"),
                 },
                 AwardEvent::DrawdownRejected {
                     drawdown_id,
@@ -584,15 +584,22 @@ fn fold(
                         drawdown.decided_on = Some(rejected_on.to_string());
                         drawdown.reason = Some(reason);
                     }
-                    None => missing("drawdown of award"),
+                    None => missing(report, "drawdown of award"),
                 },
                 AwardEvent::PaymentRecorded {
                     drawdown_id,
                     amount,
                     payment_ref,
                     paid_on,
-                    ..
+                    paid_total,
                 } => {
+                    if award.paid + d(&amount) != d(&paid_total) {
+                        report.mismatch(format!(
+                            "event at position {position}: award {id} paid folds to {} but the event carries {}",
+                            award.paid + d(&amount),
+                            d(&paid_total)
+                        ));
+                    }
                     match expected
                         .drawdowns
                         .get_mut(&(id.to_string(), drawdown_id.to_string()))
@@ -602,7 +609,7 @@ fn fold(
                             drawdown.paid_on = Some(paid_on.to_string());
                             drawdown.payment_ref = Some(payment_ref);
                         }
-                        None => missing("drawdown of award"),
+                        None => missing(report, "drawdown of award"),
                     }
                     money_change = Some((
                         paid_on.to_string(),
@@ -628,8 +635,16 @@ fn fold(
                 AwardEvent::MoneyReturned {
                     amount,
                     returned_on,
+                    returned_total,
                     ..
                 } => {
+                    if award.returned + d(&amount) != d(&returned_total) {
+                        report.mismatch(format!(
+                            "event at position {position}: award {id} returned folds to {} but the event carries {}",
+                            award.returned + d(&amount),
+                            d(&returned_total)
+                        ));
+                    }
                     money_change = Some((
                         returned_on.to_string(),
                         [Decimal::ZERO, Decimal::ZERO, d(&amount), Decimal::ZERO],
@@ -669,7 +684,7 @@ fn fold(
                             fund.paid += change[1];
                             fund.returned += change[2];
                         }
-                        None => return missing("fund of award"),
+                        None => return missing(report, "fund of award"),
                     }
                     add(
                         expected.fund_daily.entry((fund_id, day)).or_default(),
