@@ -151,9 +151,9 @@ async fn graphql(
     let work = async {
         if let Some(position) = min_position {
             if let Err(error) = app.state.wait_for_position(position).await {
-                return async_graphql::Response::from_errors(vec![
-                    error.into_server_error(Default::default())
-                ]);
+                let mut refused = async_graphql::ServerError::new(error.message, None);
+                refused.extensions = error.extensions;
+                return async_graphql::Response::from_errors(vec![refused]);
             }
         }
         app.schema.execute(request).await

@@ -166,7 +166,8 @@ impl Query {
         Ok(connection)
     }
 
-    /// Totals over the awards matching `filter`, now or as of the end of `asOf`.
+    /// Totals over the awards matching `filter`, now or as of the end of `asOf`; `perHead`
+    /// when the filter names one area whose population is known.
     async fn totals(
         &self,
         ctx: &Context<'_>,
@@ -177,11 +178,14 @@ impl Query {
             awards: filter.unwrap_or_default().to_read(),
             as_of: as_of.map(|date| date.0),
         };
-        let totals = read::totals(state(ctx).database(), &filter).await.coded()?;
-        Ok(Totals {
-            totals,
-            population: None,
-        })
+        let database = state(ctx).database();
+        let totals = read::totals(database, &filter).await.coded()?;
+        // Per head only makes sense for one area with a known population.
+        let population = match &filter.awards.neighbourhood {
+            Some(code) => read::area(database, code).await.coded()?.population,
+            None => None,
+        };
+        Ok(Totals { totals, population })
     }
 
     /// The signed-in grantee's own awards, with balances, drawdowns and reports.
