@@ -30,6 +30,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub keys: TokenKeys,
     pub database: TestDatabase,
+    /// The signing secret the server was started with.
+    pub secret: String,
+    /// The development admin token the server printed (embedded store only).
+    pub dev_token: Option<String>,
 }
 
 /// A fixed, long secret per test server (the server refuses short ones).
@@ -69,20 +73,30 @@ pub async fn spawn_app(program: &str, store: Store) -> TestApp {
         .expect("spawning fundledger serve");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let base = tokio::time::timeout(Duration::from_millis(STARTUP_TIMEOUT_MS), async {
-        while let Some(line) = lines
-            .next_line()
-            .await
-            .expect("reading the server's output")
-        {
-            if let Some(url) = line.strip_prefix("fundledger serving ") {
-                return url.trim().trim_end_matches("/graphql").to_string();
+    let (base, dev_token) =
+        tokio::time::timeout(Duration::from_millis(STARTUP_TIMEOUT_MS), async {
+            let mut base = None;
+            while let Some(line) = lines
+                .next_line()
+                .await
+                .expect("reading the server's output")
+            {
+                if let Some(url) = line.strip_prefix("fundledger serving ") {
+                    base = Some(url.trim().trim_end_matches("/graphql").to_string());
+                    if store == Store::Postgres {
+                        return (base, None);
+                    }
+                } else if let Some(token) =
+                    line.strip_prefix("development admin token (embedded store only): ")
+                {
+                    return (base, Some(token.trim().to_string()));
+                }
             }
-        }
-        panic!("the server exited before printing its URL");
-    })
-    .await
-    .expect("the server printed its URL in time");
+            panic!("the server exited before printing its URL");
+        })
+        .await
+        .expect("the server printed its URL in time");
+    let base = base.expect("the URL comes before the token");
     // Keep draining stdout so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     TestApp {
@@ -93,6 +107,8 @@ pub async fn spawn_app(program: &str, store: Store) -> TestApp {
             .expect("http client"),
         keys: TokenKeys::new(&secret),
         database,
+        secret,
+        dev_token,
         child,
     }
 }

@@ -204,7 +204,49 @@ async fn health_readiness_and_metrics_answer(store: Store) {
     assert!(page.contains("graphiql"), "GET /graphql serves GraphiQL");
 }
 
+async fn tokens_from_the_command_line_and_the_dev_token_are_accepted(store: Store) {
+    let app = spawn(store).await;
+    let output = std::process::Command::new(PROGRAM)
+        .args([
+            "token",
+            "--role",
+            "admin",
+            "--subject",
+            "cli-officer",
+            "--ttl",
+            "10m",
+        ])
+        .env("FUNDLEDGER_JWT_SECRET", &app.secret)
+        .env("DATABASE_URL", &app.database.url)
+        .output()
+        .expect("running fundledger token");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string();
+    let query = "mutation($i: EstablishFundInput!) { establishFund(input: $i) { position } }";
+    let input =
+        json!({ "i": { "name": "CLI Fund", "funderOrgId": "GB-CHC-5", "funderName": "F" } });
+    app.gql(Some(&token), query, input.clone()).await.ok();
+    match store {
+        Store::Sqlite => {
+            let dev = app
+                .dev_token
+                .clone()
+                .expect("the embedded store prints a dev token");
+            app.gql(Some(&dev), query, input).await.ok();
+        }
+        Store::Postgres => assert_eq!(app.dev_token, None, "no dev token on PostgreSQL"),
+    }
+}
+
 on_both_stores!(
+    tokens_from_the_command_line_and_the_dev_token_are_accepted,
     journey_moves_public_totals_by_exact_amounts,
     same_idempotency_key_returns_the_first_result_and_writes_nothing,
     a_rejection_reaches_the_client_with_the_ledgers_message,
