@@ -3,12 +3,15 @@
 # loads the demo data (or uses an existing store given by DATABASE_URL), and runs the
 # load generator on the public queries and on requestDrawdown. Prints req/s, p50, p99.
 # Not asserted anywhere; run by hand:  bash tests/bench/run.sh
-#   STORE=postgres (default sqlite), CONNECTIONS=64, SECONDS=10
+#   STORE=postgres (default sqlite), CONNECTIONS=64, SECONDS_PER_RUN=10,
+#   BIN=dir-with-release-binaries (skips the build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${CONNECTIONS:=64}" "${SECONDS_PER_RUN:=10}" "${STORE:=sqlite}"
-cargo build --release -q -p fundledger-api -p fundledger-tests --bins
-BIN=target/release
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q -p fundledger-api -p fundledger-tests --bins
+  BIN=target/release
+fi
 WORK=$(mktemp -d)
 trap 'kill ${SERVER:-0} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 if [ -z "${DATABASE_URL:-}" ]; then
