@@ -371,26 +371,89 @@ impl Projector {
         }
         check_restore_safety(&self.db).await?;
         let started = Instant::now();
-        reset(&self.db).await?;
-        let mut events = 0u64;
-        loop {
-            match self
-                .run_batches(self.batch_events.max(REBUILD_BATCH_EVENTS), None)
-                .await
-            {
-                Ok(projected) => {
-                    events += projected;
-                    break;
+        let (batch, links, cursor, events) = self.fold_whole_log().await?;
+        let folded = started.elapsed();
+        let postgres = self.db.is_postgres();
+        let mut statements = batch.statements(postgres);
+        chain_statements(&mut statements, postgres, &links);
+        drop(links);
+        match &self.db {
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                    .execute(&mut *tx)
+                    .await?;
+                // The checkpoint row first: a running projector's next batch waits on it
+                // and then finds it moved, instead of deadlocking on the read models.
+                set_checkpoint(&mut tx, cursor).await?;
+                sqlx::query(&format!("TRUNCATE {}", READ_MODEL_TABLES.join(", ")))
+                    .execute(&mut *tx)
+                    .await?;
+                execute_postgres(&mut tx, statements).await?;
+                tx.commit().await?;
+            }
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                set_checkpoint_sqlite(&mut tx, cursor).await?;
+                for table in READ_MODEL_TABLES {
+                    sqlx::query(&format!("DELETE FROM {table}"))
+                        .execute(&mut *tx)
+                        .await?;
                 }
-                // A running server's projector took a batch: carry on from where it got.
-                Err(ProjectionError::LostCheckpoint { .. }) => {}
-                Err(error) => return Err(error),
+                execute_sqlite(&mut tx, statements).await?;
+                tx.commit().await?;
             }
         }
+        tracing::info!(?folded, written = ?started.elapsed(), events, "rebuild: log folded and read models written");
+        if std::env::var("PROJ_TIMINGS").is_ok() {
+            eprintln!(
+                "rebuild folded in {folded:?}, written by {:?}",
+                started.elapsed()
+            );
+        }
+        // Whatever was written while the log was folded.
+        let later = self.catch_up().await?;
         Ok(RebuildReport {
-            events,
+            events: events + later,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// Folds the whole log into one in-memory batch (every row of every read model) and
+    /// the chain, reading ahead as it goes.
+    async fn fold_whole_log(&self) -> Result<(Batch, Vec<Link>, LogCursor, u64), ProjectionError> {
+        let limit = self.batch_events.max(REBUILD_BATCH_EVENTS);
+        let spawn_prepare = |cursor: LogCursor, head: ChainHead| {
+            let db = self.db.clone();
+            tokio::spawn(prepare(db, cursor, limit, head))
+        };
+        let genesis = ChainHead {
+            ordinal: 0,
+            hash: parse_hash(GENESIS_HASH).expect("genesis is a hash"),
+        };
+        let mut next = spawn_prepare(LogCursor::START, genesis);
+        let mut batch = Batch::default();
+        let mut links = Vec::new();
+        let mut cursor = LogCursor::START;
+        let mut events = 0u64;
+        loop {
+            let prepared = (&mut next)
+                .await
+                .map_err(|error| ProjectionError::Task(error.to_string()))??;
+            let Some(last) = prepared.events.last().map(|(event, _)| event.cursor()) else {
+                return Ok((batch, links, cursor, events));
+            };
+            next = spawn_prepare(last, prepared.head);
+            for (event, kind) in &prepared.events {
+                if let Err(error) = batch.apply(event, kind) {
+                    next.abort();
+                    return Err(error);
+                }
+            }
+            events += prepared.events.len() as u64;
+            links.extend(prepared.links);
+            cursor = last;
+        }
     }
 
     async fn project_batch(&self, limit: i64, commit: bool) -> Result<usize, ProjectionError> {
@@ -472,34 +535,7 @@ impl Projector {
         let postgres = db.is_postgres();
         let mut statements = vec![Statement::Rows(advance_checkpoint(db, cursor, last))];
         statements.extend(batch.statements(postgres));
-        if postgres {
-            // Plain rows of integers and hex: COPY is the cheapest way in.
-            let mut data = Vec::with_capacity(links.len() * 90);
-            for (ordinal, position, hash) in &links {
-                data.extend_from_slice(format!("{ordinal}\t{position}\t{hash}\n").as_bytes());
-            }
-            statements.push(Statement::Copy {
-                text: "COPY ledger_chain (ordinal, position, hash) FROM STDIN".into(),
-                data,
-            });
-        } else {
-            upsert(
-                &mut statements,
-                postgres,
-                "ledger_chain",
-                "ordinal, position, hash",
-                "ordinal",
-                OnConflict::Fail,
-                &links,
-                |(ordinal, position, hash)| {
-                    vec![
-                        Param::Int(*ordinal),
-                        Param::Int(*position),
-                        Param::Text(hash.clone()),
-                    ]
-                },
-            );
-        }
+        chain_statements(&mut statements, postgres, &links);
 
         let lost = |found: LogCursor| ProjectionError::LostCheckpoint {
             expected: format!("{cursor:?}"),
@@ -513,34 +549,12 @@ impl Projector {
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
                     .execute(&mut *tx)
                     .await?;
-                for (index, statement) in statements.into_iter().enumerate() {
-                    let done = match statement {
-                        Statement::Rows(sql) => {
-                            bind_all!(sqlx::query(&sql.text), &sql.params)
-                                .execute(&mut *tx)
-                                .await?
-                        }
-                        Statement::Unnest { text, columns } => {
-                            let mut query = sqlx::query(&text);
-                            for column in columns {
-                                query = match column {
-                                    ColumnArray::Text(values) => query.bind(values),
-                                    ColumnArray::Int(values) => query.bind(values),
-                                };
-                            }
-                            query.execute(&mut *tx).await?
-                        }
-                        Statement::Copy { text, data } => {
-                            let mut copy = tx.copy_in_raw(&text).await?;
-                            copy.send(data).await?;
-                            copy.finish().await?;
-                            continue;
-                        }
-                    };
-                    if index == 0 && done.rows_affected() != 1 {
-                        return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
-                    }
+                // The compare-and-set alone first: nothing else is written if it fails.
+                let rest = statements.split_off(1);
+                if execute_postgres(&mut tx, statements).await? != [1] {
+                    return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
                 }
+                execute_postgres(&mut tx, rest).await?;
                 if !commit {
                     return Ok(decoded.len());
                 }
@@ -548,17 +562,12 @@ impl Projector {
             }
             Database::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                for (index, statement) in statements.into_iter().enumerate() {
-                    let Statement::Rows(sql) = statement else {
-                        unreachable!("array statements are only made for PostgreSQL")
-                    };
-                    let done = bind_all!(sqlx::query(&sql.text), &sql.params)
-                        .execute(&mut *tx)
-                        .await?;
-                    if index == 0 && done.rows_affected() != 1 {
-                        return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
-                    }
+                // The compare-and-set alone first: nothing else is written if it fails.
+                let rest = statements.split_off(1);
+                if execute_sqlite(&mut tx, statements).await? != [1] {
+                    return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
                 }
+                execute_sqlite(&mut tx, rest).await?;
                 if !commit {
                     return Ok(decoded.len());
                 }
@@ -571,6 +580,129 @@ impl Projector {
         });
         Ok(decoded.len())
     }
+}
+
+/// The chain rows as statements: COPY on PostgreSQL (plain rows of integers and hex),
+/// multi-row inserts on SQLite. An existing ordinal fails the batch.
+fn chain_statements(statements: &mut Vec<Statement>, postgres: bool, links: &[Link]) {
+    if links.is_empty() {
+        return;
+    }
+    if postgres {
+        let mut data = Vec::with_capacity(links.len() * 90);
+        for (ordinal, position, hash) in links {
+            data.extend_from_slice(
+                format!("{ordinal}\t{position}\t{}\n", hex::encode(hash)).as_bytes(),
+            );
+        }
+        statements.push(Statement::Copy {
+            text: "COPY ledger_chain (ordinal, position, hash) FROM STDIN".into(),
+            data,
+        });
+    } else {
+        upsert(
+            statements,
+            postgres,
+            "ledger_chain",
+            "ordinal, position, hash",
+            "ordinal",
+            OnConflict::Fail,
+            links,
+            |(ordinal, position, hash)| {
+                vec![
+                    Param::Int(*ordinal),
+                    Param::Int(*position),
+                    Param::Text(hex::encode(hash)),
+                ]
+            },
+        );
+    }
+}
+
+/// Runs the statements in the transaction; returns the rows each changed (0 for COPY).
+async fn execute_postgres(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    statements: Vec<Statement>,
+) -> Result<Vec<u64>, ProjectionError> {
+    let mut affected = Vec::with_capacity(statements.len());
+    for statement in statements {
+        let done = match statement {
+            Statement::Rows(sql) => {
+                bind_all!(sqlx::query(&sql.text), &sql.params)
+                    .execute(&mut **tx)
+                    .await?
+            }
+            Statement::Unnest { text, columns } => {
+                let mut query = sqlx::query(&text);
+                for column in columns {
+                    query = match column {
+                        ColumnArray::Text(values) => query.bind(values),
+                        ColumnArray::Int(values) => query.bind(values),
+                    };
+                }
+                query.execute(&mut **tx).await?
+            }
+            Statement::Copy { text, data } => {
+                let mut copy = tx.copy_in_raw(&text).await?;
+                copy.send(data).await?;
+                copy.finish().await?;
+                affected.push(0);
+                continue;
+            }
+        };
+        affected.push(done.rows_affected());
+    }
+    Ok(affected)
+}
+
+async fn execute_sqlite(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    statements: Vec<Statement>,
+) -> Result<Vec<u64>, ProjectionError> {
+    let mut affected = Vec::with_capacity(statements.len());
+    for statement in statements {
+        let Statement::Rows(sql) = statement else {
+            unreachable!("array and COPY statements are only made for PostgreSQL")
+        };
+        let done = bind_all!(sqlx::query(&sql.text), &sql.params)
+            .execute(&mut **tx)
+            .await?;
+        affected.push(done.rows_affected());
+    }
+    Ok(affected)
+}
+
+/// Sets the checkpoint outright (a rebuild replaces everything it stands for).
+async fn set_checkpoint(
+    tx: &mut sqlx::PgConnection,
+    cursor: LogCursor,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, $2::text::xid8, $3)
+         ON CONFLICT (reader) DO UPDATE SET txid = EXCLUDED.txid, position = EXCLUDED.position",
+    )
+    .bind(PROJECTIONS_READER)
+    .bind(cursor.txid.to_string())
+    .bind(cursor.position)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+async fn set_checkpoint_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    cursor: LogCursor,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, $2, $3)
+         ON CONFLICT (reader) DO UPDATE SET txid = excluded.txid, position = excluded.position",
+    )
+    .bind(PROJECTIONS_READER)
+    .bind(cursor.txid)
+    .bind(cursor.position)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// The last link of the chain: its ordinal (0 for none) and hash.
@@ -593,11 +725,13 @@ async fn chain_head(db: &Database) -> Result<ChainHead, ProjectionError> {
     Ok(ChainHead { ordinal, hash })
 }
 
+/// One chain row: ordinal, position, hash.
+type Link = (i64, i64, [u8; 32]);
+
 /// A batch read, decoded and chained, ready to fold.
 struct Prepared {
     events: Vec<(LoggedEvent, Decoded)>,
-    /// (ordinal, position, hex hash) per event.
-    links: Vec<(i64, i64, String)>,
+    links: Vec<Link>,
     /// The chain head after this batch.
     head: ChainHead,
 }
@@ -620,7 +754,7 @@ async fn prepare(
         let kind = decode(&event)?;
         hash = next_hash(&hash, &event);
         ordinal += 1;
-        links.push((ordinal, event.position, hex::encode(hash)));
+        links.push((ordinal, event.position, hash));
         decoded.push((event, kind));
     }
     Ok(Prepared {
@@ -660,54 +794,18 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
     sql
 }
 
-/// Empties every read model and the chain and moves the checkpoint to the start, in one
-/// transaction.
-async fn reset(db: &Database) -> Result<(), ProjectionError> {
-    const TABLES: [&str; 9] = [
-        "rm_funds",
-        "rm_fund_daily",
-        "rm_rounds",
-        "rm_applications",
-        "rm_awards",
-        "rm_award_themes",
-        "rm_drawdowns",
-        "rm_award_daily",
-        "ledger_chain",
-    ];
-    match db {
-        Database::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            sqlx::query(&format!("TRUNCATE {}", TABLES.join(", ")))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, '0'::xid8, 0)
-                 ON CONFLICT (reader) DO UPDATE SET txid = EXCLUDED.txid, position = EXCLUDED.position",
-            )
-            .bind(PROJECTIONS_READER)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        }
-        Database::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
-            for table in TABLES {
-                sqlx::query(&format!("DELETE FROM {table}"))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query(
-                "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, 0, 0)
-                 ON CONFLICT (reader) DO UPDATE SET txid = excluded.txid, position = excluded.position",
-            )
-            .bind(PROJECTIONS_READER)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        }
-    }
-    Ok(())
-}
+/// Every table a rebuild empties and refills.
+const READ_MODEL_TABLES: [&str; 9] = [
+    "rm_funds",
+    "rm_fund_daily",
+    "rm_rounds",
+    "rm_applications",
+    "rm_awards",
+    "rm_award_themes",
+    "rm_drawdowns",
+    "rm_award_daily",
+    "ledger_chain",
+];
 
 /// Refuses to project a PostgreSQL log restored from a logical dump into a cluster whose
 /// transaction counter is behind the dump's: its events would stay invisible to the
