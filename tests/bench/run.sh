@@ -37,12 +37,22 @@ EVENTS=$(curl -fsS http://127.0.0.1:18181/metrics | awk '/^fundledger_event_log_
 echo "store: ${DATABASE_URL%%:*}, events: $EVENTS, connections: $CONNECTIONS"
 "$BIN/fundledger-loadgen" --url "$URL" --operation neighbourhood --code E06000010 --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN"
 "$BIN/fundledger-loadgen" --url "$URL" --operation awards --code E06000010 --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN"
-# requestDrawdown: one active award of the demo, its grantee's token.
-AWARD_JSON=$(curl -fsS "$URL" -H 'content-type: application/json' \
-  -d '{"query":"{ awards(filter: { status: ACTIVE }, first: 1) { edges { node { id recipientOrgId } } } }"}')
-AWARD=$(echo "$AWARD_JSON" | sed -E 's/.*"id":"([^"]+)".*/\1/')
-ORG=$(echo "$AWARD_JSON" | sed -E 's/.*"recipientOrgId":"([^"]+)".*/\1/')
-TOKEN=$("$BIN/fundledger" token --role grantee --subject bench --org "$ORG")
+# requestDrawdown: a fresh £1,000,000 award of its own, drawn down a penny at a time.
+ADMIN=$("$BIN/fundledger" token --role admin --subject bench-officer)
+ORG=GB-CHC-9999999
+GRANTEE=$("$BIN/fundledger" token --role grantee --subject bench --org "$ORG")
+gql() { # TOKEN QUERY → prints the response
+  python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$2" |
+    curl -fsS "$URL" -H 'content-type: application/json' -H "authorization: Bearer $1" --data @-
+}
+field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d" + sys.argv[1]))' "$1"; }
+FUND=$(gql "$ADMIN" 'mutation { establishFund(input: {name: "Bench", funderOrgId: "GB-CHC-1", funderName: "B"}) { fund { id } } }' | field '["data"]["establishFund"]["fund"]["id"]')
+gql "$ADMIN" "mutation { receiveCapital(input: {fundId: \"$FUND\", amount: \"2000000.00\", source: \"s\", receivedOn: \"2026-01-01\"}) { position } }" >/dev/null
+ROUND=$(gql "$ADMIN" "mutation { openRound(input: {fundId: \"$FUND\", name: \"Bench\", budget: \"1500000.00\", opensOn: \"2020-01-01\", closesOn: \"2099-12-31\", eligibleAreas: [], themes: [], decisionMode: PANEL}) { round { id } } }" | field '["data"]["openRound"]["round"]["id"]')
+APP=$(gql "$GRANTEE" "mutation { submitApplication(input: {roundId: \"$ROUND\", title: \"Bench\", description: \"d\", amountRequested: \"1000000.00\", neighbourhood: \"E01012345\", themes: [], applicantName: \"Bench Org\"}) { application { id } } }" | field '["data"]["submitApplication"]["application"]["id"]')
+AWARD=$(gql "$ADMIN" "mutation { approveApplication(input: {applicationId: \"$APP\", amount: \"1000000.00\"}) { award { id } } }" | field '["data"]["approveApplication"]["award"]["id"]')
+gql "$GRANTEE" "mutation { acceptAgreement(input: {awardId: \"$AWARD\"}) { position } }" >/dev/null
+TOKEN=$GRANTEE
 "$BIN/fundledger-loadgen" --url "$URL" --operation drawdown --award "$AWARD" --token "$TOKEN" --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN"
 if [ -n "${NAME:-}" ]; then
   kill "$SERVER"; wait "$SERVER" || true
