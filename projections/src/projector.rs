@@ -405,12 +405,6 @@ impl Projector {
             }
         }
         tracing::info!(?folded, written = ?started.elapsed(), events, "rebuild: log folded and read models written");
-        if std::env::var("PROJ_TIMINGS").is_ok() {
-            eprintln!(
-                "rebuild folded in {folded:?}, written by {:?}",
-                started.elapsed()
-            );
-        }
         // Whatever was written while the log was folded.
         let later = self.catch_up().await?;
         Ok(RebuildReport {
