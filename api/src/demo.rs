@@ -81,9 +81,21 @@ pub struct AreaLine {
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} ({})", self.fund_name, self.fund_id)?;
-        writeln!(f, "  capital received    {:>16}", self.capital_received.to_string())?;
-        writeln!(f, "  allocated to rounds {:>16}", self.allocated.to_string())?;
-        writeln!(f, "  available           {:>16}", self.available.to_string())?;
+        writeln!(
+            f,
+            "  capital received    {:>16}",
+            self.capital_received.to_string()
+        )?;
+        writeln!(
+            f,
+            "  allocated to rounds {:>16}",
+            self.allocated.to_string()
+        )?;
+        writeln!(
+            f,
+            "  available           {:>16}",
+            self.available.to_string()
+        )?;
         writeln!(f, "  applications        {:>16}", self.applications)?;
         writeln!(f)?;
         writeln!(f, "Rounds")?;
@@ -236,7 +248,8 @@ fn date(text: &str) -> Date {
 }
 
 fn plus_days(day: Date, days: u64) -> Date {
-    day.checked_add_days(Days::new(days)).expect("demo dates stay in range")
+    day.checked_add_days(Days::new(days))
+        .expect("demo dates stay in range")
 }
 
 /// The demo's writer: keys every command so that a rerun is a no-op.
@@ -266,7 +279,10 @@ struct DemoApplication {
 /// Writes the demo data set (again, harmlessly, if it is already there) and summarises it.
 pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
     let areas = read_areas(DEMO_GEOGRAPHY_CSV.as_bytes(), "demo geography")?;
-    ledger.geography.import_areas(&ledger.database, &areas).await?;
+    ledger
+        .geography
+        .import_areas(&ledger.database, &areas)
+        .await?;
     let writer = Writer { ledger };
     let mut choices = Choices(SEED);
 
@@ -285,16 +301,37 @@ pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
     )?
     .value;
     let tranches = [
-        ("capital-1", Money::pounds(1_500_000), "Dormant assets: Community Wealth Fund", "2025-04-01"),
-        ("capital-2", Money::pounds(750_000), "Local authority match funding", "2025-07-01"),
-        ("capital-3", Money::from_pence(25_000_050), "Corporate giving (Tees Port)", "2026-01-15"),
+        (
+            "capital-1",
+            Money::pounds(1_500_000),
+            "Dormant assets: Community Wealth Fund",
+            "2025-04-01",
+        ),
+        (
+            "capital-2",
+            Money::pounds(750_000),
+            "Local authority match funding",
+            "2025-07-01",
+        ),
+        (
+            "capital-3",
+            Money::from_pence(25_000_050),
+            "Corporate giving (Tees Port)",
+            "2026-01-15",
+        ),
     ];
     for (key, amount, source, received_on) in tranches {
         let received_on = date(received_on);
         Writer::step(
             key,
             ledger
-                .receive_capital(&writer.request(ADMIN, received_on, key), &fund_id, amount, source, received_on)
+                .receive_capital(
+                    &writer.request(ADMIN, received_on, key),
+                    &fund_id,
+                    amount,
+                    source,
+                    received_on,
+                )
                 .await,
         )?;
     }
@@ -376,7 +413,8 @@ async fn run_round(
     // Applications.
     let mut submitted = Vec::new();
     for index in 0..plan.applications {
-        let neighbourhood = neighbourhoods[choices.below(neighbourhoods.len() as u64) as usize].clone();
+        let neighbourhood =
+            neighbourhoods[choices.below(neighbourhoods.len() as u64) as usize].clone();
         let organisation = choices.below(DEMO_ORGANISATIONS);
         let applicant = OrgId::new(format!("GB-CHC-{}", 1_120_000 + organisation));
         let group = GROUP_KINDS[(organisation % GROUP_KINDS.len() as u64) as usize];
@@ -442,7 +480,9 @@ async fn run_round(
         let mut quality = 0;
         if plan.min_panel_scores > 0 {
             // One member in twelve knows the group and declares a conflict; the other two score.
-            let conflicted = choices.chance(8).then(|| choices.below(PANEL.len() as u64) as usize);
+            let conflicted = choices
+                .chance(8)
+                .then(|| choices.below(PANEL.len() as u64) as usize);
             let mut total = 0;
             let mut scored = 0;
             for (member_index, member) in PANEL.iter().enumerate() {
@@ -452,7 +492,11 @@ async fn run_round(
                     Writer::step(
                         &key,
                         ledger
-                            .declare_conflict(&writer.request(member, closes_on, &key), &application.id, member)
+                            .declare_conflict(
+                                &writer.request(member, closes_on, &key),
+                                &application.id,
+                                member,
+                            )
                             .await,
                     )?;
                     continue;
@@ -489,12 +533,18 @@ async fn run_round(
             amount = Money::new(part).expect("part of a valid amount is valid");
         }
         if quality >= FUNDING_THRESHOLD_TENTHS && amount <= remaining && !amount.is_zero() {
-            remaining = remaining.checked_sub(amount).expect("amount is within what remains");
+            remaining = remaining
+                .checked_sub(amount)
+                .expect("amount is within what remains");
             let key = format!("{key}-approve");
             let award_id = Writer::step(
                 &key,
                 ledger
-                    .approve_application(&writer.request(ADMIN, decided_on, &key), &application.id, amount)
+                    .approve_application(
+                        &writer.request(ADMIN, decided_on, &key),
+                        &application.id,
+                        amount,
+                    )
                     .await,
             )?
             .value;
@@ -509,7 +559,11 @@ async fn run_round(
             Writer::step(
                 &key,
                 ledger
-                    .decline_application(&writer.request(ADMIN, decided_on, &key), &application.id, reason)
+                    .decline_application(
+                        &writer.request(ADMIN, decided_on, &key),
+                        &application.id,
+                        reason,
+                    )
                     .await,
             )?;
         }
@@ -517,7 +571,10 @@ async fn run_round(
 
     for (index, (award_id, grantee, amount)) in awards.iter().enumerate() {
         let key = format!("{}-award-{index:03}", plan.key);
-        run_award(writer, choices, &key, award_id, grantee, *amount, decided_on).await?;
+        run_award(
+            writer, choices, &key, award_id, grantee, *amount, decided_on,
+        )
+        .await?;
     }
 
     if plan.closes {
@@ -525,14 +582,20 @@ async fn run_round(
         Writer::step(
             &key,
             ledger
-                .close_round(&writer.request(ADMIN, plus_days(decided_on, 30), &key), &round_id)
+                .close_round(
+                    &writer.request(ADMIN, plus_days(decided_on, 30), &key),
+                    &round_id,
+                )
                 .await,
         )?;
     }
     Ok(DemoRound {
         round_id,
         name: plan.name,
-        applications: submitted.into_iter().map(|application| application.id).collect(),
+        applications: submitted
+            .into_iter()
+            .map(|application| application.id)
+            .collect(),
     })
 }
 
@@ -562,14 +625,19 @@ async fn run_award(
     Writer::step(
         &step_key,
         ledger
-            .accept_agreement(&writer.request(grantee.as_str(), accepted_on, &step_key), award_id, grantee)
+            .accept_agreement(
+                &writer.request(grantee.as_str(), accepted_on, &step_key),
+                award_id,
+                grantee,
+            )
             .await,
     )?;
 
     // One in twelve is cut before any money moves (the project shrank).
     let mut amount = amount;
     if choices.chance(8) {
-        let reduced = Money::new((amount.amount() * dec!(0.9)).round_dp(2)).expect("90% of an award is valid");
+        let reduced = Money::new((amount.amount() * dec!(0.9)).round_dp(2))
+            .expect("90% of an award is valid");
         let step_key = format!("{key}-vary-down");
         Writer::step(
             &step_key,
@@ -586,10 +654,23 @@ async fn run_award(
     }
 
     // First drawdown: half the award, approved and paid.
-    let first = Money::new((amount.amount() / dec!(2)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero))
-        .expect("half an award is valid");
+    let first = Money::new(
+        (amount.amount() / dec!(2))
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero),
+    )
+    .expect("half an award is valid");
     let requested_on = plus_days(accepted_on, 7);
-    draw_and_pay(writer, key, "dd1", award_id, grantee, first, requested_on, true).await?;
+    draw_and_pay(
+        writer,
+        key,
+        "dd1",
+        award_id,
+        grantee,
+        first,
+        requested_on,
+        true,
+    )
+    .await?;
 
     // Half the awards draw the rest; a few of those requests are first rejected and re-made.
     if choices.chance(50) {
@@ -597,15 +678,36 @@ async fn run_award(
         if !rest.is_zero() {
             let later = plus_days(requested_on, 60 + choices.below(60));
             if choices.chance(15) {
-                draw_and_pay(writer, key, "dd2-rejected", award_id, grantee, rest, later, false).await?;
+                draw_and_pay(
+                    writer,
+                    key,
+                    "dd2-rejected",
+                    award_id,
+                    grantee,
+                    rest,
+                    later,
+                    false,
+                )
+                .await?;
             }
-            draw_and_pay(writer, key, "dd2", award_id, grantee, rest, plus_days(later, 7), true).await?;
+            draw_and_pay(
+                writer,
+                key,
+                "dd2",
+                award_id,
+                grantee,
+                rest,
+                plus_days(later, 7),
+                true,
+            )
+            .await?;
 
             // A few fully paid awards report, return what they did not spend, and close.
             if choices.chance(30) {
                 let end = plus_days(later, 180);
                 let paid = amount;
-                let unspent = Money::new((paid.amount() * dec!(0.04)).round_dp(2)).expect("4% is valid");
+                let unspent =
+                    Money::new((paid.amount() * dec!(0.04)).round_dp(2)).expect("4% is valid");
                 let spent = paid.checked_sub(unspent).expect("unspent is part of paid");
                 let step_key = format!("{key}-spend");
                 Writer::step(
@@ -656,7 +758,10 @@ async fn run_award(
                 Writer::step(
                     &step_key,
                     ledger
-                        .close_award(&writer.request(ADMIN, plus_days(end, 20), &step_key), award_id)
+                        .close_award(
+                            &writer.request(ADMIN, plus_days(end, 20), &step_key),
+                            award_id,
+                        )
                         .await,
                 )?;
             }
@@ -712,7 +817,11 @@ async fn draw_and_pay(
     Writer::step(
         &step_key,
         ledger
-            .approve_drawdown(&writer.request(ADMIN, decided_on, &step_key), award_id, &drawdown_id)
+            .approve_drawdown(
+                &writer.request(ADMIN, decided_on, &step_key),
+                award_id,
+                &drawdown_id,
+            )
             .await,
     )?;
     let paid_on = plus_days(decided_on, 2);
@@ -807,6 +916,9 @@ async fn summarise(
         available: fund.available(),
         rounds,
         areas,
-        applications: demo_rounds.iter().map(|round| round.applications.len()).sum(),
+        applications: demo_rounds
+            .iter()
+            .map(|round| round.applications.len())
+            .sum(),
     })
 }

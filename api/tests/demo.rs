@@ -20,22 +20,44 @@ async fn load_twice(kind: &str) -> (DemoSummary, DemoSummary, i64, i64) {
 fn assert_reconciles(summary: &DemoSummary) {
     assert_eq!(summary.applications, 200);
     assert_eq!(summary.rounds.len(), 3);
-    assert_eq!(summary.areas.len(), 5, "awards in all five local authorities");
+    assert_eq!(
+        summary.areas.len(),
+        5,
+        "awards in all five local authorities"
+    );
     let awarded_by_rounds: Money = summary.rounds.iter().map(|round| round.awarded).sum();
     let awarded_by_areas: Money = summary.areas.iter().map(|area| area.awarded).sum();
     assert_eq!(awarded_by_rounds, awarded_by_areas);
     for round in &summary.rounds {
-        assert!(round.awarded <= round.budget, "{} is over budget", round.name);
+        assert!(
+            round.awarded <= round.budget,
+            "{} is over budget",
+            round.name
+        );
     }
     for area in &summary.areas {
-        assert!(area.paid <= area.awarded, "{} paid more than awarded", area.name);
-        assert!(area.returned <= area.paid, "{} returned more than paid", area.name);
+        assert!(
+            area.paid <= area.awarded,
+            "{} paid more than awarded",
+            area.name
+        );
+        assert!(
+            area.returned <= area.paid,
+            "{} returned more than paid",
+            area.name
+        );
     }
     // Closed rounds gave their unawarded budget back; the open round still holds all of it.
     let allocated: Money = summary
         .rounds
         .iter()
-        .map(|round| if round.closed { round.awarded } else { round.budget })
+        .map(|round| {
+            if round.closed {
+                round.awarded
+            } else {
+                round.budget
+            }
+        })
         .sum();
     assert_eq!(summary.allocated, allocated);
     let returned: Money = summary.areas.iter().map(|area| area.returned).sum();
@@ -53,7 +75,10 @@ fn assert_reconciles(summary: &DemoSummary) {
 async fn demo_is_deterministic_and_idempotent(kind: &str) {
     let (first, second, head_after_first, head_after_second) = load_twice(kind).await;
     assert_eq!(first, second);
-    assert_eq!(head_after_first, head_after_second, "a rerun writes nothing");
+    assert_eq!(
+        head_after_first, head_after_second,
+        "a rerun writes nothing"
+    );
     assert!(head_after_first > 1000, "a realistic amount of history");
     assert_reconciles(&first);
 }
