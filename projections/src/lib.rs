@@ -13,6 +13,7 @@ mod fold;
 pub mod projector;
 pub mod read;
 mod sql;
+pub mod synthetic;
 pub mod verify;
 
 use infrastructure::StoreError;
