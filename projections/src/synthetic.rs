@@ -42,6 +42,16 @@ fn row<E: DomainEvent>(
     }
 }
 
+/// The id of the `index`th award of the history and of the organisation it was made to
+/// (awards are made to 20,000 organisations in turn). Each is accepted, with £2,500.00 of
+/// its £5,000.00 paid and the rest undrawn.
+pub fn award_and_recipient(index: usize) -> (AwardId, OrgId) {
+    (
+        AwardId::new(format!("AW-{index:08}")),
+        OrgId::new(format!("GB-CHC-{:07}", index % 20_000)),
+    )
+}
+
 /// The history's calendar: day 0 is 2025-04-01.
 pub fn day(offset: u64) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 4, 1)
@@ -131,8 +141,7 @@ pub fn history(target: usize, lsoas: &[String]) -> Vec<EventRow> {
         let round = index % ROUNDS;
         let round_id = &round_ids[round];
         let application_id = ApplicationId::new(format!("APP-{index:08}"));
-        let award_id = AwardId::new(format!("AW-{index:08}"));
-        let org = OrgId::new(format!("GB-CHC-{:07}", index % 20_000));
+        let (award_id, org) = award_and_recipient(index);
         let neighbourhood: GeoCode = lsoas[index % lsoas.len()]
             .parse()
             .expect("callers pass well-formed LSOA codes");

@@ -13,6 +13,7 @@ use projections::ProjectorHandle;
 use tokio::sync::broadcast;
 
 use super::auth::{TokenKeys, Viewer};
+use super::cache::PublicQueryCache;
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, CONCURRENCY};
 use super::metrics::Metrics;
 use super::subscriptions::FeedItem;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub keys: TokenKeys,
     pub feed: broadcast::Sender<FeedItem>,
+    pub public_cache: Arc<PublicQueryCache>,
 }
 
 impl AppState {

@@ -19,6 +19,8 @@ use serde_json::json;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use super::auth::Viewer;
+use super::cache::is_query_only;
 use super::context::AppState;
 use super::errors::{BAD_INPUT, TIMEOUT, UNAUTHENTICATED};
 use super::schema::AppSchema;
@@ -136,6 +138,17 @@ async fn graphql(
                 ),
             },
         };
+    // Anonymous queries may be answered from the cache (see `cache`): the answer stored
+    // for this exact body at the current projected position.
+    let cache_position = match viewer {
+        Viewer::Public => app.state.public_cache.usable_position(min_position),
+        _ => None,
+    };
+    if let Some(position) = cache_position {
+        if let Some(cached) = app.state.public_cache.get(&body, position) {
+            return ([(header::CONTENT_TYPE, "application/json")], cached).into_response();
+        }
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
@@ -147,6 +160,7 @@ async fn graphql(
         }
     };
     tracing::debug!(role = viewer.role_name(), "graphql request");
+    let cacheable = cache_position.filter(|_| is_query_only(&request.query));
     let request = request.data(viewer);
     let work = async {
         if let Some(position) = min_position {
@@ -174,6 +188,16 @@ async fn graphql(
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", BAD_INPUT);
+        }
+    }
+    if let Some(position) = cacheable.filter(|_| response.errors.is_empty()) {
+        match serde_json::to_vec(&response) {
+            Ok(encoded) => {
+                let encoded = Bytes::from(encoded);
+                app.state.public_cache.put(body, position, encoded.clone());
+                return ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
+            }
+            Err(error) => tracing::warn!(%error, "a GraphQL response did not encode"),
         }
     }
     Json(response).into_response()
@@ -219,7 +243,9 @@ async fn metrics(State(app): State<App>) -> Response {
     };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.state.metrics.render(head, projected),
+        app.state
+            .metrics
+            .render(head, projected, app.state.public_cache.counts()),
     )
         .into_response()
 }

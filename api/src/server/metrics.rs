@@ -56,8 +56,14 @@ impl Metrics {
             .or_default() += 1;
     }
 
-    /// The text exposition, with the store's head and the projector's position as gauges.
-    pub fn render(&self, head_position: Option<i64>, projector_position: Option<i64>) -> String {
+    /// The text exposition, with the store's head and the projector's position as gauges
+    /// and the public query cache's (hits, misses).
+    pub fn render(
+        &self,
+        head_position: Option<i64>,
+        projector_position: Option<i64>,
+        (cache_hits, cache_misses): (u64, u64),
+    ) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP fundledger_http_requests_total HTTP requests by method, route and status.\n",
@@ -105,6 +111,16 @@ impl Metrics {
                 "fundledger_commands_total{{command=\"{command}\",outcome=\"{outcome}\"}} {count}"
             );
         }
+        out.push_str("# HELP fundledger_public_cache_requests_total Anonymous queries by whether the cache answered them.\n");
+        out.push_str("# TYPE fundledger_public_cache_requests_total counter\n");
+        let _ = writeln!(
+            out,
+            "fundledger_public_cache_requests_total{{result=\"hit\"}} {cache_hits}"
+        );
+        let _ = writeln!(
+            out,
+            "fundledger_public_cache_requests_total{{result=\"miss\"}} {cache_misses}"
+        );
         if let Some(head) = head_position {
             out.push_str("# HELP fundledger_event_log_head_position The highest event-log position written.\n");
             out.push_str("# TYPE fundledger_event_log_head_position gauge\n");

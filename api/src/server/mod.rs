@@ -5,10 +5,12 @@
 //! - [`http`]: routes, the GraphQL handler and its limits, health, metrics.
 //! - [`schema`]: the schema and its depth and complexity caps; [`query`], [`mutations`],
 //!   [`subscriptions`] and [`types`] are its parts.
+//! - [`cache`]: answers to public queries, kept while the read models are unchanged.
 //! - [`auth`]: bearer tokens and roles; [`context`]: what resolvers reach and the role
 //!   checks; [`errors`]: one `extensions.code` per error.
 
 pub mod auth;
+pub mod cache;
 pub mod context;
 pub mod errors;
 pub mod http;

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
 use super::auth::{Role, TokenKeys};
+use super::cache::PublicQueryCache;
 use super::context::AppState;
 use super::http::{router, App};
 use super::metrics::Metrics;
@@ -107,6 +108,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             keys,
             feed,
+            public_cache: Arc::new(PublicQueryCache::default()),
         });
         let schema = build_schema(Some(state.clone()));
         Ok(Application {
@@ -168,6 +170,12 @@ impl Application {
             app.state.ledger.clone(),
             stopped.clone(),
         ));
+        let cache_task = tokio::spawn(
+            app.state
+                .public_cache
+                .clone()
+                .follow_projector(app.state.projector.clone(), stopped.clone()),
+        );
         let feed_task = tokio::spawn(run_feed(
             database.clone(),
             app.state.feed.clone(),
@@ -197,6 +205,7 @@ impl Application {
             ("projector", projector_task),
             ("process manager", process_manager_task),
             ("live feed", feed_task),
+            ("public query cache", cache_task),
         ] {
             if tokio::time::timeout(Duration::from_millis(TASK_STOP_MS), task)
                 .await

@@ -1,16 +1,22 @@
-//! A small load generator for issue 4 §5: runs one GraphQL operation from N concurrent
-//! connections for a while and prints requests/s, p50 and p99 latency, and errors.
+//! A small load generator for issue 4 §5: runs one operation from N concurrent connections
+//! for a while and prints requests/s, p50 and p99 latency, and errors.
 //!
 //! ```text
-//! fundledger-loadgen --url http://127.0.0.1:8080/graphql --operation neighbourhood --code E06000010
-//! fundledger-loadgen --operation awards --code E06000010
-//! fundledger-loadgen --operation drawdown --award AW-… --token GRANTEE_TOKEN
+//! fundledger-loadgen --url http://127.0.0.1:8080/graphql --operation neighbourhood --codes E06000010
+//! fundledger-loadgen --operation awards --codes E06000010,E06000002
+//! fundledger-loadgen --operation drawdown --targets targets.txt     # lines: AWARD_ID TOKEN
+//! fundledger-loadgen --operation sql-baseline --database-url postgres://…
 //! ```
+//!
+//! `sql-baseline` is the event-sourced core issue's baseline: per command `BEGIN; SELECT
+//! the aggregate's events; INSERT one event; COMMIT` (each connection on an aggregate of
+//! its own), written to a scratch copy of the events table that is dropped afterwards.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use serde_json::{json, Value};
 
@@ -20,8 +26,10 @@ enum Operation {
     Neighbourhood,
     /// `awards(filter:{neighbourhood}, first: 20)` (public).
     Awards,
-    /// `requestDrawdown` of £0.01 on one award (grantee token required).
+    /// `requestDrawdown` of £0.01, each connection on an award of its own (`--targets`).
     Drawdown,
+    /// The raw SQL a command costs, on the same server (`--database-url`).
+    SqlBaseline,
 }
 
 #[derive(Debug, Parser)]
@@ -30,90 +38,218 @@ struct Args {
     url: String,
     #[arg(long, value_enum, default_value = "neighbourhood")]
     operation: Operation,
-    /// Area code for the public queries.
-    #[arg(long, default_value = "E06000010")]
-    code: String,
-    /// Award for `drawdown`.
+    /// Area codes for the public queries, comma-separated; requests take them in turn.
+    #[arg(long, default_value = "E06000010", value_delimiter = ',')]
+    codes: Vec<String>,
+    /// For `drawdown`: a file of `AWARD_ID GRANTEE_TOKEN` lines; connection i draws on
+    /// line i (mod the number of lines), so writers do not contend for one award.
     #[arg(long)]
-    award: Option<String>,
-    /// Bearer token (required for `drawdown`).
+    targets: Option<std::path::PathBuf>,
+    /// For `sql-baseline`: the PostgreSQL server to measure.
     #[arg(long)]
-    token: Option<String>,
+    database_url: Option<String>,
+    /// Make every public query's body unique (a trailing GraphQL comment), so the server's
+    /// public query cache never answers: measures the read models themselves.
+    #[arg(long)]
+    uncached: bool,
     #[arg(long, default_value_t = 64)]
     connections: usize,
     #[arg(long, default_value_t = 10)]
     seconds: u64,
 }
 
-fn body(args: &Args, sequence: u64) -> Value {
+fn body(args: &Args, target: Option<&(String, String)>, sequence: u64) -> Value {
+    let code = &args.codes[sequence as usize % args.codes.len()];
+    let public = |query: &str| {
+        let query = if args.uncached {
+            format!("{query}\n# request {sequence}")
+        } else {
+            query.to_string()
+        };
+        json!({ "query": query, "variables": { "c": code } })
+    };
     match args.operation {
-        Operation::Neighbourhood => json!({
-            "query": "query($c: GeoCode!) { neighbourhood(code: $c) { name totals { awarded disbursed awardCount } } }",
-            "variables": { "c": args.code }
-        }),
-        Operation::Awards => json!({
-            "query": "query($c: GeoCode!) { awards(filter: { neighbourhood: $c }, first: 20) { edges { node { id title amount } } } }",
-            "variables": { "c": args.code }
-        }),
-        Operation::Drawdown => json!({
+        Operation::Neighbourhood => public(
+            "query($c: GeoCode!) { neighbourhood(code: $c) { name totals { awarded disbursed awardCount } } }",
+        ),
+        Operation::Awards => public(
+            "query($c: GeoCode!) { awards(filter: { neighbourhood: $c }, first: 20) { edges { node { id title amount } } } }",
+        ),
+        Operation::Drawdown | Operation::SqlBaseline => json!({
             "query": "mutation($i: RequestDrawdownInput!) { requestDrawdown(input: $i) { position } }",
-            "variables": { "i": { "awardId": args.award, "amount": "0.01", "purpose": format!("load {sequence}") } }
+            "variables": { "i": {
+                "awardId": target.map(|(award, _)| award.as_str()),
+                "amount": "0.01",
+                "purpose": format!("load {sequence}")
+            } }
         }),
     }
+}
+
+fn read_targets(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let targets: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(award, token)| (award.trim().to_string(), token.trim().to_string()))
+        .collect();
+    anyhow::ensure!(
+        !targets.is_empty(),
+        "{} has no `AWARD_ID TOKEN` lines",
+        path.display()
+    );
+    Ok(targets)
+}
+
+/// One connection's requests until the deadline: their latencies and how many failed.
+async fn http_worker(
+    client: reqwest::Client,
+    args: Arc<Args>,
+    target: Option<(String, String)>,
+    sequence: Arc<AtomicU64>,
+    deadline: Instant,
+) -> (Vec<Duration>, u64) {
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    while Instant::now() < deadline {
+        let body = body(
+            &args,
+            target.as_ref(),
+            sequence.fetch_add(1, Ordering::Relaxed),
+        );
+        let mut request = client.post(&args.url).json(&body);
+        if let Some((_, token)) = &target {
+            request = request.bearer_auth(token);
+        }
+        let started = Instant::now();
+        let ok = match request.send().await {
+            Ok(response) => match response.json::<Value>().await {
+                Ok(value) => value.get("errors").is_none(),
+                Err(_) => false,
+            },
+            Err(_) => false,
+        };
+        latencies.push(started.elapsed());
+        errors += u64::from(!ok);
+    }
+    (latencies, errors)
+}
+
+/// One connection's baseline commands until the deadline.
+async fn sql_worker(
+    pool: sqlx::PgPool,
+    aggregate_id: String,
+    deadline: Instant,
+) -> anyhow::Result<(Vec<Duration>, u64)> {
+    let mut latencies = Vec::new();
+    let mut sequence = 0i64;
+    while Instant::now() < deadline {
+        sequence += 1;
+        let started = Instant::now();
+        let mut transaction = pool.begin().await?;
+        let rows: Vec<(i64, Value)> = sqlx::query_as(
+            "SELECT sequence, payload FROM loadgen_baseline_events
+              WHERE aggregate_type = 'Baseline' AND aggregate_id = $1 AND sequence > $2
+              ORDER BY sequence",
+        )
+        .bind(&aggregate_id)
+        .bind(sequence - 1)
+        .fetch_all(&mut *transaction)
+        .await?;
+        anyhow::ensure!(
+            rows.is_empty(),
+            "baseline aggregate {aggregate_id} was written twice"
+        );
+        sqlx::query(
+            "INSERT INTO loadgen_baseline_events (aggregate_type, aggregate_id, sequence, event_type,
+                                                 event_version, payload, metadata)
+             VALUES ('Baseline', $1, $2, 'DrawdownRequested', '1.0', $3, '{}')",
+        )
+        .bind(&aggregate_id)
+        .bind(sequence)
+        .bind(json!({"DrawdownRequested": {"amount": "0.01", "purpose": format!("load {sequence}")}}))
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        latencies.push(started.elapsed());
+    }
+    Ok((latencies, 0))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Arc::new(Args::parse());
-    if matches!(args.operation, Operation::Drawdown)
-        && (args.award.is_none() || args.token.is_none())
-    {
-        anyhow::bail!("--operation drawdown needs --award and --token");
-    }
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.connections)
-        .build()?;
+    anyhow::ensure!(
+        !args.codes.is_empty(),
+        "--codes needs at least one area code"
+    );
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let sequence = Arc::new(AtomicU64::new(0));
-    let errors = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..args.connections {
-        let (client, args, sequence, errors) = (
-            client.clone(),
-            args.clone(),
-            sequence.clone(),
-            errors.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while Instant::now() < deadline {
-                let body = body(&args, sequence.fetch_add(1, Ordering::Relaxed));
-                let mut request = client.post(&args.url).json(&body);
-                if let Some(token) = &args.token {
-                    request = request.bearer_auth(token);
-                }
-                let started = Instant::now();
-                let ok = match request.send().await {
-                    Ok(response) => match response.json::<Value>().await {
-                        Ok(value) => value.get("errors").is_none(),
-                        Err(_) => false,
-                    },
-                    Err(_) => false,
-                };
-                latencies.push(started.elapsed());
-                if !ok {
-                    errors.fetch_add(1, Ordering::Relaxed);
-                }
+    let mut scratch_pool = None;
+    match args.operation {
+        Operation::SqlBaseline => {
+            let url = args
+                .database_url
+                .as_deref()
+                .context("--operation sql-baseline needs --database-url")?;
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(args.connections as u32)
+                .connect(url)
+                .await?;
+            sqlx::query("DROP TABLE IF EXISTS loadgen_baseline_events")
+                .execute(&pool)
+                .await?;
+            sqlx::query("CREATE TABLE loadgen_baseline_events (LIKE events INCLUDING ALL)")
+                .execute(&pool)
+                .await?;
+            for connection in 0..args.connections {
+                tasks.push(tokio::spawn(sql_worker(
+                    pool.clone(),
+                    format!("baseline-{connection}"),
+                    deadline,
+                )));
             }
-            latencies
-        }));
+            scratch_pool = Some(pool);
+        }
+        _ => {
+            let targets = match (args.operation, &args.targets) {
+                (Operation::Drawdown, Some(path)) => read_targets(path)?,
+                (Operation::Drawdown, None) => {
+                    anyhow::bail!("--operation drawdown needs --targets")
+                }
+                _ => Vec::new(),
+            };
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(args.connections)
+                .build()?;
+            for connection in 0..args.connections {
+                let target =
+                    (!targets.is_empty()).then(|| targets[connection % targets.len()].clone());
+                let worker = http_worker(
+                    client.clone(),
+                    args.clone(),
+                    target,
+                    sequence.clone(),
+                    deadline,
+                );
+                tasks.push(tokio::spawn(async move { Ok(worker.await) }));
+            }
+        }
     }
     let started = Instant::now();
-    let mut latencies = Vec::new();
+    let (mut latencies, mut errors) = (Vec::new(), 0);
     for task in tasks {
-        latencies.extend(task.await?);
+        let (more, failed) = task.await??;
+        latencies.extend(more);
+        errors += failed;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    if let Some(pool) = scratch_pool {
+        sqlx::query("DROP TABLE loadgen_baseline_events")
+            .execute(&pool)
+            .await?;
+    }
     latencies.sort();
     let percentile = |p: f64| -> f64 {
         if latencies.is_empty() {
@@ -123,15 +259,17 @@ async fn main() -> anyhow::Result<()> {
         latencies[index].as_secs_f64() * 1000.0
     };
     println!(
-        "{:?} × {} connections, {:.1} s: {} requests, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        "{:?}{} × {} connections ({} area codes), {:.1} s: {} requests, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
         args.operation,
+        if args.uncached { " (uncached)" } else { "" },
         args.connections,
+        args.codes.len(),
         elapsed,
         latencies.len(),
         latencies.len() as f64 / elapsed,
         percentile(0.50),
         percentile(0.99),
-        errors.load(Ordering::Relaxed)
+        errors
     );
     Ok(())
 }
