@@ -101,11 +101,10 @@ fn main() {
         );
         let phases = report.phases;
         println!(
-            "  phases: read+fold {:.2?} (fold thread: waiting for rows {:.2?}, parse {:.2?}, decode {:.2?}, hash {:.2?}, apply {:.2?}); encode {:.2?}; write {:.2?}; catch-up {:.2?}",
+            "  phases: read+fold {:.2?} (parse+decode thread busy {:.2?}; fold thread: waiting {:.2?}, hash {:.2?}, apply {:.2?}); encode {:.2?}; write {:.2?}; catch-up {:.2?}",
             phases.fold,
-            phases.waiting_for_rows,
-            phases.parse,
-            phases.decode,
+            phases.parse_and_decode,
+            phases.waiting_for_events,
             phases.hash,
             phases.apply,
             phases.encode,

@@ -204,6 +204,14 @@ pub(crate) struct Batch {
     award_daily: BTreeMap<(String, String), AwardDelta>,
 }
 
+/// Marks a row as changed, allocating its key only the first time (most events touch
+/// rows already marked).
+fn mark(dirty: &mut BTreeSet<String>, id: &str) {
+    if !dirty.contains(id) {
+        dirty.insert(id.to_string());
+    }
+}
+
 fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
     ProjectionError::BadEvent {
         position: event.position,
@@ -357,7 +365,7 @@ impl Batch {
         event: &LoggedEvent,
         fund_id: &str,
     ) -> Result<&mut FundState, ProjectionError> {
-        self.dirty_funds.insert(fund_id.to_string());
+        mark(&mut self.dirty_funds, fund_id);
         self.funds
             .get_mut(fund_id)
             .ok_or_else(|| missing(event, "fund", fund_id))
@@ -365,7 +373,7 @@ impl Batch {
 
     fn round_mut(&mut self, event: &LoggedEvent) -> Result<&mut RoundState, ProjectionError> {
         let id = &event.aggregate_id;
-        self.dirty_rounds.insert(id.clone());
+        mark(&mut self.dirty_rounds, id);
         self.rounds
             .get_mut(id)
             .ok_or_else(|| missing(event, "round", id))
@@ -376,7 +384,7 @@ impl Batch {
         event: &LoggedEvent,
     ) -> Result<&mut ApplicationState, ProjectionError> {
         let id = &event.aggregate_id;
-        self.dirty_applications.insert(id.clone());
+        mark(&mut self.dirty_applications, id);
         self.applications
             .get_mut(id)
             .ok_or_else(|| missing(event, "application", id))
@@ -384,7 +392,7 @@ impl Batch {
 
     fn award_mut(&mut self, event: &LoggedEvent) -> Result<&mut AwardState, ProjectionError> {
         let id = &event.aggregate_id;
-        self.dirty_awards.insert(id.clone());
+        mark(&mut self.dirty_awards, id);
         self.awards
             .get_mut(id)
             .ok_or_else(|| missing(event, "award", id))

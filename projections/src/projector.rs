@@ -403,7 +403,11 @@ impl Projector {
                 sqlx::query(&format!("TRUNCATE {}", READ_MODEL_TABLES.join(", ")))
                     .execute(&mut *tx)
                     .await?;
+                let indexes = drop_indexes(&mut tx).await?;
                 execute_postgres(&mut tx, statements).await?;
+                for definition in indexes {
+                    sqlx::query(&definition).execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
             }
             Database::Sqlite(pool) => {
@@ -782,6 +786,54 @@ const READ_MODEL_TABLES: [&str; 9] = [
     "rm_award_daily",
     "ledger_chain",
 ];
+
+/// Drops the indexes of the (emptied) read-model tables, primary keys and unique
+/// constraints included, and returns the statements that make them again. A rebuild
+/// builds each index once from the loaded rows (a sort and one sequential write) instead
+/// of inserting a million entries one by one: about half the time of the write. Read from
+/// the catalog, so an index a later migration adds is handled too. Only inside the
+/// rebuild's transaction: a failure anywhere rolls the drops back with everything else.
+async fn drop_indexes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+) -> Result<Vec<String>, ProjectionError> {
+    let tables: Vec<String> = READ_MODEL_TABLES.iter().map(|table| table.to_string()).collect();
+    // Constraints first (their indexes go with them), then the plain indexes.
+    let constraints: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
+           FROM pg_constraint
+          WHERE conrelid = ANY(CAST($1 AS text[])::regclass[]) AND contype IN ('p', 'u')
+          ORDER BY conrelid, conname",
+    )
+    .bind(&tables)
+    .fetch_all(&mut **tx)
+    .await?;
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)
+           FROM pg_index
+          WHERE indrelid = ANY(CAST($1 AS text[])::regclass[])
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)
+          ORDER BY indexrelid",
+    )
+    .bind(&tables)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut recreate = Vec::with_capacity(constraints.len() + indexes.len() + 1);
+    // Room to sort the largest index (the chain's) in memory; for this transaction only.
+    recreate.push("SET LOCAL maintenance_work_mem TO '256MB'".to_string());
+    for (table, name, definition) in constraints {
+        sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            .execute(&mut **tx)
+            .await?;
+        recreate.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"));
+    }
+    for (name, definition) in indexes {
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut **tx)
+            .await?;
+        recreate.push(definition);
+    }
+    Ok(recreate)
+}
 
 /// Refuses to project a PostgreSQL log restored from a logical dump into a cluster whose
 /// transaction counter is behind the dump's: its events would stay invisible to the

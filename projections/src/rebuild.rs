@@ -1,9 +1,10 @@
 //! A full rebuild: the whole log folded again in one pass, then written in one transaction.
 //!
-//! The log is streamed by one query (`Database::stream_log`) on a task of the runtime,
-//! in chunks over a bounded channel, to a blocking thread that parses, decodes, chains
-//! and folds. Reading (mostly the store's work and the socket) and folding (CPU here) so
-//! overlap, and neither waits for the other's round trips. The write is one transaction:
+//! A pipeline of three stages joined by bounded channels, a chunk of events at a time:
+//! the log streamed by one query (`Database::stream_log`) on a task of the runtime; a
+//! blocking thread that parses the JSON and decodes the events (no state needed); and a
+//! blocking thread that extends the hash chain and folds, in log order. The store's
+//! work, the parsing and the fold so overlap, and none waits for another's round trips. The write is one transaction:
 //! on PostgreSQL `TRUNCATE` and `COPY … FREEZE` into the emptied tables (no conflicts are
 //! possible: every row comes from a map keyed like the table), on SQLite the same
 //! multi-row inserts as a live batch.
@@ -14,7 +15,7 @@ use futures::StreamExt;
 use infrastructure::{Database, LogCursor, LoggedEvent, StoreError, StoredEvent};
 use tokio::sync::mpsc;
 
-use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
+use crate::chain::{append_canonical_bytes, next_hash_of_bytes, parse_hash, GENESIS_HASH};
 use crate::fold::{decode, Batch, Decoded};
 use crate::ProjectionError;
 
@@ -29,12 +30,12 @@ pub const REBUILD_CHUNKS_AHEAD: usize = 32;
 pub struct RebuildPhases {
     /// Reading and folding the whole log (a pipeline: wall time).
     pub fold: Duration,
-    /// Of which the folding thread waited for rows from the store.
-    pub waiting_for_rows: Duration,
-    /// Of which the folding thread parsed JSON, decoded events, hashed the chain, and
+    /// Of which the parsing thread parsed JSON, decoded events and wrote their canonical
+    /// bytes (beside the fold).
+    pub parse_and_decode: Duration,
+    /// Of which the folding thread waited for parsed events, hashed the chain, and
     /// applied events to the read-model rows.
-    pub parse: Duration,
-    pub decode: Duration,
+    pub waiting_for_events: Duration,
     pub hash: Duration,
     pub apply: Duration,
     /// Turning the folded rows into COPY data or statements.
@@ -60,21 +61,27 @@ pub(crate) struct Folded {
 /// Streams the whole readable log and folds it into one batch and the chain.
 pub(crate) async fn fold_log(db: &Database) -> Result<Folded, ProjectionError> {
     let started = Instant::now();
-    let (sender, receiver) = mpsc::channel(REBUILD_CHUNKS_AHEAD);
+    let (rows, rows_received) = mpsc::channel(REBUILD_CHUNKS_AHEAD);
+    let (parsed, parsed_received) = mpsc::channel(REBUILD_CHUNKS_AHEAD);
     let reader = {
         let db = db.clone();
-        tokio::spawn(async move { read_chunks(&db, sender).await })
+        tokio::spawn(async move { read_chunks(&db, rows).await })
     };
-    let folded = tokio::task::spawn_blocking(move || fold_chunks(receiver))
+    let parser = tokio::task::spawn_blocking(move || parse_chunks(rows_received, parsed));
+    let folded = tokio::task::spawn_blocking(move || fold_chunks(parsed_received))
         .await
-        .map_err(|error| ProjectionError::Task(error.to_string()));
-    // The reader ends on its own once the folding thread is gone (its sends fail).
-    reader
-        .await
-        .map_err(|error| ProjectionError::Task(error.to_string()))?;
+        .map_err(task_failed);
+    // The earlier stages end on their own once a later one is gone (their sends fail).
+    let parse_time = parser.await.map_err(task_failed)?;
+    reader.await.map_err(task_failed)?;
     let mut folded = folded??;
+    folded.phases.parse_and_decode = parse_time;
     folded.phases.fold = started.elapsed();
     Ok(folded)
+}
+
+fn task_failed(error: tokio::task::JoinError) -> ProjectionError {
+    ProjectionError::Task(error.to_string())
 }
 
 async fn read_chunks(db: &Database, sender: mpsc::Sender<Result<Vec<StoredEvent>, StoreError>>) {
@@ -102,47 +109,83 @@ async fn read_chunks(db: &Database, sender: mpsc::Sender<Result<Vec<StoredEvent>
     }
 }
 
-/// The folding thread: parse, decode, chain and apply each chunk, in log order.
-fn fold_chunks(
+/// A chunk of events parsed and decoded, in log order, with their canonical bytes (for
+/// the chain) one after another in `canonical`, event `i`'s ending at `ends[i]`.
+struct ParsedChunk {
+    events: Vec<(LoggedEvent, Decoded)>,
+    canonical: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+type Parsed = Result<ParsedChunk, ProjectionError>;
+
+/// The parsing thread: JSON text to values to domain events and canonical bytes, a chunk
+/// at a time. Needs no state, so it runs beside the fold, which is left only the SHA-256
+/// of each link and the apply. Returns the time it spent working.
+fn parse_chunks(
     mut receiver: mpsc::Receiver<Result<Vec<StoredEvent>, StoreError>>,
-) -> Result<Folded, ProjectionError> {
+    sender: mpsc::Sender<Parsed>,
+) -> Duration {
+    let mut busy = Duration::ZERO;
+    while let Some(chunk) = receiver.blocking_recv() {
+        let parsing = Instant::now();
+        let parsed: Parsed = chunk.map_err(ProjectionError::from).and_then(|chunk| {
+            let mut parsed = ParsedChunk {
+                events: Vec::with_capacity(chunk.len()),
+                canonical: Vec::with_capacity(chunk.len() * 640),
+                ends: Vec::with_capacity(chunk.len()),
+            };
+            for stored in chunk {
+                let event = stored.parse()?;
+                let kind = decode(&event)?;
+                append_canonical_bytes(&event, &mut parsed.canonical);
+                parsed.ends.push(parsed.canonical.len());
+                parsed.events.push((event, kind));
+            }
+            Ok(parsed)
+        });
+        busy += parsing.elapsed();
+        let failed = parsed.is_err();
+        if sender.blocking_send(parsed).is_err() || failed {
+            break;
+        }
+    }
+    busy
+}
+
+/// The folding thread: chain and apply each chunk, in log order.
+fn fold_chunks(mut receiver: mpsc::Receiver<Parsed>) -> Result<Folded, ProjectionError> {
     let mut phases = RebuildPhases::default();
     let mut batch = Batch::default();
     let mut links: Vec<Link> = Vec::new();
     let mut hash = parse_hash(GENESIS_HASH).expect("genesis is a hash");
     let mut cursor = LogCursor::START;
-    let mut decoded: Vec<Decoded> = Vec::with_capacity(REBUILD_CHUNK_EVENTS);
     loop {
         let waiting = Instant::now();
         let Some(chunk) = receiver.blocking_recv() else {
             break;
         };
-        let parsing = Instant::now();
-        phases.waiting_for_rows += parsing - waiting;
-        let events = chunk?
-            .into_iter()
-            .map(StoredEvent::parse)
-            .collect::<Result<Vec<LoggedEvent>, StoreError>>()?;
-        let decoding = Instant::now();
-        phases.parse += decoding - parsing;
-        decoded.clear();
-        for event in &events {
-            decoded.push(decode(event)?);
-        }
         let hashing = Instant::now();
-        phases.decode += hashing - decoding;
+        phases.waiting_for_events += hashing - waiting;
+        let ParsedChunk {
+            events,
+            canonical,
+            ends,
+        } = chunk?;
         links.reserve(events.len());
-        for event in &events {
-            hash = next_hash(&hash, event);
+        let mut start = 0;
+        for ((event, _), end) in events.iter().zip(ends) {
+            hash = next_hash_of_bytes(&hash, &canonical[start..end]);
+            start = end;
             links.push((links.len() as i64 + 1, event.position, hash));
         }
         let applying = Instant::now();
         phases.hash += applying - hashing;
-        for (event, kind) in events.iter().zip(&decoded) {
+        for (event, kind) in &events {
             batch.apply(event, kind)?;
         }
         phases.apply += applying.elapsed();
-        if let Some(last) = events.last() {
+        if let Some((last, _)) = events.last() {
             cursor = last.cursor();
         }
     }
