@@ -230,9 +230,13 @@ impl StoredEvent {
     /// Parses the payload and metadata (the same parse `read_log` does).
     pub fn parse(self) -> Result<LoggedEvent, StoreError> {
         let corrupt = |what: &str, error: serde_json::Error| {
-            StoreError::Corrupt(format!("{what} of the event at position {}: {error}", self.position))
+            StoreError::Corrupt(format!(
+                "{what} of the event at position {}: {error}",
+                self.position
+            ))
         };
-        let payload = serde_json::from_str(&self.payload).map_err(|error| corrupt("payload", error))?;
+        let payload =
+            serde_json::from_str(&self.payload).map_err(|error| corrupt("payload", error))?;
         let metadata =
             serde_json::from_str(&self.metadata).map_err(|error| corrupt("metadata", error))?;
         Ok(LoggedEvent {
@@ -271,13 +275,13 @@ macro_rules! stored_event {
         StoredEvent {
             position: row.try_get("position")?,
             txid: row.try_get("txid")?,
-        aggregate_type: row.try_get("aggregate_type")?,
-        aggregate_id: row.try_get("aggregate_id")?,
-        sequence: row.try_get("sequence")?,
-        event_type: row.try_get("event_type")?,
-        event_version: row.try_get("event_version")?,
-        payload: row.try_get("payload")?,
-        metadata: row.try_get("metadata")?,
+            aggregate_type: row.try_get("aggregate_type")?,
+            aggregate_id: row.try_get("aggregate_id")?,
+            sequence: row.try_get("sequence")?,
+            event_type: row.try_get("event_type")?,
+            event_version: row.try_get("event_version")?,
+            payload: row.try_get("payload")?,
+            metadata: row.try_get("metadata")?,
         }
     }};
 }

@@ -1073,7 +1073,10 @@ pub(crate) fn copy_field(data: &mut Vec<u8>, param: &Param) {
 
 /// Appends text to COPY text-format data, escaped.
 pub(crate) fn copy_text(data: &mut Vec<u8>, text: &[u8]) {
-    if !text.iter().any(|byte| matches!(byte, b'\\' | b'\n' | b'\r' | b'\t')) {
+    if !text
+        .iter()
+        .any(|byte| matches!(byte, b'\\' | b'\n' | b'\r' | b'\t'))
+    {
         data.extend_from_slice(text);
         return;
     }

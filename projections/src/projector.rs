@@ -423,7 +423,11 @@ impl Projector {
             }
         }
         phases.write = writing.elapsed();
-        tracing::info!(?phases, events, "rebuild: log folded and read models written");
+        tracing::info!(
+            ?phases,
+            events,
+            "rebuild: log folded and read models written"
+        );
         // Whatever was written while the log was folded.
         let catching_up = Instant::now();
         let later = self.catch_up().await?;
@@ -595,7 +599,11 @@ fn chain_statements(statements: &mut Vec<Statement>, writer: Writer, links: &[Li
         data.extend_from_slice(&hex);
         data.push(b'\n');
     }
-    let freeze = if writer == Writer::Copy { " WITH (FREEZE)" } else { "" };
+    let freeze = if writer == Writer::Copy {
+        " WITH (FREEZE)"
+    } else {
+        ""
+    };
     statements.push(Statement::Copy {
         text: format!("COPY ledger_chain (ordinal, position, hash) FROM STDIN{freeze}"),
         data,
@@ -796,7 +804,10 @@ const READ_MODEL_TABLES: [&str; 9] = [
 async fn drop_indexes(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
 ) -> Result<Vec<String>, ProjectionError> {
-    let tables: Vec<String> = READ_MODEL_TABLES.iter().map(|table| table.to_string()).collect();
+    let tables: Vec<String> = READ_MODEL_TABLES
+        .iter()
+        .map(|table| table.to_string())
+        .collect();
     // Constraints first (their indexes go with them), then the plain indexes.
     let constraints: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
@@ -824,7 +835,9 @@ async fn drop_indexes(
         sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
             .execute(&mut **tx)
             .await?;
-        recreate.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"));
+        recreate.push(format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+        ));
     }
     for (name, definition) in indexes {
         sqlx::query(&format!("DROP INDEX {name}"))

@@ -21,17 +21,22 @@ use crate::ProjectionError;
 
 /// Events per chunk handed from the reading task to the folding thread.
 pub const REBUILD_CHUNK_EVENTS: usize = 1_024;
-/// Chunks the reader may be ahead of the fold: bounds the memory of a rebuild's reading
-/// to about this many times `REBUILD_CHUNK_EVENTS` events.
-pub const REBUILD_CHUNKS_AHEAD: usize = 32;
+/// Threads parsing and decoding beside the fold thread. Parsing is the heaviest stage
+/// (about twice the fold's work per event), but on the 2-core machine measured, shared
+/// with the store, a second parser made no measurable difference: one. Raise it on
+/// machines with cores to spare.
+pub const REBUILD_PARSE_THREADS: usize = 1;
+/// Chunks the reader may be ahead of each parser, and each parser of the fold: bounds
+/// the events in flight to about 2 × `REBUILD_PARSE_THREADS` × this × `REBUILD_CHUNK_EVENTS`.
+pub const REBUILD_CHUNKS_AHEAD: usize = 8;
 
 /// Where a rebuild spent its time (for `fundledger rebuild` and the benchmark).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RebuildPhases {
     /// Reading and folding the whole log (a pipeline: wall time).
     pub fold: Duration,
-    /// Of which the parsing thread parsed JSON, decoded events and wrote their canonical
-    /// bytes (beside the fold).
+    /// Of which the parsing threads (together) parsed JSON, decoded events and wrote their
+    /// canonical bytes (beside the fold).
     pub parse_and_decode: Duration,
     /// Of which the folding thread waited for parsed events, hashed the chain, and
     /// applied events to the read-model rows.
@@ -61,18 +66,30 @@ pub(crate) struct Folded {
 /// Streams the whole readable log and folds it into one batch and the chain.
 pub(crate) async fn fold_log(db: &Database) -> Result<Folded, ProjectionError> {
     let started = Instant::now();
-    let (rows, rows_received) = mpsc::channel(REBUILD_CHUNKS_AHEAD);
-    let (parsed, parsed_received) = mpsc::channel(REBUILD_CHUNKS_AHEAD);
+    let mut to_parsers = Vec::with_capacity(REBUILD_PARSE_THREADS);
+    let mut from_parsers = Vec::with_capacity(REBUILD_PARSE_THREADS);
+    let mut parsers = Vec::with_capacity(REBUILD_PARSE_THREADS);
+    for _ in 0..REBUILD_PARSE_THREADS {
+        let (rows, rows_received) = mpsc::channel(REBUILD_CHUNKS_AHEAD);
+        let (parsed, parsed_received) = mpsc::channel(REBUILD_CHUNKS_AHEAD);
+        to_parsers.push(rows);
+        from_parsers.push(parsed_received);
+        parsers.push(tokio::task::spawn_blocking(move || {
+            parse_chunks(rows_received, parsed)
+        }));
+    }
     let reader = {
         let db = db.clone();
-        tokio::spawn(async move { read_chunks(&db, rows).await })
+        tokio::spawn(async move { read_chunks(&db, to_parsers).await })
     };
-    let parser = tokio::task::spawn_blocking(move || parse_chunks(rows_received, parsed));
-    let folded = tokio::task::spawn_blocking(move || fold_chunks(parsed_received))
+    let folded = tokio::task::spawn_blocking(move || fold_chunks(from_parsers))
         .await
         .map_err(task_failed);
     // The earlier stages end on their own once a later one is gone (their sends fail).
-    let parse_time = parser.await.map_err(task_failed)?;
+    let mut parse_time = Duration::ZERO;
+    for parser in parsers {
+        parse_time += parser.await.map_err(task_failed)?;
+    }
     reader.await.map_err(task_failed)?;
     let mut folded = folded??;
     folded.phases.parse_and_decode = parse_time;
@@ -84,28 +101,37 @@ fn task_failed(error: tokio::task::JoinError) -> ProjectionError {
     ProjectionError::Task(error.to_string())
 }
 
-async fn read_chunks(db: &Database, sender: mpsc::Sender<Result<Vec<StoredEvent>, StoreError>>) {
+/// Streams the log in chunks, chunk `n` to parser `n % parsers` (the fold takes them back
+/// in the same turn, so the log's order is kept). An error goes to the parser whose turn
+/// it is, so it reaches the fold in order too.
+async fn read_chunks(
+    db: &Database,
+    parsers: Vec<mpsc::Sender<Result<Vec<StoredEvent>, StoreError>>>,
+) {
     let mut rows = db.stream_log();
     let mut chunk = Vec::with_capacity(REBUILD_CHUNK_EVENTS);
+    let mut turn = 0;
     while let Some(row) = rows.next().await {
         match row {
             Ok(event) => {
                 chunk.push(event);
                 if chunk.len() == REBUILD_CHUNK_EVENTS {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(REBUILD_CHUNK_EVENTS));
-                    if sender.send(Ok(full)).await.is_err() {
+                    let full =
+                        std::mem::replace(&mut chunk, Vec::with_capacity(REBUILD_CHUNK_EVENTS));
+                    if parsers[turn].send(Ok(full)).await.is_err() {
                         return;
                     }
+                    turn = (turn + 1) % parsers.len();
                 }
             }
             Err(error) => {
-                let _ = sender.send(Err(error)).await;
+                let _ = parsers[turn].send(Err(error)).await;
                 return;
             }
         }
     }
     if !chunk.is_empty() {
-        let _ = sender.send(Ok(chunk)).await;
+        let _ = parsers[turn].send(Ok(chunk)).await;
     }
 }
 
@@ -153,16 +179,17 @@ fn parse_chunks(
     busy
 }
 
-/// The folding thread: chain and apply each chunk, in log order.
-fn fold_chunks(mut receiver: mpsc::Receiver<Parsed>) -> Result<Folded, ProjectionError> {
+/// The folding thread: chain and apply each chunk, taking them from the parsers in turn
+/// (the log's order); done when the parser in turn has no more.
+fn fold_chunks(mut parsers: Vec<mpsc::Receiver<Parsed>>) -> Result<Folded, ProjectionError> {
     let mut phases = RebuildPhases::default();
     let mut batch = Batch::default();
     let mut links: Vec<Link> = Vec::new();
     let mut hash = parse_hash(GENESIS_HASH).expect("genesis is a hash");
     let mut cursor = LogCursor::START;
-    loop {
+    for turn in (0..parsers.len()).cycle() {
         let waiting = Instant::now();
-        let Some(chunk) = receiver.blocking_recv() else {
+        let Some(chunk) = parsers[turn].blocking_recv() else {
             break;
         };
         let hashing = Instant::now();

@@ -180,7 +180,13 @@ async fn text_with_copy_escapes_survives_a_rebuild(kind: &str) {
         .unwrap()
         .value;
     ledger
-        .receive_capital(&admin, &fund, Money::pounds(1_000), tricky, date("2026-01-01"))
+        .receive_capital(
+            &admin,
+            &fund,
+            Money::pounds(1_000),
+            tricky,
+            date("2026-01-01"),
+        )
         .await
         .unwrap();
     let round = ledger
