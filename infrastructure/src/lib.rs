@@ -13,6 +13,6 @@ pub mod test_support;
 
 pub use config::StoreConfig;
 pub use database::{Database, StoreError};
-pub use event_log::{LogCursor, LoggedEvent};
+pub use event_log::{LogCursor, LoggedEvent, StoredEvent};
 pub use event_store::{AggregateStore, CommandContext, CommandError, Committed};
 pub use ledger::{Ledger, LedgerError};

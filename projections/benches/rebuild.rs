@@ -99,6 +99,18 @@ fn main() {
             report.elapsed,
             100.0 * rate / plain_rate
         );
+        let phases = report.phases;
+        println!(
+            "  phases: read+fold {:.2?} (parse+decode thread busy {:.2?}; fold thread: waiting {:.2?}, hash {:.2?}, apply {:.2?}); encode {:.2?}; write {:.2?}; catch-up {:.2?}",
+            phases.fold,
+            phases.parse_and_decode,
+            phases.waiting_for_events,
+            phases.hash,
+            phases.apply,
+            phases.encode,
+            phases.write,
+            phases.catch_up
+        );
         sqlx::query("ANALYZE").execute(pool).await.unwrap();
 
         let fund = FundId::new(FUND_ID);

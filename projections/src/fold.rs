@@ -204,6 +204,14 @@ pub(crate) struct Batch {
     award_daily: BTreeMap<(String, String), AwardDelta>,
 }
 
+/// Marks a row as changed, allocating its key only the first time (most events touch
+/// rows already marked).
+fn mark(dirty: &mut BTreeSet<String>, id: &str) {
+    if !dirty.contains(id) {
+        dirty.insert(id.to_string());
+    }
+}
+
 fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
     ProjectionError::BadEvent {
         position: event.position,
@@ -357,7 +365,7 @@ impl Batch {
         event: &LoggedEvent,
         fund_id: &str,
     ) -> Result<&mut FundState, ProjectionError> {
-        self.dirty_funds.insert(fund_id.to_string());
+        mark(&mut self.dirty_funds, fund_id);
         self.funds
             .get_mut(fund_id)
             .ok_or_else(|| missing(event, "fund", fund_id))
@@ -365,7 +373,7 @@ impl Batch {
 
     fn round_mut(&mut self, event: &LoggedEvent) -> Result<&mut RoundState, ProjectionError> {
         let id = &event.aggregate_id;
-        self.dirty_rounds.insert(id.clone());
+        mark(&mut self.dirty_rounds, id);
         self.rounds
             .get_mut(id)
             .ok_or_else(|| missing(event, "round", id))
@@ -376,7 +384,7 @@ impl Batch {
         event: &LoggedEvent,
     ) -> Result<&mut ApplicationState, ProjectionError> {
         let id = &event.aggregate_id;
-        self.dirty_applications.insert(id.clone());
+        mark(&mut self.dirty_applications, id);
         self.applications
             .get_mut(id)
             .ok_or_else(|| missing(event, "application", id))
@@ -384,7 +392,7 @@ impl Batch {
 
     fn award_mut(&mut self, event: &LoggedEvent) -> Result<&mut AwardState, ProjectionError> {
         let id = &event.aggregate_id;
-        self.dirty_awards.insert(id.clone());
+        mark(&mut self.dirty_awards, id);
         self.awards
             .get_mut(id)
             .ok_or_else(|| missing(event, "award", id))
@@ -807,7 +815,7 @@ impl Batch {
     }
 
     /// The statements that write the batch's changes back.
-    pub(crate) fn statements(self, postgres: bool) -> Vec<Statement> {
+    pub(crate) fn statements(self, writer: Writer) -> Vec<Statement> {
         let mut statements = Vec::new();
         let funds: Vec<&FundState> = self
             .dirty_funds
@@ -816,7 +824,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_funds",
             FUND_COLUMNS,
             "fund_id",
@@ -845,7 +853,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_rounds",
             ROUND_COLUMNS,
             "round_id",
@@ -876,7 +884,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_applications",
             APPLICATION_COLUMNS,
             "application_id",
@@ -908,7 +916,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_awards",
             AWARD_COLUMNS,
             "award_id",
@@ -943,7 +951,7 @@ impl Batch {
             .collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_drawdowns",
             DRAWDOWN_COLUMNS,
             "award_id, drawdown_id",
@@ -967,7 +975,7 @@ impl Batch {
         let themes: Vec<&(String, String)> = self.new_themes.iter().collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_award_themes",
             "award_id, theme",
             "award_id, theme",
@@ -976,7 +984,7 @@ impl Batch {
             |(award, theme)| vec![Param::Text(award.clone()), Param::Text(theme.clone())],
         );
         let fund_daily: Vec<(&(String, String), &FundDelta)> = self.fund_daily.iter().collect();
-        upsert(&mut statements, postgres,
+        upsert(&mut statements, writer,
             "rm_fund_daily",
             "fund_id, day, received_pence, allocated_pence, awarded_pence, paid_pence, returned_pence, available_pence",
             "fund_id, day",
@@ -998,7 +1006,7 @@ impl Batch {
         let award_daily: Vec<(&(String, String), &AwardDelta)> = self.award_daily.iter().collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_award_daily",
             "award_id, day, awarded_pence, paid_pence, returned_pence, spend_pence",
             "award_id, day",
@@ -1016,6 +1024,70 @@ impl Batch {
             },
         );
         statements
+    }
+}
+
+/// How a batch's rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writer {
+    /// Multi-row `INSERT … VALUES … ON CONFLICT` with bound parameters (SQLite).
+    Values,
+    /// `INSERT … SELECT * FROM UNNEST(arrays) ON CONFLICT …` (PostgreSQL, live batches).
+    Unnest,
+    /// `COPY … FROM STDIN WITH (FREEZE)` (PostgreSQL, a rebuild): only into tables emptied
+    /// by `TRUNCATE` in the same transaction, and only rows with distinct keys (no
+    /// conflict handling). FREEZE writes the rows already frozen and all-visible: no
+    /// hint-bit writes or vacuum pass later; it is allowed because the transaction
+    /// truncated the table, and it shows nothing early since `TRUNCATE` locks readers out
+    /// until the commit.
+    Copy,
+}
+
+impl Writer {
+    /// The writer of live batches on a store.
+    pub(crate) fn live(postgres: bool) -> Writer {
+        if postgres {
+            Writer::Unnest
+        } else {
+            Writer::Values
+        }
+    }
+}
+
+/// Appends one value to COPY text-format data: `\N` for NULL, and backslash, newline,
+/// carriage return and tab escaped (the only bytes the format treats specially).
+pub(crate) fn copy_field(data: &mut Vec<u8>, param: &Param) {
+    let text = match param {
+        Param::Int(value) | Param::OptInt(Some(value)) => {
+            data.extend_from_slice(value.to_string().as_bytes());
+            return;
+        }
+        Param::OptInt(None) | Param::OptText(None) => {
+            data.extend_from_slice(b"\\N");
+            return;
+        }
+        Param::Text(text) | Param::OptText(Some(text)) => text.as_bytes(),
+    };
+    copy_text(data, text);
+}
+
+/// Appends text to COPY text-format data, escaped.
+pub(crate) fn copy_text(data: &mut Vec<u8>, text: &[u8]) {
+    if !text
+        .iter()
+        .any(|byte| matches!(byte, b'\\' | b'\n' | b'\r' | b'\t'))
+    {
+        data.extend_from_slice(text);
+        return;
+    }
+    for &byte in text {
+        match byte {
+            b'\\' => data.extend_from_slice(b"\\\\"),
+            b'\n' => data.extend_from_slice(b"\\n"),
+            b'\r' => data.extend_from_slice(b"\\r"),
+            b'\t' => data.extend_from_slice(b"\\t"),
+            other => data.push(other),
+        }
     }
 }
 
@@ -1059,7 +1131,7 @@ pub(crate) enum OnConflict<'a> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn upsert<T>(
     statements: &mut Vec<Statement>,
-    postgres: bool,
+    writer: Writer,
     table: &str,
     columns: &str,
     key: &str,
@@ -1085,7 +1157,24 @@ pub(crate) fn upsert<T>(
         OnConflict::Fail => String::new(),
         _ => format!(" ON CONFLICT ({key}) DO UPDATE SET {}", update.join(", ")),
     };
-    if postgres {
+    if writer == Writer::Copy {
+        let mut data = Vec::with_capacity(rows.len() * 16 * names.len());
+        for row in rows {
+            for (index, param) in params(row).iter().enumerate() {
+                if index > 0 {
+                    data.push(b'\t');
+                }
+                copy_field(&mut data, param);
+            }
+            data.push(b'\n');
+        }
+        statements.push(Statement::Copy {
+            text: format!("COPY {table} ({columns}) FROM STDIN WITH (FREEZE)"),
+            data,
+        });
+        return;
+    }
+    if writer == Writer::Unnest {
         let mut values: Vec<ColumnArray> = Vec::with_capacity(names.len());
         for row in rows {
             for (index, param) in params(row).into_iter().enumerate() {

@@ -12,6 +12,7 @@ pub mod chain;
 mod fold;
 pub mod projector;
 pub mod read;
+mod rebuild;
 mod sql;
 pub mod synthetic;
 pub mod verify;
@@ -19,7 +20,8 @@ pub mod verify;
 use infrastructure::StoreError;
 use rust_decimal::Decimal;
 
-pub use projector::{Lag, Projector, ProjectorHandle, PROJECTIONS_READER};
+pub use projector::{Lag, Projector, ProjectorHandle, RebuildReport, PROJECTIONS_READER};
+pub use rebuild::RebuildPhases;
 
 /// The projections a `rebuild` may name. They share one checkpoint and are always
 /// rebuilt together; the names exist so scripts can say what they mean.

@@ -160,6 +160,93 @@ proptest! {
     }
 }
 
+/// COPY's text format gives backslash, tab, newline and carriage return a meaning, and
+/// `\N` means NULL: text holding them must come back from a rebuild exactly as written.
+async fn text_with_copy_escapes_survives_a_rebuild(kind: &str) {
+    use domain::round::DecisionMode;
+    use domain::{Money, OrgId};
+    use infrastructure::ledger::{OpenRound, Request, SubmitApplication};
+
+    let tricky = "Tab\there, line\nbreak, CR\r, back\\slash, \\N, \\\\N, é ✓";
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = test.database.clone();
+    let ledger = ledger(&test).await;
+    import_geography(&ledger).await;
+    let admin = Request::new("officer-1", date("2026-01-01"));
+    let funder = OrgId::new("GB-COH-00000001");
+    let fund = ledger
+        .establish_fund(&admin, tricky, &funder, tricky)
+        .await
+        .unwrap()
+        .value;
+    ledger
+        .receive_capital(
+            &admin,
+            &fund,
+            Money::pounds(1_000),
+            tricky,
+            date("2026-01-01"),
+        )
+        .await
+        .unwrap();
+    let round = ledger
+        .open_round(
+            &admin,
+            OpenRound {
+                fund_id: fund.clone(),
+                name: tricky.into(),
+                budget: Money::pounds(500),
+                opens_on: date("2026-01-01"),
+                closes_on: date("2026-12-31"),
+                eligible_areas: vec![],
+                themes: vec![],
+                decision_mode: DecisionMode::Panel,
+                min_panel_scores: 0,
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let org = OrgId::new(ORGS[0]);
+    ledger
+        .submit_application(
+            &Request::new(org.as_str(), date("2026-01-02")),
+            SubmitApplication {
+                round_id: round,
+                applicant: org.clone(),
+                applicant_name: tricky.into(),
+                title: tricky.into(),
+                description: tricky.into(),
+                amount_requested: Money::pounds(100),
+                neighbourhood: geo(AREAS[0]),
+                themes: vec![tricky.into()],
+            },
+        )
+        .await
+        .unwrap();
+    wait_readable(&db).await;
+    Projector::new(db.clone()).catch_up().await.unwrap();
+    assert_rebuild_equals(&db).await;
+    let sql = "SELECT f.name || '|' || f.funder_name || '|' || r.name || '|' || a.applicant_name || '|' || a.title
+                 FROM rm_funds f JOIN rm_rounds r ON r.fund_id = f.fund_id
+                 JOIN rm_applications a ON a.round_id = r.round_id";
+    let text: String = match &db {
+        Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    };
+    assert_eq!(text, [tricky; 5].join("|"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_with_copy_escapes_survives_a_rebuild_on_postgres() {
+    text_with_copy_escapes_survives_a_rebuild("postgres").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_with_copy_escapes_survives_a_rebuild_on_sqlite() {
+    text_with_copy_escapes_survives_a_rebuild("sqlite").await;
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
 
