@@ -348,8 +348,10 @@ pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
     summarise(ledger, &fund_id, &areas, &rounds).await
 }
 
-/// The demo fund's social-value proxies: (indicator, unit, value per unit, deadweight,
-/// attribution, displacement, drop-off, years).
+/// indicator, unit, value per unit, [deadweight, attribution, displacement, drop-off], years.
+type DemoProxy = (&'static str, &'static str, &'static str, [Decimal; 4], u32);
+
+/// The demo fund's social-value proxies.
 ///
 /// Values are of the order of published UK unit costs, rounded, for illustration only:
 /// volunteer time at the National Living Wage (£11.44 an hour from April 2024), a
@@ -357,35 +359,41 @@ pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
 /// GMCA / New Economy Unit Cost Database (£14,000 a year), and a resident engaged in
 /// community activity at a modest wellbeing value. Adjustments are typical of published
 /// SROI reports (higher deadweight for job outcomes).
-const DEMO_PROXIES: [(&str, &str, &str, Decimal, Decimal, Decimal, Decimal, u32); 3] = [
+const DEMO_PROXIES: [DemoProxy; 3] = [
     (
         "volunteer_hours",
         "hour",
         "11.44",
-        Decimal::from_parts(10, 0, 0, false, 2),
-        Decimal::from_parts(20, 0, 0, false, 2),
-        Decimal::ZERO,
-        Decimal::ONE,
+        [
+            Decimal::from_parts(10, 0, 0, false, 2),
+            Decimal::from_parts(20, 0, 0, false, 2),
+            Decimal::ZERO,
+            Decimal::ONE,
+        ],
         1,
     ),
     (
         "people_into_work",
         "person",
         "14000.00",
-        Decimal::from_parts(35, 0, 0, false, 2),
-        Decimal::from_parts(30, 0, 0, false, 2),
-        Decimal::from_parts(10, 0, 0, false, 2),
-        Decimal::from_parts(25, 0, 0, false, 2),
+        [
+            Decimal::from_parts(35, 0, 0, false, 2),
+            Decimal::from_parts(30, 0, 0, false, 2),
+            Decimal::from_parts(10, 0, 0, false, 2),
+            Decimal::from_parts(25, 0, 0, false, 2),
+        ],
         3,
     ),
     (
         "residents_engaged",
         "resident",
         "150.00",
-        Decimal::from_parts(25, 0, 0, false, 2),
-        Decimal::from_parts(30, 0, 0, false, 2),
-        Decimal::ZERO,
-        Decimal::from_parts(50, 0, 0, false, 2),
+        [
+            Decimal::from_parts(25, 0, 0, false, 2),
+            Decimal::from_parts(30, 0, 0, false, 2),
+            Decimal::ZERO,
+            Decimal::from_parts(50, 0, 0, false, 2),
+        ],
         2,
     ),
 ];
@@ -395,7 +403,7 @@ async fn set_outcome_proxies(
     fund_id: &FundId,
     set_on: Date,
 ) -> Result<(), DemoError> {
-    for (indicator, unit, value, deadweight, attribution, displacement, drop_off, years) in
+    for (indicator, unit, value, [deadweight, attribution, displacement, drop_off], years) in
         DEMO_PROXIES
     {
         let key = format!("proxy-{indicator}");
