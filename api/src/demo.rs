@@ -15,7 +15,9 @@ use domain::award::SpendLine;
 use domain::round::DecisionMode;
 use domain::{ApplicationId, AwardId, Date, FundId, GeoCode, Geography, Money, OrgId, RoundId};
 use infrastructure::geography::{read_areas, Area, GeographyError};
-use infrastructure::ledger::{Ledger, LedgerError, OpenRound, Request, SubmitApplication};
+use infrastructure::ledger::{
+    Ledger, LedgerError, OpenRound, Request, SetOutcomeProxy, SubmitApplication,
+};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -336,12 +338,97 @@ pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
         )?;
     }
 
+    set_outcome_proxies(&writer, &fund_id, founding).await?;
+
     let lsoas_by_lad = lsoas_by_local_authority(&areas);
     let mut rounds = Vec::new();
     for plan in round_plans() {
         rounds.push(run_round(&writer, &mut choices, &fund_id, &plan, &lsoas_by_lad).await?);
     }
     summarise(ledger, &fund_id, &areas, &rounds).await
+}
+
+/// indicator, unit, value per unit, [deadweight, attribution, displacement, drop-off], years.
+type DemoProxy = (&'static str, &'static str, &'static str, [Decimal; 4], u32);
+
+/// The demo fund's social-value proxies.
+///
+/// Values are of the order of published UK unit costs, rounded, for illustration only:
+/// volunteer time at the National Living Wage (£11.44 an hour from April 2024), a
+/// workless claimant entering work at roughly the fiscal and economic benefit in the
+/// GMCA / New Economy Unit Cost Database (£14,000 a year), and a resident engaged in
+/// community activity at a modest wellbeing value. Adjustments are typical of published
+/// SROI reports (higher deadweight for job outcomes).
+const DEMO_PROXIES: [DemoProxy; 3] = [
+    (
+        "volunteer_hours",
+        "hour",
+        "11.44",
+        [
+            Decimal::from_parts(10, 0, 0, false, 2),
+            Decimal::from_parts(20, 0, 0, false, 2),
+            Decimal::ZERO,
+            Decimal::ONE,
+        ],
+        1,
+    ),
+    (
+        "people_into_work",
+        "person",
+        "14000.00",
+        [
+            Decimal::from_parts(35, 0, 0, false, 2),
+            Decimal::from_parts(30, 0, 0, false, 2),
+            Decimal::from_parts(10, 0, 0, false, 2),
+            Decimal::from_parts(25, 0, 0, false, 2),
+        ],
+        3,
+    ),
+    (
+        "residents_engaged",
+        "resident",
+        "150.00",
+        [
+            Decimal::from_parts(25, 0, 0, false, 2),
+            Decimal::from_parts(30, 0, 0, false, 2),
+            Decimal::ZERO,
+            Decimal::from_parts(50, 0, 0, false, 2),
+        ],
+        2,
+    ),
+];
+
+async fn set_outcome_proxies(
+    writer: &Writer<'_>,
+    fund_id: &FundId,
+    set_on: Date,
+) -> Result<(), DemoError> {
+    for (indicator, unit, value, [deadweight, attribution, displacement, drop_off], years) in
+        DEMO_PROXIES
+    {
+        let key = format!("proxy-{indicator}");
+        Writer::step(
+            &key,
+            writer
+                .ledger
+                .set_outcome_proxy(
+                    &writer.request(ADMIN, set_on, &key),
+                    SetOutcomeProxy {
+                        fund_id: fund_id.clone(),
+                        indicator: indicator.to_string(),
+                        unit: unit.to_string(),
+                        value_per_unit: value.parse().expect("demo proxy values are money"),
+                        deadweight,
+                        attribution,
+                        displacement,
+                        drop_off,
+                        duration_years: years,
+                    },
+                )
+                .await,
+        )?;
+    }
+    Ok(())
 }
 
 fn lsoas_by_local_authority(areas: &[Area]) -> BTreeMap<String, Vec<GeoCode>> {
@@ -740,6 +827,32 @@ async fn run_award(
                         )
                         .await,
                 )?;
+                // Volunteer hours and jobs follow from the award's size, not from `choices`,
+                // so the rest of the demo's choices (and figures) stay as they were.
+                let pounds = paid.amount().trunc();
+                let outcomes = [
+                    ("volunteer_hours", (pounds / dec!(40)).trunc()),
+                    ("people_into_work", (pounds / dec!(8000)).trunc()),
+                ];
+                for (indicator, quantity) in outcomes {
+                    if quantity.is_zero() {
+                        continue;
+                    }
+                    let step_key = format!("{key}-outcome-{indicator}");
+                    Writer::step(
+                        &step_key,
+                        ledger
+                            .report_outcome(
+                                &writer.request(grantee.as_str(), end, &step_key),
+                                award_id,
+                                grantee,
+                                indicator,
+                                quantity,
+                                end,
+                            )
+                            .await,
+                    )?;
+                }
                 if !unspent.is_zero() {
                     let step_key = format!("{key}-return");
                     Writer::step(

@@ -99,3 +99,54 @@ async fn demo_writes_the_same_figures_on_both_stores() {
     let (on_postgres, ..) = load_twice("postgres").await;
     assert_eq!(on_sqlite, on_postgres);
 }
+
+/// The demo's outcome reports are all valued with its proxies, and its equity view
+/// reconciles with the rounds: every award falls in exactly one decile group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_social_return_is_valued_and_equity_reconciles_with_the_rounds() {
+    let test = TestDatabase::of_kind("sqlite").await.unwrap();
+    let ledger = Ledger::open(test.database.clone()).await.unwrap();
+    let summary = demo::load(&ledger).await.unwrap();
+    projections::Projector::new(test.database.clone())
+        .catch_up()
+        .await
+        .unwrap();
+    let db = &test.database;
+    let fund = projections::read::SocialReturnScope::Fund(summary.fund_id.clone());
+    let account = projections::read::social_return(db, &fund)
+        .await
+        .unwrap()
+        .unwrap();
+    let indicators: Vec<&str> = account
+        .lines
+        .iter()
+        .map(|line| line.indicator.as_str())
+        .collect();
+    assert_eq!(
+        indicators,
+        ["people_into_work", "residents_engaged", "volunteer_hours"]
+    );
+    assert!(account.lines.iter().all(|line| line.valued()));
+    assert!(account.low < account.social_value && account.social_value < account.high);
+    let returned: Money = summary.areas.iter().map(|area| area.returned).sum();
+    let paid: Money = summary.areas.iter().map(|area| area.paid).sum();
+    assert_eq!(
+        account.invested,
+        paid.checked_sub(returned).unwrap().amount()
+    );
+    assert!(account.ratio.is_some());
+
+    let equity = projections::read::equity(db, &summary.fund_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let awarded_by_rounds: Money = summary.rounds.iter().map(|round| round.awarded).sum();
+    let awarded_by_deciles: rust_decimal::Decimal =
+        equity.groups.iter().map(|group| group.awarded).sum();
+    assert_eq!(awarded_by_deciles, awarded_by_rounds.amount());
+    assert_eq!(
+        equity.local_authorities.len(),
+        5,
+        "awards in all five local authorities"
+    );
+}

@@ -8,14 +8,17 @@ pub mod fund;
 pub mod geo;
 pub mod ids;
 pub mod money;
+pub mod outcome;
 pub mod round;
 pub mod services;
+pub mod sroi;
 #[cfg(test)]
 mod test_support;
 
 pub use geo::{GeoCode, GeoCodeError, GeoLevel};
 pub use ids::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
 pub use money::{Money, MoneyError};
+pub use outcome::{Fraction, FractionError, OutcomeProxy};
 pub use services::{Geography, NoGeography};
 
 /// Dates in the ledger are calendar dates in the UK; no time zone arithmetic is needed.

@@ -1268,7 +1268,7 @@ fn check_fund(ledger: &Ledger) {
                 outstanding -= pounds(*amount);
                 *released.entry(round_id.clone()).or_default() += pounds(*amount);
             }
-            FundEvent::FundEstablished { .. } => {}
+            FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. } => {}
         }
         assert!(
             outstanding <= capital + credited,

@@ -148,6 +148,31 @@ pub(crate) struct DrawdownState {
     pub reason: Option<String>,
 }
 
+/// A fund's current proxy for one outcome indicator (shares as exact decimal text).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct ProxyState {
+    pub fund_id: String,
+    pub indicator: String,
+    pub unit: String,
+    pub value_per_unit_pence: i64,
+    pub deadweight: String,
+    pub attribution: String,
+    pub displacement: String,
+    pub drop_off: String,
+    pub duration_years: i64,
+    pub set_on: String,
+}
+
+/// One outcome report (quantity as exact decimal text).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct OutcomeState {
+    pub award_id: String,
+    pub report_id: String,
+    pub indicator: String,
+    pub quantity: String,
+    pub period_end: String,
+}
+
 /// The change of a fund's figures on one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub(crate) struct FundDelta {
@@ -179,6 +204,10 @@ pub(crate) const APPLICATION_COLUMNS: &str = "application_id, round_id, fund_id,
 pub(crate) const AWARD_COLUMNS: &str = "award_id, application_id, fund_id, round_id, recipient_org_id, recipient_name, \
      title, neighbourhood, themes, status, awarded_on, accepted_on, closed_on, awarded_pence, paid_pence, \
      returned_pence, spend_reported_pence";
+pub(crate) const PROXY_COLUMNS: &str =
+    "fund_id, indicator, unit, value_per_unit_pence, deadweight, attribution, \
+     displacement, drop_off, duration_years, set_on";
+pub(crate) const OUTCOME_COLUMNS: &str = "award_id, report_id, indicator, quantity, period_end";
 pub(crate) const DRAWDOWN_COLUMNS: &str =
     "award_id, drawdown_id, amount_pence, purpose, status, requested_on, decided_on, paid_on, payment_ref, reason";
 
@@ -202,6 +231,10 @@ pub(crate) struct Batch {
     new_themes: BTreeSet<(String, String)>,
     fund_daily: BTreeMap<(String, String), FundDelta>,
     award_daily: BTreeMap<(String, String), AwardDelta>,
+    /// Proxies set in this batch by (fund, indicator); the last one set wins.
+    outcome_proxies: BTreeMap<(String, String), ProxyState>,
+    /// Outcome reports made in this batch by (award, report id).
+    outcomes: BTreeMap<(String, String), OutcomeState>,
 }
 
 /// Marks a row as changed, allocating its key only the first time (most events touch
@@ -272,7 +305,11 @@ impl Batch {
         for (event, decoded) in events {
             let id = &event.aggregate_id;
             match decoded {
-                Decoded::Fund(FundEvent::FundEstablished { .. }) => {}
+                // Proxies and outcome reports are rows of their own: nothing to load.
+                Decoded::Fund(
+                    FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. },
+                ) => {}
+                Decoded::Award(AwardEvent::OutcomeReported { .. }) => {}
                 Decoded::Fund(_) => {
                     fund_ids.insert(id.clone());
                 }
@@ -458,6 +495,29 @@ impl Batch {
                         paid_pence: 0,
                         returned_pence: 0,
                         available_pence: 0,
+                    },
+                );
+                return Ok(());
+            }
+            FundEvent::OutcomeProxySet {
+                indicator,
+                proxy,
+                set_on,
+            } => {
+                let key = (fund_id.to_string(), indicator.clone());
+                self.outcome_proxies.insert(
+                    key,
+                    ProxyState {
+                        fund_id: fund_id.to_string(),
+                        indicator: indicator.clone(),
+                        unit: proxy.unit.clone(),
+                        value_per_unit_pence: p(&proxy.value_per_unit),
+                        deadweight: proxy.deadweight.to_string(),
+                        attribution: proxy.attribution.to_string(),
+                        displacement: proxy.displacement.to_string(),
+                        drop_off: proxy.drop_off.to_string(),
+                        duration_years: i64::from(proxy.duration_years),
+                        set_on: set_on.to_string(),
                     },
                 );
                 return Ok(());
@@ -804,7 +864,23 @@ impl Batch {
                 self.award_mut(event)?.spend_reported_pence += p(total);
                 self.award_daily(&award_id, period_end).spend_pence += p(total);
             }
-            AwardEvent::OutcomeReported { .. } => {}
+            AwardEvent::OutcomeReported {
+                report_id,
+                indicator,
+                quantity,
+                period_end,
+            } => {
+                self.outcomes.insert(
+                    (award_id.clone(), report_id.clone()),
+                    OutcomeState {
+                        award_id: award_id.clone(),
+                        report_id: report_id.clone(),
+                        indicator: indicator.clone(),
+                        quantity: quantity.normalize().to_string(),
+                        period_end: period_end.to_string(),
+                    },
+                );
+            }
             AwardEvent::AwardClosed { closed_on } => {
                 let award = self.award_mut(event)?;
                 award.status = "closed".into();
@@ -1020,6 +1096,49 @@ impl Batch {
                     Param::Int(delta.paid_pence),
                     Param::Int(delta.returned_pence),
                     Param::Int(delta.spend_pence),
+                ]
+            },
+        );
+        let proxies: Vec<&ProxyState> = self.outcome_proxies.values().collect();
+        upsert(
+            &mut statements,
+            postgres,
+            "rm_outcome_proxies",
+            PROXY_COLUMNS,
+            "fund_id, indicator",
+            OnConflict::Replace,
+            &proxies,
+            |row| {
+                vec![
+                    Param::Text(row.fund_id.clone()),
+                    Param::Text(row.indicator.clone()),
+                    Param::Text(row.unit.clone()),
+                    Param::Int(row.value_per_unit_pence),
+                    Param::Text(row.deadweight.clone()),
+                    Param::Text(row.attribution.clone()),
+                    Param::Text(row.displacement.clone()),
+                    Param::Text(row.drop_off.clone()),
+                    Param::Int(row.duration_years),
+                    Param::Text(row.set_on.clone()),
+                ]
+            },
+        );
+        let outcomes: Vec<&OutcomeState> = self.outcomes.values().collect();
+        upsert(
+            &mut statements,
+            postgres,
+            "rm_outcomes",
+            OUTCOME_COLUMNS,
+            "award_id, report_id",
+            OnConflict::Replace,
+            &outcomes,
+            |row| {
+                vec![
+                    Param::Text(row.award_id.clone()),
+                    Param::Text(row.report_id.clone()),
+                    Param::Text(row.indicator.clone()),
+                    Param::Text(row.quantity.clone()),
+                    Param::Text(row.period_end.clone()),
                 ]
             },
         );

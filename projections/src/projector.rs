@@ -783,7 +783,7 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
 }
 
 /// Every table a rebuild empties and refills.
-const READ_MODEL_TABLES: [&str; 9] = [
+const READ_MODEL_TABLES: [&str; 11] = [
     "rm_funds",
     "rm_fund_daily",
     "rm_rounds",
@@ -792,6 +792,8 @@ const READ_MODEL_TABLES: [&str; 9] = [
     "rm_award_themes",
     "rm_drawdowns",
     "rm_award_daily",
+    "rm_outcome_proxies",
+    "rm_outcomes",
     "ledger_chain",
 ];
 

@@ -6,7 +6,11 @@
 //! neighbourhood and in every ancestor of it, so geography loaded after the awards is right.
 //! As-of figures are sums of the daily series up to and including the date.
 
-use domain::{AwardId, Date, FundId, GeoCode, GeoLevel, RoundId};
+use std::collections::{BTreeMap, BTreeSet};
+
+use domain::{
+    sroi, AwardId, Date, Fraction, FundId, GeoCode, GeoLevel, Money, OutcomeProxy, RoundId,
+};
 use infrastructure::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -1013,4 +1017,420 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
             head: crate::chain::GENESIS_HASH.to_string(),
         },
     })
+}
+
+// ---------------------------------------------------------------- social return
+
+/// What a social-return account covers: exactly one of a fund, a round, an award, or an
+/// area (its awards and those of every area below it, across funds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocialReturnScope {
+    Fund(FundId),
+    Round(RoundId),
+    Award(AwardId),
+    Neighbourhood(GeoCode),
+}
+
+/// A fund's current proxy for one indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProxyRecord {
+    pub fund_id: FundId,
+    pub indicator: String,
+    pub proxy: OutcomeProxy,
+    pub set_on: Date,
+}
+
+/// One indicator of one fund in a social-return account. Figures are rounded to the penny
+/// for showing; the account's totals are summed from the unrounded values, so lines may
+/// differ from the totals by a penny each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocialReturnLine {
+    pub fund_id: FundId,
+    pub indicator: String,
+    /// Total quantity reported for the awards in scope.
+    pub quantity: Decimal,
+    /// Outcome reports behind the quantity.
+    pub reports: i64,
+    /// `None` when the fund has set no proxy for the indicator: the line is listed and
+    /// valued at zero.
+    pub proxy: Option<OutcomeProxy>,
+    pub gross: Decimal,
+    /// Year-one value after deadweight, attribution and displacement.
+    pub impact: Decimal,
+    pub present_value: Decimal,
+    pub low: Decimal,
+    pub high: Decimal,
+}
+
+impl SocialReturnLine {
+    pub fn valued(&self) -> bool {
+        self.proxy.is_some()
+    }
+}
+
+/// A social-return account (UK SROI method, `domain::sroi`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocialReturn {
+    /// Money spent on the awards in scope: payments minus returns (disbursed). Awarded but
+    /// unpaid money has bought no outcomes yet, and self-reported spend is not audited.
+    pub invested: Decimal,
+    /// Σ present values of the lines, rounded to the penny at the end.
+    pub social_value: Decimal,
+    /// Social value with every adjustment ten points higher (cautious).
+    pub low: Decimal,
+    /// Social value with every adjustment ten points lower (generous).
+    pub high: Decimal,
+    /// `social_value / invested` to 2 places; `None` when nothing was invested.
+    pub ratio: Option<Decimal>,
+    pub ratio_low: Option<Decimal>,
+    pub ratio_high: Option<Decimal>,
+    /// By indicator, then fund.
+    pub lines: Vec<SocialReturnLine>,
+}
+
+/// `WITH …` and ` AND …` for the awards (`rm_awards a`) in `scope`.
+fn scope_sql(scope: &SocialReturnScope) -> (Sql, Sql) {
+    let mut with = Sql::default();
+    let mut conditions = Sql::default();
+    match scope {
+        SocialReturnScope::Fund(fund) => {
+            conditions.push(" AND a.fund_id = $1");
+            conditions
+                .params
+                .push(Param::Text(fund.as_str().to_string()));
+        }
+        SocialReturnScope::Round(round) => {
+            conditions.push(" AND a.round_id = $1");
+            conditions
+                .params
+                .push(Param::Text(round.as_str().to_string()));
+        }
+        SocialReturnScope::Award(award) => {
+            conditions.push(" AND a.award_id = $1");
+            conditions
+                .params
+                .push(Param::Text(award.as_str().to_string()));
+        }
+        SocialReturnScope::Neighbourhood(code) => {
+            with_area(
+                &mut with,
+                &AwardFilter {
+                    neighbourhood: Some(code.clone()),
+                    ..AwardFilter::default()
+                },
+            );
+            conditions.push(" AND a.neighbourhood IN (SELECT code FROM area)");
+        }
+    }
+    (with, conditions)
+}
+
+/// `{with} {select} {conditions}` with the single scope parameter bound once.
+fn scoped(scope: &SocialReturnScope, select: &str) -> Sql {
+    let (with, conditions) = scope_sql(scope);
+    let mut sql = Sql::default();
+    sql.push(&with.text).push(select).push(&conditions.text);
+    // The scope has exactly one parameter, in the WITH (area) or in the conditions.
+    sql.params = with.params;
+    sql.params.extend(conditions.params);
+    debug_assert_eq!(sql.params.len(), 1);
+    sql
+}
+
+fn exact(text: &str, what: &str) -> Result<Decimal> {
+    Decimal::from_str_exact(text)
+        .map_err(|_| ProjectionError::BadRow(format!("{what} '{text}' is not a decimal")))
+}
+
+fn share(text: &str, what: &str) -> Result<Fraction> {
+    text.parse()
+        .map_err(|error| ProjectionError::BadRow(format!("{what} '{text}': {error}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct ProxyRow {
+    fund_id: String,
+    indicator: String,
+    unit: String,
+    value_per_unit_pence: i64,
+    deadweight: String,
+    attribution: String,
+    displacement: String,
+    drop_off: String,
+    duration_years: i64,
+    set_on: String,
+}
+
+impl ProxyRow {
+    fn into_record(self) -> Result<ProxyRecord> {
+        let value_per_unit = Money::new(from_pence(self.value_per_unit_pence))
+            .map_err(|error| ProjectionError::BadRow(format!("proxy value: {error}")))?;
+        Ok(ProxyRecord {
+            fund_id: FundId::new(self.fund_id),
+            indicator: self.indicator,
+            proxy: OutcomeProxy {
+                unit: self.unit,
+                value_per_unit,
+                deadweight: share(&self.deadweight, "deadweight")?,
+                attribution: share(&self.attribution, "attribution")?,
+                displacement: share(&self.displacement, "displacement")?,
+                drop_off: share(&self.drop_off, "drop-off")?,
+                duration_years: u32::try_from(self.duration_years).map_err(|_| {
+                    ProjectionError::BadRow(format!("duration {}", self.duration_years))
+                })?,
+            },
+            set_on: date(&self.set_on)?,
+        })
+    }
+}
+
+const PROXY_SELECT: &str =
+    "SELECT fund_id, indicator, unit, value_per_unit_pence, deadweight, attribution, \
+     displacement, drop_off, duration_years, set_on FROM rm_outcome_proxies";
+
+/// A fund's current outcome proxies, by indicator.
+pub async fn outcome_proxies(db: &Database, fund: &FundId) -> Result<Vec<ProxyRecord>> {
+    let sql = format!("{PROXY_SELECT} WHERE fund_id = $1 ORDER BY indicator");
+    let rows: Vec<ProxyRow> = on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(fund.as_str())
+        .fetch_all(pool)
+        .await?);
+    rows.into_iter().map(ProxyRow::into_record).collect()
+}
+
+/// Whether the fund, round or award a scope names exists (an area always does).
+async fn scope_exists(db: &Database, scope: &SocialReturnScope) -> Result<bool> {
+    let (table, key, id) = match scope {
+        SocialReturnScope::Fund(fund) => ("rm_funds", "fund_id", fund.as_str()),
+        SocialReturnScope::Round(round) => ("rm_rounds", "round_id", round.as_str()),
+        SocialReturnScope::Award(award) => ("rm_awards", "award_id", award.as_str()),
+        SocialReturnScope::Neighbourhood(_) => return Ok(true),
+    };
+    let sql = format!("SELECT count(*) FROM {table} WHERE {key} = $1");
+    let found: i64 = on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_one(pool)
+        .await?);
+    Ok(found > 0)
+}
+
+/// The social-return account of a scope: every indicator reported by its awards valued
+/// with its fund's current proxy. `None` when the fund, round or award does not exist.
+pub async fn social_return(
+    db: &Database,
+    scope: &SocialReturnScope,
+) -> Result<Option<SocialReturn>> {
+    if !scope_exists(db, scope).await? {
+        return Ok(None);
+    }
+    let sql = scoped(
+        scope,
+        "SELECT CAST(coalesce(sum(a.paid_pence - a.returned_pence), 0) AS BIGINT) FROM rm_awards a WHERE 1 = 1",
+    );
+    let invested_pence: i64 = on_pool!(db, |pool| bind_all!(
+        sqlx::query_scalar(&sql.text),
+        &sql.params
+    )
+    .fetch_one(pool)
+    .await?);
+    let invested = from_pence(invested_pence);
+
+    let sql = scoped(
+        scope,
+        "SELECT a.fund_id, o.indicator, o.quantity FROM rm_outcomes o \
+         JOIN rm_awards a ON a.award_id = o.award_id WHERE 1 = 1",
+    );
+    let reported: Vec<(String, String, String)> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
+    // (indicator, fund) → (quantity, reports)
+    let mut quantities: BTreeMap<(String, String), (Decimal, i64)> = BTreeMap::new();
+    for (fund_id, indicator, quantity) in reported {
+        let quantity = exact(&quantity, "outcome quantity")?;
+        let entry = quantities.entry((indicator, fund_id)).or_default();
+        entry.0 = entry.0.checked_add(quantity).ok_or_else(|| {
+            ProjectionError::BadQuery("outcome quantities are too large to add up".into())
+        })?;
+        entry.1 += 1;
+    }
+
+    let funds: BTreeSet<&String> = quantities.keys().map(|(_, fund)| fund).collect();
+    let mut proxies: BTreeMap<(String, String), OutcomeProxy> = BTreeMap::new();
+    for fund in funds {
+        for record in outcome_proxies(db, &FundId::new(fund.as_str())).await? {
+            proxies.insert(
+                (record.indicator, record.fund_id.as_str().to_string()),
+                record.proxy,
+            );
+        }
+    }
+
+    let (mut central, mut low, mut high) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let too_large = |error: sroi::SroiError| ProjectionError::BadQuery(error.to_string());
+    let mut lines = Vec::with_capacity(quantities.len());
+    for ((indicator, fund_id), (quantity, reports)) in quantities {
+        let proxy = proxies.remove(&(indicator.clone(), fund_id.clone()));
+        let value = match &proxy {
+            Some(proxy) => sroi::value_line(quantity, proxy).map_err(too_large)?,
+            None => sroi::LineValue {
+                gross: Decimal::ZERO,
+                impact: Decimal::ZERO,
+                present_value: Decimal::ZERO,
+                low: Decimal::ZERO,
+                high: Decimal::ZERO,
+            },
+        };
+        let add = |total: Decimal, value: Decimal| {
+            total.checked_add(value).ok_or_else(|| {
+                ProjectionError::BadQuery("the social value is too large to add up".into())
+            })
+        };
+        central = add(central, value.present_value)?;
+        low = add(low, value.low)?;
+        high = add(high, value.high)?;
+        lines.push(SocialReturnLine {
+            fund_id: FundId::new(fund_id),
+            indicator,
+            quantity,
+            reports,
+            proxy,
+            gross: sroi::to_pence(value.gross),
+            impact: sroi::to_pence(value.impact),
+            present_value: sroi::to_pence(value.present_value),
+            low: sroi::to_pence(value.low),
+            high: sroi::to_pence(value.high),
+        });
+    }
+    let social_value = sroi::to_pence(central);
+    let low = sroi::to_pence(low);
+    let high = sroi::to_pence(high);
+    Ok(Some(SocialReturn {
+        invested,
+        ratio: sroi::ratio(social_value, invested),
+        ratio_low: sroi::ratio(low, invested),
+        ratio_high: sroi::ratio(high, invested),
+        social_value,
+        low,
+        high,
+        lines,
+    }))
+}
+
+// ---------------------------------------------------------------- equity
+
+/// A fund's awards in neighbourhoods of one IMD decile (1 = most deprived 10% of LSOAs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EquityGroup {
+    /// `None`: awards whose neighbourhood has no decile (not an LSOA, or not in the
+    /// reference geography).
+    pub imd_decile: Option<i16>,
+    /// People in the reference LSOAs of this decile within the local authorities the fund
+    /// has awarded in; `None` for the unknown group.
+    pub population: Option<i64>,
+    pub awarded: Decimal,
+    /// `awarded / population` to the penny, half away from zero; `None` without people.
+    pub awarded_per_head: Option<Decimal>,
+    pub award_count: i64,
+}
+
+/// How a fund's awards fall across deprivation deciles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Equity {
+    pub fund_id: FundId,
+    /// The local authorities the populations are drawn from: every `lad` at or above an
+    /// award's neighbourhood in the reference geography.
+    pub local_authorities: Vec<String>,
+    /// Deciles 1 to 10 (each present, awarded or not), then the unknown group if any
+    /// award falls in it.
+    pub groups: Vec<EquityGroup>,
+}
+
+/// The fund's award neighbourhoods with their ancestors, and the local authorities among
+/// them (bounded against loops in the geography).
+const FUND_LADS_CTE: &str = "WITH RECURSIVE
+    up(code, depth) AS (
+        SELECT DISTINCT neighbourhood, 0 FROM rm_awards WHERE fund_id = $1
+        UNION
+        SELECT g.parent_code, up.depth + 1 FROM up JOIN geography g ON g.code = up.code
+         WHERE g.parent_code IS NOT NULL AND up.depth < 8),
+    lads(code) AS (
+        SELECT DISTINCT g.code FROM geography g JOIN up ON up.code = g.code WHERE g.level = 'lad'),
+    down(code, depth) AS (
+        SELECT code, 0 FROM lads
+        UNION
+        SELECT g.code, down.depth + 1 FROM geography g JOIN down ON g.parent_code = down.code
+         WHERE down.depth < 8) ";
+
+/// A fund's awards by the IMD decile of their neighbourhood, with the population of each
+/// decile in the local authorities it has awarded in. `None` when the fund does not exist.
+pub async fn equity(db: &Database, fund: &FundId) -> Result<Option<Equity>> {
+    if !scope_exists(db, &SocialReturnScope::Fund(fund.clone())).await? {
+        return Ok(None);
+    }
+    let awarded: Vec<(Option<i64>, i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT CAST(g.imd_decile AS BIGINT) AS decile,
+                CAST(coalesce(sum(a.awarded_pence), 0) AS BIGINT) AS awarded_pence,
+                CAST(count(*) AS BIGINT) AS award_count
+           FROM rm_awards a LEFT JOIN geography g ON g.code = a.neighbourhood
+          WHERE a.fund_id = $1
+          GROUP BY g.imd_decile"
+    )
+    .bind(fund.as_str())
+    .fetch_all(pool)
+    .await?);
+    let populations: Vec<(i64, i64)> = {
+        let sql = format!(
+            "{FUND_LADS_CTE}
+             SELECT CAST(g.imd_decile AS BIGINT) AS decile, CAST(sum(g.population) AS BIGINT) AS population
+               FROM geography g
+              WHERE g.level = 'lsoa' AND g.imd_decile IS NOT NULL AND g.population IS NOT NULL
+                AND g.code IN (SELECT code FROM down)
+              GROUP BY g.imd_decile"
+        );
+        on_pool!(db, |pool| sqlx::query_as(&sql)
+            .bind(fund.as_str())
+            .fetch_all(pool)
+            .await?)
+    };
+    let local_authorities: Vec<String> = {
+        let sql = format!("{FUND_LADS_CTE} SELECT code FROM lads ORDER BY code");
+        on_pool!(db, |pool| sqlx::query_scalar(&sql)
+            .bind(fund.as_str())
+            .fetch_all(pool)
+            .await?)
+    };
+    let population_of: BTreeMap<i64, i64> = populations.into_iter().collect();
+    let awarded_of: BTreeMap<Option<i64>, (i64, i64)> = awarded
+        .into_iter()
+        .map(|(decile, pence, count)| (decile, (pence, count)))
+        .collect();
+    let mut groups = Vec::with_capacity(11);
+    for decile in 1..=10i64 {
+        let population = population_of.get(&decile).copied().unwrap_or(0);
+        let (pence, count) = awarded_of.get(&Some(decile)).copied().unwrap_or((0, 0));
+        let awarded = from_pence(pence);
+        groups.push(EquityGroup {
+            imd_decile: Some(decile as i16),
+            population: Some(population),
+            awarded,
+            awarded_per_head: per_head(awarded, Some(population)),
+            award_count: count,
+        });
+    }
+    // Deciles outside 1..=10 cannot be stored (CHECK constraint); no decile is unknown.
+    if let Some((pence, count)) = awarded_of.get(&None).copied() {
+        groups.push(EquityGroup {
+            imd_decile: None,
+            population: None,
+            awarded: from_pence(pence),
+            awarded_per_head: None,
+            award_count: count,
+        });
+    }
+    Ok(Some(Equity {
+        fund_id: fund.clone(),
+        local_authorities,
+        groups,
+    }))
 }

@@ -19,8 +19,9 @@ use rust_decimal::Decimal;
 
 use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
 use crate::fold::{
-    decode, ApplicationState, AwardState, Decoded, DrawdownState, FundState, RoundState,
-    APPLICATION_COLUMNS, AWARD_COLUMNS, DRAWDOWN_COLUMNS, FUND_COLUMNS, ROUND_COLUMNS,
+    decode, ApplicationState, AwardState, Decoded, DrawdownState, FundState, OutcomeState,
+    ProxyState, RoundState, APPLICATION_COLUMNS, AWARD_COLUMNS, DRAWDOWN_COLUMNS, FUND_COLUMNS,
+    OUTCOME_COLUMNS, PROXY_COLUMNS, ROUND_COLUMNS,
 };
 use crate::projector::PROJECTIONS_READER;
 use crate::{on_pool, to_pence, ProjectionError};
@@ -68,6 +69,10 @@ struct Expected {
     award_daily: BTreeMap<(String, String), [Decimal; 4]>,
     themes: BTreeSet<(String, String)>,
     drawdowns: BTreeMap<(String, String), DrawdownState>,
+    /// (fund, indicator) → the proxy set last.
+    proxies: BTreeMap<(String, String), ProxyState>,
+    /// (award, report id) → the report.
+    outcomes: BTreeMap<(String, String), OutcomeState>,
 }
 
 struct FundFold {
@@ -236,6 +241,28 @@ fn fold(
             let Some(fund) = expected.funds.get_mut(id) else {
                 return missing(report, "fund");
             };
+            if let FundEvent::OutcomeProxySet {
+                indicator,
+                proxy,
+                set_on,
+            } = event
+            {
+                let row = ProxyState {
+                    fund_id: id.to_string(),
+                    indicator: indicator.clone(),
+                    unit: proxy.unit,
+                    value_per_unit_pence: to_pence(d(&proxy.value_per_unit)),
+                    deadweight: proxy.deadweight.value().to_string(),
+                    attribution: proxy.attribution.value().to_string(),
+                    displacement: proxy.displacement.value().to_string(),
+                    drop_off: proxy.drop_off.value().to_string(),
+                    duration_years: i64::from(proxy.duration_years),
+                    set_on: set_on.to_string(),
+                };
+                // A later proxy for the same indicator replaces the earlier one.
+                expected.proxies.insert((id.to_string(), indicator), row);
+                return;
+            }
             // [received, allocated, awarded, paid, returned, available]
             let (day, change, carried) = match &event {
                 FundEvent::CapitalReceived {
@@ -306,7 +333,9 @@ fn fold(
                     ],
                     available_after,
                 ),
-                FundEvent::FundEstablished { .. } => unreachable!("handled above"),
+                FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. } => {
+                    unreachable!("handled above")
+                }
             };
             fund.received += change[0];
             fund.allocated += change[1];
@@ -658,7 +687,29 @@ fn fold(
                         [Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, d(&total)],
                     ));
                 }
-                AwardEvent::OutcomeReported { .. } => {}
+                AwardEvent::OutcomeReported {
+                    report_id,
+                    indicator,
+                    quantity,
+                    period_end,
+                } => {
+                    let key = (id.to_string(), report_id.clone());
+                    if expected.outcomes.contains_key(&key) {
+                        report.mismatch(format!(
+                            "event at position {position}: award {id} reports {report_id} a second time"
+                        ));
+                    }
+                    expected.outcomes.insert(
+                        key,
+                        OutcomeState {
+                            award_id: id.to_string(),
+                            report_id,
+                            indicator,
+                            quantity: quantity.normalize().to_string(),
+                            period_end: period_end.to_string(),
+                        },
+                    );
+                }
                 AwardEvent::AwardClosed { closed_on } => {
                     award.row.status = "closed".into();
                     award.row.closed_on = Some(closed_on.to_string());
@@ -941,6 +992,38 @@ async fn compare(
         report,
         "rm_award_daily (neighbourhood series)",
         &want,
+        &have,
+    );
+
+    let proxies: Vec<ProxyState> = on_pool!(db, |pool| sqlx::query_as(&format!(
+        "SELECT {PROXY_COLUMNS} FROM rm_outcome_proxies"
+    ))
+    .fetch_all(pool)
+    .await?);
+    let have = proxies
+        .into_iter()
+        .map(|row| ((row.fund_id.clone(), row.indicator.clone()), row))
+        .collect();
+    compare_maps(
+        report,
+        "rm_outcome_proxies (social return)",
+        &expected.proxies,
+        &have,
+    );
+
+    let outcomes: Vec<OutcomeState> = on_pool!(db, |pool| sqlx::query_as(&format!(
+        "SELECT {OUTCOME_COLUMNS} FROM rm_outcomes"
+    ))
+    .fetch_all(pool)
+    .await?);
+    let have = outcomes
+        .into_iter()
+        .map(|row| ((row.award_id.clone(), row.report_id.clone()), row))
+        .collect();
+    compare_maps(
+        report,
+        "rm_outcomes (social return)",
+        &expected.outcomes,
         &have,
     );
     Ok(())

@@ -103,6 +103,29 @@ fn busy_history() -> Vec<Op> {
         day: 42,
     });
     ops.push(Op::CloseRound { round: 1, day: 50 });
+    // Social-return facts: a proxy, reports (one unvalued), the proxy replaced.
+    ops.push(Op::SetProxy {
+        indicator: 0,
+        pence: 1_144,
+        percent: 20,
+        years: 2,
+        day: 51,
+    });
+    for index in 0..3usize {
+        ops.push(Op::Outcome {
+            award: index,
+            indicator: index % INDICATORS.len(),
+            tenths: 125 * (index as u32 + 1),
+            day: 52,
+        });
+    }
+    ops.push(Op::SetProxy {
+        indicator: 0,
+        pence: 1_200,
+        percent: 15,
+        years: 3,
+        day: 53,
+    });
     ops
 }
 

@@ -275,3 +275,180 @@ async fn figures_and_roll_ups_are_right_on_postgres() {
 async fn roll_ups_are_right_when_geography_is_loaded_after_the_awards() {
     figures_are_right("sqlite", false).await;
 }
+
+// ------------------------------------------------------------------ social return, equity
+
+async fn social_return_and_equity_are_right(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = &test.database;
+    let (fund, round) = fixed_history(db, true).await;
+    let ledger = infrastructure::Ledger::open(db.clone()).await.unwrap();
+    let mut world = World {
+        fund: Some(fund.clone()),
+        ..World::default()
+    };
+    let head = db.head_position().await.unwrap();
+    assert!(db
+        .wait_until_readable(head, std::time::Duration::from_secs(30))
+        .await
+        .unwrap());
+    Projector::new(db.clone()).catch_up().await.unwrap();
+    let awards = read::awards(db, &AwardFilter::default(), 10, None)
+        .await
+        .unwrap()
+        .awards;
+    // fixed_history's awards by neighbourhood: E01012070 (org 0, £10,000, £3,000 net paid),
+    // E01012071 (org 1, cut to £8,000), E01012680 (org 0, £5,000).
+    let by_area = |code: &str| {
+        awards
+            .iter()
+            .find(|award| award.neighbourhood == code)
+            .map(|award| {
+                (
+                    award.award_id.clone(),
+                    domain::OrgId::new(award.recipient_org_id.as_str()),
+                )
+            })
+            .unwrap()
+    };
+    world.awards = vec![by_area("E01012070"), by_area("E01012680")];
+    run_ops(
+        &ledger,
+        &mut world,
+        &[
+            // An earlier proxy for the same indicator, replaced below.
+            Op::SetProxy {
+                indicator: 0,
+                pence: 99_999,
+                percent: 50,
+                years: 5,
+                day: 50,
+            },
+            // volunteer_hours: £10.00, deadweight 0.10, attribution 0.05, displacement 0,
+            // drop-off 0.10, 2 years.
+            Op::SetProxy {
+                indicator: 0,
+                pence: 1_000,
+                percent: 10,
+                years: 2,
+                day: 51,
+            },
+            // 60.0 + 40.0 volunteer hours on the paid award.
+            Op::Outcome {
+                award: 0,
+                indicator: 0,
+                tenths: 600,
+                day: 60,
+            },
+            Op::Outcome {
+                award: 0,
+                indicator: 0,
+                tenths: 400,
+                day: 61,
+            },
+            // 12.5 trees on the Blackpool award: no proxy.
+            Op::Outcome {
+                award: 1,
+                indicator: 2,
+                tenths: 125,
+                day: 62,
+            },
+        ],
+    )
+    .await;
+    let head = db.head_position().await.unwrap();
+    assert!(db
+        .wait_until_readable(head, std::time::Duration::from_secs(30))
+        .await
+        .unwrap());
+    Projector::new(db.clone()).catch_up().await.unwrap();
+
+    // gross = 100 × £10 = 1,000; impact = 1,000 × 0.9 × 0.95 = 855.
+    // 855 / 1.035 = 826.086956…; 855 × 0.9 = 769.5 / 1.071225 = 718.336483…
+    // PV = 1,544.423440… → £1,544.42; invested £4,000 paid − £1,000 returned = £3,000.
+    // Low (0.2, 0.15, 0.1, drop-off 0.2): 612 / 1.035 + 489.6 / 1.071225 = 1,048.351186…
+    // High (0, 0 clamped, 0, 0): 1,000 / 1.035 + 1,000 / 1.071225 = 1,899.694275…
+    let fund_scope = read::SocialReturnScope::Fund(fund.clone());
+    let account = read::social_return(db, &fund_scope).await.unwrap().unwrap();
+    assert_eq!(account.invested, dec!(3000.00));
+    assert_eq!(account.social_value, dec!(1544.42));
+    assert_eq!(account.low, dec!(1048.35));
+    assert_eq!(account.high, dec!(1899.69));
+    assert_eq!(account.ratio, Some(dec!(0.51)));
+    assert_eq!(account.ratio_low, Some(dec!(0.35)));
+    assert_eq!(account.ratio_high, Some(dec!(0.63)));
+    assert_eq!(account.lines.len(), 2);
+    let trees = &account.lines[0];
+    assert_eq!(
+        (trees.indicator.as_str(), trees.quantity, trees.valued()),
+        ("trees_planted", dec!(12.5), false)
+    );
+    assert_eq!(trees.present_value, dec!(0.00));
+    let hours = &account.lines[1];
+    assert_eq!(hours.quantity, dec!(100));
+    assert_eq!(hours.reports, 2);
+    assert_eq!(hours.gross, dec!(1000.00));
+    assert_eq!(hours.impact, dec!(855.00));
+    assert_eq!(
+        hours.proxy.as_ref().unwrap().value_per_unit.to_string(),
+        "£10.00"
+    );
+    assert_eq!(
+        read::social_return(db, &read::SocialReturnScope::Round(round))
+            .await
+            .unwrap()
+            .unwrap(),
+        account
+    );
+    // Middlesbrough (through its wards) holds the paid award; Blackpool only the trees.
+    let middlesbrough = read::SocialReturnScope::Neighbourhood("E06000002".parse().unwrap());
+    let local = read::social_return(db, &middlesbrough)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(local.social_value, dec!(1544.42));
+    assert_eq!(local.lines.len(), 1);
+    let blackpool = read::SocialReturnScope::Neighbourhood("E06000009".parse().unwrap());
+    let seaside = read::social_return(db, &blackpool).await.unwrap().unwrap();
+    assert_eq!((seaside.invested, seaside.ratio), (dec!(0.00), None));
+    assert_eq!(seaside.lines.len(), 1);
+    let nowhere = read::SocialReturnScope::Award(domain::AwardId::new("AW-NONE"));
+    assert_eq!(read::social_return(db, &nowhere).await.unwrap(), None);
+
+    // Equity: decile 1 = E01012070 (1,500) + E01012680 (1,400), £10,000 + £5,000;
+    // decile 2 = E01012071 (1,600), £8,000; decile 3 = E01012072 (1,700), nothing.
+    let equity = read::equity(db, &fund).await.unwrap().unwrap();
+    assert_eq!(equity.local_authorities, vec!["E06000002", "E06000009"]);
+    assert_eq!(equity.groups.len(), 10, "no award without a decile");
+    let group = |decile: usize| {
+        let group = &equity.groups[decile - 1];
+        (
+            group.population,
+            group.awarded,
+            group.awarded_per_head,
+            group.award_count,
+        )
+    };
+    // 15,000 / 2,900 = 5.1724… → £5.17
+    assert_eq!(group(1), (Some(2900), dec!(15000.00), Some(dec!(5.17)), 2));
+    assert_eq!(group(2), (Some(1600), dec!(8000.00), Some(dec!(5.00)), 1));
+    assert_eq!(group(3), (Some(1700), dec!(0.00), Some(dec!(0.00)), 0));
+    assert_eq!(group(4), (Some(0), dec!(0.00), None, 0));
+    assert_eq!(
+        read::equity(db, &FundId::new("FUND-NONE")).await.unwrap(),
+        None
+    );
+
+    let report = verify(db).await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.mismatches);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn social_return_and_equity_are_right_on_sqlite() {
+    social_return_and_equity_are_right("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn social_return_and_equity_are_right_on_postgres() {
+    social_return_and_equity_are_right("postgres").await;
+}

@@ -116,6 +116,15 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
     .await;
     check(
         &app,
+        "setOutcomeProxy",
+        admin,
+        json!({ "fundId": fund, "indicator": "meals served", "unit": "meal", "valuePerUnit": "2.50",
+                "deadweight": "0.2", "attribution": "0.1", "displacement": "0", "dropOff": "1",
+                "durationYears": 1 }),
+    )
+    .await;
+    check(
+        &app,
         "openRound",
         admin,
         json!({ "fundId": fund, "name": "Matrix Round", "budget": "20000.00", "opensOn": "2020-01-01",

@@ -88,11 +88,30 @@ async fn seed(app: &TestApp) -> Seeded {
     )
     .await;
     let rejected = drawdown("second").await;
-    let last = mutate(
+    mutate(
         app,
         &app.admin(),
         "rejectDrawdown",
         json!({ "awardId": w.award, "drawdownId": rejected, "reason": REJECT_REASON }),
+        "",
+    )
+    .await;
+    // Social-return inputs: the walk reaches `socialReturn` lines and proxies with data.
+    mutate(
+        app,
+        &app.admin(),
+        "setOutcomeProxy",
+        json!({ "fundId": w.fund, "indicator": "meals served", "unit": "meal", "valuePerUnit": "2.50",
+                "deadweight": "0.2", "attribution": "0.1", "displacement": "0", "dropOff": "0.5",
+                "durationYears": 2 }),
+        "",
+    )
+    .await;
+    let last = mutate(
+        app,
+        &app.grantee(ORG),
+        "reportOutcome",
+        json!({ "awardId": w.award, "indicator": "meals served", "quantity": "1200", "periodEnd": "2026-03-31" }),
         "",
     )
     .await;
@@ -189,6 +208,10 @@ async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, V
                     args.push(format!("id: \"{}\"", seeded.ids[name]))
                 }
                 (_, "code") => args.push(format!("code: \"{AREA}\"")),
+                ("socialReturn", "scope") => {
+                    args.push(format!("scope: {{ fund: \"{}\" }}", seeded.ids["fund"]))
+                }
+                ("equity", "fundId") => args.push(format!("fundId: \"{}\"", seeded.ids["fund"])),
                 (_, "first") => args.push(format!("first: {WALK_PAGE}")),
                 _ if arg["type"]["kind"] == "NON_NULL" => {
                     panic!("the walk cannot fill {name}({arg_name})")
@@ -268,6 +291,10 @@ async fn no_public_field_leaks_private_data(store: Store) {
         public_codes.iter().any(|code| code == "FORBIDDEN"),
         "the walk asked for private fields"
     );
+
+    // Social return is public, as aggregates: the walk reads the reported indicator's line
+    // and the proxy it is valued with.
+    assert!(public_sees.contains("meals served") && public_sees.contains("socialValue"));
 
     let (other_sees, _) = walk(&app, Some(&app.grantee(OTHER_ORG)), &seeded).await;
     for marker in PANEL_ONLY.iter().chain(&PARTIES_ONLY).chain(&NEVER) {

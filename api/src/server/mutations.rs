@@ -5,7 +5,7 @@
 //! position (so a payload always shows the mutation's own effect).
 //!
 //! Not here because the domain has no such commands yet: `castBallot`, `allocateByVotes`
-//! (participatory ballots) and `setOutcomeProxy` (social return proxies).
+//! (participatory ballots).
 
 use std::future::Future;
 
@@ -13,7 +13,7 @@ use async_graphql::{Context, InputObject, Object};
 use domain::application::Score;
 use domain::award::SpendLine;
 use domain::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
-use infrastructure::ledger::{OpenRound, Outcome, SubmitApplication};
+use infrastructure::ledger::{OpenRound, Outcome, SetOutcomeProxy, SubmitApplication};
 use infrastructure::LedgerError;
 use tracing::Instrument;
 
@@ -395,6 +395,28 @@ pub struct ReportOutcomeInput {
 }
 
 #[derive(InputObject, Debug)]
+pub struct SetOutcomeProxyInput {
+    pub fund_id: String,
+    /// The indicator grantees report (`reportOutcome`), matched exactly after trimming.
+    pub indicator: String,
+    /// What one unit is ("hour", "person into work").
+    pub unit: String,
+    /// The financial proxy: the value of one unit.
+    pub value_per_unit: MoneyValue,
+    /// Share (0 to 1, at most 4 places) that would have happened anyway.
+    pub deadweight: DecimalValue,
+    /// Share (0 to 1) owed to others.
+    pub attribution: DecimalValue,
+    /// Share (0 to 1) that only moved elsewhere.
+    pub displacement: DecimalValue,
+    /// Share (0 to 1) by which the outcome falls each year after the first.
+    pub drop_off: DecimalValue,
+    /// Years the outcome lasts: 1 to 10.
+    pub duration_years: i32,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
 pub struct VaryAwardInput {
     pub award_id: String,
     pub new_amount: MoneyValue,
@@ -459,6 +481,52 @@ impl Mutation {
                 input.amount.money(),
                 &input.source,
                 input.received_on.0,
+            ),
+        )
+        .await?;
+        Ok(FundPayload {
+            position: outcome.position,
+            fund_id: outcome.value,
+        })
+    }
+
+    /// Admin: sets how a fund values one outcome indicator; setting it again replaces it.
+    /// Social value is always computed with the current proxies.
+    async fn set_outcome_proxy(
+        &self,
+        ctx: &Context<'_>,
+        input: SetOutcomeProxyInput,
+    ) -> GqlResult<FundPayload> {
+        let viewer = require_admin(ctx, "setOutcomeProxy")?;
+        check_text("indicator", &input.indicator)?;
+        check_text("unit", &input.unit)?;
+        let duration_years = u32::try_from(input.duration_years).map_err(|_| {
+            coded(
+                format!(
+                    "durationYears of {} is not a number of years; give 1 to 10",
+                    input.duration_years
+                ),
+                BAD_INPUT,
+            )
+        })?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let fund_id = FundId::new(input.fund_id.trim());
+        let outcome = run(
+            ctx,
+            "set_outcome_proxy",
+            state(ctx).ledger.set_outcome_proxy(
+                &request,
+                SetOutcomeProxy {
+                    fund_id,
+                    indicator: input.indicator.clone(),
+                    unit: input.unit.clone(),
+                    value_per_unit: input.value_per_unit.money(),
+                    deadweight: input.deadweight.0,
+                    attribution: input.attribution.0,
+                    displacement: input.displacement.0,
+                    drop_off: input.drop_off.0,
+                    duration_years,
+                },
             ),
         )
         .await?;

@@ -8,12 +8,12 @@ use domain::{AwardId, FundId, RoundId};
 use projections::read;
 
 use super::context::{require_grantee, state};
-use super::errors::{Coded, GqlResult};
+use super::errors::{coded, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, GeoCodeValue};
 use super::types::{
-    award_connection, page_size, Award, AwardConnection, AwardStatus, Fund, GeoLevel, LedgerHead,
-    Neighbourhood, NeighbourhoodConnection, NeighbourhoodOrder, Round, RoundStatus, Totals,
-    DEFAULT_PAGE_SIZE,
+    award_connection, page_size, Award, AwardConnection, AwardStatus, Equity, Fund, GeoLevel,
+    LedgerHead, Neighbourhood, NeighbourhoodConnection, NeighbourhoodOrder, Round, RoundStatus,
+    SocialReturn, Totals, DEFAULT_PAGE_SIZE,
 };
 
 /// Which awards a list or a total covers; empty fields do not filter.
@@ -41,6 +41,43 @@ impl AwardFilter {
             status: self.status.map(|status| status.as_read().to_string()),
             awarded_from: self.awarded_from.map(|date| date.0),
             awarded_to: self.awarded_to.map(|date| date.0),
+        }
+    }
+}
+
+/// What a social-return account covers: exactly one member.
+#[derive(InputObject, Debug, Default, Clone)]
+pub struct SocialReturnScope {
+    pub fund: Option<String>,
+    pub round: Option<String>,
+    pub award: Option<String>,
+    /// This area and every area below it, across funds.
+    pub neighbourhood: Option<GeoCodeValue>,
+}
+
+impl SocialReturnScope {
+    fn to_read(&self) -> GqlResult<read::SocialReturnScope> {
+        let mut named = Vec::with_capacity(1);
+        if let Some(fund) = &self.fund {
+            named.push(read::SocialReturnScope::Fund(FundId::new(fund.trim())));
+        }
+        if let Some(round) = &self.round {
+            named.push(read::SocialReturnScope::Round(RoundId::new(round.trim())));
+        }
+        if let Some(award) = &self.award {
+            named.push(read::SocialReturnScope::Award(AwardId::new(award.trim())));
+        }
+        if let Some(code) = &self.neighbourhood {
+            named.push(read::SocialReturnScope::Neighbourhood(code.0.clone()));
+        }
+        match named.len() {
+            1 => Ok(named.remove(0)),
+            count => Err(coded(
+                format!(
+                    "scope names {count} of fund, round, award and neighbourhood; name exactly one"
+                ),
+                BAD_INPUT,
+            )),
         }
     }
 }
@@ -186,6 +223,30 @@ impl Query {
             None => None,
         };
         Ok(Totals { totals, population })
+    }
+
+    /// The social return (UK SROI method) of a fund, a round, an award or an area: money
+    /// spent, the present value of reported outcomes, the ratio and its sensitivity.
+    /// Null when the fund, round or award does not exist.
+    async fn social_return(
+        &self,
+        ctx: &Context<'_>,
+        scope: SocialReturnScope,
+    ) -> GqlResult<Option<SocialReturn>> {
+        let scope = scope.to_read()?;
+        let account = read::social_return(state(ctx).database(), &scope)
+            .await
+            .coded()?;
+        Ok(account.map(SocialReturn))
+    }
+
+    /// A fund's awards by the IMD decile of their neighbourhood, with population and
+    /// awarded per head. Null when the fund does not exist.
+    async fn equity(&self, ctx: &Context<'_>, fund_id: String) -> GqlResult<Option<Equity>> {
+        let equity = read::equity(state(ctx).database(), &FundId::new(fund_id.trim()))
+            .await
+            .coded()?;
+        Ok(equity.map(Equity))
     }
 
     /// The signed-in grantee's own awards, with balances, drawdowns and reports.

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use super::auth::Viewer;
 use super::context::{state, viewer};
 use super::errors::{coded, ApiError, Coded, GqlResult, FORBIDDEN};
-use super::scalars::{DateValue, GeoCodeValue, MoneyValue};
+use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
 
 /// Rows a page returns when the client names no `first`.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -89,6 +89,14 @@ impl Fund {
             .ok_or_else(|| ApiError::NotFound(format!("fund {} does not exist", self.0.fund_id)))
             .coded()?;
         Ok(FundPosition(position))
+    }
+    /// How the fund values outcome indicators (its social-return assumptions), by
+    /// indicator.
+    async fn outcome_proxies(&self, ctx: &Context<'_>) -> GqlResult<Vec<OutcomeProxy>> {
+        let proxies = read::outcome_proxies(state(ctx).database(), &self.0.fund_id)
+            .await
+            .coded()?;
+        Ok(proxies.into_iter().map(OutcomeProxy::from).collect())
     }
     async fn rounds(
         &self,
@@ -887,4 +895,205 @@ pub async fn application_after(
                 super::errors::CONCURRENCY,
             )
         })
+}
+
+// ---------------------------------------------------------------- social return and equity
+
+/// How a fund values one outcome indicator (UK SROI financial proxy and adjustments).
+pub struct OutcomeProxy {
+    pub fund_id: FundId,
+    pub indicator: String,
+    pub proxy: domain::OutcomeProxy,
+    pub set_on: Option<domain::Date>,
+}
+
+impl From<read::ProxyRecord> for OutcomeProxy {
+    fn from(record: read::ProxyRecord) -> OutcomeProxy {
+        OutcomeProxy {
+            fund_id: record.fund_id,
+            indicator: record.indicator,
+            proxy: record.proxy,
+            set_on: Some(record.set_on),
+        }
+    }
+}
+
+#[Object]
+impl OutcomeProxy {
+    async fn fund_id(&self) -> &str {
+        self.fund_id.as_str()
+    }
+    async fn indicator(&self) -> &str {
+        &self.indicator
+    }
+    /// What one unit is ("hour", "person into work").
+    async fn unit(&self) -> &str {
+        &self.proxy.unit
+    }
+    /// The financial proxy: the value of one unit.
+    async fn value_per_unit(&self) -> MoneyValue {
+        money(self.proxy.value_per_unit.amount())
+    }
+    /// Share (0 to 1) that would have happened anyway.
+    async fn deadweight(&self) -> DecimalValue {
+        DecimalValue(self.proxy.deadweight.value())
+    }
+    /// Share (0 to 1) owed to others.
+    async fn attribution(&self) -> DecimalValue {
+        DecimalValue(self.proxy.attribution.value())
+    }
+    /// Share (0 to 1) that only moved elsewhere.
+    async fn displacement(&self) -> DecimalValue {
+        DecimalValue(self.proxy.displacement.value())
+    }
+    /// Share (0 to 1) by which the outcome falls each year after the first.
+    async fn drop_off(&self) -> DecimalValue {
+        DecimalValue(self.proxy.drop_off.value())
+    }
+    async fn duration_years(&self) -> u32 {
+        self.proxy.duration_years
+    }
+    /// The business date the proxy was set on.
+    async fn set_on(&self) -> Option<DateValue> {
+        self.set_on.map(DateValue)
+    }
+}
+
+/// A social-return account (UK SROI method): money spent on the awards in scope against
+/// the present value of the outcomes they reported, discounted at 3.5% a year (HM Treasury
+/// Green Book). Aggregates only.
+pub struct SocialReturn(pub read::SocialReturn);
+
+#[Object]
+impl SocialReturn {
+    /// Money spent: payments minus returns.
+    async fn invested(&self) -> MoneyValue {
+        money(self.0.invested)
+    }
+    /// Present value of the outcomes, to the penny.
+    async fn social_value(&self) -> MoneyValue {
+        money(self.0.social_value)
+    }
+    /// Pounds of social value per pound invested (2 places); null when nothing was spent.
+    async fn ratio(&self) -> Option<DecimalValue> {
+        self.0.ratio.map(DecimalValue)
+    }
+    /// Sensitivity: social value with deadweight, attribution, displacement and drop-off
+    /// each ten percentage points higher (clamped to 0..1).
+    async fn low(&self) -> MoneyValue {
+        money(self.0.low)
+    }
+    /// Sensitivity: the same adjustments each ten percentage points lower.
+    async fn high(&self) -> MoneyValue {
+        money(self.0.high)
+    }
+    async fn ratio_low(&self) -> Option<DecimalValue> {
+        self.0.ratio_low.map(DecimalValue)
+    }
+    async fn ratio_high(&self) -> Option<DecimalValue> {
+        self.0.ratio_high.map(DecimalValue)
+    }
+    /// One line per indicator and fund, by indicator.
+    async fn lines(&self) -> Vec<SocialReturnLine> {
+        self.0.lines.iter().cloned().map(SocialReturnLine).collect()
+    }
+}
+
+/// One indicator's outcomes and their value (each figure rounded to the penny).
+pub struct SocialReturnLine(pub read::SocialReturnLine);
+
+#[Object]
+impl SocialReturnLine {
+    async fn indicator(&self) -> &str {
+        &self.0.indicator
+    }
+    async fn fund_id(&self) -> &str {
+        self.0.fund_id.as_str()
+    }
+    /// Total quantity reported.
+    async fn quantity(&self) -> DecimalValue {
+        DecimalValue(self.0.quantity)
+    }
+    /// Outcome reports behind the quantity.
+    async fn reports(&self) -> i64 {
+        self.0.reports
+    }
+    /// False when the fund has no proxy for the indicator: the line is valued at zero.
+    async fn valued(&self) -> bool {
+        self.0.valued()
+    }
+    /// The proxy the line is valued with.
+    async fn proxy(&self) -> Option<OutcomeProxy> {
+        self.0.proxy.clone().map(|proxy| OutcomeProxy {
+            fund_id: self.0.fund_id.clone(),
+            indicator: self.0.indicator.clone(),
+            proxy,
+            set_on: None,
+        })
+    }
+    /// Quantity × value per unit.
+    async fn gross(&self) -> MoneyValue {
+        money(self.0.gross)
+    }
+    /// Year-one value after deadweight, attribution and displacement.
+    async fn impact(&self) -> MoneyValue {
+        money(self.0.impact)
+    }
+    async fn present_value(&self) -> MoneyValue {
+        money(self.0.present_value)
+    }
+    async fn low(&self) -> MoneyValue {
+        money(self.0.low)
+    }
+    async fn high(&self) -> MoneyValue {
+        money(self.0.high)
+    }
+}
+
+/// How a fund's awards fall across deprivation (IMD 2019) deciles.
+pub struct Equity(pub read::Equity);
+
+#[Object]
+impl Equity {
+    async fn fund_id(&self) -> &str {
+        self.0.fund_id.as_str()
+    }
+    /// The local authorities whose LSOAs the populations count.
+    async fn local_authorities(&self) -> GqlResult<Vec<GeoCodeValue>> {
+        self.0
+            .local_authorities
+            .iter()
+            .map(|code| geo(code))
+            .collect()
+    }
+    /// Deciles 1 (most deprived) to 10, then awards whose area has no decile.
+    async fn deciles(&self) -> Vec<EquityDecile> {
+        self.0.groups.iter().cloned().map(EquityDecile).collect()
+    }
+}
+
+/// A fund's awards in the neighbourhoods of one IMD decile.
+pub struct EquityDecile(pub read::EquityGroup);
+
+#[Object]
+impl EquityDecile {
+    /// 1 (most deprived 10%) to 10; null for awards whose area has no decile.
+    async fn imd_decile(&self) -> Option<i16> {
+        self.0.imd_decile
+    }
+    /// People in the reference LSOAs of this decile within the local authorities the fund
+    /// has awarded in; null for the unknown group.
+    async fn population(&self) -> Option<i64> {
+        self.0.population
+    }
+    async fn awarded(&self) -> MoneyValue {
+        money(self.0.awarded)
+    }
+    /// Awarded per head, to the penny; null when no one lives in the group.
+    async fn awarded_per_head(&self) -> Option<MoneyValue> {
+        self.0.awarded_per_head.map(money)
+    }
+    async fn award_count(&self) -> i64 {
+        self.0.award_count
+    }
 }

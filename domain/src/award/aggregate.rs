@@ -9,6 +9,11 @@ use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, Or
 
 /// The most lines one spend report may carry.
 pub const MAX_SPEND_LINES_PER_REPORT: usize = 200;
+/// The largest quantity one outcome report may carry: a billion units keeps every social
+/// value computed from reports far inside exact decimal range.
+pub const MAX_OUTCOME_QUANTITY: u32 = 1_000_000_000;
+/// The most decimal places an outcome quantity may have (12.5 hours, 0.25 of a post).
+pub const MAX_OUTCOME_QUANTITY_PLACES: u32 = 4;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AwardStatus {
@@ -576,6 +581,18 @@ impl Aggregate for Award {
                 require_text(&indicator, "indicator")?;
                 if quantity.is_sign_negative() && !quantity.is_zero() {
                     return Err(AwardError::NegativeQuantity(quantity.to_string()));
+                }
+                let chars = indicator.chars().count();
+                if chars > crate::outcome::MAX_INDICATOR_CHARS {
+                    return Err(AwardError::IndicatorTooLong {
+                        chars,
+                        max: crate::outcome::MAX_INDICATOR_CHARS,
+                    });
+                }
+                if quantity > rust_decimal::Decimal::from(MAX_OUTCOME_QUANTITY)
+                    || quantity.normalize().scale() > MAX_OUTCOME_QUANTITY_PLACES
+                {
+                    return Err(AwardError::QuantityOutOfRange(quantity.to_string()));
                 }
                 let event = AwardEvent::OutcomeReported {
                     report_id,

@@ -78,4 +78,8 @@ pub enum AwardError {
     },
     #[error("a spend report has {lines} lines; at most {max} are accepted")]
     TooManyLines { lines: usize, max: usize },
+    #[error("an outcome quantity of {0} is out of range; give at most 1,000,000,000 with at most 4 decimal places")]
+    QuantityOutOfRange(String),
+    #[error("an outcome indicator has {chars} characters; at most {max} are accepted")]
+    IndicatorTooLong { chars: usize, max: usize },
 }

@@ -1306,6 +1306,45 @@ async fn a_negative_outcome_is_refused() {
 }
 
 #[tokio::test]
+async fn an_outcome_quantity_beyond_the_bound_or_too_precise_is_refused() {
+    for quantity in [dec!(1000000000.0001), dec!(1.23456)] {
+        award()
+            .given(paid_out())
+            .when_async(report_outcome(applicant(), "OUT-1", quantity))
+            .await
+            .then_expect_error(AwardError::QuantityOutOfRange(quantity.to_string()));
+    }
+    award()
+        .given(paid_out())
+        .when_async(report_outcome(applicant(), "OUT-1", dec!(1000000000.0000)))
+        .await
+        .then_expect_events(vec![AwardEvent::OutcomeReported {
+            report_id: "OUT-1".to_string(),
+            indicator: "Breakfasts served".to_string(),
+            quantity: dec!(1000000000.0000),
+            period_end: on(9, 30),
+        }]);
+}
+
+#[tokio::test]
+async fn an_outcome_indicator_longer_than_a_proxy_can_name_is_refused() {
+    award()
+        .given(paid_out())
+        .when_async(AwardCommand::ReportOutcome {
+            by: applicant(),
+            report_id: "OUT-1".to_string(),
+            indicator: "i".repeat(101),
+            quantity: dec!(1),
+            period_end: on(9, 30),
+        })
+        .await
+        .then_expect_error(AwardError::IndicatorTooLong {
+            chars: 101,
+            max: 100,
+        });
+}
+
+#[tokio::test]
 async fn an_outcome_needs_an_indicator() {
     award()
         .given(paid_out())

@@ -5,6 +5,10 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{FundCommand, FundError, FundEvent};
+use crate::outcome::{
+    Fraction, OutcomeProxy, MAX_DURATION_YEARS, MAX_INDICATOR_CHARS, MAX_UNIT_CHARS,
+    MIN_DURATION_YEARS,
+};
 use crate::round::RoundTerms;
 use crate::{FundId, Money, RoundId};
 
@@ -104,6 +108,19 @@ fn require_text(value: &str, field: &'static str) -> Result<(), FundError> {
     } else {
         Ok(())
     }
+}
+
+fn require_bounded(value: &str, field: &'static str, max: usize) -> Result<(), FundError> {
+    require_text(value, field)?;
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(FundError::TooLong { field, chars, max });
+    }
+    Ok(())
+}
+
+fn share(value: rust_decimal::Decimal, field: &'static str) -> Result<Fraction, FundError> {
+    Fraction::new(value).map_err(|error| FundError::InvalidShare { field, error })
 }
 
 impl Aggregate for Fund {
@@ -288,6 +305,43 @@ impl Aggregate for Fund {
                 };
                 sink.write(event, self).await;
             }
+            FundCommand::SetOutcomeProxy {
+                indicator,
+                unit,
+                value_per_unit,
+                deadweight,
+                attribution,
+                displacement,
+                drop_off,
+                duration_years,
+                set_on,
+            } => {
+                self.require_established()?;
+                let indicator = indicator.trim().to_string();
+                let unit = unit.trim().to_string();
+                require_bounded(&indicator, "indicator", MAX_INDICATOR_CHARS)?;
+                require_bounded(&unit, "unit", MAX_UNIT_CHARS)?;
+                let proxy = OutcomeProxy {
+                    unit,
+                    value_per_unit,
+                    deadweight: share(deadweight, "deadweight")?,
+                    attribution: share(attribution, "attribution")?,
+                    displacement: share(displacement, "displacement")?,
+                    drop_off: share(drop_off, "drop_off")?,
+                    duration_years,
+                };
+                if !(MIN_DURATION_YEARS..=MAX_DURATION_YEARS).contains(&duration_years) {
+                    return Err(FundError::DurationOutOfRange {
+                        years: duration_years,
+                    });
+                }
+                let event = FundEvent::OutcomeProxySet {
+                    indicator,
+                    proxy,
+                    set_on,
+                };
+                sink.write(event, self).await;
+            }
         }
         Ok(())
     }
@@ -354,6 +408,8 @@ impl Aggregate for Fund {
                 self.returns.insert(return_id);
                 debug_assert_eq!(self.available, available_after);
             }
+            // Proxies are read-side facts: the fund decides nothing from them.
+            FundEvent::OutcomeProxySet { .. } => {}
         }
     }
 }

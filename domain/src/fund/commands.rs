@@ -1,3 +1,4 @@
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::round::RoundTerms;
@@ -42,5 +43,20 @@ pub enum FundCommand {
         award_id: AwardId,
         amount: Money,
         credited_on: Date,
+    },
+    /// Sets how the fund values one outcome indicator (UK SROI proxy and adjustments).
+    /// Setting an indicator again replaces its proxy; earlier proxies stay in the events.
+    /// Shares arrive as plain decimals and are checked here, so every refusal is the
+    /// fund's own typed error.
+    SetOutcomeProxy {
+        indicator: String,
+        unit: String,
+        value_per_unit: Money,
+        deadweight: Decimal,
+        attribution: Decimal,
+        displacement: Decimal,
+        drop_off: Decimal,
+        duration_years: u32,
+        set_on: Date,
     },
 }

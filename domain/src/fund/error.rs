@@ -1,3 +1,4 @@
+use crate::outcome::{FractionError, MAX_DURATION_YEARS, MIN_DURATION_YEARS};
 use crate::{FundId, Money, RoundId};
 
 /// Why a fund refused a command. Messages are read by fund officers.
@@ -50,4 +51,17 @@ pub enum FundError {
     UnknownRound { round: RoundId, fund: FundId },
     #[error("the amount would pass the largest amount the ledger holds")]
     Overflow,
+    #[error("{field} must be a share from 0 to 1: {error}")]
+    InvalidShare {
+        field: &'static str,
+        error: FractionError,
+    },
+    #[error("an outcome lasting {years} years can't be valued; give {MIN_DURATION_YEARS} to {MAX_DURATION_YEARS} years")]
+    DurationOutOfRange { years: u32 },
+    #[error("{field} has {chars} characters; at most {max} are accepted")]
+    TooLong {
+        field: &'static str,
+        chars: usize,
+        max: usize,
+    },
 }

@@ -2,7 +2,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::round::RoundTerms;
-use crate::{AwardId, Date, FundId, Money, OrgId, RoundId};
+use crate::{AwardId, Date, FundId, Money, OrgId, OutcomeProxy, RoundId};
 
 /// Facts about a fund. Each carries the running figure a reader needs (`available_after`),
 /// so projections fold without re-deriving rules.
@@ -44,6 +44,15 @@ pub enum FundEvent {
         credited_on: Date,
         available_after: Money,
     },
+    /// How the fund values `indicator` from now on. It replaces any earlier proxy for the
+    /// same indicator: social value is computed with the current proxy for every outcome
+    /// reported, past ones included (usual SROI practice: one set of assumptions per
+    /// account); earlier proxies remain here in the log.
+    OutcomeProxySet {
+        indicator: String,
+        proxy: OutcomeProxy,
+        set_on: Date,
+    },
 }
 
 impl DomainEvent for FundEvent {
@@ -54,6 +63,7 @@ impl DomainEvent for FundEvent {
             FundEvent::RoundBudgetAllocated { .. } => "RoundBudgetAllocated",
             FundEvent::RoundBudgetReleased { .. } => "RoundBudgetReleased",
             FundEvent::ReturnCredited { .. } => "ReturnCredited",
+            FundEvent::OutcomeProxySet { .. } => "OutcomeProxySet",
         }
         .to_string()
     }

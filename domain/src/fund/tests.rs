@@ -4,7 +4,10 @@ use cqrs_es::test::TestFramework;
 
 use super::{Fund, FundCommand, FundError, FundEvent};
 use crate::test_support::*;
-use crate::{AwardId, FundId, Money, OrgId, RoundId};
+use rust_decimal_macros::dec;
+
+use crate::outcome::{FractionError, MAX_INDICATOR_CHARS};
+use crate::{AwardId, Fraction, FundId, Money, OrgId, OutcomeProxy, RoundId};
 
 type FundTest = TestFramework<Fund>;
 
@@ -560,4 +563,213 @@ fn available_is_capital_plus_returns_plus_releases_minus_allocations() {
     assert_eq!(fund.returned_credited(), Money::pounds(100));
     assert_eq!(fund.available(), Money::pounds(5_100));
     assert!(fund.has_round(&round_id()));
+}
+
+// --- SetOutcomeProxy
+
+/// Volunteer time valued at £11.44 an hour, with typical adjustments, for 2 years.
+fn set_proxy() -> FundCommand {
+    FundCommand::SetOutcomeProxy {
+        indicator: " volunteer_hours ".to_string(),
+        unit: "hour".to_string(),
+        value_per_unit: "11.44".parse().unwrap(),
+        deadweight: dec!(0.10),
+        attribution: dec!(0.2),
+        displacement: dec!(0),
+        drop_off: dec!(0.5),
+        duration_years: 2,
+        set_on: on(3, 1),
+    }
+}
+
+fn proxy_set(value_per_unit: &str) -> FundEvent {
+    FundEvent::OutcomeProxySet {
+        indicator: "volunteer_hours".to_string(),
+        proxy: OutcomeProxy {
+            unit: "hour".to_string(),
+            value_per_unit: value_per_unit.parse().unwrap(),
+            deadweight: "0.1".parse().unwrap(),
+            attribution: "0.2".parse().unwrap(),
+            displacement: Fraction::ZERO,
+            drop_off: "0.5".parse().unwrap(),
+            duration_years: 2,
+        },
+        set_on: on(3, 1),
+    }
+}
+
+fn with_proxy(change: impl FnOnce(&mut FundCommand)) -> FundCommand {
+    let mut command = set_proxy();
+    change(&mut command);
+    command
+}
+
+#[tokio::test]
+async fn an_outcome_proxy_is_recorded_with_exact_shares_and_a_trimmed_indicator() {
+    fund()
+        .given(vec![established()])
+        .when_async(set_proxy())
+        .await
+        .then_expect_events(vec![proxy_set("11.44")]);
+}
+
+#[tokio::test]
+async fn setting_an_indicator_again_records_a_replacement() {
+    let command = with_proxy(|command| {
+        if let FundCommand::SetOutcomeProxy { value_per_unit, .. } = command {
+            *value_per_unit = "12.00".parse().unwrap();
+        }
+    });
+    fund()
+        .given(vec![established(), proxy_set("11.44")])
+        .when_async(command)
+        .await
+        .then_expect_events(vec![proxy_set("12.00")]);
+}
+
+#[tokio::test]
+async fn a_proxy_for_a_fund_not_established_is_refused() {
+    fund()
+        .given_no_previous_events()
+        .when_async(set_proxy())
+        .await
+        .then_expect_error(FundError::NotEstablished(unknown_fund()));
+}
+
+#[tokio::test]
+async fn a_share_outside_zero_to_one_is_refused_naming_the_field() {
+    let cases: [(&'static str, rust_decimal::Decimal, FractionError); 4] = [
+        (
+            "deadweight",
+            dec!(1.5),
+            FractionError::AboveOne("1.5".into()),
+        ),
+        (
+            "attribution",
+            dec!(-0.2),
+            FractionError::Negative("-0.2".into()),
+        ),
+        (
+            "displacement",
+            dec!(0.12345),
+            FractionError::TooPrecise("0.12345".into()),
+        ),
+        ("drop_off", dec!(2), FractionError::AboveOne("2".into())),
+    ];
+    for (field, value, error) in cases {
+        let command = with_proxy(|command| {
+            if let FundCommand::SetOutcomeProxy {
+                deadweight,
+                attribution,
+                displacement,
+                drop_off,
+                ..
+            } = command
+            {
+                match field {
+                    "deadweight" => *deadweight = value,
+                    "attribution" => *attribution = value,
+                    "displacement" => *displacement = value,
+                    _ => *drop_off = value,
+                }
+            }
+        });
+        fund()
+            .given(vec![established()])
+            .when_async(command)
+            .await
+            .then_expect_error(FundError::InvalidShare { field, error });
+    }
+}
+
+#[tokio::test]
+async fn shares_of_exactly_zero_and_one_are_accepted() {
+    let command = with_proxy(|command| {
+        if let FundCommand::SetOutcomeProxy {
+            deadweight,
+            drop_off,
+            ..
+        } = command
+        {
+            *deadweight = dec!(1.0000);
+            *drop_off = dec!(0);
+        }
+    });
+    let result = fund().given(vec![established()]).when_async(command).await;
+    let events = result.inspect_result().expect("accepted");
+    let FundEvent::OutcomeProxySet { proxy, .. } = &events[0] else {
+        panic!("expected a proxy, got {events:?}");
+    };
+    assert_eq!(proxy.deadweight, Fraction::ONE);
+    assert_eq!(proxy.drop_off, Fraction::ZERO);
+}
+
+#[tokio::test]
+async fn a_duration_outside_one_to_ten_years_is_refused() {
+    for years in [0, 11, u32::MAX] {
+        let command = with_proxy(|command| {
+            if let FundCommand::SetOutcomeProxy { duration_years, .. } = command {
+                *duration_years = years;
+            }
+        });
+        fund()
+            .given(vec![established()])
+            .when_async(command)
+            .await
+            .then_expect_error(FundError::DurationOutOfRange { years });
+    }
+}
+
+#[tokio::test]
+async fn a_proxy_needs_an_indicator_and_a_unit_of_bounded_length() {
+    let blank_indicator = with_proxy(|command| {
+        if let FundCommand::SetOutcomeProxy { indicator, .. } = command {
+            *indicator = "  ".into();
+        }
+    });
+    fund()
+        .given(vec![established()])
+        .when_async(blank_indicator)
+        .await
+        .then_expect_error(FundError::MissingField("indicator"));
+    let blank_unit = with_proxy(|command| {
+        if let FundCommand::SetOutcomeProxy { unit, .. } = command {
+            *unit = String::new();
+        }
+    });
+    fund()
+        .given(vec![established()])
+        .when_async(blank_unit)
+        .await
+        .then_expect_error(FundError::MissingField("unit"));
+    let long_indicator = with_proxy(|command| {
+        if let FundCommand::SetOutcomeProxy { indicator, .. } = command {
+            *indicator = "x".repeat(MAX_INDICATOR_CHARS + 1);
+        }
+    });
+    fund()
+        .given(vec![established()])
+        .when_async(long_indicator)
+        .await
+        .then_expect_error(FundError::TooLong {
+            field: "indicator",
+            chars: MAX_INDICATOR_CHARS + 1,
+            max: MAX_INDICATOR_CHARS,
+        });
+}
+
+#[test]
+fn refusals_of_a_proxy_say_what_was_wrong() {
+    let error = FundError::InvalidShare {
+        field: "deadweight",
+        error: FractionError::AboveOne("1.5".into()),
+    };
+    assert_eq!(
+        error.to_string(),
+        "deadweight must be a share from 0 to 1: 1.5 is above 1; a share is from 0 to 1 (0.25 for 25%)"
+    );
+    assert_eq!(
+        FundError::DurationOutOfRange { years: 11 }.to_string(),
+        "an outcome lasting 11 years can't be valued; give 1 to 10 years"
+    );
 }

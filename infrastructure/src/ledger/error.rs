@@ -48,7 +48,11 @@ impl LedgerError {
         match self {
             LedgerError::Fund(error) => match error {
                 FundError::NotEstablished(_) => ErrorKind::NotFound,
-                FundError::MissingField(_) | FundError::ZeroAmount => ErrorKind::BadInput,
+                FundError::MissingField(_)
+                | FundError::ZeroAmount
+                | FundError::InvalidShare { .. }
+                | FundError::DurationOutOfRange { .. }
+                | FundError::TooLong { .. } => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::Round(error) => match error {
@@ -74,7 +78,9 @@ impl LedgerError {
                 AwardError::MissingField(_)
                 | AwardError::ZeroAmount
                 | AwardError::PeriodOutOfOrder { .. }
-                | AwardError::NegativeQuantity(_) => ErrorKind::BadInput,
+                | AwardError::NegativeQuantity(_)
+                | AwardError::QuantityOutOfRange(_)
+                | AwardError::IndicatorTooLong { .. } => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::NotFound { .. } => ErrorKind::NotFound,

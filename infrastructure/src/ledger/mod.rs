@@ -97,6 +97,20 @@ pub struct SubmitApplication {
     pub themes: Vec<String>,
 }
 
+/// The input of `set_outcome_proxy`: shares as plain decimals, checked by the fund.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetOutcomeProxy {
+    pub fund_id: FundId,
+    pub indicator: String,
+    pub unit: String,
+    pub value_per_unit: Money,
+    pub deadweight: Decimal,
+    pub attribution: Decimal,
+    pub displacement: Decimal,
+    pub drop_off: Decimal,
+    pub duration_years: u32,
+}
+
 pub struct Ledger {
     pub database: Database,
     pub geography: GeographyIndex,
@@ -217,6 +231,34 @@ impl Ledger {
             .map_err(|error| from_command(error, LedgerError::Fund))?;
         Ok(Outcome {
             value: fund_id.clone(),
+            position: committed.position,
+        })
+    }
+
+    /// Sets (or replaces) how the fund values one outcome indicator.
+    pub async fn set_outcome_proxy(
+        &self,
+        request: &Request,
+        input: SetOutcomeProxy,
+    ) -> Result<Outcome<FundId>, LedgerError> {
+        let command = FundCommand::SetOutcomeProxy {
+            indicator: input.indicator,
+            unit: input.unit,
+            value_per_unit: input.value_per_unit,
+            deadweight: input.deadweight,
+            attribution: input.attribution,
+            displacement: input.displacement,
+            drop_off: input.drop_off,
+            duration_years: input.duration_years,
+            set_on: request.today,
+        };
+        let committed = self
+            .funds
+            .execute_existing(input.fund_id.as_str(), command, &request.command, "fund")
+            .await
+            .map_err(|error| from_command(error, LedgerError::Fund))?;
+        Ok(Outcome {
+            value: input.fund_id,
             position: committed.position,
         })
     }

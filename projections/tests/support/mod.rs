@@ -134,7 +134,25 @@ pub enum Op {
         award: usize,
         day: u8,
     },
+    /// Sets (or replaces) the fund's proxy for one of `INDICATORS`.
+    SetProxy {
+        indicator: usize,
+        pence: u32,
+        percent: u8,
+        years: u8,
+        day: u8,
+    },
+    /// The award's recipient reports `tenths` tenths of a unit of one of `INDICATORS`.
+    Outcome {
+        award: usize,
+        indicator: usize,
+        tenths: u32,
+        day: u8,
+    },
 }
+
+/// Outcome indicators: proxies are set for some of them, reports come for all.
+pub const INDICATORS: [&str; 3] = ["volunteer_hours", "people_into_work", "trees_planted"];
 
 pub fn op() -> impl Strategy<Value = Op> {
     let day = 0u8..200;
@@ -188,7 +206,24 @@ pub fn op() -> impl Strategy<Value = Op> {
             day
         }),
         (any::<usize>(), day.clone()).prop_map(|(round, day)| Op::CloseRound { round, day }),
-        (any::<usize>(), day).prop_map(|(award, day)| Op::CloseAward { award, day }),
+        (any::<usize>(), day.clone()).prop_map(|(award, day)| Op::CloseAward { award, day }),
+        (0..2usize, 0u32..2_000_000, 0u8..=100, 1u8..=10, day.clone()).prop_map(
+            |(indicator, pence, percent, years, day)| Op::SetProxy {
+                indicator,
+                pence,
+                percent,
+                years,
+                day
+            }
+        ),
+        (any::<usize>(), 0..INDICATORS.len(), 0u32..1_000_000, day).prop_map(
+            |(award, indicator, tenths, day)| Op::Outcome {
+                award,
+                indicator,
+                tenths,
+                day
+            }
+        ),
     ]
 }
 
@@ -471,6 +506,53 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                     .await
                     .map(|o| o.position)
             }
+            Op::SetProxy {
+                indicator,
+                pence: value,
+                percent,
+                years,
+                day,
+            } => {
+                let share = rust_decimal::Decimal::new(i64::from(percent), 2);
+                ledger
+                    .set_outcome_proxy(
+                        &admin(day),
+                        infrastructure::ledger::SetOutcomeProxy {
+                            fund_id: fund.clone(),
+                            indicator: INDICATORS[indicator].to_string(),
+                            unit: "unit".into(),
+                            value_per_unit: pence(value),
+                            deadweight: share,
+                            attribution: share / rust_decimal::Decimal::TWO,
+                            displacement: rust_decimal::Decimal::ZERO,
+                            drop_off: share,
+                            duration_years: u32::from(years),
+                        },
+                    )
+                    .await
+                    .map(|o| o.position)
+            }
+            Op::Outcome {
+                award,
+                indicator,
+                tenths,
+                day,
+            } => {
+                let Some((award, org)) = pick(&world.awards, award) else {
+                    continue;
+                };
+                ledger
+                    .report_outcome(
+                        &Request::new(org.as_str(), day_of(day)),
+                        &award,
+                        &org,
+                        INDICATORS[indicator],
+                        rust_decimal::Decimal::new(i64::from(tenths), 1),
+                        day_of(day),
+                    )
+                    .await
+                    .map(|o| o.position)
+            }
         };
         if let Ok(position) = position {
             world.last_position = world.last_position.max(position);
@@ -480,7 +562,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
 
 /// Every read-model table and the chain, as sorted text rows, for comparisons.
 pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
-    const TABLES: [(&str, &str); 9] = [
+    const TABLES: [(&str, &str); 11] = [
         ("rm_funds", "fund_id"),
         ("rm_fund_daily", "fund_id, day"),
         ("rm_rounds", "round_id"),
@@ -489,6 +571,8 @@ pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
         ("rm_award_themes", "award_id, theme"),
         ("rm_drawdowns", "award_id, drawdown_id"),
         ("rm_award_daily", "award_id, day"),
+        ("rm_outcome_proxies", "fund_id, indicator"),
+        ("rm_outcomes", "award_id, report_id"),
         ("ledger_chain", "ordinal"),
     ];
     let mut tables = Vec::new();

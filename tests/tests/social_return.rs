@@ -1,0 +1,436 @@
+//! Social return and equity over HTTP against the real server: an admin sets outcome
+//! proxies, a grantee reports outcomes, and the public reads `socialReturn` and `equity`
+//! with figures derived here from the inputs (UK SROI method, worked independently of the
+//! server's code).
+
+mod common;
+
+use common::*;
+use fundledger_tests::{mutate, Store, TestApp};
+use infrastructure::geography::read_areas;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{json, Value};
+
+const THIRD_ORG: &str = "GB-CHC-3333333";
+/// Hull with two LSOAs in decile 1 and two in decile 3; Middlesbrough (no awards) with one.
+const GEOGRAPHY: &str = "code,name,level,parent_code,population,imd_decile
+E06000010,\"Kingston upon Hull, City of\",lad,,258038,
+E01012761,Kingston upon Hull 015A,lsoa,E06000010,1820,1
+E01012778,Kingston upon Hull 004A,lsoa,E06000010,1481,1
+E01012757,Kingston upon Hull 025B,lsoa,E06000010,1505,3
+E01012759,Kingston upon Hull 025C,lsoa,E06000010,1643,3
+E06000002,Middlesbrough,lad,,139310,
+E01012011,Middlesbrough 008A,lsoa,E06000002,1978,1
+";
+const DECILE_1: &str = "E01012761";
+const DECILE_3: &str = "E01012757";
+/// Well-formed, not in the reference geography: no decile.
+const UNKNOWN_AREA: &str = "E01099999";
+
+fn d(text: &str) -> Decimal {
+    Decimal::from_str_exact(text).unwrap()
+}
+
+fn pence(value: Decimal) -> String {
+    let mut rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(2);
+    rounded.to_string()
+}
+
+/// A proxy as the test sets it: value per unit, [deadweight, attribution, displacement,
+/// drop-off], years.
+#[derive(Clone, Copy)]
+struct Proxy {
+    value: &'static str,
+    shares: [&'static str; 4],
+    years: u32,
+}
+
+/// The present value of `quantity` units, worked from the method's definition:
+/// impact = quantity × value × (1 − dw)(1 − at)(1 − dp); year t = impact × (1 − drop-off)^(t−1);
+/// PV = Σ_{t=1..years} year_t / 1.035^t. `shift` moves every share (sensitivity), clamped.
+fn present_value(quantity: &str, proxy: Proxy, shift: Decimal) -> Decimal {
+    let kept = |share: &str| Decimal::ONE - (d(share) + shift).clamp(Decimal::ZERO, Decimal::ONE);
+    let impact = d(quantity)
+        * d(proxy.value)
+        * kept(proxy.shares[0])
+        * kept(proxy.shares[1])
+        * kept(proxy.shares[2]);
+    let mut total = Decimal::ZERO;
+    for year in 1..=proxy.years {
+        let mut value = impact;
+        let mut discount = Decimal::ONE;
+        for _ in 1..year {
+            value *= kept(proxy.shares[3]);
+        }
+        for _ in 0..year {
+            discount *= d("1.035");
+        }
+        total += value / discount;
+    }
+    total
+}
+
+const VOLUNTEERING: Proxy = Proxy {
+    value: "10.00",
+    shares: ["0.1", "0.2", "0", "0.5"],
+    years: 2,
+};
+const JOBS: Proxy = Proxy {
+    value: "14000.00",
+    shares: ["0.35", "0.3", "0.1", "0.25"],
+    years: 3,
+};
+
+async fn set_proxy(app: &TestApp, fund: &str, indicator: &str, unit: &str, proxy: Proxy) -> i64 {
+    let payload = mutate(
+        app,
+        &app.admin(),
+        "setOutcomeProxy",
+        json!({
+            "fundId": fund, "indicator": indicator, "unit": unit, "valuePerUnit": proxy.value,
+            "deadweight": proxy.shares[0], "attribution": proxy.shares[1],
+            "displacement": proxy.shares[2], "dropOff": proxy.shares[3],
+            "durationYears": proxy.years
+        }),
+        "fund { id }",
+    )
+    .await;
+    assert_eq!(payload["fund"]["id"], fund);
+    payload["position"].as_i64().expect("position")
+}
+
+async fn report(app: &TestApp, award: &str, indicator: &str, quantity: &str, key: &str) -> i64 {
+    let payload = mutate(
+        app,
+        &app.grantee(ORG),
+        "reportOutcome",
+        json!({ "awardId": award, "indicator": indicator, "quantity": quantity,
+                "periodEnd": "2026-03-31", "idempotencyKey": key }),
+        "award { id }",
+    )
+    .await;
+    payload["position"].as_i64().expect("position")
+}
+
+async fn award_in(app: &TestApp, org: &str, round: &str, area: &str, amount: &str) -> String {
+    let payload = mutate(
+        app,
+        &app.grantee(org),
+        "submitApplication",
+        json!({
+            "roundId": round, "title": format!("Project in {area}"), "description": "Work",
+            "amountRequested": amount, "neighbourhood": area, "themes": ["food"],
+            "applicantName": format!("Org {org}")
+        }),
+        "application { id }",
+    )
+    .await;
+    let application = s(&payload["application"]["id"]);
+    score(app, "panel-pat", &application, 4, "good").await;
+    approve(app, &application, amount).await
+}
+
+const SOCIAL_RETURN: &str = r#"query($scope: SocialReturnScope!) {
+  socialReturn(scope: $scope) {
+    invested socialValue ratio low high ratioLow ratioHigh
+    lines { indicator quantity reports valued gross impact presentValue low high
+            proxy { unit valuePerUnit deadweight dropOff durationYears } }
+  }
+}"#;
+
+async fn social_return(app: &TestApp, position: i64, scope: Value) -> Value {
+    app.gql_at(None, position, SOCIAL_RETURN, json!({ "scope": scope }))
+        .await
+        .ok()
+        .data()["socialReturn"]
+        .clone()
+}
+
+async fn the_public_reads_social_return_and_equity_derived_from_proxies_and_reports(store: Store) {
+    let app = spawn(store).await;
+    let areas = read_areas(GEOGRAPHY.as_bytes(), "test geography").unwrap();
+    app.database.database.upsert_areas(&areas).await.unwrap();
+    let (fund, round) = fund_and_round(&app).await;
+    let paid_award = award_in(&app, ORG, &round, DECILE_1, "12000.00").await;
+    let unpaid_award = award_in(&app, OTHER_ORG, &round, DECILE_3, "5000.00").await;
+    award_in(&app, THIRD_ORG, &round, UNKNOWN_AREA, "2500.00").await;
+    mutate(
+        &app,
+        &app.grantee(ORG),
+        "acceptAgreement",
+        json!({ "awardId": paid_award }),
+        "",
+    )
+    .await;
+    let drawdown = mutate(
+        &app,
+        &app.grantee(ORG),
+        "requestDrawdown",
+        json!({ "awardId": paid_award, "amount": "10000.00", "purpose": "delivery" }),
+        "drawdown { id }",
+    )
+    .await;
+    let drawdown = s(&drawdown["drawdown"]["id"]);
+    mutate(
+        &app,
+        &app.admin(),
+        "approveDrawdown",
+        json!({ "awardId": paid_award, "drawdownId": drawdown }),
+        "",
+    )
+    .await;
+    mutate(
+        &app,
+        &app.admin(),
+        "recordPayment",
+        json!({ "awardId": paid_award, "drawdownId": drawdown, "paymentRef": "BACS-1", "paidOn": "2026-02-01" }),
+        "",
+    )
+    .await;
+
+    set_proxy(&app, &fund, "volunteer_hours", "hour", VOLUNTEERING).await;
+    set_proxy(&app, &fund, "people_into_work", "person", JOBS).await;
+    report(&app, &paid_award, "volunteer_hours", "60", "vol-q1").await;
+    report(&app, &paid_award, "volunteer_hours", "40", "vol-q2").await;
+    report(&app, &paid_award, "people_into_work", "3", "jobs").await;
+    let position = report(&app, &paid_award, "breakfasts_served", "500.5", "food").await;
+
+    // Worked from the inputs: 100 hours and 3 jobs against £10,000.00 paid.
+    let volunteering = present_value("100", VOLUNTEERING, Decimal::ZERO);
+    let jobs = present_value("3", JOBS, Decimal::ZERO);
+    let shift = d("0.10");
+    let low = present_value("100", VOLUNTEERING, shift) + present_value("3", JOBS, shift);
+    let high = present_value("100", VOLUNTEERING, -shift) + present_value("3", JOBS, -shift);
+    let social_value = pence(volunteering + jobs);
+    let ratio = |value: &str| pence(d(value) / d("10000.00"));
+    // The same figures by hand (see domain::sroi's tests): £1,031.72 + £37,384.77.
+    assert_eq!(social_value, "38416.48");
+
+    let account = social_return(&app, position, json!({ "fund": fund })).await;
+    assert_eq!(account["invested"], "10000.00");
+    assert_eq!(account["socialValue"], social_value);
+    assert_eq!(account["ratio"], ratio(&social_value));
+    assert_eq!(account["low"], pence(low));
+    assert_eq!(account["high"], pence(high));
+    assert_eq!(account["ratioLow"], ratio(&pence(low)));
+    assert_eq!(account["ratioHigh"], ratio(&pence(high)));
+    let lines = account["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[0],
+        json!({ "indicator": "breakfasts_served", "quantity": "500.5", "reports": 1, "valued": false,
+                "gross": "0.00", "impact": "0.00", "presentValue": "0.00", "low": "0.00", "high": "0.00",
+                "proxy": null }),
+        "an indicator without a proxy is listed, valued at zero and flagged"
+    );
+    assert_eq!(lines[1]["indicator"], "people_into_work");
+    assert_eq!(lines[1]["gross"], "42000.00");
+    assert_eq!(lines[1]["presentValue"], pence(jobs));
+    assert_eq!(
+        lines[1]["proxy"],
+        json!({ "unit": "person", "valuePerUnit": "14000.00", "deadweight": "0.35", "dropOff": "0.25", "durationYears": 3 })
+    );
+    assert_eq!(lines[2]["indicator"], "volunteer_hours");
+    assert_eq!(lines[2]["quantity"], "100");
+    assert_eq!(lines[2]["reports"], 2);
+    assert_eq!(lines[2]["impact"], "720.00");
+    assert_eq!(lines[2]["presentValue"], pence(volunteering));
+
+    // One round: the round's account is the fund's. The local authority rolls up both
+    // awards (only one paid); the unpaid award alone has no ratio.
+    assert_eq!(
+        social_return(&app, position, json!({ "round": round })).await,
+        account
+    );
+    assert_eq!(
+        social_return(&app, position, json!({ "neighbourhood": "E06000010" })).await,
+        account
+    );
+    assert_eq!(
+        social_return(&app, position, json!({ "award": paid_award })).await,
+        account
+    );
+    let unpaid = social_return(&app, position, json!({ "award": unpaid_award })).await;
+    assert_eq!(
+        unpaid,
+        json!({ "invested": "0.00", "socialValue": "0.00", "ratio": null, "low": "0.00", "high": "0.00",
+                "ratioLow": null, "ratioHigh": null, "lines": [] })
+    );
+    assert_eq!(
+        social_return(&app, position, json!({ "neighbourhood": DECILE_3 })).await,
+        unpaid
+    );
+    assert_eq!(
+        social_return(&app, position, json!({ "fund": "FUND-NONE" })).await,
+        Value::Null
+    );
+
+    // Re-setting a proxy replaces it: every outcome is valued at the current proxy.
+    let dearer = Proxy {
+        value: "12.00",
+        ..VOLUNTEERING
+    };
+    let position = set_proxy(&app, &fund, "volunteer_hours", "hour", dearer).await;
+    let account = social_return(&app, position, json!({ "fund": fund })).await;
+    assert_eq!(
+        account["socialValue"],
+        pence(present_value("100", dearer, Decimal::ZERO) + jobs)
+    );
+    let proxies = app
+        .gql_at(
+            None,
+            position,
+            "query($id: String!) { fund(id: $id) { outcomeProxies { indicator valuePerUnit setOn } } }",
+            json!({ "id": fund }),
+        )
+        .await
+        .ok();
+    let proxies = &proxies.data()["fund"]["outcomeProxies"];
+    assert_eq!(proxies.as_array().map(Vec::len), Some(2));
+    assert_eq!(proxies[1]["indicator"], "volunteer_hours");
+    assert_eq!(proxies[1]["valuePerUnit"], "12.00");
+
+    // Equity: decile 1 (Hull's two LSOAs: 1,820 + 1,481 people), decile 3 (1,505 + 1,643);
+    // Middlesbrough is not counted (no award there); the unknown area has no population.
+    let equity = app
+        .gql_at(
+            None,
+            position,
+            "query($id: String!) { equity(fundId: $id) { localAuthorities deciles { imdDecile population awarded awardedPerHead awardCount } } }",
+            json!({ "id": fund }),
+        )
+        .await
+        .ok();
+    let equity = &equity.data()["equity"];
+    assert_eq!(equity["localAuthorities"], json!(["E06000010"]));
+    let deciles = equity["deciles"].as_array().expect("deciles");
+    assert_eq!(deciles.len(), 11, "ten deciles and the unknown group");
+    let per_head = |awarded: &str, population: i64| pence(d(awarded) / Decimal::from(population));
+    assert_eq!(
+        deciles[0],
+        json!({ "imdDecile": 1, "population": 1820 + 1481, "awarded": "12000.00",
+                "awardedPerHead": per_head("12000.00", 1820 + 1481), "awardCount": 1 })
+    );
+    assert_eq!(deciles[0]["awardedPerHead"], "3.64");
+    assert_eq!(
+        deciles[1],
+        json!({ "imdDecile": 2, "population": 0, "awarded": "0.00", "awardedPerHead": null, "awardCount": 0 })
+    );
+    assert_eq!(
+        deciles[2],
+        json!({ "imdDecile": 3, "population": 1505 + 1643, "awarded": "5000.00",
+                "awardedPerHead": per_head("5000.00", 1505 + 1643), "awardCount": 1 })
+    );
+    assert_eq!(
+        deciles[10],
+        json!({ "imdDecile": null, "population": null, "awarded": "2500.00", "awardedPerHead": null, "awardCount": 1 })
+    );
+    let unknown = app
+        .gql(
+            None,
+            "{ equity(fundId: \"FUND-NONE\") { fundId } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(unknown.data()["equity"], Value::Null);
+}
+
+async fn bad_proxies_and_scopes_are_refused_and_write_nothing(store: Store) {
+    let app = spawn(store).await;
+    let w = world(&app).await;
+    let query = "mutation($i: SetOutcomeProxyInput!) { setOutcomeProxy(input: $i) { position } }";
+    let good = json!({
+        "fundId": w.fund, "indicator": "volunteer_hours", "unit": "hour", "valuePerUnit": "11.44",
+        "deadweight": "0.1", "attribution": "0.2", "displacement": "0", "dropOff": "0.5",
+        "durationYears": 2
+    });
+    let cases: [(&str, Value, &str, &str); 8] = [
+        (
+            "deadweight",
+            json!("1.5"),
+            "BAD_INPUT",
+            "deadweight must be a share from 0 to 1",
+        ),
+        (
+            "attribution",
+            json!("-0.1"),
+            "BAD_INPUT",
+            "attribution must be a share",
+        ),
+        (
+            "dropOff",
+            json!("0.12345"),
+            "BAD_INPUT",
+            "more than 4 decimal places",
+        ),
+        (
+            "durationYears",
+            json!(11),
+            "BAD_INPUT",
+            "give 1 to 10 years",
+        ),
+        ("durationYears", json!(-1), "BAD_INPUT", "give 1 to 10"),
+        (
+            "valuePerUnit",
+            json!("1.234"),
+            "BAD_INPUT",
+            "more than 2 decimal places",
+        ),
+        (
+            "indicator",
+            json!(" "),
+            "BAD_INPUT",
+            "indicator must not be empty",
+        ),
+        ("fundId", json!("FUND-NONE"), "NOT_FOUND", "FUND-NONE"),
+    ];
+    for (field, value, code, message) in cases {
+        let mut input = good.clone();
+        input[field] = value;
+        let head = app.head().await;
+        let reply = app
+            .gql(Some(&app.admin()), query, json!({ "i": input }))
+            .await
+            .expect_code(code);
+        let text = reply.body.to_string();
+        assert!(text.contains(message), "{field}: {text}");
+        assert_eq!(app.head().await, head, "a refused proxy writes nothing");
+    }
+    app.gql(Some(&app.admin()), query, json!({ "i": good }))
+        .await
+        .ok();
+
+    let head = app.head().await;
+    app.gql(
+        Some(&app.grantee(ORG)),
+        "mutation($i: ReportOutcomeInput!) { reportOutcome(input: $i) { position } }",
+        json!({ "i": { "awardId": w.award, "indicator": "volunteer_hours",
+                       "quantity": "10000000000", "periodEnd": "2026-03-31" } }),
+    )
+    .await
+    .expect_code("BAD_INPUT");
+    assert_eq!(app.head().await, head);
+
+    for scope in [
+        json!({}),
+        json!({ "fund": w.fund, "award": w.award }),
+        json!({ "round": w.round, "neighbourhood": AREA }),
+    ] {
+        let reply = app
+            .gql(None, SOCIAL_RETURN, json!({ "scope": scope }))
+            .await
+            .expect_code("BAD_INPUT");
+        assert!(
+            reply.message().contains("name exactly one"),
+            "{}",
+            reply.body
+        );
+    }
+}
+
+on_both_stores!(
+    the_public_reads_social_return_and_equity_derived_from_proxies_and_reports,
+    bad_proxies_and_scopes_are_refused_and_write_nothing,
+);
