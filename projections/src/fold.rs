@@ -1102,7 +1102,7 @@ impl Batch {
         let proxies: Vec<&ProxyState> = self.outcome_proxies.values().collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_outcome_proxies",
             PROXY_COLUMNS,
             "fund_id, indicator",
@@ -1126,7 +1126,7 @@ impl Batch {
         let outcomes: Vec<&OutcomeState> = self.outcomes.values().collect();
         upsert(
             &mut statements,
-            postgres,
+            writer,
             "rm_outcomes",
             OUTCOME_COLUMNS,
             "award_id, report_id",
