@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use domain::application::ApplicationEvent;
 use domain::award::AwardEvent;
+use domain::ballot::BallotEvent;
 use domain::fund::FundEvent;
 use domain::round::RoundEvent;
 use domain::Money;
@@ -27,6 +28,7 @@ pub(crate) enum Decoded {
     Round(RoundEvent),
     Application(ApplicationEvent),
     Award(AwardEvent),
+    Ballot(BallotEvent),
     /// An aggregate type the read models do not follow; it is still chained.
     Other,
 }
@@ -39,7 +41,7 @@ pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
     };
     if !matches!(
         event.aggregate_type.as_str(),
-        "Fund" | "Round" | "Application" | "Award"
+        "Fund" | "Round" | "Application" | "Award" | "Ballot"
     ) {
         return Ok(Decoded::Other);
     }
@@ -54,6 +56,7 @@ pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
         "Fund" => FundEvent::deserialize(payload).map(Decoded::Fund),
         "Round" => RoundEvent::deserialize(payload).map(Decoded::Round),
         "Application" => ApplicationEvent::deserialize(payload).map(Decoded::Application),
+        "Ballot" => BallotEvent::deserialize(payload).map(Decoded::Ballot),
         _ => AwardEvent::deserialize(payload).map(Decoded::Award),
     };
     decoded.map_err(|error| bad(error.to_string()))
@@ -202,6 +205,7 @@ pub(crate) struct Batch {
     new_themes: BTreeSet<(String, String)>,
     fund_daily: BTreeMap<(String, String), FundDelta>,
     award_daily: BTreeMap<(String, String), AwardDelta>,
+    votes: crate::votes::VoteBatch,
 }
 
 fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
@@ -213,7 +217,7 @@ fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
 }
 
 /// `SELECT {columns} FROM {table} WHERE {key} IN (…)`, in chunks.
-async fn load_rows<T>(
+pub(crate) async fn load_rows<T>(
     db: &Database,
     table: &str,
     columns: &str,
@@ -294,9 +298,10 @@ impl Batch {
                 Decoded::Award(_) => {
                     award_ids.insert(id.clone());
                 }
-                Decoded::Other => {}
+                Decoded::Ballot(_) | Decoded::Other => {}
             }
         }
+        batch.votes = crate::votes::VoteBatch::load(db, events).await?;
         for row in
             load_rows::<AwardState>(db, "rm_awards", AWARD_COLUMNS, "award_id", &award_ids).await?
         {
@@ -417,6 +422,7 @@ impl Batch {
                 self.apply_application(event, application_event)
             }
             Decoded::Award(award_event) => self.apply_award(event, award_event),
+            Decoded::Ballot(ballot_event) => self.votes.apply_ballot(event, ballot_event),
             Decoded::Other => Ok(()),
         }
     }
@@ -528,6 +534,8 @@ impl Batch {
                     .ok()
                     .and_then(|value| value.as_str().map(str::to_string))
                     .unwrap_or_default();
+                self.votes
+                    .round_opened(&event.aggregate_id, terms.decision_mode);
                 self.dirty_rounds.insert(event.aggregate_id.clone());
                 self.rounds.insert(
                     event.aggregate_id.clone(),
@@ -575,6 +583,9 @@ impl Batch {
                 round.closed_on = Some(closed_on.to_string());
                 round.returned_to_fund_pence += p(unawarded);
             }
+            RoundEvent::BallotCodesIssued { .. }
+            | RoundEvent::VotingClosed { .. }
+            | RoundEvent::VotesAllocated { .. } => self.votes.apply_round(event, round_event)?,
         }
         Ok(())
     }
@@ -809,6 +820,7 @@ impl Batch {
     /// The statements that write the batch's changes back.
     pub(crate) fn statements(self, postgres: bool) -> Vec<Statement> {
         let mut statements = Vec::new();
+        self.votes.statements(postgres, &mut statements);
         let funds: Vec<&FundState> = self
             .dirty_funds
             .iter()

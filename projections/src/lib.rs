@@ -15,6 +15,7 @@ pub mod read;
 mod sql;
 pub mod synthetic;
 pub mod verify;
+mod votes;
 
 use infrastructure::StoreError;
 use rust_decimal::Decimal;

@@ -789,7 +789,7 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
 }
 
 /// Every table a rebuild empties and refills.
-const READ_MODEL_TABLES: [&str; 9] = [
+const READ_MODEL_TABLES: [&str; 11] = [
     "rm_funds",
     "rm_fund_daily",
     "rm_rounds",
@@ -798,6 +798,8 @@ const READ_MODEL_TABLES: [&str; 9] = [
     "rm_award_themes",
     "rm_drawdowns",
     "rm_award_daily",
+    "rm_round_votes",
+    "rm_application_votes",
     "ledger_chain",
 ];
 

@@ -50,7 +50,7 @@ impl VerifyReport {
         self.mismatches.is_empty()
     }
 
-    fn mismatch(&mut self, text: String) {
+    pub(crate) fn mismatch(&mut self, text: String) {
         if self.mismatches.len() < MAX_REPORTED_MISMATCHES {
             self.mismatches.push(text);
         }
@@ -68,6 +68,7 @@ struct Expected {
     award_daily: BTreeMap<(String, String), [Decimal; 4]>,
     themes: BTreeSet<(String, String)>,
     drawdowns: BTreeMap<(String, String), DrawdownState>,
+    votes: crate::votes::Expected,
 }
 
 struct FundFold {
@@ -158,13 +159,18 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
                 _ => {}
             }
             match decode(event) {
-                Ok(decoded) => fold(
-                    &mut expected,
-                    &mut report,
-                    event.position,
-                    &event.aggregate_id,
-                    decoded,
-                ),
+                Ok(decoded) => {
+                    expected
+                        .votes
+                        .fold(&mut report, event.position, &event.aggregate_id, &decoded);
+                    fold(
+                        &mut expected,
+                        &mut report,
+                        event.position,
+                        &event.aggregate_id,
+                        decoded,
+                    )
+                }
                 Err(error) => report.mismatch(error.to_string()),
             }
         }
@@ -182,6 +188,7 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
         ));
     }
     compare(db, &expected, &mut report).await?;
+    expected.votes.compare(db, &mut report).await?;
     Ok(report)
 }
 
@@ -387,6 +394,10 @@ fn fold(
                         round.closed_on = Some(closed_on.to_string());
                         money[2] += d(&unawarded);
                     }
+                    // Vote counts are folded by `votes::Expected`; no money moves.
+                    RoundEvent::BallotCodesIssued { .. }
+                    | RoundEvent::VotingClosed { .. }
+                    | RoundEvent::VotesAllocated { .. } => {}
                     RoundEvent::RoundOpened { .. } => unreachable!("handled above"),
                 }
             }
@@ -700,7 +711,7 @@ fn fold(
                 }
             }
         }
-        Decoded::Other => {}
+        Decoded::Ballot(_) | Decoded::Other => {}
     }
 }
 
@@ -718,7 +729,7 @@ fn pence<const N: usize>(amounts: &[Decimal; N]) -> [i64; N] {
 }
 
 /// Compares `expected` with `actual` by key, reporting rows missing, extra or different.
-fn compare_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
+pub(crate) fn compare_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
     report: &mut VerifyReport,
     table: &str,
     expected: &BTreeMap<K, V>,
