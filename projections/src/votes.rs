@@ -302,7 +302,7 @@ pub(crate) struct Expected {
 
 impl Expected {
     pub(crate) fn fold(&mut self, report: &mut VerifyReport, position: i64, id: &str, decoded: &Decoded) {
-        let mut unknown = |report: &mut VerifyReport, round: &str| {
+        let unknown = |report: &mut VerifyReport, round: &str| {
             report.mismatch(format!(
                 "event at position {position} refers to unknown participatory round {round}"
             ))
