@@ -661,7 +661,11 @@ async fn run_ballot(
     Writer::step(
         &key,
         ledger
-            .issue_ballot_codes(&writer.request(ADMIN, opens_on, &key), round_id, codes.clone())
+            .issue_ballot_codes(
+                &writer.request(ADMIN, opens_on, &key),
+                round_id,
+                codes.clone(),
+            )
             .await,
     )?;
     let window_days = (closes_on - opens_on).num_days().max(1) as u64;
@@ -683,7 +687,12 @@ async fn run_ballot(
         Writer::step(
             &key,
             ledger
-                .cast_ballot(&writer.request(VOTER, cast_on, &key), round_id, code, &picked)
+                .cast_ballot(
+                    &writer.request(VOTER, cast_on, &key),
+                    round_id,
+                    code,
+                    &picked,
+                )
                 .await,
         )?;
     }

@@ -70,7 +70,12 @@ pub fn normalise(code: &str) -> String {
 /// The hash a ballot code is known by in round `round`.
 pub fn hash_code(round: &RoundId, code: &str) -> BallotCodeHash {
     let digest = Sha256::digest(
-        format!("fundledger-ballot-v1:{}:{}", round.as_str(), normalise(code)).as_bytes(),
+        format!(
+            "fundledger-ballot-v1:{}:{}",
+            round.as_str(),
+            normalise(code)
+        )
+        .as_bytes(),
     );
     BallotCodeHash::parse(&hex::encode(digest)).expect("a SHA-256 digest is 64 hex digits")
 }
@@ -84,7 +89,9 @@ mod tests {
         let code = random_code();
         assert_eq!(code.len(), 19, "{code}");
         assert_eq!(code.matches('-').count(), 3);
-        assert!(normalise(&code).bytes().all(|byte| ALPHABET.contains(&byte)));
+        assert!(normalise(&code)
+            .bytes()
+            .all(|byte| ALPHABET.contains(&byte)));
         assert_ne!(random_code(), code, "two codes in a row should differ");
     }
 

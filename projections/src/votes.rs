@@ -67,7 +67,9 @@ fn missing_round(event: &LoggedEvent, round_id: &str) -> ProjectionError {
     ProjectionError::BadEvent {
         position: event.position,
         event_type: event.event_type.clone(),
-        message: format!("refers to participatory round {round_id}, which the read models do not have"),
+        message: format!(
+            "refers to participatory round {round_id}, which the read models do not have"
+        ),
     }
 }
 
@@ -209,7 +211,12 @@ impl VoteBatch {
                     self.add_vote(&application_id, round_id, 0, true);
                 }
                 for line in lines {
-                    self.add_vote(line.application_id.as_str(), round_id, count(line.votes), true);
+                    self.add_vote(
+                        line.application_id.as_str(),
+                        round_id,
+                        count(line.votes),
+                        true,
+                    );
                 }
             }
             _ => {}
@@ -301,7 +308,13 @@ pub(crate) struct Expected {
 }
 
 impl Expected {
-    pub(crate) fn fold(&mut self, report: &mut VerifyReport, position: i64, id: &str, decoded: &Decoded) {
+    pub(crate) fn fold(
+        &mut self,
+        report: &mut VerifyReport,
+        position: i64,
+        id: &str,
+        decoded: &Decoded,
+    ) {
         let unknown = |report: &mut VerifyReport, round: &str| {
             report.mismatch(format!(
                 "event at position {position} refers to unknown participatory round {round}"
@@ -319,7 +332,8 @@ impl Expected {
                     None => unknown(report, id),
                 }
             }
-            Decoded::Round(RoundEvent::VotingClosed { closed_on }) => match self.rounds.get_mut(id) {
+            Decoded::Round(RoundEvent::VotingClosed { closed_on }) => match self.rounds.get_mut(id)
+            {
                 Some(round) => round.voting_closed_on = Some(closed_on.to_string()),
                 None => unknown(report, id),
             },
@@ -382,7 +396,12 @@ impl Expected {
             .into_iter()
             .map(|row| (row.round_id.clone(), row))
             .collect();
-        crate::verify::compare_maps(report, "rm_round_votes (ballots per round)", &self.rounds, &have);
+        crate::verify::compare_maps(
+            report,
+            "rm_round_votes (ballots per round)",
+            &self.rounds,
+            &have,
+        );
         let votes: Vec<ApplicationVotesRow> = on_pool!(db, |pool| sqlx::query_as(&format!(
             "SELECT {APPLICATION_VOTE_COLUMNS} FROM rm_application_votes"
         ))
@@ -392,7 +411,12 @@ impl Expected {
             .into_iter()
             .map(|row| ((row.round_id, row.application_id), row.votes))
             .collect();
-        crate::verify::compare_maps(report, "rm_application_votes (votes per application)", &self.votes, &have);
+        crate::verify::compare_maps(
+            report,
+            "rm_application_votes (votes per application)",
+            &self.votes,
+            &have,
+        );
         Ok(())
     }
 }

@@ -334,7 +334,8 @@ async fn a_ballot_code_not_a_role_lets_anyone_vote_once(store: Store) {
     for (caller, code) in CALLERS.into_iter().zip(&codes) {
         let input = json!({ "roundId": round, "ballotCode": code, "applicationIds": [candidate] });
         let head = app.head().await;
-        let wrong = json!({ "roundId": round, "ballotCode": "WRONG-CODE", "applicationIds": [candidate] });
+        let wrong =
+            json!({ "roundId": round, "ballotCode": "WRONG-CODE", "applicationIds": [candidate] });
         let reply = call(&app, caller, "castBallot", &wrong).await;
         let expected = match caller {
             Caller::Expired | Caller::Forged => "UNAUTHENTICATED",

@@ -55,7 +55,13 @@ async fn issue_codes(app: &TestApp, round: &str, count: i32) -> Vec<String> {
         .collect()
 }
 
-async fn cast(app: &TestApp, round: &str, code: &str, choices: &[&str], key: Option<&str>) -> Value {
+async fn cast(
+    app: &TestApp,
+    round: &str,
+    code: &str,
+    choices: &[&str],
+    key: Option<&str>,
+) -> Value {
     let mut input = json!({ "roundId": round, "ballotCode": code, "applicationIds": choices });
     if let Some(key) = key {
         input["idempotencyKey"] = json!(key);
@@ -129,7 +135,9 @@ async fn residents_vote_and_the_budget_follows_the_vote_order(store: Store) {
     for (code, choices) in codes.iter().zip(ballots) {
         let body = cast(&app, &round, code, choices, None).await;
         assert!(body.get("errors").is_none(), "ballot refused: {body}");
-        position = body["data"]["castBallot"]["position"].as_i64().expect("position");
+        position = body["data"]["castBallot"]["position"]
+            .as_i64()
+            .expect("position");
     }
     // Codes are typed by hand: case and dashes don't matter.
     let typed = codes[5].to_lowercase().replace('-', "");
@@ -143,25 +151,46 @@ async fn residents_vote_and_the_budget_follows_the_vote_order(store: Store) {
     // A used code is refused and changes nothing.
     let head = app.head().await;
     let reused = cast(&app, &round, &codes[0], &[&choir], None).await;
-    assert_eq!(reused["errors"][0]["extensions"]["code"], "CONFLICT", "{reused}");
+    assert_eq!(
+        reused["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{reused}"
+    );
     // A wrong code is FORBIDDEN and says nothing about which codes exist.
     let wrong = cast(&app, &round, "AAAA-BBBB-CCCC-DDDD", &[&choir], None).await;
-    assert_eq!(wrong["errors"][0]["extensions"]["code"], "FORBIDDEN", "{wrong}");
-    let message = wrong["errors"][0]["message"].as_str().unwrap_or_default().to_string();
-    assert_eq!(message, format!("this ballot code is not valid for round {round}"));
+    assert_eq!(
+        wrong["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{wrong}"
+    );
+    let message = wrong["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        message,
+        format!("this ballot code is not valid for round {round}")
+    );
     // Bad choices are BAD_INPUT.
     let fresh = issue_fresh_code(&app, &round).await;
     let duplicate = cast(&app, &round, &fresh, &[&choir, &choir], None).await;
-    assert_eq!(duplicate["errors"][0]["extensions"]["code"], "BAD_INPUT", "{duplicate}");
+    assert_eq!(
+        duplicate["errors"][0]["extensions"]["code"], "BAD_INPUT",
+        "{duplicate}"
+    );
     let none = cast(&app, &round, &fresh, &[], None).await;
-    assert_eq!(none["errors"][0]["extensions"]["code"], "BAD_INPUT", "{none}");
+    assert_eq!(
+        none["errors"][0]["extensions"]["code"], "BAD_INPUT",
+        "{none}"
+    );
     let head_after = app.head().await;
     // Only the fresh code's issue (round event + ballot) was written.
     assert_eq!(head_after, head + 2, "refused ballots write nothing");
 
     let vars = json!({ "round": round, "area": AREA });
     assert!(first_position > position);
-    let before = app.gql_at(None, head_after, PUBLIC_ROUND, vars.clone()).await.ok();
+    let before = app
+        .gql_at(None, head_after, PUBLIC_ROUND, vars.clone())
+        .await
+        .ok();
     let public_round = &before.data()["round"];
     assert_eq!(public_round["ballotsCast"], 6);
     assert_eq!(public_round["ballotCodesIssued"], 7);
@@ -211,9 +240,15 @@ async fn residents_vote_and_the_budget_follows_the_vote_order(store: Store) {
     .await
     .expect_code("CONFLICT");
     let late = cast(&app, &round, &fresh, &[&choir], None).await;
-    assert_eq!(late["errors"][0]["extensions"]["code"], "CONFLICT", "{late}");
+    assert_eq!(
+        late["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{late}"
+    );
 
-    let after = app.gql_at(None, allocated_at, PUBLIC_ROUND, vars).await.ok();
+    let after = app
+        .gql_at(None, allocated_at, PUBLIC_ROUND, vars)
+        .await
+        .ok();
     let data = after.data();
     assert_eq!(data["round"]["budget"], "20000.00");
     assert_eq!(data["round"]["awarded"], "18000.25");
@@ -224,7 +259,10 @@ async fn residents_vote_and_the_budget_follows_the_vote_order(store: Store) {
         data["neighbourhood"]["totals"],
         json!({ "awarded": "18000.25", "awardCount": 2 })
     );
-    assert_eq!(data["totals"], json!({ "awarded": "18000.25", "awardCount": 2 }));
+    assert_eq!(
+        data["totals"],
+        json!({ "awarded": "18000.25", "awardCount": 2 })
+    );
     let statuses: Vec<(String, String)> = data["round"]["applications"]
         .as_array()
         .unwrap()

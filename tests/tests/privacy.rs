@@ -133,7 +133,12 @@ async fn ballots(app: &TestApp, fund: &str) -> Vec<String> {
         "codes",
     )
     .await;
-    let codes: Vec<String> = issued["codes"].as_array().expect("codes").iter().map(s).collect();
+    let codes: Vec<String> = issued["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(s)
+        .collect();
     app.gql(
         None,
         "mutation($i: CastBallotInput!) { castBallot(input: $i) { position } }",
@@ -283,7 +288,10 @@ async fn no_public_field_leaks_private_data(store: Store) {
         "the walk reaches the participatory round"
     );
     for secret in &seeded.ballot_secrets {
-        assert!(!admin_sees.contains(secret.as_str()), "a ballot code or its hash is readable");
+        assert!(
+            !admin_sees.contains(secret.as_str()),
+            "a ballot code or its hash is readable"
+        );
     }
     assert!(
         admin_codes
@@ -308,7 +316,10 @@ async fn no_public_field_leaks_private_data(store: Store) {
 
     let (public_sees, public_codes) = walk(&app, None, &seeded).await;
     for secret in &seeded.ballot_secrets {
-        assert!(!public_sees.contains(secret.as_str()), "the public can read a ballot code");
+        assert!(
+            !public_sees.contains(secret.as_str()),
+            "the public can read a ballot code"
+        );
     }
     for marker in PANEL_ONLY.iter().chain(&PARTIES_ONLY).chain(&NEVER) {
         assert!(
@@ -387,5 +398,9 @@ fn no_query_field_or_argument_takes_or_shows_a_ballot_code() {
             "ballot codes are shown outside issueBallotCodes"
         );
     }
-    assert_eq!(sdl.matches(": BallotCodesPayload").count(), 1, "only issueBallotCodes returns codes");
+    assert_eq!(
+        sdl.matches(": BallotCodesPayload").count(),
+        1,
+        "only issueBallotCodes returns codes"
+    );
 }

@@ -679,9 +679,12 @@ impl Mutation {
         let outcome = run(
             ctx,
             "cast_ballot",
-            state(ctx)
-                .ledger
-                .cast_ballot(&request, &round_id, &input.ballot_code, &application_ids),
+            state(ctx).ledger.cast_ballot(
+                &request,
+                &round_id,
+                &input.ballot_code,
+                &application_ids,
+            ),
         )
         .await?;
         Ok(RoundPayload {

@@ -279,7 +279,10 @@ impl Round {
     /// PARTICIPATORY rounds: ballot codes issued so far (null for a panel round). The
     /// codes themselves are shown once, to the officer who issued them, and never again.
     async fn ballot_codes_issued(&self, ctx: &Context<'_>) -> GqlResult<Option<i64>> {
-        Ok(self.votes(ctx).await?.map(|votes| votes.ballot_codes_issued))
+        Ok(self
+            .votes(ctx)
+            .await?
+            .map(|votes| votes.ballot_codes_issued))
     }
     /// PARTICIPATORY rounds: ballots cast (after allocateByVotes, the ballots it counted).
     async fn ballots_cast(&self, ctx: &Context<'_>) -> GqlResult<Option<i64>> {

@@ -97,9 +97,7 @@ impl Ledger {
         application_ids: &[ApplicationId],
     ) -> Result<Outcome<RoundId>, LedgerError> {
         let round = self.round(round_id).await?;
-        let terms = round
-            .terms()
-            .ok_or_else(|| not_found("round", round_id))?;
+        let terms = round.terms().ok_or_else(|| not_found("round", round_id))?;
         let hash = hash_code(round_id, code);
         let (ballot, _) = self.ballots.load(hash.as_str()).await?;
         if ballot.round_id() != Some(round_id) {
