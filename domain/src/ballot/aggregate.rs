@@ -93,9 +93,9 @@ impl Aggregate for Ballot {
                 if cast_on < round.opens_on || cast_on > round.closes_on {
                     return Err(BallotError::OutsideWindow {
                         round: round.round_id,
-                        opens_on: round.opens_on.to_string(),
-                        closes_on: round.closes_on.to_string(),
-                        cast_on: cast_on.to_string(),
+                        opens_on: round.opens_on,
+                        closes_on: round.closes_on,
+                        cast_on,
                     });
                 }
                 if choices.is_empty() {

@@ -1,5 +1,5 @@
 use crate::application::ApplicationStatus;
-use crate::{ApplicationId, RoundId};
+use crate::{ApplicationId, Date, RoundId};
 
 /// Why a ballot refused a command. Messages never include the code or its hash.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,9 +25,9 @@ pub enum BallotError {
     #[error("round {round} takes votes from {opens_on} to {closes_on}; {cast_on} is outside that window")]
     OutsideWindow {
         round: RoundId,
-        opens_on: String,
-        closes_on: String,
-        cast_on: String,
+        opens_on: Date,
+        closes_on: Date,
+        cast_on: Date,
     },
     #[error("a ballot must choose at least one application")]
     NoChoices,

@@ -208,9 +208,9 @@ async fn a_ballot_outside_the_round_window_is_refused() {
             .await
             .then_expect_error(BallotError::OutsideWindow {
                 round: round_id(),
-                opens_on: "2025-03-01".to_string(),
-                closes_on: "2025-05-31".to_string(),
-                cast_on: cast_on.to_string(),
+                opens_on: on(3, 1),
+                closes_on: on(5, 31),
+                cast_on,
             });
     }
 }
