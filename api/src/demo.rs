@@ -14,6 +14,7 @@ use domain::application::Score;
 use domain::award::SpendLine;
 use domain::round::DecisionMode;
 use domain::{ApplicationId, AwardId, Date, FundId, GeoCode, Geography, Money, OrgId, RoundId};
+use infrastructure::ballot_codes::derived_code;
 use infrastructure::geography::{read_areas, Area, GeographyError};
 use infrastructure::ledger::{
     Ledger, LedgerError, OpenRound, Request, SetOutcomeProxy, SubmitApplication,
@@ -33,6 +34,11 @@ const PANEL: [&str; 3] = ["demo-panel-amina", "demo-panel-bryn", "demo-panel-car
 const FUNDING_THRESHOLD_TENTHS: u32 = 33;
 /// How many distinct community groups apply across the demo.
 const DEMO_ORGANISATIONS: u64 = 130;
+/// Ballot codes issued for the participatory round, and how many of them vote.
+const DEMO_BALLOT_CODES: usize = 180;
+const DEMO_BALLOTS_CAST: usize = 140;
+/// The actor ballots are recorded under (ballots are secret).
+const VOTER: &str = "voter";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -543,6 +549,53 @@ async fn run_round(
     }
 
     let decided_on = plus_days(closes_on, 14);
+    let awards = if plan.decision_mode == DecisionMode::Participatory {
+        run_ballot(writer, choices, plan, &round_id, &submitted, decided_on).await?
+    } else {
+        decide_by_panel(writer, choices, plan, &submitted, closes_on, decided_on).await?
+    };
+
+    for (index, (award_id, grantee, amount)) in awards.iter().enumerate() {
+        let key = format!("{}-award-{index:03}", plan.key);
+        run_award(
+            writer, choices, &key, award_id, grantee, *amount, decided_on,
+        )
+        .await?;
+    }
+
+    if plan.closes {
+        let key = format!("{}-close", plan.key);
+        Writer::step(
+            &key,
+            ledger
+                .close_round(
+                    &writer.request(ADMIN, plus_days(decided_on, 30), &key),
+                    &round_id,
+                )
+                .await,
+        )?;
+    }
+    Ok(DemoRound {
+        round_id,
+        name: plan.name,
+        applications: submitted
+            .into_iter()
+            .map(|application| application.id)
+            .collect(),
+    })
+}
+
+/// A panel round's decisions: a few withdrawals, panel scores, then approvals down to the
+/// funding threshold while the budget lasts, and declines.
+async fn decide_by_panel(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    plan: &RoundPlan,
+    submitted: &[DemoApplication],
+    closes_on: Date,
+    decided_on: Date,
+) -> Result<Vec<(AwardId, OrgId, Money)>, DemoError> {
+    let ledger = writer.ledger;
     // Decisions must depend only on the seed, never on the store's state, so that a rerun
     // makes the same choices (and so writes nothing): track the budget here.
     let mut remaining = plan.budget;
@@ -609,9 +662,6 @@ async fn run_round(
                 )?;
             }
             quality = total * 10 / scored.max(1);
-        } else if choices.chance(60) {
-            // Participatory rounds: residents' votes decide; the demo stands in for the ballot.
-            quality = FUNDING_THRESHOLD_TENTHS;
         }
         let mut amount = application.requested;
         if choices.chance(25) {
@@ -656,34 +706,100 @@ async fn run_round(
         }
     }
 
-    for (index, (award_id, grantee, amount)) in awards.iter().enumerate() {
-        let key = format!("{}-award-{index:03}", plan.key);
-        run_award(
-            writer, choices, &key, award_id, grantee, *amount, decided_on,
-        )
-        .await?;
-    }
+    Ok(awards)
+}
 
-    if plan.closes {
-        let key = format!("{}-close", plan.key);
+/// A participatory round's ballot: a few withdrawals, ballot codes for the residents (derived
+/// from the seed, so a rerun issues the same ones and writes nothing), ballots cast through
+/// the window with a few favourites, and the allocation by votes. Returns the awards it made.
+async fn run_ballot(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    plan: &RoundPlan,
+    round_id: &RoundId,
+    submitted: &[DemoApplication],
+    decided_on: Date,
+) -> Result<Vec<(AwardId, OrgId, Money)>, DemoError> {
+    let ledger = writer.ledger;
+    let opens_on = date(plan.opens_on);
+    let closes_on = date(plan.closes_on);
+    let mut in_contention = Vec::new();
+    for (index, application) in submitted.iter().enumerate() {
+        if choices.chance(4) {
+            let key = format!("{}-app-{index:03}-withdraw", plan.key);
+            Writer::step(
+                &key,
+                ledger
+                    .withdraw_application(
+                        &writer.request(application.applicant.as_str(), closes_on, &key),
+                        &application.id,
+                        &application.applicant,
+                    )
+                    .await,
+            )?;
+        } else {
+            in_contention.push(application);
+        }
+    }
+    let key = format!("{}-ballot-codes", plan.key);
+    let codes: Vec<String> = (0..DEMO_BALLOT_CODES)
+        .map(|index| derived_code(&format!("demo-{SEED:x}-{}", plan.key), index))
+        .collect();
+    Writer::step(
+        &key,
+        ledger
+            .issue_ballot_codes(
+                &writer.request(ADMIN, opens_on, &key),
+                round_id,
+                codes.clone(),
+            )
+            .await,
+    )?;
+    let window_days = (closes_on - opens_on).num_days().max(1) as u64;
+    for (index, code) in codes.iter().take(DEMO_BALLOTS_CAST).enumerate() {
+        // Each resident picks 1 to 3 projects; the lower of two draws favours the first
+        // listed, so the vote order has clear leaders and a long tail.
+        let wanted = 1 + choices.below(3) as usize;
+        let mut picked: Vec<ApplicationId> = Vec::new();
+        for _ in 0..wanted {
+            let bound = in_contention.len() as u64;
+            let pick = choices.below(bound).min(choices.below(bound)) as usize;
+            let id = &in_contention[pick].id;
+            if !picked.contains(id) {
+                picked.push(id.clone());
+            }
+        }
+        let cast_on = plus_days(opens_on, choices.below(window_days));
+        let key = format!("{}-ballot-{index:03}", plan.key);
         Writer::step(
             &key,
             ledger
-                .close_round(
-                    &writer.request(ADMIN, plus_days(decided_on, 30), &key),
-                    &round_id,
+                .cast_ballot(
+                    &writer.request(VOTER, cast_on, &key),
+                    round_id,
+                    code,
+                    &picked,
                 )
                 .await,
         )?;
     }
-    Ok(DemoRound {
-        round_id,
-        name: plan.name,
-        applications: submitted
-            .into_iter()
-            .map(|application| application.id)
-            .collect(),
-    })
+    let key = format!("{}-allocate", plan.key);
+    Writer::step(
+        &key,
+        ledger
+            .allocate_by_votes(&writer.request(ADMIN, decided_on, &key), round_id)
+            .await,
+    )?;
+    // What the allocation approved, read back from the applications: the log is the same
+    // on every run, so this is too.
+    let mut awards = Vec::new();
+    for application in in_contention {
+        let state = Writer::step(&key, ledger.application(&application.id).await)?;
+        if let (Some(award_id), Some(amount)) = (state.award_id(), state.approved_amount()) {
+            awards.push((award_id.clone(), application.applicant.clone(), amount));
+        }
+    }
+    Ok(awards)
 }
 
 fn neighbourhood_label(code: &GeoCode) -> String {

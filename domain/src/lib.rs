@@ -4,6 +4,7 @@
 
 pub mod application;
 pub mod award;
+pub mod ballot;
 pub mod fund;
 pub mod geo;
 pub mod ids;

@@ -66,6 +66,7 @@ pub fn facts() -> ApplicationFacts {
         amount_requested: Money::pounds(5_000),
         status: ApplicationStatus::Submitted,
         panel_score_count: 2,
+        submitted_on: on(4, 1),
     }
 }
 

@@ -1130,6 +1130,10 @@ fn round_figures(round: &RoundId, log: &[RoundEvent]) -> Option<RoundFigures> {
                     figures.sent_to_fund += pounds(*decrease);
                 }
             }
+            // Ballots and votes move no money; the approvals they lead to do.
+            RoundEvent::BallotCodesIssued { .. }
+            | RoundEvent::VotingClosed { .. }
+            | RoundEvent::VotesAllocated { .. } => {}
             RoundEvent::RoundClosed { unawarded, .. } => {
                 let figures = figures.as_mut().expect("closed after opening");
                 assert_eq!(

@@ -3,6 +3,7 @@
 //! keys, the global event log reader, the process manager that completes steps spanning
 //! aggregates, and the reference geography.
 
+pub mod ballot_codes;
 pub mod config;
 pub mod database;
 pub mod event_log;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use domain::application::ApplicationEvent;
 use domain::award::AwardEvent;
+use domain::ballot::BallotEvent;
 use domain::fund::FundEvent;
 use domain::round::RoundEvent;
 use domain::Money;
@@ -27,6 +28,7 @@ pub(crate) enum Decoded {
     Round(RoundEvent),
     Application(ApplicationEvent),
     Award(AwardEvent),
+    Ballot(BallotEvent),
     /// An aggregate type the read models do not follow; it is still chained.
     Other,
 }
@@ -39,7 +41,7 @@ pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
     };
     if !matches!(
         event.aggregate_type.as_str(),
-        "Fund" | "Round" | "Application" | "Award"
+        "Fund" | "Round" | "Application" | "Award" | "Ballot"
     ) {
         return Ok(Decoded::Other);
     }
@@ -54,6 +56,7 @@ pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
         "Fund" => FundEvent::deserialize(payload).map(Decoded::Fund),
         "Round" => RoundEvent::deserialize(payload).map(Decoded::Round),
         "Application" => ApplicationEvent::deserialize(payload).map(Decoded::Application),
+        "Ballot" => BallotEvent::deserialize(payload).map(Decoded::Ballot),
         _ => AwardEvent::deserialize(payload).map(Decoded::Award),
     };
     decoded.map_err(|error| bad(error.to_string()))
@@ -235,6 +238,7 @@ pub(crate) struct Batch {
     outcome_proxies: BTreeMap<(String, String), ProxyState>,
     /// Outcome reports made in this batch by (award, report id).
     outcomes: BTreeMap<(String, String), OutcomeState>,
+    votes: crate::votes::VoteBatch,
 }
 
 /// Marks a row as changed, allocating its key only the first time (most events touch
@@ -254,7 +258,7 @@ fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
 }
 
 /// `SELECT {columns} FROM {table} WHERE {key} IN (…)`, in chunks.
-async fn load_rows<T>(
+pub(crate) async fn load_rows<T>(
     db: &Database,
     table: &str,
     columns: &str,
@@ -339,9 +343,10 @@ impl Batch {
                 Decoded::Award(_) => {
                     award_ids.insert(id.clone());
                 }
-                Decoded::Other => {}
+                Decoded::Ballot(_) | Decoded::Other => {}
             }
         }
+        batch.votes = crate::votes::VoteBatch::load(db, events).await?;
         for row in
             load_rows::<AwardState>(db, "rm_awards", AWARD_COLUMNS, "award_id", &award_ids).await?
         {
@@ -462,6 +467,7 @@ impl Batch {
                 self.apply_application(event, application_event)
             }
             Decoded::Award(award_event) => self.apply_award(event, award_event),
+            Decoded::Ballot(ballot_event) => self.votes.apply_ballot(event, ballot_event),
             Decoded::Other => Ok(()),
         }
     }
@@ -596,6 +602,8 @@ impl Batch {
                     .ok()
                     .and_then(|value| value.as_str().map(str::to_string))
                     .unwrap_or_default();
+                self.votes
+                    .round_opened(&event.aggregate_id, terms.decision_mode);
                 self.dirty_rounds.insert(event.aggregate_id.clone());
                 self.rounds.insert(
                     event.aggregate_id.clone(),
@@ -643,6 +651,9 @@ impl Batch {
                 round.closed_on = Some(closed_on.to_string());
                 round.returned_to_fund_pence += p(unawarded);
             }
+            RoundEvent::BallotCodesIssued { .. }
+            | RoundEvent::VotingClosed { .. }
+            | RoundEvent::VotesAllocated { .. } => self.votes.apply_round(event, round_event)?,
         }
         Ok(())
     }
@@ -893,6 +904,7 @@ impl Batch {
     /// The statements that write the batch's changes back.
     pub(crate) fn statements(self, writer: Writer) -> Vec<Statement> {
         let mut statements = Vec::new();
+        self.votes.statements(writer, &mut statements);
         let funds: Vec<&FundState> = self
             .dirty_funds
             .iter()

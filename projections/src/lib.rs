@@ -16,6 +16,7 @@ mod rebuild;
 mod sql;
 pub mod synthetic;
 pub mod verify;
+mod votes;
 
 use infrastructure::StoreError;
 use rust_decimal::Decimal;

@@ -783,7 +783,7 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
 }
 
 /// Every table a rebuild empties and refills.
-const READ_MODEL_TABLES: [&str; 11] = [
+const READ_MODEL_TABLES: [&str; 13] = [
     "rm_funds",
     "rm_fund_daily",
     "rm_rounds",
@@ -794,6 +794,8 @@ const READ_MODEL_TABLES: [&str; 11] = [
     "rm_award_daily",
     "rm_outcome_proxies",
     "rm_outcomes",
+    "rm_round_votes",
+    "rm_application_votes",
     "ledger_chain",
 ];
 

@@ -1434,3 +1434,58 @@ pub async fn equity(db: &Database, fund: &FundId) -> Result<Option<Equity>> {
         groups,
     }))
 }
+
+// ---------------------------------------------------------------- participatory votes
+
+/// A participatory round's public counts. Ballot codes are never in the read models.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundVotes {
+    pub ballot_codes_issued: i64,
+    /// Ballots counted: live until the allocation, then the tally it recorded.
+    pub ballots_cast: i64,
+    pub voting_closed_on: Option<Date>,
+    pub allocated_on: Option<Date>,
+}
+
+/// The round's vote counts; `None` for a panel round (or no such round).
+pub async fn round_votes(db: &Database, round: &RoundId) -> Result<Option<RoundVotes>> {
+    let row: Option<(i64, i64, Option<String>, Option<String>)> = on_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT ballot_codes_issued, ballots_cast, voting_closed_on, allocated_on
+               FROM rm_round_votes WHERE round_id = $1",
+        )
+        .bind(round.as_str())
+        .fetch_optional(pool)
+        .await?
+    });
+    row.map(|(issued, cast, closed, allocated)| {
+        Ok(RoundVotes {
+            ballot_codes_issued: issued,
+            ballots_cast: cast,
+            voting_closed_on: opt_date(closed)?,
+            allocated_on: opt_date(allocated)?,
+        })
+    })
+    .transpose()
+}
+
+/// Votes for an application of a participatory round (0 before its first); `None` when
+/// its round is decided by a panel.
+pub async fn application_votes(
+    db: &Database,
+    round: &RoundId,
+    application_id: &str,
+) -> Result<Option<i64>> {
+    let votes: Option<i64> = on_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT coalesce(v.votes, 0) FROM rm_round_votes r
+               LEFT JOIN rm_application_votes v ON v.application_id = $1 AND v.round_id = r.round_id
+              WHERE r.round_id = $2",
+        )
+        .bind(application_id)
+        .bind(round.as_str())
+        .fetch_optional(pool)
+        .await?
+    });
+    Ok(votes)
+}

@@ -51,7 +51,7 @@ impl VerifyReport {
         self.mismatches.is_empty()
     }
 
-    fn mismatch(&mut self, text: String) {
+    pub(crate) fn mismatch(&mut self, text: String) {
         if self.mismatches.len() < MAX_REPORTED_MISMATCHES {
             self.mismatches.push(text);
         }
@@ -73,6 +73,7 @@ struct Expected {
     proxies: BTreeMap<(String, String), ProxyState>,
     /// (award, report id) → the report.
     outcomes: BTreeMap<(String, String), OutcomeState>,
+    votes: crate::votes::Expected,
 }
 
 struct FundFold {
@@ -163,13 +164,18 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
                 _ => {}
             }
             match decode(event) {
-                Ok(decoded) => fold(
-                    &mut expected,
-                    &mut report,
-                    event.position,
-                    &event.aggregate_id,
-                    decoded,
-                ),
+                Ok(decoded) => {
+                    expected
+                        .votes
+                        .fold(&mut report, event.position, &event.aggregate_id, &decoded);
+                    fold(
+                        &mut expected,
+                        &mut report,
+                        event.position,
+                        &event.aggregate_id,
+                        decoded,
+                    )
+                }
                 Err(error) => report.mismatch(error.to_string()),
             }
         }
@@ -187,6 +193,7 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
         ));
     }
     compare(db, &expected, &mut report).await?;
+    expected.votes.compare(db, &mut report).await?;
     Ok(report)
 }
 
@@ -416,6 +423,10 @@ fn fold(
                         round.closed_on = Some(closed_on.to_string());
                         money[2] += d(&unawarded);
                     }
+                    // Vote counts are folded by `votes::Expected`; no money moves.
+                    RoundEvent::BallotCodesIssued { .. }
+                    | RoundEvent::VotingClosed { .. }
+                    | RoundEvent::VotesAllocated { .. } => {}
                     RoundEvent::RoundOpened { .. } => unreachable!("handled above"),
                 }
             }
@@ -751,7 +762,7 @@ fn fold(
                 }
             }
         }
-        Decoded::Other => {}
+        Decoded::Ballot(_) | Decoded::Other => {}
     }
 }
 
@@ -769,7 +780,7 @@ fn pence<const N: usize>(amounts: &[Decimal; N]) -> [i64; N] {
 }
 
 /// Compares `expected` with `actual` by key, reporting rows missing, extra or different.
-fn compare_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
+pub(crate) fn compare_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
     report: &mut VerifyReport,
     table: &str,
     expected: &BTreeMap<K, V>,

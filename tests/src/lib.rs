@@ -314,7 +314,7 @@ pub async fn mutate(
 /// A mutation's input type name: `establishFund` → `EstablishFund`, with shared inputs.
 pub fn input_type(mutation: &str) -> String {
     match mutation {
-        "closeRound" => "Round".into(),
+        "closeRound" | "allocateByVotes" => "Round".into(),
         "withdrawApplication" | "declareConflict" => "Application".into(),
         "acceptAgreement" | "closeAward" => "Award".into(),
         "approveDrawdown" => "Drawdown".into(),

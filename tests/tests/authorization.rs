@@ -284,6 +284,87 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
     .await;
     check(&app, "closeRound", admin, json!({ "roundId": round })).await;
     check(&app, "closeAward", admin, json!({ "awardId": award })).await;
+
+    let participatory = open_participatory(&app, &fund).await;
+    submit(&app, ORG, &participatory, "Ballot candidate", "2000.00").await;
+    check(
+        &app,
+        "issueBallotCodes",
+        admin,
+        json!({ "roundId": participatory, "count": 2 }),
+    )
+    .await;
+    check(
+        &app,
+        "allocateByVotes",
+        admin,
+        json!({ "roundId": participatory }),
+    )
+    .await;
+}
+
+async fn open_participatory(app: &TestApp, fund: &str) -> String {
+    let payload = fundledger_tests::mutate(
+        app,
+        &app.admin(),
+        "openRound",
+        json!({ "fundId": fund, "name": "Ballot Round", "budget": "10000.00", "opensOn": "2020-01-01",
+                "closesOn": "2099-12-31", "eligibleAreas": [], "themes": [], "decisionMode": "PARTICIPATORY" }),
+        "round { id }",
+    )
+    .await;
+    s(&payload["round"]["id"])
+}
+
+/// castBallot takes no role: the code is the credential. Any caller with a valid token, or
+/// none, votes with a code; a bad token is still refused; a wrong code is FORBIDDEN.
+async fn a_ballot_code_not_a_role_lets_anyone_vote_once(store: Store) {
+    let app = spawn(store).await;
+    let fund = establish_fund(&app).await;
+    fundledger_tests::mutate(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "20000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        "",
+    )
+    .await;
+    let round = open_participatory(&app, &fund).await;
+    let candidate = submit(&app, ORG, &round, "Ballot candidate", "2000.00").await;
+    let issued = fundledger_tests::mutate(
+        &app,
+        &app.admin(),
+        "issueBallotCodes",
+        json!({ "roundId": round, "count": 7 }),
+        "codes",
+    )
+    .await;
+    let codes: Vec<String> = issued["codes"].as_array().unwrap().iter().map(s).collect();
+    for (caller, code) in CALLERS.into_iter().zip(&codes) {
+        let input = json!({ "roundId": round, "ballotCode": code, "applicationIds": [candidate] });
+        let head = app.head().await;
+        let wrong =
+            json!({ "roundId": round, "ballotCode": "WRONG-CODE", "applicationIds": [candidate] });
+        let reply = call(&app, caller, "castBallot", &wrong).await;
+        let expected = match caller {
+            Caller::Expired | Caller::Forged => "UNAUTHENTICATED",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(reply.code(), Some(expected), "{caller:?}: {}", reply.body);
+        let reply = call(&app, caller, "castBallot", &input).await;
+        match caller {
+            Caller::Expired | Caller::Forged => {
+                assert_eq!(reply.code(), Some("UNAUTHENTICATED"), "{}", reply.body);
+                assert_eq!(app.head().await, head, "{caller:?} wrote events");
+            }
+            _ => {
+                reply.ok();
+                call(&app, caller, "castBallot", &input)
+                    .await
+                    .expect_code("CONFLICT");
+            }
+        }
+    }
 }
 
 async fn a_bad_token_is_refused_even_for_public_queries(store: Store) {
@@ -367,6 +448,7 @@ async fn grantees_see_only_their_own_applications_and_drawdowns(store: Store) {
 
 on_both_stores!(
     every_mutation_refuses_every_caller_but_its_role,
+    a_ballot_code_not_a_role_lets_anyone_vote_once,
     a_bad_token_is_refused_even_for_public_queries,
     grantees_see_only_their_own_applications_and_drawdowns,
 );

@@ -33,6 +33,9 @@ const NEVER: [&str; 2] = [COMMENT, DECLINE_REASON];
 struct Seeded {
     ids: HashMap<&'static str, String>,
     position: i64,
+    /// Ballot codes of a participatory round (used and unused) and their hashes: no walk,
+    /// not even the admin's, may ever show one.
+    ballot_secrets: Vec<String>,
 }
 
 async fn seed(app: &TestApp) -> Seeded {
@@ -87,6 +90,7 @@ async fn seed(app: &TestApp) -> Seeded {
         "",
     )
     .await;
+    let ballot_secrets = ballots(app, &w.fund).await;
     let rejected = drawdown("second").await;
     mutate(
         app,
@@ -122,7 +126,56 @@ async fn seed(app: &TestApp) -> Seeded {
     Seeded {
         ids,
         position: last["position"].as_i64().expect("position"),
+        ballot_secrets,
     }
+}
+
+/// A participatory round with codes issued and one ballot cast; returns every code in the
+/// forms it could leak in (as issued, normalised) and its hash.
+async fn ballots(app: &TestApp, fund: &str) -> Vec<String> {
+    let round = mutate(
+        app,
+        &app.admin(),
+        "openRound",
+        json!({ "fundId": fund, "name": "Ballot Round", "budget": "1000.00", "opensOn": "2020-01-01",
+                "closesOn": "2099-12-31", "eligibleAreas": [], "themes": [], "decisionMode": "PARTICIPATORY" }),
+        "round { id }",
+    )
+    .await;
+    let round = s(&round["round"]["id"]);
+    let candidate = submit(app, OTHER_ORG, &round, "Ballot candidate", "500.00").await;
+    let issued = mutate(
+        app,
+        &app.admin(),
+        "issueBallotCodes",
+        json!({ "roundId": round, "count": 3 }),
+        "codes",
+    )
+    .await;
+    let codes: Vec<String> = issued["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(s)
+        .collect();
+    app.gql(
+        None,
+        "mutation($i: CastBallotInput!) { castBallot(input: $i) { position } }",
+        json!({ "i": { "roundId": round, "ballotCode": codes[0], "applicationIds": [candidate] } }),
+    )
+    .await
+    .ok();
+    let round_id = domain::RoundId::new(round);
+    codes
+        .iter()
+        .flat_map(|code| {
+            [
+                code.clone(),
+                infrastructure::ballot_codes::normalise(code),
+                infrastructure::ballot_codes::hash_code(&round_id, code).to_string(),
+            ]
+        })
+        .collect()
 }
 
 const INTROSPECTION: &str = r#"{ __schema { queryType { name } types { name kind
@@ -254,6 +307,16 @@ async fn no_public_field_leaks_private_data(store: Store) {
 
     let (admin_sees, admin_codes) = walk(&app, Some(&app.admin()), &seeded).await;
     assert!(
+        admin_sees.contains("ballotsCast"),
+        "the walk reaches the participatory round"
+    );
+    for secret in &seeded.ballot_secrets {
+        assert!(
+            !admin_sees.contains(secret.as_str()),
+            "a ballot code or its hash is readable"
+        );
+    }
+    assert!(
         admin_codes
             .iter()
             .all(|code| code == "UNAUTHENTICATED" || code == "FORBIDDEN"),
@@ -275,6 +338,12 @@ async fn no_public_field_leaks_private_data(store: Store) {
     }
 
     let (public_sees, public_codes) = walk(&app, None, &seeded).await;
+    for secret in &seeded.ballot_secrets {
+        assert!(
+            !public_sees.contains(secret.as_str()),
+            "the public can read a ballot code"
+        );
+    }
     for marker in PANEL_ONLY.iter().chain(&PARTIES_ONLY).chain(&NEVER) {
         assert!(
             !public_sees.contains(marker),
@@ -333,4 +402,32 @@ fn the_live_feed_carries_no_private_field() {
             assert!(!body.contains(private), "{type_name} exposes {private}");
         }
     }
+}
+
+#[test]
+fn no_query_field_or_argument_takes_or_shows_a_ballot_code() {
+    let sdl = api::server::schema::sdl();
+    // The code goes in only through castBallot's input, and comes out only in the payload
+    // of issueBallotCodes (`codes`), which no query reaches.
+    for (index, _) in sdl.match_indices("ballotCode:") {
+        let block = &sdl[..index];
+        let start = block.rfind('\n').unwrap_or(0);
+        let header = &sdl[sdl[..start].rfind("input ").unwrap_or(0)..];
+        assert!(
+            header.starts_with("input CastBallotInput"),
+            "a ballot code is taken outside castBallot"
+        );
+    }
+    for (index, _) in sdl.match_indices("\tcodes:") {
+        let owner = &sdl[sdl[..index].rfind("type ").expect("a type")..];
+        assert!(
+            owner.starts_with("type BallotCodesPayload"),
+            "ballot codes are shown outside issueBallotCodes"
+        );
+    }
+    assert_eq!(
+        sdl.matches(": BallotCodesPayload").count(),
+        1,
+        "only issueBallotCodes returns codes"
+    );
 }

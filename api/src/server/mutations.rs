@@ -4,21 +4,22 @@
 //! the object it created or changed, read from the read models once they reach that
 //! position (so a payload always shows the mutation's own effect).
 //!
-//! Not here because the domain has no such commands yet: `castBallot`, `allocateByVotes`
-//! (participatory ballots).
 
 use std::future::Future;
 
 use async_graphql::{Context, InputObject, Object};
 use domain::application::Score;
 use domain::award::SpendLine;
+use domain::ballot::{MAX_BALLOT_CODES_PER_REQUEST, MAX_CHOICES_PER_BALLOT};
 use domain::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
-use infrastructure::ledger::{OpenRound, Outcome, SetOutcomeProxy, SubmitApplication};
+use infrastructure::ballot_codes::{hash_code, random_code};
+use infrastructure::ledger::{OpenRound, Outcome, Request, SetOutcomeProxy, SubmitApplication};
 use infrastructure::LedgerError;
 use tracing::Instrument;
 
 use super::context::{
     ledger_request, require_admin, require_grantee, require_panel, state, viewer,
+    MAX_IDEMPOTENCY_KEY_CHARS,
 };
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, CONCURRENCY};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
@@ -35,6 +36,8 @@ pub const MAX_ELIGIBLE_AREAS: usize = 1_000;
 pub const MAX_SPEND_LINES: usize = 200;
 /// The longest free text accepted in any one field (descriptions, reasons, comments).
 pub const MAX_TEXT_CHARS: usize = 20_000;
+/// The actor ballots are recorded under, whoever casts them (ballots are secret).
+const VOTER: &str = "voter";
 
 /// Runs one ledger command: a tracing span with its name, actor and outcome, a count of
 /// commands by outcome, and the ledger's error mapped to its `extensions.code`.
@@ -229,6 +232,44 @@ impl DrawdownPayload {
     }
 }
 
+/// The result of `issueBallotCodes`: the plain codes, shown this once.
+pub struct BallotCodesPayload {
+    position: i64,
+    round_id: RoundId,
+    batch_id: String,
+    count: usize,
+    codes: Vec<String>,
+    replayed: bool,
+}
+
+#[Object]
+impl BallotCodesPayload {
+    async fn position(&self) -> i64 {
+        self.position
+    }
+    async fn round(&self, ctx: &Context<'_>) -> GqlResult<Round> {
+        round_after(ctx, &self.round_id, self.position).await
+    }
+    /// The batch the codes were issued in.
+    async fn batch_id(&self) -> &str {
+        &self.batch_id
+    }
+    /// How many codes the batch holds.
+    async fn count(&self) -> usize {
+        self.count
+    }
+    /// The plain codes, to hand to residents. Only their hashes are stored, so they are
+    /// shown here once: a retry with the same idempotencyKey returns an empty list (and
+    /// `replayed: true`); issue a new batch if these were lost.
+    async fn codes(&self) -> &[String] {
+        &self.codes
+    }
+    /// True when this was a retry of an earlier request: nothing new was issued.
+    async fn replayed(&self) -> bool {
+        self.replayed
+    }
+}
+
 fn award_payload(outcome: Outcome<AwardId>) -> AwardPayload {
     AwardPayload {
         position: outcome.position,
@@ -286,6 +327,35 @@ pub struct OpenRoundInput {
 pub struct RoundInput {
     pub round_id: String,
     pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct IssueBallotCodesInput {
+    pub round_id: String,
+    /// 1 to `MAX_BALLOT_CODES_PER_REQUEST` (200).
+    pub count: i32,
+    pub idempotency_key: Option<String>,
+}
+
+/// Not `Debug`-derived: the ballot code is a credential and must never reach a log.
+#[derive(InputObject)]
+pub struct CastBallotInput {
+    pub round_id: String,
+    /// The code on the resident's ballot card (case, spaces and dashes don't matter).
+    pub ballot_code: String,
+    /// 1 to `MAX_CHOICES_PER_BALLOT` (5) distinct applications of the round in contention.
+    pub application_ids: Vec<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl std::fmt::Debug for CastBallotInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CastBallotInput")
+            .field("round_id", &self.round_id)
+            .field("ballot_code", &"<redacted>")
+            .field("application_ids", &self.application_ids)
+            .finish()
+    }
 }
 
 #[derive(InputObject, Debug)]
@@ -587,6 +657,122 @@ impl Mutation {
             ctx,
             "close_round",
             state(ctx).ledger.close_round(&request, &round_id),
+        )
+        .await?;
+        Ok(RoundPayload {
+            position: outcome.position,
+            round_id: outcome.value,
+        })
+    }
+
+    /// Admin: issues `count` ballot codes for a PARTICIPATORY round and returns them, once.
+    async fn issue_ballot_codes(
+        &self,
+        ctx: &Context<'_>,
+        input: IssueBallotCodesInput,
+    ) -> GqlResult<BallotCodesPayload> {
+        let viewer = require_admin(ctx, "issueBallotCodes")?;
+        let count = usize::try_from(input.count).unwrap_or(0);
+        if count == 0 || count > MAX_BALLOT_CODES_PER_REQUEST {
+            return Err(coded(
+                format!(
+                    "count must be between 1 and {MAX_BALLOT_CODES_PER_REQUEST}, not {}",
+                    input.count
+                ),
+                BAD_INPUT,
+            ));
+        }
+        // The digest covers the round and the count, not the fresh codes: a retry is the
+        // same request.
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let round_id = RoundId::new(input.round_id.trim());
+        let codes: Vec<String> = (0..count).map(|_| random_code()).collect();
+        let outcome = run(
+            ctx,
+            "issue_ballot_codes",
+            state(ctx)
+                .ledger
+                .issue_ballot_codes(&request, &round_id, codes),
+        )
+        .await?;
+        Ok(BallotCodesPayload {
+            position: outcome.position,
+            round_id,
+            batch_id: outcome.value.batch_id,
+            count: outcome.value.count,
+            codes: outcome.value.codes,
+            replayed: outcome.value.replayed,
+        })
+    }
+
+    /// Anyone holding a ballot code (no token needed; the code is the credential): votes
+    /// once in a PARTICIPATORY round. A wrong code is FORBIDDEN, said the same way whether
+    /// or not the code exists anywhere; a used one is a CONFLICT.
+    async fn cast_ballot(
+        &self,
+        ctx: &Context<'_>,
+        input: CastBallotInput,
+    ) -> GqlResult<RoundPayload> {
+        check_count(
+            "applicationIds",
+            input.application_ids.len(),
+            MAX_CHOICES_PER_BALLOT,
+        )?;
+        check_text("ballotCode", &input.ballot_code)?;
+        let round_id = RoundId::new(input.round_id.trim());
+        let application_ids: Vec<ApplicationId> = input
+            .application_ids
+            .iter()
+            .map(|id| ApplicationId::new(id.trim()))
+            .collect();
+        let hash = hash_code(&round_id, &input.ballot_code);
+        let key = match input.idempotency_key.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(key) if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS => {
+                return Err(coded(
+                    format!("idempotencyKey is longer than {MAX_IDEMPOTENCY_KEY_CHARS} characters"),
+                    BAD_INPUT,
+                ))
+            }
+            // Scoped to the ballot, so one voter's key never replays another's result.
+            Some(key) => Some(format!("{hash}/{key}")),
+        };
+        // Ballots are secret: whoever calls (with a token or not) is recorded only as a
+        // voter, and the request digest covers the code's hash, never the code.
+        let digest = (round_id.as_str(), hash.as_str(), &application_ids);
+        let today = chrono::Utc::now().date_naive();
+        let request = Request::new(VOTER, today).with_key(key, &digest);
+        let outcome = run(
+            ctx,
+            "cast_ballot",
+            state(ctx).ledger.cast_ballot(
+                &request,
+                &round_id,
+                &input.ballot_code,
+                &application_ids,
+            ),
+        )
+        .await?;
+        Ok(RoundPayload {
+            position: outcome.position,
+            round_id: outcome.value,
+        })
+    }
+
+    /// Admin: closes voting in a PARTICIPATORY round and approves in vote order while
+    /// budget remains (each for its full request; one that doesn't fit is passed over).
+    async fn allocate_by_votes(
+        &self,
+        ctx: &Context<'_>,
+        input: RoundInput,
+    ) -> GqlResult<RoundPayload> {
+        let viewer = require_admin(ctx, "allocateByVotes")?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let round_id = RoundId::new(input.round_id.trim());
+        let outcome = run(
+            ctx,
+            "allocate_by_votes",
+            state(ctx).ledger.allocate_by_votes(&request, &round_id),
         )
         .await?;
         Ok(RoundPayload {

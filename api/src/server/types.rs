@@ -270,23 +270,73 @@ impl Round {
     }
     /// The round's applications as the viewer may see them: admin and panel see all; a
     /// grantee sees its own organisation's and the approved ones; the public sees the
-    /// approved ones (which are public awards anyway).
+    /// approved ones (which are public awards anyway) and, in a PARTICIPATORY round, the
+    /// ones still in contention, which residents vote on.
     async fn applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<Application>> {
         let viewer = viewer(ctx);
+        let participatory = self.is_participatory();
         let records = read::applications(state(ctx).database(), &self.0.round_id)
             .await
             .coded()?;
         Ok(records
             .into_iter()
-            .filter(|record| may_see_application(viewer, record))
+            .filter(|record| may_see_application(viewer, record, participatory))
             .map(Application)
             .collect())
     }
+    /// PARTICIPATORY rounds: ballot codes issued so far (null for a panel round). The
+    /// codes themselves are shown once, to the officer who issued them, and never again.
+    async fn ballot_codes_issued(&self, ctx: &Context<'_>) -> GqlResult<Option<i64>> {
+        Ok(self
+            .votes(ctx)
+            .await?
+            .map(|votes| votes.ballot_codes_issued))
+    }
+    /// PARTICIPATORY rounds: ballots cast (after allocateByVotes, the ballots it counted).
+    async fn ballots_cast(&self, ctx: &Context<'_>) -> GqlResult<Option<i64>> {
+        Ok(self.votes(ctx).await?.map(|votes| votes.ballots_cast))
+    }
+    /// PARTICIPATORY rounds: when allocateByVotes closed voting.
+    async fn voting_closed_on(&self, ctx: &Context<'_>) -> GqlResult<Option<DateValue>> {
+        Ok(self
+            .votes(ctx)
+            .await?
+            .and_then(|votes| votes.voting_closed_on)
+            .map(DateValue))
+    }
+    /// PARTICIPATORY rounds: when the votes were allocated (the counts are final from then).
+    async fn votes_allocated_on(&self, ctx: &Context<'_>) -> GqlResult<Option<DateValue>> {
+        Ok(self
+            .votes(ctx)
+            .await?
+            .and_then(|votes| votes.allocated_on)
+            .map(DateValue))
+    }
 }
 
-pub fn may_see_application(viewer: &Viewer, record: &read::ApplicationRecord) -> bool {
+impl Round {
+    fn is_participatory(&self) -> bool {
+        self.0.decision_mode.eq_ignore_ascii_case("PARTICIPATORY")
+    }
+
+    async fn votes(&self, ctx: &Context<'_>) -> GqlResult<Option<read::RoundVotes>> {
+        if !self.is_participatory() {
+            return Ok(None);
+        }
+        read::round_votes(state(ctx).database(), &self.0.round_id)
+            .await
+            .coded()
+    }
+}
+
+pub fn may_see_application(
+    viewer: &Viewer,
+    record: &read::ApplicationRecord,
+    participatory: bool,
+) -> bool {
     viewer.sees_panel_detail()
         || record.status == "approved"
+        || (participatory && record.status == "submitted")
         || viewer
             .org()
             .is_some_and(|org| org.as_str() == record.applicant_org_id)
@@ -380,6 +430,16 @@ impl Application {
     }
     async fn approved_amount(&self) -> Option<MoneyValue> {
         self.0.approved_amount.map(money)
+    }
+    /// Votes from residents' ballots (PARTICIPATORY rounds; null in a panel round).
+    async fn votes(&self, ctx: &Context<'_>) -> GqlResult<Option<i64>> {
+        read::application_votes(
+            state(ctx).database(),
+            &self.0.round_id,
+            &self.0.application_id,
+        )
+        .await
+        .coded()
     }
     /// Each panel member's current score (admin and panel only).
     async fn scores(&self, ctx: &Context<'_>) -> GqlResult<Vec<PanelScore>> {

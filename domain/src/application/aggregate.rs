@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApplicationCommand, ApplicationError, ApplicationEvent, ApplicationStatus, Score};
 use crate::round::ApplicationFacts;
 use crate::{
-    ApplicationId, AwardId, FundId, GeoCode, Geography, Money, NoGeography, OrgId, RoundId,
+    ApplicationId, AwardId, Date, FundId, GeoCode, Geography, Money, NoGeography, OrgId, RoundId,
 };
 
 /// What an application needs from outside: the reference geography, for eligibility.
@@ -37,6 +37,8 @@ pub struct Submission {
     pub neighbourhood: GeoCode,
     pub themes: Vec<String>,
     pub amount_requested: Money,
+    /// Required: a snapshot from before this field fails to load and is replayed instead.
+    pub submitted_on: Date,
 }
 
 /// An application's state. The description is not kept: no rule reads it, and the event
@@ -100,6 +102,7 @@ impl Application {
             amount_requested: submission.amount_requested,
             status: self.status,
             panel_score_count: u32::try_from(self.scores.len()).unwrap_or(u32::MAX),
+            submitted_on: submission.submitted_on,
         })
     }
 
@@ -321,9 +324,11 @@ impl Aggregate for Application {
                 amount_requested,
                 neighbourhood,
                 themes,
+                submitted_on,
                 ..
             } => {
                 self.submission = Some(Submission {
+                    submitted_on,
                     application_id,
                     round_id,
                     fund_id,

@@ -4,9 +4,13 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{DecisionMode, RoundCommand, RoundError, RoundEvent, RoundTerms};
+use super::{
+    ApplicationFacts, DecisionMode, RoundCommand, RoundError, RoundEvent, RoundTerms,
+    VoteCandidate, VoteLine, VoteOutcome,
+};
 use crate::application::ApplicationStatus;
-use crate::{ApplicationId, AwardId, FundId, Money, RoundId};
+use crate::ballot::MAX_BALLOT_CODES_PER_REQUEST;
+use crate::{ApplicationId, AwardId, Date, FundId, Money, RoundId};
 
 /// A round's state: its terms, its budget counters, and the ids that keep approvals and
 /// variations from counting twice.
@@ -20,6 +24,14 @@ pub struct Round {
     closed: bool,
     approved: BTreeSet<ApplicationId>,
     variations: BTreeSet<String>,
+    /// PARTICIPATORY rounds: ballot codes issued (counted, never kept: each is a ballot
+    /// aggregate of its own, so the round does not grow with the electorate).
+    #[serde(default)]
+    ballot_codes_issued: u64,
+    #[serde(default)]
+    voting_closed: bool,
+    #[serde(default)]
+    votes_allocated: bool,
 }
 
 impl Round {
@@ -65,6 +77,59 @@ impl Round {
         self.approved
             .iter()
             .any(|application| AwardId::for_application(application) == *award_id)
+    }
+
+    pub fn decision_mode(&self) -> Option<DecisionMode> {
+        self.terms.as_ref().map(|terms| terms.decision_mode)
+    }
+
+    pub fn ballot_codes_issued(&self) -> u64 {
+        self.ballot_codes_issued
+    }
+
+    /// `allocateByVotes` has started: ballots are refused.
+    pub fn is_voting_closed(&self) -> bool {
+        self.voting_closed
+    }
+
+    pub fn are_votes_allocated(&self) -> bool {
+        self.votes_allocated
+    }
+
+    fn require_participatory(&self) -> Result<&RoundTerms, RoundError> {
+        let terms = self
+            .terms
+            .as_ref()
+            .ok_or_else(|| RoundError::NotOpened(self.id()))?;
+        if terms.decision_mode == DecisionMode::Participatory {
+            Ok(terms)
+        } else {
+            Err(RoundError::NotParticipatory(self.id()))
+        }
+    }
+
+    /// The approval of `amount` for `application`, with the round's figures after it.
+    fn approval(
+        &self,
+        application: ApplicationFacts,
+        amount: Money,
+        decided_on: Date,
+    ) -> RoundEvent {
+        RoundEvent::ApplicationApproved {
+            award_id: AwardId::for_application(&application.application_id),
+            application_id: application.application_id,
+            fund_id: self.fund_id(),
+            round_id: self.id(),
+            recipient_org_id: application.applicant,
+            recipient_name: application.applicant_name,
+            title: application.title,
+            neighbourhood: application.neighbourhood,
+            themes: application.themes,
+            amount,
+            decided_on,
+            awarded_total: self.awarded.plus(amount),
+            remaining_after: self.remaining().saturating_sub(amount),
+        }
     }
 
     /// The id for errors; empty before the round opens (the caller knows the id it asked
@@ -196,9 +261,12 @@ impl Aggregate for Round {
                     });
                 }
                 let terms = self.terms.as_ref().expect("an opened round has terms");
-                if terms.decision_mode == DecisionMode::Panel
-                    && application.panel_score_count < terms.min_panel_scores
-                {
+                // Residents decide a participatory round; an officer's approval would
+                // override their vote order (allocateByVotes approves instead).
+                if terms.decision_mode == DecisionMode::Participatory {
+                    return Err(RoundError::DecidedByVotes(round));
+                }
+                if application.panel_score_count < terms.min_panel_scores {
                     return Err(RoundError::QuorumNotMet {
                         application: application.application_id,
                         have: application.panel_score_count,
@@ -207,29 +275,14 @@ impl Aggregate for Round {
                     });
                 }
                 let remaining = self.remaining();
-                let remaining_after =
-                    remaining
-                        .checked_sub(amount)
-                        .ok_or_else(|| RoundError::OverBudget {
-                            amount,
-                            remaining,
-                            round: round.clone(),
-                        })?;
-                let event = RoundEvent::ApplicationApproved {
-                    award_id: AwardId::for_application(&application.application_id),
-                    application_id: application.application_id,
-                    fund_id: terms.fund_id.clone(),
-                    round_id: round,
-                    recipient_org_id: application.applicant,
-                    recipient_name: application.applicant_name,
-                    title: application.title,
-                    neighbourhood: application.neighbourhood,
-                    themes: application.themes,
-                    amount,
-                    decided_on,
-                    awarded_total: self.awarded.plus(amount),
-                    remaining_after,
-                };
+                if amount > remaining {
+                    return Err(RoundError::OverBudget {
+                        amount,
+                        remaining,
+                        round,
+                    });
+                }
+                let event = self.approval(application, amount, decided_on);
                 sink.write(event, self).await;
             }
             RoundCommand::ReserveVariation {
@@ -323,6 +376,115 @@ impl Aggregate for Round {
                 };
                 sink.write(event, self).await;
             }
+            RoundCommand::IssueBallotCodes {
+                batch_id,
+                code_hashes,
+                issued_on,
+            } => {
+                self.require_open()?;
+                self.require_participatory()?;
+                if self.voting_closed {
+                    return Err(RoundError::VotingClosed(self.id()));
+                }
+                if batch_id.trim().is_empty() {
+                    return Err(RoundError::MissingField("batch_id"));
+                }
+                if code_hashes.is_empty() || code_hashes.len() > MAX_BALLOT_CODES_PER_REQUEST {
+                    return Err(RoundError::BallotCodeCount {
+                        count: code_hashes.len(),
+                        max: MAX_BALLOT_CODES_PER_REQUEST,
+                    });
+                }
+                let distinct: BTreeSet<_> = code_hashes.iter().collect();
+                if distinct.len() != code_hashes.len() {
+                    return Err(RoundError::DuplicateBallotCode);
+                }
+                let event = RoundEvent::BallotCodesIssued {
+                    batch_id,
+                    issued_total: self.ballot_codes_issued + code_hashes.len() as u64,
+                    code_hashes,
+                    issued_on,
+                };
+                sink.write(event, self).await;
+            }
+            RoundCommand::CloseVoting { closed_on } => {
+                self.require_open()?;
+                self.require_participatory()?;
+                if self.voting_closed {
+                    // The first step of a retried or concurrent allocateByVotes.
+                    return Ok(());
+                }
+                sink.write(RoundEvent::VotingClosed { closed_on }, self)
+                    .await;
+            }
+            RoundCommand::AllocateByVotes {
+                candidates,
+                ballots_counted,
+                decided_on,
+            } => {
+                self.require_open()?;
+                self.require_participatory()?;
+                if !self.voting_closed {
+                    return Err(RoundError::VotingOpen(self.id()));
+                }
+                if self.votes_allocated {
+                    return Err(RoundError::AlreadyAllocated(self.id()));
+                }
+                let round = self.id();
+                let mut seen = BTreeSet::new();
+                for candidate in &candidates {
+                    let application = &candidate.application;
+                    if application.round_id != round {
+                        return Err(RoundError::WrongRound {
+                            application: application.application_id.clone(),
+                            round,
+                            actual: application.round_id.clone(),
+                        });
+                    }
+                    if !seen.insert(application.application_id.clone()) {
+                        return Err(RoundError::DuplicateCandidate(
+                            application.application_id.clone(),
+                        ));
+                    }
+                }
+                let ranked = vote_order(candidates);
+                let mut remaining = self.remaining();
+                let mut lines = Vec::with_capacity(ranked.len());
+                let mut approvals = Vec::new();
+                for candidate in ranked {
+                    let application = candidate.application;
+                    let in_contention = application.status == ApplicationStatus::Submitted
+                        && !self.approved.contains(&application.application_id);
+                    let requested = application.amount_requested;
+                    let outcome = if !in_contention {
+                        VoteOutcome::NotInContention
+                    } else if let Some(left) = remaining.checked_sub(requested) {
+                        remaining = left;
+                        VoteOutcome::Approved
+                    } else {
+                        VoteOutcome::DidNotFit
+                    };
+                    lines.push(VoteLine {
+                        application_id: application.application_id.clone(),
+                        votes: candidate.votes,
+                        outcome,
+                    });
+                    if outcome == VoteOutcome::Approved {
+                        approvals.push(application);
+                    }
+                }
+                let tally = RoundEvent::VotesAllocated {
+                    ballots_counted,
+                    lines,
+                    decided_on,
+                };
+                sink.write(tally, self).await;
+                for application in approvals {
+                    let amount = application.amount_requested;
+                    let event = self.approval(application, amount, decided_on);
+                    sink.write(event, self).await;
+                }
+            }
         }
         Ok(())
     }
@@ -374,7 +536,34 @@ impl Aggregate for Round {
                 debug_assert_eq!(unawarded, self.remaining());
                 self.closed = true;
             }
+            RoundEvent::BallotCodesIssued { issued_total, .. } => {
+                self.ballot_codes_issued = issued_total;
+            }
+            RoundEvent::VotingClosed { .. } => {
+                self.voting_closed = true;
+            }
+            RoundEvent::VotesAllocated { .. } => {
+                debug_assert!(self.voting_closed, "votes allocated while voting was open");
+                self.votes_allocated = true;
+            }
         }
         debug_assert!(self.awarded <= self.budget, "awarded beyond the budget");
     }
+}
+
+/// Candidates with at least one vote, most votes first; ties to the earlier submission,
+/// then the lower application id. Deterministic whatever order the candidates came in.
+fn vote_order(mut candidates: Vec<VoteCandidate>) -> Vec<VoteCandidate> {
+    candidates.retain(|candidate| candidate.votes > 0);
+    candidates.sort_by(|a, b| {
+        b.votes
+            .cmp(&a.votes)
+            .then(a.application.submitted_on.cmp(&b.application.submitted_on))
+            .then(
+                a.application
+                    .application_id
+                    .cmp(&b.application.application_id),
+            )
+    });
+    candidates
 }

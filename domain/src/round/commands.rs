@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::application::ApplicationStatus;
+use crate::ballot::BallotCodeHash;
 use crate::{ApplicationId, AwardId, Date, FundId, GeoCode, Money, OrgId, RoundId};
 
 /// How a round decides.
@@ -43,6 +44,15 @@ pub struct ApplicationFacts {
     pub amount_requested: Money,
     pub status: ApplicationStatus,
     pub panel_score_count: u32,
+    /// Breaks ties in a participatory round's vote order (earlier first).
+    pub submitted_on: Date,
+}
+
+/// An application with the votes it received, for `AllocateByVotes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteCandidate {
+    pub application: ApplicationFacts,
+    pub votes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,4 +89,28 @@ pub enum RoundCommand {
     },
     /// Close the round; its unawarded budget goes back to the fund.
     Close { closed_on: Date },
+    /// PARTICIPATORY rounds, before voting closes: record a batch of ballot codes by their
+    /// hashes (1 to `MAX_BALLOT_CODES_PER_REQUEST`, distinct). Each becomes a ballot
+    /// aggregate (the follow-up `Ballot::Issue`).
+    IssueBallotCodes {
+        batch_id: String,
+        code_hashes: Vec<BallotCodeHash>,
+        issued_on: Date,
+    },
+    /// PARTICIPATORY rounds: the first step of `allocateByVotes`. From here on ballots are
+    /// refused. Idempotent: closing closed voting emits nothing.
+    CloseVoting { closed_on: Date },
+    /// PARTICIPATORY rounds, once voting is closed and only once: approve in vote order.
+    ///
+    /// The order is most votes first; ties go to the earlier submission, then the lower
+    /// application id. Only applications still in contention (submitted, not withdrawn,
+    /// declined or approved) with at least one vote are considered. Each is approved for its
+    /// full requested amount if that fits in the remaining budget; one that does not fit is
+    /// passed over and the next (smaller) ones are still tried, so the budget is spent as
+    /// far down the order as it reaches.
+    AllocateByVotes {
+        candidates: Vec<VoteCandidate>,
+        ballots_counted: u64,
+        decided_on: Date,
+    },
 }

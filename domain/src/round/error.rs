@@ -59,4 +59,22 @@ pub enum RoundError {
     MissingField(&'static str),
     #[error("award {award} was not made from an approval in round {round}")]
     UnknownAward { award: AwardId, round: RoundId },
+    #[error(
+        "round {0} is decided by residents' votes: use allocateByVotes, not approveApplication"
+    )]
+    DecidedByVotes(RoundId),
+    #[error("round {0} is decided by its panel; it has no ballots or votes")]
+    NotParticipatory(RoundId),
+    #[error("voting in round {0} has closed")]
+    VotingClosed(RoundId),
+    #[error("voting in round {0} is still open; it closes when allocateByVotes starts")]
+    VotingOpen(RoundId),
+    #[error("round {0}'s votes were already allocated")]
+    AlreadyAllocated(RoundId),
+    #[error("issue between 1 and {max} ballot codes at a time, not {count}")]
+    BallotCodeCount { count: usize, max: usize },
+    #[error("a ballot code appears twice in this batch")]
+    DuplicateBallotCode,
+    #[error("application {0} is listed twice among the vote candidates")]
+    DuplicateCandidate(ApplicationId),
 }

@@ -2,7 +2,28 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::RoundTerms;
+use crate::ballot::BallotCodeHash;
 use crate::{ApplicationId, AwardId, Date, FundId, GeoCode, Money, OrgId, RoundId};
+
+/// What the vote order did with one application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VoteOutcome {
+    /// Approved for its full request (an `ApplicationApproved` follows).
+    Approved,
+    /// Its request was more than the budget left when its turn came.
+    DidNotFit,
+    /// Withdrawn, declined or already decided when the votes were allocated.
+    NotInContention,
+}
+
+/// One line of a participatory round's result, in vote order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteLine {
+    pub application_id: ApplicationId,
+    pub votes: u64,
+    pub outcome: VoteOutcome,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RoundEvent {
@@ -51,6 +72,24 @@ pub enum RoundEvent {
         fund_id: FundId,
         unawarded: Money,
     },
+    /// Hashes only: the plain codes were shown once to the officer and never stored.
+    BallotCodesIssued {
+        batch_id: String,
+        code_hashes: Vec<BallotCodeHash>,
+        issued_on: Date,
+        /// Codes issued by the round so far, this batch included.
+        issued_total: u64,
+    },
+    /// No ballot is accepted from here on.
+    VotingClosed { closed_on: Date },
+    /// The tally the allocation used (authoritative for vote counts) and what it did with
+    /// each line, in vote order. The approvals follow as `ApplicationApproved` events in
+    /// the same order.
+    VotesAllocated {
+        ballots_counted: u64,
+        lines: Vec<VoteLine>,
+        decided_on: Date,
+    },
 }
 
 impl DomainEvent for RoundEvent {
@@ -61,6 +100,9 @@ impl DomainEvent for RoundEvent {
             RoundEvent::VariationReserved { .. } => "VariationReserved",
             RoundEvent::VariationReleased { .. } => "VariationReleased",
             RoundEvent::RoundClosed { .. } => "RoundClosed",
+            RoundEvent::BallotCodesIssued { .. } => "BallotCodesIssued",
+            RoundEvent::VotingClosed { .. } => "VotingClosed",
+            RoundEvent::VotesAllocated { .. } => "VotesAllocated",
         }
         .to_string()
     }

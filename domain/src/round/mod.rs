@@ -13,6 +13,6 @@ mod events;
 mod tests;
 
 pub use aggregate::Round;
-pub use commands::{ApplicationFacts, DecisionMode, RoundCommand, RoundTerms};
+pub use commands::{ApplicationFacts, DecisionMode, RoundCommand, RoundTerms, VoteCandidate};
 pub use error::RoundError;
-pub use events::RoundEvent;
+pub use events::{RoundEvent, VoteLine, VoteOutcome};

@@ -2,8 +2,12 @@
 
 use cqrs_es::test::TestFramework;
 
-use super::{ApplicationFacts, DecisionMode, Round, RoundCommand, RoundError, RoundEvent};
+use super::{
+    ApplicationFacts, DecisionMode, Round, RoundCommand, RoundError, RoundEvent, VoteCandidate,
+    VoteLine, VoteOutcome,
+};
 use crate::application::ApplicationStatus;
+use crate::ballot::{BallotCodeHash, MAX_BALLOT_CODES_PER_REQUEST};
 use crate::test_support::*;
 use crate::{ApplicationId, AwardId, Money, RoundId};
 
@@ -358,27 +362,16 @@ async fn approving_before_the_panel_quorum_is_refused() {
 }
 
 #[tokio::test]
-async fn a_participatory_round_approves_without_panel_scores() {
-    let mut participatory = terms();
-    participatory.decision_mode = DecisionMode::Participatory;
+async fn approving_directly_in_a_participatory_round_is_refused_whatever_the_scores() {
     let unscored = ApplicationFacts {
         panel_score_count: 0,
         ..facts()
     };
     round()
-        .given(vec![RoundEvent::RoundOpened {
-            round_id: round_id(),
-            budget: Money::pounds(BUDGET),
-            terms: participatory,
-        }])
+        .given(vec![participatory_opened()])
         .when_async(approve(unscored, Money::pounds(1_000)))
         .await
-        .then_expect_events(vec![approved(
-            APPLICATION,
-            Money::pounds(1_000),
-            Money::pounds(1_000),
-            Money::pounds(9_000),
-        )]);
+        .then_expect_error(RoundError::DecidedByVotes(round_id()));
 }
 
 #[tokio::test]
@@ -758,4 +751,373 @@ fn the_round_counts_awarded_and_remaining_net_of_variations() {
     assert!(!state.is_open());
     // What was left went back to the fund; nothing is left to award.
     assert_eq!(state.remaining(), Money::ZERO);
+}
+
+// ---------------------------------------------------------------- participatory rounds
+
+fn participatory_opened() -> RoundEvent {
+    let mut participatory = terms();
+    participatory.decision_mode = DecisionMode::Participatory;
+    participatory.min_panel_scores = 0;
+    RoundEvent::RoundOpened {
+        round_id: round_id(),
+        budget: Money::pounds(BUDGET),
+        terms: participatory,
+    }
+}
+
+/// A well-formed code hash, distinct for each `n`.
+fn hash(n: u32) -> BallotCodeHash {
+    BallotCodeHash::parse(&format!("{n:064x}")).expect("64 hex digits")
+}
+
+fn issue(count: u32) -> RoundCommand {
+    RoundCommand::IssueBallotCodes {
+        batch_id: "BAL-1".to_string(),
+        code_hashes: (0..count).map(hash).collect(),
+        issued_on: on(3, 1),
+    }
+}
+
+fn issued(count: u32, total: u64) -> RoundEvent {
+    RoundEvent::BallotCodesIssued {
+        batch_id: "BAL-1".to_string(),
+        code_hashes: (0..count).map(hash).collect(),
+        issued_on: on(3, 1),
+        issued_total: total,
+    }
+}
+
+fn voting_closed() -> RoundEvent {
+    RoundEvent::VotingClosed {
+        closed_on: on(6, 1),
+    }
+}
+
+fn candidate(application: &str, requested: u32, votes: u64, submitted_day: u32) -> VoteCandidate {
+    VoteCandidate {
+        application: ApplicationFacts {
+            submitted_on: on(3, submitted_day),
+            panel_score_count: 0,
+            ..facts_for(application, Money::pounds(requested))
+        },
+        votes,
+    }
+}
+
+fn allocate(candidates: Vec<VoteCandidate>) -> RoundCommand {
+    RoundCommand::AllocateByVotes {
+        candidates,
+        ballots_counted: 9,
+        decided_on: on(6, 10),
+    }
+}
+
+fn line(application: &str, votes: u64, outcome: VoteOutcome) -> VoteLine {
+    VoteLine {
+        application_id: ApplicationId::new(application),
+        votes,
+        outcome,
+    }
+}
+
+fn allocated(lines: Vec<VoteLine>) -> RoundEvent {
+    RoundEvent::VotesAllocated {
+        ballots_counted: 9,
+        lines,
+        decided_on: on(6, 10),
+    }
+}
+
+#[tokio::test]
+async fn ballot_codes_are_issued_as_hashes_and_counted() {
+    round()
+        .given(vec![participatory_opened(), issued(2, 2)])
+        .when_async(issue(3))
+        .await
+        .then_expect_events(vec![issued(3, 5)]);
+}
+
+#[tokio::test]
+async fn ballot_codes_for_a_panel_round_are_refused() {
+    round()
+        .given(vec![opened()])
+        .when_async(issue(3))
+        .await
+        .then_expect_error(RoundError::NotParticipatory(round_id()));
+}
+
+#[tokio::test]
+async fn ballot_codes_beyond_the_per_request_bound_are_refused() {
+    let too_many = MAX_BALLOT_CODES_PER_REQUEST as u32 + 1;
+    round()
+        .given(vec![participatory_opened()])
+        .when_async(issue(too_many))
+        .await
+        .then_expect_error(RoundError::BallotCodeCount {
+            count: too_many as usize,
+            max: MAX_BALLOT_CODES_PER_REQUEST,
+        });
+}
+
+#[tokio::test]
+async fn no_ballot_codes_is_refused() {
+    round()
+        .given(vec![participatory_opened()])
+        .when_async(issue(0))
+        .await
+        .then_expect_error(RoundError::BallotCodeCount {
+            count: 0,
+            max: MAX_BALLOT_CODES_PER_REQUEST,
+        });
+}
+
+#[tokio::test]
+async fn a_ballot_code_twice_in_one_batch_is_refused() {
+    round()
+        .given(vec![participatory_opened()])
+        .when_async(RoundCommand::IssueBallotCodes {
+            batch_id: "BAL-1".to_string(),
+            code_hashes: vec![hash(1), hash(2), hash(1)],
+            issued_on: on(3, 1),
+        })
+        .await
+        .then_expect_error(RoundError::DuplicateBallotCode);
+}
+
+#[tokio::test]
+async fn ballot_codes_after_voting_closed_are_refused() {
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(issue(1))
+        .await
+        .then_expect_error(RoundError::VotingClosed(round_id()));
+}
+
+#[tokio::test]
+async fn ballot_codes_for_a_closed_round_are_refused() {
+    round()
+        .given(vec![
+            participatory_opened(),
+            RoundEvent::RoundClosed {
+                closed_on: on(6, 30),
+                fund_id: fund_id(),
+                unawarded: Money::pounds(BUDGET),
+            },
+        ])
+        .when_async(issue(1))
+        .await
+        .then_expect_error(RoundError::Closed(round_id()));
+}
+
+#[tokio::test]
+async fn closing_voting_is_recorded_once() {
+    round()
+        .given(vec![participatory_opened()])
+        .when_async(RoundCommand::CloseVoting {
+            closed_on: on(6, 1),
+        })
+        .await
+        .then_expect_events(vec![voting_closed()]);
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(RoundCommand::CloseVoting {
+            closed_on: on(6, 2),
+        })
+        .await
+        .then_expect_events(vec![]);
+}
+
+#[tokio::test]
+async fn closing_voting_in_a_panel_round_is_refused() {
+    round()
+        .given(vec![opened()])
+        .when_async(RoundCommand::CloseVoting {
+            closed_on: on(6, 1),
+        })
+        .await
+        .then_expect_error(RoundError::NotParticipatory(round_id()));
+}
+
+#[tokio::test]
+async fn allocation_approves_in_vote_order_skipping_what_does_not_fit() {
+    // £10,000: APP-A (5 votes, £6,000) fits; APP-B (4 votes, £5,000) does not fit in the
+    // £4,000 left and is passed over; APP-C (3 votes, £3,000) still fits; APP-D has no
+    // votes and is not considered.
+    let candidates = vec![
+        candidate("APP-C", 3_000, 3, 1),
+        candidate("APP-D", 500, 0, 1),
+        candidate("APP-A", 6_000, 5, 1),
+        candidate("APP-B", 5_000, 4, 1),
+    ];
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(allocate(candidates))
+        .await
+        .then_expect_events(vec![
+            allocated(vec![
+                line("APP-A", 5, VoteOutcome::Approved),
+                line("APP-B", 4, VoteOutcome::DidNotFit),
+                line("APP-C", 3, VoteOutcome::Approved),
+            ]),
+            approved(
+                "APP-A",
+                Money::pounds(6_000),
+                Money::pounds(6_000),
+                Money::pounds(4_000),
+            ),
+            approved(
+                "APP-C",
+                Money::pounds(3_000),
+                Money::pounds(9_000),
+                Money::pounds(1_000),
+            ),
+        ]);
+}
+
+#[tokio::test]
+async fn tied_votes_go_to_the_earlier_submission_then_the_lower_id() {
+    // Budget for two of the three £4,000 requests, all with 2 votes.
+    let candidates = vec![
+        candidate("APP-Z", 4_000, 2, 2),
+        candidate("APP-Y", 4_000, 2, 5),
+        candidate("APP-X", 4_000, 2, 5),
+    ];
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(allocate(candidates))
+        .await
+        .then_expect_events(vec![
+            allocated(vec![
+                line("APP-Z", 2, VoteOutcome::Approved),
+                line("APP-X", 2, VoteOutcome::Approved),
+                line("APP-Y", 2, VoteOutcome::DidNotFit),
+            ]),
+            approved(
+                "APP-Z",
+                Money::pounds(4_000),
+                Money::pounds(4_000),
+                Money::pounds(6_000),
+            ),
+            approved(
+                "APP-X",
+                Money::pounds(4_000),
+                Money::pounds(8_000),
+                Money::pounds(2_000),
+            ),
+        ]);
+}
+
+#[tokio::test]
+async fn withdrawn_or_declined_applications_keep_their_votes_but_are_not_approved() {
+    let mut withdrawn = candidate("APP-W", 1_000, 7, 1);
+    withdrawn.application.status = ApplicationStatus::Withdrawn;
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(allocate(vec![withdrawn, candidate("APP-A", 1_000, 1, 1)]))
+        .await
+        .then_expect_events(vec![
+            allocated(vec![
+                line("APP-W", 7, VoteOutcome::NotInContention),
+                line("APP-A", 1, VoteOutcome::Approved),
+            ]),
+            approved(
+                "APP-A",
+                Money::pounds(1_000),
+                Money::pounds(1_000),
+                Money::pounds(9_000),
+            ),
+        ]);
+}
+
+#[tokio::test]
+async fn allocation_with_no_votes_records_an_empty_result() {
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(RoundCommand::AllocateByVotes {
+            candidates: Vec::new(),
+            ballots_counted: 0,
+            decided_on: on(6, 10),
+        })
+        .await
+        .then_expect_events(vec![RoundEvent::VotesAllocated {
+            ballots_counted: 0,
+            lines: Vec::new(),
+            decided_on: on(6, 10),
+        }]);
+}
+
+#[tokio::test]
+async fn allocation_before_voting_closed_is_refused() {
+    round()
+        .given(vec![participatory_opened()])
+        .when_async(allocate(vec![candidate("APP-A", 1_000, 1, 1)]))
+        .await
+        .then_expect_error(RoundError::VotingOpen(round_id()));
+}
+
+#[tokio::test]
+async fn allocating_twice_is_refused() {
+    round()
+        .given(vec![
+            participatory_opened(),
+            voting_closed(),
+            allocated(Vec::new()),
+        ])
+        .when_async(allocate(vec![candidate("APP-A", 1_000, 1, 1)]))
+        .await
+        .then_expect_error(RoundError::AlreadyAllocated(round_id()));
+}
+
+#[tokio::test]
+async fn allocation_in_a_panel_round_is_refused() {
+    round()
+        .given(vec![opened()])
+        .when_async(allocate(vec![candidate("APP-A", 1_000, 1, 1)]))
+        .await
+        .then_expect_error(RoundError::NotParticipatory(round_id()));
+}
+
+#[tokio::test]
+async fn allocation_in_a_closed_round_is_refused() {
+    round()
+        .given(vec![
+            participatory_opened(),
+            voting_closed(),
+            RoundEvent::RoundClosed {
+                closed_on: on(6, 30),
+                fund_id: fund_id(),
+                unawarded: Money::pounds(BUDGET),
+            },
+        ])
+        .when_async(allocate(vec![candidate("APP-A", 1_000, 1, 1)]))
+        .await
+        .then_expect_error(RoundError::Closed(round_id()));
+}
+
+#[tokio::test]
+async fn a_candidate_of_another_round_is_refused() {
+    let mut elsewhere = candidate("APP-A", 1_000, 1, 1);
+    elsewhere.application.round_id = RoundId::new("RND-2");
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(allocate(vec![elsewhere]))
+        .await
+        .then_expect_error(RoundError::WrongRound {
+            application: ApplicationId::new("APP-A"),
+            round: round_id(),
+            actual: RoundId::new("RND-2"),
+        });
+}
+
+#[tokio::test]
+async fn a_candidate_listed_twice_is_refused() {
+    round()
+        .given(vec![participatory_opened(), voting_closed()])
+        .when_async(allocate(vec![
+            candidate("APP-A", 1_000, 1, 1),
+            candidate("APP-A", 1_000, 1, 1),
+        ]))
+        .await
+        .then_expect_error(RoundError::DuplicateCandidate(ApplicationId::new("APP-A")));
 }

@@ -1,5 +1,6 @@
 use domain::application::ApplicationError;
 use domain::award::AwardError;
+use domain::ballot::BallotError;
 use domain::fund::FundError;
 use domain::round::RoundError;
 
@@ -31,6 +32,8 @@ pub enum LedgerError {
     Application(ApplicationError),
     #[error(transparent)]
     Award(AwardError),
+    #[error(transparent)]
+    Ballot(BallotError),
     #[error("{kind} {id} does not exist")]
     NotFound { kind: &'static str, id: String },
     #[error("{0}")]
@@ -61,7 +64,10 @@ impl LedgerError {
                 | RoundError::ZeroBudget
                 | RoundError::ZeroAmount
                 | RoundError::DatesOutOfOrder { .. }
-                | RoundError::WrongRound { .. } => ErrorKind::BadInput,
+                | RoundError::WrongRound { .. }
+                | RoundError::BallotCodeCount { .. }
+                | RoundError::DuplicateBallotCode
+                | RoundError::DuplicateCandidate(_) => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::Application(error) => match error {
@@ -81,6 +87,16 @@ impl LedgerError {
                 | AwardError::NegativeQuantity(_)
                 | AwardError::QuantityOutOfRange(_)
                 | AwardError::IndicatorTooLong { .. } => ErrorKind::BadInput,
+                _ => ErrorKind::Conflict,
+            },
+            LedgerError::Ballot(error) => match error {
+                // The code is the credential: a wrong one is refused like a wrong token.
+                BallotError::InvalidCode(_) => ErrorKind::Forbidden,
+                BallotError::NoChoices
+                | BallotError::TooManyChoices { .. }
+                | BallotError::DuplicateChoice(_)
+                | BallotError::WrongRound { .. }
+                | BallotError::MissingField(_) => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::NotFound { .. } => ErrorKind::NotFound,

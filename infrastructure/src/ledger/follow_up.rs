@@ -10,10 +10,12 @@
 //! | Round `VariationReserved`                  | Award `ApplyIncrease` (variation id)          |
 //! | Award `AwardVaried` (a cut)                | Round `ReleaseVariation` (variation id)       |
 //! | Award `MoneyReturned`                      | Fund `CreditReturn` (return id)               |
+//! | Round `BallotCodesIssued`                  | Ballot `Issue` per code hash (round + batch)  |
 
 use cqrs_es::Aggregate;
 use domain::application::{Application, ApplicationCommand};
 use domain::award::{Award, AwardCommand, AwardEvent};
+use domain::ballot::{BallotCodeHash, BallotCommand, MAX_BALLOT_CODES_PER_REQUEST};
 use domain::fund::{Fund, FundCommand, FundEvent};
 use domain::round::{Round, RoundCommand, RoundEvent};
 use domain::{ApplicationId, AwardId, FundId, RoundId};
@@ -35,7 +37,12 @@ enum FollowUp {
     Round(RoundId, RoundCommand),
     Application(ApplicationId, ApplicationCommand),
     Award(AwardId, AwardCommand),
+    Ballot(BallotCodeHash, BallotCommand),
 }
+
+/// Follow-ups one command may lead to: short chains (a cut → round release → fund
+/// release) plus one per ballot code of an issue. Only guards against a bug looping.
+const MAX_FOLLOW_UP_STEPS: usize = 64 + MAX_BALLOT_CODES_PER_REQUEST;
 
 fn fund_follow_ups(event: &FundEvent) -> Vec<FollowUp> {
     match event {
@@ -142,6 +149,24 @@ fn round_follow_ups(round_id: &RoundId, event: &RoundEvent) -> Vec<FollowUp> {
                 varied_on: *reserved_on,
             },
         )],
+        RoundEvent::BallotCodesIssued {
+            batch_id,
+            code_hashes,
+            issued_on,
+            ..
+        } => code_hashes
+            .iter()
+            .map(|hash| {
+                FollowUp::Ballot(
+                    hash.clone(),
+                    BallotCommand::Issue {
+                        round_id: round_id.clone(),
+                        batch_id: batch_id.clone(),
+                        issued_on: *issued_on,
+                    },
+                )
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -195,12 +220,10 @@ impl Ledger {
         mut position: i64,
     ) -> Result<i64, LedgerError> {
         let system = CommandContext::system();
-        // Follow-ups form short chains (a cut → round release → fund release); the bound
-        // only guards against a bug that would make one loop forever.
         let mut steps = 0;
         while let Some(follow_up) = pending.pop() {
             steps += 1;
-            if steps > 64 {
+            if steps > MAX_FOLLOW_UP_STEPS {
                 break;
             }
             match follow_up {
@@ -233,6 +256,14 @@ impl Ledger {
                         .execute(application_id.as_str(), command, &system)
                         .await
                         .map_err(|error| from_command(error, LedgerError::Application))?;
+                    position = position.max(committed.position);
+                }
+                FollowUp::Ballot(hash, command) => {
+                    let committed = self
+                        .ballots
+                        .execute(hash.as_str(), command, &system)
+                        .await
+                        .map_err(|error| from_command(error, LedgerError::Ballot))?;
                     position = position.max(committed.position);
                 }
                 FollowUp::Award(award_id, command) => {

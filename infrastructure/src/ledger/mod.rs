@@ -6,6 +6,7 @@
 
 mod error;
 mod follow_up;
+mod voting;
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use domain::application::{
     Application, ApplicationCommand, ApplicationServices, RoundForSubmission, Score,
 };
 use domain::award::{Award, AwardCommand, AwardStatus, SpendLine};
+use domain::ballot::Ballot;
 use domain::fund::{Fund, FundCommand};
 use domain::round::{DecisionMode, Round, RoundCommand, RoundTerms};
 use domain::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
@@ -21,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 pub use error::{ErrorKind, LedgerError};
 pub use follow_up::PROCESS_MANAGER_READER;
+pub use voting::IssuedBallotCodes;
 
 use crate::database::{Database, StoreError};
 use crate::event_store::{AggregateStore, CommandContext};
@@ -61,7 +64,7 @@ impl Request {
 
     /// A new id for something this request creates. With an idempotency key the id is
     /// derived from it, so a retry names the same thing; otherwise it is random.
-    fn new_id(&self, prefix: &str) -> String {
+    pub(crate) fn new_id(&self, prefix: &str) -> String {
         let entropy = match &self.command.idempotency_key {
             Some(key) => hex::encode(Sha256::digest(format!("{prefix}:{key}").as_bytes())),
             None => uuid::Uuid::new_v4().simple().to_string(),
@@ -118,6 +121,7 @@ pub struct Ledger {
     pub(crate) rounds: AggregateStore<Round>,
     pub(crate) applications: AggregateStore<Application>,
     pub(crate) awards: AggregateStore<Award>,
+    pub(crate) ballots: AggregateStore<Ballot>,
 }
 
 impl Ledger {
@@ -132,6 +136,7 @@ impl Ledger {
             rounds: AggregateStore::new(database.clone(), ()),
             applications: AggregateStore::new(database.clone(), services),
             awards: AggregateStore::new(database.clone(), ()),
+            ballots: AggregateStore::new(database.clone(), ()),
             database,
             geography,
         }))
@@ -143,6 +148,7 @@ impl Ledger {
         self.rounds.clear_cache().await;
         self.applications.clear_cache().await;
         self.awards.clear_cache().await;
+        self.ballots.clear_cache().await;
     }
 
     // ---- reads of aggregate state (for decisions and authorisation, not for queries) ----
@@ -732,7 +738,7 @@ impl Ledger {
     }
 }
 
-fn not_found(kind: &'static str, id: &impl std::fmt::Display) -> LedgerError {
+pub(crate) fn not_found(kind: &'static str, id: &impl std::fmt::Display) -> LedgerError {
     LedgerError::NotFound {
         kind,
         id: id.to_string(),

@@ -562,7 +562,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
 
 /// Every read-model table and the chain, as sorted text rows, for comparisons.
 pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
-    const TABLES: [(&str, &str); 11] = [
+    const TABLES: [(&str, &str); 13] = [
         ("rm_funds", "fund_id"),
         ("rm_fund_daily", "fund_id, day"),
         ("rm_rounds", "round_id"),
@@ -573,6 +573,8 @@ pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
         ("rm_award_daily", "award_id, day"),
         ("rm_outcome_proxies", "fund_id, indicator"),
         ("rm_outcomes", "award_id, report_id"),
+        ("rm_round_votes", "round_id"),
+        ("rm_application_votes", "application_id"),
         ("ledger_chain", "ordinal"),
     ];
     let mut tables = Vec::new();

@@ -1,0 +1,422 @@
+//! Vote counts of participatory rounds: `rm_round_votes` (ballot codes issued, ballots
+//! cast, voting closed, allocated) and `rm_application_votes` (votes per application).
+//! Counts only: a ballot's code, or its hash, never reaches a read model.
+//!
+//! Counts follow each `BallotCast` live until the round's `VotesAllocated`, whose recorded
+//! tally then replaces them; later ballots (which lost the race with the closing of
+//! voting) change nothing. The fold is a function of the log's order, so rebuild equals
+//! live; `verify` recomputes it with its own code (`Expected`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use domain::ballot::BallotEvent;
+use domain::round::{DecisionMode, RoundEvent};
+use infrastructure::{Database, LoggedEvent};
+
+use crate::fold::{upsert, Decoded, OnConflict, Statement, Writer};
+use crate::sql::Param;
+use crate::verify::VerifyReport;
+use crate::{on_pool, ProjectionError};
+
+pub(crate) const ROUND_VOTE_COLUMNS: &str =
+    "round_id, ballot_codes_issued, ballots_cast, voting_closed_on, allocated_on";
+pub(crate) const APPLICATION_VOTE_COLUMNS: &str = "application_id, round_id, votes";
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct RoundVotesRow {
+    pub round_id: String,
+    pub ballot_codes_issued: i64,
+    pub ballots_cast: i64,
+    pub voting_closed_on: Option<String>,
+    pub allocated_on: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct ApplicationVotesRow {
+    pub application_id: String,
+    pub round_id: String,
+    pub votes: i64,
+}
+
+impl RoundVotesRow {
+    fn new(round_id: &str) -> RoundVotesRow {
+        RoundVotesRow {
+            round_id: round_id.to_string(),
+            ballot_codes_issued: 0,
+            ballots_cast: 0,
+            voting_closed_on: None,
+            allocated_on: None,
+        }
+    }
+}
+
+fn count(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
+}
+
+/// The vote rows one batch touches.
+#[derive(Default)]
+pub(crate) struct VoteBatch {
+    rounds: HashMap<String, RoundVotesRow>,
+    applications: HashMap<String, ApplicationVotesRow>,
+    dirty_rounds: BTreeSet<String>,
+    dirty_applications: BTreeSet<String>,
+}
+
+fn missing_round(event: &LoggedEvent, round_id: &str) -> ProjectionError {
+    ProjectionError::BadEvent {
+        position: event.position,
+        event_type: event.event_type.clone(),
+        message: format!(
+            "refers to participatory round {round_id}, which the read models do not have"
+        ),
+    }
+}
+
+impl VoteBatch {
+    /// Loads the rows the events will touch: the rounds they name, the applications ballots
+    /// choose, and every vote row of a round whose votes are allocated in the batch.
+    pub(crate) async fn load(
+        db: &Database,
+        events: &[(LoggedEvent, Decoded)],
+    ) -> Result<VoteBatch, ProjectionError> {
+        let mut round_ids = BTreeSet::new();
+        let mut application_ids = BTreeSet::new();
+        let mut allocated_rounds = BTreeSet::new();
+        for (event, decoded) in events {
+            match decoded {
+                Decoded::Round(
+                    RoundEvent::BallotCodesIssued { .. } | RoundEvent::VotingClosed { .. },
+                ) => {
+                    round_ids.insert(event.aggregate_id.clone());
+                }
+                Decoded::Round(RoundEvent::VotesAllocated { .. }) => {
+                    round_ids.insert(event.aggregate_id.clone());
+                    allocated_rounds.insert(event.aggregate_id.clone());
+                }
+                Decoded::Ballot(BallotEvent::BallotCast {
+                    round_id,
+                    application_ids: chosen,
+                    ..
+                }) => {
+                    round_ids.insert(round_id.to_string());
+                    application_ids.extend(chosen.iter().map(|id| id.to_string()));
+                }
+                _ => {}
+            }
+        }
+        let mut batch = VoteBatch::default();
+        for row in crate::fold::load_rows::<RoundVotesRow>(
+            db,
+            "rm_round_votes",
+            ROUND_VOTE_COLUMNS,
+            "round_id",
+            &round_ids,
+        )
+        .await?
+        {
+            batch.rounds.insert(row.round_id.clone(), row);
+        }
+        let mut rows = crate::fold::load_rows::<ApplicationVotesRow>(
+            db,
+            "rm_application_votes",
+            APPLICATION_VOTE_COLUMNS,
+            "application_id",
+            &application_ids,
+        )
+        .await?;
+        rows.extend(
+            crate::fold::load_rows::<ApplicationVotesRow>(
+                db,
+                "rm_application_votes",
+                APPLICATION_VOTE_COLUMNS,
+                "round_id",
+                &allocated_rounds,
+            )
+            .await?,
+        );
+        for row in rows {
+            batch.applications.insert(row.application_id.clone(), row);
+        }
+        Ok(batch)
+    }
+
+    /// A round opened: a participatory one gets its (empty) counts.
+    pub(crate) fn round_opened(&mut self, round_id: &str, mode: DecisionMode) {
+        if mode == DecisionMode::Participatory {
+            self.rounds
+                .insert(round_id.to_string(), RoundVotesRow::new(round_id));
+            self.dirty_rounds.insert(round_id.to_string());
+        }
+    }
+
+    fn round_mut(
+        &mut self,
+        event: &LoggedEvent,
+        round_id: &str,
+    ) -> Result<&mut RoundVotesRow, ProjectionError> {
+        self.dirty_rounds.insert(round_id.to_string());
+        self.rounds
+            .get_mut(round_id)
+            .ok_or_else(|| missing_round(event, round_id))
+    }
+
+    fn add_vote(&mut self, application_id: &str, round_id: &str, votes: i64, replace: bool) {
+        self.dirty_applications.insert(application_id.to_string());
+        let row = self
+            .applications
+            .entry(application_id.to_string())
+            .or_insert_with(|| ApplicationVotesRow {
+                application_id: application_id.to_string(),
+                round_id: round_id.to_string(),
+                votes: 0,
+            });
+        if replace {
+            row.votes = votes;
+        } else {
+            row.votes += votes;
+        }
+    }
+
+    pub(crate) fn apply_round(
+        &mut self,
+        event: &LoggedEvent,
+        round_event: &RoundEvent,
+    ) -> Result<(), ProjectionError> {
+        let round_id = event.aggregate_id.as_str();
+        match round_event {
+            RoundEvent::BallotCodesIssued { issued_total, .. } => {
+                self.round_mut(event, round_id)?.ballot_codes_issued = count(*issued_total);
+            }
+            RoundEvent::VotingClosed { closed_on } => {
+                self.round_mut(event, round_id)?.voting_closed_on = Some(closed_on.to_string());
+            }
+            RoundEvent::VotesAllocated {
+                ballots_counted,
+                lines,
+                decided_on,
+            } => {
+                let round = self.round_mut(event, round_id)?;
+                round.ballots_cast = count(*ballots_counted);
+                round.allocated_on = Some(decided_on.to_string());
+                // The recorded tally is authoritative: every count of the round is set from
+                // it, including to zero for a vote that did not make it into the tally.
+                let others: Vec<String> = self
+                    .applications
+                    .values()
+                    .filter(|row| row.round_id == round_id)
+                    .map(|row| row.application_id.clone())
+                    .collect();
+                for application_id in others {
+                    self.add_vote(&application_id, round_id, 0, true);
+                }
+                for line in lines {
+                    self.add_vote(
+                        line.application_id.as_str(),
+                        round_id,
+                        count(line.votes),
+                        true,
+                    );
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) fn apply_ballot(
+        &mut self,
+        event: &LoggedEvent,
+        ballot_event: &BallotEvent,
+    ) -> Result<(), ProjectionError> {
+        if let BallotEvent::BallotCast {
+            round_id,
+            application_ids,
+            ..
+        } = ballot_event
+        {
+            let round = self.round_mut(event, round_id.as_str())?;
+            if round.allocated_on.is_some() {
+                return Ok(());
+            }
+            round.ballots_cast += 1;
+            for application_id in application_ids {
+                self.add_vote(application_id.as_str(), round_id.as_str(), 1, false);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn statements(&self, writer: Writer, statements: &mut Vec<Statement>) {
+        let rounds: Vec<&RoundVotesRow> = self
+            .dirty_rounds
+            .iter()
+            .filter_map(|id| self.rounds.get(id))
+            .collect();
+        upsert(
+            statements,
+            writer,
+            "rm_round_votes",
+            ROUND_VOTE_COLUMNS,
+            "round_id",
+            OnConflict::Replace,
+            &rounds,
+            |row| {
+                vec![
+                    Param::Text(row.round_id.clone()),
+                    Param::Int(row.ballot_codes_issued),
+                    Param::Int(row.ballots_cast),
+                    Param::OptText(row.voting_closed_on.clone()),
+                    Param::OptText(row.allocated_on.clone()),
+                ]
+            },
+        );
+        let applications: Vec<&ApplicationVotesRow> = self
+            .dirty_applications
+            .iter()
+            .filter_map(|id| self.applications.get(id))
+            .collect();
+        upsert(
+            statements,
+            writer,
+            "rm_application_votes",
+            APPLICATION_VOTE_COLUMNS,
+            "application_id",
+            OnConflict::Replace,
+            &applications,
+            |row| {
+                vec![
+                    Param::Text(row.application_id.clone()),
+                    Param::Text(row.round_id.clone()),
+                    Param::Int(row.votes),
+                ]
+            },
+        );
+    }
+}
+
+// ---------------------------------------------------------------- verify
+
+/// `verify`'s own fold of the vote counts: per round, the ballots and votes cast, until
+/// the recorded tally takes over.
+#[derive(Default)]
+pub(crate) struct Expected {
+    /// Participatory rounds by id.
+    rounds: BTreeMap<String, RoundVotesRow>,
+    /// (round, application) → votes.
+    votes: BTreeMap<(String, String), i64>,
+}
+
+impl Expected {
+    pub(crate) fn fold(
+        &mut self,
+        report: &mut VerifyReport,
+        position: i64,
+        id: &str,
+        decoded: &Decoded,
+    ) {
+        let unknown = |report: &mut VerifyReport, round: &str| {
+            report.mismatch(format!(
+                "event at position {position} refers to unknown participatory round {round}"
+            ))
+        };
+        match decoded {
+            Decoded::Round(RoundEvent::RoundOpened { terms, .. })
+                if terms.decision_mode == DecisionMode::Participatory =>
+            {
+                self.rounds.insert(id.to_string(), RoundVotesRow::new(id));
+            }
+            Decoded::Round(RoundEvent::BallotCodesIssued { issued_total, .. }) => {
+                match self.rounds.get_mut(id) {
+                    Some(round) => round.ballot_codes_issued = count(*issued_total),
+                    None => unknown(report, id),
+                }
+            }
+            Decoded::Round(RoundEvent::VotingClosed { closed_on }) => match self.rounds.get_mut(id)
+            {
+                Some(round) => round.voting_closed_on = Some(closed_on.to_string()),
+                None => unknown(report, id),
+            },
+            Decoded::Round(RoundEvent::VotesAllocated {
+                ballots_counted,
+                lines,
+                decided_on,
+            }) => {
+                let Some(round) = self.rounds.get_mut(id) else {
+                    return unknown(report, id);
+                };
+                round.ballots_cast = count(*ballots_counted);
+                round.allocated_on = Some(decided_on.to_string());
+                for ((round, _), votes) in self.votes.iter_mut() {
+                    if round == id {
+                        *votes = 0;
+                    }
+                }
+                for line in lines {
+                    self.votes.insert(
+                        (id.to_string(), line.application_id.to_string()),
+                        count(line.votes),
+                    );
+                }
+            }
+            Decoded::Ballot(BallotEvent::BallotCast {
+                round_id,
+                application_ids,
+                ..
+            }) => {
+                let Some(round) = self.rounds.get_mut(round_id.as_str()) else {
+                    return unknown(report, round_id.as_str());
+                };
+                if round.allocated_on.is_none() {
+                    round.ballots_cast += 1;
+                    for application in application_ids {
+                        *self
+                            .votes
+                            .entry((round_id.to_string(), application.to_string()))
+                            .or_default() += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Compares both vote tables with the fold.
+    pub(crate) async fn compare(
+        &self,
+        db: &Database,
+        report: &mut VerifyReport,
+    ) -> Result<(), ProjectionError> {
+        let rounds: Vec<RoundVotesRow> = on_pool!(db, |pool| sqlx::query_as(&format!(
+            "SELECT {ROUND_VOTE_COLUMNS} FROM rm_round_votes"
+        ))
+        .fetch_all(pool)
+        .await?);
+        let have: BTreeMap<String, RoundVotesRow> = rounds
+            .into_iter()
+            .map(|row| (row.round_id.clone(), row))
+            .collect();
+        crate::verify::compare_maps(
+            report,
+            "rm_round_votes (ballots per round)",
+            &self.rounds,
+            &have,
+        );
+        let votes: Vec<ApplicationVotesRow> = on_pool!(db, |pool| sqlx::query_as(&format!(
+            "SELECT {APPLICATION_VOTE_COLUMNS} FROM rm_application_votes"
+        ))
+        .fetch_all(pool)
+        .await?);
+        let have: BTreeMap<(String, String), i64> = votes
+            .into_iter()
+            .map(|row| ((row.round_id, row.application_id), row.votes))
+            .collect();
+        crate::verify::compare_maps(
+            report,
+            "rm_application_votes (votes per application)",
+            &self.votes,
+            &have,
+        );
+        Ok(())
+    }
+}
