@@ -182,10 +182,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let ledger = open(&database_url).await?;
-            // The export reads the read models: bring them to the end of the log first.
-            projections::Projector::new(ledger.database.clone())
-                .catch_up()
-                .await?;
+            catch_up(&ledger.database).await?;
             let written = match &out {
                 Some(path) => {
                     let file = std::fs::File::create(path)
@@ -273,4 +270,25 @@ async fn write_export(
     }
     out.flush()?;
     Ok(written)
+}
+
+/// How often `export` tries to bring the read models to the end of the log when another
+/// projector (a running server) keeps moving the checkpoint under it.
+const CATCH_UP_ATTEMPTS: usize = 20;
+
+/// Brings the read models to the end of the event log before they are read. A running
+/// server may be projecting the same batches: losing that race is harmless (its batch
+/// committed), so try again from where it got.
+async fn catch_up(database: &Database) -> anyhow::Result<()> {
+    let projector = projections::Projector::new(database.clone());
+    for _ in 0..CATCH_UP_ATTEMPTS {
+        match projector.catch_up().await {
+            Ok(_) => return Ok(()),
+            Err(projections::ProjectionError::LostCheckpoint { .. }) => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    anyhow::bail!(
+        "the read models did not catch up with the event log in {CATCH_UP_ATTEMPTS} attempts"
+    )
 }
