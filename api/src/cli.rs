@@ -199,7 +199,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             if let Some(path) = &out {
-                eprintln!("wrote {written} bytes of 360Giving {format:?} to {}", path.display());
+                eprintln!(
+                    "wrote {written} bytes of 360Giving {format:?} to {}",
+                    path.display()
+                );
             }
         }
         Command::Import {

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use futures::Stream;
-use infrastructure::export::giving360::{self, Grant, Location, Organisation, PackageInfo, Programme};
+use infrastructure::export::giving360::{
+    self, Grant, Location, Organisation, PackageInfo, Programme,
+};
 use infrastructure::export::ExportError;
 use infrastructure::Database;
 use projections::read::{self, AwardFilter, FundPosition};
@@ -214,11 +216,15 @@ pub fn stream(db: Database, format: Format) -> impl Stream<Item = Result<Bytes, 
             Phase::Start(db) => {
                 let pages = GrantPages::open(db).await?;
                 let head = match format {
-                    Format::Json => giving360::json_package_start(&pages.package_info().await?)?
-                        .into_bytes(),
+                    Format::Json => {
+                        giving360::json_package_start(&pages.package_info().await?)?.into_bytes()
+                    }
                     Format::Csv => giving360::csv_header()?,
                 };
-                Ok(Some((Bytes::from(head), Phase::Pages { pages, first: true })))
+                Ok(Some((
+                    Bytes::from(head),
+                    Phase::Pages { pages, first: true },
+                )))
             }
             Phase::Pages { mut pages, first } => match pages.next_page().await? {
                 Some(grants) => {

@@ -35,7 +35,10 @@ fn validator() -> jsonschema::Validator {
     let registry = jsonschema::Registry::new()
         .draft(jsonschema::Draft::Draft202012)
         .retrieve_known_draft_meta_schemas(false)
-        .add(&grant_uri, jsonschema::Draft::Draft202012.create_resource(grant))
+        .add(
+            &grant_uri,
+            jsonschema::Draft::Draft202012.create_resource(grant),
+        )
         .expect("the grant schema's URI")
         .prepare()
         .expect("a registry with the grant schema");
@@ -118,7 +121,10 @@ fn an_exported_package_is_valid_against_the_official_schema() {
     assert_eq!(errors(&package), Vec::<String>::new());
     assert!(text.contains("\"amountAwarded\":999999999999.99"));
     assert_eq!(package["grants"][0]["id"], "360G-GB-CHC-0000001-AW-1");
-    assert_eq!(package["grants"][2]["beneficiaryLocation"][0].get("geoCodeType"), None);
+    assert_eq!(
+        package["grants"][2]["beneficiaryLocation"][0].get("geoCodeType"),
+        None
+    );
 }
 
 #[test]
@@ -138,9 +144,7 @@ fn geo_code_types_are_codes_of_the_codelist_for_their_entity() {
         .collect();
     for (entity, code_type) in GEO_CODE_TYPES {
         assert!(
-            listed
-                .iter()
-                .any(|(e, c)| e == entity && c == code_type),
+            listed.iter().any(|(e, c)| e == entity && c == code_type),
             "{entity} → {code_type} is not in geoCodeType.csv"
         );
         assert_eq!(geo_code_type(&format!("{entity}000001")), Some(code_type));

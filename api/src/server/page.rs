@@ -142,11 +142,7 @@ fn bar_width(amount: Decimal, largest: Decimal) -> u32 {
 }
 
 fn render_chart(html: &mut String, bars: &[NeighbourhoodTotals], level: &str) {
-    let _ = writeln!(
-        html,
-        "<section>\n<h2>Awarded per {}</h2>",
-        escape(level)
-    );
+    let _ = writeln!(html, "<section>\n<h2>Awarded per {}</h2>", escape(level));
     if bars.is_empty() {
         html.push_str("<p>Nothing has been awarded yet.</p>\n</section>\n");
         return;

@@ -7,8 +7,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use futures::{StreamExt, TryStreamExt};
 use domain::GeoLevel;
+use futures::{StreamExt, TryStreamExt};
 use projections::read::{self, NeighbourhoodOrder, NeighbourhoodQuery, NeighbourhoodTotals};
 use projections::ProjectionError;
 
@@ -27,7 +27,12 @@ const PAGE_CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'";
 
 fn plain(status: StatusCode, text: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
 }
 
 /// Waits for the read models to reach the request's `X-Min-Position`, if it has one.
@@ -50,7 +55,12 @@ async fn wait_for_min_position(app: &App, headers: &HeaderMap) -> Result<(), Res
     app.state
         .wait_for_position(position)
         .await
-        .map_err(|error| plain(StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", error.message)))
+        .map_err(|error| {
+            plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{}\n", error.message),
+            )
+        })
 }
 
 fn unavailable(error: impl std::fmt::Display) -> Response {
@@ -121,7 +131,10 @@ pub async fn page(State(app): State<App>, headers: HeaderMap) -> Response {
     match page_data(&app).await {
         Ok(data) => (
             [
-                (header::CONTENT_SECURITY_POLICY, PAGE_CONTENT_SECURITY_POLICY),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    PAGE_CONTENT_SECURITY_POLICY,
+                ),
                 (header::CACHE_CONTROL, "no-cache"),
             ],
             Html(render(&data)),

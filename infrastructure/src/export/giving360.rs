@@ -425,7 +425,9 @@ fn csv_record(grant: &Grant) -> [String; 19] {
 pub fn csv_header() -> Result<Vec<u8>, ExportError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(CSV_COLUMNS)?;
-    writer.into_inner().map_err(|error| error.into_error().into())
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error().into())
 }
 
 /// CSV lines for `grants` (no header).
@@ -434,7 +436,9 @@ pub fn csv_rows(grants: &[Grant]) -> Result<Vec<u8>, ExportError> {
     for grant in grants {
         writer.write_record(csv_record(grant))?;
     }
-    writer.into_inner().map_err(|error| error.into_error().into())
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error().into())
 }
 
 #[cfg(test)]
