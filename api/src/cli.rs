@@ -56,6 +56,11 @@ pub enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Writes public data in an open standard.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
     /// Loads reference data.
     Import {
         #[command(subcommand)]
@@ -74,6 +79,22 @@ pub enum Command {
     /// Recomputes the hash chain and checks every read model against a fresh fold of the
     /// events; exits non-zero naming the first mismatch.
     Verify {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Export {
+    /// Writes every award as 360Giving Data Standard data (the public fields only), read
+    /// from the read models after bringing them up to the end of the event log.
+    #[command(name = "360giving")]
+    Giving360 {
+        #[arg(long, value_enum, default_value = "json")]
+        format: crate::export::Format,
+        /// The file to write; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
@@ -152,6 +173,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = crate::demo::load(&ledger).await?;
             print!("{summary}");
         }
+        Command::Export {
+            what:
+                Export::Giving360 {
+                    format,
+                    out,
+                    database_url,
+                },
+        } => {
+            let ledger = open(&database_url).await?;
+            catch_up(&ledger.database).await?;
+            let written = match &out {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    write_export(&ledger.database, format, std::io::BufWriter::new(file)).await?
+                }
+                None => {
+                    write_export(
+                        &ledger.database,
+                        format,
+                        std::io::BufWriter::new(std::io::stdout()),
+                    )
+                    .await?
+                }
+            };
+            if let Some(path) = &out {
+                eprintln!(
+                    "wrote {written} bytes of 360Giving {format:?} to {}",
+                    path.display()
+                );
+            }
+        }
         Command::Import {
             what: Import::Geography { file, database_url },
         } => {
@@ -202,4 +255,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the export's chunks to `out` as they come; returns the bytes written.
+async fn write_export(
+    database: &Database,
+    format: crate::export::Format,
+    mut out: impl std::io::Write,
+) -> anyhow::Result<u64> {
+    use futures::StreamExt;
+    let mut chunks = std::pin::pin!(crate::export::stream(database.clone(), format));
+    let mut written = 0u64;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        out.write_all(&chunk)?;
+        written += chunk.len() as u64;
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+/// How often `export` tries to bring the read models to the end of the log when another
+/// projector (a running server) keeps moving the checkpoint under it.
+const CATCH_UP_ATTEMPTS: usize = 20;
+
+/// Brings the read models to the end of the event log before they are read. A running
+/// server may be projecting the same batches: losing that race is harmless (its batch
+/// committed), so try again from where it got.
+async fn catch_up(database: &Database) -> anyhow::Result<()> {
+    let projector = projections::Projector::new(database.clone());
+    for _ in 0..CATCH_UP_ATTEMPTS {
+        match projector.catch_up().await {
+            Ok(_) => return Ok(()),
+            Err(projections::ProjectionError::LostCheckpoint { .. }) => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    anyhow::bail!(
+        "the read models did not catch up with the event log in {CATCH_UP_ATTEMPTS} attempts"
+    )
 }

@@ -1,13 +1,14 @@
 //! fundledger's infrastructure: the event stores (PostgreSQL through postgres-es, SQLite
 //! through sqlite-es), their migrations, the command path with snapshots and idempotency
 //! keys, the global event log reader, the process manager that completes steps spanning
-//! aggregates, and the reference geography.
+//! aggregates, the reference geography, and the public exports (360Giving).
 
 pub mod ballot_codes;
 pub mod config;
 pub mod database;
 pub mod event_log;
 pub mod event_store;
+pub mod export;
 pub mod geography;
 pub mod ledger;
 pub mod test_support;

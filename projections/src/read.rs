@@ -856,6 +856,34 @@ pub async fn children(db: &Database, code: &GeoCode) -> Result<Vec<Area>> {
     Ok(rows.into_iter().map(Area::from).collect())
 }
 
+/// The areas of the reference geography among `codes`, by code; codes it does not know
+/// are left out. One query per [`MAX_PAGE_SIZE`] codes (exports look up a page's
+/// neighbourhoods at once instead of one query per award).
+pub async fn areas(db: &Database, codes: &[String]) -> Result<Vec<Area>> {
+    let mut found = Vec::with_capacity(codes.len());
+    for chunk in codes.chunks(MAX_PAGE_SIZE as usize) {
+        let mut sql = Sql::default();
+        sql.push(
+            "SELECT code, name, level, parent_code, CAST(population AS BIGINT) AS population,
+                    CAST(imd_decile AS BIGINT) AS imd_decile FROM geography WHERE code IN (",
+        );
+        for (index, code) in chunk.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind_text(code.as_str());
+        }
+        sql.push(") ORDER BY code");
+        let rows: Vec<AreaRow> =
+            on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+                .fetch_all(pool)
+                .await?);
+        found.extend(rows.into_iter().map(Area::from));
+    }
+    found.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(found)
+}
+
 /// Totals for one area (its own awards and those of every area below it), optionally as
 /// of a date and for one round, theme or fund.
 pub async fn neighbourhood_totals(

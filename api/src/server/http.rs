@@ -44,6 +44,9 @@ pub struct App {
 pub fn router(app: App) -> Router {
     let subscriptions = GraphQLSubscription::new(app.schema.clone());
     Router::new()
+        .route("/", get(super::public::page))
+        .route("/export/360giving.json", get(super::public::export_json))
+        .route("/export/360giving.csv", get(super::public::export_csv))
         .route("/graphql", get(graphiql).post(graphql))
         .route_service("/graphql/ws", subscriptions)
         .route("/healthz", get(healthz))

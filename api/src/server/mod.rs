@@ -3,6 +3,7 @@
 //!
 //! - [`startup`]: `Application::build` / `run_until_stopped`.
 //! - [`http`]: routes, the GraphQL handler and its limits, health, metrics.
+//! - [`public`]: the public page (`GET /`, rendered by [`page`]) and the 360Giving exports.
 //! - [`schema`]: the schema and its depth and complexity caps; [`query`], [`mutations`],
 //!   [`subscriptions`] and [`types`] are its parts.
 //! - [`cache`]: answers to public queries, kept while the read models are unchanged.
@@ -16,6 +17,8 @@ pub mod errors;
 pub mod http;
 pub mod metrics;
 pub mod mutations;
+pub mod page;
+pub mod public;
 pub mod query;
 pub mod scalars;
 pub mod schema;

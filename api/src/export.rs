@@ -1,0 +1,254 @@
+//! The public 360Giving export, shared by `GET /export/360giving.{json,csv}` and
+//! `fundledger export 360giving`: pages through the award register of the read models
+//! (never replaying events), fills the export's plain records with fund, round and
+//! neighbourhood names, and yields the document in chunks, one page of awards at a time,
+//! so a register of 100,000 awards is never one query or one allocation.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use futures::Stream;
+use infrastructure::export::giving360::{
+    self, Grant, Location, Organisation, PackageInfo, Programme,
+};
+use infrastructure::export::ExportError;
+use infrastructure::Database;
+use projections::read::{self, AwardFilter, FundPosition};
+use projections::ProjectionError;
+
+/// Awards read per query (and written per chunk).
+pub const EXPORT_PAGE_AWARDS: u32 = read::MAX_PAGE_SIZE;
+
+/// Why an export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportFailed {
+    #[error("reading the award register: {0}")]
+    Read(#[from] ProjectionError),
+    #[error(transparent)]
+    Write(#[from] ExportError),
+}
+
+/// The two serialisations of the export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Json => "360giving.json",
+            Format::Csv => "360giving.csv",
+        }
+    }
+}
+
+/// Pages of grants from the award register, in award id order. Names are looked up once
+/// per fund, round and neighbourhood and kept for the rest of the export.
+pub struct GrantPages {
+    db: Database,
+    after: Option<String>,
+    finished: bool,
+    funds: HashMap<String, FundPosition>,
+    /// Round id → round name (`None`: the round is not in the read models).
+    rounds: HashMap<String, Option<String>>,
+    /// Code → name (`None`: not in the reference geography).
+    areas: HashMap<String, Option<String>>,
+}
+
+impl GrantPages {
+    pub async fn open(db: Database) -> Result<GrantPages, ProjectionError> {
+        let funds = read::funds(&db).await?;
+        Ok(GrantPages {
+            db,
+            after: None,
+            finished: false,
+            funds: funds
+                .into_iter()
+                .map(|fund| (fund.fund_id.to_string(), fund))
+                .collect(),
+            rounds: HashMap::new(),
+            areas: HashMap::new(),
+        })
+    }
+
+    /// Package metadata: the publisher is the funder when every fund has the same one.
+    pub async fn package_info(&self) -> Result<PackageInfo, ProjectionError> {
+        let head = read::ledger_head(&self.db).await?;
+        let mut funders: Vec<Organisation> = self
+            .funds
+            .values()
+            .map(|fund| Organisation {
+                id: fund.funder_org_id.clone(),
+                name: fund.funder_name.clone(),
+            })
+            .collect();
+        funders.sort_by(|a, b| a.id.cmp(&b.id));
+        funders.dedup();
+        Ok(PackageInfo {
+            title: "fundledger awards (360Giving)".into(),
+            description: format!(
+                "Every award of the fundledger register as 360Giving grants, as of ledger \
+                 position {} (chain head {}).",
+                head.position, head.head
+            ),
+            identifier: format!("fundledger-360giving-{}", head.position),
+            publisher: (funders.len() == 1).then(|| funders.remove(0)),
+            issued: chrono::Utc::now(),
+        })
+    }
+
+    /// The next page of grants; `None` once the register is exhausted.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<Grant>>, ProjectionError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let page = read::awards(
+            &self.db,
+            &AwardFilter::default(),
+            EXPORT_PAGE_AWARDS,
+            self.after.as_deref(),
+        )
+        .await?;
+        self.finished = !page.has_next_page;
+        self.after = page.end_cursor.clone();
+        if page.awards.is_empty() {
+            self.finished = true;
+            return Ok(None);
+        }
+        self.learn_names(&page.awards).await?;
+        let grants = page
+            .awards
+            .into_iter()
+            .map(|award| {
+                let fund = self.funds.get(award.fund_id.as_str());
+                Grant {
+                    funder: Organisation {
+                        id: fund.map(|f| f.funder_org_id.clone()).unwrap_or_default(),
+                        name: fund.map(|f| f.funder_name.clone()).unwrap_or_default(),
+                    },
+                    fund_name: fund.map(|f| f.name.clone()).unwrap_or_default(),
+                    programme: self
+                        .rounds
+                        .get(award.round_id.as_str())
+                        .cloned()
+                        .flatten()
+                        .map(|title| Programme {
+                            code: award.round_id.to_string(),
+                            title,
+                        }),
+                    location: Some(Location {
+                        name: self.areas.get(&award.neighbourhood).cloned().flatten(),
+                        code: award.neighbourhood,
+                    }),
+                    award_id: award.award_id.to_string(),
+                    title: award.title,
+                    amount_awarded: award.awarded,
+                    amount_disbursed: award.disbursed,
+                    award_date: award.awarded_on,
+                    recipient: Organisation {
+                        id: award.recipient_org_id,
+                        name: award.recipient_name,
+                    },
+                    themes: award.themes,
+                }
+            })
+            .collect();
+        Ok(Some(grants))
+    }
+
+    /// Looks up the funds, rounds and neighbourhoods of `awards` not seen before.
+    async fn learn_names(&mut self, awards: &[read::AwardRecord]) -> Result<(), ProjectionError> {
+        if awards
+            .iter()
+            .any(|award| !self.funds.contains_key(award.fund_id.as_str()))
+        {
+            // A fund established since the export started.
+            for fund in read::funds(&self.db).await? {
+                self.funds.insert(fund.fund_id.to_string(), fund);
+            }
+        }
+        for award in awards {
+            if !self.rounds.contains_key(award.round_id.as_str()) {
+                let round = read::round_summary(&self.db, &award.round_id).await?;
+                self.rounds
+                    .insert(award.round_id.to_string(), round.map(|round| round.name));
+            }
+        }
+        let mut unknown: Vec<String> = awards
+            .iter()
+            .filter(|award| !self.areas.contains_key(&award.neighbourhood))
+            .map(|award| award.neighbourhood.clone())
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        let found = read::areas(&self.db, &unknown).await?;
+        for code in unknown {
+            self.areas.insert(code, None);
+        }
+        for area in found {
+            self.areas.insert(area.code, area.name);
+        }
+        Ok(())
+    }
+}
+
+enum Phase {
+    Start(Database),
+    Pages { pages: GrantPages, first: bool },
+    Done,
+}
+
+/// The whole export as a stream of chunks: the header, one chunk per page of awards, the
+/// end. The JSON package's metadata is read first, so it names the ledger position the
+/// export started at.
+pub fn stream(db: Database, format: Format) -> impl Stream<Item = Result<Bytes, ExportFailed>> {
+    futures::stream::try_unfold(Phase::Start(db), move |phase| async move {
+        match phase {
+            Phase::Start(db) => {
+                let pages = GrantPages::open(db).await?;
+                let head = match format {
+                    Format::Json => {
+                        giving360::json_package_start(&pages.package_info().await?)?.into_bytes()
+                    }
+                    Format::Csv => giving360::csv_header()?,
+                };
+                Ok(Some((
+                    Bytes::from(head),
+                    Phase::Pages { pages, first: true },
+                )))
+            }
+            Phase::Pages { mut pages, first } => match pages.next_page().await? {
+                Some(grants) => {
+                    let chunk = match format {
+                        Format::Json => giving360::json_grants(&grants, first)?.into_bytes(),
+                        Format::Csv => giving360::csv_rows(&grants)?,
+                    };
+                    Ok(Some((
+                        Bytes::from(chunk),
+                        Phase::Pages {
+                            pages,
+                            first: false,
+                        },
+                    )))
+                }
+                None => match format {
+                    Format::Json => Ok(Some((
+                        Bytes::from_static(giving360::JSON_PACKAGE_END.as_bytes()),
+                        Phase::Done,
+                    ))),
+                    Format::Csv => Ok(None),
+                },
+            },
+            Phase::Done => Ok(None),
+        }
+    })
+}
