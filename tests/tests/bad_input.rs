@@ -191,6 +191,11 @@ async fn oversized_bodies_are_refused(store: Store) {
     let app = spawn(store).await;
     let fund = establish_fund(&app).await;
     let head = app.head().await;
+    let reply = app.post_raw(None, &[], b"{not json".to_vec()).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), Some("BAD_INPUT"));
+    // Last: the server answers 413 without reading the body and closes the connection,
+    // which a pooled client may already be reusing for its next request.
     let huge = "x".repeat(200 * 1024);
     let input =
         json!({ "fundId": fund, "amount": "5.00", "source": huge, "receivedOn": "2026-01-01" });
@@ -200,9 +205,6 @@ async fn oversized_bodies_are_refused(store: Store) {
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(reply.code(), Some("BAD_INPUT"));
     assert_eq!(app.head().await, head);
-    let reply = app.post_raw(None, &[], b"{not json".to_vec()).await;
-    assert_eq!(reply.status, 400);
-    assert_eq!(reply.code(), Some("BAD_INPUT"));
 }
 
 on_both_stores!(

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use infrastructure::{Database, Ledger};
+use infrastructure::ledger::PROCESS_MANAGER_READER;
+use infrastructure::{Database, Ledger, LogCursor};
 use projections::synthetic;
 
 #[derive(Debug, Parser)]
@@ -68,6 +69,17 @@ async fn main() -> anyhow::Result<()> {
             .await?,
         "the seeded events did not become readable"
     );
+    // The synthetic history is complete: every step that spans aggregates has both halves.
+    // Mark it so for the process manager, which otherwise re-checks each one on first start
+    // (a command-path history advances this checkpoint as it goes).
+    let (txid, position): (i64, i64) = sqlx::query_as(
+        "SELECT txid::text::bigint, position FROM events ORDER BY txid DESC, position DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await?;
+    database
+        .save_checkpoint(PROCESS_MANAGER_READER, LogCursor { txid, position })
+        .await?;
     sqlx::query("VACUUM ANALYZE events").execute(pool).await?;
     eprintln!(
         "seeded {} events over {} areas in {:.1?}",
