@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fundledger_tests::{mutate, Store};
+use fundledger_tests::Store;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -66,37 +66,14 @@ async fn subscribers_see_new_awards_and_payments(store: Store) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let award = approve(&app, &application, "2500.75").await;
-    mutate(
+    accept_and_pay(
         &app,
-        &app.grantee(ORG),
-        "acceptAgreement",
-        json!({ "awardId": award }),
-        "",
-    )
-    .await;
-    let drawdown = mutate(
-        &app,
-        &app.grantee(ORG),
-        "requestDrawdown",
-        json!({ "awardId": award, "amount": "1000.25", "purpose": "private purpose" }),
-        "drawdown { id }",
-    )
-    .await;
-    let drawdown = s(&drawdown["drawdown"]["id"]);
-    mutate(
-        &app,
-        &app.admin(),
-        "approveDrawdown",
-        json!({ "awardId": award, "drawdownId": drawdown }),
-        "",
-    )
-    .await;
-    mutate(
-        &app,
-        &app.admin(),
-        "recordPayment",
-        json!({ "awardId": award, "drawdownId": drawdown, "paymentRef": "PRIVATE-REF", "paidOn": "2026-04-01" }),
-        "",
+        ORG,
+        &award,
+        "1000.25",
+        "private purpose",
+        "PRIVATE-REF",
+        "2026-04-01",
     )
     .await;
 

@@ -155,37 +155,14 @@ async fn the_public_reads_social_return_and_equity_derived_from_proxies_and_repo
     let paid_award = award_in(&app, ORG, &round, DECILE_1, "12000.00").await;
     let unpaid_award = award_in(&app, OTHER_ORG, &round, DECILE_3, "5000.00").await;
     award_in(&app, THIRD_ORG, &round, UNKNOWN_AREA, "2500.00").await;
-    mutate(
+    accept_and_pay(
         &app,
-        &app.grantee(ORG),
-        "acceptAgreement",
-        json!({ "awardId": paid_award }),
-        "",
-    )
-    .await;
-    let drawdown = mutate(
-        &app,
-        &app.grantee(ORG),
-        "requestDrawdown",
-        json!({ "awardId": paid_award, "amount": "10000.00", "purpose": "delivery" }),
-        "drawdown { id }",
-    )
-    .await;
-    let drawdown = s(&drawdown["drawdown"]["id"]);
-    mutate(
-        &app,
-        &app.admin(),
-        "approveDrawdown",
-        json!({ "awardId": paid_award, "drawdownId": drawdown }),
-        "",
-    )
-    .await;
-    mutate(
-        &app,
-        &app.admin(),
-        "recordPayment",
-        json!({ "awardId": paid_award, "drawdownId": drawdown, "paymentRef": "BACS-1", "paidOn": "2026-02-01" }),
-        "",
+        ORG,
+        &paid_award,
+        "10000.00",
+        "delivery",
+        "BACS-1",
+        "2026-02-01",
     )
     .await;
 

@@ -132,6 +132,53 @@ pub async fn world(app: &TestApp) -> World {
     }
 }
 
+/// The grantee `org` accepts `award`, draws down `amount` for `purpose`, and the admin
+/// approves and pays it as `payment_ref` on `paid_on`. Returns the drawdown id.
+pub async fn accept_and_pay(
+    app: &TestApp,
+    org: &str,
+    award: &str,
+    amount: &str,
+    purpose: &str,
+    payment_ref: &str,
+    paid_on: &str,
+) -> String {
+    mutate(
+        app,
+        &app.grantee(org),
+        "acceptAgreement",
+        json!({ "awardId": award }),
+        "",
+    )
+    .await;
+    let drawdown = mutate(
+        app,
+        &app.grantee(org),
+        "requestDrawdown",
+        json!({ "awardId": award, "amount": amount, "purpose": purpose }),
+        "drawdown { id }",
+    )
+    .await;
+    let drawdown = s(&drawdown["drawdown"]["id"]);
+    mutate(
+        app,
+        &app.admin(),
+        "approveDrawdown",
+        json!({ "awardId": award, "drawdownId": drawdown }),
+        "",
+    )
+    .await;
+    mutate(
+        app,
+        &app.admin(),
+        "recordPayment",
+        json!({ "awardId": award, "drawdownId": drawdown, "paymentRef": payment_ref, "paidOn": paid_on }),
+        "",
+    )
+    .await;
+    drawdown
+}
+
 /// Generates one `#[tokio::test]` per store for each named async fn taking a `Store`.
 #[macro_export]
 macro_rules! on_both_stores {
