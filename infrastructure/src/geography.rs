@@ -126,8 +126,23 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
     Ok(areas)
 }
 
+/// Rewrites `geography_ancestors` (every area with itself and each ancestor) from
+/// `geography`; run in the import's transaction so readers never see the two disagree.
+/// The same walk as migration 0005, which cannot be edited once applied.
+const REWRITE_ANCESTORS: [&str; 2] = [
+    "DELETE FROM geography_ancestors",
+    "WITH RECURSIVE up(code, ancestor, depth) AS (
+        SELECT code, code, 0 FROM geography
+        UNION ALL
+        SELECT up.code, g.parent_code, up.depth + 1
+          FROM up JOIN geography g ON g.code = up.ancestor
+         WHERE g.parent_code IS NOT NULL AND up.depth < 8)
+     INSERT INTO geography_ancestors (ancestor, code, depth)
+     SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code",
+];
+
 impl Database {
-    /// Inserts or replaces areas, all in one transaction.
+    /// Inserts or replaces areas and rewrites the ancestor table, all in one transaction.
     pub async fn upsert_areas(&self, areas: &[Area]) -> Result<(), StoreError> {
         const INSERT: &str =
             "INSERT INTO geography (code, name, level, parent_code, population, imd_decile) ";
@@ -149,6 +164,9 @@ impl Database {
                     query.push(ON_CONFLICT);
                     query.build().execute(&mut *tx).await?;
                 }
+                for statement in REWRITE_ANCESTORS {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
             }
             Database::Sqlite(pool) => {
@@ -165,6 +183,9 @@ impl Database {
                     });
                     query.push(ON_CONFLICT);
                     query.build().execute(&mut *tx).await?;
+                }
+                for statement in REWRITE_ANCESTORS {
+                    sqlx::query(statement).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
             }

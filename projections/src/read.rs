@@ -275,18 +275,23 @@ pub struct LedgerHead {
 
 // ---------------------------------------------------------------- SQL building
 
-const AREA_CTE: &str = "area(code) AS (SELECT CAST(";
-const AREA_CTE_TAIL: &str =
-    " AS TEXT) UNION SELECT g.code FROM geography g JOIN area ON g.parent_code = area.code)";
+/// `area(code)`: the area itself and every area below it in the reference geography,
+/// from the ancestor table (one indexed lookup, no recursive walk). The area itself is
+/// listed even when it is not in the reference data, so its own awards still count.
+fn push_area_cte(sql: &mut Sql, code: &str) {
+    sql.push("area(code) AS (SELECT CAST(").bind_text(code);
+    let code_param = sql.last_param();
+    sql.push(" AS TEXT) UNION SELECT code FROM geography_ancestors WHERE ancestor = ")
+        .param_again(code_param)
+        .push(")");
+}
 
-/// `WITH RECURSIVE area(code)` for the filter's neighbourhood, if any.
+/// `WITH area(code)` for the filter's neighbourhood, if any.
 fn with_area(sql: &mut Sql, filter: &AwardFilter) {
     if let Some(code) = &filter.neighbourhood {
-        sql.push("WITH RECURSIVE ")
-            .push(AREA_CTE)
-            .bind_text(code.as_str())
-            .push(AREA_CTE_TAIL)
-            .push(" ");
+        sql.push("WITH ");
+        push_area_cte(sql, code.as_str());
+        sql.push(" ");
     }
 }
 
@@ -767,59 +772,70 @@ pub async fn awards(
 /// Totals over the awards matching the filter, now or as of the end of a date. Awards in
 /// a neighbourhood roll up to every ancestor in the reference geography.
 pub async fn totals(db: &Database, filter: &TotalsFilter) -> Result<Totals> {
-    let sums = {
-        let mut sql = Sql::default();
-        with_area(&mut sql, &filter.awards);
-        match filter.as_of {
-            None => {
-                sql.push(
-                    "SELECT CAST(coalesce(sum(a.awarded_pence), 0) AS BIGINT), CAST(coalesce(sum(a.paid_pence), 0) AS BIGINT),
-                            CAST(coalesce(sum(a.returned_pence), 0) AS BIGINT), CAST(coalesce(sum(a.spend_reported_pence), 0) AS BIGINT)
-                       FROM rm_awards a WHERE 1 = 1",
-                );
-                award_conditions(&mut sql, &filter.awards);
-            }
-            Some(day) => {
-                sql.push(
-                    "SELECT CAST(coalesce(sum(d.awarded_pence), 0) AS BIGINT), CAST(coalesce(sum(d.paid_pence), 0) AS BIGINT),
-                            CAST(coalesce(sum(d.returned_pence), 0) AS BIGINT), CAST(coalesce(sum(d.spend_pence), 0) AS BIGINT)
-                       FROM rm_award_daily d JOIN rm_awards a ON a.award_id = d.award_id WHERE d.day <= ",
-                )
-                .bind_text(day.to_string());
-                award_conditions(&mut sql, &filter.awards);
-            }
+    // One statement either way: a public `neighbourhood { totals }` is one round trip.
+    let mut sql = Sql::default();
+    with_area(&mut sql, &filter.awards);
+    match filter.as_of {
+        None => {
+            sql.push(
+                "SELECT CAST(coalesce(sum(a.awarded_pence), 0) AS BIGINT), CAST(coalesce(sum(a.paid_pence), 0) AS BIGINT),
+                        CAST(coalesce(sum(a.returned_pence), 0) AS BIGINT), CAST(coalesce(sum(a.spend_reported_pence), 0) AS BIGINT),
+                        count(*), count(DISTINCT a.recipient_org_id)
+                   FROM rm_awards a WHERE 1 = 1",
+            );
+            award_conditions(&mut sql, &filter.awards);
         }
-        let sums: (i64, i64, i64, i64) =
-            on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
-                .fetch_one(pool)
-                .await?);
-        sums
-    };
-    let counts = {
-        let mut sql = Sql::default();
-        with_area(&mut sql, &filter.awards);
-        sql.push(
-            "SELECT count(*), count(DISTINCT a.recipient_org_id) FROM rm_awards a WHERE 1 = 1",
-        );
-        if let Some(day) = filter.as_of {
-            sql.push(" AND a.awarded_on <= ").bind_text(day.to_string());
+        Some(day) => {
+            // Amounts from the daily series up to the day; counts over the awards made
+            // by then.
+            sql.push(if filter.awards.neighbourhood.is_some() {
+                ", "
+            } else {
+                "WITH "
+            });
+            sql.push(
+                "sums AS (
+                    SELECT sum(d.awarded_pence) AS awarded, sum(d.paid_pence) AS paid,
+                           sum(d.returned_pence) AS returned, sum(d.spend_pence) AS spend
+                      FROM rm_award_daily d JOIN rm_awards a ON a.award_id = d.award_id
+                     WHERE d.day <= ",
+            )
+            .bind_text(day.to_string());
+            let day_param = sql.last_param();
+            award_conditions(&mut sql, &filter.awards);
+            sql.push(
+                "), counts AS (
+                    SELECT count(*) AS awards, count(DISTINCT a.recipient_org_id) AS recipients
+                      FROM rm_awards a WHERE a.awarded_on <= ",
+            )
+            .param_again(day_param);
+            award_conditions(&mut sql, &filter.awards);
+            sql.push(
+                ") SELECT CAST(coalesce(sums.awarded, 0) AS BIGINT), CAST(coalesce(sums.paid, 0) AS BIGINT),
+                          CAST(coalesce(sums.returned, 0) AS BIGINT), CAST(coalesce(sums.spend, 0) AS BIGINT),
+                          CAST(counts.awards AS BIGINT), CAST(counts.recipients AS BIGINT)
+                     FROM sums, counts",
+            );
         }
-        award_conditions(&mut sql, &filter.awards);
-        let counts: (i64, i64) =
-            on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
-                .fetch_one(pool)
-                .await?);
-        counts
-    };
-    let (awarded, paid, returned, spend) = sums;
+    }
+    let (awarded, paid, returned, spend, award_count, recipient_count): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+        .fetch_one(pool)
+        .await?);
     Ok(Totals {
         awarded: from_pence(awarded),
         paid: from_pence(paid),
         returned: from_pence(returned),
         disbursed: from_pence(paid - returned),
         reported_spend: from_pence(spend),
-        award_count: counts.0,
-        recipient_count: counts.1,
+        award_count,
+        recipient_count,
     })
 }
 
@@ -940,25 +956,19 @@ pub async fn neighbourhoods(
         })?,
     };
     let mut sql = Sql::default();
-    sql.push("WITH RECURSIVE ");
+    sql.push("WITH ");
     if let Some(within) = &query.within {
-        sql.push(AREA_CTE)
-            .bind_text(within.as_str())
-            .push(AREA_CTE_TAIL)
-            .push(", ");
+        push_area_cte(&mut sql, within.as_str());
+        sql.push(", ");
     }
-    // Each award neighbourhood with itself and every ancestor (bounded against loops).
+    // Each award's neighbourhood rolls up to itself and every ancestor it has.
     sql.push(
-        "up(leaf, code, depth) AS (
-            SELECT DISTINCT neighbourhood, neighbourhood, 0 FROM rm_awards
-            UNION ALL
-            SELECT up.leaf, g.parent_code, up.depth + 1 FROM up JOIN geography g ON g.code = up.code
-             WHERE g.parent_code IS NOT NULL AND up.depth < 8),
-         rolled AS (
-            SELECT up.code, sum(a.awarded_pence) AS awarded, sum(a.paid_pence) AS paid,
+        "rolled AS (
+            SELECT up.ancestor AS code, sum(a.awarded_pence) AS awarded, sum(a.paid_pence) AS paid,
                    sum(a.returned_pence) AS returned, sum(a.spend_reported_pence) AS spend,
                    count(*) AS awards, count(DISTINCT a.recipient_org_id) AS recipients
-              FROM up JOIN rm_awards a ON a.neighbourhood = up.leaf GROUP BY up.code)
+              FROM rm_awards a JOIN geography_ancestors up ON up.code = a.neighbourhood
+             GROUP BY up.ancestor)
         SELECT g.code, g.name, g.level, g.parent_code, CAST(g.population AS BIGINT) AS population,
                CAST(g.imd_decile AS BIGINT) AS imd_decile,
                CAST(coalesce(r.awarded, 0) AS BIGINT) AS awarded_pence,
@@ -1374,21 +1384,16 @@ pub struct Equity {
     pub groups: Vec<EquityGroup>,
 }
 
-/// The fund's award neighbourhoods with their ancestors, and the local authorities among
-/// them (bounded against loops in the geography).
-const FUND_LADS_CTE: &str = "WITH RECURSIVE
-    up(code, depth) AS (
-        SELECT DISTINCT neighbourhood, 0 FROM rm_awards WHERE fund_id = $1
-        UNION
-        SELECT g.parent_code, up.depth + 1 FROM up JOIN geography g ON g.code = up.code
-         WHERE g.parent_code IS NOT NULL AND up.depth < 8),
+/// The local authorities the fund's award neighbourhoods lie in, and every area below
+/// them.
+const FUND_LADS_CTE: &str = "WITH
     lads(code) AS (
-        SELECT DISTINCT g.code FROM geography g JOIN up ON up.code = g.code WHERE g.level = 'lad'),
-    down(code, depth) AS (
-        SELECT code, 0 FROM lads
-        UNION
-        SELECT g.code, down.depth + 1 FROM geography g JOIN down ON g.parent_code = down.code
-         WHERE down.depth < 8) ";
+        SELECT DISTINCT up.ancestor FROM rm_awards a
+          JOIN geography_ancestors up ON up.code = a.neighbourhood
+          JOIN geography g ON g.code = up.ancestor
+         WHERE a.fund_id = $1 AND g.level = 'lad'),
+    down(code) AS (
+        SELECT c.code FROM geography_ancestors c JOIN lads ON c.ancestor = lads.code) ";
 
 /// A fund's awards by the IMD decile of their neighbourhood, with the population of each
 /// decile in the local authorities it has awarded in. `None` when the fund does not exist.

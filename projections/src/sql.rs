@@ -29,6 +29,18 @@ impl Sql {
         self
     }
 
+    /// The number of the parameter bound last, to refer to it again with `param_again`.
+    pub(crate) fn last_param(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Refers to parameter `n` again: the same number, so its value is bound once.
+    pub(crate) fn param_again(&mut self, n: usize) -> &mut Self {
+        debug_assert!((1..=self.params.len()).contains(&n));
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
     pub(crate) fn bind_text(&mut self, text: impl Into<String>) -> &mut Self {
         self.bind(Param::Text(text.into()))
     }

@@ -194,7 +194,61 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
     }
     compare(db, &expected, &mut report).await?;
     expected.votes.compare(db, &mut report).await?;
+    compare_geography_ancestors(db, &mut report).await?;
     Ok(report)
+}
+
+/// Deepest walk up the reference geography, as in migration 0005 (guards against cycles).
+const MAX_GEOGRAPHY_DEPTH: i64 = 8;
+
+/// `geography_ancestors` is derived from `geography` alone: recompute it (each area with
+/// itself and every ancestor, nearest depth) and compare, so an edited or stale row that
+/// would move money between areas' roll-ups is caught.
+async fn compare_geography_ancestors(
+    db: &Database,
+    report: &mut VerifyReport,
+) -> Result<(), ProjectionError> {
+    let areas: Vec<(String, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT code, parent_code FROM geography"
+    )
+    .fetch_all(pool)
+    .await?);
+    let parents: BTreeMap<&str, &str> = areas
+        .iter()
+        .filter_map(|(code, parent)| Some((code.as_str(), parent.as_deref()?)))
+        .collect();
+    let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (code, _) in &areas {
+        let mut ancestor = code.as_str();
+        let mut depth = 0;
+        loop {
+            want.entry((ancestor.to_string(), code.clone()))
+                .or_insert(depth);
+            match parents.get(ancestor) {
+                Some(parent) if depth < MAX_GEOGRAPHY_DEPTH => {
+                    ancestor = parent;
+                    depth += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+    let rows: Vec<(String, String, i64)> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT ancestor, code, CAST(depth AS BIGINT) FROM geography_ancestors"
+    )
+    .fetch_all(pool)
+    .await?);
+    let have = rows
+        .into_iter()
+        .map(|(ancestor, code, depth)| ((ancestor, code), depth))
+        .collect();
+    compare_maps(
+        report,
+        "geography_ancestors (roll-up hierarchy)",
+        &want,
+        &have,
+    );
+    Ok(())
 }
 
 fn fold(

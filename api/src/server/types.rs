@@ -818,20 +818,20 @@ impl Neighbourhood {
                 population: self.area.population,
             });
         }
-        let round = round.map(RoundId::new);
-        let fund = fund.map(FundId::new);
-        let found = read::neighbourhood_totals(
-            state(ctx).database(),
-            &self.geo_code()?,
-            as_of.map(|date| date.0),
-            round.as_ref(),
-            theme.as_deref(),
-            fund.as_ref(),
-        )
-        .await
-        .coded()?;
+        // The area is already loaded: read only the totals (one query).
+        let filter = read::TotalsFilter {
+            awards: read::AwardFilter {
+                neighbourhood: Some(self.geo_code()?),
+                round: round.map(RoundId::new),
+                fund: fund.map(FundId::new),
+                theme,
+                ..read::AwardFilter::default()
+            },
+            as_of: as_of.map(|date| date.0),
+        };
+        let totals = read::totals(state(ctx).database(), &filter).await.coded()?;
         Ok(Totals {
-            totals: found.totals,
+            totals,
             population: self.area.population,
         })
     }
