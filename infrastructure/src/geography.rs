@@ -141,6 +141,9 @@ const REWRITE_ANCESTORS: [&str; 2] = [
      SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code",
 ];
 
+/// Dates the import and moves the geography version public answers are cached under.
+const RECORD_IMPORT: &str = "INSERT INTO geography_imports (areas) VALUES ($1)";
+
 impl Database {
     /// Inserts or replaces areas and rewrites the ancestor table, all in one transaction.
     pub async fn upsert_areas(&self, areas: &[Area]) -> Result<(), StoreError> {
@@ -167,6 +170,10 @@ impl Database {
                 for statement in REWRITE_ANCESTORS {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
+                sqlx::query(RECORD_IMPORT)
+                    .bind(areas.len() as i64)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
             }
             Database::Sqlite(pool) => {
@@ -187,6 +194,10 @@ impl Database {
                 for statement in REWRITE_ANCESTORS {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
+                sqlx::query(RECORD_IMPORT)
+                    .bind(areas.len() as i64)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
             }
         }

@@ -21,7 +21,9 @@ mod votes;
 use infrastructure::StoreError;
 use rust_decimal::Decimal;
 
-pub use projector::{Lag, Projector, ProjectorHandle, RebuildReport, PROJECTIONS_READER};
+pub use projector::{
+    Lag, Projector, ProjectorHandle, ReadModelsVersion, RebuildReport, PROJECTIONS_READER,
+};
 pub use rebuild::RebuildPhases;
 
 /// The projections a `rebuild` may name. They share one checkpoint and are always

@@ -68,6 +68,15 @@ struct Progress {
     batches: u64,
 }
 
+/// The state the read models answer from: the events projected (up to `position`) and
+/// the reference geography (`geography`, the latest import's id; 0 before any). Both
+/// only grow, so versions order like `(position, geography)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReadModelsVersion {
+    pub position: i64,
+    pub geography: i64,
+}
+
 /// A cheap, cloneable view of the projector for the API: where it is, waiting for a
 /// position, and lag for metrics. Works in every process, active projector or not: what
 /// has been projected is read from the store (the hash chain has a row per projected event).
@@ -101,6 +110,23 @@ impl ProjectorHandle {
         .fetch_one(pool)
         .await?);
         Ok(position.unwrap_or(0))
+    }
+
+    /// What the public answers are computed from: the projected position and the latest
+    /// geography import, read together.
+    pub async fn read_models_version(&self) -> Result<ReadModelsVersion, ProjectionError> {
+        let (position, geography): (Option<i64>, Option<i64>) = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT (SELECT max(position) FROM ledger_chain),
+                        (SELECT max(import_id) FROM geography_imports)",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(ReadModelsVersion {
+            position: position.unwrap_or(0),
+            geography: geography.unwrap_or(0),
+        })
     }
 
     /// Whether the event at `position` (and so everything committed before it) is projected.
@@ -436,7 +462,13 @@ impl Projector {
         );
         // Whatever was written while the log was folded.
         let catching_up = Instant::now();
-        let later = self.catch_up().await?;
+        let later = match self.catch_up().await {
+            Ok(projected) => projected,
+            // A running server's projector took a batch first: it committed, so what the
+            // log gained during the fold is projected either way.
+            Err(ProjectionError::LostCheckpoint { .. }) => 0,
+            Err(error) => return Err(error),
+        };
         phases.catch_up = catching_up.elapsed();
         Ok(RebuildReport {
             events: events + later,

@@ -6,7 +6,7 @@
 //! neighbourhood and in every ancestor of it, so geography loaded after the awards is right.
 //! As-of figures are sums of the daily series up to and including the date.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use domain::{
     sroi, AwardId, Date, Fraction, FundId, GeoCode, GeoLevel, Money, OutcomeProxy, RoundId,
@@ -591,17 +591,26 @@ pub async fn fund_position(
 
 // ---------------------------------------------------------------- rounds and applications
 
+/// Application counts by status for each round, in the order of `round_ids`: one query
+/// per [`COUNT_ROUNDS_PER_QUERY`] rounds, not one per round.
 async fn application_counts(db: &Database, round_ids: &[String]) -> Result<Vec<ApplicationCounts>> {
-    let mut counts = Vec::with_capacity(round_ids.len());
-    for round_id in round_ids {
-        let rows: Vec<(String, i64)> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT status, count(*) FROM rm_applications WHERE round_id = $1 GROUP BY status"
-        )
-        .bind(round_id)
-        .fetch_all(pool)
-        .await?);
-        let mut count = ApplicationCounts::default();
-        for (status, n) in rows {
+    let mut by_round: HashMap<String, ApplicationCounts> = HashMap::new();
+    for chunk in round_ids.chunks(COUNT_ROUNDS_PER_QUERY) {
+        let mut sql = Sql::default();
+        sql.push("SELECT round_id, status, count(*) FROM rm_applications WHERE round_id IN (");
+        for (index, round_id) in chunk.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind_text(round_id.as_str());
+        }
+        sql.push(") GROUP BY round_id, status");
+        let rows: Vec<(String, String, i64)> =
+            on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+                .fetch_all(pool)
+                .await?);
+        for (round_id, status, n) in rows {
+            let count = by_round.entry(round_id).or_default();
             match status.as_str() {
                 "submitted" => count.submitted = n,
                 "withdrawn" => count.withdrawn = n,
@@ -611,10 +620,15 @@ async fn application_counts(db: &Database, round_ids: &[String]) -> Result<Vec<A
             }
             count.total += n;
         }
-        counts.push(count);
     }
-    Ok(counts)
+    Ok(round_ids
+        .iter()
+        .map(|round_id| by_round.remove(round_id).unwrap_or_default())
+        .collect())
 }
+
+/// Bound parameters per counting query (SQLite allows 32,766).
+const COUNT_ROUNDS_PER_QUERY: usize = 500;
 
 pub async fn round_summary(db: &Database, round: &RoundId) -> Result<Option<RoundSummary>> {
     let sql = format!("SELECT {ROUND_COLUMNS} FROM rm_rounds WHERE round_id = $1");

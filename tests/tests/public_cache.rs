@@ -87,7 +87,58 @@ async fn signed_in_viewers_are_never_answered_from_the_public_cache(store: Store
     assert_eq!(cache_hits(&app).await, before);
 }
 
+/// A geography import moves no event-log position, but it changes public answers
+/// (names, roll-ups): the cache must drop them at once, not after its age bound.
+async fn a_geography_import_is_seen_at_once_by_cached_public_answers(store: Store) {
+    let app = spawn(store).await;
+    establish_fund(&app).await;
+    const AREA: &str = "{ neighbourhood(code: \"E06000010\") { name level } }";
+    let unknown = app.gql_now(None, AREA, json!({})).await.ok();
+    assert_eq!(unknown.data()["neighbourhood"]["name"], json!(null));
+    let before = cache_hits(&app).await;
+    app.gql(None, AREA, json!({})).await.ok();
+    assert!(
+        cache_hits(&app).await > before,
+        "the unknown-area answer is cached"
+    );
+
+    let csv = std::env::temp_dir().join(format!(
+        "cache-geography-{}.csv",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(
+        &csv,
+        "code,name,level,parent_code,population,imd_decile\nE06000010,Kingston upon Hull,lad,,258038,\n",
+    )
+    .unwrap();
+    let imported = Instant::now();
+    let status = tokio::process::Command::new(PROGRAM)
+        .args(["import", "geography"])
+        .arg(&csv)
+        .args(["--database-url", &app.database.url])
+        .status()
+        .await
+        .expect("running import geography");
+    let _ = std::fs::remove_file(&csv);
+    assert!(status.success(), "import geography failed");
+
+    let bound = Duration::from_millis(api::server::cache::MAX_RESPONSE_AGE_MS / 2);
+    loop {
+        let answer = app.gql(None, AREA, json!({})).await.ok();
+        if answer.data()["neighbourhood"]["name"] == json!("Kingston upon Hull") {
+            break;
+        }
+        assert!(
+            imported.elapsed() < bound,
+            "a cached answer outlived the geography import: {:?}",
+            answer.data()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 on_both_stores!(
     a_cached_public_answer_never_hides_a_newer_write,
     signed_in_viewers_are_never_answered_from_the_public_cache,
+    a_geography_import_is_seen_at_once_by_cached_public_answers,
 );

@@ -3,14 +3,14 @@
 //!
 //! The public asks the same few questions many times ("how much went to Hull?"); each
 //! answer is a function of the read models, and the read models change only when the
-//! projector commits a batch, which moves the projected position. So an answer computed
-//! while the projected position was `P` stays right until the position moves. Entries are
-//! keyed by the exact request body and tagged with `P`; the whole cache is dropped when the
-//! position moves.
+//! projector commits a batch, which moves the projected position, or when the reference
+//! geography is imported (names, parents, population, roll-ups), which adds a row to
+//! `geography_imports`. So an answer computed at read-models version `V` (both together,
+//! `ReadModelsVersion`) stays right until `V` moves. Entries are keyed by the exact request
+//! body and tagged with `V`; the whole cache is dropped when it moves.
 //!
-//! Two things can change an answer without moving the position: a reference-geography
-//! import (names, parents, population) and the calendar (nothing public defaults to
-//! "today" now, but a bound costs nothing). `MAX_RESPONSE_AGE_MS` bounds that staleness.
+//! `MAX_RESPONSE_AGE_MS` bounds what nothing versions: the calendar (nothing public
+//! defaults to "today" now, but a bound costs little) and hand edits of the store.
 //!
 //! Only anonymous requests use the cache (a signed-in viewer may see more, per role) and
 //! only documents that are queries: a mutation (`castBallot` is anonymous) is never
@@ -18,19 +18,19 @@
 //! stored either.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
-use projections::ProjectorHandle;
+use projections::{ProjectorHandle, ReadModelsVersion};
 
-/// How often each process re-reads the projected position (the read models may be
+/// How often each process re-reads the read-models version (the read models may be
 /// written by another server process, so this is polled, not pushed).
 pub const PROJECTED_POSITION_POLL_MS: u64 = 10;
-/// The longest a stored answer is served, whatever the position.
-pub const MAX_RESPONSE_AGE_MS: u64 = 1_000;
+/// The longest a stored answer is served, whatever the version.
+pub const MAX_RESPONSE_AGE_MS: u64 = 10_000;
 /// The most answers kept at once; past it, new answers are not stored until the next
 /// position change or expiry empties the cache.
 pub const MAX_CACHED_RESPONSES: usize = 10_000;
@@ -46,16 +46,16 @@ struct Entry {
 }
 
 struct Entries {
-    /// The projected position every entry was computed at.
-    position: i64,
+    /// The version every entry was computed at; `None` before the first.
+    version: Option<ReadModelsVersion>,
     by_body: HashMap<Bytes, Entry>,
 }
 
 /// See the module documentation.
 pub struct PublicQueryCache {
-    /// The projected position as last read from the store; `-1` until the first read, so
-    /// nothing is served before the cache knows where the read models are.
-    projected_position: AtomicI64,
+    /// The read-models version as last read from the store; `None` until the first read
+    /// (and after a failed one), so nothing is served while the cache does not know it.
+    observed: Mutex<Option<ReadModelsVersion>>,
     entries: Mutex<Entries>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -64,9 +64,9 @@ pub struct PublicQueryCache {
 impl Default for PublicQueryCache {
     fn default() -> Self {
         PublicQueryCache {
-            projected_position: AtomicI64::new(-1),
+            observed: Mutex::new(None),
             entries: Mutex::new(Entries {
-                position: -1,
+                version: None,
                 by_body: HashMap::new(),
             }),
             hits: AtomicU64::new(0),
@@ -76,21 +76,21 @@ impl Default for PublicQueryCache {
 }
 
 impl PublicQueryCache {
-    /// The position answers stored now are tagged with, if known. A request that needs
+    /// The version answers stored now are tagged with, if known. A request that needs
     /// at least `min_position` gets `None` while the read models are behind it.
-    pub fn usable_position(&self, min_position: Option<i64>) -> Option<i64> {
-        let position = self.projected_position.load(Ordering::Acquire);
-        if position < 0 || min_position.is_some_and(|wanted| wanted > position) {
+    pub fn usable_version(&self, min_position: Option<i64>) -> Option<ReadModelsVersion> {
+        let version = (*self.observed.lock().expect("cache lock never poisoned"))?;
+        if min_position.is_some_and(|wanted| wanted > version.position) {
             return None;
         }
-        Some(position)
+        Some(version)
     }
 
-    /// The stored answer to `body` at `position`, if any and still fresh.
-    pub fn get(&self, body: &Bytes, position: i64) -> Option<Bytes> {
+    /// The stored answer to `body` at `version`, if any and still fresh.
+    pub fn get(&self, body: &Bytes, version: ReadModelsVersion) -> Option<Bytes> {
         let found = {
             let entries = self.entries.lock().expect("cache lock never poisoned");
-            (entries.position == position)
+            (entries.version == Some(version))
                 .then(|| entries.by_body.get(body))
                 .flatten()
                 .filter(|entry| {
@@ -105,18 +105,18 @@ impl PublicQueryCache {
         found
     }
 
-    /// Stores the answer to `body` computed at `position` (the position read before the
-    /// query ran: the answer reflects at least that much of the log).
-    pub fn put(&self, body: Bytes, position: i64, response: Bytes) {
+    /// Stores the answer to `body` computed at `version` (the version read before the
+    /// query ran: the answer reflects at least that much of the log and the geography).
+    pub fn put(&self, body: Bytes, version: ReadModelsVersion, response: Bytes) {
         if body.len() > MAX_CACHED_REQUEST_BYTES || response.len() > MAX_CACHED_RESPONSE_BYTES {
             return;
         }
         let mut entries = self.entries.lock().expect("cache lock never poisoned");
-        if entries.position != position {
-            if position < entries.position {
-                return; // computed before the position moved on: already superseded.
+        if entries.version != Some(version) {
+            if entries.version.is_some_and(|current| version < current) {
+                return; // computed before the read models moved on: already superseded.
             }
-            entries.position = position;
+            entries.version = Some(version);
             entries.by_body.clear();
         }
         if entries.by_body.len() >= MAX_CACHED_RESPONSES {
@@ -145,18 +145,21 @@ impl PublicQueryCache {
         )
     }
 
-    fn observe(&self, position: i64) {
-        let previous = self.projected_position.swap(position, Ordering::AcqRel);
-        if previous != position {
+    fn observe(&self, version: Option<ReadModelsVersion>) {
+        let previous = std::mem::replace(
+            &mut *self.observed.lock().expect("cache lock never poisoned"),
+            version,
+        );
+        if previous != version {
             let mut entries = self.entries.lock().expect("cache lock never poisoned");
-            if entries.position != position {
+            if entries.version != version {
                 entries.by_body.clear();
             }
         }
     }
 
-    /// Follows the projected position until `stop` fires. A store error forgets the
-    /// position (nothing is served from the cache) until the store answers again.
+    /// Follows the read-models version until `stop` fires. A store error forgets it
+    /// (nothing is served from the cache) until the store answers again.
     pub async fn follow_projector(
         self: Arc<Self>,
         projector: ProjectorHandle,
@@ -169,11 +172,11 @@ impl PublicQueryCache {
                 _ = tick.tick() => {}
                 _ = stop.changed() => return,
             }
-            match projector.position().await {
-                Ok(position) => self.observe(position),
+            match projector.read_models_version().await {
+                Ok(version) => self.observe(Some(version)),
                 Err(error) => {
-                    tracing::warn!(%error, "the public query cache could not read the projected position");
-                    self.observe(-1);
+                    tracing::warn!(%error, "the public query cache could not read the read-models version");
+                    self.observe(None);
                 }
             }
         }
@@ -200,50 +203,71 @@ mod tests {
         Bytes::from(text.to_string())
     }
 
+    fn at(position: i64) -> ReadModelsVersion {
+        ReadModelsVersion {
+            position,
+            geography: 1,
+        }
+    }
+
     #[test]
     fn an_answer_is_served_only_at_the_position_it_was_computed_at() {
         let cache = PublicQueryCache::default();
-        cache.observe(7);
-        cache.put(body("q"), 7, body("seven"));
-        assert_eq!(cache.get(&body("q"), 7), Some(body("seven")));
-        cache.observe(8);
-        assert_eq!(cache.get(&body("q"), 8), None);
+        cache.observe(Some(at(7)));
+        cache.put(body("q"), at(7), body("seven"));
+        assert_eq!(cache.get(&body("q"), at(7)), Some(body("seven")));
+        cache.observe(Some(at(8)));
+        assert_eq!(cache.get(&body("q"), at(8)), None);
         assert_eq!(
-            cache.get(&body("q"), 7),
+            cache.get(&body("q"), at(7)),
             None,
             "moving on drops old answers"
         );
     }
 
     #[test]
+    fn a_geography_import_drops_answers_at_the_same_position() {
+        let cache = PublicQueryCache::default();
+        cache.observe(Some(at(7)));
+        cache.put(body("q"), at(7), body("before"));
+        let imported = ReadModelsVersion {
+            position: 7,
+            geography: 2,
+        };
+        cache.observe(Some(imported));
+        assert_eq!(cache.get(&body("q"), imported), None);
+        assert_eq!(cache.get(&body("q"), at(7)), None);
+    }
+
+    #[test]
     fn nothing_is_usable_before_the_position_is_known_or_while_behind_a_minimum() {
         let cache = PublicQueryCache::default();
-        assert_eq!(cache.usable_position(None), None);
-        cache.observe(5);
-        assert_eq!(cache.usable_position(None), Some(5));
-        assert_eq!(cache.usable_position(Some(5)), Some(5));
-        assert_eq!(cache.usable_position(Some(6)), None);
+        assert_eq!(cache.usable_version(None), None);
+        cache.observe(Some(at(5)));
+        assert_eq!(cache.usable_version(None), Some(at(5)));
+        assert_eq!(cache.usable_version(Some(5)), Some(at(5)));
+        assert_eq!(cache.usable_version(Some(6)), None);
     }
 
     #[test]
     fn an_answer_computed_before_the_position_moved_is_not_stored() {
         let cache = PublicQueryCache::default();
-        cache.observe(9);
-        cache.put(body("q"), 9, body("nine"));
-        cache.put(body("q"), 8, body("eight"));
-        assert_eq!(cache.get(&body("q"), 9), Some(body("nine")));
+        cache.observe(Some(at(9)));
+        cache.put(body("q"), at(9), body("nine"));
+        cache.put(body("q"), at(8), body("eight"));
+        assert_eq!(cache.get(&body("q"), at(9)), Some(body("nine")));
     }
 
     #[test]
     fn oversized_bodies_and_answers_are_not_stored() {
         let cache = PublicQueryCache::default();
-        cache.observe(1);
+        cache.observe(Some(at(1)));
         let big = "x".repeat(MAX_CACHED_REQUEST_BYTES + 1);
-        cache.put(body(&big), 1, body("a"));
-        assert_eq!(cache.get(&body(&big), 1), None);
+        cache.put(body(&big), at(1), body("a"));
+        assert_eq!(cache.get(&body(&big), at(1)), None);
         let huge = "y".repeat(MAX_CACHED_RESPONSE_BYTES + 1);
-        cache.put(body("q"), 1, body(&huge));
-        assert_eq!(cache.get(&body("q"), 1), None);
+        cache.put(body("q"), at(1), body(&huge));
+        assert_eq!(cache.get(&body("q"), at(1)), None);
     }
 
     #[test]

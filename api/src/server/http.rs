@@ -142,13 +142,13 @@ async fn graphql(
             },
         };
     // Anonymous queries may be answered from the cache (see `cache`): the answer stored
-    // for this exact body at the current projected position.
-    let cache_position = match viewer {
-        Viewer::Public => app.state.public_cache.usable_position(min_position),
+    // for this exact body at the current read-models version.
+    let cache_version = match viewer {
+        Viewer::Public => app.state.public_cache.usable_version(min_position),
         _ => None,
     };
-    if let Some(position) = cache_position {
-        if let Some(cached) = app.state.public_cache.get(&body, position) {
+    if let Some(version) = cache_version {
+        if let Some(cached) = app.state.public_cache.get(&body, version) {
             return ([(header::CONTENT_TYPE, "application/json")], cached).into_response();
         }
     }
@@ -163,7 +163,7 @@ async fn graphql(
         }
     };
     tracing::debug!(role = viewer.role_name(), "graphql request");
-    let cacheable = cache_position.filter(|_| is_query_only(&request.query));
+    let cacheable = cache_version.filter(|_| is_query_only(&request.query));
     let request = request.data(viewer);
     let work = async {
         if let Some(position) = min_position {
@@ -193,11 +193,11 @@ async fn graphql(
             extensions.set("code", BAD_INPUT);
         }
     }
-    if let Some(position) = cacheable.filter(|_| response.errors.is_empty()) {
+    if let Some(version) = cacheable.filter(|_| response.errors.is_empty()) {
         match serde_json::to_vec(&response) {
             Ok(encoded) => {
                 let encoded = Bytes::from(encoded);
-                app.state.public_cache.put(body, position, encoded.clone());
+                app.state.public_cache.put(body, version, encoded.clone());
                 return ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
             }
             Err(error) => tracing::warn!(%error, "a GraphQL response did not encode"),

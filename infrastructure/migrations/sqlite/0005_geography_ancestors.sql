@@ -20,3 +20,13 @@ WITH RECURSIVE up(code, ancestor, depth) AS (
      WHERE g.parent_code IS NOT NULL AND up.depth < 8)
 INSERT INTO geography_ancestors (ancestor, code, depth)
 SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code;
+
+-- One row per geography import. Public answers that depend on the geography (names,
+-- parents, roll-ups) are kept by the server's public query cache only until the next
+-- import, which does not move the event-log position; it also dates each change.
+CREATE TABLE geography_imports
+(
+    import_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    imported_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    areas       INTEGER NOT NULL
+);
