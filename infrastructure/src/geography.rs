@@ -128,7 +128,9 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
 
 /// Rewrites `geography_ancestors` (every area with itself and each ancestor) from
 /// `geography`; run in the import's transaction so readers never see the two disagree.
-/// The same walk as migration 0005, which cannot be edited once applied.
+/// The same walk as migration 0005, which cannot be edited once applied. Rows go in
+/// ancestor order so one area's descendants sit on a few pages (a local authority's
+/// roll-up read 133 heap pages for 167 rows before).
 const REWRITE_ANCESTORS: [&str; 2] = [
     "DELETE FROM geography_ancestors",
     "WITH RECURSIVE up(code, ancestor, depth) AS (
@@ -138,7 +140,7 @@ const REWRITE_ANCESTORS: [&str; 2] = [
           FROM up JOIN geography g ON g.code = up.ancestor
          WHERE g.parent_code IS NOT NULL AND up.depth < 8)
      INSERT INTO geography_ancestors (ancestor, code, depth)
-     SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code",
+     SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code ORDER BY ancestor, code",
 ];
 
 /// Dates the import and moves the geography version public answers are cached under.
@@ -175,6 +177,12 @@ impl Database {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
+                // The rewrite leaves every old row dead: without a vacuum a roll-up reads
+                // them too (112 ms instead of 1.4 ms for a local authority at 1M events)
+                // until autovacuum comes round. Outside the transaction, as VACUUM must be.
+                sqlx::query("VACUUM (ANALYZE) geography, geography_ancestors")
+                    .execute(pool)
+                    .await?;
             }
             Database::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;

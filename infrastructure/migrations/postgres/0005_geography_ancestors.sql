@@ -19,7 +19,7 @@ WITH RECURSIVE up(code, ancestor, depth) AS (
       FROM up JOIN geography g ON g.code = up.ancestor
      WHERE g.parent_code IS NOT NULL AND up.depth < 8)
 INSERT INTO geography_ancestors (ancestor, code, depth)
-SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code;
+SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code ORDER BY ancestor, code;
 
 -- One row per geography import. Public answers that depend on the geography (names,
 -- parents, roll-ups) are kept by the server's public query cache only until the next
