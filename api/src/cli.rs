@@ -306,7 +306,9 @@ async fn import_360giving(ledger: &Ledger, file: &std::path::Path) -> anyhow::Re
         println!("established fund {fund_id} \"{name}\"");
     }
     for fund_id in &summary.funds {
-        if let Some(position) = projections::read::fund_position(&ledger.database, fund_id, None).await? {
+        if let Some(position) =
+            projections::read::fund_position(&ledger.database, fund_id, None).await?
+        {
             println!(
                 "fund {fund_id} \"{}\" ({}): awarded {}, available {}",
                 position.name,
@@ -328,7 +330,10 @@ async fn import_360giving(ledger: &Ledger, file: &std::path::Path) -> anyhow::Re
             );
         }
         if checked.rounded.len() > ROUNDED_AMOUNTS_SHOWN {
-            println!("  … and {} more", checked.rounded.len() - ROUNDED_AMOUNTS_SHOWN);
+            println!(
+                "  … and {} more",
+                checked.rounded.len() - ROUNDED_AMOUNTS_SHOWN
+            );
         }
     }
     println!(

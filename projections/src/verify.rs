@@ -586,7 +586,10 @@ fn fold(
                             recipient_org_id: grant.recipient_org_id.to_string(),
                             recipient_name: grant.recipient_name.clone(),
                             title: grant.title.clone(),
-                            neighbourhood: grant.neighbourhood.as_ref().map(|code| code.to_string()),
+                            neighbourhood: grant
+                                .neighbourhood
+                                .as_ref()
+                                .map(|code| code.to_string()),
                             themes: serde_json::to_string(&grant.themes).unwrap_or_default(),
                             status: "historic".into(),
                             awarded_on: grant.awarded_on.to_string(),

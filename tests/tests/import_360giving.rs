@@ -105,8 +105,12 @@ fn stdout(output: &Output) -> String {
 }
 
 fn money(value: &Value) -> Decimal {
-    Decimal::from_str(value.as_str().unwrap_or_else(|| panic!("money, not {value}")))
-        .expect("a decimal")
+    Decimal::from_str(
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("money, not {value}")),
+    )
+    .expect("a decimal")
 }
 
 /// The fund of `funder` and its position, over GraphQL.
@@ -126,7 +130,10 @@ async fn fund_of(app: &TestApp, funder: &str) -> (String, Value) {
         .find(|fund| fund["funderOrgId"] == funder)
         .unwrap_or_else(|| panic!("no fund for {funder}"))
         .clone();
-    (fund["id"].as_str().unwrap().to_string(), fund["position"].clone())
+    (
+        fund["id"].as_str().unwrap().to_string(),
+        fund["position"].clone(),
+    )
 }
 
 async fn totals(app: &TestApp, filter: Value) -> Value {
@@ -221,7 +228,10 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
     for file in [&abct, &alwf] {
         let (fund, position) = fund_of(&app, &file.funder).await;
         let penny = file.sum.round_dp(2);
-        assert!((file.sum - penny).abs() < Decimal::new(1, 6), "float noise only");
+        assert!(
+            (file.sum - penny).abs() < Decimal::new(1, 6),
+            "float noise only"
+        );
         assert_eq!(money(&position["awarded"]), penny);
         assert_eq!(money(&position["capitalReceived"]), Decimal::ZERO);
         assert_eq!(money(&position["allocated"]), Decimal::ZERO);
@@ -287,7 +297,9 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
     assert_eq!(node["status"], "HISTORIC");
     assert_eq!(node["roundId"], Value::Null);
     assert_eq!(node["applicationId"], Value::Null);
-    assert!(alwf.ids.contains(&node["grantId"].as_str().unwrap().to_string()));
+    assert!(alwf
+        .ids
+        .contains(&node["grantId"].as_str().unwrap().to_string()));
 
     // Re-importing both files writes nothing and reports them as already there.
     let head = app.head().await;
@@ -319,12 +331,18 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
         .collect();
     assert_eq!(exported.len(), 783 + 475);
     for id in abct.ids.iter().chain(&alwf.ids) {
-        assert!(exported.contains(&id.as_str()), "{id} is exported under its own id");
+        assert!(
+            exported.contains(&id.as_str()),
+            "{id} is exported under its own id"
+        );
     }
     let (status, page) = app.get("/").await;
     assert_eq!(status, 200);
     let total = domain::Money::new((abct.sum + alwf.sum).round_dp(2)).unwrap();
-    assert!(page.contains(&total.to_string()), "the public page shows {total}");
+    assert!(
+        page.contains(&total.to_string()),
+        "the public page shows {total}"
+    );
 
     verify(&app).await;
 }
@@ -358,7 +376,10 @@ async fn a_file_with_one_bad_grant_is_refused_whole(store: Store) {
         (
             "no recipient",
             Box::new(|grant| {
-                grant.as_object_mut().unwrap().remove("recipientOrganization");
+                grant
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("recipientOrganization");
             }),
             "recipientOrganization is missing",
         ),
@@ -376,7 +397,11 @@ async fn a_file_with_one_bad_grant_is_refused_whole(store: Store) {
             "the refusal names the grant and the field: {stderr}"
         );
         assert!(stderr.contains("nothing was imported"), "{stderr}");
-        assert_eq!(app.head().await, head, "a refused file ({what}) writes nothing");
+        assert_eq!(
+            app.head().await,
+            head,
+            "a refused file ({what}) writes nothing"
+        );
     }
     verify(&app).await;
 }

@@ -1610,7 +1610,9 @@ async fn a_historic_award_takes_no_drawdown_variation_return_report_or_close() {
         reduce("VAR-1", Money::pounds(20_000)),
         increase("VAR-2", Money::pounds(1_000)),
         give_back("RET-1", Money::pounds(100)),
-        AwardCommand::Close { closed_on: on(12, 1) },
+        AwardCommand::Close {
+            closed_on: on(12, 1),
+        },
         make(Money::pounds(30_000)),
     ] {
         award()

@@ -188,8 +188,9 @@ struct RawId {
 
 /// Checks a 360Giving JSON package given as text (`source` names it in messages).
 pub fn parse(text: &str, source: &str) -> Result<GrantFile, Giving360ImportError> {
-    let package: RawPackage = serde_json::from_str(text)
-        .map_err(|error| Giving360ImportError::NotAPackage(source.to_string(), error.to_string()))?;
+    let package: RawPackage = serde_json::from_str(text).map_err(|error| {
+        Giving360ImportError::NotAPackage(source.to_string(), error.to_string())
+    })?;
     let mut problems = Vec::new();
     let mut grants = Vec::with_capacity(package.grants.len());
     let mut rounded = Vec::new();
@@ -217,7 +218,11 @@ pub fn parse(text: &str, source: &str) -> Result<GrantFile, Giving360ImportError
             if let Some(first) = seen.insert(grant.grant_id.clone(), index) {
                 check.problem(
                     "id",
-                    format!("appears twice in the file (grants #{} and #{})", first + 1, index + 1),
+                    format!(
+                        "appears twice in the file (grants #{} and #{})",
+                        first + 1,
+                        index + 1
+                    ),
                 );
             } else {
                 grants.push(grant);
