@@ -345,6 +345,21 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
     );
 
     verify(&app).await;
+
+    // A rebuild folds the same log to the same figures.
+    let output = tokio::process::Command::new(PROGRAM)
+        .args(["rebuild", "--database-url", &app.database.url])
+        .output()
+        .await
+        .expect("running fundledger rebuild");
+    assert!(
+        output.status.success(),
+        "rebuild failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rebuilt = totals(&app, json!({})).await;
+    assert_eq!(rebuilt, all, "totals after a rebuild");
+    verify(&app).await;
 }
 
 async fn totals_as_of(app: &TestApp, day: &str) -> Value {
@@ -359,10 +374,13 @@ async fn totals_as_of(app: &TestApp, day: &str) -> Value {
         .clone()
 }
 
+/// Makes one grant of a package bad.
+type Spoil = Box<dyn Fn(&mut Value)>;
+
 async fn a_file_with_one_bad_grant_is_refused_whole(store: Store) {
     let app = spawn(store).await;
     let head = app.head().await;
-    let cases: [(&str, Box<dyn Fn(&mut Value)>, &str); 3] = [
+    let cases: [(&str, Spoil, &str); 3] = [
         (
             "three decimal places",
             Box::new(|grant| grant["amountAwarded"] = json!(12.345)),
@@ -406,7 +424,62 @@ async fn a_file_with_one_bad_grant_is_refused_whole(store: Store) {
     verify(&app).await;
 }
 
+async fn grants_join_the_funders_existing_fund_and_leave_available_alone(store: Store) {
+    let app = spawn(store).await;
+    let alwf = facts(ALWF);
+    let fund = fundledger_tests::mutate(
+        &app,
+        &app.admin(),
+        "establishFund",
+        json!({ "name": "Lloyd Webber Community Fund", "funderOrgId": alwf.funder,
+                "funderName": "Andrew Lloyd Webber Foundation" }),
+        "fund { id }",
+    )
+    .await["fund"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    fundledger_tests::mutate(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        "fund { id }",
+    )
+    .await;
+    let round = common::open_round(&app, &fund, "40000.00").await;
+    let (_, before) = fund_of(&app, &alwf.funder).await;
+
+    let output = stdout(&import(&app, &sample(ALWF)).await);
+    assert!(!output.contains("established fund"), "{output}");
+    let (found, after) = fund_of(&app, &alwf.funder).await;
+    assert_eq!(found, fund, "the grants join the funder's own fund");
+    for figure in ["capitalReceived", "allocated", "available"] {
+        assert_eq!(after[figure], before[figure], "{figure} is untouched");
+    }
+    assert_eq!(money(&after["available"]), Decimal::new(60_000, 0));
+    assert_eq!(
+        money(&after["awarded"]),
+        money(&before["awarded"]) + alwf.sum.round_dp(2)
+    );
+    let remaining = app
+        .gql_now(
+            None,
+            "query($id: String!) { round(id: $id) { remaining awarded } }",
+            json!({ "id": round }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        money(&remaining.data()["round"]["remaining"]),
+        Decimal::new(40_000, 0),
+        "historic grants take nothing from a round"
+    );
+    verify(&app).await;
+}
+
 on_both_stores!(
+    grants_join_the_funders_existing_fund_and_leave_available_alone,
     historic_grants_import_once_reconcile_to_the_penny_and_verify,
     a_file_with_one_bad_grant_is_refused_whole,
 );
