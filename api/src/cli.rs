@@ -337,12 +337,14 @@ async fn import_360giving(ledger: &Ledger, file: &std::path::Path) -> anyhow::Re
         }
     }
     println!(
-        "checked and written in {:.2?} ({:.0} grants/s); read models up to date in {:.2?}; ledger position {}",
+        "checked and written in {:.2?} ({:.0} grants/s); read models up to date in {:.2?}",
         written,
         summary.grants_in_file as f64 / written.as_secs_f64().max(1e-9),
         total,
-        summary.position
     );
+    if summary.imported > 0 {
+        println!("last event at ledger position {}", summary.position);
+    }
     Ok(())
 }
 
