@@ -61,7 +61,7 @@ pub enum Command {
         #[command(subcommand)]
         what: Export,
     },
-    /// Loads reference data.
+    /// Loads reference data, or a funder's published grant history.
     Import {
         #[command(subcommand)]
         what: Import,
@@ -109,7 +109,21 @@ pub enum Import {
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Imports a funder's published 360Giving grants (a JSON package `{"grants": [...]}`)
+    /// as historic awards. The whole file is checked first and nothing is written if any
+    /// grant is bad; a grant already imported is skipped (idempotent by grant id). Each
+    /// grant goes to the fund whose funderOrgId is its funder's id, or to a fund
+    /// established for that funder.
+    #[command(name = "360giving")]
+    Giving360 {
+        file: PathBuf,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
+
+/// Amounts read to the penny from floating-point noise listed in an import's output.
+const ROUNDED_AMOUNTS_SHOWN: usize = 10;
 
 async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<Ledger>> {
     let config = StoreConfig::from_url(database_url)?;
@@ -216,6 +230,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("importing {}", file.display()))?;
             println!("imported {rows} areas from {}", file.display());
         }
+        Command::Import {
+            what: Import::Giving360 { file, database_url },
+        } => {
+            let ledger = open(&database_url).await?;
+            import_360giving(&ledger, &file).await?;
+        }
         Command::Rebuild {
             projection,
             database_url,
@@ -255,6 +275,84 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `import 360giving`: checks the file, writes the new grants, brings the read models up to
+/// date and prints what it did.
+async fn import_360giving(ledger: &Ledger, file: &std::path::Path) -> anyhow::Result<()> {
+    use infrastructure::import::giving360;
+    let started = std::time::Instant::now();
+    let checked =
+        giving360::read_file(file).with_context(|| format!("importing {}", file.display()))?;
+    let today = chrono::Local::now().date_naive();
+    let summary = ledger
+        .import_historic_grants(&checked.grants, today)
+        .await
+        .with_context(|| format!("importing {}", file.display()))?;
+    let written = started.elapsed();
+    catch_up(&ledger.database).await?;
+    let total = started.elapsed();
+    println!(
+        "{}: {} grants totalling {}",
+        file.display(),
+        summary.grants_in_file,
+        summary.file_amount
+    );
+    println!(
+        "imported {} grants ({}); {} already present",
+        summary.imported, summary.imported_amount, summary.already_present
+    );
+    for (fund_id, name) in &summary.funds_created {
+        println!("established fund {fund_id} \"{name}\"");
+    }
+    for fund_id in &summary.funds {
+        if let Some(position) =
+            projections::read::fund_position(&ledger.database, fund_id, None).await?
+        {
+            println!(
+                "fund {fund_id} \"{}\" ({}): awarded {}, available {}",
+                position.name,
+                position.funder_org_id,
+                pounds(position.awarded),
+                pounds(position.available)
+            );
+        }
+    }
+    if !checked.rounded.is_empty() {
+        println!(
+            "{} amounts were written as binary floating point and read to the penny:",
+            checked.rounded.len()
+        );
+        for rounded in checked.rounded.iter().take(ROUNDED_AMOUNTS_SHOWN) {
+            println!(
+                "  grant {} {} {} read as {}",
+                rounded.grant_id, rounded.field, rounded.literal, rounded.read_as
+            );
+        }
+        if checked.rounded.len() > ROUNDED_AMOUNTS_SHOWN {
+            println!(
+                "  … and {} more",
+                checked.rounded.len() - ROUNDED_AMOUNTS_SHOWN
+            );
+        }
+    }
+    println!(
+        "checked and written in {:.2?} ({:.0} grants/s); read models up to date in {:.2?}",
+        written,
+        summary.grants_in_file as f64 / written.as_secs_f64().max(1e-9),
+        total,
+    );
+    if summary.imported > 0 {
+        println!("last event at ledger position {}", summary.position);
+    }
+    Ok(())
+}
+
+/// `£1,234.56` for a read-model figure.
+fn pounds(amount: rust_decimal::Decimal) -> String {
+    domain::Money::new(amount)
+        .map(|money| money.to_string())
+        .unwrap_or_else(|_| amount.to_string())
 }
 
 /// Writes the export's chunks to `out` as they come; returns the bytes written.

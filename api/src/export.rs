@@ -136,20 +136,22 @@ impl GrantPages {
                         name: fund.map(|f| f.funder_name.clone()).unwrap_or_default(),
                     },
                     fund_name: fund.map(|f| f.name.clone()).unwrap_or_default(),
-                    programme: self
-                        .rounds
-                        .get(award.round_id.as_str())
-                        .cloned()
-                        .flatten()
-                        .map(|title| Programme {
-                            code: award.round_id.to_string(),
-                            title,
-                        }),
-                    location: Some(Location {
-                        name: self.areas.get(&award.neighbourhood).cloned().flatten(),
-                        code: award.neighbourhood,
+                    programme: award.round_id.as_ref().and_then(|round_id| {
+                        self.rounds
+                            .get(round_id.as_str())
+                            .cloned()
+                            .flatten()
+                            .map(|title| Programme {
+                                code: round_id.to_string(),
+                                title,
+                            })
+                    }),
+                    location: award.neighbourhood.map(|code| Location {
+                        name: self.areas.get(&code).cloned().flatten(),
+                        code,
                     }),
                     award_id: award.award_id.to_string(),
+                    published_id: award.grant_id,
                     title: award.title,
                     amount_awarded: award.awarded,
                     amount_disbursed: award.disbursed,
@@ -176,17 +178,19 @@ impl GrantPages {
                 self.funds.insert(fund.fund_id.to_string(), fund);
             }
         }
-        for award in awards {
-            if !self.rounds.contains_key(award.round_id.as_str()) {
-                let round = read::round_summary(&self.db, &award.round_id).await?;
+        // Historic grants have no round and may have no neighbourhood.
+        for round_id in awards.iter().filter_map(|award| award.round_id.as_ref()) {
+            if !self.rounds.contains_key(round_id.as_str()) {
+                let round = read::round_summary(&self.db, round_id).await?;
                 self.rounds
-                    .insert(award.round_id.to_string(), round.map(|round| round.name));
+                    .insert(round_id.to_string(), round.map(|round| round.name));
             }
         }
         let mut unknown: Vec<String> = awards
             .iter()
-            .filter(|award| !self.areas.contains_key(&award.neighbourhood))
-            .map(|award| award.neighbourhood.clone())
+            .filter_map(|award| award.neighbourhood.as_ref())
+            .filter(|code| !self.areas.contains_key(*code))
+            .cloned()
             .collect();
         unknown.sort();
         unknown.dedup();

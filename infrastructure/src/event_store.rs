@@ -80,6 +80,19 @@ pub enum CommandError<E: std::error::Error> {
     Store(#[from] StoreError),
 }
 
+/// Why `execute_new_batch` wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError<E: std::error::Error> {
+    /// One aggregate refused its command.
+    #[error("{aggregate_id}: {error}")]
+    Rejected { aggregate_id: String, error: E },
+    /// One of the aggregates (or idempotency keys) was written by someone else first.
+    #[error("some of these were written at the same time by another command; run it again")]
+    Exists,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// What a command wrote.
 #[derive(Debug, Clone)]
 pub struct Committed<A: Aggregate> {
@@ -340,6 +353,58 @@ where
         })
     }
 
+    /// Runs commands that each create a new aggregate, and appends all their events in one
+    /// transaction: a bulk import's cost is then one commit, not one per aggregate. Each
+    /// command has its own context (and so its own idempotency key). Nothing is loaded:
+    /// every aggregate must be new, or the append fails as a whole (unique sequence) and
+    /// writes nothing. Returns the events written and the global position of the last.
+    pub async fn execute_new_batch(
+        &self,
+        commands: Vec<(String, A::Command, CommandContext)>,
+    ) -> Result<(usize, i64), BatchError<A::Error>> {
+        let mut serialized = Vec::with_capacity(commands.len());
+        let mut last = None;
+        for (aggregate_id, command, context) in commands {
+            let mut aggregate = A::default();
+            let sink = EventSink::<A>::default();
+            aggregate
+                .handle(command, &self.services, &sink)
+                .await
+                .map_err(|error| BatchError::Rejected {
+                    aggregate_id: aggregate_id.clone(),
+                    error,
+                })?;
+            let events = sink.collect().await;
+            if events.is_empty() {
+                continue;
+            }
+            let execution_id = uuid::Uuid::new_v4().to_string();
+            serialized.extend(serialize::<A>(
+                &aggregate_id,
+                0,
+                &events,
+                &context,
+                &execution_id,
+            )?);
+            last = Some((aggregate_id, events.len()));
+        }
+        let Some((last_id, last_sequence)) = last else {
+            return Ok((0, 0));
+        };
+        self.repository
+            .append::<A>(&serialized)
+            .await
+            .map_err(|error| match error {
+                PersistenceError::OptimisticLockError => BatchError::Exists,
+                other => BatchError::Store(persistence_error(other)),
+            })?;
+        let position = self
+            .database
+            .position_of(A::TYPE, &last_id, last_sequence)
+            .await?;
+        Ok((serialized.len(), position))
+    }
+
     async fn remember(&self, aggregate_id: &str, sequence: usize, aggregate: A) {
         if sequence > 0 {
             self.cache
@@ -547,6 +612,39 @@ impl Database {
                 "{aggregate_type} {aggregate_id} has no event {sequence}"
             ))
         })
+    }
+
+    /// The request hash recorded for each of `keys` that was used, by key.
+    pub async fn find_keys(&self, keys: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        /// Keys per query: far under both stores' limits on bound parameters.
+        const KEYS_PER_QUERY: usize = 1_000;
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(KEYS_PER_QUERY) {
+            let placeholders: Vec<String> =
+                (1..=chunk.len()).map(|index| format!("${index}")).collect();
+            let sql = format!(
+                "SELECT idempotency_key, request_hash FROM command_keys WHERE idempotency_key IN ({})",
+                placeholders.join(", ")
+            );
+            let rows: Vec<(String, String)> = match self {
+                Database::Postgres(pool) => {
+                    let mut query = sqlx::query_as(&sql);
+                    for key in chunk {
+                        query = query.bind(key);
+                    }
+                    query.fetch_all(pool).await?
+                }
+                Database::Sqlite(pool) => {
+                    let mut query = sqlx::query_as(&sql);
+                    for key in chunk {
+                        query = query.bind(key);
+                    }
+                    query.fetch_all(pool).await?
+                }
+            };
+            found.extend(rows);
+        }
+        Ok(found)
     }
 
     /// The outcome first recorded for an idempotency key, if it was used.

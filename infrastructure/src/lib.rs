@@ -1,7 +1,8 @@
 //! fundledger's infrastructure: the event stores (PostgreSQL through postgres-es, SQLite
 //! through sqlite-es), their migrations, the command path with snapshots and idempotency
 //! keys, the global event log reader, the process manager that completes steps spanning
-//! aggregates, the reference geography, and the public exports (360Giving).
+//! aggregates, the reference geography, the import of published 360Giving history, and the
+//! public exports (360Giving).
 
 pub mod ballot_codes;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod event_log;
 pub mod event_store;
 pub mod export;
 pub mod geography;
+pub mod import;
 pub mod ledger;
 pub mod test_support;
 

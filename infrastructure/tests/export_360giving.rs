@@ -60,6 +60,7 @@ fn errors(package: &Value) -> Vec<String> {
 
 fn grant(award_id: &str, code: &str, name: Option<&str>) -> Grant {
     Grant {
+        published_id: None,
         award_id: award_id.into(),
         title: "Café \"Larder\" & <friends>".into(),
         amount_awarded: dec!(999999999999.99),

@@ -119,13 +119,14 @@ pub(crate) struct ApplicationState {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub(crate) struct AwardState {
     pub award_id: String,
-    pub application_id: String,
+    /// `None` for a historic grant (no application, no round, often no GSS area).
+    pub application_id: Option<String>,
     pub fund_id: String,
-    pub round_id: String,
+    pub round_id: Option<String>,
     pub recipient_org_id: String,
     pub recipient_name: String,
     pub title: String,
-    pub neighbourhood: String,
+    pub neighbourhood: Option<String>,
     pub themes: String,
     pub status: String,
     pub awarded_on: String,
@@ -135,6 +136,8 @@ pub(crate) struct AwardState {
     pub paid_pence: i64,
     pub returned_pence: i64,
     pub spend_reported_pence: i64,
+    /// The 360Giving id of a historic grant.
+    pub grant_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -206,7 +209,7 @@ pub(crate) const APPLICATION_COLUMNS: &str = "application_id, round_id, fund_id,
      amount_requested_pence, neighbourhood, themes, status, submitted_on, decided_on, award_id, approved_pence";
 pub(crate) const AWARD_COLUMNS: &str = "award_id, application_id, fund_id, round_id, recipient_org_id, recipient_name, \
      title, neighbourhood, themes, status, awarded_on, accepted_on, closed_on, awarded_pence, paid_pence, \
-     returned_pence, spend_reported_pence";
+     returned_pence, spend_reported_pence, grant_id";
 pub(crate) const PROXY_COLUMNS: &str =
     "fund_id, indicator, unit, value_per_unit_pence, deadweight, attribution, \
      displacement, drop_off, duration_years, set_on";
@@ -331,6 +334,9 @@ impl Batch {
                 }
                 Decoded::Award(AwardEvent::AwardMade { fund_id, .. }) => {
                     fund_ids.insert(fund_id.to_string());
+                }
+                Decoded::Award(AwardEvent::HistoricGrantImported(grant)) => {
+                    fund_ids.insert(grant.fund_id.to_string());
                 }
                 Decoded::Award(
                     AwardEvent::DrawdownApproved { .. }
@@ -750,13 +756,13 @@ impl Batch {
                     award_id.clone(),
                     AwardState {
                         award_id: award_id.clone(),
-                        application_id: application_id.to_string(),
+                        application_id: Some(application_id.to_string()),
                         fund_id: fund_id.to_string(),
-                        round_id: round_id.to_string(),
+                        round_id: Some(round_id.to_string()),
                         recipient_org_id: recipient_org_id.to_string(),
                         recipient_name: recipient_name.clone(),
                         title: title.clone(),
-                        neighbourhood: neighbourhood.as_str().to_string(),
+                        neighbourhood: Some(neighbourhood.as_str().to_string()),
                         themes: json_list(themes),
                         status: "offered".into(),
                         awarded_on: awarded_on.to_string(),
@@ -766,6 +772,7 @@ impl Batch {
                         paid_pence: 0,
                         returned_pence: 0,
                         spend_reported_pence: 0,
+                        grant_id: None,
                     },
                 );
                 for theme in themes {
@@ -774,6 +781,49 @@ impl Batch {
                 self.fund_mut(event, fund_id.as_str())?.awarded_pence += p(amount);
                 self.fund_daily(fund_id.as_str(), awarded_on).awarded_pence += p(amount);
                 self.award_daily(&award_id, awarded_on).awarded_pence += p(amount);
+            }
+            // Counts in awarded, and what the publisher says was disbursed in paid, both on
+            // the award date (the file gives no payment dates). Never in allocated or
+            // available: the money left the funder before the ledger held its capital.
+            AwardEvent::HistoricGrantImported(grant) => {
+                let disbursed = grant.disbursed.as_ref().map(p).unwrap_or(0);
+                self.dirty_awards.insert(award_id.clone());
+                self.awards.insert(
+                    award_id.clone(),
+                    AwardState {
+                        award_id: award_id.clone(),
+                        application_id: None,
+                        fund_id: grant.fund_id.to_string(),
+                        round_id: None,
+                        recipient_org_id: grant.recipient_org_id.to_string(),
+                        recipient_name: grant.recipient_name.clone(),
+                        title: grant.title.clone(),
+                        neighbourhood: grant.neighbourhood.as_ref().map(|code| code.to_string()),
+                        themes: json_list(&grant.themes),
+                        status: "historic".into(),
+                        awarded_on: grant.awarded_on.to_string(),
+                        accepted_on: None,
+                        closed_on: None,
+                        awarded_pence: p(&grant.amount),
+                        paid_pence: disbursed,
+                        returned_pence: 0,
+                        spend_reported_pence: 0,
+                        grant_id: Some(grant.grant_id.clone()),
+                    },
+                );
+                for theme in &grant.themes {
+                    self.new_themes.insert((award_id.clone(), theme.clone()));
+                }
+                let fund_id = grant.fund_id.as_str();
+                let fund = self.fund_mut(event, fund_id)?;
+                fund.awarded_pence += p(&grant.amount);
+                fund.paid_pence += disbursed;
+                let daily = self.fund_daily(fund_id, &grant.awarded_on);
+                daily.awarded_pence += p(&grant.amount);
+                daily.paid_pence += disbursed;
+                let daily = self.award_daily(&award_id, &grant.awarded_on);
+                daily.awarded_pence += p(&grant.amount);
+                daily.paid_pence += disbursed;
             }
             AwardEvent::AgreementAccepted { accepted_on } => {
                 let award = self.award_mut(event)?;
@@ -1013,13 +1063,13 @@ impl Batch {
             |row| {
                 vec![
                     Param::Text(row.award_id.clone()),
-                    Param::Text(row.application_id.clone()),
+                    Param::OptText(row.application_id.clone()),
                     Param::Text(row.fund_id.clone()),
-                    Param::Text(row.round_id.clone()),
+                    Param::OptText(row.round_id.clone()),
                     Param::Text(row.recipient_org_id.clone()),
                     Param::Text(row.recipient_name.clone()),
                     Param::Text(row.title.clone()),
-                    Param::Text(row.neighbourhood.clone()),
+                    Param::OptText(row.neighbourhood.clone()),
                     Param::Text(row.themes.clone()),
                     Param::Text(row.status.clone()),
                     Param::Text(row.awarded_on.clone()),
@@ -1029,6 +1079,7 @@ impl Batch {
                     Param::Int(row.paid_pence),
                     Param::Int(row.returned_pence),
                     Param::Int(row.spend_reported_pence),
+                    Param::OptText(row.grant_id.clone()),
                 ]
             },
         );

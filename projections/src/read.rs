@@ -136,16 +136,20 @@ pub struct DrawdownRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AwardRecord {
     pub award_id: AwardId,
-    pub application_id: String,
+    /// `None` for a historic grant, which went through no application or round here.
+    pub application_id: Option<String>,
     pub fund_id: FundId,
-    pub round_id: RoundId,
+    pub round_id: Option<RoundId>,
     pub recipient_org_id: String,
     pub recipient_name: String,
     pub title: String,
-    pub neighbourhood: String,
+    /// `None` when a historic grant named no GSS area fundledger knows.
+    pub neighbourhood: Option<String>,
     pub themes: Vec<String>,
-    /// "offered", "active" or "closed".
+    /// "offered", "active", "closed" or "historic" (imported from 360Giving).
     pub status: String,
+    /// The 360Giving id of a historic grant.
+    pub grant_id: Option<String>,
     pub awarded_on: Date,
     pub accepted_on: Option<Date>,
     pub closed_on: Option<Date>,
@@ -168,7 +172,7 @@ pub struct AwardFilter {
     pub fund: Option<FundId>,
     pub recipient_org_id: Option<String>,
     pub theme: Option<String>,
-    /// "offered", "active" or "closed".
+    /// "offered", "active", "closed" or "historic".
     pub status: Option<String>,
     pub awarded_from: Option<Date>,
     pub awarded_to: Option<Date>,
@@ -433,13 +437,13 @@ const ROUND_COLUMNS: &str =
 #[derive(sqlx::FromRow)]
 struct AwardRow {
     award_id: String,
-    application_id: String,
+    application_id: Option<String>,
     fund_id: String,
-    round_id: String,
+    round_id: Option<String>,
     recipient_org_id: String,
     recipient_name: String,
     title: String,
-    neighbourhood: String,
+    neighbourhood: Option<String>,
     themes: String,
     status: String,
     awarded_on: String,
@@ -449,11 +453,12 @@ struct AwardRow {
     paid_pence: i64,
     returned_pence: i64,
     spend_reported_pence: i64,
+    grant_id: Option<String>,
 }
 
 const AWARD_COLUMNS: &str = "a.award_id, a.application_id, a.fund_id, a.round_id, a.recipient_org_id, \
      a.recipient_name, a.title, a.neighbourhood, a.themes, a.status, a.awarded_on, a.accepted_on, a.closed_on, \
-     a.awarded_pence, a.paid_pence, a.returned_pence, a.spend_reported_pence";
+     a.awarded_pence, a.paid_pence, a.returned_pence, a.spend_reported_pence, a.grant_id";
 
 impl AwardRow {
     fn into_record(self) -> Result<AwardRecord> {
@@ -461,13 +466,14 @@ impl AwardRow {
             award_id: AwardId::new(self.award_id),
             application_id: self.application_id,
             fund_id: FundId::new(self.fund_id),
-            round_id: RoundId::new(self.round_id),
+            round_id: self.round_id.map(RoundId::new),
             recipient_org_id: self.recipient_org_id,
             recipient_name: self.recipient_name,
             title: self.title,
             neighbourhood: self.neighbourhood,
             themes: list(&self.themes)?,
             status: self.status,
+            grant_id: self.grant_id,
             awarded_on: date(&self.awarded_on)?,
             accepted_on: opt_date(self.accepted_on)?,
             closed_on: opt_date(self.closed_on)?,

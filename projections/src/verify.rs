@@ -571,13 +571,13 @@ fn fold(
                     AwardFold {
                         row: AwardState {
                             award_id: id.to_string(),
-                            application_id: application_id.to_string(),
+                            application_id: Some(application_id.to_string()),
                             fund_id: fund_id.to_string(),
-                            round_id: round_id.to_string(),
+                            round_id: Some(round_id.to_string()),
                             recipient_org_id: recipient_org_id.to_string(),
                             recipient_name: recipient_name.clone(),
                             title: title.clone(),
-                            neighbourhood: neighbourhood.as_str().to_string(),
+                            neighbourhood: Some(neighbourhood.as_str().to_string()),
                             themes: serde_json::to_string(themes).unwrap_or_default(),
                             status: "offered".into(),
                             awarded_on: awarded_on.to_string(),
@@ -587,6 +587,7 @@ fn fold(
                             paid_pence: 0,
                             returned_pence: 0,
                             spend_reported_pence: 0,
+                            grant_id: None,
                         },
                         awarded: d(amount),
                         paid: Decimal::ZERO,
@@ -611,6 +612,81 @@ fn fold(
                         Decimal::ZERO,
                         d(amount),
                         Decimal::ZERO,
+                        Decimal::ZERO,
+                        Decimal::ZERO,
+                    ],
+                );
+                return;
+            }
+            if let AwardEvent::HistoricGrantImported(grant) = &event {
+                let awarded = d(&grant.amount);
+                let paid = grant.disbursed.as_ref().map(d).unwrap_or(Decimal::ZERO);
+                if paid > awarded {
+                    report.mismatch(format!(
+                        "event at position {position}: historic award {id} carries disbursed {paid} above its {awarded}"
+                    ));
+                }
+                for theme in &grant.themes {
+                    expected.themes.insert((id.to_string(), theme.clone()));
+                }
+                expected.awards.insert(
+                    id.to_string(),
+                    AwardFold {
+                        row: AwardState {
+                            award_id: id.to_string(),
+                            application_id: None,
+                            fund_id: grant.fund_id.to_string(),
+                            round_id: None,
+                            recipient_org_id: grant.recipient_org_id.to_string(),
+                            recipient_name: grant.recipient_name.clone(),
+                            title: grant.title.clone(),
+                            neighbourhood: grant
+                                .neighbourhood
+                                .as_ref()
+                                .map(|code| code.to_string()),
+                            themes: serde_json::to_string(&grant.themes).unwrap_or_default(),
+                            status: "historic".into(),
+                            awarded_on: grant.awarded_on.to_string(),
+                            accepted_on: None,
+                            closed_on: None,
+                            awarded_pence: 0,
+                            paid_pence: 0,
+                            returned_pence: 0,
+                            spend_reported_pence: 0,
+                            grant_id: Some(grant.grant_id.clone()),
+                        },
+                        awarded,
+                        paid,
+                        returned: Decimal::ZERO,
+                        spend: Decimal::ZERO,
+                    },
+                );
+                let day = grant.awarded_on.to_string();
+                add(
+                    expected
+                        .award_daily
+                        .entry((id.to_string(), day.clone()))
+                        .or_default(),
+                    &[awarded, paid, Decimal::ZERO, Decimal::ZERO],
+                );
+                // Awarded and paid, never allocated or available (see fold.rs).
+                match expected.funds.get_mut(grant.fund_id.as_str()) {
+                    Some(fund) => {
+                        fund.awarded += awarded;
+                        fund.paid += paid;
+                    }
+                    None => return missing(report, "fund of historic award"),
+                }
+                add(
+                    expected
+                        .fund_daily
+                        .entry((grant.fund_id.to_string(), day))
+                        .or_default(),
+                    &[
+                        Decimal::ZERO,
+                        Decimal::ZERO,
+                        awarded,
+                        paid,
                         Decimal::ZERO,
                         Decimal::ZERO,
                     ],
@@ -779,7 +855,9 @@ fn fold(
                     award.row.status = "closed".into();
                     award.row.closed_on = Some(closed_on.to_string());
                 }
-                AwardEvent::AwardMade { .. } => unreachable!("handled above"),
+                AwardEvent::AwardMade { .. } | AwardEvent::HistoricGrantImported(_) => {
+                    unreachable!("handled above")
+                }
             }
             if let Some((day, change)) = money_change {
                 award.awarded += change[0];

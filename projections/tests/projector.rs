@@ -348,6 +348,17 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                             neighbourhood.as_str().to_string(),
                         );
                     }
+                    // A historic grant may name no area: it is in scope as "".
+                    if let AwardEvent::HistoricGrantImported(grant) = &award {
+                        award_area.insert(
+                            event.aggregate_id.clone(),
+                            grant
+                                .neighbourhood
+                                .as_ref()
+                                .map(|code| code.as_str().to_string())
+                                .unwrap_or_default(),
+                        );
+                    }
                     let in_scope = award_area
                         .get(&event.aggregate_id)
                         .is_some_and(|area| areas.contains(&area.as_str()));
@@ -359,6 +370,14 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                             amount, awarded_on, ..
                         } if awarded_on <= day => {
                             folded.awarded += amount.amount();
+                            folded.award_count += 1;
+                        }
+                        AwardEvent::HistoricGrantImported(grant) if grant.awarded_on <= day => {
+                            folded.awarded += grant.amount.amount();
+                            folded.paid += grant
+                                .disbursed
+                                .map(|paid| paid.amount())
+                                .unwrap_or_default();
                             folded.award_count += 1;
                         }
                         AwardEvent::AwardVaried {
@@ -401,7 +420,9 @@ async fn as_of_equals_fold(ops: Vec<Op>, days: Vec<u8>) {
     let north_east = ["E01012070", "E01012071", "E01012072"];
     for offset in days {
         let day = date("2026-01-01") + chrono::Days::new(u64::from(offset));
-        let everything = fold_to(&db, day, &AREAS).await;
+        // Every area, and historic grants that name none.
+        let all: Vec<&str> = AREAS.iter().copied().chain([""]).collect();
+        let everything = fold_to(&db, day, &all).await;
         let position = read::fund_position(&db, &fund, Some(day))
             .await
             .unwrap()

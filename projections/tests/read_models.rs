@@ -302,7 +302,7 @@ async fn social_return_and_equity_are_right(kind: &str) {
     let by_area = |code: &str| {
         awards
             .iter()
-            .find(|award| award.neighbourhood == code)
+            .find(|award| award.neighbourhood.as_deref() == Some(code))
             .map(|award| {
                 (
                     award.award_id.clone(),

@@ -470,6 +470,9 @@ pub enum AwardStatus {
     Offered,
     Active,
     Closed,
+    /// Imported from the funder's published 360Giving history: closed history with no
+    /// round or application here; counts in the totals, takes no drawdowns.
+    Historic,
 }
 
 impl AwardStatus {
@@ -478,6 +481,7 @@ impl AwardStatus {
             AwardStatus::Offered => "offered",
             AwardStatus::Active => "active",
             AwardStatus::Closed => "closed",
+            AwardStatus::Historic => "historic",
         }
     }
 }
@@ -515,14 +519,20 @@ impl Award {
     async fn id(&self) -> &str {
         self.0.award_id.as_str()
     }
-    async fn application_id(&self) -> &str {
-        &self.0.application_id
+    /// The application the award was approved from; null for a historic grant.
+    async fn application_id(&self) -> Option<&str> {
+        self.0.application_id.as_deref()
     }
     async fn fund_id(&self) -> &str {
         self.0.fund_id.as_str()
     }
-    async fn round_id(&self) -> &str {
-        self.0.round_id.as_str()
+    /// The round the award was made in; null for a historic grant.
+    async fn round_id(&self) -> Option<&str> {
+        self.0.round_id.as_ref().map(|round| round.as_str())
+    }
+    /// The 360Giving id of a historic grant imported from the funder's published data.
+    async fn grant_id(&self) -> Option<&str> {
+        self.0.grant_id.as_deref()
     }
     async fn recipient_org_id(&self) -> &str {
         &self.0.recipient_org_id
@@ -533,8 +543,9 @@ impl Award {
     async fn title(&self) -> &str {
         &self.0.title
     }
-    async fn neighbourhood(&self) -> GqlResult<GeoCodeValue> {
-        geo(&self.0.neighbourhood)
+    /// Null when a historic grant named no area with a GSS code fundledger knows.
+    async fn neighbourhood(&self) -> GqlResult<Option<GeoCodeValue>> {
+        self.0.neighbourhood.as_deref().map(geo).transpose()
     }
     async fn themes(&self) -> &[String] {
         &self.0.themes
@@ -543,6 +554,7 @@ impl Award {
         match self.0.status.as_str() {
             "active" => AwardStatus::Active,
             "closed" => AwardStatus::Closed,
+            "historic" => AwardStatus::Historic,
             _ => AwardStatus::Offered,
         }
     }

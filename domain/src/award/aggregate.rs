@@ -4,7 +4,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{AwardCommand, AwardError, AwardEvent};
+use super::{AwardCommand, AwardError, AwardEvent, HistoricGrant};
 use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
 
 /// The most lines one spend report may carry.
@@ -25,6 +25,9 @@ pub enum AwardStatus {
     /// Agreement accepted: drawdowns may be requested.
     Active,
     Closed,
+    /// Imported from the funder's published 360Giving history: closed history that
+    /// counts in the totals but went through no round here and takes no further command.
+    Historic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,8 +79,11 @@ pub struct AwardDetails {
 /// make variations, returns and reports idempotent or unique.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Award {
-    /// `None` until made.
+    /// `None` until made (and for a historic grant).
     details: Option<AwardDetails>,
+    /// The imported grant, for an award imported from 360Giving history.
+    #[serde(default)]
+    historic: Option<HistoricGrant>,
     status: AwardStatus,
     /// Awarded after variations.
     amount: Money,
@@ -98,15 +104,25 @@ impl Award {
         self.amount
     }
     pub fn recipient(&self) -> Option<&OrgId> {
-        self.details
-            .as_ref()
-            .map(|details| &details.recipient_org_id)
+        match (&self.details, &self.historic) {
+            (Some(details), _) => Some(&details.recipient_org_id),
+            (None, Some(grant)) => Some(&grant.recipient_org_id),
+            (None, None) => None,
+        }
     }
     pub fn round_id(&self) -> Option<&RoundId> {
         self.details.as_ref().map(|details| &details.round_id)
     }
     pub fn fund_id(&self) -> Option<&FundId> {
-        self.details.as_ref().map(|details| &details.fund_id)
+        match (&self.details, &self.historic) {
+            (Some(details), _) => Some(&details.fund_id),
+            (None, Some(grant)) => Some(&grant.fund_id),
+            (None, None) => None,
+        }
+    }
+    /// The imported grant, for a historic award.
+    pub fn historic(&self) -> Option<&HistoricGrant> {
+        self.historic.as_ref()
     }
     pub fn details(&self) -> Option<&AwardDetails> {
         self.details.as_ref()
@@ -158,10 +174,50 @@ impl Award {
     /// The id for errors; empty before the award is made (the caller knows the id it asked
     /// for).
     fn id(&self) -> AwardId {
-        self.details
-            .as_ref()
-            .map(|details| details.award_id.clone())
-            .unwrap_or_else(|| AwardId::new(""))
+        match (&self.details, &self.historic) {
+            (Some(details), _) => details.award_id.clone(),
+            (None, Some(grant)) => grant.award_id.clone(),
+            (None, None) => AwardId::new(""),
+        }
+    }
+
+    /// Emits `HistoricGrantImported` on an award that does not exist yet.
+    fn import_historic(&self, grant: HistoricGrant) -> Result<Option<AwardEvent>, AwardError> {
+        if let Some(existing) = &self.historic {
+            // A re-import of the same published grant: already recorded.
+            return if *existing == grant {
+                Ok(None)
+            } else {
+                Err(AwardError::AlreadyExists {
+                    award: self.id(),
+                    existing: format!("grant {} with other figures", existing.grant_id),
+                    grant: grant.grant_id,
+                })
+            };
+        }
+        if let Some(details) = &self.details {
+            return Err(AwardError::AlreadyExists {
+                award: self.id(),
+                existing: format!("the award made from application {}", details.application_id),
+                grant: grant.grant_id,
+            });
+        }
+        require_text(grant.award_id.as_str(), "award_id")?;
+        require_text(grant.fund_id.as_str(), "fund_id")?;
+        require_text(&grant.grant_id, "grant_id")?;
+        require_text(grant.recipient_org_id.as_str(), "recipient_org_id")?;
+        require_text(&grant.recipient_name, "recipient_name")?;
+        require_text(&grant.title, "title")?;
+        if let Some(disbursed) = grant.disbursed {
+            if disbursed > grant.amount {
+                return Err(AwardError::DisbursedOverAwarded {
+                    grant: grant.grant_id,
+                    disbursed,
+                    amount: grant.amount,
+                });
+            }
+        }
+        Ok(Some(AwardEvent::HistoricGrantImported(grant)))
     }
 
     fn require_made(&self) -> Result<&AwardDetails, AwardError> {
@@ -269,7 +325,18 @@ impl Aggregate for Award {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), AwardError> {
+        // Closed history: nothing after the import but a repeat of it.
+        if self.status == AwardStatus::Historic
+            && !matches!(command, AwardCommand::ImportHistoricGrant(_))
+        {
+            return Err(AwardError::Historic(self.id()));
+        }
         match command {
+            AwardCommand::ImportHistoricGrant(grant) => {
+                if let Some(event) = self.import_historic(grant)? {
+                    sink.write(event, self).await;
+                }
+            }
             AwardCommand::Make {
                 award_id,
                 application_id,
@@ -658,6 +725,12 @@ impl Aggregate for Award {
                 });
                 self.amount = amount;
                 self.status = AwardStatus::Offered;
+            }
+            AwardEvent::HistoricGrantImported(grant) => {
+                self.amount = grant.amount;
+                self.paid = grant.disbursed.unwrap_or(Money::ZERO);
+                self.status = AwardStatus::Historic;
+                self.historic = Some(grant);
             }
             AwardEvent::AgreementAccepted { .. } => {
                 self.status = AwardStatus::Active;

@@ -10,6 +10,27 @@ pub struct SpendLine {
     pub amount: Money,
 }
 
+/// A grant from a funder's published 360Giving history, as the ledger records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoricGrant {
+    pub award_id: AwardId,
+    pub fund_id: FundId,
+    /// The grant's 360Giving id, kept so a re-export publishes it under the same id.
+    pub grant_id: String,
+    pub recipient_org_id: OrgId,
+    pub recipient_name: String,
+    pub title: String,
+    /// The first beneficiary location with a GSS code fundledger knows; many published
+    /// grants have none (or only a UK-wide code).
+    pub neighbourhood: Option<GeoCode>,
+    /// The grant programme titles.
+    pub themes: Vec<String>,
+    pub amount: Money,
+    /// `amountDisbursed` where the publisher stated it; never more than `amount`.
+    pub disbursed: Option<Money>,
+    pub awarded_on: Date,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AwardCommand {
     /// From the round's `ApplicationApproved`. Idempotent: making an existing award with
@@ -27,6 +48,11 @@ pub enum AwardCommand {
         amount: Money,
         awarded_on: Date,
     },
+    /// Records a grant the funder made before it used fundledger, from its published
+    /// 360Giving data: closed history on a new award of its own, with no round and no
+    /// application. Idempotent: importing the same grant again emits nothing; importing
+    /// different figures under the same award is refused.
+    ImportHistoricGrant(HistoricGrant),
     /// The grantee signs the grant agreement; drawdowns need it.
     AcceptAgreement { by: OrgId, accepted_on: Date },
     /// Amount ≤ awarded − paid − approved-but-unpaid.

@@ -10,6 +10,20 @@ pub enum AwardError {
     MadeDifferently(AwardId),
     #[error("award {0} is closed")]
     Closed(AwardId),
+    #[error("award {0} is a historic grant imported from 360Giving: closed history, it takes no drawdowns, payments, variations, returns or reports")]
+    Historic(AwardId),
+    #[error("award {award} already holds {existing}; grant {grant} can't be imported into it")]
+    AlreadyExists {
+        award: AwardId,
+        existing: String,
+        grant: String,
+    },
+    #[error("grant {grant}: disbursed {disbursed} is more than the {amount} awarded")]
+    DisbursedOverAwarded {
+        grant: String,
+        disbursed: Money,
+        amount: Money,
+    },
     #[error("only the recipient {recipient} may do this on award {award}, not {caller}")]
     NotRecipient {
         award: AwardId,

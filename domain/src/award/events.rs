@@ -2,7 +2,7 @@ use cqrs_es::DomainEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::SpendLine;
+use super::{HistoricGrant, SpendLine};
 use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,11 @@ pub enum AwardEvent {
         amount: Money,
         awarded_on: Date,
     },
+    /// A grant made before the funder used fundledger, imported from its published
+    /// 360Giving data. The award is closed history from the start (status `Historic`): it
+    /// counts in awarded (and `disbursed`, where stated, in paid) but takes no further
+    /// command.
+    HistoricGrantImported(HistoricGrant),
     AgreementAccepted {
         accepted_on: Date,
     },
@@ -84,6 +89,7 @@ impl DomainEvent for AwardEvent {
     fn event_type(&self) -> String {
         match self {
             AwardEvent::AwardMade { .. } => "AwardMade",
+            AwardEvent::HistoricGrantImported(_) => "HistoricGrantImported",
             AwardEvent::AgreementAccepted { .. } => "AgreementAccepted",
             AwardEvent::DrawdownRequested { .. } => "DrawdownRequested",
             AwardEvent::DrawdownApproved { .. } => "DrawdownApproved",

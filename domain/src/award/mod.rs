@@ -13,6 +13,6 @@ mod tests;
 pub use aggregate::{
     Award, AwardDetails, AwardStatus, Drawdown, DrawdownState, MAX_SPEND_LINES_PER_REPORT,
 };
-pub use commands::{AwardCommand, SpendLine};
+pub use commands::{AwardCommand, HistoricGrant, SpendLine};
 pub use error::AwardError;
 pub use events::AwardEvent;

@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use super::{
-    Award, AwardCommand, AwardError, AwardEvent, AwardStatus, DrawdownState, SpendLine,
-    MAX_SPEND_LINES_PER_REPORT,
+    Award, AwardCommand, AwardError, AwardEvent, AwardStatus, DrawdownState, HistoricGrant,
+    SpendLine, MAX_SPEND_LINES_PER_REPORT,
 };
 use crate::money::MAX_MONEY_POUNDS;
 use crate::test_support::*;
@@ -1471,4 +1471,169 @@ fn the_award_keeps_paid_returned_drawable_and_committed() {
     assert_eq!(state.recipient(), Some(&applicant()));
     assert_eq!(state.round_id(), Some(&round_id()));
     assert_eq!(state.fund_id(), Some(&fund_id()));
+}
+
+// ---------------------------------------------------------------- historic grants
+
+const GRANT: &str = "360G-ABCT-0001";
+
+fn money(text: &str) -> Money {
+    text.parse().expect("valid money")
+}
+
+fn historic_grant(amount: Money, disbursed: Option<Money>) -> HistoricGrant {
+    HistoricGrant {
+        award_id: award_id(),
+        fund_id: fund_id(),
+        grant_id: GRANT.to_string(),
+        recipient_org_id: applicant(),
+        recipient_name: "Hillside Community Kitchen".to_string(),
+        title: "Saturday breakfast club".to_string(),
+        neighbourhood: None,
+        themes: vec!["Food".to_string()],
+        amount,
+        disbursed,
+        awarded_on: on(1, 26),
+    }
+}
+
+fn import(grant: HistoricGrant) -> AwardCommand {
+    AwardCommand::ImportHistoricGrant(grant)
+}
+
+fn imported(grant: HistoricGrant) -> AwardEvent {
+    AwardEvent::HistoricGrantImported(grant)
+}
+
+#[tokio::test]
+async fn importing_a_historic_grant_records_it_on_a_new_award() {
+    let grant = historic_grant(money("30000.50"), Some(Money::pounds(10_000)));
+    award()
+        .given_no_previous_events()
+        .when_async(import(grant.clone()))
+        .await
+        .then_expect_events(vec![imported(grant)]);
+}
+
+#[tokio::test]
+async fn importing_the_same_grant_again_emits_nothing() {
+    let grant = historic_grant(Money::pounds(30_000), None);
+    award()
+        .given(vec![imported(grant.clone())])
+        .when_async(import(grant))
+        .await
+        .then_expect_events(vec![]);
+}
+
+#[tokio::test]
+async fn importing_other_figures_into_a_historic_award_is_refused() {
+    award()
+        .given(vec![imported(historic_grant(Money::pounds(30_000), None))])
+        .when_async(import(historic_grant(Money::pounds(31_000), None)))
+        .await
+        .then_expect_error(AwardError::AlreadyExists {
+            award: award_id(),
+            existing: format!("grant {GRANT} with other figures"),
+            grant: GRANT.to_string(),
+        });
+}
+
+#[tokio::test]
+async fn importing_a_grant_into_an_award_made_from_an_application_is_refused() {
+    award()
+        .given(vec![made(Money::pounds(5_000))])
+        .when_async(import(historic_grant(Money::pounds(30_000), None)))
+        .await
+        .then_expect_error(AwardError::AlreadyExists {
+            award: award_id(),
+            existing: format!("the award made from application {APPLICATION}"),
+            grant: GRANT.to_string(),
+        });
+}
+
+#[tokio::test]
+async fn a_historic_grant_needs_its_grant_id_recipient_and_title() {
+    for (field, blank) in [
+        (
+            "grant_id",
+            Box::new(|grant: &mut HistoricGrant| grant.grant_id = " ".into())
+                as Box<dyn Fn(&mut HistoricGrant)>,
+        ),
+        (
+            "recipient_org_id",
+            Box::new(|grant: &mut HistoricGrant| grant.recipient_org_id = OrgId::new("")),
+        ),
+        (
+            "recipient_name",
+            Box::new(|grant: &mut HistoricGrant| grant.recipient_name = String::new()),
+        ),
+        (
+            "title",
+            Box::new(|grant: &mut HistoricGrant| grant.title = String::new()),
+        ),
+    ] {
+        let mut grant = historic_grant(Money::pounds(30_000), None);
+        blank(&mut grant);
+        award()
+            .given_no_previous_events()
+            .when_async(import(grant))
+            .await
+            .then_expect_error(AwardError::MissingField(field));
+    }
+}
+
+#[tokio::test]
+async fn a_historic_grant_disbursed_beyond_its_amount_is_refused() {
+    award()
+        .given_no_previous_events()
+        .when_async(import(historic_grant(
+            Money::pounds(1_000),
+            Some(money("1000.01")),
+        )))
+        .await
+        .then_expect_error(AwardError::DisbursedOverAwarded {
+            grant: GRANT.to_string(),
+            disbursed: money("1000.01"),
+            amount: Money::pounds(1_000),
+        });
+}
+
+#[tokio::test]
+async fn a_historic_award_takes_no_drawdown_variation_return_report_or_close() {
+    let history = vec![imported(historic_grant(
+        Money::pounds(30_000),
+        Some(Money::pounds(30_000)),
+    ))];
+    for command in [
+        accept(applicant()),
+        request("DD-1", Money::pounds(100)),
+        reduce("VAR-1", Money::pounds(20_000)),
+        increase("VAR-2", Money::pounds(1_000)),
+        give_back("RET-1", Money::pounds(100)),
+        AwardCommand::Close {
+            closed_on: on(12, 1),
+        },
+        make(Money::pounds(30_000)),
+    ] {
+        award()
+            .given(history.clone())
+            .when_async(command)
+            .await
+            .then_expect_error(AwardError::Historic(award_id()));
+    }
+}
+
+#[test]
+fn a_historic_award_counts_its_amount_and_stated_disbursement() {
+    let mut state = Award::default();
+    let grant = historic_grant(Money::pounds(30_000), Some(Money::pounds(12_500)));
+    cqrs_es::Aggregate::apply(&mut state, imported(grant.clone()));
+    assert_eq!(state.status(), AwardStatus::Historic);
+    assert_eq!(state.amount(), Money::pounds(30_000));
+    assert_eq!(state.paid(), Money::pounds(12_500));
+    assert_eq!(state.historic(), Some(&grant));
+    assert_eq!(state.details(), None);
+    assert_eq!(state.round_id(), None);
+    assert_eq!(state.fund_id(), Some(&fund_id()));
+    assert_eq!(state.recipient(), Some(&applicant()));
 }

@@ -55,6 +55,10 @@ pub struct Location {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub award_id: String,
+    /// The id a historic grant imported from 360Giving was first published under: it is
+    /// published under it again, so GrantNav sees one grant, not two. `None` for awards
+    /// made in fundledger, whose id is [`grant_id`].
+    pub published_id: Option<String>,
     pub title: String,
     /// Approved amount after variations.
     pub amount_awarded: Decimal,
@@ -228,8 +232,9 @@ struct GrantJson<'a> {
     beneficiary_location: Vec<LocationJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     location_scope: Option<&'static str>,
-    /// Every fundledger award comes from an application to an open round.
-    from_open_call: &'static str,
+    /// Every award made in fundledger comes from an application to an open round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_open_call: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     classifications: Vec<ClassificationJson<'a>>,
 }
@@ -239,9 +244,24 @@ fn json_number(amount: Decimal) -> Result<Box<RawValue>, ExportError> {
     Ok(RawValue::from_string(amount_text(amount))?)
 }
 
+/// The grant's 360Giving id: the one it was first published under, or the stable id of an
+/// award made here.
+pub fn published_grant_id(grant: &Grant) -> String {
+    grant
+        .published_id
+        .clone()
+        .unwrap_or_else(|| grant_id(&grant.funder.id, &grant.award_id))
+}
+
+/// `fromOpenCall`: awards made here come from applications to an open round; for a
+/// historic grant fundledger does not know, and says nothing.
+fn from_open_call(grant: &Grant) -> Option<&'static str> {
+    grant.published_id.is_none().then_some("Yes")
+}
+
 fn grant_json(grant: &Grant) -> Result<GrantJson<'_>, ExportError> {
     Ok(GrantJson {
-        id: grant_id(&grant.funder.id, &grant.award_id),
+        id: published_grant_id(grant),
         title: &grant.title,
         description: description(grant),
         currency: CURRENCY,
@@ -271,7 +291,7 @@ fn grant_json(grant: &Grant) -> Result<GrantJson<'_>, ExportError> {
             .location
             .as_ref()
             .and_then(|location| location_scope(&location.code)),
-        from_open_call: "Yes",
+        from_open_call: from_open_call(grant),
         classifications: grant
             .themes
             .iter()
@@ -379,7 +399,7 @@ pub const CSV_COLUMNS: [&str; 19] = [
 fn csv_record(grant: &Grant) -> [String; 19] {
     let location = grant.location.as_ref();
     [
-        grant_id(&grant.funder.id, &grant.award_id),
+        published_grant_id(grant),
         grant.title.clone(),
         description(grant),
         CURRENCY.to_string(),
@@ -417,7 +437,7 @@ fn csv_record(grant: &Grant) -> [String; 19] {
             .and_then(|location| location_scope(&location.code))
             .unwrap_or_default()
             .to_string(),
-        "Yes".to_string(),
+        from_open_call(grant).unwrap_or_default().to_string(),
     ]
 }
 
@@ -449,6 +469,7 @@ mod tests {
     fn grant() -> Grant {
         Grant {
             award_id: "AW-0001".into(),
+            published_id: None,
             title: "Hull Community Larder".into(),
             amount_awarded: dec!(10000.50),
             amount_disbursed: dec!(4000.25),

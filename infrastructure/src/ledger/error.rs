@@ -86,7 +86,8 @@ impl LedgerError {
                 | AwardError::PeriodOutOfOrder { .. }
                 | AwardError::NegativeQuantity(_)
                 | AwardError::QuantityOutOfRange(_)
-                | AwardError::IndicatorTooLong { .. } => ErrorKind::BadInput,
+                | AwardError::IndicatorTooLong { .. }
+                | AwardError::DisbursedOverAwarded { .. } => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::Ballot(error) => match error {

@@ -6,6 +6,7 @@
 
 mod error;
 mod follow_up;
+mod import;
 mod voting;
 
 use std::sync::Arc;
@@ -23,6 +24,9 @@ use sha2::{Digest, Sha256};
 
 pub use error::{ErrorKind, LedgerError};
 pub use follow_up::PROCESS_MANAGER_READER;
+pub use import::{
+    historic_award_id, ImportError, ImportSummary, IMPORT_ACTOR, IMPORT_BATCH_GRANTS,
+};
 pub use voting::IssuedBallotCodes;
 
 use crate::database::{Database, StoreError};

@@ -149,6 +149,14 @@ pub enum Op {
         tenths: u32,
         day: u8,
     },
+    /// A grant from the fund's published 360Giving history is imported: in `AREAS[area]`
+    /// (none when `area` is past the end), `percent` of it disbursed, awarded on `day`.
+    Historic {
+        area: usize,
+        pence: u32,
+        percent: u8,
+        day: u8,
+    },
 }
 
 /// Outcome indicators: proxies are set for some of them, reports come for all.
@@ -216,6 +224,14 @@ pub fn op() -> impl Strategy<Value = Op> {
                 day
             }
         ),
+        (0..=AREAS.len(), 0u32..5_000_000, 0u8..=100, day.clone()).prop_map(
+            |(area, pence, percent, day)| Op::Historic {
+                area,
+                pence,
+                percent,
+                day
+            }
+        ),
         (any::<usize>(), 0..INDICATORS.len(), 0u32..1_000_000, day).prop_map(
             |(award, indicator, tenths, day)| Op::Outcome {
                 award,
@@ -236,6 +252,8 @@ pub struct World {
     pub awards: Vec<(AwardId, OrgId)>,
     pub drawdowns: Vec<(AwardId, DrawdownId)>,
     pub last_position: i64,
+    /// Historic grants imported so far.
+    pub historic: usize,
 }
 
 fn day_of(day: u8) -> NaiveDate {
@@ -259,6 +277,9 @@ fn percent_of(amount: Money, percent: u8) -> Money {
     Money::new(value).unwrap()
 }
 
+/// The funder of the test fund (historic grants are imported under it).
+pub const FUNDER: &str = "GB-COH-00000001";
+
 pub const ORGS: [&str; 4] = [
     "GB-CHC-1000001",
     "GB-CHC-1000002",
@@ -271,12 +292,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
     let admin = |day: u8| Request::new("officer-1", day_of(day));
     if world.fund.is_none() {
         let outcome = ledger
-            .establish_fund(
-                &admin(0),
-                "Test fund",
-                &OrgId::new("GB-COH-00000001"),
-                "Test trust",
-            )
+            .establish_fund(&admin(0), "Test fund", &OrgId::new(FUNDER), "Test trust")
             .await
             .unwrap();
         world.fund = Some(outcome.value);
@@ -552,6 +568,33 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                     )
                     .await
                     .map(|o| o.position)
+            }
+            Op::Historic {
+                area,
+                pence: amount,
+                percent,
+                day,
+            } => {
+                world.historic += 1;
+                let amount = pence(amount);
+                let grant = infrastructure::import::giving360::ImportedGrant {
+                    grant_id: format!("360G-TEST-{}", world.historic),
+                    title: "A grant from before the ledger".to_string(),
+                    recipient_org_id: OrgId::new(ORGS[world.historic % ORGS.len()]),
+                    recipient_name: "Recipient".to_string(),
+                    funder_org_id: OrgId::new(FUNDER),
+                    funder_name: "Test trust".to_string(),
+                    neighbourhood: AREAS.get(area).map(|code| geo(code)),
+                    themes: vec!["history".to_string()],
+                    amount,
+                    disbursed: (percent > 0).then(|| percent_of(amount, percent)),
+                    awarded_on: day_of(day),
+                };
+                ledger
+                    .import_historic_grants(&[grant], day_of(day))
+                    .await
+                    .map(|summary| summary.position)
+                    .map_err(|error| infrastructure::LedgerError::BadInput(error.to_string()))
             }
         };
         if let Ok(position) = position {
