@@ -3,15 +3,17 @@
 //! the start of each batch, so nothing is cached between batches and a batch that is
 //! rolled back leaves no trace.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use std::hash::Hash;
 
 use domain::application::ApplicationEvent;
 use domain::award::AwardEvent;
 use domain::ballot::BallotEvent;
 use domain::fund::FundEvent;
 use domain::round::RoundEvent;
-use domain::Money;
+use domain::{Date, Money};
 use infrastructure::{Database, LoggedEvent};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::sql::{Param, Sql};
@@ -34,6 +36,29 @@ pub(crate) enum Decoded {
 }
 
 pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
+    decode_with(event, |aggregate_type| {
+        decode_from(aggregate_type, &event.payload).map_err(|error| error.to_string())
+    })
+}
+
+/// `decode` straight from the payload's JSON text (a rebuild): the same event, without
+/// building a `Value` first. `event`'s own payload is not read.
+pub(crate) fn decode_text(event: &LoggedEvent, payload: &str) -> Result<Decoded, ProjectionError> {
+    decode_with(event, |aggregate_type| {
+        let mut json = serde_json::Deserializer::from_str(payload);
+        let decoded = decode_from(aggregate_type, &mut json);
+        decoded
+            .and_then(|decoded| json.end().map(|()| decoded))
+            .map_err(|error| error.to_string())
+    })
+}
+
+/// The checks of `decode` around `deserialize`, which decodes the payload as the event
+/// type of the aggregate type it is given.
+fn decode_with(
+    event: &LoggedEvent,
+    deserialize: impl FnOnce(&str) -> Result<Decoded, String>,
+) -> Result<Decoded, ProjectionError> {
     let bad = |message: String| ProjectionError::BadEvent {
         position: event.position,
         event_type: event.event_type.clone(),
@@ -51,15 +76,20 @@ pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
             event.event_version
         )));
     }
-    let payload = &event.payload;
-    let decoded = match event.aggregate_type.as_str() {
+    deserialize(&event.aggregate_type).map_err(bad)
+}
+
+fn decode_from<'de, D: serde::Deserializer<'de>>(
+    aggregate_type: &str,
+    payload: D,
+) -> Result<Decoded, D::Error> {
+    match aggregate_type {
         "Fund" => FundEvent::deserialize(payload).map(Decoded::Fund),
         "Round" => RoundEvent::deserialize(payload).map(Decoded::Round),
         "Application" => ApplicationEvent::deserialize(payload).map(Decoded::Application),
         "Ballot" => BallotEvent::deserialize(payload).map(Decoded::Ballot),
         _ => AwardEvent::deserialize(payload).map(Decoded::Award),
-    };
-    decoded.map_err(|error| bad(error.to_string()))
+    }
 }
 
 fn p(money: &Money) -> i64 {
@@ -218,35 +248,81 @@ fn json_list<T: serde::Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).expect("a list of strings serializes")
 }
 
-/// The rows one batch touches, with what it changed.
+/// The rows one batch touches, with what it changed. Keyed by hash (FxHash: the keys are
+/// ids from our own log, not attacker-chosen; a rebuild does several lookups per event);
+/// rows are written back in key order.
 #[derive(Default)]
 pub(crate) struct Batch {
-    funds: HashMap<String, FundState>,
-    rounds: HashMap<String, RoundState>,
-    applications: HashMap<String, ApplicationState>,
-    awards: HashMap<String, AwardState>,
-    drawdowns: HashMap<(String, String), DrawdownState>,
-    dirty_funds: BTreeSet<String>,
-    dirty_rounds: BTreeSet<String>,
-    dirty_applications: BTreeSet<String>,
-    dirty_awards: BTreeSet<String>,
-    dirty_drawdowns: BTreeSet<(String, String)>,
+    funds: FxHashMap<String, FundState>,
+    rounds: FxHashMap<String, RoundState>,
+    applications: FxHashMap<String, ApplicationState>,
+    awards: FxHashMap<String, AwardState>,
+    drawdowns: FxHashMap<(String, String), DrawdownState>,
+    dirty_funds: Dirty<String>,
+    dirty_rounds: Dirty<String>,
+    dirty_applications: Dirty<String>,
+    dirty_awards: Dirty<String>,
+    dirty_drawdowns: Dirty<(String, String)>,
     new_themes: BTreeSet<(String, String)>,
-    fund_daily: BTreeMap<(String, String), FundDelta>,
-    award_daily: BTreeMap<(String, String), AwardDelta>,
+    fund_daily: FxHashMap<(String, Date), FundDelta>,
+    award_daily: FxHashMap<(String, Date), AwardDelta>,
     /// Proxies set in this batch by (fund, indicator); the last one set wins.
-    outcome_proxies: BTreeMap<(String, String), ProxyState>,
+    outcome_proxies: FxHashMap<(String, String), ProxyState>,
     /// Outcome reports made in this batch by (award, report id).
-    outcomes: BTreeMap<(String, String), OutcomeState>,
+    outcomes: FxHashMap<(String, String), OutcomeState>,
     votes: crate::votes::VoteBatch,
 }
 
-/// Marks a row as changed, allocating its key only the first time (most events touch
-/// rows already marked).
-fn mark(dirty: &mut BTreeSet<String>, id: &str) {
-    if !dirty.contains(id) {
-        dirty.insert(id.to_string());
+/// The keys of the rows a batch changed, so only those are written back. A rebuild's
+/// batch starts empty, so every row it holds is changed: it keeps no list (`All`), which
+/// spares a sorted-set lookup per event.
+pub(crate) enum Dirty<K> {
+    Keys(BTreeSet<K>),
+    All,
+}
+
+impl<K> Default for Dirty<K> {
+    fn default() -> Self {
+        Dirty::Keys(BTreeSet::new())
     }
+}
+
+impl<K: Ord> Dirty<K> {
+    fn insert(&mut self, key: K) {
+        if let Dirty::Keys(keys) = self {
+            keys.insert(key);
+        }
+    }
+
+    /// The changed rows of `rows`, in key order.
+    fn rows<'a, V>(&self, rows: &'a FxHashMap<K, V>) -> Vec<&'a V>
+    where
+        K: Hash + Eq,
+    {
+        match self {
+            Dirty::Keys(keys) => keys.iter().filter_map(|key| rows.get(key)).collect(),
+            Dirty::All => in_key_order(rows).into_iter().map(|(_, row)| row).collect(),
+        }
+    }
+}
+
+impl Dirty<String> {
+    /// Marks a row as changed, allocating its key only the first time (most events touch
+    /// rows already marked).
+    fn mark(&mut self, id: &str) {
+        if let Dirty::Keys(keys) = self {
+            if !keys.contains(id) {
+                keys.insert(id.to_string());
+            }
+        }
+    }
+}
+
+/// A map's entries sorted by key.
+fn in_key_order<K: Ord, V>(map: &FxHashMap<K, V>) -> Vec<(&K, &V)> {
+    let mut entries: Vec<(&K, &V)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries
 }
 
 fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
@@ -390,15 +466,27 @@ impl Batch {
         Ok(batch)
     }
 
-    fn fund_daily(&mut self, fund_id: &str, day: &domain::Date) -> &mut FundDelta {
+    /// A batch for a rebuild: it starts from empty read models and writes every row.
+    pub(crate) fn for_rebuild() -> Batch {
+        Batch {
+            dirty_funds: Dirty::All,
+            dirty_rounds: Dirty::All,
+            dirty_applications: Dirty::All,
+            dirty_awards: Dirty::All,
+            dirty_drawdowns: Dirty::All,
+            ..Batch::default()
+        }
+    }
+
+    fn fund_daily(&mut self, fund_id: &str, day: &Date) -> &mut FundDelta {
         self.fund_daily
-            .entry((fund_id.to_string(), day.to_string()))
+            .entry((fund_id.to_string(), *day))
             .or_default()
     }
 
-    fn award_daily(&mut self, award_id: &str, day: &domain::Date) -> &mut AwardDelta {
+    fn award_daily(&mut self, award_id: &str, day: &Date) -> &mut AwardDelta {
         self.award_daily
-            .entry((award_id.to_string(), day.to_string()))
+            .entry((award_id.to_string(), *day))
             .or_default()
     }
 
@@ -407,7 +495,7 @@ impl Batch {
         event: &LoggedEvent,
         fund_id: &str,
     ) -> Result<&mut FundState, ProjectionError> {
-        mark(&mut self.dirty_funds, fund_id);
+        self.dirty_funds.mark(fund_id);
         self.funds
             .get_mut(fund_id)
             .ok_or_else(|| missing(event, "fund", fund_id))
@@ -415,7 +503,7 @@ impl Batch {
 
     fn round_mut(&mut self, event: &LoggedEvent) -> Result<&mut RoundState, ProjectionError> {
         let id = &event.aggregate_id;
-        mark(&mut self.dirty_rounds, id);
+        self.dirty_rounds.mark(id);
         self.rounds
             .get_mut(id)
             .ok_or_else(|| missing(event, "round", id))
@@ -426,7 +514,7 @@ impl Batch {
         event: &LoggedEvent,
     ) -> Result<&mut ApplicationState, ProjectionError> {
         let id = &event.aggregate_id;
-        mark(&mut self.dirty_applications, id);
+        self.dirty_applications.mark(id);
         self.applications
             .get_mut(id)
             .ok_or_else(|| missing(event, "application", id))
@@ -434,7 +522,7 @@ impl Batch {
 
     fn award_mut(&mut self, event: &LoggedEvent) -> Result<&mut AwardState, ProjectionError> {
         let id = &event.aggregate_id;
-        mark(&mut self.dirty_awards, id);
+        self.dirty_awards.mark(id);
         self.awards
             .get_mut(id)
             .ok_or_else(|| missing(event, "award", id))
@@ -905,11 +993,7 @@ impl Batch {
     pub(crate) fn statements(self, writer: Writer) -> Vec<Statement> {
         let mut statements = Vec::new();
         self.votes.statements(writer, &mut statements);
-        let funds: Vec<&FundState> = self
-            .dirty_funds
-            .iter()
-            .filter_map(|id| self.funds.get(id))
-            .collect();
+        let funds: Vec<&FundState> = self.dirty_funds.rows(&self.funds);
         upsert(
             &mut statements,
             writer,
@@ -934,11 +1018,7 @@ impl Batch {
                 ]
             },
         );
-        let rounds: Vec<&RoundState> = self
-            .dirty_rounds
-            .iter()
-            .filter_map(|id| self.rounds.get(id))
-            .collect();
+        let rounds: Vec<&RoundState> = self.dirty_rounds.rows(&self.rounds);
         upsert(
             &mut statements,
             writer,
@@ -965,11 +1045,7 @@ impl Batch {
                 ]
             },
         );
-        let applications: Vec<&ApplicationState> = self
-            .dirty_applications
-            .iter()
-            .filter_map(|id| self.applications.get(id))
-            .collect();
+        let applications: Vec<&ApplicationState> = self.dirty_applications.rows(&self.applications);
         upsert(
             &mut statements,
             writer,
@@ -997,11 +1073,7 @@ impl Batch {
                 ]
             },
         );
-        let awards: Vec<&AwardState> = self
-            .dirty_awards
-            .iter()
-            .filter_map(|id| self.awards.get(id))
-            .collect();
+        let awards: Vec<&AwardState> = self.dirty_awards.rows(&self.awards);
         upsert(
             &mut statements,
             writer,
@@ -1032,11 +1104,7 @@ impl Batch {
                 ]
             },
         );
-        let drawdowns: Vec<&DrawdownState> = self
-            .dirty_drawdowns
-            .iter()
-            .filter_map(|key| self.drawdowns.get(key))
-            .collect();
+        let drawdowns: Vec<&DrawdownState> = self.dirty_drawdowns.rows(&self.drawdowns);
         upsert(
             &mut statements,
             writer,
@@ -1071,7 +1139,7 @@ impl Batch {
             &themes,
             |(award, theme)| vec![Param::Text(award.clone()), Param::Text(theme.clone())],
         );
-        let fund_daily: Vec<(&(String, String), &FundDelta)> = self.fund_daily.iter().collect();
+        let fund_daily = in_key_order(&self.fund_daily);
         upsert(&mut statements, writer,
             "rm_fund_daily",
             "fund_id, day, received_pence, allocated_pence, awarded_pence, paid_pence, returned_pence, available_pence",
@@ -1081,7 +1149,7 @@ impl Batch {
             |((fund, day), delta)| {
                 vec![
                     Param::Text(fund.clone()),
-                    Param::Text(day.clone()),
+                    Param::Text(day.to_string()),
                     Param::Int(delta.received_pence),
                     Param::Int(delta.allocated_pence),
                     Param::Int(delta.awarded_pence),
@@ -1091,7 +1159,7 @@ impl Batch {
                 ]
             },
         );
-        let award_daily: Vec<(&(String, String), &AwardDelta)> = self.award_daily.iter().collect();
+        let award_daily = in_key_order(&self.award_daily);
         upsert(
             &mut statements,
             writer,
@@ -1103,7 +1171,7 @@ impl Batch {
             |((award, day), delta)| {
                 vec![
                     Param::Text(award.clone()),
-                    Param::Text(day.clone()),
+                    Param::Text(day.to_string()),
                     Param::Int(delta.awarded_pence),
                     Param::Int(delta.paid_pence),
                     Param::Int(delta.returned_pence),
@@ -1111,7 +1179,10 @@ impl Batch {
                 ]
             },
         );
-        let proxies: Vec<&ProxyState> = self.outcome_proxies.values().collect();
+        let proxies: Vec<&ProxyState> = in_key_order(&self.outcome_proxies)
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect();
         upsert(
             &mut statements,
             writer,
@@ -1135,7 +1206,10 @@ impl Batch {
                 ]
             },
         );
-        let outcomes: Vec<&OutcomeState> = self.outcomes.values().collect();
+        let outcomes: Vec<&OutcomeState> = in_key_order(&self.outcomes)
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect();
         upsert(
             &mut statements,
             writer,

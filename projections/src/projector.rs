@@ -404,17 +404,26 @@ impl Projector {
                     .execute(&mut *tx)
                     .await?;
                 let indexes = drop_indexes(&mut tx).await?;
+                let copying = Instant::now();
+                phases.truncate = copying - writing;
                 execute_postgres(&mut tx, statements).await?;
+                let indexing = Instant::now();
+                phases.copy = indexing - copying;
                 for definition in indexes {
                     sqlx::query(&definition).execute(&mut *tx).await?;
                 }
+                let analyzing = Instant::now();
+                phases.index_builds = analyzing - indexing;
                 // Fresh statistics with the fresh rows: the planner would otherwise plan
                 // the first queries over emptied tables (seen at 1M events: roll-up
                 // queries taking seconds until autovacuum's analyze came round).
                 sqlx::query(&format!("ANALYZE {}", READ_MODEL_TABLES.join(", ")))
                     .execute(&mut *tx)
                     .await?;
+                let committing = Instant::now();
+                phases.analyze = committing - analyzing;
                 tx.commit().await?;
+                phases.commit = committing.elapsed();
             }
             Database::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
@@ -424,8 +433,13 @@ impl Projector {
                         .execute(&mut *tx)
                         .await?;
                 }
+                let copying = Instant::now();
+                phases.truncate = copying - writing;
                 execute_sqlite(&mut tx, statements).await?;
+                let committing = Instant::now();
+                phases.copy = committing - copying;
                 tx.commit().await?;
+                phases.commit = committing.elapsed();
             }
         }
         phases.write = writing.elapsed();
