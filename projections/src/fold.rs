@@ -992,10 +992,17 @@ impl Batch {
     /// The statements that write the batch's changes back.
     pub(crate) fn statements(self, writer: Writer) -> Vec<Statement> {
         let mut statements = Vec::new();
-        self.votes.statements(writer, &mut statements);
+        self.write_statements(writer, &mut statements);
+        statements
+    }
+
+    /// The statements that write the batch's changes back, each handed to `statements`
+    /// as soon as it is made (a rebuild runs each while the next is encoded).
+    pub(crate) fn write_statements(self, writer: Writer, statements: &mut impl StatementSink) {
+        self.votes.statements(writer, statements);
         let funds: Vec<&FundState> = self.dirty_funds.rows(&self.funds);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_funds",
             FUND_COLUMNS,
@@ -1020,7 +1027,7 @@ impl Batch {
         );
         let rounds: Vec<&RoundState> = self.dirty_rounds.rows(&self.rounds);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_rounds",
             ROUND_COLUMNS,
@@ -1047,7 +1054,7 @@ impl Batch {
         );
         let applications: Vec<&ApplicationState> = self.dirty_applications.rows(&self.applications);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_applications",
             APPLICATION_COLUMNS,
@@ -1075,7 +1082,7 @@ impl Batch {
         );
         let awards: Vec<&AwardState> = self.dirty_awards.rows(&self.awards);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_awards",
             AWARD_COLUMNS,
@@ -1106,7 +1113,7 @@ impl Batch {
         );
         let drawdowns: Vec<&DrawdownState> = self.dirty_drawdowns.rows(&self.drawdowns);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_drawdowns",
             DRAWDOWN_COLUMNS,
@@ -1130,7 +1137,7 @@ impl Batch {
         );
         let themes: Vec<&(String, String)> = self.new_themes.iter().collect();
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_award_themes",
             "award_id, theme",
@@ -1140,7 +1147,7 @@ impl Batch {
             |(award, theme)| vec![Param::Text(award.clone()), Param::Text(theme.clone())],
         );
         let fund_daily = in_key_order(&self.fund_daily);
-        upsert(&mut statements, writer,
+        upsert(statements, writer,
             "rm_fund_daily",
             "fund_id, day, received_pence, allocated_pence, awarded_pence, paid_pence, returned_pence, available_pence",
             "fund_id, day",
@@ -1161,7 +1168,7 @@ impl Batch {
         );
         let award_daily = in_key_order(&self.award_daily);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_award_daily",
             "award_id, day, awarded_pence, paid_pence, returned_pence, spend_pence",
@@ -1184,7 +1191,7 @@ impl Batch {
             .map(|(_, row)| row)
             .collect();
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_outcome_proxies",
             PROXY_COLUMNS,
@@ -1211,7 +1218,7 @@ impl Batch {
             .map(|(_, row)| row)
             .collect();
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_outcomes",
             OUTCOME_COLUMNS,
@@ -1228,7 +1235,6 @@ impl Batch {
                 ]
             },
         );
-        statements
     }
 }
 
@@ -1331,11 +1337,23 @@ pub(crate) enum OnConflict<'a> {
     Fail,
 }
 
+/// Where a batch's statements go as they are made: a list (a live batch, run once all are
+/// made), or a channel to the transaction that runs them (a rebuild).
+pub(crate) trait StatementSink {
+    fn push(&mut self, statement: Statement);
+}
+
+impl StatementSink for Vec<Statement> {
+    fn push(&mut self, statement: Statement) {
+        Vec::push(self, statement);
+    }
+}
+
 /// Multi-row `INSERT … ON CONFLICT`, split to stay under the parameter limits.
 // The arguments are the parts of one INSERT statement; a struct for them would only rename them.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn upsert<T>(
-    statements: &mut Vec<Statement>,
+    statements: &mut impl StatementSink,
     writer: Writer,
     table: &str,
     columns: &str,

@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 
 use infrastructure::{Database, LogCursor, LoggedEvent};
 use sqlx::Connection;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
-use crate::fold::{decode, upsert, Batch, ColumnArray, Decoded, OnConflict, Statement, Writer};
+use crate::fold::{
+    decode, upsert, Batch, ColumnArray, Decoded, OnConflict, Statement, StatementSink, Writer,
+};
 use crate::rebuild::{fold_log, Folded, Link, RebuildPhases};
 use crate::sql::{bind_all, Param, Sql};
 use crate::{on_pool, ProjectionError, PROJECTION_NAMES};
@@ -379,18 +381,21 @@ impl Projector {
             events,
             mut phases,
         } = fold_log(&self.db).await?;
-        let encoding = Instant::now();
-        let writer = match self.db {
-            Database::Postgres(_) => Writer::Copy,
-            Database::Sqlite(_) => Writer::Values,
-        };
-        let mut statements = batch.statements(writer);
-        chain_statements(&mut statements, writer, &links);
-        drop(links);
         let writing = Instant::now();
-        phases.encode = writing - encoding;
         match &self.db {
             Database::Postgres(pool) => {
+                // The rows are encoded on a thread of their own, a table at a time, while
+                // this transaction empties the tables and then runs each COPY as it comes:
+                // the store's work and ours overlap. The chain (a row per event) first.
+                let (sender, mut encoded) = mpsc::channel(REBUILD_STATEMENTS_AHEAD);
+                let encoder = tokio::task::spawn_blocking(move || {
+                    let encoding = Instant::now();
+                    let mut statements = SendStatements(sender);
+                    chain_statements(&mut statements, Writer::Copy, &links);
+                    drop(links);
+                    batch.write_statements(Writer::Copy, &mut statements);
+                    encoding.elapsed()
+                });
                 let mut tx = pool.begin().await?;
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
                     .execute(&mut *tx)
@@ -402,7 +407,12 @@ impl Projector {
                 let indexes = truncate_and_drop_indexes(&mut tx).await?;
                 let copying = Instant::now();
                 phases.truncate = copying - writing;
-                execute_postgres(&mut tx, statements).await?;
+                while let Some(statement) = encoded.recv().await {
+                    execute_postgres(&mut tx, vec![statement]).await?;
+                }
+                phases.encode = encoder
+                    .await
+                    .map_err(|error| ProjectionError::Task(error.to_string()))?;
                 let indexing = Instant::now();
                 phases.copy = indexing - copying;
                 // One round trip for all of them (simple query protocol).
@@ -431,6 +441,10 @@ impl Projector {
                 phases.commit = committing.elapsed();
             }
             Database::Sqlite(pool) => {
+                let mut statements = batch.statements(Writer::Values);
+                chain_statements(&mut statements, Writer::Values, &links);
+                drop(links);
+                phases.encode = writing.elapsed();
                 let mut tx = pool.begin().await?;
                 set_checkpoint_sqlite(&mut tx, cursor).await?;
                 for table in READ_MODEL_TABLES {
@@ -439,7 +453,7 @@ impl Projector {
                         .await?;
                 }
                 let copying = Instant::now();
-                phases.truncate = copying - writing;
+                phases.truncate = (copying - writing).saturating_sub(phases.encode);
                 execute_sqlite(&mut tx, statements).await?;
                 let committing = Instant::now();
                 phases.copy = committing - copying;
@@ -590,9 +604,24 @@ impl Projector {
     }
 }
 
+/// Encoded statements a rebuild's encoding thread may be ahead of the transaction running
+/// them (each is one table's rows: this bounds what is held twice, as rows and as COPY data).
+const REBUILD_STATEMENTS_AHEAD: usize = 1;
+
+/// Hands each statement to the rebuild's transaction as soon as it is encoded. If the
+/// transaction has failed (the receiver is gone) the rest are dropped: the error is
+/// reported by the transaction.
+struct SendStatements(mpsc::Sender<Statement>);
+
+impl StatementSink for SendStatements {
+    fn push(&mut self, statement: Statement) {
+        let _ = self.0.blocking_send(statement);
+    }
+}
+
 /// The chain rows as statements: COPY on PostgreSQL (plain rows of integers and hex; a
 /// live batch appends, so an existing ordinal fails it), multi-row inserts on SQLite.
-fn chain_statements(statements: &mut Vec<Statement>, writer: Writer, links: &[Link]) {
+fn chain_statements(statements: &mut impl StatementSink, writer: Writer, links: &[Link]) {
     if links.is_empty() {
         return;
     }

@@ -13,7 +13,7 @@ use domain::ballot::BallotEvent;
 use domain::round::{DecisionMode, RoundEvent};
 use infrastructure::{Database, LoggedEvent};
 
-use crate::fold::{upsert, Decoded, OnConflict, Statement, Writer};
+use crate::fold::{upsert, Decoded, OnConflict, StatementSink, Writer};
 use crate::sql::Param;
 use crate::verify::VerifyReport;
 use crate::{on_pool, ProjectionError};
@@ -247,7 +247,7 @@ impl VoteBatch {
         Ok(())
     }
 
-    pub(crate) fn statements(&self, writer: Writer, statements: &mut Vec<Statement>) {
+    pub(crate) fn statements(&self, writer: Writer, statements: &mut impl StatementSink) {
         let rounds: Vec<&RoundVotesRow> = self
             .dirty_rounds
             .iter()
