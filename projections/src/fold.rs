@@ -1011,17 +1011,17 @@ impl Batch {
             &funds,
             |row| {
                 vec![
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.name.clone()),
-                    Param::Text(row.funder_org_id.clone()),
-                    Param::Text(row.funder_name.clone()),
-                    Param::Text(row.established_on.clone()),
-                    Param::Int(row.received_pence),
-                    Param::Int(row.allocated_pence),
-                    Param::Int(row.awarded_pence),
-                    Param::Int(row.paid_pence),
-                    Param::Int(row.returned_pence),
-                    Param::Int(row.available_pence),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.name),
+                    Field::Text(&row.funder_org_id),
+                    Field::Text(&row.funder_name),
+                    Field::Text(&row.established_on),
+                    Field::Int(row.received_pence),
+                    Field::Int(row.allocated_pence),
+                    Field::Int(row.awarded_pence),
+                    Field::Int(row.paid_pence),
+                    Field::Int(row.returned_pence),
+                    Field::Int(row.available_pence),
                 ]
             },
         );
@@ -1036,19 +1036,19 @@ impl Batch {
             &rounds,
             |row| {
                 vec![
-                    Param::Text(row.round_id.clone()),
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.name.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.opens_on.clone()),
-                    Param::Text(row.closes_on.clone()),
-                    Param::OptText(row.closed_on.clone()),
-                    Param::Text(row.decision_mode.clone()),
-                    Param::Text(row.themes.clone()),
-                    Param::Text(row.eligible_areas.clone()),
-                    Param::Int(row.budget_pence),
-                    Param::Int(row.awarded_pence),
-                    Param::Int(row.returned_to_fund_pence),
+                    Field::Text(&row.round_id),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.name),
+                    Field::Text(&row.status),
+                    Field::Text(&row.opens_on),
+                    Field::Text(&row.closes_on),
+                    Field::OptText(row.closed_on.as_deref()),
+                    Field::Text(&row.decision_mode),
+                    Field::Text(&row.themes),
+                    Field::Text(&row.eligible_areas),
+                    Field::Int(row.budget_pence),
+                    Field::Int(row.awarded_pence),
+                    Field::Int(row.returned_to_fund_pence),
                 ]
             },
         );
@@ -1063,20 +1063,20 @@ impl Batch {
             &applications,
             |row| {
                 vec![
-                    Param::Text(row.application_id.clone()),
-                    Param::Text(row.round_id.clone()),
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.applicant_org_id.clone()),
-                    Param::Text(row.applicant_name.clone()),
-                    Param::Text(row.title.clone()),
-                    Param::Int(row.amount_requested_pence),
-                    Param::Text(row.neighbourhood.clone()),
-                    Param::Text(row.themes.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.submitted_on.clone()),
-                    Param::OptText(row.decided_on.clone()),
-                    Param::OptText(row.award_id.clone()),
-                    Param::OptInt(row.approved_pence),
+                    Field::Text(&row.application_id),
+                    Field::Text(&row.round_id),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.applicant_org_id),
+                    Field::Text(&row.applicant_name),
+                    Field::Text(&row.title),
+                    Field::Int(row.amount_requested_pence),
+                    Field::Text(&row.neighbourhood),
+                    Field::Text(&row.themes),
+                    Field::Text(&row.status),
+                    Field::Text(&row.submitted_on),
+                    Field::OptText(row.decided_on.as_deref()),
+                    Field::OptText(row.award_id.as_deref()),
+                    Field::OptInt(row.approved_pence),
                 ]
             },
         );
@@ -1091,23 +1091,23 @@ impl Batch {
             &awards,
             |row| {
                 vec![
-                    Param::Text(row.award_id.clone()),
-                    Param::Text(row.application_id.clone()),
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.round_id.clone()),
-                    Param::Text(row.recipient_org_id.clone()),
-                    Param::Text(row.recipient_name.clone()),
-                    Param::Text(row.title.clone()),
-                    Param::Text(row.neighbourhood.clone()),
-                    Param::Text(row.themes.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.awarded_on.clone()),
-                    Param::OptText(row.accepted_on.clone()),
-                    Param::OptText(row.closed_on.clone()),
-                    Param::Int(row.awarded_pence),
-                    Param::Int(row.paid_pence),
-                    Param::Int(row.returned_pence),
-                    Param::Int(row.spend_reported_pence),
+                    Field::Text(&row.award_id),
+                    Field::Text(&row.application_id),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.round_id),
+                    Field::Text(&row.recipient_org_id),
+                    Field::Text(&row.recipient_name),
+                    Field::Text(&row.title),
+                    Field::Text(&row.neighbourhood),
+                    Field::Text(&row.themes),
+                    Field::Text(&row.status),
+                    Field::Text(&row.awarded_on),
+                    Field::OptText(row.accepted_on.as_deref()),
+                    Field::OptText(row.closed_on.as_deref()),
+                    Field::Int(row.awarded_pence),
+                    Field::Int(row.paid_pence),
+                    Field::Int(row.returned_pence),
+                    Field::Int(row.spend_reported_pence),
                 ]
             },
         );
@@ -1122,16 +1122,16 @@ impl Batch {
             &drawdowns,
             |row| {
                 vec![
-                    Param::Text(row.award_id.clone()),
-                    Param::Text(row.drawdown_id.clone()),
-                    Param::Int(row.amount_pence),
-                    Param::Text(row.purpose.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.requested_on.clone()),
-                    Param::OptText(row.decided_on.clone()),
-                    Param::OptText(row.paid_on.clone()),
-                    Param::OptText(row.payment_ref.clone()),
-                    Param::OptText(row.reason.clone()),
+                    Field::Text(&row.award_id),
+                    Field::Text(&row.drawdown_id),
+                    Field::Int(row.amount_pence),
+                    Field::Text(&row.purpose),
+                    Field::Text(&row.status),
+                    Field::Text(&row.requested_on),
+                    Field::OptText(row.decided_on.as_deref()),
+                    Field::OptText(row.paid_on.as_deref()),
+                    Field::OptText(row.payment_ref.as_deref()),
+                    Field::OptText(row.reason.as_deref()),
                 ]
             },
         );
@@ -1144,7 +1144,7 @@ impl Batch {
             "award_id, theme",
             OnConflict::Ignore,
             &themes,
-            |(award, theme)| vec![Param::Text(award.clone()), Param::Text(theme.clone())],
+            |(award, theme)| vec![Field::Text(award), Field::Text(theme)],
         );
         let fund_daily = in_key_order(&self.fund_daily);
         upsert(statements, writer,
@@ -1155,14 +1155,14 @@ impl Batch {
             &fund_daily,
             |((fund, day), delta)| {
                 vec![
-                    Param::Text(fund.clone()),
-                    Param::Text(day.to_string()),
-                    Param::Int(delta.received_pence),
-                    Param::Int(delta.allocated_pence),
-                    Param::Int(delta.awarded_pence),
-                    Param::Int(delta.paid_pence),
-                    Param::Int(delta.returned_pence),
-                    Param::Int(delta.available_pence),
+                    Field::Text(fund),
+                    Field::Date(*day),
+                    Field::Int(delta.received_pence),
+                    Field::Int(delta.allocated_pence),
+                    Field::Int(delta.awarded_pence),
+                    Field::Int(delta.paid_pence),
+                    Field::Int(delta.returned_pence),
+                    Field::Int(delta.available_pence),
                 ]
             },
         );
@@ -1177,12 +1177,12 @@ impl Batch {
             &award_daily,
             |((award, day), delta)| {
                 vec![
-                    Param::Text(award.clone()),
-                    Param::Text(day.to_string()),
-                    Param::Int(delta.awarded_pence),
-                    Param::Int(delta.paid_pence),
-                    Param::Int(delta.returned_pence),
-                    Param::Int(delta.spend_pence),
+                    Field::Text(award),
+                    Field::Date(*day),
+                    Field::Int(delta.awarded_pence),
+                    Field::Int(delta.paid_pence),
+                    Field::Int(delta.returned_pence),
+                    Field::Int(delta.spend_pence),
                 ]
             },
         );
@@ -1200,16 +1200,16 @@ impl Batch {
             &proxies,
             |row| {
                 vec![
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.indicator.clone()),
-                    Param::Text(row.unit.clone()),
-                    Param::Int(row.value_per_unit_pence),
-                    Param::Text(row.deadweight.clone()),
-                    Param::Text(row.attribution.clone()),
-                    Param::Text(row.displacement.clone()),
-                    Param::Text(row.drop_off.clone()),
-                    Param::Int(row.duration_years),
-                    Param::Text(row.set_on.clone()),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.indicator),
+                    Field::Text(&row.unit),
+                    Field::Int(row.value_per_unit_pence),
+                    Field::Text(&row.deadweight),
+                    Field::Text(&row.attribution),
+                    Field::Text(&row.displacement),
+                    Field::Text(&row.drop_off),
+                    Field::Int(row.duration_years),
+                    Field::Text(&row.set_on),
                 ]
             },
         );
@@ -1227,11 +1227,11 @@ impl Batch {
             &outcomes,
             |row| {
                 vec![
-                    Param::Text(row.award_id.clone()),
-                    Param::Text(row.report_id.clone()),
-                    Param::Text(row.indicator.clone()),
-                    Param::Text(row.quantity.clone()),
-                    Param::Text(row.period_end.clone()),
+                    Field::Text(&row.award_id),
+                    Field::Text(&row.report_id),
+                    Field::Text(&row.indicator),
+                    Field::Text(&row.quantity),
+                    Field::Text(&row.period_end),
                 ]
             },
         );
@@ -1265,21 +1265,53 @@ impl Writer {
     }
 }
 
+/// One value of a row to write, borrowed from the row: COPY data is written straight from
+/// it (a rebuild writes a row per event and more), and only statements with bound
+/// parameters (live batches) make owned `Param`s of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Field<'a> {
+    Text(&'a str),
+    Int(i64),
+    OptText(Option<&'a str>),
+    OptInt(Option<i64>),
+    /// A day, as `YYYY-MM-DD` text.
+    Date(Date),
+    /// Bytes as lowercase hex text (chain hashes).
+    Hex(&'a [u8]),
+}
+
+impl Field<'_> {
+    fn to_param(self) -> Param {
+        match self {
+            Field::Text(text) => Param::Text(text.to_string()),
+            Field::Int(value) => Param::Int(value),
+            Field::OptText(text) => Param::OptText(text.map(str::to_string)),
+            Field::OptInt(value) => Param::OptInt(value),
+            Field::Date(day) => Param::Text(day.to_string()),
+            Field::Hex(bytes) => Param::Text(hex::encode(bytes)),
+        }
+    }
+}
+
 /// Appends one value to COPY text-format data: `\N` for NULL, and backslash, newline,
 /// carriage return and tab escaped (the only bytes the format treats specially).
-pub(crate) fn copy_field(data: &mut Vec<u8>, param: &Param) {
-    let text = match param {
-        Param::Int(value) | Param::OptInt(Some(value)) => {
-            data.extend_from_slice(value.to_string().as_bytes());
-            return;
+pub(crate) fn copy_field(data: &mut Vec<u8>, field: Field<'_>) {
+    match field {
+        Field::Int(value) | Field::OptInt(Some(value)) => {
+            data.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         }
-        Param::OptInt(None) | Param::OptText(None) => {
-            data.extend_from_slice(b"\\N");
-            return;
+        Field::OptInt(None) | Field::OptText(None) => data.extend_from_slice(b"\\N"),
+        Field::Text(text) | Field::OptText(Some(text)) => copy_text(data, text.as_bytes()),
+        Field::Date(day) => {
+            use std::io::Write;
+            write!(data, "{day}").expect("writing to memory");
         }
-        Param::Text(text) | Param::OptText(Some(text)) => text.as_bytes(),
-    };
-    copy_text(data, text);
+        Field::Hex(bytes) => {
+            let start = data.len();
+            data.resize(start + 2 * bytes.len(), 0);
+            hex::encode_to_slice(bytes, &mut data[start..]).expect("twice as many hex digits");
+        }
+    }
 }
 
 /// Appends text to COPY text-format data, escaped.
@@ -1360,7 +1392,7 @@ pub(crate) fn upsert<T>(
     key: &str,
     on_conflict: OnConflict<'_>,
     rows: &[T],
-    params: impl Fn(&T) -> Vec<Param>,
+    fields: impl Fn(&T) -> Vec<Field<'_>>,
 ) {
     if rows.is_empty() {
         return;
@@ -1383,11 +1415,11 @@ pub(crate) fn upsert<T>(
     if writer == Writer::Copy {
         let mut data = Vec::with_capacity(rows.len() * 16 * names.len());
         for row in rows {
-            for (index, param) in params(row).iter().enumerate() {
+            for (index, field) in fields(row).into_iter().enumerate() {
                 if index > 0 {
                     data.push(b'\t');
                 }
-                copy_field(&mut data, param);
+                copy_field(&mut data, field);
             }
             data.push(b'\n');
         }
@@ -1400,7 +1432,7 @@ pub(crate) fn upsert<T>(
     if writer == Writer::Unnest {
         let mut values: Vec<ColumnArray> = Vec::with_capacity(names.len());
         for row in rows {
-            for (index, param) in params(row).into_iter().enumerate() {
+            for (index, param) in fields(row).into_iter().map(Field::to_param).enumerate() {
                 if values.len() <= index {
                     values.push(match param {
                         Param::Int(_) | Param::OptInt(_) => {
@@ -1444,11 +1476,11 @@ pub(crate) fn upsert<T>(
         sql.push(&format!("INSERT INTO {table} ({columns}) VALUES "));
         for (index, row) in chunk.iter().enumerate() {
             sql.push(if index == 0 { "(" } else { ", (" });
-            for (column, param) in params(row).into_iter().enumerate() {
+            for (column, field) in fields(row).into_iter().enumerate() {
                 if column > 0 {
                     sql.push(", ");
                 }
-                sql.bind(param);
+                sql.bind(field.to_param());
             }
             sql.push(")");
         }

@@ -20,7 +20,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
 use crate::fold::{
-    decode, upsert, Batch, ColumnArray, Decoded, OnConflict, Statement, StatementSink, Writer,
+    decode, upsert, Batch, ColumnArray, Decoded, Field, OnConflict, Statement, StatementSink,
+    Writer,
 };
 use crate::rebuild::{fold_log, Folded, Link, RebuildPhases};
 use crate::sql::{bind_all, Param, Sql};
@@ -636,9 +637,9 @@ fn chain_statements(statements: &mut impl StatementSink, writer: Writer, links: 
             links,
             |(ordinal, position, hash)| {
                 vec![
-                    Param::Int(*ordinal),
-                    Param::Int(*position),
-                    Param::Text(hex::encode(hash)),
+                    Field::Int(*ordinal),
+                    Field::Int(*position),
+                    Field::Hex(hash),
                 ]
             },
         );
