@@ -391,11 +391,14 @@ impl Projector {
                 let (sender, mut encoded) = mpsc::channel(REBUILD_STATEMENTS_AHEAD);
                 let encoder = tokio::task::spawn_blocking(move || {
                     let encoding = Instant::now();
-                    let mut statements = SendStatements(sender);
+                    let mut statements = SendStatements {
+                        sender,
+                        waiting: Duration::ZERO,
+                    };
                     chain_statements(&mut statements, Writer::Copy, &links);
                     drop(links);
                     batch.write_statements(Writer::Copy, &mut statements);
-                    encoding.elapsed()
+                    encoding.elapsed().saturating_sub(statements.waiting)
                 });
                 let mut tx = pool.begin().await?;
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
@@ -612,11 +615,17 @@ const REBUILD_STATEMENTS_AHEAD: usize = 1;
 /// Hands each statement to the rebuild's transaction as soon as it is encoded. If the
 /// transaction has failed (the receiver is gone) the rest are dropped: the error is
 /// reported by the transaction.
-struct SendStatements(mpsc::Sender<Statement>);
+struct SendStatements {
+    sender: mpsc::Sender<Statement>,
+    /// Time spent waiting for the transaction to take a statement (not encoding).
+    waiting: Duration,
+}
 
 impl StatementSink for SendStatements {
     fn push(&mut self, statement: Statement) {
-        let _ = self.0.blocking_send(statement);
+        let sending = Instant::now();
+        let _ = self.sender.blocking_send(statement);
+        self.waiting += sending.elapsed();
     }
 }
 

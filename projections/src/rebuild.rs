@@ -47,7 +47,9 @@ pub struct RebuildPhases {
     pub waiting_for_events: Duration,
     pub hash: Duration,
     pub apply: Duration,
-    /// Turning the folded rows into COPY data or statements.
+    /// Turning the folded rows into COPY data or statements. On PostgreSQL a thread's
+    /// busy time beside the write (it overlaps `copy`); on SQLite before the write, and
+    /// inside `write`.
     pub encode: Duration,
     /// The transaction that replaces the read models and the chain.
     pub write: Duration,
