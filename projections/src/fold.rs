@@ -12,8 +12,8 @@ use domain::ballot::BallotEvent;
 use domain::fund::FundEvent;
 use domain::round::RoundEvent;
 use domain::{Date, Money};
+use foldhash::HashMap;
 use infrastructure::{Database, LoggedEvent};
-use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::sql::{Param, Sql};
@@ -248,28 +248,29 @@ fn json_list<T: serde::Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).expect("a list of strings serializes")
 }
 
-/// The rows one batch touches, with what it changed. Keyed by hash (FxHash: the keys are
-/// ids from our own log, not attacker-chosen; a rebuild does several lookups per event);
-/// rows are written back in key order.
+/// The rows one batch touches, with what it changed. Hash maps with foldhash (a rebuild
+/// does several lookups per event; SipHash was a visible share of them). foldhash is
+/// seeded per process, so ids chosen by users (report ids, drawdown ids) cannot be
+/// crafted to collide. Rows are written back in key order.
 #[derive(Default)]
 pub(crate) struct Batch {
-    funds: FxHashMap<String, FundState>,
-    rounds: FxHashMap<String, RoundState>,
-    applications: FxHashMap<String, ApplicationState>,
-    awards: FxHashMap<String, AwardState>,
-    drawdowns: FxHashMap<(String, String), DrawdownState>,
+    funds: HashMap<String, FundState>,
+    rounds: HashMap<String, RoundState>,
+    applications: HashMap<String, ApplicationState>,
+    awards: HashMap<String, AwardState>,
+    drawdowns: HashMap<(String, String), DrawdownState>,
     dirty_funds: Dirty<String>,
     dirty_rounds: Dirty<String>,
     dirty_applications: Dirty<String>,
     dirty_awards: Dirty<String>,
     dirty_drawdowns: Dirty<(String, String)>,
     new_themes: BTreeSet<(String, String)>,
-    fund_daily: FxHashMap<(String, Date), FundDelta>,
-    award_daily: FxHashMap<(String, Date), AwardDelta>,
+    fund_daily: HashMap<(String, Date), FundDelta>,
+    award_daily: HashMap<(String, Date), AwardDelta>,
     /// Proxies set in this batch by (fund, indicator); the last one set wins.
-    outcome_proxies: FxHashMap<(String, String), ProxyState>,
+    outcome_proxies: HashMap<(String, String), ProxyState>,
     /// Outcome reports made in this batch by (award, report id).
-    outcomes: FxHashMap<(String, String), OutcomeState>,
+    outcomes: HashMap<(String, String), OutcomeState>,
     votes: crate::votes::VoteBatch,
 }
 
@@ -295,7 +296,7 @@ impl<K: Ord> Dirty<K> {
     }
 
     /// The changed rows of `rows`, in key order.
-    fn rows<'a, V>(&self, rows: &'a FxHashMap<K, V>) -> Vec<&'a V>
+    fn rows<'a, V>(&self, rows: &'a HashMap<K, V>) -> Vec<&'a V>
     where
         K: Hash + Eq,
     {
@@ -319,7 +320,7 @@ impl Dirty<String> {
 }
 
 /// A map's entries sorted by key.
-fn in_key_order<K: Ord, V>(map: &FxHashMap<K, V>) -> Vec<(&K, &V)> {
+fn in_key_order<K: Ord, V>(map: &HashMap<K, V>) -> Vec<(&K, &V)> {
     let mut entries: Vec<(&K, &V)> = map.iter().collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     entries
