@@ -101,7 +101,7 @@ fn main() {
         );
         let phases = report.phases;
         println!(
-            "  phases: read+fold {:.2?} (parse+decode thread busy {:.2?}; fold thread: waiting {:.2?}, hash {:.2?}, apply {:.2?}); encode {:.2?}; write {:.2?}; catch-up {:.2?}",
+            "  phases: read+fold {:.2?} (parse+decode thread busy {:.2?}; fold thread: waiting {:.2?}, hash {:.2?}, apply {:.2?}); encode {:.2?}; write {:.2?} (truncate {:.2?}, copy {:.2?}, index builds {:.2?}, analyze {:.2?}, commit {:.2?}); catch-up {:.2?}",
             phases.fold,
             phases.parse_and_decode,
             phases.waiting_for_events,
@@ -109,6 +109,11 @@ fn main() {
             phases.apply,
             phases.encode,
             phases.write,
+            phases.truncate,
+            phases.copy,
+            phases.index_builds,
+            phases.analyze,
+            phases.commit,
             phases.catch_up
         );
         sqlx::query("ANALYZE").execute(pool).await.unwrap();

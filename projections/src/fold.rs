@@ -3,14 +3,16 @@
 //! the start of each batch, so nothing is cached between batches and a batch that is
 //! rolled back leaves no trace.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use std::hash::Hash;
 
 use domain::application::ApplicationEvent;
 use domain::award::AwardEvent;
 use domain::ballot::BallotEvent;
 use domain::fund::FundEvent;
 use domain::round::RoundEvent;
-use domain::Money;
+use domain::{Date, Money};
+use foldhash::HashMap;
 use infrastructure::{Database, LoggedEvent};
 use serde::Deserialize;
 
@@ -34,6 +36,29 @@ pub(crate) enum Decoded {
 }
 
 pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
+    decode_with(event, |aggregate_type| {
+        decode_from(aggregate_type, &event.payload).map_err(|error| error.to_string())
+    })
+}
+
+/// `decode` straight from the payload's JSON text (a rebuild): the same event, without
+/// building a `Value` first. `event`'s own payload is not read.
+pub(crate) fn decode_text(event: &LoggedEvent, payload: &str) -> Result<Decoded, ProjectionError> {
+    decode_with(event, |aggregate_type| {
+        let mut json = serde_json::Deserializer::from_str(payload);
+        let decoded = decode_from(aggregate_type, &mut json);
+        decoded
+            .and_then(|decoded| json.end().map(|()| decoded))
+            .map_err(|error| error.to_string())
+    })
+}
+
+/// The checks of `decode` around `deserialize`, which decodes the payload as the event
+/// type of the aggregate type it is given.
+fn decode_with(
+    event: &LoggedEvent,
+    deserialize: impl FnOnce(&str) -> Result<Decoded, String>,
+) -> Result<Decoded, ProjectionError> {
     let bad = |message: String| ProjectionError::BadEvent {
         position: event.position,
         event_type: event.event_type.clone(),
@@ -51,15 +76,20 @@ pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
             event.event_version
         )));
     }
-    let payload = &event.payload;
-    let decoded = match event.aggregate_type.as_str() {
+    deserialize(&event.aggregate_type).map_err(bad)
+}
+
+fn decode_from<'de, D: serde::Deserializer<'de>>(
+    aggregate_type: &str,
+    payload: D,
+) -> Result<Decoded, D::Error> {
+    match aggregate_type {
         "Fund" => FundEvent::deserialize(payload).map(Decoded::Fund),
         "Round" => RoundEvent::deserialize(payload).map(Decoded::Round),
         "Application" => ApplicationEvent::deserialize(payload).map(Decoded::Application),
         "Ballot" => BallotEvent::deserialize(payload).map(Decoded::Ballot),
         _ => AwardEvent::deserialize(payload).map(Decoded::Award),
-    };
-    decoded.map_err(|error| bad(error.to_string()))
+    }
 }
 
 fn p(money: &Money) -> i64 {
@@ -221,7 +251,10 @@ fn json_list<T: serde::Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).expect("a list of strings serializes")
 }
 
-/// The rows one batch touches, with what it changed.
+/// The rows one batch touches, with what it changed. Hash maps with foldhash (a rebuild
+/// does several lookups per event; SipHash was a visible share of them). foldhash is
+/// seeded per process, so ids chosen by users (report ids, drawdown ids) cannot be
+/// crafted to collide. Rows are written back in key order.
 #[derive(Default)]
 pub(crate) struct Batch {
     funds: HashMap<String, FundState>,
@@ -229,27 +262,71 @@ pub(crate) struct Batch {
     applications: HashMap<String, ApplicationState>,
     awards: HashMap<String, AwardState>,
     drawdowns: HashMap<(String, String), DrawdownState>,
-    dirty_funds: BTreeSet<String>,
-    dirty_rounds: BTreeSet<String>,
-    dirty_applications: BTreeSet<String>,
-    dirty_awards: BTreeSet<String>,
-    dirty_drawdowns: BTreeSet<(String, String)>,
+    dirty_funds: Dirty<String>,
+    dirty_rounds: Dirty<String>,
+    dirty_applications: Dirty<String>,
+    dirty_awards: Dirty<String>,
+    dirty_drawdowns: Dirty<(String, String)>,
     new_themes: BTreeSet<(String, String)>,
-    fund_daily: BTreeMap<(String, String), FundDelta>,
-    award_daily: BTreeMap<(String, String), AwardDelta>,
+    fund_daily: HashMap<(String, Date), FundDelta>,
+    award_daily: HashMap<(String, Date), AwardDelta>,
     /// Proxies set in this batch by (fund, indicator); the last one set wins.
-    outcome_proxies: BTreeMap<(String, String), ProxyState>,
+    outcome_proxies: HashMap<(String, String), ProxyState>,
     /// Outcome reports made in this batch by (award, report id).
-    outcomes: BTreeMap<(String, String), OutcomeState>,
+    outcomes: HashMap<(String, String), OutcomeState>,
     votes: crate::votes::VoteBatch,
 }
 
-/// Marks a row as changed, allocating its key only the first time (most events touch
-/// rows already marked).
-fn mark(dirty: &mut BTreeSet<String>, id: &str) {
-    if !dirty.contains(id) {
-        dirty.insert(id.to_string());
+/// The keys of the rows a batch changed, so only those are written back. A rebuild's
+/// batch starts empty, so every row it holds is changed: it keeps no list (`All`), which
+/// spares a sorted-set lookup per event.
+pub(crate) enum Dirty<K> {
+    Keys(BTreeSet<K>),
+    All,
+}
+
+impl<K> Default for Dirty<K> {
+    fn default() -> Self {
+        Dirty::Keys(BTreeSet::new())
     }
+}
+
+impl<K: Ord> Dirty<K> {
+    fn insert(&mut self, key: K) {
+        if let Dirty::Keys(keys) = self {
+            keys.insert(key);
+        }
+    }
+
+    /// The changed rows of `rows`, in key order.
+    fn rows<'a, V>(&self, rows: &'a HashMap<K, V>) -> Vec<&'a V>
+    where
+        K: Hash + Eq,
+    {
+        match self {
+            Dirty::Keys(keys) => keys.iter().filter_map(|key| rows.get(key)).collect(),
+            Dirty::All => in_key_order(rows).into_iter().map(|(_, row)| row).collect(),
+        }
+    }
+}
+
+impl Dirty<String> {
+    /// Marks a row as changed, allocating its key only the first time (most events touch
+    /// rows already marked).
+    fn mark(&mut self, id: &str) {
+        if let Dirty::Keys(keys) = self {
+            if !keys.contains(id) {
+                keys.insert(id.to_string());
+            }
+        }
+    }
+}
+
+/// A map's entries sorted by key.
+fn in_key_order<K: Ord, V>(map: &HashMap<K, V>) -> Vec<(&K, &V)> {
+    let mut entries: Vec<(&K, &V)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries
 }
 
 fn missing(event: &LoggedEvent, what: &str, id: &str) -> ProjectionError {
@@ -396,15 +473,27 @@ impl Batch {
         Ok(batch)
     }
 
-    fn fund_daily(&mut self, fund_id: &str, day: &domain::Date) -> &mut FundDelta {
+    /// A batch for a rebuild: it starts from empty read models and writes every row.
+    pub(crate) fn for_rebuild() -> Batch {
+        Batch {
+            dirty_funds: Dirty::All,
+            dirty_rounds: Dirty::All,
+            dirty_applications: Dirty::All,
+            dirty_awards: Dirty::All,
+            dirty_drawdowns: Dirty::All,
+            ..Batch::default()
+        }
+    }
+
+    fn fund_daily(&mut self, fund_id: &str, day: &Date) -> &mut FundDelta {
         self.fund_daily
-            .entry((fund_id.to_string(), day.to_string()))
+            .entry((fund_id.to_string(), *day))
             .or_default()
     }
 
-    fn award_daily(&mut self, award_id: &str, day: &domain::Date) -> &mut AwardDelta {
+    fn award_daily(&mut self, award_id: &str, day: &Date) -> &mut AwardDelta {
         self.award_daily
-            .entry((award_id.to_string(), day.to_string()))
+            .entry((award_id.to_string(), *day))
             .or_default()
     }
 
@@ -413,7 +502,7 @@ impl Batch {
         event: &LoggedEvent,
         fund_id: &str,
     ) -> Result<&mut FundState, ProjectionError> {
-        mark(&mut self.dirty_funds, fund_id);
+        self.dirty_funds.mark(fund_id);
         self.funds
             .get_mut(fund_id)
             .ok_or_else(|| missing(event, "fund", fund_id))
@@ -421,7 +510,7 @@ impl Batch {
 
     fn round_mut(&mut self, event: &LoggedEvent) -> Result<&mut RoundState, ProjectionError> {
         let id = &event.aggregate_id;
-        mark(&mut self.dirty_rounds, id);
+        self.dirty_rounds.mark(id);
         self.rounds
             .get_mut(id)
             .ok_or_else(|| missing(event, "round", id))
@@ -432,7 +521,7 @@ impl Batch {
         event: &LoggedEvent,
     ) -> Result<&mut ApplicationState, ProjectionError> {
         let id = &event.aggregate_id;
-        mark(&mut self.dirty_applications, id);
+        self.dirty_applications.mark(id);
         self.applications
             .get_mut(id)
             .ok_or_else(|| missing(event, "application", id))
@@ -440,7 +529,7 @@ impl Batch {
 
     fn award_mut(&mut self, event: &LoggedEvent) -> Result<&mut AwardState, ProjectionError> {
         let id = &event.aggregate_id;
-        mark(&mut self.dirty_awards, id);
+        self.dirty_awards.mark(id);
         self.awards
             .get_mut(id)
             .ok_or_else(|| missing(event, "award", id))
@@ -954,14 +1043,17 @@ impl Batch {
     /// The statements that write the batch's changes back.
     pub(crate) fn statements(self, writer: Writer) -> Vec<Statement> {
         let mut statements = Vec::new();
-        self.votes.statements(writer, &mut statements);
-        let funds: Vec<&FundState> = self
-            .dirty_funds
-            .iter()
-            .filter_map(|id| self.funds.get(id))
-            .collect();
+        self.write_statements(writer, &mut statements);
+        statements
+    }
+
+    /// The statements that write the batch's changes back, each handed to `statements`
+    /// as soon as it is made (a rebuild runs each while the next is encoded).
+    pub(crate) fn write_statements(self, writer: Writer, statements: &mut impl StatementSink) {
+        self.votes.statements(writer, statements);
+        let funds: Vec<&FundState> = self.dirty_funds.rows(&self.funds);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_funds",
             FUND_COLUMNS,
@@ -970,27 +1062,23 @@ impl Batch {
             &funds,
             |row| {
                 vec![
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.name.clone()),
-                    Param::Text(row.funder_org_id.clone()),
-                    Param::Text(row.funder_name.clone()),
-                    Param::Text(row.established_on.clone()),
-                    Param::Int(row.received_pence),
-                    Param::Int(row.allocated_pence),
-                    Param::Int(row.awarded_pence),
-                    Param::Int(row.paid_pence),
-                    Param::Int(row.returned_pence),
-                    Param::Int(row.available_pence),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.name),
+                    Field::Text(&row.funder_org_id),
+                    Field::Text(&row.funder_name),
+                    Field::Text(&row.established_on),
+                    Field::Int(row.received_pence),
+                    Field::Int(row.allocated_pence),
+                    Field::Int(row.awarded_pence),
+                    Field::Int(row.paid_pence),
+                    Field::Int(row.returned_pence),
+                    Field::Int(row.available_pence),
                 ]
             },
         );
-        let rounds: Vec<&RoundState> = self
-            .dirty_rounds
-            .iter()
-            .filter_map(|id| self.rounds.get(id))
-            .collect();
+        let rounds: Vec<&RoundState> = self.dirty_rounds.rows(&self.rounds);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_rounds",
             ROUND_COLUMNS,
@@ -999,29 +1087,25 @@ impl Batch {
             &rounds,
             |row| {
                 vec![
-                    Param::Text(row.round_id.clone()),
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.name.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.opens_on.clone()),
-                    Param::Text(row.closes_on.clone()),
-                    Param::OptText(row.closed_on.clone()),
-                    Param::Text(row.decision_mode.clone()),
-                    Param::Text(row.themes.clone()),
-                    Param::Text(row.eligible_areas.clone()),
-                    Param::Int(row.budget_pence),
-                    Param::Int(row.awarded_pence),
-                    Param::Int(row.returned_to_fund_pence),
+                    Field::Text(&row.round_id),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.name),
+                    Field::Text(&row.status),
+                    Field::Text(&row.opens_on),
+                    Field::Text(&row.closes_on),
+                    Field::OptText(row.closed_on.as_deref()),
+                    Field::Text(&row.decision_mode),
+                    Field::Text(&row.themes),
+                    Field::Text(&row.eligible_areas),
+                    Field::Int(row.budget_pence),
+                    Field::Int(row.awarded_pence),
+                    Field::Int(row.returned_to_fund_pence),
                 ]
             },
         );
-        let applications: Vec<&ApplicationState> = self
-            .dirty_applications
-            .iter()
-            .filter_map(|id| self.applications.get(id))
-            .collect();
+        let applications: Vec<&ApplicationState> = self.dirty_applications.rows(&self.applications);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_applications",
             APPLICATION_COLUMNS,
@@ -1030,30 +1114,26 @@ impl Batch {
             &applications,
             |row| {
                 vec![
-                    Param::Text(row.application_id.clone()),
-                    Param::Text(row.round_id.clone()),
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.applicant_org_id.clone()),
-                    Param::Text(row.applicant_name.clone()),
-                    Param::Text(row.title.clone()),
-                    Param::Int(row.amount_requested_pence),
-                    Param::Text(row.neighbourhood.clone()),
-                    Param::Text(row.themes.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.submitted_on.clone()),
-                    Param::OptText(row.decided_on.clone()),
-                    Param::OptText(row.award_id.clone()),
-                    Param::OptInt(row.approved_pence),
+                    Field::Text(&row.application_id),
+                    Field::Text(&row.round_id),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.applicant_org_id),
+                    Field::Text(&row.applicant_name),
+                    Field::Text(&row.title),
+                    Field::Int(row.amount_requested_pence),
+                    Field::Text(&row.neighbourhood),
+                    Field::Text(&row.themes),
+                    Field::Text(&row.status),
+                    Field::Text(&row.submitted_on),
+                    Field::OptText(row.decided_on.as_deref()),
+                    Field::OptText(row.award_id.as_deref()),
+                    Field::OptInt(row.approved_pence),
                 ]
             },
         );
-        let awards: Vec<&AwardState> = self
-            .dirty_awards
-            .iter()
-            .filter_map(|id| self.awards.get(id))
-            .collect();
+        let awards: Vec<&AwardState> = self.dirty_awards.rows(&self.awards);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_awards",
             AWARD_COLUMNS,
@@ -1062,34 +1142,30 @@ impl Batch {
             &awards,
             |row| {
                 vec![
-                    Param::Text(row.award_id.clone()),
-                    Param::OptText(row.application_id.clone()),
-                    Param::Text(row.fund_id.clone()),
-                    Param::OptText(row.round_id.clone()),
-                    Param::Text(row.recipient_org_id.clone()),
-                    Param::Text(row.recipient_name.clone()),
-                    Param::Text(row.title.clone()),
-                    Param::OptText(row.neighbourhood.clone()),
-                    Param::Text(row.themes.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.awarded_on.clone()),
-                    Param::OptText(row.accepted_on.clone()),
-                    Param::OptText(row.closed_on.clone()),
-                    Param::Int(row.awarded_pence),
-                    Param::Int(row.paid_pence),
-                    Param::Int(row.returned_pence),
-                    Param::Int(row.spend_reported_pence),
-                    Param::OptText(row.grant_id.clone()),
+                    Field::Text(&row.award_id),
+                    Field::OptText(row.application_id.as_deref()),
+                    Field::Text(&row.fund_id),
+                    Field::OptText(row.round_id.as_deref()),
+                    Field::Text(&row.recipient_org_id),
+                    Field::Text(&row.recipient_name),
+                    Field::Text(&row.title),
+                    Field::OptText(row.neighbourhood.as_deref()),
+                    Field::Text(&row.themes),
+                    Field::Text(&row.status),
+                    Field::Text(&row.awarded_on),
+                    Field::OptText(row.accepted_on.as_deref()),
+                    Field::OptText(row.closed_on.as_deref()),
+                    Field::Int(row.awarded_pence),
+                    Field::Int(row.paid_pence),
+                    Field::Int(row.returned_pence),
+                    Field::Int(row.spend_reported_pence),
+                    Field::OptText(row.grant_id.as_deref()),
                 ]
             },
         );
-        let drawdowns: Vec<&DrawdownState> = self
-            .dirty_drawdowns
-            .iter()
-            .filter_map(|key| self.drawdowns.get(key))
-            .collect();
+        let drawdowns: Vec<&DrawdownState> = self.dirty_drawdowns.rows(&self.drawdowns);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_drawdowns",
             DRAWDOWN_COLUMNS,
@@ -1098,32 +1174,32 @@ impl Batch {
             &drawdowns,
             |row| {
                 vec![
-                    Param::Text(row.award_id.clone()),
-                    Param::Text(row.drawdown_id.clone()),
-                    Param::Int(row.amount_pence),
-                    Param::Text(row.purpose.clone()),
-                    Param::Text(row.status.clone()),
-                    Param::Text(row.requested_on.clone()),
-                    Param::OptText(row.decided_on.clone()),
-                    Param::OptText(row.paid_on.clone()),
-                    Param::OptText(row.payment_ref.clone()),
-                    Param::OptText(row.reason.clone()),
+                    Field::Text(&row.award_id),
+                    Field::Text(&row.drawdown_id),
+                    Field::Int(row.amount_pence),
+                    Field::Text(&row.purpose),
+                    Field::Text(&row.status),
+                    Field::Text(&row.requested_on),
+                    Field::OptText(row.decided_on.as_deref()),
+                    Field::OptText(row.paid_on.as_deref()),
+                    Field::OptText(row.payment_ref.as_deref()),
+                    Field::OptText(row.reason.as_deref()),
                 ]
             },
         );
         let themes: Vec<&(String, String)> = self.new_themes.iter().collect();
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_award_themes",
             "award_id, theme",
             "award_id, theme",
             OnConflict::Ignore,
             &themes,
-            |(award, theme)| vec![Param::Text(award.clone()), Param::Text(theme.clone())],
+            |(award, theme)| vec![Field::Text(award), Field::Text(theme)],
         );
-        let fund_daily: Vec<(&(String, String), &FundDelta)> = self.fund_daily.iter().collect();
-        upsert(&mut statements, writer,
+        let fund_daily = in_key_order(&self.fund_daily);
+        upsert(statements, writer,
             "rm_fund_daily",
             "fund_id, day, received_pence, allocated_pence, awarded_pence, paid_pence, returned_pence, available_pence",
             "fund_id, day",
@@ -1131,20 +1207,20 @@ impl Batch {
             &fund_daily,
             |((fund, day), delta)| {
                 vec![
-                    Param::Text(fund.clone()),
-                    Param::Text(day.clone()),
-                    Param::Int(delta.received_pence),
-                    Param::Int(delta.allocated_pence),
-                    Param::Int(delta.awarded_pence),
-                    Param::Int(delta.paid_pence),
-                    Param::Int(delta.returned_pence),
-                    Param::Int(delta.available_pence),
+                    Field::Text(fund),
+                    Field::Date(*day),
+                    Field::Int(delta.received_pence),
+                    Field::Int(delta.allocated_pence),
+                    Field::Int(delta.awarded_pence),
+                    Field::Int(delta.paid_pence),
+                    Field::Int(delta.returned_pence),
+                    Field::Int(delta.available_pence),
                 ]
             },
         );
-        let award_daily: Vec<(&(String, String), &AwardDelta)> = self.award_daily.iter().collect();
+        let award_daily = in_key_order(&self.award_daily);
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_award_daily",
             "award_id, day, awarded_pence, paid_pence, returned_pence, spend_pence",
@@ -1153,18 +1229,21 @@ impl Batch {
             &award_daily,
             |((award, day), delta)| {
                 vec![
-                    Param::Text(award.clone()),
-                    Param::Text(day.clone()),
-                    Param::Int(delta.awarded_pence),
-                    Param::Int(delta.paid_pence),
-                    Param::Int(delta.returned_pence),
-                    Param::Int(delta.spend_pence),
+                    Field::Text(award),
+                    Field::Date(*day),
+                    Field::Int(delta.awarded_pence),
+                    Field::Int(delta.paid_pence),
+                    Field::Int(delta.returned_pence),
+                    Field::Int(delta.spend_pence),
                 ]
             },
         );
-        let proxies: Vec<&ProxyState> = self.outcome_proxies.values().collect();
+        let proxies: Vec<&ProxyState> = in_key_order(&self.outcome_proxies)
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect();
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_outcome_proxies",
             PROXY_COLUMNS,
@@ -1173,22 +1252,25 @@ impl Batch {
             &proxies,
             |row| {
                 vec![
-                    Param::Text(row.fund_id.clone()),
-                    Param::Text(row.indicator.clone()),
-                    Param::Text(row.unit.clone()),
-                    Param::Int(row.value_per_unit_pence),
-                    Param::Text(row.deadweight.clone()),
-                    Param::Text(row.attribution.clone()),
-                    Param::Text(row.displacement.clone()),
-                    Param::Text(row.drop_off.clone()),
-                    Param::Int(row.duration_years),
-                    Param::Text(row.set_on.clone()),
+                    Field::Text(&row.fund_id),
+                    Field::Text(&row.indicator),
+                    Field::Text(&row.unit),
+                    Field::Int(row.value_per_unit_pence),
+                    Field::Text(&row.deadweight),
+                    Field::Text(&row.attribution),
+                    Field::Text(&row.displacement),
+                    Field::Text(&row.drop_off),
+                    Field::Int(row.duration_years),
+                    Field::Text(&row.set_on),
                 ]
             },
         );
-        let outcomes: Vec<&OutcomeState> = self.outcomes.values().collect();
+        let outcomes: Vec<&OutcomeState> = in_key_order(&self.outcomes)
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect();
         upsert(
-            &mut statements,
+            statements,
             writer,
             "rm_outcomes",
             OUTCOME_COLUMNS,
@@ -1197,15 +1279,14 @@ impl Batch {
             &outcomes,
             |row| {
                 vec![
-                    Param::Text(row.award_id.clone()),
-                    Param::Text(row.report_id.clone()),
-                    Param::Text(row.indicator.clone()),
-                    Param::Text(row.quantity.clone()),
-                    Param::Text(row.period_end.clone()),
+                    Field::Text(&row.award_id),
+                    Field::Text(&row.report_id),
+                    Field::Text(&row.indicator),
+                    Field::Text(&row.quantity),
+                    Field::Text(&row.period_end),
                 ]
             },
         );
-        statements
     }
 }
 
@@ -1236,21 +1317,53 @@ impl Writer {
     }
 }
 
+/// One value of a row to write, borrowed from the row: COPY data is written straight from
+/// it (a rebuild writes a row per event and more), and only statements with bound
+/// parameters (live batches) make owned `Param`s of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Field<'a> {
+    Text(&'a str),
+    Int(i64),
+    OptText(Option<&'a str>),
+    OptInt(Option<i64>),
+    /// A day, as `YYYY-MM-DD` text.
+    Date(Date),
+    /// Bytes as lowercase hex text (chain hashes).
+    Hex(&'a [u8]),
+}
+
+impl Field<'_> {
+    fn to_param(self) -> Param {
+        match self {
+            Field::Text(text) => Param::Text(text.to_string()),
+            Field::Int(value) => Param::Int(value),
+            Field::OptText(text) => Param::OptText(text.map(str::to_string)),
+            Field::OptInt(value) => Param::OptInt(value),
+            Field::Date(day) => Param::Text(day.to_string()),
+            Field::Hex(bytes) => Param::Text(hex::encode(bytes)),
+        }
+    }
+}
+
 /// Appends one value to COPY text-format data: `\N` for NULL, and backslash, newline,
 /// carriage return and tab escaped (the only bytes the format treats specially).
-pub(crate) fn copy_field(data: &mut Vec<u8>, param: &Param) {
-    let text = match param {
-        Param::Int(value) | Param::OptInt(Some(value)) => {
-            data.extend_from_slice(value.to_string().as_bytes());
-            return;
+pub(crate) fn copy_field(data: &mut Vec<u8>, field: Field<'_>) {
+    match field {
+        Field::Int(value) | Field::OptInt(Some(value)) => {
+            data.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         }
-        Param::OptInt(None) | Param::OptText(None) => {
-            data.extend_from_slice(b"\\N");
-            return;
+        Field::OptInt(None) | Field::OptText(None) => data.extend_from_slice(b"\\N"),
+        Field::Text(text) | Field::OptText(Some(text)) => copy_text(data, text.as_bytes()),
+        Field::Date(day) => {
+            use std::io::Write;
+            write!(data, "{day}").expect("writing to memory");
         }
-        Param::Text(text) | Param::OptText(Some(text)) => text.as_bytes(),
-    };
-    copy_text(data, text);
+        Field::Hex(bytes) => {
+            let start = data.len();
+            data.resize(start + 2 * bytes.len(), 0);
+            hex::encode_to_slice(bytes, &mut data[start..]).expect("twice as many hex digits");
+        }
+    }
 }
 
 /// Appends text to COPY text-format data, escaped.
@@ -1308,18 +1421,30 @@ pub(crate) enum OnConflict<'a> {
     Fail,
 }
 
+/// Where a batch's statements go as they are made: a list (a live batch, run once all are
+/// made), or a channel to the transaction that runs them (a rebuild).
+pub(crate) trait StatementSink {
+    fn push(&mut self, statement: Statement);
+}
+
+impl StatementSink for Vec<Statement> {
+    fn push(&mut self, statement: Statement) {
+        Vec::push(self, statement);
+    }
+}
+
 /// Multi-row `INSERT … ON CONFLICT`, split to stay under the parameter limits.
 // The arguments are the parts of one INSERT statement; a struct for them would only rename them.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn upsert<T>(
-    statements: &mut Vec<Statement>,
+    statements: &mut impl StatementSink,
     writer: Writer,
     table: &str,
     columns: &str,
     key: &str,
     on_conflict: OnConflict<'_>,
     rows: &[T],
-    params: impl Fn(&T) -> Vec<Param>,
+    fields: impl Fn(&T) -> Vec<Field<'_>>,
 ) {
     if rows.is_empty() {
         return;
@@ -1342,11 +1467,11 @@ pub(crate) fn upsert<T>(
     if writer == Writer::Copy {
         let mut data = Vec::with_capacity(rows.len() * 16 * names.len());
         for row in rows {
-            for (index, param) in params(row).iter().enumerate() {
+            for (index, field) in fields(row).into_iter().enumerate() {
                 if index > 0 {
                     data.push(b'\t');
                 }
-                copy_field(&mut data, param);
+                copy_field(&mut data, field);
             }
             data.push(b'\n');
         }
@@ -1359,7 +1484,7 @@ pub(crate) fn upsert<T>(
     if writer == Writer::Unnest {
         let mut values: Vec<ColumnArray> = Vec::with_capacity(names.len());
         for row in rows {
-            for (index, param) in params(row).into_iter().enumerate() {
+            for (index, param) in fields(row).into_iter().map(Field::to_param).enumerate() {
                 if values.len() <= index {
                     values.push(match param {
                         Param::Int(_) | Param::OptInt(_) => {
@@ -1403,11 +1528,11 @@ pub(crate) fn upsert<T>(
         sql.push(&format!("INSERT INTO {table} ({columns}) VALUES "));
         for (index, row) in chunk.iter().enumerate() {
             sql.push(if index == 0 { "(" } else { ", (" });
-            for (column, param) in params(row).into_iter().enumerate() {
+            for (column, field) in fields(row).into_iter().enumerate() {
                 if column > 0 {
                     sql.push(", ");
                 }
-                sql.bind(param);
+                sql.bind(field.to_param());
             }
             sql.push(")");
         }

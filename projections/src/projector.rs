@@ -10,17 +10,19 @@
 //! makes double counting impossible.
 
 use std::future::Future;
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use infrastructure::{Database, LogCursor, LoggedEvent};
 use sqlx::Connection;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
-use crate::fold::{decode, upsert, Batch, ColumnArray, Decoded, OnConflict, Statement, Writer};
+use crate::fold::{
+    decode, upsert, Batch, ColumnArray, Decoded, Field, OnConflict, Statement, StatementSink,
+    Writer,
+};
 use crate::rebuild::{fold_log, Folded, Link, RebuildPhases};
 use crate::sql::{bind_all, Param, Sql};
 use crate::{on_pool, ProjectionError, PROJECTION_NAMES};
@@ -406,18 +408,24 @@ impl Projector {
             events,
             mut phases,
         } = fold_log(&self.db).await?;
-        let encoding = Instant::now();
-        let writer = match self.db {
-            Database::Postgres(_) => Writer::Copy,
-            Database::Sqlite(_) => Writer::Values,
-        };
-        let mut statements = batch.statements(writer);
-        chain_statements(&mut statements, writer, &links);
-        drop(links);
         let writing = Instant::now();
-        phases.encode = writing - encoding;
         match &self.db {
             Database::Postgres(pool) => {
+                // The rows are encoded on a thread of their own, a table at a time, while
+                // this transaction empties the tables and then runs each COPY as it comes:
+                // the store's work and ours overlap. The chain (a row per event) first.
+                let (sender, mut encoded) = mpsc::channel(REBUILD_STATEMENTS_AHEAD);
+                let encoder = tokio::task::spawn_blocking(move || {
+                    let encoding = Instant::now();
+                    let mut statements = SendStatements {
+                        sender,
+                        waiting: Duration::ZERO,
+                    };
+                    chain_statements(&mut statements, Writer::Copy, &links);
+                    drop(links);
+                    batch.write_statements(Writer::Copy, &mut statements);
+                    encoding.elapsed().saturating_sub(statements.waiting)
+                });
                 let mut tx = pool.begin().await?;
                 sqlx::query("SET LOCAL synchronous_commit TO OFF")
                     .execute(&mut *tx)
@@ -426,23 +434,47 @@ impl Projector {
                 // and then finds it moved, instead of deadlocking on the read models.
                 set_checkpoint(&mut tx, cursor).await?;
                 // In this transaction, so the COPYs may FREEZE (see `Writer::Copy`).
-                sqlx::query(&format!("TRUNCATE {}", READ_MODEL_TABLES.join(", ")))
+                let indexes = truncate_and_drop_indexes(&mut tx).await?;
+                let copying = Instant::now();
+                phases.truncate = copying - writing;
+                while let Some(statement) = encoded.recv().await {
+                    execute_postgres(&mut tx, vec![statement]).await?;
+                }
+                phases.encode = encoder
+                    .await
+                    .map_err(|error| ProjectionError::Task(error.to_string()))?;
+                let indexing = Instant::now();
+                phases.copy = indexing - copying;
+                // One round trip for all of them (simple query protocol).
+                sqlx::raw_sql(&indexes.join(";\n"))
                     .execute(&mut *tx)
                     .await?;
-                let indexes = drop_indexes(&mut tx).await?;
-                execute_postgres(&mut tx, statements).await?;
-                for definition in indexes {
-                    sqlx::query(&definition).execute(&mut *tx).await?;
-                }
+                let analyzing = Instant::now();
+                phases.index_builds = analyzing - indexing;
                 // Fresh statistics with the fresh rows: the planner would otherwise plan
                 // the first queries over emptied tables (seen at 1M events: roll-up
-                // queries taking seconds until autovacuum's analyze came round).
-                sqlx::query(&format!("ANALYZE {}", READ_MODEL_TABLES.join(", ")))
+                // queries taking seconds until autovacuum's analyze came round). Not the
+                // chain: it is only read by key (ordinal, position) or whole (max,
+                // count), which need no column statistics, and its row count is recorded
+                // by the index builds; sampling its distinct hashes was about a third of
+                // this step.
+                let analyzed: Vec<&str> = READ_MODEL_TABLES
+                    .into_iter()
+                    .filter(|table| *table != "ledger_chain")
+                    .collect();
+                sqlx::query(&format!("ANALYZE {}", analyzed.join(", ")))
                     .execute(&mut *tx)
                     .await?;
+                let committing = Instant::now();
+                phases.analyze = committing - analyzing;
                 tx.commit().await?;
+                phases.commit = committing.elapsed();
             }
             Database::Sqlite(pool) => {
+                let mut statements = batch.statements(Writer::Values);
+                chain_statements(&mut statements, Writer::Values, &links);
+                drop(links);
+                phases.encode = writing.elapsed();
                 let mut tx = pool.begin().await?;
                 set_checkpoint_sqlite(&mut tx, cursor).await?;
                 for table in READ_MODEL_TABLES {
@@ -450,8 +482,13 @@ impl Projector {
                         .execute(&mut *tx)
                         .await?;
                 }
+                let copying = Instant::now();
+                phases.truncate = (copying - writing).saturating_sub(phases.encode);
                 execute_sqlite(&mut tx, statements).await?;
+                let committing = Instant::now();
+                phases.copy = committing - copying;
                 tx.commit().await?;
+                phases.commit = committing.elapsed();
             }
         }
         phases.write = writing.elapsed();
@@ -603,9 +640,30 @@ impl Projector {
     }
 }
 
+/// Encoded statements a rebuild's encoding thread may be ahead of the transaction running
+/// them (each is one table's rows: this bounds what is held twice, as rows and as COPY data).
+const REBUILD_STATEMENTS_AHEAD: usize = 1;
+
+/// Hands each statement to the rebuild's transaction as soon as it is encoded. If the
+/// transaction has failed (the receiver is gone) the rest are dropped: the error is
+/// reported by the transaction.
+struct SendStatements {
+    sender: mpsc::Sender<Statement>,
+    /// Time spent waiting for the transaction to take a statement (not encoding).
+    waiting: Duration,
+}
+
+impl StatementSink for SendStatements {
+    fn push(&mut self, statement: Statement) {
+        let sending = Instant::now();
+        let _ = self.sender.blocking_send(statement);
+        self.waiting += sending.elapsed();
+    }
+}
+
 /// The chain rows as statements: COPY on PostgreSQL (plain rows of integers and hex; a
 /// live batch appends, so an existing ordinal fails it), multi-row inserts on SQLite.
-fn chain_statements(statements: &mut Vec<Statement>, writer: Writer, links: &[Link]) {
+fn chain_statements(statements: &mut impl StatementSink, writer: Writer, links: &[Link]) {
     if links.is_empty() {
         return;
     }
@@ -620,9 +678,9 @@ fn chain_statements(statements: &mut Vec<Statement>, writer: Writer, links: &[Li
             links,
             |(ordinal, position, hash)| {
                 vec![
-                    Param::Int(*ordinal),
-                    Param::Int(*position),
-                    Param::Text(hex::encode(hash)),
+                    Field::Int(*ordinal),
+                    Field::Int(*position),
+                    Field::Hex(hash),
                 ]
             },
         );
@@ -631,8 +689,12 @@ fn chain_statements(statements: &mut Vec<Statement>, writer: Writer, links: &[Li
     // Written by hand rather than through `upsert`: a rebuild writes a row per event.
     let mut data = Vec::with_capacity(links.len() * 90);
     let mut hex = [0u8; 64];
+    let mut number = itoa::Buffer::new();
     for (ordinal, position, hash) in links {
-        write!(data, "{ordinal}\t{position}\t").expect("writing to memory");
+        data.extend_from_slice(number.format(*ordinal).as_bytes());
+        data.push(b'\t');
+        data.extend_from_slice(number.format(*position).as_bytes());
+        data.push(b'\t');
         hex::encode_to_slice(hash, &mut hex).expect("64 hex digits for 32 bytes");
         data.extend_from_slice(&hex);
         data.push(b'\n');
@@ -837,13 +899,14 @@ const READ_MODEL_TABLES: [&str; 13] = [
     "ledger_chain",
 ];
 
-/// Drops the indexes of the (emptied) read-model tables, primary keys and unique
+/// Empties the read-model tables and drops their indexes, primary keys and unique
 /// constraints included, and returns the statements that make them again. A rebuild
 /// builds each index once from the loaded rows (a sort and one sequential write) instead
 /// of inserting a million entries one by one: about half the time of the write. Read from
 /// the catalog, so an index a later migration adds is handled too. Only inside the
 /// rebuild's transaction: a failure anywhere rolls the drops back with everything else.
-async fn drop_indexes(
+/// The truncate and the drops go in one round trip.
+async fn truncate_and_drop_indexes(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
 ) -> Result<Vec<String>, ProjectionError> {
     let tables: Vec<String> = READ_MODEL_TABLES
@@ -870,23 +933,21 @@ async fn drop_indexes(
     .bind(&tables)
     .fetch_all(&mut **tx)
     .await?;
+    let mut drop = vec![format!("TRUNCATE {}", READ_MODEL_TABLES.join(", "))];
     let mut recreate = Vec::with_capacity(constraints.len() + indexes.len() + 1);
     // Room to sort the largest index (the chain's) in memory; for this transaction only.
     recreate.push("SET LOCAL maintenance_work_mem TO '256MB'".to_string());
     for (table, name, definition) in constraints {
-        sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-            .execute(&mut **tx)
-            .await?;
+        drop.push(format!("ALTER TABLE {table} DROP CONSTRAINT {name}"));
         recreate.push(format!(
             "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
         ));
     }
     for (name, definition) in indexes {
-        sqlx::query(&format!("DROP INDEX {name}"))
-            .execute(&mut **tx)
-            .await?;
+        drop.push(format!("DROP INDEX {name}"));
         recreate.push(definition);
     }
+    sqlx::raw_sql(&drop.join(";\n")).execute(&mut **tx).await?;
     Ok(recreate)
 }
 

@@ -13,10 +13,14 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use infrastructure::{Database, LogCursor, LoggedEvent, StoreError, StoredEvent};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::chain::{append_canonical_bytes, next_hash_of_bytes, parse_hash, GENESIS_HASH};
-use crate::fold::{decode, Batch, Decoded};
+use crate::chain::{
+    append_canonical_bytes, append_canonical_bytes_of_stored, next_hash_of_bytes, parse_hash,
+    GENESIS_HASH,
+};
+use crate::fold::{decode, decode_text, Batch, Decoded};
 use crate::ProjectionError;
 
 /// Events per chunk handed from the reading task to the folding thread.
@@ -43,10 +47,19 @@ pub struct RebuildPhases {
     pub waiting_for_events: Duration,
     pub hash: Duration,
     pub apply: Duration,
-    /// Turning the folded rows into COPY data or statements.
+    /// Turning the folded rows into COPY data or statements. On PostgreSQL a thread's
+    /// busy time beside the write (it overlaps `copy`); on SQLite before the write, and
+    /// inside `write`.
     pub encode: Duration,
     /// The transaction that replaces the read models and the chain.
     pub write: Duration,
+    /// Of which: emptying the tables and dropping their indexes; the COPYs (or inserts);
+    /// building the indexes again; fresh planner statistics; the commit.
+    pub truncate: Duration,
+    pub copy: Duration,
+    pub index_builds: Duration,
+    pub analyze: Duration,
+    pub commit: Duration,
     /// Projecting what was written to the log during the rebuild.
     pub catch_up: Duration,
 }
@@ -162,9 +175,7 @@ fn parse_chunks(
                 ends: Vec::with_capacity(chunk.len()),
             };
             for stored in chunk {
-                let event = stored.parse()?;
-                let kind = decode(&event)?;
-                append_canonical_bytes(&event, &mut parsed.canonical);
+                let (event, kind) = parse_stored(stored, &mut parsed.canonical)?;
                 parsed.ends.push(parsed.canonical.len());
                 parsed.events.push((event, kind));
             }
@@ -179,11 +190,70 @@ fn parse_chunks(
     busy
 }
 
+/// One stored event decoded, with its canonical bytes appended to `canonical`. Straight
+/// from the JSON text when it can be (no `Value` is built: the fold needs only the
+/// event's place and ids, so the event it gets carries `Value::Null` for its JSON);
+/// otherwise parsed as `read_log` parses it, which gives the same bytes and event, or the
+/// same error.
+fn parse_stored(
+    stored: StoredEvent,
+    canonical: &mut Vec<u8>,
+) -> Result<(LoggedEvent, Decoded), ProjectionError> {
+    let start = canonical.len();
+    let stored = if append_canonical_bytes_of_stored(&stored, canonical) {
+        let StoredEvent {
+            position,
+            txid,
+            aggregate_type,
+            aggregate_id,
+            sequence,
+            event_type,
+            event_version,
+            payload,
+            metadata,
+        } = stored;
+        let event = LoggedEvent {
+            position,
+            txid,
+            aggregate_type,
+            aggregate_id,
+            sequence,
+            event_type,
+            event_version,
+            payload: Value::Null,
+            metadata: Value::Null,
+        };
+        match decode_text(&event, &payload) {
+            Ok(kind) => return Ok((event, kind)),
+            Err(_) => {
+                canonical.truncate(start);
+                StoredEvent {
+                    position: event.position,
+                    txid: event.txid,
+                    aggregate_type: event.aggregate_type,
+                    aggregate_id: event.aggregate_id,
+                    sequence: event.sequence,
+                    event_type: event.event_type,
+                    event_version: event.event_version,
+                    payload,
+                    metadata,
+                }
+            }
+        }
+    } else {
+        stored
+    };
+    let event = stored.parse()?;
+    let kind = decode(&event)?;
+    append_canonical_bytes(&event, canonical);
+    Ok((event, kind))
+}
+
 /// The folding thread: chain and apply each chunk, taking them from the parsers in turn
 /// (the log's order); done when the parser in turn has no more.
 fn fold_chunks(mut parsers: Vec<mpsc::Receiver<Parsed>>) -> Result<Folded, ProjectionError> {
     let mut phases = RebuildPhases::default();
-    let mut batch = Batch::default();
+    let mut batch = Batch::for_rebuild();
     let mut links: Vec<Link> = Vec::new();
     let mut hash = parse_hash(GENESIS_HASH).expect("genesis is a hash");
     let mut cursor = LogCursor::START;

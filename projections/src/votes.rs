@@ -13,8 +13,7 @@ use domain::ballot::BallotEvent;
 use domain::round::{DecisionMode, RoundEvent};
 use infrastructure::{Database, LoggedEvent};
 
-use crate::fold::{upsert, Decoded, OnConflict, Statement, Writer};
-use crate::sql::Param;
+use crate::fold::{upsert, Decoded, Field, OnConflict, StatementSink, Writer};
 use crate::verify::VerifyReport;
 use crate::{on_pool, ProjectionError};
 
@@ -247,7 +246,7 @@ impl VoteBatch {
         Ok(())
     }
 
-    pub(crate) fn statements(&self, writer: Writer, statements: &mut Vec<Statement>) {
+    pub(crate) fn statements(&self, writer: Writer, statements: &mut impl StatementSink) {
         let rounds: Vec<&RoundVotesRow> = self
             .dirty_rounds
             .iter()
@@ -263,11 +262,11 @@ impl VoteBatch {
             &rounds,
             |row| {
                 vec![
-                    Param::Text(row.round_id.clone()),
-                    Param::Int(row.ballot_codes_issued),
-                    Param::Int(row.ballots_cast),
-                    Param::OptText(row.voting_closed_on.clone()),
-                    Param::OptText(row.allocated_on.clone()),
+                    Field::Text(&row.round_id),
+                    Field::Int(row.ballot_codes_issued),
+                    Field::Int(row.ballots_cast),
+                    Field::OptText(row.voting_closed_on.as_deref()),
+                    Field::OptText(row.allocated_on.as_deref()),
                 ]
             },
         );
@@ -286,9 +285,9 @@ impl VoteBatch {
             &applications,
             |row| {
                 vec![
-                    Param::Text(row.application_id.clone()),
-                    Param::Text(row.round_id.clone()),
-                    Param::Int(row.votes),
+                    Field::Text(&row.application_id),
+                    Field::Text(&row.round_id),
+                    Field::Int(row.votes),
                 ]
             },
         );
