@@ -131,17 +131,21 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
 /// The same walk as migration 0005, which cannot be edited once applied. Rows go in
 /// ancestor order so one area's descendants sit on a few pages (a local authority's
 /// roll-up read 133 heap pages for 167 rows before).
-const REWRITE_ANCESTORS: [&str; 2] = [
-    "DELETE FROM geography_ancestors",
-    "WITH RECURSIVE up(code, ancestor, depth) AS (
-        SELECT code, code, 0 FROM geography
-        UNION ALL
-        SELECT up.code, g.parent_code, up.depth + 1
-          FROM up JOIN geography g ON g.code = up.ancestor
-         WHERE g.parent_code IS NOT NULL AND up.depth < 8)
-     INSERT INTO geography_ancestors (ancestor, code, depth)
-     SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code ORDER BY ancestor, code",
-];
+fn rewrite_ancestors() -> [String; 2] {
+    [
+        "DELETE FROM geography_ancestors".to_string(),
+        format!(
+            "WITH RECURSIVE up(code, ancestor, depth) AS (
+                SELECT code, code, 0 FROM geography
+                UNION ALL
+                SELECT up.code, g.parent_code, up.depth + 1
+                  FROM up JOIN geography g ON g.code = up.ancestor
+                 WHERE g.parent_code IS NOT NULL AND up.depth < {MAX_GEOGRAPHY_DEPTH})
+             INSERT INTO geography_ancestors (ancestor, code, depth)
+             SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code ORDER BY ancestor, code"
+        ),
+    ]
+}
 
 /// Dates the import and moves the geography version public answers are cached under.
 const RECORD_IMPORT: &str = "INSERT INTO geography_imports (areas) VALUES ($1)";
@@ -169,8 +173,8 @@ impl Database {
                     query.push(ON_CONFLICT);
                     query.build().execute(&mut *tx).await?;
                 }
-                for statement in REWRITE_ANCESTORS {
-                    sqlx::query(statement).execute(&mut *tx).await?;
+                for statement in rewrite_ancestors() {
+                    sqlx::query(&statement).execute(&mut *tx).await?;
                 }
                 sqlx::query(RECORD_IMPORT)
                     .bind(areas.len() as i64)
@@ -199,8 +203,8 @@ impl Database {
                     query.push(ON_CONFLICT);
                     query.build().execute(&mut *tx).await?;
                 }
-                for statement in REWRITE_ANCESTORS {
-                    sqlx::query(statement).execute(&mut *tx).await?;
+                for statement in rewrite_ancestors() {
+                    sqlx::query(&statement).execute(&mut *tx).await?;
                 }
                 sqlx::query(RECORD_IMPORT)
                     .bind(areas.len() as i64)

@@ -104,16 +104,6 @@ impl ProjectorHandle {
         self.active.load(Ordering::Relaxed)
     }
 
-    /// The highest position projected (0 before any).
-    pub async fn position(&self) -> Result<i64, ProjectionError> {
-        let position: Option<i64> = on_pool!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT max(position) FROM ledger_chain"
-        )
-        .fetch_one(pool)
-        .await?);
-        Ok(position.unwrap_or(0))
-    }
-
     /// What the public answers are computed from: the projected position and the latest
     /// geography import, read together.
     pub async fn read_models_version(&self) -> Result<ReadModelsVersion, ProjectionError> {

@@ -14,6 +14,7 @@ use domain::award::AwardEvent;
 use domain::fund::FundEvent;
 use domain::round::RoundEvent;
 use domain::Money;
+use infrastructure::geography::MAX_GEOGRAPHY_DEPTH;
 use infrastructure::{Database, LogCursor};
 use rust_decimal::Decimal;
 
@@ -198,9 +199,6 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
     Ok(report)
 }
 
-/// Deepest walk up the reference geography, as in migration 0005 (guards against cycles).
-const MAX_GEOGRAPHY_DEPTH: i64 = 8;
-
 /// `geography_ancestors` is derived from `geography` alone: recompute it (each area with
 /// itself and every ancestor, nearest depth) and compare, so an edited or stale row that
 /// would move money between areas' roll-ups is caught.
@@ -225,7 +223,8 @@ async fn compare_geography_ancestors(
             want.entry((ancestor.to_string(), code.clone()))
                 .or_insert(depth);
             match parents.get(ancestor) {
-                Some(parent) if depth < MAX_GEOGRAPHY_DEPTH => {
+                // The walk of migration 0005 and the import: it stops at a cycle.
+                Some(parent) if depth < MAX_GEOGRAPHY_DEPTH as i64 => {
                     ancestor = parent;
                     depth += 1;
                 }
