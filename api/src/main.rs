@@ -2,6 +2,12 @@
 
 use clap::Parser;
 
+/// mimalloc rather than glibc's malloc: the server and the rebuild allocate many small,
+/// short-lived values (request buffers, decoded events, row keys); profiled, glibc's
+/// malloc and free took ~9% of the cached query path's CPU and more of the rebuild's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

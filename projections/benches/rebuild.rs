@@ -21,6 +21,11 @@ use projections::synthetic::{bulk_insert, day, history, FUND_ID};
 use projections::Projector;
 use sqlx::Row;
 
+/// The allocator of the `fundledger` binary, so the bench measures what `fundledger
+/// rebuild` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DEFAULT_EVENTS: usize = 1_000_000;
 const AS_OF_QUERIES: usize = 50;
 

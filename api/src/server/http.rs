@@ -20,7 +20,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use super::auth::Viewer;
-use super::cache::is_query_only;
+use super::cache::{is_query_only, Lookup};
 use super::context::AppState;
 use super::errors::{BAD_INPUT, TIMEOUT, UNAUTHENTICATED};
 use super::schema::AppSchema;
@@ -148,7 +148,7 @@ async fn graphql(
         _ => None,
     };
     if let Some(version) = cache_version {
-        if let Some(cached) = app.state.public_cache.get(&body, version) {
+        if let Lookup::Answer(cached) = app.state.public_cache.get(&body, version) {
             return ([(header::CONTENT_TYPE, "application/json")], cached).into_response();
         }
     }
@@ -256,16 +256,12 @@ async fn metrics(State(app): State<App>) -> Response {
 /// Counts and times every request by its route template (never the raw path).
 async fn record_metrics(State(app): State<App>, request: Request<Body>, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     app.state.metrics.record_request(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed(),
     );

@@ -7,6 +7,8 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use super::cache::CacheCounts;
+
 /// Upper bounds (seconds) of the request latency histogram's buckets.
 pub const LATENCY_BUCKETS_SECONDS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -19,24 +21,42 @@ struct Histogram {
     sum_seconds: f64,
 }
 
+/// One route's requests: counts by (method, status) and the latency histogram.
+#[derive(Debug, Default)]
+struct RouteRequests {
+    counts: BTreeMap<(String, u16), u64>,
+    latency: Histogram,
+}
+
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// By route template. Recording looks keys up by `&str` and allocates only for a
+    /// (route, method, status) not seen before: it runs on every request.
+    requests: Mutex<BTreeMap<String, RouteRequests>>,
     commands: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 impl Metrics {
     pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        *self
-            .requests
-            .lock()
-            .expect("metrics lock")
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default() += 1;
+        let mut requests = self.requests.lock().expect("metrics lock");
+        if !requests.contains_key(route) {
+            requests.insert(route.to_string(), RouteRequests::default());
+        }
+        let route_requests = requests.get_mut(route).expect("inserted above");
+        match route_requests
+            .counts
+            .iter_mut()
+            .find(|((seen_method, seen_status), _)| seen_method == method && *seen_status == status)
+        {
+            Some((_, count)) => *count += 1,
+            None => {
+                route_requests
+                    .counts
+                    .insert((method.to_string(), status), 1);
+            }
+        }
         let seconds = elapsed.as_secs_f64();
-        let mut latency = self.latency.lock().expect("metrics lock");
-        let histogram = latency.entry(route.to_string()).or_default();
+        let histogram = &mut route_requests.latency;
         for (bucket, bound) in LATENCY_BUCKETS_SECONDS.iter().enumerate() {
             if seconds <= *bound {
                 histogram.counts[bucket] += 1;
@@ -57,29 +77,33 @@ impl Metrics {
     }
 
     /// The text exposition, with the store's head and the projector's position as gauges
-    /// and the public query cache's (hits, misses).
+    /// and the public query cache's counts.
     pub fn render(
         &self,
         head_position: Option<i64>,
         projector_position: Option<i64>,
-        (cache_hits, cache_misses): (u64, u64),
+        cache: CacheCounts,
     ) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP fundledger_http_requests_total HTTP requests by method, route and status.\n",
         );
         out.push_str("# TYPE fundledger_http_requests_total counter\n");
-        for ((method, route, status), count) in self.requests.lock().expect("metrics lock").iter() {
-            let _ = writeln!(
-                out,
-                "fundledger_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
-            );
+        let requests = self.requests.lock().expect("metrics lock");
+        for (route, route_requests) in requests.iter() {
+            for ((method, status), count) in &route_requests.counts {
+                let _ = writeln!(
+                    out,
+                    "fundledger_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
+                );
+            }
         }
         out.push_str(
             "# HELP fundledger_http_request_duration_seconds HTTP request latency by route.\n",
         );
         out.push_str("# TYPE fundledger_http_request_duration_seconds histogram\n");
-        for (route, histogram) in self.latency.lock().expect("metrics lock").iter() {
+        for (route, route_requests) in requests.iter() {
+            let histogram = &route_requests.latency;
             for (bucket, bound) in LATENCY_BUCKETS_SECONDS.iter().enumerate() {
                 let _ = writeln!(
                     out,
@@ -103,6 +127,7 @@ impl Metrics {
                 histogram.count
             );
         }
+        drop(requests);
         out.push_str("# HELP fundledger_commands_total Ledger commands by name and outcome.\n");
         out.push_str("# TYPE fundledger_commands_total counter\n");
         for ((command, outcome), count) in self.commands.lock().expect("metrics lock").iter() {
@@ -111,16 +136,18 @@ impl Metrics {
                 "fundledger_commands_total{{command=\"{command}\",outcome=\"{outcome}\"}} {count}"
             );
         }
-        out.push_str("# HELP fundledger_public_cache_requests_total Anonymous queries by whether the cache answered them.\n");
+        out.push_str("# HELP fundledger_public_cache_requests_total Anonymous queries by whether the cache answered them (stale: an expired answer, while another request recomputed it).\n");
         out.push_str("# TYPE fundledger_public_cache_requests_total counter\n");
-        let _ = writeln!(
-            out,
-            "fundledger_public_cache_requests_total{{result=\"hit\"}} {cache_hits}"
-        );
-        let _ = writeln!(
-            out,
-            "fundledger_public_cache_requests_total{{result=\"miss\"}} {cache_misses}"
-        );
+        for (result, count) in [
+            ("hit", cache.hits),
+            ("stale", cache.stale_hits),
+            ("miss", cache.misses),
+        ] {
+            let _ = writeln!(
+                out,
+                "fundledger_public_cache_requests_total{{result=\"{result}\"}} {count}"
+            );
+        }
         if let Some(head) = head_position {
             out.push_str("# HELP fundledger_event_log_head_position The highest event-log position written.\n");
             out.push_str("# TYPE fundledger_event_log_head_position gauge\n");
