@@ -229,17 +229,14 @@ pub struct StoredEvent {
 impl StoredEvent {
     /// Parses the payload and metadata (the same parse `read_log` does).
     pub fn parse(self) -> Result<LoggedEvent, StoreError> {
-        let corrupt = |what: &str, error: serde_json::Error| {
-            StoreError::Corrupt(format!(
-                "{what} of the event at position {}: {error}",
-                self.position
-            ))
-        };
-        let payload =
-            serde_json::from_str(&self.payload).map_err(|error| corrupt("payload", error))?;
-        let metadata =
-            serde_json::from_str(&self.metadata).map_err(|error| corrupt("metadata", error))?;
-        Ok(LoggedEvent {
+        let (event, payload, metadata) = self.into_parts();
+        event.with_json_text(&payload, &metadata)
+    }
+
+    /// The event with `Null` for its payload and metadata, and their texts: for a reader
+    /// that may decode the text without building a `Value` (a rebuild).
+    pub fn into_parts(self) -> (LoggedEvent, String, String) {
+        let event = LoggedEvent {
             position: self.position,
             txid: self.txid,
             aggregate_type: self.aggregate_type,
@@ -247,8 +244,29 @@ impl StoredEvent {
             sequence: self.sequence,
             event_type: self.event_type,
             event_version: self.event_version,
+            payload: serde_json::Value::Null,
+            metadata: serde_json::Value::Null,
+        };
+        (event, self.payload, self.metadata)
+    }
+}
+
+impl LoggedEvent {
+    /// The event with its payload and metadata parsed from their stored texts.
+    pub fn with_json_text(self, payload: &str, metadata: &str) -> Result<LoggedEvent, StoreError> {
+        let corrupt = |what: &str, error: serde_json::Error| {
+            StoreError::Corrupt(format!(
+                "{what} of the event at position {}: {error}",
+                self.position
+            ))
+        };
+        let payload = serde_json::from_str(payload).map_err(|error| corrupt("payload", error))?;
+        let metadata =
+            serde_json::from_str(metadata).map_err(|error| corrupt("metadata", error))?;
+        Ok(LoggedEvent {
             payload,
             metadata,
+            ..self
         })
     }
 }

@@ -150,36 +150,45 @@ fn rewrite_ancestors() -> [String; 2] {
 /// Dates the import and moves the geography version public answers are cached under.
 const RECORD_IMPORT: &str = "INSERT INTO geography_imports (areas) VALUES ($1)";
 
+const INSERT_AREAS: &str =
+    "INSERT INTO geography (code, name, level, parent_code, population, imd_decile) ";
+const ON_AREA_CONFLICT: &str = " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+    parent_code = excluded.parent_code, population = excluded.population, imd_decile = excluded.imd_decile";
+
+/// An import's statements inside its transaction `$tx`: the same SQL on both stores, each
+/// with its own query builder (`$store`).
+macro_rules! write_areas {
+    ($tx:ident, $store:ty, $areas:expr) => {
+        for chunk in $areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
+            let mut query = QueryBuilder::<$store>::new(INSERT_AREAS);
+            query.push_values(chunk, |mut row, area| {
+                row.push_bind(area.code.as_str())
+                    .push_bind(&area.name)
+                    .push_bind(area.level.as_str())
+                    .push_bind(area.parent_code.as_ref().map(GeoCode::as_str))
+                    .push_bind(area.population)
+                    .push_bind(area.imd_decile);
+            });
+            query.push(ON_AREA_CONFLICT);
+            query.build().execute(&mut *$tx).await?;
+        }
+        for statement in rewrite_ancestors() {
+            sqlx::query(&statement).execute(&mut *$tx).await?;
+        }
+        sqlx::query(RECORD_IMPORT)
+            .bind($areas.len() as i64)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 impl Database {
     /// Inserts or replaces areas and rewrites the ancestor table, all in one transaction.
     pub async fn upsert_areas(&self, areas: &[Area]) -> Result<(), StoreError> {
-        const INSERT: &str =
-            "INSERT INTO geography (code, name, level, parent_code, population, imd_decile) ";
-        const ON_CONFLICT: &str = " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
-            parent_code = excluded.parent_code, population = excluded.population, imd_decile = excluded.imd_decile";
         match self {
             Database::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                for chunk in areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
-                    let mut query = QueryBuilder::<sqlx::Postgres>::new(INSERT);
-                    query.push_values(chunk, |mut row, area| {
-                        row.push_bind(area.code.as_str())
-                            .push_bind(&area.name)
-                            .push_bind(area.level.as_str())
-                            .push_bind(area.parent_code.as_ref().map(GeoCode::as_str))
-                            .push_bind(area.population)
-                            .push_bind(area.imd_decile);
-                    });
-                    query.push(ON_CONFLICT);
-                    query.build().execute(&mut *tx).await?;
-                }
-                for statement in rewrite_ancestors() {
-                    sqlx::query(&statement).execute(&mut *tx).await?;
-                }
-                sqlx::query(RECORD_IMPORT)
-                    .bind(areas.len() as i64)
-                    .execute(&mut *tx)
-                    .await?;
+                write_areas!(tx, sqlx::Postgres, areas);
                 tx.commit().await?;
                 // The rewrite leaves every old row dead: without a vacuum a roll-up reads
                 // them too (112 ms instead of 1.4 ms for a local authority at 1M events)
@@ -190,26 +199,7 @@ impl Database {
             }
             Database::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                for chunk in areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
-                    let mut query = QueryBuilder::<sqlx::Sqlite>::new(INSERT);
-                    query.push_values(chunk, |mut row, area| {
-                        row.push_bind(area.code.as_str())
-                            .push_bind(&area.name)
-                            .push_bind(area.level.as_str())
-                            .push_bind(area.parent_code.as_ref().map(GeoCode::as_str))
-                            .push_bind(area.population)
-                            .push_bind(area.imd_decile);
-                    });
-                    query.push(ON_CONFLICT);
-                    query.build().execute(&mut *tx).await?;
-                }
-                for statement in rewrite_ancestors() {
-                    sqlx::query(&statement).execute(&mut *tx).await?;
-                }
-                sqlx::query(RECORD_IMPORT)
-                    .bind(areas.len() as i64)
-                    .execute(&mut *tx)
-                    .await?;
+                write_areas!(tx, sqlx::Sqlite, areas);
                 tx.commit().await?;
             }
         }

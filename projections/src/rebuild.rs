@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use infrastructure::{Database, LogCursor, LoggedEvent, StoreError, StoredEvent};
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::chain::{
@@ -200,50 +199,15 @@ fn parse_stored(
     canonical: &mut Vec<u8>,
 ) -> Result<(LoggedEvent, Decoded), ProjectionError> {
     let start = canonical.len();
-    let stored = if append_canonical_bytes_of_stored(&stored, canonical) {
-        let StoredEvent {
-            position,
-            txid,
-            aggregate_type,
-            aggregate_id,
-            sequence,
-            event_type,
-            event_version,
-            payload,
-            metadata,
-        } = stored;
-        let event = LoggedEvent {
-            position,
-            txid,
-            aggregate_type,
-            aggregate_id,
-            sequence,
-            event_type,
-            event_version,
-            payload: Value::Null,
-            metadata: Value::Null,
-        };
+    let from_text = append_canonical_bytes_of_stored(&stored, canonical);
+    let (event, payload, metadata) = stored.into_parts();
+    if from_text {
         match decode_text(&event, &payload) {
             Ok(kind) => return Ok((event, kind)),
-            Err(_) => {
-                canonical.truncate(start);
-                StoredEvent {
-                    position: event.position,
-                    txid: event.txid,
-                    aggregate_type: event.aggregate_type,
-                    aggregate_id: event.aggregate_id,
-                    sequence: event.sequence,
-                    event_type: event.event_type,
-                    event_version: event.event_version,
-                    payload,
-                    metadata,
-                }
-            }
+            Err(_) => canonical.truncate(start),
         }
-    } else {
-        stored
-    };
-    let event = stored.parse()?;
+    }
+    let event = event.with_json_text(&payload, &metadata)?;
     let kind = decode(&event)?;
     append_canonical_bytes(&event, canonical);
     Ok((event, kind))
