@@ -381,6 +381,79 @@ async fn a_tie_goes_to_the_earlier_submission_not_the_lower_id(store: Store) {
         Some((json!(1), "SUBMITTED".to_string())),
         "the lower id does not: {applications}"
     );
+
+    // `verify` checks the recorded order against the log, and names an allocation whose
+    // tie went the other way (as the lower id would have had it).
+    let (status, report) = verify(&app).await;
+    assert!(status, "verify failed: {report}");
+    swap_vote_lines(&app, &round).await;
+    let (status, report) = verify(&app).await;
+    assert!(!status, "verify passed a reordered allocation: {report}");
+    assert!(report.contains("against the vote order"), "{report}");
+}
+
+/// Runs `fundledger verify` on the app's store: whether it passed, and what it said.
+async fn verify(app: &TestApp) -> (bool, String) {
+    let output = tokio::process::Command::new(PROGRAM)
+        .args(["verify", "--database-url", &app.database.url])
+        .output()
+        .await
+        .expect("running fundledger verify");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), said)
+}
+
+/// Rewrites the round's `VotesAllocated` with its first two lines swapped (tampering).
+async fn swap_vote_lines(app: &TestApp, round: &str) {
+    const WHERE: &str = "WHERE aggregate_id = $1 AND event_type = 'VotesAllocated'";
+    let text: String = match &app.database.database {
+        infrastructure::Database::Postgres(pool) => {
+            sqlx::query_scalar(&format!("SELECT payload::text FROM events {WHERE}"))
+                .bind(round)
+                .fetch_one(pool)
+                .await
+        }
+        infrastructure::Database::Sqlite(pool) => {
+            sqlx::query_scalar(&format!("SELECT payload FROM events {WHERE}"))
+                .bind(round)
+                .fetch_one(pool)
+                .await
+        }
+    }
+    .expect("the round's VotesAllocated");
+    let mut payload: Value = serde_json::from_str(&text).expect("json");
+    let lines = payload["VotesAllocated"]["lines"]
+        .as_array_mut()
+        .expect("lines");
+    lines.swap(0, 1);
+    let swapped = payload.to_string();
+    let rewritten = match &app.database.database {
+        infrastructure::Database::Postgres(pool) => sqlx::query(&format!(
+            "UPDATE events SET payload = CAST($2 AS json) {WHERE}"
+        ))
+        .bind(round)
+        .bind(swapped)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()),
+        infrastructure::Database::Sqlite(pool) => {
+            sqlx::query(&format!("UPDATE events SET payload = $2 {WHERE}"))
+                .bind(round)
+                .bind(swapped)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        }
+    };
+    assert_eq!(
+        rewritten.expect("rewriting the VotesAllocated"),
+        1,
+        "one VotesAllocated"
+    );
 }
 
 on_both_stores!(
