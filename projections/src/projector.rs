@@ -48,18 +48,17 @@ pub const WAIT_POLL_MS: u64 = 5;
 /// The NOTIFY channel of migration 0002.
 pub const EVENTS_CHANNEL: &str = "fundledger_events";
 
-/// How far the projector is behind the log.
+/// How far the projector is behind the log, measured from the watermark.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lag {
     /// The highest position written to the log.
     pub head: i64,
-    /// The highest position projected.
-    pub position: i64,
-    /// `head − position`.
-    pub positions_behind: i64,
-    /// Events written but not yet projected.
+    /// The watermark (see `ReadModelsVersion::watermark`).
+    pub watermark: LogCursor,
+    /// Events committed after the watermark in the log's order: not yet in the read
+    /// models (on PostgreSQL including those an older open transaction still hides).
     pub events_behind: i64,
-    /// Seconds since the oldest unprojected event was written (0 when caught up).
+    /// Seconds since the oldest of them was written (0 when caught up).
     pub age_seconds: f64,
 }
 
@@ -70,18 +69,30 @@ struct Progress {
     batches: u64,
 }
 
-/// The state the read models answer from: the events projected (up to `position`) and
-/// the reference geography (`geography`, the latest import's id; 0 before any). Both
-/// only grow, so versions order like `(position, geography)`.
+/// The state the read models answer from: the events projected (`watermark`) and the
+/// reference geography (`geography`, the latest import's id; 0 before any). Both only
+/// grow, so versions order like `(watermark, geography)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ReadModelsVersion {
-    pub position: i64,
+    /// The projector's checkpoint, published with each batch in the batch's transaction:
+    /// every event at or before it in the log's order, `(txid, position)`, is in the read
+    /// models, and no event can later commit at or before it (the log is read only below
+    /// every running transaction). It moves with every batch, including one that projects
+    /// only positions lower than some already projected: on PostgreSQL positions are taken
+    /// at insert and transaction ids at a transaction's first write, so a later commit may
+    /// hold a lower position. The event at position N is covered when its place in that
+    /// order is at or before the watermark, not when N is at most `watermark.position`.
+    pub watermark: LogCursor,
     pub geography: i64,
 }
 
-/// A cheap, cloneable view of the projector for the API: where it is, waiting for a
-/// position, and lag for metrics. Works in every process, active projector or not: what
-/// has been projected is read from the store (the hash chain has a row per projected event).
+/// The checkpoint row as integers on both stores (PostgreSQL keeps `txid` as `xid8`).
+const WATERMARK_SQL: &str = "SELECT CAST(CAST(txid AS TEXT) AS BIGINT), position
+  FROM log_checkpoints WHERE reader = $1";
+
+/// A cheap, cloneable view of the projector for the API: its watermark, waiting for a
+/// position to be covered, and lag for metrics. Works in every process, active projector
+/// or not: the watermark is read from the store (the checkpoint row).
 #[derive(Debug, Clone)]
 pub struct ProjectorHandle {
     db: Database,
@@ -104,35 +115,76 @@ impl ProjectorHandle {
         self.active.load(Ordering::Relaxed)
     }
 
-    /// What the public answers are computed from: the projected position and the latest
-    /// geography import, read together.
+    /// What the public answers are computed from: the watermark and the latest geography
+    /// import, read together in one statement.
     pub async fn read_models_version(&self) -> Result<ReadModelsVersion, ProjectionError> {
-        let (position, geography): (Option<i64>, Option<i64>) = on_pool!(&self.db, |pool| {
-            sqlx::query_as(
-                "SELECT (SELECT max(position) FROM ledger_chain),
-                        (SELECT max(import_id) FROM geography_imports)",
-            )
-            .fetch_one(pool)
-            .await?
-        });
+        let (txid, position, geography): (Option<i64>, Option<i64>, Option<i64>) =
+            on_pool!(&self.db, |pool| {
+                sqlx::query_as(
+                    "SELECT (SELECT CAST(CAST(txid AS TEXT) AS BIGINT) FROM log_checkpoints
+                              WHERE reader = $1),
+                            (SELECT position FROM log_checkpoints WHERE reader = $1),
+                            (SELECT max(import_id) FROM geography_imports)",
+                )
+                .bind(PROJECTIONS_READER)
+                .fetch_one(pool)
+                .await?
+            });
         Ok(ReadModelsVersion {
-            position: position.unwrap_or(0),
+            watermark: LogCursor {
+                txid: txid.unwrap_or(0),
+                position: position.unwrap_or(0),
+            },
             geography: geography.unwrap_or(0),
         })
     }
 
+    /// The watermark now (see `ReadModelsVersion::watermark`).
+    pub async fn watermark(&self) -> Result<LogCursor, ProjectionError> {
+        let row: Option<(i64, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(WATERMARK_SQL)
+            .bind(PROJECTIONS_READER)
+            .fetch_optional(pool)
+            .await?);
+        Ok(row
+            .map(|(txid, position)| LogCursor { txid, position })
+            .unwrap_or(LogCursor::START))
+    }
+
+    /// The place in the log's order of the event at `position` if the watermark covers
+    /// it; `None` while it does not (not projected yet, not committed yet, or no such
+    /// event). Position 0 (nothing asked) is covered by any watermark.
+    pub async fn covered_place(&self, position: i64) -> Result<Option<LogCursor>, ProjectionError> {
+        if position <= 0 {
+            return Ok(Some(LogCursor::START));
+        }
+        let row: Option<(i64, i64, Option<i64>, Option<i64>)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT CAST(CAST(txid AS TEXT) AS BIGINT), position,
+                        (SELECT CAST(CAST(txid AS TEXT) AS BIGINT) FROM log_checkpoints
+                          WHERE reader = $2),
+                        (SELECT position FROM log_checkpoints WHERE reader = $2)
+                   FROM events WHERE position = $1",
+            )
+            .bind(position)
+            .bind(PROJECTIONS_READER)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(
+            row.and_then(|(txid, position, watermark_txid, watermark_position)| {
+                let place = LogCursor { txid, position };
+                let watermark = LogCursor {
+                    txid: watermark_txid.unwrap_or(0),
+                    position: watermark_position.unwrap_or(0),
+                };
+                (place <= watermark).then_some(place)
+            }),
+        )
+    }
+
     /// Whether the event at `position` (and so everything committed before it) is projected.
     pub async fn has_projected(&self, position: i64) -> Result<bool, ProjectionError> {
-        if position <= 0 {
-            return Ok(true);
-        }
-        let found: Option<i64> = on_pool!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT position FROM ledger_chain WHERE position = $1"
-        )
-        .bind(position)
-        .fetch_optional(pool)
-        .await?);
-        Ok(found.is_some())
+        Ok(self.covered_place(position).await?.is_some())
     }
 
     /// Waits until the event at `position` is projected, for read-your-writes. Returns
@@ -142,15 +194,26 @@ impl ProjectorHandle {
         position: i64,
         timeout: Duration,
     ) -> Result<bool, ProjectionError> {
+        Ok(self.wait_for_place(position, timeout).await?.is_some())
+    }
+
+    /// Waits until the watermark covers the event at `position`; returns that event's
+    /// place in the log's order (an answer computed at a watermark at or past it reflects
+    /// the event), or `None` if it was not covered within `timeout`.
+    pub async fn wait_for_place(
+        &self,
+        position: i64,
+        timeout: Duration,
+    ) -> Result<Option<LogCursor>, ProjectionError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut progress = self.progress.clone();
         loop {
-            if self.has_projected(position).await? {
-                return Ok(true);
+            if let Some(place) = self.covered_place(position).await? {
+                return Ok(Some(place));
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
-                return Ok(false);
+                return Ok(None);
             }
             // Woken by our own projector's batches; polled when another process projects.
             let poll = Duration::from_millis(WAIT_POLL_MS).min(deadline - now);
@@ -161,42 +224,36 @@ impl ProjectorHandle {
         }
     }
 
-    /// How far behind the log the projections are (for `/metrics` and `/readyz`).
+    /// How far behind the log the projections are (for `/metrics` and `/readyz`): the
+    /// events after the watermark, in one indexed range of the log's order.
     pub async fn lag(&self) -> Result<Lag, ProjectionError> {
         let head = self.db.head_position().await?;
-        let events = self.db.event_count().await?;
-        let (chained, position): (i64, Option<i64>) = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT coalesce(max(ordinal), 0), max(position) FROM ledger_chain"
-        )
-        .fetch_one(pool)
-        .await?);
-        let cursor = self.db.load_checkpoint(PROJECTIONS_READER).await?;
-        let age: Option<f64> = match &self.db {
+        let watermark = self.watermark().await?;
+        let (events_behind, age): (i64, Option<f64>) = match &self.db {
             Database::Postgres(pool) => {
-                sqlx::query_scalar(
-                    "SELECT CAST(extract(epoch FROM now() - min(recorded_at)) AS DOUBLE PRECISION) FROM events
-                      WHERE (txid, position) > ($1::text::xid8, $2)",
+                sqlx::query_as(
+                    "SELECT count(*), CAST(extract(epoch FROM now() - min(recorded_at)) AS DOUBLE PRECISION)
+                       FROM events WHERE (txid, position) > ($1::text::xid8, $2)",
                 )
-                .bind(cursor.txid.to_string())
-                .bind(cursor.position)
+                .bind(watermark.txid.to_string())
+                .bind(watermark.position)
                 .fetch_one(pool)
                 .await?
             }
             Database::Sqlite(pool) => {
-                sqlx::query_scalar(
-                    "SELECT (julianday('now') - julianday(min(recorded_at))) * 86400.0 FROM events WHERE position > $1",
+                sqlx::query_as(
+                    "SELECT count(*), (julianday('now') - julianday(min(recorded_at))) * 86400.0
+                       FROM events WHERE position > $1",
                 )
-                .bind(cursor.position)
+                .bind(watermark.position)
                 .fetch_one(pool)
                 .await?
             }
         };
-        let position = position.unwrap_or(0);
         Ok(Lag {
             head,
-            position,
-            positions_behind: (head - position).max(0),
-            events_behind: (events - chained).max(0),
+            watermark,
+            events_behind,
             age_seconds: age.unwrap_or(0.0).max(0.0),
         })
     }

@@ -168,7 +168,7 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
                 Ok(decoded) => {
                     expected
                         .votes
-                        .fold(&mut report, event.position, &event.aggregate_id, &decoded);
+                        .fold(&mut report, event.cursor(), &event.aggregate_id, &decoded);
                     fold(
                         &mut expected,
                         &mut report,

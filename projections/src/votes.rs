@@ -9,9 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use domain::application::ApplicationEvent;
 use domain::ballot::BallotEvent;
-use domain::round::{DecisionMode, RoundEvent};
-use infrastructure::{Database, LoggedEvent};
+use domain::round::{DecisionMode, LogPlace, RoundEvent, VoteLine};
+use infrastructure::{Database, LogCursor, LoggedEvent};
 
 use crate::fold::{upsert, Decoded, Field, OnConflict, StatementSink, Writer};
 use crate::verify::VerifyReport;
@@ -304,16 +305,20 @@ pub(crate) struct Expected {
     rounds: BTreeMap<String, RoundVotesRow>,
     /// (round, application) → votes.
     votes: BTreeMap<(String, String), i64>,
+    /// Application → where the log recorded its submission (the vote order's tie-break).
+    submitted: HashMap<String, LogPlace>,
 }
 
 impl Expected {
+    /// Folds the event at `place` (its place in the log's order) of aggregate `id`.
     pub(crate) fn fold(
         &mut self,
         report: &mut VerifyReport,
-        position: i64,
+        place: LogCursor,
         id: &str,
         decoded: &Decoded,
     ) {
+        let position = place.position;
         let unknown = |report: &mut VerifyReport, round: &str| {
             report.mismatch(format!(
                 "event at position {position} refers to unknown participatory round {round}"
@@ -336,11 +341,19 @@ impl Expected {
                 Some(round) => round.voting_closed_on = Some(closed_on.to_string()),
                 None => unknown(report, id),
             },
+            Decoded::Application(ApplicationEvent::ApplicationSubmitted { .. }) => {
+                let place = LogPlace {
+                    txid: place.txid,
+                    position,
+                };
+                self.submitted.insert(id.to_string(), place);
+            }
             Decoded::Round(RoundEvent::VotesAllocated {
                 ballots_counted,
                 lines,
                 decided_on,
             }) => {
+                self.check_vote_order(report, position, lines);
                 let Some(round) = self.rounds.get_mut(id) else {
                     return unknown(report, id);
                 };
@@ -377,6 +390,38 @@ impl Expected {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Checks a recorded allocation against the log: each line's submission place is where
+    /// the log recorded that application's submission, and lines with equal votes are in
+    /// that order (allocations recorded before places were kept have none to check).
+    fn check_vote_order(&self, report: &mut VerifyReport, position: i64, lines: &[VoteLine]) {
+        for line in lines {
+            let Some(recorded) = line.submitted_at else {
+                continue;
+            };
+            let logged = self.submitted.get(line.application_id.as_str());
+            if logged != Some(&recorded) {
+                report.mismatch(format!(
+                    "VotesAllocated at position {position}: application {} is recorded as submitted at {recorded:?} but the log has {logged:?}",
+                    line.application_id
+                ));
+            }
+        }
+        for pair in lines.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let in_order = match (a.submitted_at, b.submitted_at) {
+                _ if a.votes != b.votes => a.votes > b.votes,
+                (Some(first), Some(second)) => first < second,
+                _ => true,
+            };
+            if !in_order {
+                report.mismatch(format!(
+                    "VotesAllocated at position {position}: {} ({} votes) comes before {} ({} votes), against the vote order (most votes, then the submission the log recorded first)",
+                    a.application_id, a.votes, b.application_id, b.votes
+                ));
+            }
         }
     }
 

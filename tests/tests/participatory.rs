@@ -317,7 +317,147 @@ async fn ballot_codes_for_a_panel_round_are_refused(store: Store) {
     assert_eq!(app.head().await, head, "nothing written");
 }
 
+/// A tie goes to the application the log recorded first, not to the lower id: an
+/// applicant who keeps submitting until an id sorts first (as one can by grinding
+/// idempotency keys, from which ids are derived) gains nothing.
+async fn a_tie_goes_to_the_earlier_submission_not_the_lower_id(store: Store) {
+    let app = spawn(store).await;
+    let fund = establish_fund(&app).await;
+    mutate(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "10000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        "",
+    )
+    .await;
+    let round = open_participatory_round(&app, &fund, "5000.00").await;
+    // The first application, then later ones until one has an id that sorts before an
+    // earlier one's (ids are random here; 20 in ascending order would be a 1 in 20! chance).
+    let mut submitted: Vec<String> = Vec::new();
+    let (earlier, later) = loop {
+        assert!(submitted.len() < 20, "no id sorted first: {submitted:?}");
+        let org = format!("GB-CHC-90000{:02}", submitted.len());
+        let id = submit(&app, &org, &round, "Repair cafe", "3000.00").await;
+        if let Some(higher) = submitted.iter().find(|earlier| **earlier > id) {
+            break (higher.clone(), id);
+        }
+        submitted.push(id);
+    };
+    assert!(later < earlier);
+    let codes = issue_codes(&app, &round, 1).await;
+    let body = cast(&app, &round, &codes[0], &[&later, &earlier], None).await;
+    assert!(body.get("errors").is_none(), "ballot refused: {body}");
+
+    // One vote each and room for one £3,000.00 request in £5,000.00.
+    let allocated = mutate(
+        &app,
+        &app.admin(),
+        "allocateByVotes",
+        json!({ "roundId": round }),
+        "round { awarded remaining }",
+    )
+    .await;
+    assert_eq!(allocated["round"]["awarded"], "3000.00");
+    let at = allocated["position"].as_i64().unwrap();
+    let vars = json!({ "round": round, "area": AREA });
+    let after = app.gql_at(None, at, PUBLIC_ROUND, vars).await.ok();
+    let applications = after.data()["round"]["applications"].clone();
+    let status_of = |id: &str| {
+        applications
+            .as_array()
+            .expect("applications")
+            .iter()
+            .find(|record| record["id"] == id)
+            .map(|record| (record["votes"].clone(), s(&record["status"])))
+    };
+    assert_eq!(
+        status_of(&earlier),
+        Some((json!(1), "APPROVED".to_string())),
+        "the earlier submission wins the tie: {applications}"
+    );
+    assert_eq!(
+        status_of(&later),
+        Some((json!(1), "SUBMITTED".to_string())),
+        "the lower id does not: {applications}"
+    );
+
+    // `verify` checks the recorded order against the log, and names an allocation whose
+    // tie went the other way (as the lower id would have had it).
+    let (status, report) = verify(&app).await;
+    assert!(status, "verify failed: {report}");
+    swap_vote_lines(&app, &round).await;
+    let (status, report) = verify(&app).await;
+    assert!(!status, "verify passed a reordered allocation: {report}");
+    assert!(report.contains("against the vote order"), "{report}");
+}
+
+/// Runs `fundledger verify` on the app's store: whether it passed, and what it said.
+async fn verify(app: &TestApp) -> (bool, String) {
+    let output = tokio::process::Command::new(PROGRAM)
+        .args(["verify", "--database-url", &app.database.url])
+        .output()
+        .await
+        .expect("running fundledger verify");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), said)
+}
+
+/// Rewrites the round's `VotesAllocated` with its first two lines swapped (tampering).
+async fn swap_vote_lines(app: &TestApp, round: &str) {
+    const WHERE: &str = "WHERE aggregate_id = $1 AND event_type = 'VotesAllocated'";
+    let text: String = match &app.database.database {
+        infrastructure::Database::Postgres(pool) => {
+            sqlx::query_scalar(&format!("SELECT payload::text FROM events {WHERE}"))
+                .bind(round)
+                .fetch_one(pool)
+                .await
+        }
+        infrastructure::Database::Sqlite(pool) => {
+            sqlx::query_scalar(&format!("SELECT payload FROM events {WHERE}"))
+                .bind(round)
+                .fetch_one(pool)
+                .await
+        }
+    }
+    .expect("the round's VotesAllocated");
+    let mut payload: Value = serde_json::from_str(&text).expect("json");
+    let lines = payload["VotesAllocated"]["lines"]
+        .as_array_mut()
+        .expect("lines");
+    lines.swap(0, 1);
+    let swapped = payload.to_string();
+    let rewritten = match &app.database.database {
+        infrastructure::Database::Postgres(pool) => sqlx::query(&format!(
+            "UPDATE events SET payload = CAST($2 AS json) {WHERE}"
+        ))
+        .bind(round)
+        .bind(swapped)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()),
+        infrastructure::Database::Sqlite(pool) => {
+            sqlx::query(&format!("UPDATE events SET payload = $2 {WHERE}"))
+                .bind(round)
+                .bind(swapped)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        }
+    };
+    assert_eq!(
+        rewritten.expect("rewriting the VotesAllocated"),
+        1,
+        "one VotesAllocated"
+    );
+}
+
 on_both_stores!(
     residents_vote_and_the_budget_follows_the_vote_order,
     ballot_codes_for_a_panel_round_are_refused,
+    a_tie_goes_to_the_earlier_submission_not_the_lower_id,
 );

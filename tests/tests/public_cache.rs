@@ -147,3 +147,107 @@ on_both_stores!(
     signed_in_viewers_are_never_answered_from_the_public_cache,
     a_geography_import_is_seen_at_once_by_cached_public_answers,
 );
+
+const FUND_CAPITAL: &str =
+    "query($fund: String!) { fund(id: $fund) { position { capitalReceived } } }";
+
+fn capital(reply: &fundledger_tests::Reply) -> serde_json::Value {
+    reply.data()["fund"]["position"]["capitalReceived"].clone()
+}
+
+/// PostgreSQL takes an event's position when the row is inserted and its transaction id
+/// at the transaction's first write, so the log's order `(txid, position)` and the order
+/// of positions differ: here a write at a lower position (L) is projected after one at a
+/// higher position (H), because an older transaction (G) is still open when H commits.
+/// Asking with `X-Min-Position: L` must wait for L's write, and the answer cached while
+/// only H was projected must go as soon as L is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lower_position_projected_later_is_never_hidden_by_a_cached_answer_on_postgres() {
+    let app = spawn(Store::Postgres).await;
+    let fund = establish_fund(&app).await;
+    let infrastructure::Database::Postgres(pool) = &app.database.database else {
+        unreachable!("a PostgreSQL test database")
+    };
+    // H and then G take transaction ids before L's write exists.
+    let mut high = pool.begin().await.unwrap();
+    let mut gate = pool.begin().await.unwrap();
+    for transaction in [&mut high, &mut gate] {
+        sqlx::query("SELECT pg_current_xact_id()")
+            .execute(&mut **transaction)
+            .await
+            .unwrap();
+    }
+    let written = mutate(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "10.00", "source": "Gift", "receivedOn": "2026-02-01" }),
+        "",
+    )
+    .await;
+    let low = written["position"].as_i64().expect("position");
+    let event = json!({"FundEstablished": {
+        "fund_id": "FUND-INTERLEAVED", "name": "Interleaved fund", "funder_org_id": "GB-COH-00000002",
+        "funder_name": "Interleaved trust", "established_on": "2026-01-01"}});
+    let high_position: i64 = sqlx::query_scalar(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('Fund', 'FUND-INTERLEAVED', 1, 'FundEstablished', '1', $1, '{}') RETURNING position",
+    )
+    .bind(event)
+    .fetch_one(&mut *high)
+    .await
+    .unwrap();
+    high.commit().await.unwrap();
+    assert!(high_position > low, "H holds the higher position");
+
+    // H is projected (it is older than G); L is not (it is younger than G).
+    let vars = json!({ "fund": fund });
+    let before = app
+        .gql_at(None, high_position, FUND_CAPITAL, vars.clone())
+        .await
+        .ok();
+    assert_eq!(
+        capital(&before),
+        json!("0.00"),
+        "L is still hidden behind G"
+    );
+    let hits = cache_hits(&app).await;
+    for _ in 0..3 {
+        let again = app.gql(None, FUND_CAPITAL, vars.clone()).await.ok();
+        assert_eq!(capital(&again), json!("0.00"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        cache_hits(&app).await > hits,
+        "the answer without L is cached"
+    );
+
+    // Asked for L while G is open; G ends a moment later and L is projected.
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        gate.rollback().await.unwrap();
+    });
+    let asked = app.gql_at(None, low, FUND_CAPITAL, vars.clone()).await.ok();
+    assert_eq!(
+        capital(&asked),
+        json!("10.00"),
+        "X-Min-Position {low} was answered without the write at {low} (H at {high_position} was projected, L not)"
+    );
+    release.await.unwrap();
+
+    // Without the header: the answer cached before L was projected is gone with it, not
+    // after the cache's age limit.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let plain = app.gql(None, FUND_CAPITAL, vars.clone()).await.ok();
+        if capital(&plain) == json!("10.00") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the answer cached without L outlived L's projection: {:?}",
+            plain.data()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -3,7 +3,9 @@
 //!
 //! The public asks the same few questions many times ("how much went to Hull?"); each
 //! answer is a function of the read models, and the read models change only when the
-//! projector commits a batch, which moves the projected position, or when the reference
+//! projector commits a batch, which moves its watermark (`ReadModelsVersion::watermark`,
+//! the checkpoint in the log's order: every batch moves it, also one that projects only
+//! positions below some already projected), or when the reference
 //! geography is imported (names, parents, population, roll-ups), which adds a row to
 //! `geography_imports`. So an answer computed at read-models version `V` (both together,
 //! `ReadModelsVersion`) stays right until `V` moves. Entries are keyed by the exact request
@@ -33,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
+use infrastructure::LogCursor;
 use projections::{ProjectorHandle, ReadModelsVersion};
 
 /// How often each process re-reads the read-models version (the read models may be
@@ -125,10 +128,12 @@ impl PublicQueryCache {
     }
 
     /// The version answers stored now are tagged with, if known. A request that needs
-    /// at least `min_position` gets `None` while the read models are behind it.
-    pub fn usable_version(&self, min_position: Option<i64>) -> Option<ReadModelsVersion> {
+    /// the event at `min_place` (its place in the log's order, from
+    /// `ProjectorHandle::wait_for_place`) gets `None` while the observed watermark is
+    /// before it: an answer stored at that version may have been computed without it.
+    pub fn usable_version(&self, min_place: Option<LogCursor>) -> Option<ReadModelsVersion> {
         let version = (*self.observed.lock().expect("cache lock never poisoned"))?;
-        if min_position.is_some_and(|wanted| wanted > version.position) {
+        if min_place.is_some_and(|wanted| wanted > version.watermark) {
             return None;
         }
         Some(version)
@@ -285,9 +290,13 @@ mod tests {
         Bytes::from(text.to_string())
     }
 
+    fn place(txid: i64, position: i64) -> LogCursor {
+        LogCursor { txid, position }
+    }
+
     fn at(position: i64) -> ReadModelsVersion {
         ReadModelsVersion {
-            position,
+            watermark: place(0, position),
             geography: 1,
         }
     }
@@ -313,7 +322,7 @@ mod tests {
         cache.observe(Some(at(7)));
         cache.put(body("q"), at(7), body("before"));
         let imported = ReadModelsVersion {
-            position: 7,
+            watermark: place(0, 7),
             geography: 2,
         };
         cache.observe(Some(imported));
@@ -327,8 +336,33 @@ mod tests {
         assert_eq!(cache.usable_version(None), None);
         cache.observe(Some(at(5)));
         assert_eq!(cache.usable_version(None), Some(at(5)));
-        assert_eq!(cache.usable_version(Some(5)), Some(at(5)));
-        assert_eq!(cache.usable_version(Some(6)), None);
+        assert_eq!(cache.usable_version(Some(place(0, 5))), Some(at(5)));
+        assert_eq!(cache.usable_version(Some(place(0, 6))), None);
+    }
+
+    #[test]
+    fn a_lower_position_committed_later_is_not_covered_by_a_higher_one() {
+        // PostgreSQL: the projected event at position 52 (transaction 10) is before the
+        // event at position 50 (transaction 11) in the log's order.
+        let cache = PublicQueryCache::default();
+        let projected = ReadModelsVersion {
+            watermark: place(10, 52),
+            geography: 1,
+        };
+        cache.observe(Some(projected));
+        assert_eq!(cache.usable_version(Some(place(11, 50))), None);
+        assert_eq!(cache.usable_version(Some(place(9, 60))), Some(projected));
+        cache.put(body("q"), projected, body("without 50"));
+        let moved = ReadModelsVersion {
+            watermark: place(11, 50),
+            geography: 1,
+        };
+        cache.observe(Some(moved));
+        assert_eq!(
+            cache.get(&body("q"), moved),
+            Lookup::Miss,
+            "projecting 50 drops it"
+        );
     }
 
     #[test]

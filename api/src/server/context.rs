@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_graphql::Context;
 use domain::OrgId;
 use infrastructure::ledger::Request;
-use infrastructure::Ledger;
+use infrastructure::{Ledger, LogCursor};
 use projections::ProjectorHandle;
 use tokio::sync::broadcast;
 
@@ -38,15 +38,16 @@ impl AppState {
         &self.ledger.database
     }
 
-    /// Waits until the read models reflect `position`; `CONCURRENCY` (retry) if they do not
+    /// Waits until the projector's watermark covers the event at `position` and returns
+    /// that event's place in the log's order; `CONCURRENCY` (retry) if it is not covered
     /// within `MIN_POSITION_WAIT_MS`.
-    pub async fn wait_for_position(&self, position: i64) -> GqlResult<()> {
+    pub async fn wait_for_position(&self, position: i64) -> GqlResult<LogCursor> {
         let reached = self
             .projector
-            .wait_for(position, Duration::from_millis(MIN_POSITION_WAIT_MS))
+            .wait_for_place(position, Duration::from_millis(MIN_POSITION_WAIT_MS))
             .await;
-        if matches!(reached, Ok(true)) {
-            Ok(())
+        if let Ok(Some(place)) = reached {
+            Ok(place)
         } else {
             Err(coded(
                 format!(

@@ -19,6 +19,8 @@ use serde_json::json;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use infrastructure::LogCursor;
+
 use super::auth::Viewer;
 use super::cache::{is_query_only, Lookup};
 use super::context::AppState;
@@ -125,26 +127,15 @@ async fn graphql(
         Ok(viewer) => viewer,
         Err(error) => return refuse(StatusCode::UNAUTHORIZED, error.to_string(), UNAUTHENTICATED),
     };
-    let min_position =
-        match headers.get(MIN_POSITION_HEADER) {
-            None => None,
-            Some(value) => match value
-                .to_str()
-                .ok()
-                .and_then(|text| text.trim().parse::<i64>().ok())
-            {
-                Some(position) if position >= 0 => Some(position),
-                _ => return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "X-Min-Position must be a non-negative whole number (a mutation's position)",
-                    BAD_INPUT,
-                ),
-            },
-        };
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(REQUEST_TIMEOUT_MS);
+    let min_place = match min_position_place(&app, &headers).await {
+        Ok(place) => place,
+        Err(refused) => return refused,
+    };
     // Anonymous queries may be answered from the cache (see `cache`): the answer stored
     // for this exact body at the current read-models version.
     let cache_version = match viewer {
-        Viewer::Public => app.state.public_cache.usable_version(min_position),
+        Viewer::Public => app.state.public_cache.usable_version(min_place),
         _ => None,
     };
     if let Some(version) = cache_version {
@@ -165,27 +156,17 @@ async fn graphql(
     tracing::debug!(role = viewer.role_name(), "graphql request");
     let cacheable = cache_version.filter(|_| is_query_only(&request.query));
     let request = request.data(viewer);
-    let work = async {
-        if let Some(position) = min_position {
-            if let Err(error) = app.state.wait_for_position(position).await {
-                let mut refused = async_graphql::ServerError::new(error.message, None);
-                refused.extensions = error.extensions;
-                return async_graphql::Response::from_errors(vec![refused]);
-            }
+    let work = app.schema.execute(request);
+    let mut response = match tokio::time::timeout_at(deadline, work).await {
+        Ok(response) => response,
+        Err(_) => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the request took longer than {REQUEST_TIMEOUT_MS} ms and was stopped"),
+                TIMEOUT,
+            )
         }
-        app.schema.execute(request).await
     };
-    let mut response =
-        match tokio::time::timeout(Duration::from_millis(REQUEST_TIMEOUT_MS), work).await {
-            Ok(response) => response,
-            Err(_) => {
-                return refuse(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!("the request took longer than {REQUEST_TIMEOUT_MS} ms and was stopped"),
-                    TIMEOUT,
-                )
-            }
-        };
     // Parse, validation and limit errors come without a code: they are the client's input.
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
@@ -206,6 +187,37 @@ async fn graphql(
     Json(response).into_response()
 }
 
+/// The place in the log's order of the event named by `X-Min-Position`, once the
+/// projector's watermark covers it (`None` without the header). The wait comes before the
+/// cache: the answer, cached or not, must reflect that event, and a cached one does only
+/// if it was computed at a watermark at or past the event's place (a higher position is
+/// not enough on PostgreSQL).
+async fn min_position_place(app: &App, headers: &HeaderMap) -> Result<Option<LogCursor>, Response> {
+    let Some(value) = headers.get(MIN_POSITION_HEADER) else {
+        return Ok(None);
+    };
+    let Some(position) = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.trim().parse::<i64>().ok())
+        .filter(|position| *position >= 0)
+    else {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "X-Min-Position must be a non-negative whole number (a mutation's position)",
+            BAD_INPUT,
+        ));
+    };
+    match app.state.wait_for_position(position).await {
+        Ok(place) => Ok(Some(place)),
+        Err(error) => {
+            let mut refused = async_graphql::ServerError::new(error.message, None);
+            refused.extensions = error.extensions;
+            Err(Json(async_graphql::Response::from_errors(vec![refused])).into_response())
+        }
+    }
+}
+
 async fn healthz() -> &'static str {
     "ok\n"
 }
@@ -214,14 +226,17 @@ async fn readyz(State(app): State<App>) -> Response {
     match app.state.projector.lag().await {
         Ok(lag) if lag.events_behind <= READY_MAX_PROJECTOR_LAG_EVENTS => (
             StatusCode::OK,
-            format!("ready: projected to {} of {}\n", lag.position, lag.head),
+            format!(
+                "ready: projected to {} of {} ({} events behind)\n",
+                lag.watermark.position, lag.head, lag.events_behind
+            ),
         )
             .into_response(),
         Ok(lag) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
-                "not ready: projector {} events behind (head {}, projected {})\n",
-                lag.events_behind, lag.head, lag.position
+                "not ready: projector {} events behind (head {}, projected to {})\n",
+                lag.events_behind, lag.head, lag.watermark.position
             ),
         )
             .into_response(),
@@ -237,18 +252,18 @@ async fn readyz(State(app): State<App>) -> Response {
 }
 
 async fn metrics(State(app): State<App>) -> Response {
-    let (head, projected) = match app.state.projector.lag().await {
-        Ok(lag) => (Some(lag.head), Some(lag.position)),
+    let lag = match app.state.projector.lag().await {
+        Ok(lag) => Some(lag),
         Err(error) => {
             tracing::warn!(%error, "metrics could not read the projector's lag");
-            (None, None)
+            None
         }
     };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.state
             .metrics
-            .render(head, projected, app.state.public_cache.counts()),
+            .render(lag, app.state.public_cache.counts()),
     )
         .into_response()
 }

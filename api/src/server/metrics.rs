@@ -7,6 +7,8 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use projections::Lag;
+
 use super::cache::CacheCounts;
 
 /// Upper bounds (seconds) of the request latency histogram's buckets.
@@ -76,14 +78,9 @@ impl Metrics {
             .or_default() += 1;
     }
 
-    /// The text exposition, with the store's head and the projector's position as gauges
-    /// and the public query cache's counts.
-    pub fn render(
-        &self,
-        head_position: Option<i64>,
-        projector_position: Option<i64>,
-        cache: CacheCounts,
-    ) -> String {
+    /// The text exposition, with the store's head and the projector's watermark and lag
+    /// as gauges and the public query cache's counts.
+    pub fn render(&self, lag: Option<Lag>, cache: CacheCounts) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP fundledger_http_requests_total HTTP requests by method, route and status.\n",
@@ -148,24 +145,23 @@ impl Metrics {
                 "fundledger_public_cache_requests_total{{result=\"{result}\"}} {count}"
             );
         }
-        if let Some(head) = head_position {
+        if let Some(lag) = lag {
             out.push_str("# HELP fundledger_event_log_head_position The highest event-log position written.\n");
             out.push_str("# TYPE fundledger_event_log_head_position gauge\n");
-            let _ = writeln!(out, "fundledger_event_log_head_position {head}");
-        }
-        if let Some(projected) = projector_position {
-            out.push_str("# HELP fundledger_projector_position The event-log position the read models reflect.\n");
+            let _ = writeln!(out, "fundledger_event_log_head_position {}", lag.head);
+            out.push_str("# HELP fundledger_projector_position The position of the projector's watermark: the last event the read models reflect in the log's order (on PostgreSQL a later-committed event may hold a lower position).\n");
             out.push_str("# TYPE fundledger_projector_position gauge\n");
-            let _ = writeln!(out, "fundledger_projector_position {projected}");
-            if let Some(head) = head_position {
-                out.push_str("# HELP fundledger_projector_lag_events Events written but not yet projected.\n");
-                out.push_str("# TYPE fundledger_projector_lag_events gauge\n");
-                let _ = writeln!(
-                    out,
-                    "fundledger_projector_lag_events {}",
-                    (head - projected).max(0)
-                );
-            }
+            let _ = writeln!(
+                out,
+                "fundledger_projector_position {}",
+                lag.watermark.position
+            );
+            out.push_str("# HELP fundledger_projector_lag_events Events committed after the projector's watermark: not yet in the read models.\n");
+            out.push_str("# TYPE fundledger_projector_lag_events gauge\n");
+            let _ = writeln!(out, "fundledger_projector_lag_events {}", lag.events_behind);
+            out.push_str("# HELP fundledger_projector_lag_seconds Seconds since the oldest event after the projector's watermark was written (0 when caught up).\n");
+            out.push_str("# TYPE fundledger_projector_lag_seconds gauge\n");
+            let _ = writeln!(out, "fundledger_projector_lag_seconds {}", lag.age_seconds);
         }
         out
     }

@@ -707,7 +707,9 @@ impl Mutation {
 
     /// Anyone holding a ballot code (no token needed; the code is the credential): votes
     /// once in a PARTICIPATORY round. A wrong code is FORBIDDEN, said the same way whether
-    /// or not the code exists anywhere; a used one is a CONFLICT.
+    /// or not the code exists anywhere; a used one is a CONFLICT. The budget follows the
+    /// votes (see allocateByVotes); equal votes go to the application submitted first in
+    /// the ledger's event log, never to the lower id.
     async fn cast_ballot(
         &self,
         ctx: &Context<'_>,
@@ -761,6 +763,10 @@ impl Mutation {
 
     /// Admin: closes voting in a PARTICIPATORY round and approves in vote order while
     /// budget remains (each for its full request; one that doesn't fit is passed over).
+    /// Between equal votes the application whose submission the ledger's event log
+    /// recorded first comes first: the store gives that order, so no applicant can choose
+    /// it (an id or a date could be). The order used is recorded in the round's
+    /// VotesAllocated event with each application's place in the log.
     async fn allocate_by_votes(
         &self,
         ctx: &Context<'_>,

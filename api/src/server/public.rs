@@ -60,7 +60,8 @@ async fn wait_for_min_position(app: &App, headers: &HeaderMap) -> Result<(), Res
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("{}\n", error.message),
             )
-        })
+        })?;
+    Ok(())
 }
 
 fn unavailable(error: impl std::fmt::Display) -> Response {

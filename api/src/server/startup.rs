@@ -178,6 +178,7 @@ impl Application {
         );
         let feed_task = tokio::spawn(run_feed(
             database.clone(),
+            app.state.projector.clone(),
             app.state.feed.clone(),
             stopped.clone(),
         ));

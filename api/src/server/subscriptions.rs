@@ -8,7 +8,8 @@ use std::time::Duration;
 use async_graphql::{Context, SimpleObject, Subscription, Union};
 use domain::award::AwardEvent;
 use futures::{Stream, StreamExt};
-use infrastructure::{Database, LogCursor};
+use infrastructure::Database;
+use projections::ProjectorHandle;
 use tokio::sync::{broadcast, watch};
 
 use super::context::state;
@@ -97,25 +98,6 @@ impl Subscription {
     }
 }
 
-/// The cursor of the newest event now in the log, so the feed starts from "now".
-async fn head_cursor(database: &Database) -> Result<LogCursor, infrastructure::StoreError> {
-    let row: Option<(i64, i64)> = match database {
-        Database::Postgres(pool) => sqlx::query_as(
-            "SELECT txid::text::bigint, position FROM events ORDER BY txid DESC, position DESC LIMIT 1",
-        )
-        .fetch_optional(pool)
-        .await
-        .map_err(infrastructure::StoreError::from)?,
-        Database::Sqlite(pool) => sqlx::query_as("SELECT 0, position FROM events ORDER BY position DESC LIMIT 1")
-            .fetch_optional(pool)
-            .await
-            .map_err(infrastructure::StoreError::from)?,
-    };
-    Ok(row
-        .map(|(txid, position)| LogCursor { txid, position })
-        .unwrap_or(LogCursor::START))
-}
-
 /// What a logged event means to the public feed, if anything.
 fn feed_item(event: &infrastructure::LoggedEvent) -> Option<FeedItem> {
     if event.event_type != "AwardMade" && event.event_type != "PaymentRecorded" {
@@ -164,17 +146,22 @@ fn feed_item(event: &infrastructure::LoggedEvent) -> Option<FeedItem> {
     }
 }
 
-/// Tails the event log from its head until `stop` turns true, sending feed items.
+/// Tails the event log until `stop` turns true, sending feed items. It starts from the
+/// projector's watermark: a place in the log's order that no later commit can precede, so
+/// an event whose transaction commits late is still sent (a start from the newest place
+/// written, `max(txid)`, would pass over one still in flight below it). Events after the
+/// watermark when the server starts are sent as new: the read models don't have them yet.
 pub async fn run_feed(
     database: Database,
+    projector: ProjectorHandle,
     sender: broadcast::Sender<FeedItem>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut cursor = loop {
-        match head_cursor(&database).await {
+        match projector.watermark().await {
             Ok(cursor) => break cursor,
             Err(error) => {
-                tracing::warn!(%error, "live feed could not read the log head; retrying");
+                tracing::warn!(%error, "live feed could not read the projector's watermark; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     _ = stop.changed() => return,

@@ -305,6 +305,10 @@ impl Round {
             .map(DateValue))
     }
     /// PARTICIPATORY rounds: when the votes were allocated (the counts are final from then).
+    /// The budget went down the vote order: most votes first; between equal votes, the
+    /// application the ledger's event log recorded first (the order of the submissions'
+    /// events, which no applicant chooses: never the id or a date); each approved for its
+    /// full request while it fitted, one that did not fit passed over.
     async fn votes_allocated_on(&self, ctx: &Context<'_>) -> GqlResult<Option<DateValue>> {
         Ok(self
             .votes(ctx)
@@ -431,7 +435,8 @@ impl Application {
     async fn approved_amount(&self) -> Option<MoneyValue> {
         self.0.approved_amount.map(money)
     }
-    /// Votes from residents' ballots (PARTICIPATORY rounds; null in a panel round).
+    /// Votes from residents' ballots (PARTICIPATORY rounds; null in a panel round). Equal
+    /// votes are ranked by which submission the ledger's event log recorded first.
     async fn votes(&self, ctx: &Context<'_>) -> GqlResult<Option<i64>> {
         read::application_votes(
             state(ctx).database(),

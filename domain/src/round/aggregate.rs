@@ -452,6 +452,7 @@ impl Aggregate for Round {
                 let mut lines = Vec::with_capacity(ranked.len());
                 let mut approvals = Vec::new();
                 for candidate in ranked {
+                    let submitted_at = Some(candidate.submitted_at);
                     let application = candidate.application;
                     let in_contention = application.status == ApplicationStatus::Submitted
                         && !self.approved.contains(&application.application_id);
@@ -468,6 +469,7 @@ impl Aggregate for Round {
                         application_id: application.application_id.clone(),
                         votes: candidate.votes,
                         outcome,
+                        submitted_at,
                     });
                     if outcome == VoteOutcome::Approved {
                         approvals.push(application);
@@ -551,14 +553,17 @@ impl Aggregate for Round {
     }
 }
 
-/// Candidates with at least one vote, most votes first; ties to the earlier submission,
-/// then the lower application id. Deterministic whatever order the candidates came in.
+/// Candidates with at least one vote, most votes first; ties to the application whose
+/// submission the log recorded first (`submitted_at`, given by the store, so no applicant
+/// chooses it, unlike an id, which can be ground from an idempotency key, or a date, which
+/// is the caller's). Deterministic whatever order the candidates came in; the id only
+/// keeps the order total (two submissions never share a place in the log).
 fn vote_order(mut candidates: Vec<VoteCandidate>) -> Vec<VoteCandidate> {
     candidates.retain(|candidate| candidate.votes > 0);
     candidates.sort_by(|a, b| {
         b.votes
             .cmp(&a.votes)
-            .then(a.application.submitted_on.cmp(&b.application.submitted_on))
+            .then(a.submitted_at.cmp(&b.submitted_at))
             .then(
                 a.application
                     .application_id

@@ -44,8 +44,21 @@ pub struct ApplicationFacts {
     pub amount_requested: Money,
     pub status: ApplicationStatus,
     pub panel_score_count: u32,
-    /// Breaks ties in a participatory round's vote order (earlier first).
+    /// The date the applicant's request carried; shown, never used to rank (a caller can
+    /// choose it).
     pub submitted_on: Date,
+}
+
+/// A place in the global event log, in the order every reader of the log sees: on
+/// PostgreSQL the writing transaction's id, then the position; on SQLite (one writer,
+/// transaction id always 0) the position alone. Given by the store when the event is
+/// written, so no applicant can choose it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct LogPlace {
+    pub txid: i64,
+    pub position: i64,
 }
 
 /// An application with the votes it received, for `AllocateByVotes`.
@@ -53,6 +66,8 @@ pub struct ApplicationFacts {
 pub struct VoteCandidate {
     pub application: ApplicationFacts,
     pub votes: u64,
+    /// Where the log recorded the application's `ApplicationSubmitted`: breaks ties.
+    pub submitted_at: LogPlace,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,8 +117,9 @@ pub enum RoundCommand {
     CloseVoting { closed_on: Date },
     /// PARTICIPATORY rounds, once voting is closed and only once: approve in vote order.
     ///
-    /// The order is most votes first; ties go to the earlier submission, then the lower
-    /// application id. Only applications still in contention (submitted, not withdrawn,
+    /// The order is most votes first; ties go to the application whose submission the
+    /// event log recorded first (`VoteCandidate::submitted_at`, which no applicant
+    /// chooses: never the id, never a date from the request). Only applications still in contention (submitted, not withdrawn,
     /// declined or approved) with at least one vote are considered. Each is approved for its
     /// full requested amount if that fits in the remaining budget; one that does not fit is
     /// passed over and the next (smaller) ones are still tried, so the budget is spent as

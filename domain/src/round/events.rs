@@ -1,7 +1,7 @@
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::RoundTerms;
+use super::{LogPlace, RoundTerms};
 use crate::ballot::BallotCodeHash;
 use crate::{ApplicationId, AwardId, Date, FundId, GeoCode, Money, OrgId, RoundId};
 
@@ -23,6 +23,11 @@ pub struct VoteLine {
     pub application_id: ApplicationId,
     pub votes: u64,
     pub outcome: VoteOutcome,
+    /// Where the log recorded the application's submission: the tie-break between equal
+    /// votes, kept so the order can be checked against the log. Absent in allocations
+    /// recorded before ties were broken this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<LogPlace>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,6 +13,8 @@ mod events;
 mod tests;
 
 pub use aggregate::Round;
-pub use commands::{ApplicationFacts, DecisionMode, RoundCommand, RoundTerms, VoteCandidate};
+pub use commands::{
+    ApplicationFacts, DecisionMode, LogPlace, RoundCommand, RoundTerms, VoteCandidate,
+};
 pub use error::RoundError;
 pub use events::{RoundEvent, VoteLine, VoteOutcome};

@@ -3,8 +3,8 @@
 use cqrs_es::test::TestFramework;
 
 use super::{
-    ApplicationFacts, DecisionMode, Round, RoundCommand, RoundError, RoundEvent, VoteCandidate,
-    VoteLine, VoteOutcome,
+    ApplicationFacts, DecisionMode, LogPlace, Round, RoundCommand, RoundError, RoundEvent,
+    VoteCandidate, VoteLine, VoteOutcome,
 };
 use crate::application::ApplicationStatus;
 use crate::ballot::{BallotCodeHash, MAX_BALLOT_CODES_PER_REQUEST};
@@ -794,14 +794,21 @@ fn voting_closed() -> RoundEvent {
     }
 }
 
-fn candidate(application: &str, requested: u32, votes: u64, submitted_day: u32) -> VoteCandidate {
+/// A place in the log as SQLite gives it (transaction id 0, the position alone).
+fn logged(position: i64) -> LogPlace {
+    LogPlace { txid: 0, position }
+}
+
+/// An application the log recorded at `logged_at` (all on the same day).
+fn candidate(application: &str, requested: u32, votes: u64, logged_at: i64) -> VoteCandidate {
     VoteCandidate {
         application: ApplicationFacts {
-            submitted_on: on(3, submitted_day),
+            submitted_on: on(3, 1),
             panel_score_count: 0,
             ..facts_for(application, Money::pounds(requested))
         },
         votes,
+        submitted_at: logged(logged_at),
     }
 }
 
@@ -813,11 +820,12 @@ fn allocate(candidates: Vec<VoteCandidate>) -> RoundCommand {
     }
 }
 
-fn line(application: &str, votes: u64, outcome: VoteOutcome) -> VoteLine {
+fn line(application: &str, votes: u64, outcome: VoteOutcome, submitted_at: LogPlace) -> VoteLine {
     VoteLine {
         application_id: ApplicationId::new(application),
         votes,
         outcome,
+        submitted_at: Some(submitted_at),
     }
 }
 
@@ -946,9 +954,9 @@ async fn allocation_approves_in_vote_order_skipping_what_does_not_fit() {
     // votes and is not considered.
     let candidates = vec![
         candidate("APP-C", 3_000, 3, 1),
-        candidate("APP-D", 500, 0, 1),
-        candidate("APP-A", 6_000, 5, 1),
-        candidate("APP-B", 5_000, 4, 1),
+        candidate("APP-D", 500, 0, 2),
+        candidate("APP-A", 6_000, 5, 3),
+        candidate("APP-B", 5_000, 4, 4),
     ];
     round()
         .given(vec![participatory_opened(), voting_closed()])
@@ -956,9 +964,9 @@ async fn allocation_approves_in_vote_order_skipping_what_does_not_fit() {
         .await
         .then_expect_events(vec![
             allocated(vec![
-                line("APP-A", 5, VoteOutcome::Approved),
-                line("APP-B", 4, VoteOutcome::DidNotFit),
-                line("APP-C", 3, VoteOutcome::Approved),
+                line("APP-A", 5, VoteOutcome::Approved, logged(3)),
+                line("APP-B", 4, VoteOutcome::DidNotFit, logged(4)),
+                line("APP-C", 3, VoteOutcome::Approved, logged(1)),
             ]),
             approved(
                 "APP-A",
@@ -976,31 +984,59 @@ async fn allocation_approves_in_vote_order_skipping_what_does_not_fit() {
 }
 
 #[tokio::test]
-async fn tied_votes_go_to_the_earlier_submission_then_the_lower_id() {
-    // Budget for two of the three £4,000 requests, all with 2 votes.
-    let candidates = vec![
-        candidate("APP-Z", 4_000, 2, 2),
-        candidate("APP-Y", 4_000, 2, 5),
-        candidate("APP-X", 4_000, 2, 5),
+async fn tied_votes_go_to_the_submission_the_log_recorded_first_not_the_id_or_the_date() {
+    // Budget for two of the three £4,000 requests, all with 2 votes. APP-0000 has the
+    // lowest id (one ground from an idempotency key) and the earliest date on its request,
+    // but the log recorded it last: neither may buy the tie. On PostgreSQL the log's order
+    // is the transaction id first: APP-MMMM took position 11 before APP-ZZZZ took 12, but
+    // its transaction (8) started after APP-ZZZZ's (7), and readers of the log see it after.
+    let zzzz = LogPlace {
+        txid: 7,
+        position: 12,
+    };
+    let mmmm = LogPlace {
+        txid: 8,
+        position: 11,
+    };
+    let ground = LogPlace {
+        txid: 9,
+        position: 30,
+    };
+    let mut candidates = vec![
+        VoteCandidate {
+            submitted_at: ground,
+            ..candidate("APP-0000", 4_000, 2, 0)
+        },
+        VoteCandidate {
+            submitted_at: mmmm,
+            ..candidate("APP-MMMM", 4_000, 2, 0)
+        },
+        VoteCandidate {
+            submitted_at: zzzz,
+            ..candidate("APP-ZZZZ", 4_000, 2, 0)
+        },
     ];
+    for (candidate, day) in candidates.iter_mut().zip([1, 5, 9]) {
+        candidate.application.submitted_on = on(3, day);
+    }
     round()
         .given(vec![participatory_opened(), voting_closed()])
         .when_async(allocate(candidates))
         .await
         .then_expect_events(vec![
             allocated(vec![
-                line("APP-Z", 2, VoteOutcome::Approved),
-                line("APP-X", 2, VoteOutcome::Approved),
-                line("APP-Y", 2, VoteOutcome::DidNotFit),
+                line("APP-ZZZZ", 2, VoteOutcome::Approved, zzzz),
+                line("APP-MMMM", 2, VoteOutcome::Approved, mmmm),
+                line("APP-0000", 2, VoteOutcome::DidNotFit, ground),
             ]),
             approved(
-                "APP-Z",
+                "APP-ZZZZ",
                 Money::pounds(4_000),
                 Money::pounds(4_000),
                 Money::pounds(6_000),
             ),
             approved(
-                "APP-X",
+                "APP-MMMM",
                 Money::pounds(4_000),
                 Money::pounds(8_000),
                 Money::pounds(2_000),
@@ -1014,12 +1050,12 @@ async fn withdrawn_or_declined_applications_keep_their_votes_but_are_not_approve
     withdrawn.application.status = ApplicationStatus::Withdrawn;
     round()
         .given(vec![participatory_opened(), voting_closed()])
-        .when_async(allocate(vec![withdrawn, candidate("APP-A", 1_000, 1, 1)]))
+        .when_async(allocate(vec![withdrawn, candidate("APP-A", 1_000, 1, 2)]))
         .await
         .then_expect_events(vec![
             allocated(vec![
-                line("APP-W", 7, VoteOutcome::NotInContention),
-                line("APP-A", 1, VoteOutcome::Approved),
+                line("APP-W", 7, VoteOutcome::NotInContention, logged(1)),
+                line("APP-A", 1, VoteOutcome::Approved, logged(2)),
             ]),
             approved(
                 "APP-A",

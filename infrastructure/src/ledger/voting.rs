@@ -21,7 +21,7 @@ use domain::ballot::{
     BallotChoice, BallotCommand, BallotError, BallotEvent, RoundForBallot,
     MAX_BALLOT_CODES_PER_REQUEST, MAX_CHOICES_PER_BALLOT,
 };
-use domain::round::{RoundCommand, RoundError, VoteCandidate};
+use domain::round::{LogPlace, RoundCommand, RoundError, VoteCandidate};
 use domain::{ApplicationId, RoundId};
 
 use super::{from_command, not_found, Ledger, LedgerError, Outcome, Request};
@@ -209,9 +209,13 @@ impl Ledger {
             let facts = application
                 .facts()
                 .ok_or_else(|| not_found("application", &application_id))?;
+            let submitted_at = submission_place(&self.database, &application_id)
+                .await?
+                .ok_or_else(|| not_found("application", &application_id))?;
             candidates.push(VoteCandidate {
                 application: facts,
                 votes: count,
+                submitted_at,
             });
         }
         let command = RoundCommand::AllocateByVotes {
@@ -232,6 +236,37 @@ impl Ledger {
             position,
         })
     }
+}
+
+/// Where the log recorded `application_id`'s submission (its `ApplicationSubmitted`
+/// event), in the log's own order: what breaks ties between equal votes.
+async fn submission_place(
+    database: &Database,
+    application_id: &ApplicationId,
+) -> Result<Option<LogPlace>, StoreError> {
+    let place: Option<(i64, i64)> = match database {
+        Database::Postgres(pool) => {
+            sqlx::query_as(
+                "SELECT txid::text::bigint, position FROM events
+                  WHERE aggregate_type = 'Application' AND aggregate_id = $1
+                    AND event_type = 'ApplicationSubmitted'",
+            )
+            .bind(application_id.as_str())
+            .fetch_optional(pool)
+            .await?
+        }
+        Database::Sqlite(pool) => {
+            sqlx::query_as(
+                "SELECT txid, position FROM events
+                  WHERE aggregate_type = 'Application' AND aggregate_id = $1
+                    AND event_type = 'ApplicationSubmitted'",
+            )
+            .bind(application_id.as_str())
+            .fetch_optional(pool)
+            .await?
+        }
+    };
+    Ok(place.map(|(txid, position)| LogPlace { txid, position }))
 }
 
 /// Ballots cast in `round_id` and the votes of each application, from the log.
