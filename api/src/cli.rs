@@ -197,21 +197,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let ledger = open(&database_url).await?;
             catch_up(&ledger.database).await?;
-            let written = match &out {
-                Some(path) => {
-                    let file = std::fs::File::create(path)
-                        .with_context(|| format!("creating {}", path.display()))?;
-                    write_export(&ledger.database, format, std::io::BufWriter::new(file)).await?
-                }
-                None => {
-                    write_export(
-                        &ledger.database,
-                        format,
-                        std::io::BufWriter::new(std::io::stdout()),
-                    )
-                    .await?
-                }
-            };
+            let written = write_export(&ledger.database, format, out.as_deref()).await?;
             if let Some(path) = &out {
                 eprintln!(
                     "wrote {written} bytes of 360Giving {format:?} to {}",
@@ -355,15 +341,28 @@ fn pounds(amount: rust_decimal::Decimal) -> String {
         .unwrap_or_else(|_| amount.to_string())
 }
 
-/// Writes the export's chunks to `out` as they come; returns the bytes written.
+/// Writes the export's chunks to the file `out` (or stdout) as they come; returns the
+/// bytes written. The file is created only once the first chunk is made, so an export
+/// refused at the start (nothing to publish, an unreadable store) leaves no file behind.
 async fn write_export(
     database: &Database,
     format: crate::export::Format,
-    mut out: impl std::io::Write,
+    out: Option<&std::path::Path>,
 ) -> anyhow::Result<u64> {
     use futures::StreamExt;
     let mut chunks = std::pin::pin!(crate::export::stream(database.clone(), format));
-    let mut written = 0u64;
+    let Some(first) = chunks.next().await else {
+        return Ok(0);
+    };
+    let first = first?;
+    let mut out: Box<dyn std::io::Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    out.write_all(&first)?;
+    let mut written = first.len() as u64;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk?;
         out.write_all(&chunk)?;

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use futures::Stream;
 use infrastructure::export::giving360::{
-    self, Grant, Location, Organisation, PackageInfo, Programme,
+    self, Disbursement, Grant, Location, Organisation, PackageInfo, Programme,
 };
 use infrastructure::export::ExportError;
 use infrastructure::Database;
-use projections::read::{self, AwardFilter, FundPosition};
+use projections::read::{self, AwardFilter, AwardPublication, FundPosition};
 use projections::ProjectionError;
 
 /// Awards read per query (and written per chunk).
@@ -22,6 +22,9 @@ pub const EXPORT_PAGE_AWARDS: u32 = read::MAX_PAGE_SIZE;
 /// Why an export stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportFailed {
+    /// A 360Giving package holds at least one grant (the schema's `minItems`).
+    #[error("nothing to publish yet: the award register has no awards, and a 360Giving package needs at least one grant")]
+    NothingToPublish,
     #[error("reading the award register: {0}")]
     Read(#[from] ProjectionError),
     #[error(transparent)]
@@ -125,46 +128,85 @@ impl GrantPages {
             return Ok(None);
         }
         self.learn_names(&page.awards).await?;
+        let ids: Vec<domain::AwardId> = page
+            .awards
+            .iter()
+            .map(|award| award.award_id.clone())
+            .collect();
+        let mut publications = read::award_publications(&self.db, &ids).await?;
         let grants = page
             .awards
             .into_iter()
             .map(|award| {
-                let fund = self.funds.get(award.fund_id.as_str());
-                Grant {
-                    funder: Organisation {
-                        id: fund.map(|f| f.funder_org_id.clone()).unwrap_or_default(),
-                        name: fund.map(|f| f.funder_name.clone()).unwrap_or_default(),
-                    },
-                    fund_name: fund.map(|f| f.name.clone()).unwrap_or_default(),
-                    programme: award.round_id.as_ref().and_then(|round_id| {
-                        self.rounds
-                            .get(round_id.as_str())
-                            .cloned()
-                            .flatten()
-                            .map(|title| Programme {
-                                code: round_id.to_string(),
-                                title,
-                            })
-                    }),
-                    location: award.neighbourhood.map(|code| Location {
-                        name: self.areas.get(&code).cloned().flatten(),
-                        code,
-                    }),
-                    award_id: award.award_id.to_string(),
-                    published_id: award.grant_id,
-                    title: award.title,
-                    amount_awarded: award.awarded,
-                    amount_disbursed: award.disbursed,
-                    award_date: award.awarded_on,
-                    recipient: Organisation {
-                        id: award.recipient_org_id,
-                        name: award.recipient_name,
-                    },
-                    themes: award.themes,
-                }
+                let publication = publications.remove(&award.award_id);
+                self.grant(award, publication)
             })
             .collect();
         Ok(Some(grants))
+    }
+
+    /// One award as the export's record, with the names learnt so far.
+    fn grant(&self, award: read::AwardRecord, publication: Option<AwardPublication>) -> Grant {
+        let fund = self.funds.get(award.fund_id.as_str());
+        let funder = Organisation {
+            id: fund.map(|f| f.funder_org_id.clone()).unwrap_or_default(),
+            name: fund.map(|f| f.funder_name.clone()).unwrap_or_default(),
+        };
+        let grant_id = giving360::grant_id(&funder.id, award.award_id.as_str());
+        let (applied_for, modified_on, published_fields, payments) = match publication {
+            Some(p) => (p.applied_for, Some(p.modified_on), p.published_grant, p.payments),
+            None => (None, None, None, Vec::new()),
+        };
+        let disbursements = payments
+            .into_iter()
+            .map(|payment| Disbursement {
+                id: giving360::disbursement_id(
+                    &grant_id,
+                    award.award_id.as_str(),
+                    &payment.drawdown_id,
+                ),
+                paid_on: payment.paid_on,
+                amount: payment.amount,
+            })
+            .collect();
+        Grant {
+            fund_name: fund.map(|f| f.name.clone()).unwrap_or_default(),
+            funder,
+            programme: award.round_id.as_ref().and_then(|round_id| {
+                self.rounds
+                    .get(round_id.as_str())
+                    .cloned()
+                    .flatten()
+                    .map(|title| Programme {
+                        code: round_id.to_string(),
+                        title,
+                    })
+            }),
+            location: award.neighbourhood.map(|code| Location {
+                name: self.areas.get(&code).cloned().flatten(),
+                code,
+            }),
+            award_id: award.award_id.to_string(),
+            // A historic grant says when it was last modified in its published fields.
+            date_modified: modified_on.filter(|_| award.grant_id.is_none()),
+            published_id: award.grant_id,
+            title: award.title,
+            amount_awarded: award.awarded,
+            // What was paid to the grantee (the standard's meaning); returns are stated
+            // in the description.
+            amount_disbursed: award.paid,
+            returned: award.returned,
+            amount_applied_for: applied_for,
+            planned_start: award.accepted_on,
+            disbursements,
+            published_fields,
+            award_date: award.awarded_on,
+            recipient: Organisation {
+                id: award.recipient_org_id,
+                name: award.recipient_name,
+            },
+            themes: award.themes,
+        }
     }
 
     /// Looks up the funds, rounds and neighbourhoods of `awards` not seen before.
@@ -218,16 +260,29 @@ pub fn stream(db: Database, format: Format) -> impl Stream<Item = Result<Bytes, 
     futures::stream::try_unfold(Phase::Start(db), move |phase| async move {
         match phase {
             Phase::Start(db) => {
-                let pages = GrantPages::open(db).await?;
-                let head = match format {
+                let mut pages = GrantPages::open(db).await?;
+                let mut head = match format {
                     Format::Json => {
                         giving360::json_package_start(&pages.package_info().await?)?.into_bytes()
                     }
                     Format::Csv => giving360::csv_header()?,
                 };
+                // The first page goes with the header, so an empty register is refused
+                // before anything is sent (the schema refuses a package with no grant).
+                let grants = pages
+                    .next_page()
+                    .await?
+                    .ok_or(ExportFailed::NothingToPublish)?;
+                head.extend(match format {
+                    Format::Json => giving360::json_grants(&grants, true)?.into_bytes(),
+                    Format::Csv => giving360::csv_rows(&grants)?,
+                });
                 Ok(Some((
                     Bytes::from(head),
-                    Phase::Pages { pages, first: true },
+                    Phase::Pages {
+                        pages,
+                        first: false,
+                    },
                 )))
             }
             Phase::Pages { mut pages, first } => match pages.next_page().await? {

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use infrastructure::export::giving360::{
-    geo_code_type, json_package, Grant, Location, Organisation, PackageInfo, Programme,
-    GEO_CODE_TYPES,
+    disbursement_id, geo_code_type, json_package, Disbursement, Grant, Location, Organisation,
+    PackageInfo, Programme, GEO_CODE_TYPES,
 };
+use infrastructure::import::giving360::STANDARD_GRANT_FIELDS;
 use rust_decimal_macros::dec;
 use serde_json::Value;
 
@@ -65,6 +66,16 @@ fn grant(award_id: &str, code: &str, name: Option<&str>) -> Grant {
         title: "Café \"Larder\" & <friends>".into(),
         amount_awarded: dec!(999999999999.99),
         amount_disbursed: dec!(0.01),
+        returned: dec!(0.01),
+        amount_applied_for: Some(dec!(999999999999.99)),
+        planned_start: Some("2026-02-01".parse().unwrap()),
+        disbursements: vec![Disbursement {
+            id: disbursement_id(&format!("360G-GB-CHC-0000001-{award_id}"), award_id, "DD-1"),
+            paid_on: "2026-02-03".parse().unwrap(),
+            amount: dec!(0.01),
+        }],
+        date_modified: Some("2026-02-03".parse().unwrap()),
+        published_fields: None,
         award_date: "2026-01-31".parse().unwrap(),
         recipient: Organisation {
             id: "GB-CHC-1111111".into(),
@@ -150,4 +161,38 @@ fn geo_code_types_are_codes_of_the_codelist_for_their_entity() {
         );
         assert_eq!(geo_code_type(&format!("{entity}000001")), Some(code_type));
     }
+}
+
+#[test]
+fn the_standard_grant_fields_are_the_grant_schemas_properties() {
+    let schema = read_json("360-giving-schema.json");
+    let mut properties: Vec<&str> = schema["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    properties.sort_unstable();
+    let mut kept = STANDARD_GRANT_FIELDS.to_vec();
+    kept.sort_unstable();
+    assert_eq!(kept, properties);
+}
+
+#[test]
+fn payments_and_a_republished_historic_grant_are_valid_360giving() {
+    let mut historic = grant("AW-H-1", "E01012761", None);
+    historic.published_fields = Some(
+        r#"{"id":"360G-ALWF-1","title":"t","description":"d","currency":"GBP","amountAwarded":41133.770000000004,"awardDate":"2020-11-03T00:00:00+00:00","plannedDates":[{"duration":36}],"recipientOrganization":[{"id":"GB-EDU-1","name":"College","organisationType":"School"}],"fundingOrganization":[{"id":"GB-CHC-1015648","name":"Foundation"}],"dateModified":"2021-02-15T00:00:00+00:00"}"#
+            .into(),
+    );
+    let text = json_package(&info(), &[grant("AW-1", "E01012761", None), historic]).unwrap();
+    let package: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(errors(&package), Vec::<String>::new());
+    assert!(text.contains("\"amountAwarded\":41133.770000000004"), "{text}");
+    let made = &package["grants"][0];
+    assert_eq!(made["disbursementTransaction"][0]["transactionDate"], "2026-02-03");
+    assert_eq!(made["dateModified"], "2026-02-03T00:00:00Z");
+    assert_eq!(made["plannedDates"][0]["startDate"], "2026-02-01");
+    let id = made["disbursementTransaction"][0]["id"].as_str().unwrap();
+    assert!(id.starts_with("360G-GB-CHC-0000001-AW-1-P-") && !id.contains("DD-1"), "{id}");
 }

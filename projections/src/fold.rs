@@ -92,6 +92,26 @@ fn decode_from<'de, D: serde::Deserializer<'de>>(
     }
 }
 
+/// The business date on which an award event changes what the award's 360Giving record
+/// says (its `dateModified`); `None` for events the record does not show (drawdown
+/// requests and decisions, spend and outcome reports).
+fn publication_date(event: &AwardEvent) -> Option<&Date> {
+    match event {
+        AwardEvent::AwardMade { awarded_on, .. } => Some(awarded_on),
+        AwardEvent::HistoricGrantImported(grant) => Some(&grant.awarded_on),
+        AwardEvent::AgreementAccepted { accepted_on, .. } => Some(accepted_on),
+        AwardEvent::PaymentRecorded { paid_on, .. } => Some(paid_on),
+        AwardEvent::AwardVaried { varied_on, .. } => Some(varied_on),
+        AwardEvent::MoneyReturned { returned_on, .. } => Some(returned_on),
+        AwardEvent::AwardClosed { closed_on, .. } => Some(closed_on),
+        AwardEvent::DrawdownRequested { .. }
+        | AwardEvent::DrawdownApproved { .. }
+        | AwardEvent::DrawdownRejected { .. }
+        | AwardEvent::SpendReported { .. }
+        | AwardEvent::OutcomeReported { .. } => None,
+    }
+}
+
 fn p(money: &Money) -> i64 {
     to_pence(money.amount())
 }
@@ -168,6 +188,11 @@ pub(crate) struct AwardState {
     pub spend_reported_pence: i64,
     /// The 360Giving id of a historic grant.
     pub grant_id: Option<String>,
+    /// The latest business date of an event that changed what the award's 360Giving
+    /// record says ([`publication_date`]).
+    pub modified_on: String,
+    /// A historic grant's standard fields as the funder published them (JSON object).
+    pub published_grant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -239,7 +264,7 @@ pub(crate) const APPLICATION_COLUMNS: &str = "application_id, round_id, fund_id,
      amount_requested_pence, neighbourhood, themes, status, submitted_on, decided_on, award_id, approved_pence";
 pub(crate) const AWARD_COLUMNS: &str = "award_id, application_id, fund_id, round_id, recipient_org_id, recipient_name, \
      title, neighbourhood, themes, status, awarded_on, accepted_on, closed_on, awarded_pence, paid_pence, \
-     returned_pence, spend_reported_pence, grant_id";
+     returned_pence, spend_reported_pence, grant_id, modified_on, published_grant";
 pub(crate) const PROXY_COLUMNS: &str =
     "fund_id, indicator, unit, value_per_unit_pence, deadweight, attribution, \
      displacement, drop_off, duration_years, set_on";
@@ -862,6 +887,8 @@ impl Batch {
                         returned_pence: 0,
                         spend_reported_pence: 0,
                         grant_id: None,
+                        modified_on: awarded_on.to_string(),
+                        published_grant: None,
                     },
                 );
                 for theme in themes {
@@ -898,6 +925,8 @@ impl Batch {
                         returned_pence: 0,
                         spend_reported_pence: 0,
                         grant_id: Some(grant.grant_id.clone()),
+                        modified_on: grant.awarded_on.to_string(),
+                        published_grant: grant.published.clone(),
                     },
                 );
                 for theme in &grant.themes {
@@ -1037,6 +1066,14 @@ impl Batch {
                 award.closed_on = Some(closed_on.to_string());
             }
         }
+        if let Some(day) = publication_date(award_event) {
+            let day = day.to_string();
+            let award = self.award_mut(event)?;
+            // The latest date, not the last event's: business dates may be entered late.
+            if day > award.modified_on {
+                award.modified_on = day;
+            }
+        }
         Ok(())
     }
 
@@ -1160,6 +1197,8 @@ impl Batch {
                     Field::Int(row.returned_pence),
                     Field::Int(row.spend_reported_pence),
                     Field::OptText(row.grant_id.as_deref()),
+                    Field::Text(&row.modified_on),
+                    Field::OptText(row.published_grant.as_deref()),
                 ]
             },
         );

@@ -750,6 +750,116 @@ pub async fn award(db: &Database, award: &AwardId) -> Result<Option<AwardRecord>
     Ok(Some(record))
 }
 
+/// What the 360Giving export publishes of an award beyond its register entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardPublication {
+    /// The application's amount requested (`amountAppliedFor`); `None` for a historic
+    /// grant, which went through no application here.
+    pub applied_for: Option<Decimal>,
+    /// The latest business date of an event that changed what the award's record says
+    /// (`dateModified`): made, accepted, paid, varied, returned or closed.
+    pub modified_on: Date,
+    /// A historic grant's fields of the 360Giving standard as the funder published them
+    /// (a JSON object); `None` for awards made here and grants imported before it was kept.
+    pub published_grant: Option<String>,
+    /// The recorded payments, by date (never their references, which are private).
+    pub payments: Vec<Payment>,
+}
+
+/// One recorded payment: the drawdown it paid, its amount and date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub drawdown_id: String,
+    pub amount: Decimal,
+    pub paid_on: Date,
+}
+
+#[derive(sqlx::FromRow)]
+struct PublicationRow {
+    award_id: String,
+    applied_for_pence: Option<i64>,
+    modified_on: String,
+    published_grant: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PaymentRow {
+    award_id: String,
+    drawdown_id: String,
+    amount_pence: i64,
+    paid_on: String,
+}
+
+/// `{select} … IN (awards…) {order}`: one statement for a page of awards.
+fn for_awards(select: &str, awards: &[AwardId], order: &str) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(select).push(" IN (");
+    for (index, award) in awards.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.bind_text(award.as_str());
+    }
+    sql.push(")").push(order);
+    sql
+}
+
+/// The publication details of `awards` (a page of the register, at most
+/// [`MAX_PAGE_SIZE`]), in two statements; awards not in the register are left out.
+pub async fn award_publications(
+    db: &Database,
+    awards: &[AwardId],
+) -> Result<HashMap<AwardId, AwardPublication>> {
+    if awards.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = for_awards(
+        "SELECT a.award_id, p.amount_requested_pence AS applied_for_pence, a.modified_on, a.published_grant
+           FROM rm_awards a LEFT JOIN rm_applications p ON p.application_id = a.application_id
+          WHERE a.award_id",
+        awards,
+        "",
+    );
+    let rows: Vec<PublicationRow> = on_pool!(db, |pool| bind_all!(
+        sqlx::query_as(&sql.text),
+        &sql.params
+    )
+    .fetch_all(pool)
+    .await?);
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let publication = AwardPublication {
+            applied_for: row.applied_for_pence.map(from_pence),
+            modified_on: date(&row.modified_on)?,
+            published_grant: row.published_grant,
+            payments: Vec::new(),
+        };
+        found.insert(AwardId::new(row.award_id), publication);
+    }
+    let sql = for_awards(
+        "SELECT award_id, drawdown_id, amount_pence, paid_on FROM rm_drawdowns
+          WHERE paid_on IS NOT NULL AND award_id",
+        awards,
+        " ORDER BY award_id, paid_on, drawdown_id",
+    );
+    let rows: Vec<PaymentRow> = on_pool!(db, |pool| bind_all!(
+        sqlx::query_as(&sql.text),
+        &sql.params
+    )
+    .fetch_all(pool)
+    .await?);
+    for row in rows {
+        if let Some(publication) = found.get_mut(&AwardId::new(row.award_id)) {
+            publication.payments.push(Payment {
+                drawdown_id: row.drawdown_id,
+                amount: from_pence(row.amount_pence),
+                paid_on: date(&row.paid_on)?,
+            });
+        }
+    }
+    Ok(found)
+}
+
 /// A page of awards matching `filter`, by award id; `after` is the previous page's
 /// `end_cursor`. `first` is capped at [`MAX_PAGE_SIZE`].
 pub async fn awards(

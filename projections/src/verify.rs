@@ -587,6 +587,8 @@ fn fold(
                             returned_pence: 0,
                             spend_reported_pence: 0,
                             grant_id: None,
+                            modified_on: awarded_on.to_string(),
+                            published_grant: None,
                         },
                         awarded: d(amount),
                         paid: Decimal::ZERO,
@@ -653,6 +655,8 @@ fn fold(
                             returned_pence: 0,
                             spend_reported_pence: 0,
                             grant_id: Some(grant.grant_id.clone()),
+                            modified_on: grant.awarded_on.to_string(),
+                            published_grant: grant.published.clone(),
                         },
                         awarded,
                         paid,
@@ -696,6 +700,9 @@ fn fold(
                 return missing(report, "award");
             };
             let fund_id = award.row.fund_id.clone();
+            if let Some(day) = changes_publication_on(&event) {
+                award.row.modified_on = award.row.modified_on.clone().max(day);
+            }
             // [awarded, paid, returned, spend] for the award; the fund gets the first three.
             let mut money_change: Option<(String, [Decimal; 4])> = None;
             match event {
@@ -895,6 +902,21 @@ fn fold(
         }
         Decoded::Ballot(_) | Decoded::Other => {}
     }
+}
+
+/// The date an award event changes the award's published 360Giving record on, if it does
+/// (verify's own reading of `rm_awards.modified_on`, apart from the fold's).
+fn changes_publication_on(event: &AwardEvent) -> Option<String> {
+    let day = match event {
+        AwardEvent::AgreementAccepted { accepted_on, .. } => accepted_on,
+        AwardEvent::PaymentRecorded { paid_on, .. } => paid_on,
+        AwardEvent::AwardVaried { varied_on, .. } => varied_on,
+        AwardEvent::MoneyReturned { returned_on, .. } => returned_on,
+        AwardEvent::AwardClosed { closed_on, .. } => closed_on,
+        // Made or imported: the row starts at its award date.
+        _ => return None,
+    };
+    Some(day.to_string())
 }
 
 /// fund_id, day and the six figures of `rm_fund_daily`.

@@ -362,6 +362,130 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
     verify(&app).await;
 }
 
+/// A JSON value compared structurally: object keys in any order, numbers as the exact
+/// decimals their digits write (`30000` = `30000.00`, never through `f64`).
+#[derive(Debug, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(Decimal),
+    Text(String),
+    List(Vec<Json>),
+    Object(std::collections::BTreeMap<String, Json>),
+}
+
+fn structure(raw: &RawValue) -> Json {
+    let text = raw.get().trim();
+    match text.chars().next() {
+        Some('{') => {
+            let fields: std::collections::BTreeMap<String, &RawValue> =
+                serde_json::from_str(text).expect("an object");
+            Json::Object(
+                fields
+                    .into_iter()
+                    .map(|(key, value)| (key, structure(value)))
+                    .collect(),
+            )
+        }
+        Some('[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text).expect("an array");
+            Json::List(items.into_iter().map(structure).collect())
+        }
+        Some('"') => Json::Text(serde_json::from_str(text).expect("a string")),
+        Some('t' | 'f') => Json::Bool(text == "true"),
+        Some('n') => Json::Null,
+        _ => Json::Number(if text.contains(['e', 'E']) {
+            Decimal::from_scientific(text).expect("a number")
+        } else {
+            Decimal::from_str_exact(text).expect("a number")
+        }),
+    }
+}
+
+/// The fields the 360Giving standard defines for a grant (the grant schema's properties).
+fn standard_fields() -> Vec<String> {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::shared_360giving().join("360-giving-schema.json"))
+            .expect("reading the grant schema"),
+    )
+    .expect("JSON");
+    schema["properties"]
+        .as_object()
+        .expect("the schema's properties")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// Each grant's standard fields, by grant id.
+fn grants_by_id(
+    text: &str,
+    fields: &[String],
+) -> std::collections::HashMap<String, std::collections::BTreeMap<String, Json>> {
+    let package: Package = serde_json::from_str(text).expect("a 360Giving package");
+    package
+        .grants
+        .into_iter()
+        .map(|raw| {
+            let all: std::collections::BTreeMap<String, &RawValue> =
+                serde_json::from_str(raw.get()).expect("a grant");
+            let standard: std::collections::BTreeMap<String, Json> = all
+                .into_iter()
+                .filter(|(key, _)| fields.contains(key))
+                .map(|(key, value)| (key, structure(value)))
+                .collect();
+            let Some(Json::Text(id)) = standard.get("id") else {
+                panic!("a grant without an id")
+            };
+            (id.clone(), standard)
+        })
+        .collect()
+}
+
+/// Import both samples, export: every grant comes back with every field the standard
+/// defines, each with the same value, and no standard field the source did not have.
+async fn import_then_export_gives_back_every_standard_field(store: Store) {
+    let app = spawn(store).await;
+    let fields = standard_fields();
+    for name in [ABCT, ALWF] {
+        stdout(&import(&app, &sample(name)).await);
+    }
+    let (status, export) = app.get("/export/360giving.json").await;
+    assert_eq!(status, 200, "{export}");
+    let package: Value = serde_json::from_str(&export).expect("JSON export");
+    assert_eq!(common::schema_errors(&package), Vec::<String>::new());
+    let exported = grants_by_id(&export, &fields);
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for name in [ABCT, ALWF] {
+        let text = std::fs::read_to_string(sample(name)).expect("the sample");
+        for (id, source) in grants_by_id(&text, &fields) {
+            compared += 1;
+            let Some(back) = exported.get(&id) else {
+                differences.push(format!("{id}: not exported"));
+                continue;
+            };
+            for field in &fields {
+                match (source.get(field), back.get(field)) {
+                    (None, None) => {}
+                    (Some(want), Some(have)) if want == have => {}
+                    (want, have) => differences.push(format!(
+                        "{id}: {field} is {have:?} in the export but {want:?} in {name}"
+                    )),
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 783 + 475);
+    assert!(
+        differences.is_empty(),
+        "{} differences, the first: {:#?}",
+        differences.len(),
+        &differences[..differences.len().min(8)]
+    );
+    verify(&app).await;
+}
+
 async fn totals_as_of(app: &TestApp, day: &str) -> Value {
     app.gql_now(
         None,
@@ -479,6 +603,7 @@ async fn grants_join_the_funders_existing_fund_and_leave_available_alone(store: 
 }
 
 on_both_stores!(
+    import_then_export_gives_back_every_standard_field,
     grants_join_the_funders_existing_fund_and_leave_available_alone,
     historic_grants_import_once_reconcile_to_the_penny_and_verify,
     a_file_with_one_bad_grant_is_refused_whole,

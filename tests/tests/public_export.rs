@@ -38,7 +38,7 @@ const PRIVATE: [&str; 7] = [
 ];
 
 /// The flattened 360Giving columns, spelled out so that a change is a reviewed diff.
-const CSV_HEADER: [&str; 19] = [
+const CSV_HEADER: [&str; 22] = [
     "Identifier",
     "Title",
     "Description",
@@ -58,11 +58,10 @@ const CSV_HEADER: [&str; 19] = [
     "Beneficiary Location:Geographic Code Type",
     "Location Scope",
     "From An Open Call?",
+    "Amount Applied For",
+    "Planned Dates:Start Date",
+    "Last Modified",
 ];
-
-fn shared_360giving() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/360giving")
-}
 
 fn temp_file(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!(
@@ -200,13 +199,13 @@ fn assert_nothing_private(what: &str, text: &str) {
     }
 }
 
-/// The award register as the public GraphQL API shows it: id → (amount, disbursed).
+/// The award register as the public GraphQL API shows it: id → (amount, paid).
 async fn register(app: &TestApp, position: i64) -> (Vec<(String, String, String)>, String) {
     let reply = app
         .gql_at(
             None,
             position,
-            "{ awards(first: 100) { edges { node { id amount disbursed } } } totals { awarded } }",
+            "{ awards(first: 100) { edges { node { id amount paid } } } totals { awarded } }",
             json!({}),
         )
         .await
@@ -219,48 +218,11 @@ async fn register(app: &TestApp, position: i64) -> (Vec<(String, String, String)
             (
                 s(&edge["node"]["id"]),
                 s(&edge["node"]["amount"]),
-                s(&edge["node"]["disbursed"]),
+                s(&edge["node"]["paid"]),
             )
         })
         .collect();
     (awards, s(&reply.data()["totals"]["awarded"]))
-}
-
-fn validator() -> jsonschema::Validator {
-    let dir = shared_360giving();
-    let read = |name: &str| -> Value {
-        serde_json::from_str(
-            &std::fs::read_to_string(dir.join(name))
-                .unwrap_or_else(|error| panic!("reading ../shared/360giving/{name}: {error}")),
-        )
-        .expect("schema JSON")
-    };
-    let package = read("360-giving-package-schema.json");
-    let grant = read("360-giving-schema.json");
-    let grant_uri = package["properties"]["grants"]["items"]["$ref"]
-        .as_str()
-        .expect("the package schema refers to the grant schema")
-        .to_string();
-    // The package schema refers to the grant schema by URL: serve it from ../shared, never
-    // fetch it. The schemas' `$schema` is the http form of the 2020-12 URI, which validators
-    // do not recognise, so the draft is named.
-    let registry = jsonschema::Registry::new()
-        .draft(jsonschema::Draft::Draft202012)
-        .retrieve_known_draft_meta_schemas(false)
-        .add(
-            &grant_uri,
-            jsonschema::Draft::Draft202012.create_resource(grant),
-        )
-        .expect("the grant schema's URI")
-        .prepare()
-        .expect("a registry with the grant schema");
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .with_registry(&registry)
-        .offline()
-        .build(&package)
-        .expect("the 360Giving package schema compiles")
 }
 
 async fn page_shows_neighbourhood_names_and_exact_totals(store: Store) {
@@ -384,14 +346,14 @@ async fn csv_export_has_360giving_columns_and_reconciles_to_the_penny(store: Sto
     let (awards, total) = register(&app, position).await;
     assert_eq!(rows.len(), awards.len());
     let mut sum = Decimal::ZERO;
-    for (id, amount, disbursed) in &awards {
+    for (id, amount, paid) in &awards {
         let row = rows
             .iter()
             .find(|row| row[0] == format!("360G-GB-CHC-0000001-{id}"))
             .unwrap_or_else(|| panic!("no row for award {id}"));
         assert_eq!(&row[3], "GBP");
         assert_eq!(&row[4], amount.as_str(), "award {id}");
-        assert_eq!(&row[5], disbursed.as_str(), "award {id}");
+        assert_eq!(&row[5], paid.as_str(), "award {id}");
         sum += row[4].parse::<Decimal>().expect("a decimal amount");
     }
     assert_eq!(sum, total.parse::<Decimal>().expect("total"));
@@ -445,9 +407,213 @@ async fn cli_json_export_to_stdout_is_valid_360giving(store: Store) {
     assert!(text.contains("\"amountAwarded\":2500.05"));
 }
 
+/// The larder's award after `seed`, a second payment (£1,000.00 on 2026-03-01) and a
+/// return of £500.00: its register entry (admin view) and the round's applications.
+async fn pay_again_and_return(app: &TestApp, position: i64) -> (Value, Vec<Value>, i64) {
+    let reply = app
+        .gql_at(
+            Some(&app.admin()),
+            position,
+            "{ awards(first: 10) { edges { node { id title roundId } } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let larder = reply.data()["awards"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .find(|node| node["title"] == "Hull Community Larder")
+        .expect("the larder's award");
+    let award = s(&larder["id"]);
+    let drawdown = mutate(
+        app,
+        &app.grantee(ORG),
+        "requestDrawdown",
+        json!({ "awardId": award, "amount": "1000.00", "purpose": PURPOSE }),
+        "drawdown { id }",
+    )
+    .await;
+    let drawdown = s(&drawdown["drawdown"]["id"]);
+    for (operation, input) in [
+        (
+            "approveDrawdown",
+            json!({ "awardId": award, "drawdownId": drawdown }),
+        ),
+        (
+            "recordPayment",
+            json!({ "awardId": award, "drawdownId": drawdown, "paymentRef": PAYMENT_REF, "paidOn": "2026-03-01" }),
+        ),
+    ] {
+        mutate(app, &app.admin(), operation, input, "").await;
+    }
+    let returned = mutate(
+        app,
+        &app.admin(),
+        "recordReturn",
+        json!({ "awardId": award, "amount": "500.00", "reason": "unspent" }),
+        "",
+    )
+    .await;
+    let position = returned["position"].as_i64().expect("position");
+    let reply = app
+        .gql_at(
+            Some(&app.admin()),
+            position,
+            "query($id: String!, $round: String!) {
+                award(id: $id) { id applicationId awardedOn acceptedOn amount paid returned
+                                 drawdowns { id amount paidOn } }
+                round(id: $round) { applications { id amountRequested } } }",
+            json!({ "id": award, "round": larder["roundId"] }),
+        )
+        .await
+        .ok();
+    let applications = reply.data()["round"]["applications"]
+        .as_array()
+        .expect("applications")
+        .clone();
+    (reply.data()["award"].clone(), applications, position)
+}
+
+/// An award made here is published with what the standard can carry: each payment as a
+/// `disbursementTransaction`, `amountDisbursed` their sum (what was paid, returns not
+/// netted), `amountAppliedFor` from the application, `plannedDates` from the accepted
+/// agreement, `dateModified` the latest date of a published change.
+async fn json_export_publishes_payments_application_and_dates(store: Store) {
+    let app = spawn(store).await;
+    let position = seed(&app).await;
+    let (award, applications, position) = pay_again_and_return(&app, position).await;
+    let export = fetch(&app, "/export/360giving.json", position).await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert_nothing_private("the JSON export", &export.body);
+    let package: Value = serde_json::from_str(&export.body).expect("JSON");
+    assert_eq!(schema_errors(&package), Vec::<String>::new());
+    let grant_id = format!("360G-GB-CHC-0000001-{}", s(&award["id"]));
+    let grant = package["grants"]
+        .as_array()
+        .expect("grants")
+        .iter()
+        .find(|grant| s(&grant["id"]) == grant_id)
+        .expect("the larder's grant")
+        .clone();
+
+    let mut paid: Vec<(String, Decimal)> = award["drawdowns"]
+        .as_array()
+        .expect("drawdowns")
+        .iter()
+        .filter(|drawdown| !drawdown["paidOn"].is_null())
+        .map(|drawdown| (s(&drawdown["paidOn"]), decimal(&drawdown["amount"])))
+        .collect();
+    paid.sort();
+    assert_eq!(paid.len(), 2);
+    let transactions = grant["disbursementTransaction"]
+        .as_array()
+        .expect("one disbursementTransaction per payment");
+    let mut published: Vec<(String, Decimal)> = transactions
+        .iter()
+        .map(|transaction| {
+            assert_eq!(transaction["currency"], "GBP");
+            (
+                s(&transaction["transactionDate"]),
+                decimal_number(&transaction["value"]),
+            )
+        })
+        .collect();
+    published.sort();
+    assert_eq!(published, paid);
+    let ids: Vec<String> = transactions.iter().map(|t| s(&t["id"])).collect();
+    assert!(ids[0] != ids[1], "each payment has its own id: {ids:?}");
+    for (id, drawdown) in ids.iter().zip(award["drawdowns"].as_array().unwrap()) {
+        assert!(id.starts_with(&grant_id), "{id}");
+        assert!(!id.contains(&s(&drawdown["id"])), "{id} shows a drawdown id");
+    }
+    let sum: Decimal = paid.iter().map(|(_, amount)| *amount).sum();
+    assert_eq!(sum, decimal(&award["paid"]));
+    assert!(decimal(&award["returned"]) > Decimal::ZERO);
+    assert!(
+        export
+            .body
+            .contains(&format!("\"amountDisbursed\":{}", award["paid"].as_str().unwrap())),
+        "amountDisbursed is what was paid: {grant}"
+    );
+    let application = applications
+        .iter()
+        .find(|application| application["id"] == award["applicationId"])
+        .expect("the award's application");
+    assert_eq!(
+        decimal_number(&grant["amountAppliedFor"]),
+        decimal(&application["amountRequested"])
+    );
+    assert_eq!(
+        grant["plannedDates"],
+        json!([{ "startDate": award["acceptedOn"] }])
+    );
+    let mut dates: Vec<String> = paid.iter().map(|(day, _)| day.clone()).collect();
+    dates.push(s(&award["awardedOn"]));
+    dates.push(s(&award["acceptedOn"]));
+    dates.push(chrono::Utc::now().date_naive().to_string()); // the return
+    let latest = dates.into_iter().max().unwrap();
+    assert_eq!(grant["dateModified"], json!(format!("{latest}T00:00:00Z")));
+
+    // The toy library's agreement is not accepted: no planned start, nothing paid.
+    let toys = package["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|grant| grant["title"] == "Neighbourhood Toy Library")
+        .expect("the toy library's grant");
+    assert_eq!(toys.get("plannedDates"), None);
+    assert_eq!(toys.get("disbursementTransaction"), None);
+    assert_eq!(decimal_number(&toys["amountDisbursed"]), Decimal::ZERO);
+    assert_eq!(decimal_number(&toys["amountAppliedFor"]), Decimal::new(3000, 0));
+}
+
+fn decimal(value: &Value) -> Decimal {
+    s(value).parse().expect("a decimal")
+}
+
+/// A JSON number as the exact decimal its digits write.
+fn decimal_number(value: &Value) -> Decimal {
+    assert!(value.is_number(), "a number, not {value}");
+    Decimal::from_str_exact(&value.to_string()).expect("a decimal")
+}
+
+/// An empty register is not published as a package the schema refuses (it wants at least
+/// one grant): the routes answer 404 with a message, the command line fails with it and
+/// writes no file.
+async fn an_empty_register_has_nothing_to_publish(store: Store) {
+    let app = spawn(store).await;
+    establish_fund(&app).await;
+    let position = app.head().await;
+    for path in ["/export/360giving.json", "/export/360giving.csv"] {
+        let answer = fetch(&app, path, position).await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.body);
+        assert!(
+            answer.body.contains("nothing to publish yet"),
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let out = temp_file("empty.json");
+    let output = tokio::process::Command::new(PROGRAM)
+        .args(["export", "360giving", "--out"])
+        .arg(&out)
+        .args(["--database-url", &app.database.url])
+        .output()
+        .await
+        .expect("running export 360giving");
+    assert!(!output.status.success(), "an empty export is refused");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("nothing to publish yet"), "{stderr}");
+    assert!(!out.exists(), "no file is written");
+}
+
 on_both_stores!(
     page_shows_neighbourhood_names_and_exact_totals,
     json_export_is_valid_360giving_with_exact_amounts,
     csv_export_has_360giving_columns_and_reconciles_to_the_penny,
     cli_json_export_to_stdout_is_valid_360giving,
+    json_export_publishes_payments_application_and_dates,
+    an_empty_register_has_nothing_to_publish,
 );

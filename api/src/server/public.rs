@@ -155,9 +155,11 @@ pub async fn export_csv(State(app): State<App>, headers: HeaderMap) -> Response 
     export_response(app, headers, Format::Csv).await
 }
 
-/// Streams the export page by page. The first chunk (which reads the funds and the
-/// ledger head) is made before answering, so a store that cannot be read gets a 503
-/// rather than a 200 with a broken body; a failure later can only cut the body short.
+/// Streams the export page by page. The first chunk (which reads the funds, the ledger
+/// head and the first page of awards) is made before answering, so a store that cannot be
+/// read gets a 503 and an empty register a 404 ("nothing to publish yet") rather than a
+/// 200 with a broken body or a package the schema refuses; a failure later can only cut
+/// the body short.
 async fn export_response(app: App, headers: HeaderMap, format: Format) -> Response {
     if let Err(refused) = wait_for_min_position(&app, &headers).await {
         return refused;
@@ -165,6 +167,13 @@ async fn export_response(app: App, headers: HeaderMap, format: Format) -> Respon
     let mut chunks = Box::pin(export::stream(app.state.ledger.database.clone(), format));
     let first = match chunks.next().await {
         Some(Ok(chunk)) => chunk,
+        // Nothing to publish is an answer, not a failure: 404 says there is no package yet.
+        Some(Err(ExportFailed::NothingToPublish)) => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                format!("{}\n", ExportFailed::NothingToPublish),
+            )
+        }
         Some(Err(error)) => return unavailable(error),
         None => Bytes::new(),
     };

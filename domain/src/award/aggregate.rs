@@ -217,6 +217,7 @@ impl Award {
                 });
             }
         }
+        check_published_fields(&grant)?;
         Ok(Some(AwardEvent::HistoricGrantImported(grant)))
     }
 
@@ -301,6 +302,29 @@ impl Award {
         } else {
             debug_assert!(false, "event for unknown drawdown {id}");
         }
+    }
+}
+
+/// The published fields are republished as they are, so they must be a JSON object that
+/// names the grant they are recorded for (a record under another id would publish a second
+/// grant).
+fn check_published_fields(grant: &HistoricGrant) -> Result<(), AwardError> {
+    let Some(published) = &grant.published else {
+        return Ok(());
+    };
+    let invalid = |problem: String| AwardError::PublishedFieldsInvalid {
+        grant: grant.grant_id.clone(),
+        problem,
+    };
+    let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(published)
+        .map_err(|error| invalid(format!("are not a JSON object: {error}")))?;
+    match fields.get("id").and_then(serde_json::Value::as_str) {
+        Some(id) if id == grant.grant_id => Ok(()),
+        other => Err(invalid(format!(
+            "name the grant {} instead of {}",
+            other.unwrap_or("(no id)"),
+            grant.grant_id
+        ))),
     }
 }
 

@@ -29,6 +29,12 @@ pub struct HistoricGrant {
     /// `amountDisbursed` where the publisher stated it; never more than `amount`.
     pub disbursed: Option<Money>,
     pub awarded_on: Date,
+    /// Every field of the grant that the 360Giving standard defines, as the funder
+    /// published it: a compact JSON object in the file's order, numbers in their own digits
+    /// (`41133.770000000004` stays so). The export publishes it back unchanged. `None` on
+    /// grants imported before it was kept: they are published from the fields above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,8 @@ pub enum AwardError {
         existing: String,
         grant: String,
     },
+    #[error("grant {grant}: its published 360Giving fields {problem}")]
+    PublishedFieldsInvalid { grant: String, problem: String },
     #[error("grant {grant}: disbursed {disbursed} is more than the {amount} awarded")]
     DisbursedOverAwarded {
         grant: String,

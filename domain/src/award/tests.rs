@@ -1494,6 +1494,7 @@ fn historic_grant(amount: Money, disbursed: Option<Money>) -> HistoricGrant {
         amount,
         disbursed,
         awarded_on: on(1, 26),
+        published: None,
     }
 }
 
@@ -1636,4 +1637,61 @@ fn a_historic_award_counts_its_amount_and_stated_disbursement() {
     assert_eq!(state.round_id(), None);
     assert_eq!(state.fund_id(), Some(&fund_id()));
     assert_eq!(state.recipient(), Some(&applicant()));
+}
+
+#[tokio::test]
+async fn a_historic_grant_keeps_its_published_fields_when_they_name_it() {
+    let mut grant = historic_grant(Money::pounds(30_000), None);
+    grant.published = Some(format!(
+        r#"{{"id":"{GRANT}","description":"Breakfasts","amountAwarded":30000}}"#
+    ));
+    award()
+        .given_no_previous_events()
+        .when_async(import(grant.clone()))
+        .await
+        .then_expect_events(vec![imported(grant)]);
+}
+
+#[tokio::test]
+async fn published_fields_of_another_grant_or_not_an_object_are_refused() {
+    for (published, problem) in [
+        (
+            r#"{"id":"360G-OTHER-1"}"#.to_string(),
+            format!("name the grant 360G-OTHER-1 instead of {GRANT}"),
+        ),
+        (
+            "[1]".to_string(),
+            "are not a JSON object: invalid type: sequence, expected a map at line 1 column 0"
+                .to_string(),
+        ),
+    ] {
+        let mut grant = historic_grant(Money::pounds(30_000), None);
+        grant.published = Some(published);
+        award()
+            .given_no_previous_events()
+            .when_async(import(grant))
+            .await
+            .then_expect_error(AwardError::PublishedFieldsInvalid {
+                grant: GRANT.to_string(),
+                problem,
+            });
+    }
+}
+
+#[test]
+fn a_historic_grant_event_stored_before_published_fields_were_kept_still_loads() {
+    let stored = format!(
+        r#"{{"HistoricGrantImported":{{"award_id":"AW-1","fund_id":"FD-1","grant_id":"{GRANT}",
+            "recipient_org_id":"GB-CHC-1","recipient_name":"Kitchen","title":"Breakfasts",
+            "neighbourhood":null,"themes":[],"amount":"30000.00","disbursed":null,
+            "awarded_on":"2021-01-26"}}}}"#
+    );
+    let AwardEvent::HistoricGrantImported(grant) =
+        serde_json::from_str::<AwardEvent>(&stored).expect("an old event loads")
+    else {
+        panic!("not a historic grant")
+    };
+    assert_eq!(grant.published, None);
+    let written = serde_json::to_string(&AwardEvent::HistoricGrantImported(grant)).unwrap();
+    assert!(!written.contains("published"), "{written}");
 }

@@ -9,12 +9,21 @@
 //!
 //! Amounts are written exactly: the decimal's own digits become the JSON number
 //! (`10000.50`), never a float.
+//!
+//! A historic grant imported with its published fields is written back as those fields,
+//! unchanged (the round trip a funder expects); one imported before they were kept is
+//! written from the register. An award made here carries what the standard can: each
+//! payment as a `disbursementTransaction`, `amountDisbursed` their sum (what was paid to
+//! the grantee; money returned is not netted off, the description states it),
+//! `amountAppliedFor`, `plannedDates` (the agreement's acceptance, the first day money may
+//! be drawn down: the ledger records no planned end) and `dateModified`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{Date, GeoCode, GeoLevel, Money};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use super::ExportError;
 
@@ -51,6 +60,16 @@ pub struct Location {
     pub name: Option<String>,
 }
 
+/// One recorded payment, as published: a public id, its date and amount (never the
+/// payment reference, which is private).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disbursement {
+    /// [`disbursement_id`].
+    pub id: String,
+    pub paid_on: Date,
+    pub amount: Decimal,
+}
+
 /// One award of the public register, as the export needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
@@ -62,8 +81,22 @@ pub struct Grant {
     pub title: String,
     /// Approved amount after variations.
     pub amount_awarded: Decimal,
-    /// Paid minus returned.
+    /// What was paid to the grantee: the sum of `disbursements` for an award made here.
     pub amount_disbursed: Decimal,
+    /// Money the grantee returned (stated in the description; not netted off).
+    pub returned: Decimal,
+    /// The application's amount requested; `None` for a historic grant.
+    pub amount_applied_for: Option<Decimal>,
+    /// When the grant agreement was accepted (`plannedDates[0].startDate`).
+    pub planned_start: Option<Date>,
+    /// The recorded payments, by date.
+    pub disbursements: Vec<Disbursement>,
+    /// The latest date of a change to what this record says (`dateModified`); `None` for
+    /// a historic grant.
+    pub date_modified: Option<Date>,
+    /// A historic grant's standard fields as the funder published them (a JSON object):
+    /// written back unchanged instead of the fields above.
+    pub published_fields: Option<String>,
     pub award_date: Date,
     pub recipient: Organisation,
     /// The fund's funder (`funderOrgId`, `funderName`).
@@ -95,6 +128,14 @@ pub fn grant_id(funder_org_id: &str, award_id: &str) -> String {
         .strip_prefix(GRANT_ID_PREFIX)
         .unwrap_or(funder_org_id);
     format!("{GRANT_ID_PREFIX}{funder}-{award_id}")
+}
+
+/// A payment's public 360Giving id: the grant's id and a digest of the award and drawdown
+/// ids, so it never changes and reveals neither id (drawdowns are seen only by the funder
+/// and the grantee).
+pub fn disbursement_id(grant_id: &str, award_id: &str, drawdown_id: &str) -> String {
+    let digest = Sha256::digest(format!("fundledger-payment:{award_id}:{drawdown_id}"));
+    format!("{grant_id}-P-{}", &hex::encode(digest)[..16])
 }
 
 /// The 360Giving `geoCodeType` (codelist `geoCodeType.csv`) of a GSS code, from its entity
@@ -184,6 +225,12 @@ pub fn description(grant: &Grant) -> String {
     if !grant.themes.is_empty() {
         text.push_str(&format!(" Themes: {}.", grant.themes.join(", ")));
     }
+    if grant.returned > Decimal::ZERO {
+        text.push_str(&format!(
+            " The grantee has returned {} to the fund.",
+            pounds(grant.returned)
+        ));
+    }
     text
 }
 
@@ -216,14 +263,33 @@ struct ClassificationJson<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct PlannedJson {
+    start_date: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TransactionJson<'a> {
+    id: &'a str,
+    transaction_date: String,
+    currency: &'static str,
+    value: Box<RawValue>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct GrantJson<'a> {
     id: String,
     title: &'a str,
     description: String,
     currency: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_applied_for: Option<Box<RawValue>>,
     amount_awarded: Box<RawValue>,
     amount_disbursed: Box<RawValue>,
     award_date: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    planned_dates: Vec<PlannedJson>,
     recipient_organization: [OrgJson<'a>; 1],
     funding_organization: [OrgJson<'a>; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -237,6 +303,10 @@ struct GrantJson<'a> {
     from_open_call: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     classifications: Vec<ClassificationJson<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    disbursement_transaction: Vec<TransactionJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
 }
 
 /// The decimal's own digits as a JSON number: exact, whatever its size.
@@ -265,9 +335,17 @@ fn grant_json(grant: &Grant) -> Result<GrantJson<'_>, ExportError> {
         title: &grant.title,
         description: description(grant),
         currency: CURRENCY,
+        amount_applied_for: grant.amount_applied_for.map(json_number).transpose()?,
         amount_awarded: json_number(grant.amount_awarded)?,
         amount_disbursed: json_number(grant.amount_disbursed)?,
         award_date: grant.award_date.to_string(),
+        planned_dates: grant
+            .planned_start
+            .map(|start| PlannedJson {
+                start_date: start.to_string(),
+            })
+            .into_iter()
+            .collect(),
         recipient_organization: [OrgJson {
             id: &grant.recipient.id,
             name: &grant.recipient.name,
@@ -301,7 +379,26 @@ fn grant_json(grant: &Grant) -> Result<GrantJson<'_>, ExportError> {
                 title: theme,
             })
             .collect(),
+        disbursement_transaction: grant
+            .disbursements
+            .iter()
+            .map(|payment| {
+                Ok(TransactionJson {
+                    id: &payment.id,
+                    transaction_date: payment.paid_on.to_string(),
+                    currency: CURRENCY,
+                    value: json_number(payment.amount)?,
+                })
+            })
+            .collect::<Result<_, ExportError>>()?,
+        date_modified: grant.date_modified.map(date_time),
     })
+}
+
+/// A business date as the full date-time the standard's `dateModified` wants: its start,
+/// in UTC (the ledger records dates, not times).
+fn date_time(day: Date) -> String {
+    format!("{day}T00:00:00Z")
 }
 
 #[derive(Serialize)]
@@ -356,7 +453,10 @@ pub fn json_grants(grants: &[Grant], first: bool) -> Result<String, ExportError>
             out.push(',');
         }
         out.push('\n');
-        out.push_str(&serde_json::to_string(&grant_json(grant)?)?);
+        match &grant.published_fields {
+            Some(published) => out.push_str(published),
+            None => out.push_str(&serde_json::to_string(&grant_json(grant)?)?),
+        }
     }
     Ok(out)
 }
@@ -374,7 +474,7 @@ pub fn json_package(info: &PackageInfo, grants: &[Grant]) -> Result<String, Expo
 
 /// The CSV columns: the schema's titles, joined by `:` for nested fields, as the
 /// 360Giving spreadsheet template (flatten-tool) names them.
-pub const CSV_COLUMNS: [&str; 19] = [
+pub const CSV_COLUMNS: [&str; 22] = [
     "Identifier",
     "Title",
     "Description",
@@ -394,11 +494,17 @@ pub const CSV_COLUMNS: [&str; 19] = [
     "Beneficiary Location:Geographic Code Type",
     "Location Scope",
     "From An Open Call?",
+    "Amount Applied For",
+    "Planned Dates:Start Date",
+    "Last Modified",
 ];
 
-fn csv_record(grant: &Grant) -> [String; 19] {
+fn csv_record(grant: &Grant) -> Result<[String; 22], ExportError> {
+    if let Some(published) = &grant.published_fields {
+        return published_csv_record(published);
+    }
     let location = grant.location.as_ref();
-    [
+    Ok([
         published_grant_id(grant),
         grant.title.clone(),
         description(grant),
@@ -438,7 +544,61 @@ fn csv_record(grant: &Grant) -> [String; 19] {
             .unwrap_or_default()
             .to_string(),
         from_open_call(grant).unwrap_or_default().to_string(),
-    ]
+        grant.amount_applied_for.map(amount_text).unwrap_or_default(),
+        grant
+            .planned_start
+            .map(|start| start.to_string())
+            .unwrap_or_default(),
+        grant.date_modified.map(date_time).unwrap_or_default(),
+    ])
+}
+
+/// The CSV row of a grant republished from its published fields: the same columns,
+/// read from them (numbers in their own digits; the first of each list, as the
+/// one-row-per-grant template holds one).
+fn published_csv_record(published: &str) -> Result<[String; 22], ExportError> {
+    let fields: std::collections::HashMap<&str, &RawValue> = serde_json::from_str(published)?;
+    let value = |name: &str| -> Result<serde_json::Value, ExportError> {
+        Ok(match fields.get(name) {
+            Some(raw) => serde_json::from_str(raw.get())?,
+            None => serde_json::Value::Null,
+        })
+    };
+    let number = |name: &str| {
+        fields
+            .get(name)
+            .map(|raw| raw.get().to_string())
+            .unwrap_or_default()
+    };
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_string();
+    let recipient = value("recipientOrganization")?;
+    let funder = value("fundingOrganization")?;
+    let programme = value("grantProgramme")?;
+    let location = value("beneficiaryLocation")?;
+    Ok([
+        text(&value("id")?),
+        text(&value("title")?),
+        text(&value("description")?),
+        text(&value("currency")?),
+        number("amountAwarded"),
+        number("amountDisbursed"),
+        text(&value("awardDate")?),
+        text(&recipient[0]["id"]),
+        text(&recipient[0]["name"]),
+        text(&funder[0]["id"]),
+        text(&funder[0]["name"]),
+        text(&programme[0]["code"]),
+        text(&programme[0]["title"]),
+        text(&location[0]["name"]),
+        text(&location[0]["countryCode"]),
+        text(&location[0]["geoCode"]),
+        text(&location[0]["geoCodeType"]),
+        text(&value("locationScope")?),
+        text(&value("fromOpenCall")?),
+        number("amountAppliedFor"),
+        text(&value("plannedDates")?[0]["startDate"]),
+        text(&value("dateModified")?),
+    ])
 }
 
 /// The CSV header line.
@@ -454,7 +614,7 @@ pub fn csv_header() -> Result<Vec<u8>, ExportError> {
 pub fn csv_rows(grants: &[Grant]) -> Result<Vec<u8>, ExportError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for grant in grants {
-        writer.write_record(csv_record(grant))?;
+        writer.write_record(csv_record(grant)?)?;
     }
     writer
         .into_inner()
@@ -473,6 +633,16 @@ mod tests {
             title: "Hull Community Larder".into(),
             amount_awarded: dec!(10000.50),
             amount_disbursed: dec!(4000.25),
+            returned: Decimal::ZERO,
+            amount_applied_for: Some(dec!(12000.00)),
+            planned_start: Some("2026-01-12".parse().unwrap()),
+            disbursements: vec![Disbursement {
+                id: disbursement_id("360G-GB-CHC-0000001-AW-0001", "AW-0001", "DD-1"),
+                paid_on: "2026-02-02".parse().unwrap(),
+                amount: dec!(4000.25),
+            }],
+            date_modified: Some("2026-02-02".parse().unwrap()),
+            published_fields: None,
             award_date: "2026-01-10".parse().unwrap(),
             recipient: Organisation {
                 id: "GB-CHC-1111111".into(),

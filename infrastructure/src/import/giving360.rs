@@ -47,7 +47,48 @@ pub struct ImportedGrant {
     pub amount: Money,
     pub disbursed: Option<Money>,
     pub awarded_on: Date,
+    /// Every field of the grant the standard defines ([`STANDARD_GRANT_FIELDS`]), as the
+    /// file gave it: a compact JSON object in the file's order, numbers in their own
+    /// digits. Fields outside the standard (a publisher's own columns) are left out. Not in
+    /// the serialized grant: the import's content hash adds it separately (see
+    /// `ledger::import`), so grants imported before it was kept are still recognised.
+    #[serde(skip)]
+    pub published: Option<String>,
 }
+
+/// The fields the 360Giving standard (1.4) defines for a grant: the properties of its
+/// grant schema. An imported grant keeps these, and the export publishes them back.
+pub const STANDARD_GRANT_FIELDS: [&str; 29] = [
+    "id",
+    "title",
+    "description",
+    "currency",
+    "amountAppliedFor",
+    "amountAwarded",
+    "amountDisbursed",
+    "awardDate",
+    "url",
+    "plannedDates",
+    "actualDates",
+    "recipientIndividual",
+    "toIndividualsDetails",
+    "recipientOrganization",
+    "beneficiaryLocation",
+    "fundingOrganization",
+    "grantProgramme",
+    "fromOpenCall",
+    "fundingType",
+    "classifications",
+    "relatedDocument",
+    "applicationTransaction",
+    "commitmentTransaction",
+    "disbursementTransaction",
+    "relatedActivity",
+    "dateModified",
+    "dataSource",
+    "regrantType",
+    "locationScope",
+];
 
 /// A number the file gave with floating-point noise, and the pence amount it was read as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +255,8 @@ pub fn parse(text: &str, source: &str) -> Result<GrantFile, Giving360ImportError
                 continue;
             }
         };
-        if let Some(grant) = check.grant(grant) {
+        if let Some(mut grant) = check.grant(grant) {
+            grant.published = Some(published_fields(raw));
             if let Some(first) = seen.insert(grant.grant_id.clone(), index) {
                 check.problem(
                     "id",
@@ -414,7 +456,79 @@ impl Check<'_> {
             amount: amount?,
             disbursed,
             awarded_on: awarded_on?,
+            // Filled by `parse`, which holds the grant's own text.
+            published: None,
         })
+    }
+}
+
+/// The grant's top-level fields in the file's order, each value's own text.
+struct FieldsInOrder<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for FieldsInOrder<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = FieldsInOrder<'de>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a grant object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut fields = Vec::new();
+                while let Some(field) = map.next_entry::<String, &'de RawValue>()? {
+                    fields.push(field);
+                }
+                Ok(FieldsInOrder(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// The grant's standard fields as a compact JSON object: each value's own text with the
+/// whitespace between tokens removed (strings and numbers are untouched).
+fn published_fields(raw: &RawValue) -> String {
+    // `raw` already read as a grant object, so it reads as one again.
+    let fields = serde_json::from_str::<FieldsInOrder>(raw.get())
+        .map(|fields| fields.0)
+        .unwrap_or_default();
+    let mut out = String::from("{");
+    for (name, value) in fields
+        .iter()
+        .filter(|(name, _)| STANDARD_GRANT_FIELDS.contains(&name.as_str()))
+    {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(name).expect("a string serializes"));
+        out.push(':');
+        push_compact(&mut out, value.get());
+    }
+    out.push('}');
+    out
+}
+
+/// Appends JSON text without the insignificant whitespace between its tokens.
+fn push_compact(out: &mut String, json: &str) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for character in json.chars() {
+        if in_string {
+            out.push(character);
+            if escaped {
+                escaped = false;
+            } else if character == '\\' {
+                escaped = true;
+            } else if character == '"' {
+                in_string = false;
+            }
+        } else if !character.is_ascii_whitespace() {
+            in_string = character == '"';
+            out.push(character);
+        }
     }
 }
 
@@ -472,6 +586,25 @@ mod tests {
         assert_eq!(grant.awarded_on.to_string(), "2021-01-26");
         assert_eq!(grant.funder_org_id, OrgId::new("GB-CHC-2"));
         assert!(file.rounded.is_empty());
+    }
+
+    #[test]
+    fn the_standard_fields_are_kept_in_order_with_their_own_digits_and_text() {
+        let text = r#"{"grants": [{"id": "360G-1", "Website": {"Notes": "x"},
+            "title": "A  \"grant\" ", "currency": "GBP",
+            "amountAwarded": 41133.770000000004, "awardDate": "2021-01-26",
+            "recipientOrganization": [ {"id": "GB-CHC-1", "name": "Hall",
+                                        "organisationType": "Charity"} ],
+            "fundingOrganization": [{"id": "GB-CHC-2", "name": "Trust"}],
+            "plannedDates": [ { "duration": 36 } ]}]}"#;
+        let file = parse(text, "t").unwrap();
+        assert_eq!(
+            file.grants[0].published.as_deref(),
+            Some(
+                r#"{"id":"360G-1","title":"A  \"grant\" ","currency":"GBP","amountAwarded":41133.770000000004,"awardDate":"2021-01-26","recipientOrganization":[{"id":"GB-CHC-1","name":"Hall","organisationType":"Charity"}],"fundingOrganization":[{"id":"GB-CHC-2","name":"Trust"}],"plannedDates":[{"duration":36}]}"#
+            )
+        );
+        assert_eq!(file.grants[0].title, "A  \"grant\"");
     }
 
     #[test]

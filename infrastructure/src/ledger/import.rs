@@ -83,8 +83,21 @@ fn grant_key(grant: &ImportedGrant) -> String {
     format!("360giving:{}", grant.grant_id)
 }
 
-/// A digest of the grant as the file gave it: a re-import with other figures is told apart.
+/// A digest of the grant as the file gave it, its published standard fields included: a
+/// re-import with any field changed is told apart.
 fn request_hash(grant: &ImportedGrant) -> String {
+    let mut canonical = serde_json::to_string(grant).expect("a grant serializes");
+    if let Some(published) = &grant.published {
+        canonical.push('\n');
+        canonical.push_str(published);
+    }
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The digest an import made before the published fields were kept: of the ledger's own
+/// fields only. Such a grant is present (and published from those fields) when they are
+/// unchanged; a change to them is still told apart.
+fn legacy_request_hash(grant: &ImportedGrant) -> String {
     let canonical = serde_json::to_string(grant).expect("a grant serializes");
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
@@ -114,7 +127,7 @@ impl Ledger {
                 .checked_add(grant.amount)
                 .ok_or(ImportError::Overflow)?;
             match known.get(&keys[index]) {
-                Some(hash) if *hash == hashes[index] => {}
+                Some(hash) if *hash == hashes[index] || *hash == legacy_request_hash(grant) => {}
                 Some(_) => changed.push(grant.grant_id.clone()),
                 None => new.push(index),
             }
@@ -169,6 +182,7 @@ impl Ledger {
                         amount: grant.amount,
                         disbursed: grant.disbursed,
                         awarded_on: grant.awarded_on,
+                        published: grant.published.clone(),
                     });
                     let context = CommandContext::by(IMPORT_ACTOR)
                         .with_key(Some(grant_key(grant)), hashes[index].clone());

@@ -201,3 +201,56 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// ../shared/360giving: the official schema, codelists and sample packages (read there at
+/// test time, never copied into the project).
+pub fn shared_360giving() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/360giving")
+}
+
+/// The 360Giving package schema, its grant schema served from ../shared (never fetched),
+/// formats checked (`awardDate` is `oneOf` a date pattern or a `date-time`).
+pub fn validator() -> jsonschema::Validator {
+    let dir = shared_360giving();
+    let read = |name: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(dir.join(name))
+                .unwrap_or_else(|error| panic!("reading ../shared/360giving/{name}: {error}")),
+        )
+        .expect("schema JSON")
+    };
+    let package = read("360-giving-package-schema.json");
+    let grant = read("360-giving-schema.json");
+    let grant_uri = package["properties"]["grants"]["items"]["$ref"]
+        .as_str()
+        .expect("the package schema refers to the grant schema")
+        .to_string();
+    // The package schema refers to the grant schema by URL: serve it from ../shared, never
+    // fetch it. The schemas' `$schema` is the http form of the 2020-12 URI, which validators
+    // do not recognise, so the draft is named.
+    let registry = jsonschema::Registry::new()
+        .draft(jsonschema::Draft::Draft202012)
+        .retrieve_known_draft_meta_schemas(false)
+        .add(
+            &grant_uri,
+            jsonschema::Draft::Draft202012.create_resource(grant),
+        )
+        .expect("the grant schema's URI")
+        .prepare()
+        .expect("a registry with the grant schema");
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .with_registry(&registry)
+        .offline()
+        .build(&package)
+        .expect("the 360Giving package schema compiles")
+}
+
+/// The schema's complaints about `package`, each with where it is.
+pub fn schema_errors(package: &Value) -> Vec<String> {
+    validator()
+        .iter_errors(package)
+        .map(|error| format!("{error} at {}", error.instance_path()))
+        .collect()
+}
