@@ -78,6 +78,37 @@ impl GeoCode {
     pub fn level(&self) -> GeoLevel {
         level_of_entity(self.entity()).expect("a GeoCode is only built with a known entity")
     }
+
+    pub fn nation(&self) -> Nation {
+        Nation::from_letter(self.0.as_bytes()[0] as char)
+            .expect("a GeoCode is only built with a nation's letter")
+    }
+}
+
+/// The UK nation an area lies in, from the first letter of its code. Each nation publishes
+/// its own index of deprivation (England's IMD, the Welsh WIMD, the Scottish SIMD, Northern
+/// Ireland's NIMDM), each ranking only its own small areas: a decile of one is never
+/// comparable with, or added to, a decile of another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nation {
+    England,
+    Wales,
+    Scotland,
+    NorthernIreland,
+}
+
+impl Nation {
+    /// The nation of a GSS code's first letter (E, W, S or N).
+    pub fn from_letter(letter: char) -> Option<Nation> {
+        Some(match letter.to_ascii_uppercase() {
+            'E' => Nation::England,
+            'W' => Nation::Wales,
+            'S' => Nation::Scotland,
+            'N' => Nation::NorthernIreland,
+            _ => return None,
+        })
+    }
 }
 
 fn level_of_entity(entity: &str) -> Option<GeoLevel> {
@@ -152,6 +183,19 @@ mod tests {
             "e01033465".parse::<GeoCode>().unwrap().as_str(),
             "E01033465"
         );
+    }
+
+    #[test]
+    fn the_first_letter_names_the_nation() {
+        for (code, nation) in [
+            ("E01033465", Nation::England),
+            ("W01000001", Nation::Wales),
+            ("S12000036", Nation::Scotland),
+            ("N09000001", Nation::NorthernIreland),
+        ] {
+            assert_eq!(code.parse::<GeoCode>().unwrap().nation(), nation, "{code}");
+        }
+        assert_eq!(Nation::from_letter('K'), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the one outside lookup (the reference geography) through `Aggregate::Services`.
 
 pub mod application;
+pub mod apportion;
 pub mod award;
 pub mod ballot;
 pub mod fund;
@@ -16,7 +17,7 @@ pub mod sroi;
 #[cfg(test)]
 mod test_support;
 
-pub use geo::{GeoCode, GeoCodeError, GeoLevel};
+pub use geo::{GeoCode, GeoCodeError, GeoLevel, Nation};
 pub use ids::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
 pub use money::{Money, MoneyError};
 pub use outcome::{Fraction, FractionError, OutcomeProxy};

@@ -9,7 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use domain::{
-    sroi, AwardId, Date, Fraction, FundId, GeoCode, GeoLevel, Money, OutcomeProxy, RoundId,
+    apportion, sroi, AwardId, Date, Fraction, FundId, GeoCode, GeoLevel, Money, Nation,
+    OutcomeProxy, RoundId,
 };
 use infrastructure::Database;
 use rust_decimal::Decimal;
@@ -1239,7 +1240,8 @@ impl SocialReturnLine {
 /// A social-return account (UK SROI method, `domain::sroi`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SocialReturn {
-    /// Money spent on the awards in scope: payments minus returns (disbursed). Awarded but
+    /// Money spent on the awards in scope that can carry outcomes: payments minus returns
+    /// (disbursed). Historic grants are left out (they never report outcomes); awarded but
     /// unpaid money has bought no outcomes yet, and self-reported spend is not audited.
     pub invested: Decimal,
     /// Σ present values of the lines, rounded to the penny at the end.
@@ -1393,7 +1395,9 @@ pub async fn social_return(
     }
     let sql = scoped(
         scope,
-        "SELECT CAST(coalesce(sum(a.paid_pence - a.returned_pence), 0) AS BIGINT) FROM rm_awards a WHERE 1 = 1",
+        // Historic grants can never report outcomes: their money would only dilute the ratio.
+        "SELECT CAST(coalesce(sum(a.paid_pence - a.returned_pence), 0) AS BIGINT) FROM rm_awards a \
+         WHERE a.status <> 'historic'",
     );
     let invested_pence: i64 = on_pool!(db, |pool| bind_all!(
         sqlx::query_scalar(&sql.text),
@@ -1487,113 +1491,249 @@ pub async fn social_return(
 
 // ---------------------------------------------------------------- equity
 
-/// A fund's awards in neighbourhoods of one IMD decile (1 = most deprived 10% of LSOAs).
+/// One row of one nation's index: the nation and the IMD decile (1 = most deprived 10% of
+/// that nation's small areas). Each nation ranks only its own areas, so the nation is
+/// always part of the key: deciles of different nations are never pooled.
+pub type DecileKey = (Nation, i16);
+
+/// A fund's awards in one decile of one nation's index, or (no nation, no decile) the money
+/// not assigned to any decile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EquityGroup {
-    /// `None`: awards whose neighbourhood has no decile (not an LSOA, or not in the
-    /// reference geography).
+    /// `None` for the not-assigned group.
+    pub nation: Option<Nation>,
+    /// `None` for the not-assigned group.
     pub imd_decile: Option<i16>,
-    /// People in the reference LSOAs of this decile within the local authorities the fund
-    /// has awarded in; `None` for the unknown group.
+    /// People in every LSOA of this nation and decile in the reference geography
+    /// ([`decile_populations`]), whatever the fund awarded where; `None` for the
+    /// not-assigned group.
     pub population: Option<i64>,
+    /// `awarded_direct + awarded_apportioned`.
     pub awarded: Decimal,
+    /// Awards made to LSOAs of this decile (in the not-assigned group: awards to areas with
+    /// no decile and no LSOA with people below them).
+    pub awarded_direct: Decimal,
+    /// An estimate: this decile's parts of awards made to larger areas, shared by the
+    /// population of their LSOAs ([`domain::apportion`]); in the not-assigned group, the
+    /// parts falling on LSOAs without a decile.
+    pub awarded_apportioned: Decimal,
     /// `awarded / population` to the penny, half away from zero; `None` without people.
     pub awarded_per_head: Option<Decimal>,
+    /// Awards counted in `awarded_direct`.
     pub award_count: i64,
+    /// Awards to larger areas with people in this group.
+    pub apportioned_award_count: i64,
 }
 
 /// How a fund's awards fall across deprivation deciles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Equity {
     pub fund_id: FundId,
-    /// The local authorities the populations are drawn from: every `lad` at or above an
-    /// award's neighbourhood in the reference geography.
+    /// The local authorities the fund has awarded in: every `lad` at or above an award's
+    /// neighbourhood in the reference geography. Populations do not depend on them.
     pub local_authorities: Vec<String>,
-    /// Deciles 1 to 10 (each present, awarded or not), then the unknown group if any
-    /// award falls in it.
+    /// The fund's awarded total (historic grants included); the groups add up to it.
+    pub awarded: Decimal,
+    /// For each nation with deciles in the reference geography or the awards (England,
+    /// Wales, Scotland, Northern Ireland), deciles 1 to 10, each present, awarded or not;
+    /// then the not-assigned group if any money falls in it.
     pub groups: Vec<EquityGroup>,
 }
 
-/// The local authorities the fund's award neighbourhoods lie in, and every area below
-/// them.
-const FUND_LADS_CTE: &str = "WITH
-    lads(code) AS (
-        SELECT DISTINCT up.ancestor FROM rm_awards a
-          JOIN geography_ancestors up ON up.code = a.neighbourhood
-          JOIN geography g ON g.code = up.ancestor
-         WHERE a.fund_id = $1 AND g.level = 'lad'),
-    down(code) AS (
-        SELECT c.code FROM geography_ancestors c JOIN lads ON c.ancestor = lads.code) ";
+/// The local authorities the fund's award neighbourhoods lie in.
+const FUND_LADS: &str = "SELECT DISTINCT up.ancestor FROM rm_awards a
+      JOIN geography_ancestors up ON up.code = a.neighbourhood
+      JOIN geography g ON g.code = up.ancestor
+     WHERE a.fund_id = $1 AND g.level = 'lad' ORDER BY up.ancestor";
 
-/// A fund's awards by the IMD decile of their neighbourhood, with the population of each
-/// decile in the local authorities it has awarded in. `None` when the fund does not exist.
-pub async fn equity(db: &Database, fund: &FundId) -> Result<Option<Equity>> {
-    if !scope_exists(db, &SocialReturnScope::Fund(fund.clone())).await? {
-        return Ok(None);
-    }
-    let awarded: Vec<(Option<i64>, i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT CAST(g.imd_decile AS BIGINT) AS decile,
-                CAST(coalesce(sum(a.awarded_pence), 0) AS BIGINT) AS awarded_pence,
-                CAST(count(*) AS BIGINT) AS award_count
+/// The denominators of per-head figures: the people in every LSOA of each nation's decile
+/// in the reference geography. Fixed: they do not move with where a fund awards. This is
+/// the one place populations are chosen (a fund's declared priority areas will restrict
+/// the LSOAs here).
+pub async fn decile_populations(db: &Database) -> Result<BTreeMap<DecileKey, i64>> {
+    let rows: Vec<(String, i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT substr(code, 1, 1), CAST(imd_decile AS BIGINT), CAST(sum(population) AS BIGINT)
+           FROM geography
+          WHERE level = 'lsoa' AND imd_decile IS NOT NULL AND population IS NOT NULL
+          GROUP BY substr(code, 1, 1), imd_decile"
+    )
+    .fetch_all(pool)
+    .await?);
+    rows.into_iter()
+        .map(|(letter, decile, people)| Ok((decile_key(&letter, decile)?, people)))
+        .collect()
+}
+
+fn decile_key(code: &str, decile: i64) -> Result<DecileKey> {
+    let nation = code
+        .chars()
+        .next()
+        .and_then(Nation::from_letter)
+        .ok_or_else(|| ProjectionError::BadRow(format!("'{code}' names no UK nation")))?;
+    let decile =
+        i16::try_from(decile).map_err(|_| ProjectionError::BadRow(format!("decile {decile}")))?;
+    Ok((nation, decile))
+}
+
+/// What one group has been given so far. `None` keys the not-assigned group.
+#[derive(Debug, Clone, Copy, Default)]
+struct DecileTally {
+    direct_pence: i64,
+    apportioned_pence: i64,
+    award_count: i64,
+    apportioned_award_count: i64,
+}
+
+type Tallies = BTreeMap<Option<DecileKey>, DecileTally>;
+
+/// A fund's awards in one area: `(area, its level, its decile, awards, pence)`.
+type AreaAwards = (Option<String>, Option<String>, Option<i64>, i64, i64);
+
+async fn awards_by_area(db: &Database, fund: &FundId) -> Result<Vec<AreaAwards>> {
+    Ok(on_pool!(db, |pool| sqlx::query_as(
+        "SELECT a.neighbourhood, g.level, CAST(g.imd_decile AS BIGINT),
+                CAST(count(*) AS BIGINT), CAST(coalesce(sum(a.awarded_pence), 0) AS BIGINT)
            FROM rm_awards a LEFT JOIN geography g ON g.code = a.neighbourhood
           WHERE a.fund_id = $1
-          GROUP BY g.imd_decile"
+          GROUP BY a.neighbourhood, g.level, g.imd_decile"
+    )
+    .bind(fund.as_str())
+    .fetch_all(pool)
+    .await?))
+}
+
+/// For each larger area the fund awarded in, the people in its LSOAs by group, in
+/// apportioning order: nations, then deciles, the not-assigned group (LSOAs without a
+/// decile) last.
+async fn larger_area_weights(
+    db: &Database,
+    fund: &FundId,
+) -> Result<HashMap<String, Vec<(Option<DecileKey>, u64)>>> {
+    let rows: Vec<(String, String, Option<i64>, i64)> = on_pool!(db, |pool| sqlx::query_as(
+        "WITH areas(code) AS (
+            SELECT DISTINCT a.neighbourhood FROM rm_awards a
+              LEFT JOIN geography g ON g.code = a.neighbourhood
+             WHERE a.fund_id = $1 AND a.neighbourhood IS NOT NULL
+               AND (g.level IS NULL OR g.level <> 'lsoa'))
+         SELECT up.ancestor, substr(g.code, 1, 1), CAST(g.imd_decile AS BIGINT),
+                CAST(sum(g.population) AS BIGINT)
+           FROM areas JOIN geography_ancestors up ON up.ancestor = areas.code
+           JOIN geography g ON g.code = up.code
+          WHERE g.level = 'lsoa' AND g.population > 0
+          GROUP BY up.ancestor, substr(g.code, 1, 1), g.imd_decile"
     )
     .bind(fund.as_str())
     .fetch_all(pool)
     .await?);
-    let populations: Vec<(i64, i64)> = {
-        let sql = format!(
-            "{FUND_LADS_CTE}
-             SELECT CAST(g.imd_decile AS BIGINT) AS decile, CAST(sum(g.population) AS BIGINT) AS population
-               FROM geography g
-              WHERE g.level = 'lsoa' AND g.imd_decile IS NOT NULL AND g.population IS NOT NULL
-                AND g.code IN (SELECT code FROM down)
-              GROUP BY g.imd_decile"
-        );
-        on_pool!(db, |pool| sqlx::query_as(&sql)
-            .bind(fund.as_str())
-            .fetch_all(pool)
-            .await?)
-    };
-    let local_authorities: Vec<String> = {
-        let sql = format!("{FUND_LADS_CTE} SELECT code FROM lads ORDER BY code");
-        on_pool!(db, |pool| sqlx::query_scalar(&sql)
-            .bind(fund.as_str())
-            .fetch_all(pool)
-            .await?)
-    };
-    let population_of: BTreeMap<i64, i64> = populations.into_iter().collect();
-    let awarded_of: BTreeMap<Option<i64>, (i64, i64)> = awarded
-        .into_iter()
-        .map(|(decile, pence, count)| (decile, (pence, count)))
+    let mut weights: HashMap<String, Vec<(Option<DecileKey>, u64)>> = HashMap::new();
+    for (area, letter, decile, people) in rows {
+        let key = decile
+            .map(|decile| decile_key(&letter, decile))
+            .transpose()?;
+        let people = u64::try_from(people)
+            .map_err(|_| ProjectionError::BadRow(format!("population {people}")))?;
+        weights.entry(area).or_default().push((key, people));
+    }
+    for groups in weights.values_mut() {
+        groups.sort_by_key(|(key, _)| (key.is_none(), *key));
+    }
+    Ok(weights)
+}
+
+/// Adds one area's awards to the tallies: to its decile when it is an LSOA, shared by the
+/// population of its LSOAs when it is larger, not assigned when neither is known.
+fn tally_area(
+    tallies: &mut Tallies,
+    area: AreaAwards,
+    weights: &HashMap<String, Vec<(Option<DecileKey>, u64)>>,
+) -> Result<()> {
+    let (code, level, decile, awards, pence) = area;
+    let shares = code.as_ref().and_then(|code| weights.get(code));
+    if level.as_deref() == Some("lsoa") || shares.is_none() {
+        let key = match (&code, decile) {
+            (Some(code), Some(decile)) if level.as_deref() == Some("lsoa") => {
+                Some(decile_key(code, decile)?)
+            }
+            _ => None,
+        };
+        let tally = tallies.entry(key).or_default();
+        tally.direct_pence += pence;
+        tally.award_count += awards;
+        return Ok(());
+    }
+    let shares = shares.expect("checked above");
+    let amount = u64::try_from(pence)
+        .map_err(|_| ProjectionError::BadRow(format!("awarded {pence} pence")))?;
+    let people: Vec<u64> = shares.iter().map(|(_, people)| *people).collect();
+    let parts = apportion::by_largest_remainder(amount, &people)
+        .ok_or_else(|| ProjectionError::BadRow("an area's LSOAs have no people".into()))?;
+    for ((key, _), part) in shares.iter().zip(parts) {
+        let tally = tallies.entry(*key).or_default();
+        tally.apportioned_pence += i64::try_from(part).expect("a part is at most the amount");
+        tally.apportioned_award_count += awards;
+    }
+    Ok(())
+}
+
+fn equity_group(
+    key: Option<DecileKey>,
+    tally: DecileTally,
+    population: Option<i64>,
+) -> EquityGroup {
+    let awarded = from_pence(tally.direct_pence + tally.apportioned_pence);
+    EquityGroup {
+        nation: key.map(|(nation, _)| nation),
+        imd_decile: key.map(|(_, decile)| decile),
+        population,
+        awarded,
+        awarded_direct: from_pence(tally.direct_pence),
+        awarded_apportioned: from_pence(tally.apportioned_pence),
+        awarded_per_head: per_head(awarded, population),
+        award_count: tally.award_count,
+        apportioned_award_count: tally.apportioned_award_count,
+    }
+}
+
+/// A fund's awards by the deprivation decile of their areas, per nation's index, against
+/// the fixed populations of [`decile_populations`]. Awards to larger areas are apportioned
+/// to the deciles of their LSOAs by population. `None` when the fund does not exist.
+pub async fn equity(db: &Database, fund: &FundId) -> Result<Option<Equity>> {
+    if !scope_exists(db, &SocialReturnScope::Fund(fund.clone())).await? {
+        return Ok(None);
+    }
+    let weights = larger_area_weights(db, fund).await?;
+    let mut tallies = Tallies::new();
+    let mut awarded_pence = 0;
+    for area in awards_by_area(db, fund).await? {
+        awarded_pence += area.4;
+        tally_area(&mut tallies, area, &weights)?;
+    }
+    let populations = decile_populations(db).await?;
+    let nations: BTreeSet<Nation> = populations
+        .keys()
+        .map(|(nation, _)| *nation)
+        .chain(tallies.keys().flatten().map(|(nation, _)| *nation))
         .collect();
-    let mut groups = Vec::with_capacity(11);
-    for decile in 1..=10i64 {
-        let population = population_of.get(&decile).copied().unwrap_or(0);
-        let (pence, count) = awarded_of.get(&Some(decile)).copied().unwrap_or((0, 0));
-        let awarded = from_pence(pence);
-        groups.push(EquityGroup {
-            imd_decile: Some(decile as i16),
-            population: Some(population),
-            awarded,
-            awarded_per_head: per_head(awarded, Some(population)),
-            award_count: count,
-        });
+    let mut groups = Vec::with_capacity(nations.len() * 10 + 1);
+    for nation in nations {
+        for decile in 1..=10 {
+            let key = (nation, decile);
+            let tally = tallies.get(&Some(key)).copied().unwrap_or_default();
+            let population = populations.get(&key).copied().unwrap_or(0);
+            groups.push(equity_group(Some(key), tally, Some(population)));
+        }
     }
-    // Deciles outside 1..=10 cannot be stored (CHECK constraint); no decile is unknown.
-    if let Some((pence, count)) = awarded_of.get(&None).copied() {
-        groups.push(EquityGroup {
-            imd_decile: None,
-            population: None,
-            awarded: from_pence(pence),
-            awarded_per_head: None,
-            award_count: count,
-        });
+    if let Some(tally) = tallies.get(&None) {
+        groups.push(equity_group(None, *tally, None));
     }
+    let local_authorities: Vec<String> = on_pool!(db, |pool| sqlx::query_scalar(FUND_LADS)
+        .bind(fund.as_str())
+        .fetch_all(pool)
+        .await?);
     Ok(Some(Equity {
         fund_id: fund.clone(),
         local_authorities,
+        awarded: from_pence(awarded_pence),
         groups,
     }))
 }

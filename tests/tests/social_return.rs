@@ -269,7 +269,8 @@ async fn the_public_reads_social_return_and_equity_derived_from_proxies_and_repo
     assert_eq!(proxies[1]["valuePerUnit"], "12.00");
 
     // Equity: decile 1 (Hull's two LSOAs: 1,820 + 1,481 people), decile 3 (1,505 + 1,643);
-    // Middlesbrough is not counted (no award there); the unknown area has no population.
+    // Middlesbrough's decile-1 LSOA (1,978) counts too, award or not: populations are fixed
+    // by the reference geography. The unknown area has no population.
     let equity = app
         .gql_at(
             None,
@@ -286,10 +287,10 @@ async fn the_public_reads_social_return_and_equity_derived_from_proxies_and_repo
     let per_head = |awarded: &str, population: i64| pence(d(awarded) / Decimal::from(population));
     assert_eq!(
         deciles[0],
-        json!({ "imdDecile": 1, "population": 1820 + 1481, "awarded": "12000.00",
-                "awardedPerHead": per_head("12000.00", 1820 + 1481), "awardCount": 1 })
+        json!({ "imdDecile": 1, "population": 1820 + 1481 + 1978, "awarded": "12000.00",
+                "awardedPerHead": per_head("12000.00", 1820 + 1481 + 1978), "awardCount": 1 })
     );
-    assert_eq!(deciles[0]["awardedPerHead"], "3.64");
+    assert_eq!(deciles[0]["awardedPerHead"], "2.27");
     assert_eq!(
         deciles[1],
         json!({ "imdDecile": 2, "population": 0, "awarded": "0.00", "awardedPerHead": null, "awardCount": 0 })
@@ -407,7 +408,149 @@ async fn bad_proxies_and_scopes_are_refused_and_write_nothing(store: Store) {
     }
 }
 
+/// The case: 100 people supported at £1,000 each (deadweight 20%, attribution 10%,
+/// displacement 5%, drop-off 25%, 5 years) against £100,000 paid.
+const SUPPORTED: Proxy = Proxy {
+    value: "1000.00",
+    shares: ["0.2", "0.1", "0.05", "0.25"],
+    years: 5,
+};
+
+/// `fundledger import 360giving` of `grants` (id, amount, area) under the test funder,
+/// each fully disbursed; returns the ledger head after the import.
+async fn import_history(app: &TestApp, grants: &[(&str, &str, &str)]) -> i64 {
+    let grants: Vec<String> = grants
+        .iter()
+        .map(|(id, amount, area)| {
+            json!({
+                "id": id, "title": "Past grant", "currency": "GBP",
+                "amountAwarded": amount.parse::<u64>().unwrap(),
+                "amountDisbursed": amount.parse::<u64>().unwrap(),
+                "awardDate": "2019-06-01",
+                "recipientOrganization": [{ "id": THIRD_ORG, "name": "Past recipient" }],
+                "fundingOrganization": [{ "id": "GB-CHC-0000001", "name": "Test Funder" }],
+                "beneficiaryLocation": [{ "geoCode": area }]
+            })
+            .to_string()
+        })
+        .collect();
+    let path = std::env::temp_dir().join(format!(
+        "fundledger-{}-history.json",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&path, format!("{{\"grants\": [{}]}}", grants.join(","))).unwrap();
+    let output = tokio::process::Command::new(PROGRAM)
+        .args(["import", "360giving"])
+        .arg(&path)
+        .args(["--database-url", &app.database.url])
+        .output()
+        .await
+        .expect("running fundledger import 360giving");
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    app.head().await
+}
+
+async fn historic_grants_leave_the_social_return_alone(store: Store) {
+    let app = spawn(store).await;
+    let areas = read_areas(GEOGRAPHY.as_bytes(), "test geography").unwrap();
+    app.database.database.upsert_areas(&areas).await.unwrap();
+    let fund = establish_fund(&app).await;
+    mutate(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "200000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        "fund { id }",
+    )
+    .await;
+    let round = open_round(&app, &fund, "150000.00").await;
+    let award = award_in(&app, ORG, &round, DECILE_1, "100000.00").await;
+    accept_and_pay(
+        &app,
+        ORG,
+        &award,
+        "100000.00",
+        "delivery",
+        "BACS-1",
+        "2026-02-01",
+    )
+    .await;
+    set_proxy(&app, &fund, "people_supported", "person", SUPPORTED).await;
+    let position = report(&app, &award, "people_supported", "100", "supported").await;
+
+    let social_value = pence(present_value("100", SUPPORTED, Decimal::ZERO));
+    assert_eq!(social_value, "192047.00", "the issue's figure");
+    let ratio = pence(d(&social_value) / d("100000.00"));
+    assert_eq!(ratio, "1.92");
+    let before = social_return(&app, position, json!({ "fund": fund })).await;
+    assert_eq!(
+        (
+            &before["invested"],
+            &before["socialValue"],
+            &before["ratio"]
+        ),
+        (&json!("100000.00"), &json!(social_value), &json!(ratio))
+    );
+
+    // £500,000 of the funder's published history, paid out in full, in the same LSOA and
+    // in the same local authority: it can never report outcomes.
+    let position = import_history(
+        &app,
+        &[
+            ("360G-HISTORY-1", "300000", DECILE_1),
+            ("360G-HISTORY-2", "200000", "E06000010"),
+        ],
+    )
+    .await;
+    let awarded = app
+        .gql_at(
+            None,
+            position,
+            "query($id: String!) { fund(id: $id) { position { awarded paid } } }",
+            json!({ "id": fund }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        awarded.data()["fund"]["position"],
+        json!({ "awarded": "600000.00", "paid": "600000.00" }),
+        "the history is imported onto this fund"
+    );
+    for scope in [
+        json!({ "fund": fund }),
+        json!({ "neighbourhood": DECILE_1 }),
+        json!({ "neighbourhood": "E06000010" }),
+    ] {
+        assert_eq!(
+            social_return(&app, position, scope.clone()).await,
+            before,
+            "{scope}: historic grants are not invested in outcomes"
+        );
+    }
+    let historic = app
+        .gql_at(
+            None,
+            position,
+            "query($f: AwardFilter) { awards(filter: $f) { nodes { id } } }",
+            json!({ "f": { "fund": fund, "status": "HISTORIC" } }),
+        )
+        .await
+        .ok();
+    let historic = s(&historic.data()["awards"]["nodes"][0]["id"]);
+    let alone = social_return(&app, position, json!({ "award": historic })).await;
+    assert_eq!(
+        (&alone["invested"], &alone["ratio"]),
+        (&json!("0.00"), &Value::Null)
+    );
+}
+
 on_both_stores!(
     the_public_reads_social_return_and_equity_derived_from_proxies_and_reports,
     bad_proxies_and_scopes_are_refused_and_write_nothing,
+    historic_grants_leave_the_social_return_alone,
 );

@@ -240,8 +240,9 @@ impl Query {
         Ok(account.map(SocialReturn))
     }
 
-    /// A fund's awards by the IMD decile of their neighbourhood, with population and
-    /// awarded per head. Null when the fund does not exist.
+    /// A fund's awards by the deprivation decile of their areas, each nation's index on its
+    /// own, against fixed populations (every LSOA of the decile in the reference geography);
+    /// awards to larger areas apportioned by population. Null when the fund does not exist.
     async fn equity(&self, ctx: &Context<'_>, fund_id: String) -> GqlResult<Option<Equity>> {
         let equity = read::equity(state(ctx).database(), &FundId::new(fund_id.trim()))
             .await

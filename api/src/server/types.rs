@@ -1043,7 +1043,9 @@ pub struct SocialReturn(pub read::SocialReturn);
 
 #[Object]
 impl SocialReturn {
-    /// Money spent: payments minus returns.
+    /// Money spent on the awards in scope that can carry outcomes: payments minus returns.
+    /// Historic grants (status HISTORIC, imported from 360Giving) are never counted, in any
+    /// scope: they cannot report outcomes.
     async fn invested(&self) -> MoneyValue {
         money(self.0.invested)
     }
@@ -1127,7 +1129,29 @@ impl SocialReturnLine {
     }
 }
 
-/// How a fund's awards fall across deprivation (IMD 2019) deciles.
+/// A UK nation: each publishes its own index of deprivation over its own small areas
+/// (England's IMD, the Welsh WIMD, the Scottish SIMD, Northern Ireland's NIMDM), so their
+/// deciles are never pooled.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Nation {
+    England,
+    Wales,
+    Scotland,
+    NorthernIreland,
+}
+
+impl From<domain::Nation> for Nation {
+    fn from(nation: domain::Nation) -> Nation {
+        match nation {
+            domain::Nation::England => Nation::England,
+            domain::Nation::Wales => Nation::Wales,
+            domain::Nation::Scotland => Nation::Scotland,
+            domain::Nation::NorthernIreland => Nation::NorthernIreland,
+        }
+    }
+}
+
+/// How a fund's awards fall across deprivation deciles, each nation's index on its own.
 pub struct Equity(pub read::Equity);
 
 #[Object]
@@ -1135,7 +1159,8 @@ impl Equity {
     async fn fund_id(&self) -> &str {
         self.0.fund_id.as_str()
     }
-    /// The local authorities whose LSOAs the populations count.
+    /// The local authorities the fund has awarded in (at or above an award's area).
+    /// Populations do not depend on them: see `EquityDecile.population`.
     async fn local_authorities(&self) -> GqlResult<Vec<GeoCodeValue>> {
         self.0
             .local_authorities
@@ -1143,34 +1168,67 @@ impl Equity {
             .map(|code| geo(code))
             .collect()
     }
-    /// Deciles 1 (most deprived) to 10, then awards whose area has no decile.
+    /// The fund's awarded total (historic grants included): the `awarded` of the rows add
+    /// up to it to the penny.
+    async fn awarded(&self) -> MoneyValue {
+        money(self.0.awarded)
+    }
+    /// For each nation with deciles (England, Wales, Scotland, Northern Ireland), deciles
+    /// 1 (most deprived) to 10; then one row with no nation and no decile for money not
+    /// assigned to a decile, if any.
     async fn deciles(&self) -> Vec<EquityDecile> {
         self.0.groups.iter().cloned().map(EquityDecile).collect()
     }
 }
 
-/// A fund's awards in the neighbourhoods of one IMD decile.
+/// A fund's awards in one IMD decile of one nation's index, or the money not assigned to
+/// a decile.
 pub struct EquityDecile(pub read::EquityGroup);
 
 #[Object]
 impl EquityDecile {
-    /// 1 (most deprived 10%) to 10; null for awards whose area has no decile.
+    /// The nation whose index the decile belongs to; null for the not-assigned row.
+    async fn nation(&self) -> Option<Nation> {
+        self.0.nation.map(Nation::from)
+    }
+    /// 1 (most deprived 10% of the nation's small areas) to 10; null for the not-assigned
+    /// row.
     async fn imd_decile(&self) -> Option<i16> {
         self.0.imd_decile
     }
-    /// People in the reference LSOAs of this decile within the local authorities the fund
-    /// has awarded in; null for the unknown group.
+    /// People in every LSOA of this nation and decile in the reference geography: fixed,
+    /// whatever the fund awarded where. Null for the not-assigned row.
     async fn population(&self) -> Option<i64> {
         self.0.population
     }
+    /// `awardedDirect` + `awardedApportioned`.
     async fn awarded(&self) -> MoneyValue {
         money(self.0.awarded)
     }
-    /// Awarded per head, to the penny; null when no one lives in the group.
+    /// Awards made to LSOAs of this decile. In the not-assigned row: awards to areas with
+    /// no decile and no LSOA with people below them.
+    async fn awarded_direct(&self) -> MoneyValue {
+        money(self.0.awarded_direct)
+    }
+    /// An estimate: this decile's shares of awards made to a larger area (MSOA, ward, local
+    /// authority, region), split by the population of the area's LSOAs to the penny
+    /// (largest remainder). In the not-assigned row: shares falling on LSOAs without a
+    /// decile.
+    async fn awarded_apportioned(&self) -> MoneyValue {
+        money(self.0.awarded_apportioned)
+    }
+    /// `awarded / population`, rounded once to the penny (half away from zero); null when
+    /// no one lives in the group.
     async fn awarded_per_head(&self) -> Option<MoneyValue> {
         self.0.awarded_per_head.map(money)
     }
+    /// Awards counted in `awardedDirect`.
     async fn award_count(&self) -> i64 {
         self.0.award_count
+    }
+    /// Awards to larger areas with people in this group (counted in each group they are
+    /// apportioned to).
+    async fn apportioned_award_count(&self) -> i64 {
+        self.0.apportioned_award_count
     }
 }
