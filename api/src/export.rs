@@ -154,7 +154,12 @@ impl GrantPages {
         };
         let grant_id = giving360::grant_id(&funder.id, award.award_id.as_str());
         let (applied_for, modified_on, published_fields, payments) = match publication {
-            Some(p) => (p.applied_for, Some(p.modified_on), p.published_grant, p.payments),
+            Some(p) => (
+                p.applied_for,
+                Some(p.modified_on),
+                p.published_grant,
+                p.payments,
+            ),
             None => (None, None, None, Vec::new()),
         };
         let disbursements = payments

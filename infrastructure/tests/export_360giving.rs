@@ -188,11 +188,20 @@ fn payments_and_a_republished_historic_grant_are_valid_360giving() {
     let text = json_package(&info(), &[grant("AW-1", "E01012761", None), historic]).unwrap();
     let package: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(errors(&package), Vec::<String>::new());
-    assert!(text.contains("\"amountAwarded\":41133.770000000004"), "{text}");
+    assert!(
+        text.contains("\"amountAwarded\":41133.770000000004"),
+        "{text}"
+    );
     let made = &package["grants"][0];
-    assert_eq!(made["disbursementTransaction"][0]["transactionDate"], "2026-02-03");
+    assert_eq!(
+        made["disbursementTransaction"][0]["transactionDate"],
+        "2026-02-03"
+    );
     assert_eq!(made["dateModified"], "2026-02-03T00:00:00Z");
     assert_eq!(made["plannedDates"][0]["startDate"], "2026-02-01");
     let id = made["disbursementTransaction"][0]["id"].as_str().unwrap();
-    assert!(id.starts_with("360G-GB-CHC-0000001-AW-1-P-") && !id.contains("DD-1"), "{id}");
+    assert!(
+        id.starts_with("360G-GB-CHC-0000001-AW-1-P-") && !id.contains("DD-1"),
+        "{id}"
+    );
 }

@@ -821,12 +821,10 @@ pub async fn award_publications(
         awards,
         "",
     );
-    let rows: Vec<PublicationRow> = on_pool!(db, |pool| bind_all!(
-        sqlx::query_as(&sql.text),
-        &sql.params
-    )
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<PublicationRow> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
     let mut found = HashMap::with_capacity(rows.len());
     for row in rows {
         let publication = AwardPublication {
@@ -843,12 +841,10 @@ pub async fn award_publications(
         awards,
         " ORDER BY award_id, paid_on, drawdown_id",
     );
-    let rows: Vec<PaymentRow> = on_pool!(db, |pool| bind_all!(
-        sqlx::query_as(&sql.text),
-        &sql.params
-    )
-    .fetch_all(pool)
-    .await?);
+    let rows: Vec<PaymentRow> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
     for row in rows {
         if let Some(publication) = found.get_mut(&AwardId::new(row.award_id)) {
             publication.payments.push(Payment {

@@ -526,15 +526,19 @@ async fn json_export_publishes_payments_application_and_dates(store: Store) {
     assert!(ids[0] != ids[1], "each payment has its own id: {ids:?}");
     for (id, drawdown) in ids.iter().zip(award["drawdowns"].as_array().unwrap()) {
         assert!(id.starts_with(&grant_id), "{id}");
-        assert!(!id.contains(&s(&drawdown["id"])), "{id} shows a drawdown id");
+        assert!(
+            !id.contains(&s(&drawdown["id"])),
+            "{id} shows a drawdown id"
+        );
     }
     let sum: Decimal = paid.iter().map(|(_, amount)| *amount).sum();
     assert_eq!(sum, decimal(&award["paid"]));
     assert!(decimal(&award["returned"]) > Decimal::ZERO);
     assert!(
-        export
-            .body
-            .contains(&format!("\"amountDisbursed\":{}", award["paid"].as_str().unwrap())),
+        export.body.contains(&format!(
+            "\"amountDisbursed\":{}",
+            award["paid"].as_str().unwrap()
+        )),
         "amountDisbursed is what was paid: {grant}"
     );
     let application = applications
@@ -566,7 +570,10 @@ async fn json_export_publishes_payments_application_and_dates(store: Store) {
     assert_eq!(toys.get("plannedDates"), None);
     assert_eq!(toys.get("disbursementTransaction"), None);
     assert_eq!(decimal_number(&toys["amountDisbursed"]), Decimal::ZERO);
-    assert_eq!(decimal_number(&toys["amountAppliedFor"]), Decimal::new(3000, 0));
+    assert_eq!(
+        decimal_number(&toys["amountAppliedFor"]),
+        Decimal::new(3000, 0)
+    );
 }
 
 fn decimal(value: &Value) -> Decimal {

@@ -544,7 +544,10 @@ fn csv_record(grant: &Grant) -> Result<[String; 22], ExportError> {
             .unwrap_or_default()
             .to_string(),
         from_open_call(grant).unwrap_or_default().to_string(),
-        grant.amount_applied_for.map(amount_text).unwrap_or_default(),
+        grant
+            .amount_applied_for
+            .map(amount_text)
+            .unwrap_or_default(),
         grant
             .planned_start
             .map(|start| start.to_string())
