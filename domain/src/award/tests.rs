@@ -1418,6 +1418,57 @@ async fn closing_with_drawdowns_requested_or_approved_but_unpaid_is_refused() {
     );
 }
 
+#[test]
+fn a_closed_award_is_awarded_at_what_it_cost() {
+    let mut state = Award::default();
+    // £10,000.00 awarded, £4,000.00 paid, £500.00 returned, then closed.
+    for event in with(
+        paid_out(),
+        [returned("RET-1", Money::pounds(500), Money::pounds(500)), closed()],
+    ) {
+        cqrs_es::Aggregate::apply(&mut state, event);
+    }
+    assert_eq!(state.status(), AwardStatus::Closed);
+    assert_eq!(state.amount(), Money::pounds(3_500));
+    assert_eq!(state.paid(), Money::pounds(4_000));
+    assert_eq!(state.returned(), Money::pounds(500));
+    // History keeps the original approval.
+    assert_eq!(state.details().unwrap().amount, Money::pounds(10_000));
+}
+
+#[tokio::test]
+async fn closing_with_pending_drawdowns_says_which_figures_stand_in_the_way() {
+    let validator = award()
+        .given(with(part_drawn(), [requested("DD-3", Money::pounds(100))]))
+        .when_async(close())
+        .await;
+    let message = validator.inspect_result().unwrap_err().to_string();
+    for figure in ["£1,800.00 approved and unpaid", "£100.00 requested", "£5,000.00 paid"] {
+        assert!(message.contains(figure), "{message} lacks {figure}");
+    }
+}
+
+#[tokio::test]
+async fn a_return_does_not_refill_what_may_be_drawn() {
+    let validator = award()
+        .given(with(
+            active(),
+            [
+                requested("DD-1", Money::pounds(10_000)),
+                approved("DD-1", Money::pounds(10_000)),
+                paid("DD-1", Money::pounds(10_000), Money::pounds(10_000)),
+                returned("RET-1", Money::pounds(2_000), Money::pounds(2_000)),
+            ],
+        ))
+        .when_async(request("DD-2", Money::pounds(1)))
+        .await;
+    let message = validator.inspect_result().unwrap_err().to_string();
+    assert!(
+        message.contains("drawdown of £1.00 exceeds the £0.00 available to draw on award AW-1"),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn closing_a_closed_award_is_refused() {
     award()
