@@ -375,6 +375,9 @@ struct Folded {
 async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
     let mut folded = Folded::default();
     let mut award_area: BTreeMap<String, String> = BTreeMap::new();
+    // Per award, whatever the dates: [awarded, paid, returned] and whether it is closed,
+    // for what a close (or a return after one) takes off awarded.
+    let mut figures: BTreeMap<String, ([Decimal; 3], bool)> = BTreeMap::new();
     let mut cursor = LogCursor::START;
     loop {
         let events = db.read_log(cursor, 1_000).await.unwrap();
@@ -437,6 +440,7 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                                 .unwrap_or_default(),
                         );
                     }
+                    let drop = award_figures(figures.entry(event.aggregate_id.clone()).or_default(), &award);
                     let in_scope = award_area
                         .get(&event.aggregate_id)
                         .is_some_and(|area| areas.contains(&area.as_str()));
@@ -444,6 +448,9 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                         continue;
                     }
                     match award {
+                        AwardEvent::AwardClosed { closed_on, .. } if closed_on <= day => {
+                            folded.awarded -= drop;
+                        }
                         AwardEvent::AwardMade {
                             amount, awarded_on, ..
                         } if awarded_on <= day => {
@@ -473,7 +480,10 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                             amount,
                             returned_on,
                             ..
-                        } if returned_on <= day => folded.returned += amount.amount(),
+                        } if returned_on <= day => {
+                            folded.returned += amount.amount();
+                            folded.awarded -= drop;
+                        }
                         _ => {}
                     }
                 }
@@ -482,6 +492,38 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
         }
     }
     folded
+}
+
+/// Folds one award event into the award's [awarded, paid, returned] and closed flag, and
+/// returns what it takes off awarded: on the close, awarded − (paid − returned), so the
+/// award counts at what it cost; on a return after the close, the return.
+fn award_figures(state: &mut ([Decimal; 3], bool), event: &AwardEvent) -> Decimal {
+    let (money, closed) = state;
+    match event {
+        AwardEvent::AwardMade { amount, .. } => money[0] += amount.amount(),
+        AwardEvent::HistoricGrantImported(grant) => money[0] += grant.amount.amount(),
+        AwardEvent::AwardVaried {
+            old_amount,
+            new_amount,
+            ..
+        } => money[0] += new_amount.amount() - old_amount.amount(),
+        AwardEvent::PaymentRecorded { amount, .. } => money[1] += amount.amount(),
+        AwardEvent::MoneyReturned { amount, .. } => {
+            money[2] += amount.amount();
+            if *closed {
+                money[0] -= amount.amount();
+                return amount.amount();
+            }
+        }
+        AwardEvent::AwardClosed { .. } => {
+            let drop = money[0] - (money[1] - money[2]);
+            money[0] -= drop;
+            *closed = true;
+            return drop;
+        }
+        _ => {}
+    }
+    Decimal::ZERO
 }
 
 async fn as_of_equals_fold(ops: Vec<Op>, days: Vec<u8>) {

@@ -38,11 +38,14 @@ pub enum AwardError {
     MissingField(&'static str),
     #[error("an amount of £0.00 moves nothing; give an amount above zero")]
     ZeroAmount,
-    #[error("drawdown of {amount} exceeds the {remaining} remaining on award {award}")]
-    DrawdownExceedsRemaining {
+    #[error("drawdown of {amount} exceeds the {available} available to draw on award {award} (awarded {awarded} − paid {paid} − approved and unpaid {approved_unpaid}; returned money goes back to the fund, not to the award)")]
+    DrawdownExceedsAvailable {
         amount: Money,
-        remaining: Money,
+        available: Money,
         award: AwardId,
+        awarded: Money,
+        paid: Money,
+        approved_unpaid: Money,
     },
     #[error("drawdown {drawdown} already exists on award {award}")]
     DuplicateDrawdown {
@@ -80,8 +83,15 @@ pub enum AwardError {
     NegativeQuantity(String),
     #[error("report {0} was already made")]
     DuplicateReport(String),
-    #[error("award {award} can't close: {pending} drawdowns are requested or approved but unpaid")]
-    PendingDrawdowns { award: AwardId, pending: usize },
+    #[error("award {award} can't close: {pending} drawdowns are still open ({approved_unpaid} approved and unpaid, {requested_pending} requested and not decided; {paid} paid of {awarded} awarded); pay or reject them first")]
+    PendingDrawdowns {
+        award: AwardId,
+        pending: usize,
+        approved_unpaid: Money,
+        requested_pending: Money,
+        paid: Money,
+        awarded: Money,
+    },
     #[error("the amount would pass the largest amount the ledger holds")]
     Overflow,
     #[error("award {award} is {current}; raising it to {requested} needs the round's budget: reserve the increase in the round, which then applies it here")]
