@@ -1102,7 +1102,11 @@ fn award_figures(award: &AwardId, log: &[AwardEvent]) -> Option<AwardFigures> {
                 let figures = figures.as_mut().expect("closed after made");
                 let undrawn = figures.amount - figures.paid;
                 let cost = figures.paid - figures.returned;
-                assert_eq!(released.map(pounds), Some(undrawn), "award {award}: released");
+                assert_eq!(
+                    released.map(pounds),
+                    Some(undrawn),
+                    "award {award}: released"
+                );
                 assert_eq!(final_amount.map(pounds), Some(cost), "award {award}: final");
                 figures.closed = true;
                 figures.released = undrawn;

@@ -867,9 +867,10 @@ fn fold(
                     // Undrawn goes back to the fund; the award counts at what it cost.
                     let undrawn = award.awarded - award.paid;
                     let cost = award.paid - award.returned;
-                    for (name, carried, folded) in
-                        [("released", released, undrawn), ("final amount", final_amount, cost)]
-                    {
+                    for (name, carried, folded) in [
+                        ("released", released, undrawn),
+                        ("final amount", final_amount, cost),
+                    ] {
                         if let Some(carried) = carried.filter(|carried| d(carried) != folded) {
                             report.mismatch(format!(
                                 "event at position {position}: award {id} close {name} folds to {folded} but the event carries {}",

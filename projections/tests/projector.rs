@@ -286,14 +286,41 @@ proptest! {
 /// on day 60 (2026-03-02).
 fn award_paid_in_part_then_closed() -> Vec<Op> {
     vec![
-        Op::Capital { pounds: 100_000, day: 0 },
-        Op::OpenRound { pounds: 50_000, day: 1 },
-        Op::Submit { round: 0, area: 0, org: 0, pence: 1_000_000, day: 3, theme: true },
-        Op::Approve { application: 0, percent: 100, day: 10 },
+        Op::Capital {
+            pounds: 100_000,
+            day: 0,
+        },
+        Op::OpenRound {
+            pounds: 50_000,
+            day: 1,
+        },
+        Op::Submit {
+            round: 0,
+            area: 0,
+            org: 0,
+            pence: 1_000_000,
+            day: 3,
+            theme: true,
+        },
+        Op::Approve {
+            application: 0,
+            percent: 100,
+            day: 10,
+        },
         Op::Accept { award: 0, day: 20 },
-        Op::Drawdown { award: 0, pence: 600_000, day: 21 },
-        Op::ApproveDrawdown { drawdown: 0, day: 22 },
-        Op::Pay { drawdown: 0, day: 23 },
+        Op::Drawdown {
+            award: 0,
+            pence: 600_000,
+            day: 21,
+        },
+        Op::ApproveDrawdown {
+            drawdown: 0,
+            day: 22,
+        },
+        Op::Pay {
+            drawdown: 0,
+            day: 23,
+        },
         Op::CloseAward { award: 0, day: 60 },
     ]
 }
@@ -308,7 +335,10 @@ async fn closing_an_award_releases_its_undrawn_money(kind: &str) {
     let (award, _) = world.awards[0].clone();
     let pounds = |value: i64| Decimal::new(value * 100, 2);
 
-    let now = read::fund_position(&db, &fund, None).await.unwrap().unwrap();
+    let now = read::fund_position(&db, &fund, None)
+        .await
+        .unwrap()
+        .unwrap();
     // £100,000 − £50,000 allocated + £4,000 released (£10,000 awarded − £6,000 paid).
     assert_eq!(now.available, pounds(54_000), "available after the close");
     assert_eq!(now.allocated, pounds(46_000), "allocated after the close");
@@ -318,21 +348,44 @@ async fn closing_an_award_releases_its_undrawn_money(kind: &str) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(before_close.available, pounds(50_000), "available the day before");
-    assert_eq!(before_close.awarded, pounds(10_000), "awarded the day before");
+    assert_eq!(
+        before_close.available,
+        pounds(50_000),
+        "available the day before"
+    );
+    assert_eq!(
+        before_close.awarded,
+        pounds(10_000),
+        "awarded the day before"
+    );
     let on_close = read::fund_position(&db, &fund, Some(date("2026-03-02")))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(on_close.awarded, pounds(6_000), "awarded on the close date");
-    assert_eq!(on_close.available, pounds(54_000), "available on the close date");
+    assert_eq!(
+        on_close.available,
+        pounds(54_000),
+        "available on the close date"
+    );
 
     let record = read::award(&db, &award).await.unwrap().unwrap();
     assert_eq!(record.status, "closed");
-    assert_eq!(record.awarded, pounds(6_000), "the award's awarded is what it cost");
-    let round = read::round_summary(&db, &world.rounds[0]).await.unwrap().unwrap();
+    assert_eq!(
+        record.awarded,
+        pounds(6_000),
+        "the award's awarded is what it cost"
+    );
+    let round = read::round_summary(&db, &world.rounds[0])
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(round.awarded, pounds(6_000), "the round's awarded");
-    assert_eq!(round.remaining, pounds(40_000), "the round's remaining is unchanged");
+    assert_eq!(
+        round.remaining,
+        pounds(40_000),
+        "the round's remaining is unchanged"
+    );
     let area = |as_of| TotalsFilter {
         awards: AwardFilter {
             neighbourhood: Some(geo(AREAS[0])),
@@ -342,8 +395,14 @@ async fn closing_an_award_releases_its_undrawn_money(kind: &str) {
     };
     let totals = read::totals(&db, &area(None)).await.unwrap();
     assert_eq!(totals.awarded, pounds(6_000), "the area's awarded");
-    let totals = read::totals(&db, &area(Some(date("2026-03-01")))).await.unwrap();
-    assert_eq!(totals.awarded, pounds(10_000), "the area's awarded the day before");
+    let totals = read::totals(&db, &area(Some(date("2026-03-01"))))
+        .await
+        .unwrap();
+    assert_eq!(
+        totals.awarded,
+        pounds(10_000),
+        "the area's awarded the day before"
+    );
 
     assert_rebuild_equals(&db).await;
 }
@@ -440,7 +499,10 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                                 .unwrap_or_default(),
                         );
                     }
-                    let drop = award_figures(figures.entry(event.aggregate_id.clone()).or_default(), &award);
+                    let drop = award_figures(
+                        figures.entry(event.aggregate_id.clone()).or_default(),
+                        &award,
+                    );
                     let in_scope = award_area
                         .get(&event.aggregate_id)
                         .is_some_and(|area| areas.contains(&area.as_str()));

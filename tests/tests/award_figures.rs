@@ -57,14 +57,18 @@ async fn closing_an_award_releases_what_was_not_paid(store: Store) {
 
     let available_before = pounds(&before["fund"]["position"]["available"]);
     let available_after = pounds(&after["fund"]["position"]["available"]);
-    assert_eq!(available_after - available_before, Decimal::new(4_000_00, 2));
+    assert_eq!(
+        available_after - available_before,
+        Decimal::new(4_000_00, 2)
+    );
     assert_eq!(after["award"]["status"], "CLOSED");
     assert_eq!(after["award"]["awarded"], "6000.00");
     assert_eq!(after["award"]["amount"], "6000.00");
     assert_eq!(after["award"]["paid"], "6000.00");
     assert_eq!(after["award"]["availableToDraw"], "0.00");
     assert_eq!(
-        pounds(&before["fund"]["position"]["awarded"]) - pounds(&after["fund"]["position"]["awarded"]),
+        pounds(&before["fund"]["position"]["awarded"])
+            - pounds(&after["fund"]["position"]["awarded"]),
         Decimal::new(4_000_00, 2),
         "the fund's awarded drops by the release"
     );
@@ -86,7 +90,16 @@ async fn closing_an_award_releases_what_was_not_paid(store: Store) {
 async fn a_return_goes_to_the_fund_once_and_does_not_refill_the_award(store: Store) {
     let app = spawn(store).await;
     let (fund, round, award) = ten_thousand_pound_award(&app).await;
-    accept_and_pay(&app, ORG, &award, "10000.00", "everything", "BACS-1", "2026-02-01").await;
+    accept_and_pay(
+        &app,
+        ORG,
+        &award,
+        "10000.00",
+        "everything",
+        "BACS-1",
+        "2026-02-01",
+    )
+    .await;
     mutate(
         &app,
         &app.admin(),

@@ -297,9 +297,6 @@ impl Award {
                 amount,
                 available,
                 award: self.id(),
-                awarded: self.amount,
-                paid: self.paid,
-                approved_unpaid: self.approved_unpaid(),
             })
         } else {
             Ok(())
@@ -335,8 +332,6 @@ impl Award {
                 pending,
                 approved_unpaid: self.approved_unpaid(),
                 requested_pending: self.requested_pending(),
-                paid: self.paid,
-                awarded: self.amount,
             });
         }
         Ok(AwardEvent::AwardClosed {

@@ -38,14 +38,11 @@ pub enum AwardError {
     MissingField(&'static str),
     #[error("an amount of £0.00 moves nothing; give an amount above zero")]
     ZeroAmount,
-    #[error("drawdown of {amount} exceeds the {available} available to draw on award {award} (awarded {awarded} − paid {paid} − approved and unpaid {approved_unpaid}; returned money goes back to the fund, not to the award)")]
+    #[error("drawdown of {amount} exceeds the {available} available to draw on award {award} (awarded − paid − approved and unpaid; returned money goes back to the fund, not to the award)")]
     DrawdownExceedsAvailable {
         amount: Money,
         available: Money,
         award: AwardId,
-        awarded: Money,
-        paid: Money,
-        approved_unpaid: Money,
     },
     #[error("drawdown {drawdown} already exists on award {award}")]
     DuplicateDrawdown {
@@ -83,14 +80,12 @@ pub enum AwardError {
     NegativeQuantity(String),
     #[error("report {0} was already made")]
     DuplicateReport(String),
-    #[error("award {award} can't close: {pending} drawdowns are still open ({approved_unpaid} approved and unpaid, {requested_pending} requested and not decided; {paid} paid of {awarded} awarded); pay or reject them first")]
+    #[error("award {award} can't close: {pending} drawdowns are still open ({approved_unpaid} approved and unpaid, {requested_pending} requested and not decided); pay or reject them first")]
     PendingDrawdowns {
         award: AwardId,
         pending: usize,
         approved_unpaid: Money,
         requested_pending: Money,
-        paid: Money,
-        awarded: Money,
     },
     #[error("the amount would pass the largest amount the ledger holds")]
     Overflow,
