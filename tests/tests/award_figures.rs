@@ -57,10 +57,7 @@ async fn closing_an_award_releases_what_was_not_paid(store: Store) {
 
     let available_before = pounds(&before["fund"]["position"]["available"]);
     let available_after = pounds(&after["fund"]["position"]["available"]);
-    assert_eq!(
-        available_after - available_before,
-        Decimal::new(4_000_00, 2)
-    );
+    assert_eq!(available_after - available_before, Decimal::from(4_000));
     assert_eq!(after["award"]["status"], "CLOSED");
     assert_eq!(after["award"]["awarded"], "6000.00");
     assert_eq!(after["award"]["amount"], "6000.00");
@@ -69,7 +66,7 @@ async fn closing_an_award_releases_what_was_not_paid(store: Store) {
     assert_eq!(
         pounds(&before["fund"]["position"]["awarded"])
             - pounds(&after["fund"]["position"]["awarded"]),
-        Decimal::new(4_000_00, 2),
+        Decimal::from(4_000),
         "the fund's awarded drops by the release"
     );
     assert_eq!(after["round"]["awarded"], "6000.00");
