@@ -21,7 +21,7 @@ use domain::application::{
     Application, ApplicationCommand, ApplicationEvent, ApplicationServices, RoundForSubmission,
     Score,
 };
-use domain::award::{Award, AwardCommand, AwardEvent, DrawdownState};
+use domain::award::{Award, AwardCommand, AwardEvent, AwardStatus, DrawdownState};
 use domain::fund::{Fund, FundCommand, FundEvent};
 use domain::round::{DecisionMode, Round, RoundCommand, RoundEvent, RoundTerms};
 use domain::{ApplicationId, AwardId, Date, DrawdownId, FundId, Money, OrgId, RoundId};
@@ -571,7 +571,7 @@ impl Ledger {
                 let award = self.pick_award(award);
                 let drawdown_id = DrawdownId::new(self.new_id("DD"));
                 let stream = self.awards.entry(award).or_default();
-                let amount = amount.resolve(stream.state.drawable());
+                let amount = amount.resolve(stream.state.available_to_draw());
                 let _ = stream.execute(
                     runtime,
                     AwardCommand::RequestDrawdown {
@@ -648,14 +648,7 @@ impl Ledger {
                     }
                 }
             }
-            Op::CloseAward { award } => {
-                let award = self.pick_award(award);
-                let _ = self.award(award).execute(
-                    runtime,
-                    AwardCommand::Close { closed_on: day() },
-                    &(),
-                );
-            }
+            Op::CloseAward { award } => self.close_award(self.pick_award(award), retry),
         }
     }
 
@@ -767,6 +760,10 @@ impl Ledger {
         let Some(round) = self.round_of(award) else {
             return;
         };
+        // As `Ledger::vary_award`: a closed award is refused before the round reserves.
+        if self.awards[&award].state.status() == AwardStatus::Closed {
+            return;
+        }
         let variation_id = self.new_id("VAR");
         let stream = self.rounds.get_mut(&round).expect("the round exists");
         let increase = by.resolve(stream.state.remaining());
@@ -919,6 +916,38 @@ impl Ledger {
         }
     }
 
+    /// The award closes; its undrawn part goes back to the fund (the follow-up).
+    fn close_award(&mut self, award: usize, retry: bool) {
+        let runtime = Rc::clone(&self.runtime);
+        let runtime = &*runtime;
+        let stream = self.awards.entry(award).or_default();
+        let closed = stream.execute(runtime, AwardCommand::Close { closed_on: day() }, &());
+        let Some(round) = stream.state.round_id().cloned() else {
+            return;
+        };
+        for event in closed.unwrap_or_default() {
+            if let AwardEvent::AwardClosed {
+                closed_on,
+                released,
+                ..
+            } = event
+            {
+                let release = FundCommand::ReleaseRoundBudget {
+                    release_id: format!("award-close:{}", award_id(award)),
+                    round_id: round.clone(),
+                    amount: released.expect("a new close records its release"),
+                    released_on: closed_on,
+                };
+                self.fund
+                    .execute(runtime, release.clone(), &())
+                    .expect("the fund takes back a closed award's undrawn money");
+                if retry {
+                    self.fund.retry(runtime, release, &());
+                }
+            }
+        }
+    }
+
     fn round_of(&self, award: usize) -> Option<usize> {
         let round = self.awards.get(&award)?.state.round_id()?.clone();
         (0..ROUNDS).find(|index| round_id(*index) == round)
@@ -948,12 +977,17 @@ fn pounds(money: Money) -> Decimal {
     money.amount()
 }
 
-/// What an award's log says: its current amount, Σ paid, Σ returned.
+/// What an award's log says: its current amount, Σ paid, Σ returned; once closed, what
+/// the close released to the fund and what the award's amount dropped by (the close and
+/// any return after it), which the round still counts as awarded.
 struct AwardFigures {
     round: RoundId,
     amount: Decimal,
     paid: Decimal,
     returned: Decimal,
+    closed: bool,
+    released: Decimal,
+    dropped: Decimal,
 }
 
 fn award_figures(award: &AwardId, log: &[AwardEvent]) -> Option<AwardFigures> {
@@ -970,6 +1004,9 @@ fn award_figures(award: &AwardId, log: &[AwardEvent]) -> Option<AwardFigures> {
                     amount: pounds(*amount),
                     paid: Decimal::ZERO,
                     returned: Decimal::ZERO,
+                    closed: false,
+                    released: Decimal::ZERO,
+                    dropped: Decimal::ZERO,
                 });
             }
             AwardEvent::AwardVaried {
@@ -1052,10 +1089,39 @@ fn award_figures(award: &AwardId, log: &[AwardEvent]) -> Option<AwardFigures> {
                     pounds(*returned_total),
                     "award {award}: returned_total"
                 );
+                if figures.closed {
+                    figures.amount -= pounds(*amount);
+                    figures.dropped += pounds(*amount);
+                }
+            }
+            AwardEvent::AwardClosed {
+                released,
+                final_amount,
+                ..
+            } => {
+                let figures = figures.as_mut().expect("closed after made");
+                let undrawn = figures.amount - figures.paid;
+                let cost = figures.paid - figures.returned;
+                assert_eq!(
+                    released.map(pounds),
+                    Some(undrawn),
+                    "award {award}: released"
+                );
+                assert_eq!(final_amount.map(pounds), Some(cost), "award {award}: final");
+                figures.closed = true;
+                figures.released = undrawn;
+                figures.dropped += figures.amount - cost;
+                figures.amount = cost;
             }
             _ => {}
         }
-        if let Some(figures) = &figures {
+        if let Some(figures) = figures.as_ref().filter(|figures| figures.closed) {
+            assert_eq!(
+                figures.amount + figures.returned,
+                figures.paid,
+                "award {award}: a closed award costs paid − returned"
+            );
+        } else if let Some(figures) = &figures {
             let approved_unpaid: Decimal = drawdowns
                 .values()
                 .filter(|(_, state)| *state == DrawdownState::Approved)
@@ -1184,9 +1250,11 @@ fn check_logs_rebuild_live_state(ledger: &Ledger) {
     }
 }
 
-/// What the awards add up to: each award's current amount by round, and Σ returned.
+/// What the awards add up to: by round, each award's amount as the round counts it (a
+/// closed award's drop included) and what closes released; and Σ returned.
 struct AwardTotals {
     awarded_by_round: BTreeMap<RoundId, Decimal>,
+    released_by_round: BTreeMap<RoundId, Decimal>,
     returned: Decimal,
 }
 
@@ -1195,13 +1263,18 @@ struct AwardTotals {
 fn check_awards(ledger: &Ledger) -> AwardTotals {
     let mut totals = AwardTotals {
         awarded_by_round: BTreeMap::new(),
+        released_by_round: BTreeMap::new(),
         returned: Decimal::ZERO,
     };
     for (index, stream) in &ledger.awards {
         let Some(figures) = award_figures(&award_id(*index), &stream.log) else {
             continue;
         };
-        *totals.awarded_by_round.entry(figures.round).or_default() += figures.amount;
+        *totals
+            .awarded_by_round
+            .entry(figures.round.clone())
+            .or_default() += figures.amount + figures.dropped;
+        *totals.released_by_round.entry(figures.round).or_default() += figures.released;
         totals.returned += figures.returned;
         assert_eq!(pounds(stream.state.paid()), figures.paid);
         assert_eq!(pounds(stream.state.returned()), figures.returned);
@@ -1296,10 +1369,15 @@ fn check_fund(ledger: &Ledger) {
         "fund allocations and round budgets differ"
     );
     for (round, back) in &rounds.sent_back {
+        let closes = awards
+            .released_by_round
+            .get(round)
+            .copied()
+            .unwrap_or_default();
         assert_eq!(
             released.get(round).copied().unwrap_or_default(),
-            *back,
-            "round {round} sent back a different amount than the fund took"
+            *back + closes,
+            "round {round} and its closed awards sent back a different amount than the fund took"
         );
     }
 }

@@ -411,6 +411,9 @@ impl Batch {
         let mut round_ids = BTreeSet::new();
         let mut fund_ids = BTreeSet::new();
         let mut drawdown_awards = BTreeSet::new();
+        // Awards whose awarded may drop here (a close, a return after one): their rounds'
+        // awarded drops with it.
+        let mut closing_awards = BTreeSet::new();
         for (event, decoded) in events {
             let id = &event.aggregate_id;
             match decoded {
@@ -434,8 +437,11 @@ impl Batch {
                 Decoded::Application(_) => {
                     application_ids.insert(id.clone());
                 }
-                Decoded::Award(AwardEvent::AwardMade { fund_id, .. }) => {
+                Decoded::Award(AwardEvent::AwardMade {
+                    fund_id, round_id, ..
+                }) => {
                     fund_ids.insert(fund_id.to_string());
+                    round_ids.insert(round_id.to_string());
                 }
                 Decoded::Award(AwardEvent::HistoricGrantImported(grant)) => {
                     fund_ids.insert(grant.fund_id.to_string());
@@ -448,6 +454,12 @@ impl Batch {
                     award_ids.insert(id.clone());
                     drawdown_awards.insert(id.clone());
                 }
+                Decoded::Award(
+                    AwardEvent::AwardClosed { .. } | AwardEvent::MoneyReturned { .. },
+                ) => {
+                    award_ids.insert(id.clone());
+                    closing_awards.insert(id.clone());
+                }
                 Decoded::Award(_) => {
                     award_ids.insert(id.clone());
                 }
@@ -459,6 +471,11 @@ impl Batch {
             load_rows::<AwardState>(db, "rm_awards", AWARD_COLUMNS, "award_id", &award_ids).await?
         {
             fund_ids.insert(row.fund_id.clone());
+            if let Some(round_id) = row.round_id.as_ref() {
+                if closing_awards.contains(&row.award_id) {
+                    round_ids.insert(round_id.clone());
+                }
+            }
             batch.awards.insert(row.award_id.clone(), row);
         }
         for row in load_rows::<ApplicationState>(
@@ -539,6 +556,41 @@ impl Batch {
         self.rounds
             .get_mut(id)
             .ok_or_else(|| missing(event, "round", id))
+    }
+
+    fn round_of_award_mut(
+        &mut self,
+        event: &LoggedEvent,
+        round_id: &str,
+    ) -> Result<&mut RoundState, ProjectionError> {
+        self.dirty_rounds.mark(round_id);
+        self.rounds
+            .get_mut(round_id)
+            .ok_or_else(|| missing(event, "round", round_id))
+    }
+
+    /// A closed award counts at what it cost: its close, and any return after it, lower
+    /// its awarded by `drop` pence on `day`, and so its fund's and round's. The round
+    /// counts the drop as given back to the fund, so its remaining budget is unchanged.
+    fn lower_closed_award(
+        &mut self,
+        event: &LoggedEvent,
+        drop: i64,
+        day: &Date,
+    ) -> Result<(), ProjectionError> {
+        let award = self.award_mut(event)?;
+        award.awarded_pence -= drop;
+        let (award_id, fund_id) = (award.award_id.clone(), award.fund_id.clone());
+        let round_id = award.round_id.clone();
+        self.fund_mut(event, &fund_id)?.awarded_pence -= drop;
+        self.fund_daily(&fund_id, day).awarded_pence -= drop;
+        self.award_daily(&award_id, day).awarded_pence -= drop;
+        if let Some(round_id) = round_id {
+            let round = self.round_of_award_mut(event, &round_id)?;
+            round.awarded_pence -= drop;
+            round.returned_to_fund_pence += drop;
+        }
+        Ok(())
     }
 
     fn application_mut(
@@ -1033,9 +1085,13 @@ impl Batch {
                 let award = self.award_mut(event)?;
                 award.returned_pence += p(amount);
                 let fund_id = award.fund_id.clone();
+                let closed = award.status == "closed";
                 self.fund_mut(event, &fund_id)?.returned_pence += p(amount);
                 self.fund_daily(&fund_id, returned_on).returned_pence += p(amount);
                 self.award_daily(&award_id, returned_on).returned_pence += p(amount);
+                if closed {
+                    self.lower_closed_award(event, p(amount), returned_on)?;
+                }
             }
             AwardEvent::SpendReported {
                 total, period_end, ..
@@ -1060,10 +1116,21 @@ impl Batch {
                     },
                 );
             }
-            AwardEvent::AwardClosed { closed_on } => {
+            AwardEvent::AwardClosed {
+                closed_on,
+                final_amount,
+                ..
+            } => {
                 let award = self.award_mut(event)?;
                 award.status = "closed".into();
                 award.closed_on = Some(closed_on.to_string());
+                // A close stored before it recorded its figures: what the award cost.
+                let cost = final_amount
+                    .as_ref()
+                    .map(p)
+                    .unwrap_or(award.paid_pence - award.returned_pence);
+                let drop = award.awarded_pence - cost;
+                self.lower_closed_award(event, drop, closed_on)?;
             }
         }
         if let Some(day) = publication_date(award_event) {

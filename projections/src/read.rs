@@ -154,11 +154,19 @@ pub struct AwardRecord {
     pub awarded_on: Date,
     pub accepted_on: Option<Date>,
     pub closed_on: Option<Date>,
+    /// Awarded after variations; once closed, what the award cost (paid − returned).
+    /// Each figure is defined once in GLOSSARY.md.
     pub awarded: Decimal,
     pub paid: Decimal,
     pub returned: Decimal,
     /// Paid minus returned.
     pub disbursed: Decimal,
+    /// Σ drawdowns approved and not yet paid.
+    pub approved_unpaid: Decimal,
+    /// Σ drawdowns requested and not yet approved or rejected.
+    pub requested_pending: Decimal,
+    /// What a drawdown request may ask for now: `domain::award::available_to_draw`.
+    pub available_to_draw: Decimal,
     pub spend_reported: Decimal,
     /// Filled by [`award`]; empty in [`awards`] pages.
     pub drawdowns: Vec<DrawdownRecord>,
@@ -455,14 +463,46 @@ struct AwardRow {
     returned_pence: i64,
     spend_reported_pence: i64,
     grant_id: Option<String>,
+    approved_unpaid_pence: i64,
+    requested_pending_pence: i64,
 }
 
+/// The register's columns, and the sums of the award's open drawdowns (by the drawdowns'
+/// primary key, so a page of awards stays one indexed statement).
 const AWARD_COLUMNS: &str = "a.award_id, a.application_id, a.fund_id, a.round_id, a.recipient_org_id, \
      a.recipient_name, a.title, a.neighbourhood, a.themes, a.status, a.awarded_on, a.accepted_on, a.closed_on, \
-     a.awarded_pence, a.paid_pence, a.returned_pence, a.spend_reported_pence, a.grant_id";
+     a.awarded_pence, a.paid_pence, a.returned_pence, a.spend_reported_pence, a.grant_id, \
+     CAST(coalesce((SELECT sum(d.amount_pence) FROM rm_drawdowns d \
+       WHERE d.award_id = a.award_id AND d.status = 'approved'), 0) AS BIGINT) AS approved_unpaid_pence, \
+     CAST(coalesce((SELECT sum(d.amount_pence) FROM rm_drawdowns d \
+       WHERE d.award_id = a.award_id AND d.status = 'requested'), 0) AS BIGINT) AS requested_pending_pence";
+
+/// The domain's own rule for what may be drawn, on the register's figures.
+fn available_to_draw(row: &AwardRow) -> Result<Decimal> {
+    use domain::award::AwardStatus;
+    let status = match row.status.as_str() {
+        "active" => AwardStatus::Active,
+        "closed" => AwardStatus::Closed,
+        "historic" => AwardStatus::Historic,
+        _ => AwardStatus::Offered,
+    };
+    let money = |pence: i64| {
+        u64::try_from(pence)
+            .map(Money::from_pence)
+            .map_err(|_| ProjectionError::BadRow(format!("award {}: {pence} pence", row.award_id)))
+    };
+    let available = domain::award::available_to_draw(
+        status,
+        money(row.awarded_pence)?,
+        money(row.paid_pence)?,
+        money(row.approved_unpaid_pence)?,
+    );
+    Ok(available.amount())
+}
 
 impl AwardRow {
     fn into_record(self) -> Result<AwardRecord> {
+        let available_to_draw = available_to_draw(&self)?;
         Ok(AwardRecord {
             award_id: AwardId::new(self.award_id),
             application_id: self.application_id,
@@ -482,6 +522,9 @@ impl AwardRow {
             paid: from_pence(self.paid_pence),
             returned: from_pence(self.returned_pence),
             disbursed: from_pence(self.paid_pence - self.returned_pence),
+            approved_unpaid: from_pence(self.approved_unpaid_pence),
+            requested_pending: from_pence(self.requested_pending_pence),
+            available_to_draw,
             spend_reported: from_pence(self.spend_reported_pence),
             drawdowns: Vec::new(),
         })

@@ -821,9 +821,16 @@ fn fold(
                             d(&returned_total)
                         ));
                     }
+                    // After the close the award counts at what it cost, which this lowers.
+                    let drop = if award.row.status == "closed" {
+                        d(&amount)
+                    } else {
+                        Decimal::ZERO
+                    };
+                    lower_round_awarded(&mut expected.round_money, &award.row, drop);
                     money_change = Some((
                         returned_on.to_string(),
-                        [Decimal::ZERO, Decimal::ZERO, d(&amount), Decimal::ZERO],
+                        [-drop, Decimal::ZERO, d(&amount), Decimal::ZERO],
                     ));
                 }
                 AwardEvent::SpendReported {
@@ -857,9 +864,33 @@ fn fold(
                         },
                     );
                 }
-                AwardEvent::AwardClosed { closed_on } => {
+                AwardEvent::AwardClosed {
+                    closed_on,
+                    released,
+                    final_amount,
+                } => {
                     award.row.status = "closed".into();
                     award.row.closed_on = Some(closed_on.to_string());
+                    // Undrawn goes back to the fund; the award counts at what it cost.
+                    let undrawn = award.awarded - award.paid;
+                    let cost = award.paid - award.returned;
+                    for (name, carried, folded) in [
+                        ("released", released, undrawn),
+                        ("final amount", final_amount, cost),
+                    ] {
+                        if let Some(carried) = carried.filter(|carried| d(carried) != folded) {
+                            report.mismatch(format!(
+                                "event at position {position}: award {id} close {name} folds to {folded} but the event carries {}",
+                                d(&carried)
+                            ));
+                        }
+                    }
+                    let drop = award.awarded - cost;
+                    lower_round_awarded(&mut expected.round_money, &award.row, drop);
+                    money_change = Some((
+                        closed_on.to_string(),
+                        [-drop, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO],
+                    ));
                 }
                 AwardEvent::AwardMade { .. } | AwardEvent::HistoricGrantImported(_) => {
                     unreachable!("handled above")
@@ -917,6 +948,23 @@ fn changes_publication_on(event: &AwardEvent) -> Option<String> {
         _ => return None,
     };
     Some(day.to_string())
+}
+
+/// A closed award's drop in awarded leaves its round's awarded and counts as given back
+/// to the fund, so the round's remaining budget does not move.
+fn lower_round_awarded(
+    round_money: &mut BTreeMap<String, [Decimal; 3]>,
+    award: &AwardState,
+    drop: Decimal,
+) {
+    if let Some(money) = award
+        .round_id
+        .as_ref()
+        .and_then(|round_id| round_money.get_mut(round_id))
+    {
+        money[1] -= drop;
+        money[2] += drop;
+    }
 }
 
 /// fund_id, day and the six figures of `rm_fund_daily`.

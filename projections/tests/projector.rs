@@ -280,6 +280,143 @@ proptest! {
     }
 }
 
+// ------------------------------------------------------------------ closing an award
+
+/// A £10,000.00 award in a £50,000.00 round of a £100,000.00 fund, £6,000.00 paid, closed
+/// on day 60 (2026-03-02).
+fn award_paid_in_part_then_closed() -> Vec<Op> {
+    vec![
+        Op::Capital {
+            pounds: 100_000,
+            day: 0,
+        },
+        Op::OpenRound {
+            pounds: 50_000,
+            day: 1,
+        },
+        Op::Submit {
+            round: 0,
+            area: 0,
+            org: 0,
+            pence: 1_000_000,
+            day: 3,
+            theme: true,
+        },
+        Op::Approve {
+            application: 0,
+            percent: 100,
+            day: 10,
+        },
+        Op::Accept { award: 0, day: 20 },
+        Op::Drawdown {
+            award: 0,
+            pence: 600_000,
+            day: 21,
+        },
+        Op::ApproveDrawdown {
+            drawdown: 0,
+            day: 22,
+        },
+        Op::Pay {
+            drawdown: 0,
+            day: 23,
+        },
+        Op::CloseAward { award: 0, day: 60 },
+    ]
+}
+
+async fn closing_an_award_releases_its_undrawn_money(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = test.database.clone();
+    let world = history(&test, &award_paid_in_part_then_closed()).await;
+    wait_readable(&db).await;
+    Projector::new(db.clone()).catch_up().await.unwrap();
+    let fund = world.fund.clone().unwrap();
+    let (award, _) = world.awards[0].clone();
+    let pounds = |value: i64| Decimal::new(value * 100, 2);
+
+    let now = read::fund_position(&db, &fund, None)
+        .await
+        .unwrap()
+        .unwrap();
+    // £100,000 − £50,000 allocated + £4,000 released (£10,000 awarded − £6,000 paid).
+    assert_eq!(now.available, pounds(54_000), "available after the close");
+    assert_eq!(now.allocated, pounds(46_000), "allocated after the close");
+    assert_eq!(now.awarded, pounds(6_000), "awarded after the close");
+    assert_eq!(now.paid, pounds(6_000));
+    let before_close = read::fund_position(&db, &fund, Some(date("2026-03-01")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        before_close.available,
+        pounds(50_000),
+        "available the day before"
+    );
+    assert_eq!(
+        before_close.awarded,
+        pounds(10_000),
+        "awarded the day before"
+    );
+    let on_close = read::fund_position(&db, &fund, Some(date("2026-03-02")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_close.awarded, pounds(6_000), "awarded on the close date");
+    assert_eq!(
+        on_close.available,
+        pounds(54_000),
+        "available on the close date"
+    );
+
+    let record = read::award(&db, &award).await.unwrap().unwrap();
+    assert_eq!(record.status, "closed");
+    assert_eq!(
+        record.awarded,
+        pounds(6_000),
+        "the award's awarded is what it cost"
+    );
+    let round = read::round_summary(&db, &world.rounds[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(round.awarded, pounds(6_000), "the round's awarded");
+    assert_eq!(
+        round.remaining,
+        pounds(40_000),
+        "the round's remaining is unchanged"
+    );
+    let area = |as_of| TotalsFilter {
+        awards: AwardFilter {
+            neighbourhood: Some(geo(AREAS[0])),
+            ..Default::default()
+        },
+        as_of,
+    };
+    let totals = read::totals(&db, &area(None)).await.unwrap();
+    assert_eq!(totals.awarded, pounds(6_000), "the area's awarded");
+    let totals = read::totals(&db, &area(Some(date("2026-03-01"))))
+        .await
+        .unwrap();
+    assert_eq!(
+        totals.awarded,
+        pounds(10_000),
+        "the area's awarded the day before"
+    );
+
+    assert_rebuild_equals(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_an_award_releases_its_undrawn_money_on_sqlite() {
+    closing_an_award_releases_its_undrawn_money("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_an_award_releases_its_undrawn_money_on_postgres() {
+    closing_an_award_releases_its_undrawn_money("postgres").await;
+}
+
 // ------------------------------------------------------------------ as of = fold to date
 
 /// Figures folded straight from the events whose business date is on or before `day`.
@@ -297,6 +434,9 @@ struct Folded {
 async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
     let mut folded = Folded::default();
     let mut award_area: BTreeMap<String, String> = BTreeMap::new();
+    // Per award, whatever the dates: [awarded, paid, returned] and whether it is closed,
+    // for what a close (or a return after one) takes off awarded.
+    let mut figures: BTreeMap<String, ([Decimal; 3], bool)> = BTreeMap::new();
     let mut cursor = LogCursor::START;
     loop {
         let events = db.read_log(cursor, 1_000).await.unwrap();
@@ -359,6 +499,10 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                                 .unwrap_or_default(),
                         );
                     }
+                    let drop = award_figures(
+                        figures.entry(event.aggregate_id.clone()).or_default(),
+                        &award,
+                    );
                     let in_scope = award_area
                         .get(&event.aggregate_id)
                         .is_some_and(|area| areas.contains(&area.as_str()));
@@ -366,6 +510,9 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                         continue;
                     }
                     match award {
+                        AwardEvent::AwardClosed { closed_on, .. } if closed_on <= day => {
+                            folded.awarded -= drop;
+                        }
                         AwardEvent::AwardMade {
                             amount, awarded_on, ..
                         } if awarded_on <= day => {
@@ -395,7 +542,10 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
                             amount,
                             returned_on,
                             ..
-                        } if returned_on <= day => folded.returned += amount.amount(),
+                        } if returned_on <= day => {
+                            folded.returned += amount.amount();
+                            folded.awarded -= drop;
+                        }
                         _ => {}
                     }
                 }
@@ -404,6 +554,38 @@ async fn fold_to(db: &Database, day: NaiveDate, areas: &[&str]) -> Folded {
         }
     }
     folded
+}
+
+/// Folds one award event into the award's [awarded, paid, returned] and closed flag, and
+/// returns what it takes off awarded: on the close, awarded − (paid − returned), so the
+/// award counts at what it cost; on a return after the close, the return.
+fn award_figures(state: &mut ([Decimal; 3], bool), event: &AwardEvent) -> Decimal {
+    let (money, closed) = state;
+    match event {
+        AwardEvent::AwardMade { amount, .. } => money[0] += amount.amount(),
+        AwardEvent::HistoricGrantImported(grant) => money[0] += grant.amount.amount(),
+        AwardEvent::AwardVaried {
+            old_amount,
+            new_amount,
+            ..
+        } => money[0] += new_amount.amount() - old_amount.amount(),
+        AwardEvent::PaymentRecorded { amount, .. } => money[1] += amount.amount(),
+        AwardEvent::MoneyReturned { amount, .. } => {
+            money[2] += amount.amount();
+            if *closed {
+                money[0] -= amount.amount();
+                return amount.amount();
+            }
+        }
+        AwardEvent::AwardClosed { .. } => {
+            let drop = money[0] - (money[1] - money[2]);
+            money[0] -= drop;
+            *closed = true;
+            return drop;
+        }
+        _ => {}
+    }
+    Decimal::ZERO
 }
 
 async fn as_of_equals_fold(ops: Vec<Op>, days: Vec<u8>) {

@@ -107,8 +107,11 @@ fn render_funds(html: &mut String, funds: &[FundPosition]) {
         return;
     }
     html.push_str(
-        "<table>\n<thead><tr><th>Fund</th><th>Funder</th><th class=\"n\">Capital received</th>\
-         <th class=\"n\">Allocated to rounds</th><th class=\"n\">Awarded</th>\
+        "<table>\n<caption>Each figure as the project's glossary defines it: allocated is \
+         set aside for rounds net of money released back; disbursed is paid − returned; \
+         available is capital received − allocated + returned.</caption>\n\
+         <thead><tr><th>Fund</th><th>Funder</th><th class=\"n\">Capital received</th>\
+         <th class=\"n\">Allocated</th><th class=\"n\">Awarded</th>\
          <th class=\"n\">Disbursed</th><th class=\"n\">Returned</th><th class=\"n\">Available</th></tr></thead>\n<tbody>\n",
     );
     for fund in funds {

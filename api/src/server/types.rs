@@ -123,29 +123,35 @@ impl FundPosition {
     async fn as_of(&self) -> Option<DateValue> {
         self.0.as_of.map(DateValue)
     }
+    /// Σ capital received: money that came into the fund.
     async fn capital_received(&self) -> MoneyValue {
         money(self.0.capital_received)
     }
-    /// Budgets allocated to rounds, net of budget released back to the fund.
+    /// Budgets set aside for rounds minus money released back from them (a round's
+    /// unawarded budget at its close, cuts after it, a closed award's undrawn part).
     async fn allocated(&self) -> MoneyValue {
         money(self.0.allocated)
     }
-    /// Approved amounts after variations.
+    /// Σ awarded over the fund's awards: approvals after variations, a closed award at
+    /// what it cost, historic grants at their published amount.
     async fn awarded(&self) -> MoneyValue {
         money(self.0.awarded)
     }
-    /// Recorded payments minus returns.
+    /// paid − returned: what grantees kept.
     async fn disbursed(&self) -> MoneyValue {
         money(self.0.disbursed)
     }
-    /// Recorded payments.
+    /// Σ payments recorded, before returns; historic grants add their published
+    /// amountDisbursed.
     async fn paid(&self) -> MoneyValue {
         money(self.0.paid)
     }
+    /// Σ money grantees gave back; it is credited to available once.
     async fn returned(&self) -> MoneyValue {
         money(self.0.returned)
     }
-    /// Not allocated to any round.
+    /// capital received − allocated + returned: money not promised to any round, which
+    /// the fund may allocate. Historic grants never change it.
     async fn available(&self) -> MoneyValue {
         money(self.0.available)
     }
@@ -248,13 +254,17 @@ impl Round {
     async fn budget(&self) -> MoneyValue {
         money(self.0.budget)
     }
+    /// Σ the round's awards' awarded (a closed award at what it cost).
     async fn awarded(&self) -> MoneyValue {
         money(self.0.awarded)
     }
-    /// Budget neither awarded nor returned to the fund.
+    /// Budget neither awarded nor returned to the fund. A closing award does not change
+    /// it: its undrawn part goes to the fund.
     async fn remaining(&self) -> MoneyValue {
         money(self.0.remaining)
     }
+    /// What came back to the fund from this round: unawarded budget at its close, cuts
+    /// after it, and what its closed awards did not cost.
     async fn returned_to_fund(&self) -> MoneyValue {
         money(self.0.returned_to_fund)
     }
@@ -572,21 +582,47 @@ impl Award {
     async fn closed_on(&self) -> Option<DateValue> {
         self.0.closed_on.map(DateValue)
     }
-    /// The approved amount after variations.
+    /// Awarded (the same figure as `awarded`, kept under its first name).
     async fn amount(&self) -> MoneyValue {
         money(self.0.awarded)
     }
+    /// The amount approved plus increases minus cuts; once the award is closed, what it
+    /// cost: paid − returned. The original approval stays in the history.
+    async fn awarded(&self) -> MoneyValue {
+        money(self.0.awarded)
+    }
+    /// Σ the award's payments recorded, before returns.
     async fn paid(&self) -> MoneyValue {
         money(self.0.paid)
     }
+    /// Σ money the grantee gave back. It goes to the fund's available, not back to the
+    /// award.
     async fn returned(&self) -> MoneyValue {
         money(self.0.returned)
     }
-    /// Paid minus returned.
+    /// paid − returned.
     async fn disbursed(&self) -> MoneyValue {
         money(self.0.disbursed)
     }
-    /// Awarded minus disbursed: what the recipient may still draw down.
+    /// Σ drawdowns approved and not yet paid.
+    async fn approved_unpaid(&self) -> MoneyValue {
+        money(self.0.approved_unpaid)
+    }
+    /// Σ drawdowns requested and not yet approved or rejected.
+    async fn requested_pending(&self) -> MoneyValue {
+        money(self.0.requested_pending)
+    }
+    /// What a drawdown request may ask for now: awarded − paid − approvedUnpaid, while
+    /// the agreement is accepted and the award is not closed; 0.00 otherwise. A return
+    /// does not add to it.
+    async fn available_to_draw(&self) -> MoneyValue {
+        money(self.0.available_to_draw)
+    }
+    /// awarded − disbursed. Not what can be drawn: a return raises it but not
+    /// availableToDraw.
+    #[graphql(
+        deprecation = "awarded − disbursed is not what the grantee can draw (a return raises it); use availableToDraw"
+    )]
     async fn balance(&self) -> MoneyValue {
         money(self.0.awarded - self.0.disbursed)
     }
@@ -727,30 +763,36 @@ pub struct Totals {
 
 #[Object]
 impl Totals {
-    /// Approved amounts after variations.
+    /// Σ the awards' awarded (a closed award at what it cost).
     async fn awarded(&self) -> MoneyValue {
         money(self.totals.awarded)
     }
-    /// Payments minus returns.
+    /// Σ paid − Σ returned.
     async fn disbursed(&self) -> MoneyValue {
         money(self.totals.disbursed)
     }
+    /// Σ the awards' paid.
     async fn paid(&self) -> MoneyValue {
         money(self.totals.paid)
     }
+    /// Σ the awards' returned.
     async fn returned(&self) -> MoneyValue {
         money(self.totals.returned)
     }
+    /// Σ the totals of spend reports, dated by the end of their period.
     async fn reported_spend(&self) -> MoneyValue {
         money(self.totals.reported_spend)
     }
+    /// The number of awards in scope.
     async fn award_count(&self) -> i64 {
         self.totals.award_count
     }
+    /// The number of distinct recipient organisations among them.
     async fn recipient_count(&self) -> i64 {
         self.totals.recipient_count
     }
-    /// Awarded per head of population, where the population is known.
+    /// awarded ÷ the area's population, to the penny (half up); null without a
+    /// population.
     async fn per_head(&self) -> Option<MoneyValue> {
         self.totals.awarded_per_head(self.population).map(money)
     }

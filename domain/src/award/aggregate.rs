@@ -30,6 +30,22 @@ pub enum AwardStatus {
     Historic,
 }
 
+/// What a drawdown request may ask for now ("available to draw" in GLOSSARY.md): awarded −
+/// paid − approved and unpaid, on an award whose agreement is accepted and that is not
+/// closed; nothing on any other. Money returned goes back to the fund, so it does not add
+/// to this. The one rule behind both the drawdown check and the published figure.
+pub fn available_to_draw(
+    status: AwardStatus,
+    awarded: Money,
+    paid: Money,
+    approved_unpaid: Money,
+) -> Money {
+    if status != AwardStatus::Active {
+        return Money::ZERO;
+    }
+    awarded.saturating_sub(paid).saturating_sub(approved_unpaid)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DrawdownState {
     Requested,
@@ -85,8 +101,11 @@ pub struct Award {
     #[serde(default)]
     historic: Option<HistoricGrant>,
     status: AwardStatus,
-    /// Awarded after variations.
+    /// Awarded after variations; once closed, what the award cost (paid − returned).
     amount: Money,
+    /// What the close gave back to the fund (awarded − paid at the close).
+    #[serde(default)]
+    released: Money,
     drawdowns: BTreeMap<DrawdownId, Drawdown>,
     paid: Money,
     returned: Money,
@@ -99,7 +118,7 @@ impl Award {
     pub fn status(&self) -> AwardStatus {
         self.status
     }
-    /// Awarded after variations.
+    /// Awarded after variations; once closed, paid − returned (what the award cost).
     pub fn amount(&self) -> Money {
         self.amount
     }
@@ -150,11 +169,13 @@ impl Award {
     pub fn requested_pending(&self) -> Money {
         self.sum_in(DrawdownState::Requested)
     }
-    /// What may still be drawn: amount − paid − approved-but-unpaid.
-    pub fn drawable(&self) -> Money {
-        self.amount
-            .saturating_sub(self.paid)
-            .saturating_sub(self.approved_unpaid())
+    /// What a drawdown request may ask for now: [`available_to_draw`].
+    pub fn available_to_draw(&self) -> Money {
+        available_to_draw(self.status, self.amount, self.paid, self.approved_unpaid())
+    }
+    /// What the close released to the fund; zero before the close.
+    pub fn released(&self) -> Money {
+        self.released
     }
     /// The least the award can be cut to: paid + approved-unpaid + requested.
     pub fn committed(&self) -> Money {
@@ -271,11 +292,11 @@ impl Award {
     }
 
     fn require_drawable(&self, amount: Money) -> Result<(), AwardError> {
-        let remaining = self.drawable();
-        if amount > remaining {
-            Err(AwardError::DrawdownExceedsRemaining {
+        let available = self.available_to_draw();
+        if amount > available {
+            Err(AwardError::DrawdownExceedsAvailable {
                 amount,
-                remaining,
+                available,
                 award: self.id(),
             })
         } else {
@@ -290,6 +311,35 @@ impl Award {
         } else {
             Ok(())
         }
+    }
+
+    /// The `AwardClosed` a close records, or why the award can't close yet.
+    fn close(&self, closed_on: Date) -> Result<AwardEvent, AwardError> {
+        self.require_made()?;
+        self.require_not_closed()?;
+        let pending = self
+            .drawdowns
+            .values()
+            .filter(|drawdown| {
+                matches!(
+                    drawdown.state,
+                    DrawdownState::Requested | DrawdownState::Approved
+                )
+            })
+            .count();
+        if pending > 0 {
+            return Err(AwardError::PendingDrawdowns {
+                award: self.id(),
+                pending,
+                approved_unpaid: self.approved_unpaid(),
+                requested_pending: self.requested_pending(),
+            });
+        }
+        Ok(AwardEvent::AwardClosed {
+            closed_on,
+            released: Some(self.amount.saturating_sub(self.paid)),
+            final_amount: Some(self.paid.saturating_sub(self.returned)),
+        })
     }
 
     fn set_drawdown_state(&mut self, id: &DrawdownId, from: DrawdownState, to: DrawdownState) {
@@ -694,26 +744,8 @@ impl Aggregate for Award {
                 sink.write(event, self).await;
             }
             AwardCommand::Close { closed_on } => {
-                self.require_made()?;
-                self.require_not_closed()?;
-                let pending = self
-                    .drawdowns
-                    .values()
-                    .filter(|drawdown| {
-                        matches!(
-                            drawdown.state,
-                            DrawdownState::Requested | DrawdownState::Approved
-                        )
-                    })
-                    .count();
-                if pending > 0 {
-                    return Err(AwardError::PendingDrawdowns {
-                        award: self.id(),
-                        pending,
-                    });
-                }
-                sink.write(AwardEvent::AwardClosed { closed_on }, self)
-                    .await;
+                let event = self.close(closed_on)?;
+                sink.write(event, self).await;
             }
         }
         Ok(())
@@ -814,18 +846,41 @@ impl Aggregate for Award {
             } => {
                 self.returned = self.returned.plus(amount);
                 self.returns.insert(return_id);
+                // A closed award counts at what it cost: a later return lowers that too.
+                if self.status == AwardStatus::Closed {
+                    self.amount = self.amount.saturating_sub(amount);
+                }
                 debug_assert_eq!(self.returned, returned_total);
             }
             AwardEvent::SpendReported { report_id, .. }
             | AwardEvent::OutcomeReported { report_id, .. } => {
                 self.reports.insert(report_id);
             }
-            AwardEvent::AwardClosed { .. } => {
+            AwardEvent::AwardClosed {
+                released,
+                final_amount,
+                ..
+            } => {
+                // Events stored before the close recorded its figures: the same rule, from
+                // the figures just before it.
+                let undrawn = self.amount.saturating_sub(self.paid);
+                let cost = self.paid.saturating_sub(self.returned);
+                debug_assert_eq!(released.unwrap_or(undrawn), undrawn);
+                debug_assert_eq!(final_amount.unwrap_or(cost), cost);
+                self.released = released.unwrap_or(undrawn);
+                self.amount = final_amount.unwrap_or(cost);
                 self.status = AwardStatus::Closed;
             }
         }
-        debug_assert!(self.paid <= self.amount, "paid beyond the award");
         debug_assert!(self.returned <= self.paid, "returned beyond paid");
+        if self.status == AwardStatus::Closed {
+            debug_assert!(
+                self.amount.plus(self.returned) >= self.paid,
+                "a closed award below what it cost"
+            );
+            return;
+        }
+        debug_assert!(self.paid <= self.amount, "paid beyond the award");
         debug_assert!(
             self.paid.plus(self.approved_unpaid()) <= self.amount,
             "approved drawdowns beyond the award"

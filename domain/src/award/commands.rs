@@ -61,7 +61,7 @@ pub enum AwardCommand {
     ImportHistoricGrant(HistoricGrant),
     /// The grantee signs the grant agreement; drawdowns need it.
     AcceptAgreement { by: OrgId, accepted_on: Date },
-    /// Amount ≤ awarded − paid − approved-but-unpaid.
+    /// Amount ≤ the award's available to draw ([`super::available_to_draw`]).
     RequestDrawdown {
         by: OrgId,
         drawdown_id: DrawdownId,
@@ -122,6 +122,7 @@ pub enum AwardCommand {
         quantity: Decimal,
         period_end: Date,
     },
-    /// Only with no drawdown requested or approved but unpaid.
+    /// Only with no drawdown requested or approved but unpaid. Releases the undrawn part
+    /// (awarded − paid) to the fund; the award then counts at paid − returned.
     Close { closed_on: Date },
 }

@@ -40,10 +40,10 @@ pub enum AwardError {
     MissingField(&'static str),
     #[error("an amount of £0.00 moves nothing; give an amount above zero")]
     ZeroAmount,
-    #[error("drawdown of {amount} exceeds the {remaining} remaining on award {award}")]
-    DrawdownExceedsRemaining {
+    #[error("drawdown of {amount} exceeds the {available} available to draw on award {award} (awarded − paid − approved and unpaid; returned money goes back to the fund, not to the award)")]
+    DrawdownExceedsAvailable {
         amount: Money,
-        remaining: Money,
+        available: Money,
         award: AwardId,
     },
     #[error("drawdown {drawdown} already exists on award {award}")]
@@ -82,8 +82,13 @@ pub enum AwardError {
     NegativeQuantity(String),
     #[error("report {0} was already made")]
     DuplicateReport(String),
-    #[error("award {award} can't close: {pending} drawdowns are requested or approved but unpaid")]
-    PendingDrawdowns { award: AwardId, pending: usize },
+    #[error("award {award} can't close: {pending} drawdowns are still open ({approved_unpaid} approved and unpaid, {requested_pending} requested and not decided); pay or reject them first")]
+    PendingDrawdowns {
+        award: AwardId,
+        pending: usize,
+        approved_unpaid: Money,
+        requested_pending: Money,
+    },
     #[error("the amount would pass the largest amount the ledger holds")]
     Overflow,
     #[error("award {award} is {current}; raising it to {requested} needs the round's budget: reserve the increase in the round, which then applies it here")]

@@ -80,8 +80,17 @@ pub enum AwardEvent {
         quantity: Decimal,
         period_end: Date,
     },
+    /// The award ends. `released` (awarded − paid: the undrawn part) goes back to the
+    /// fund (release id `award-close:{award}`); the award is awarded at `final_amount`
+    /// (paid − returned: what it cost) from `closed_on` on. Both are `None` in events
+    /// stored before they were recorded: readers then compute them from the award's
+    /// figures just before the close (nothing was approved and unpaid then).
     AwardClosed {
         closed_on: Date,
+        #[serde(default)]
+        released: Option<Money>,
+        #[serde(default)]
+        final_amount: Option<Money>,
     },
 }
 

@@ -1,7 +1,8 @@
 //! An award: money promised to a community group, drawn down in approved and paid
 //! instalments, possibly varied, returned, reported on and closed.
 //!
-//! Invariants: paid ≤ awarded; returned ≤ paid; approved-unpaid + paid ≤ awarded.
+//! Invariants: paid ≤ awarded; returned ≤ paid; approved-unpaid + paid ≤ awarded; once
+//! closed, awarded = paid − returned (what the award cost).
 
 mod aggregate;
 mod commands;
@@ -11,7 +12,8 @@ mod events;
 mod tests;
 
 pub use aggregate::{
-    Award, AwardDetails, AwardStatus, Drawdown, DrawdownState, MAX_SPEND_LINES_PER_REPORT,
+    available_to_draw, Award, AwardDetails, AwardStatus, Drawdown, DrawdownState,
+    MAX_SPEND_LINES_PER_REPORT,
 };
 pub use commands::{AwardCommand, HistoricGrant, SpendLine};
 pub use error::AwardError;

@@ -233,9 +233,20 @@ fn close() -> AwardCommand {
     }
 }
 
+/// A close as stored before it recorded its figures: readers compute them from state.
 fn closed() -> AwardEvent {
     AwardEvent::AwardClosed {
         closed_on: on(12, 31),
+        released: None,
+        final_amount: None,
+    }
+}
+
+fn closed_with(released: Money, final_amount: Money) -> AwardEvent {
+    AwardEvent::AwardClosed {
+        closed_on: on(12, 31),
+        released: Some(released),
+        final_amount: Some(final_amount),
     }
 }
 
@@ -438,15 +449,17 @@ async fn drawdown_over_remaining_award_is_refused() {
     let error = validator.inspect_result().unwrap_err();
     assert_eq!(
         error,
-        AwardError::DrawdownExceedsRemaining {
+        AwardError::DrawdownExceedsAvailable {
             amount: Money::pounds(5_000),
-            remaining: Money::pounds(3_200),
+            available: Money::pounds(3_200),
             award: award_id(),
         }
     );
     assert_eq!(
         error.to_string(),
-        "drawdown of £5,000.00 exceeds the £3,200.00 remaining on award AW-1"
+        "drawdown of £5,000.00 exceeds the £3,200.00 available to draw on award AW-1 \
+         (awarded − paid − approved and unpaid; \
+         returned money goes back to the fund, not to the award)"
     );
 }
 
@@ -465,9 +478,9 @@ async fn a_drawdown_a_penny_over_what_remains_is_refused() {
         .given(part_drawn())
         .when_async(request("DD-3", Money::from_pence(320_001)))
         .await
-        .then_expect_error(AwardError::DrawdownExceedsRemaining {
+        .then_expect_error(AwardError::DrawdownExceedsAvailable {
             amount: Money::from_pence(320_001),
-            remaining: Money::pounds(3_200),
+            available: Money::pounds(3_200),
             award: award_id(),
         });
 }
@@ -602,9 +615,9 @@ async fn approving_a_drawdown_over_what_remains_since_the_request_is_refused() {
         ))
         .when_async(approve("DD-2"))
         .await
-        .then_expect_error(AwardError::DrawdownExceedsRemaining {
+        .then_expect_error(AwardError::DrawdownExceedsAvailable {
             amount: Money::pounds(6_000),
-            remaining: Money::pounds(4_000),
+            available: Money::pounds(4_000),
             award: award_id(),
         });
 }
@@ -956,15 +969,13 @@ async fn an_increase_reserved_by_the_round_raises_the_award() {
 #[tokio::test]
 async fn an_increase_applies_even_to_a_closed_award() {
     // The round already took the money from its budget; refusing here would strand it.
+    // (The ledger refuses to start an increase on a closed award; this is a reservation
+    // that raced the close.) Nothing was paid, so the closed award stood at £0.00.
     award()
         .given(with(active(), [closed()]))
         .when_async(increase("VAR-1", Money::pounds(1_500)))
         .await
-        .then_expect_events(vec![varied(
-            "VAR-1",
-            Money::pounds(10_000),
-            Money::pounds(11_500),
-        )]);
+        .then_expect_events(vec![varied("VAR-1", Money::ZERO, Money::pounds(1_500))]);
 }
 
 #[tokio::test]
@@ -1395,7 +1406,11 @@ async fn an_award_with_nothing_pending_closes() {
         ))
         .when_async(close())
         .await
-        .then_expect_events(vec![closed()]);
+        // £4,000.00 of £10,000.00 paid: £6,000.00 goes back, the award cost £4,000.00.
+        .then_expect_events(vec![closed_with(
+            Money::pounds(6_000),
+            Money::pounds(4_000),
+        )]);
 }
 
 #[tokio::test]
@@ -1410,12 +1425,124 @@ async fn closing_with_drawdowns_requested_or_approved_but_unpaid_is_refused() {
         AwardError::PendingDrawdowns {
             award: award_id(),
             pending: 2,
+            approved_unpaid: Money::pounds(1_800),
+            requested_pending: Money::pounds(100),
         }
     );
     assert_eq!(
         error.to_string(),
-        "award AW-1 can't close: 2 drawdowns are requested or approved but unpaid"
+        "award AW-1 can't close: 2 drawdowns are still open (£1,800.00 approved and unpaid, \
+         £100.00 requested and not decided); pay or reject them first"
     );
+}
+
+#[test]
+fn a_closed_award_is_awarded_at_what_it_cost() {
+    let mut state = Award::default();
+    // £10,000.00 awarded, £4,000.00 paid, £500.00 returned, then closed.
+    for event in with(
+        paid_out(),
+        [
+            returned("RET-1", Money::pounds(500), Money::pounds(500)),
+            closed(),
+        ],
+    ) {
+        cqrs_es::Aggregate::apply(&mut state, event);
+    }
+    assert_eq!(state.status(), AwardStatus::Closed);
+    assert_eq!(state.amount(), Money::pounds(3_500));
+    assert_eq!(state.paid(), Money::pounds(4_000));
+    assert_eq!(state.returned(), Money::pounds(500));
+    // History keeps the original approval.
+    assert_eq!(state.details().unwrap().amount, Money::pounds(10_000));
+}
+
+#[tokio::test]
+async fn closing_with_pending_drawdowns_says_which_figures_stand_in_the_way() {
+    let validator = award()
+        .given(with(part_drawn(), [requested("DD-3", Money::pounds(100))]))
+        .when_async(close())
+        .await;
+    let message = validator.inspect_result().unwrap_err().to_string();
+    for figure in ["£1,800.00 approved and unpaid", "£100.00 requested"] {
+        assert!(message.contains(figure), "{message} lacks {figure}");
+    }
+}
+
+#[tokio::test]
+async fn a_return_does_not_refill_what_may_be_drawn() {
+    let validator = award()
+        .given(with(
+            active(),
+            [
+                requested("DD-1", Money::pounds(10_000)),
+                approved("DD-1", Money::pounds(10_000)),
+                paid("DD-1", Money::pounds(10_000), Money::pounds(10_000)),
+                returned("RET-1", Money::pounds(2_000), Money::pounds(2_000)),
+            ],
+        ))
+        .when_async(request("DD-2", Money::pounds(1)))
+        .await;
+    let message = validator.inspect_result().unwrap_err().to_string();
+    assert!(
+        message.contains("drawdown of £1.00 exceeds the £0.00 available to draw on award AW-1"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn closing_records_the_release_and_what_the_award_cost() {
+    // £10,000.00 awarded, £4,000.00 paid, £500.00 of it returned.
+    award()
+        .given(with(
+            paid_out(),
+            [returned("RET-1", Money::pounds(500), Money::pounds(500))],
+        ))
+        .when_async(close())
+        .await
+        .then_expect_events(vec![closed_with(
+            Money::pounds(6_000),
+            Money::pounds(3_500),
+        )]);
+}
+
+#[tokio::test]
+async fn closing_an_award_never_drawn_releases_all_of_it() {
+    award()
+        .given(active())
+        .when_async(close())
+        .await
+        .then_expect_events(vec![closed_with(Money::pounds(10_000), Money::ZERO)]);
+}
+
+#[test]
+fn a_return_after_the_close_lowers_what_the_award_cost() {
+    let mut state = Award::default();
+    for event in with(
+        paid_out(),
+        [
+            closed_with(Money::pounds(6_000), Money::pounds(4_000)),
+            returned("RET-1", Money::pounds(300), Money::pounds(300)),
+        ],
+    ) {
+        cqrs_es::Aggregate::apply(&mut state, event);
+    }
+    assert_eq!(state.amount(), Money::pounds(3_700));
+    assert_eq!(state.released(), Money::pounds(6_000));
+    assert_eq!(state.available_to_draw(), Money::ZERO);
+}
+
+#[test]
+fn a_close_stored_without_its_figures_still_loads_and_folds() {
+    let stored = r#"{"AwardClosed":{"closed_on":"2025-12-31"}}"#;
+    let event: AwardEvent = serde_json::from_str(stored).unwrap();
+    assert_eq!(event, closed());
+    let mut state = Award::default();
+    for event in with(paid_out(), [event]) {
+        cqrs_es::Aggregate::apply(&mut state, event);
+    }
+    assert_eq!(state.amount(), Money::pounds(4_000));
+    assert_eq!(state.released(), Money::pounds(6_000));
 }
 
 #[tokio::test]
@@ -1439,7 +1566,7 @@ async fn closing_an_award_never_made_is_refused() {
 // --- Accessors
 
 #[test]
-fn the_award_keeps_paid_returned_drawable_and_committed() {
+fn the_award_keeps_paid_returned_available_to_draw_and_committed() {
     let mut state = Award::default();
     assert_eq!(state.status(), AwardStatus::NotMade);
     let events = with(
@@ -1461,7 +1588,7 @@ fn the_award_keeps_paid_returned_drawable_and_committed() {
     assert_eq!(state.approved_unpaid(), Money::pounds(1_800));
     assert_eq!(state.requested_pending(), Money::pounds(200));
     // A return does not make the award drawable again: the money went back to the fund.
-    assert_eq!(state.drawable(), Money::pounds(2_200));
+    assert_eq!(state.available_to_draw(), Money::pounds(2_200));
     assert_eq!(state.committed(), Money::pounds(7_000));
     assert_eq!(
         state.drawdown(&dd("DD-1")).map(|drawdown| drawdown.state),

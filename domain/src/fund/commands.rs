@@ -28,8 +28,9 @@ pub enum FundCommand {
         terms: RoundTerms,
         allocated_on: Date,
     },
-    /// Second half of closing a round or of cutting an award in a closed round: unused
-    /// budget comes back. Idempotent by `release_id`.
+    /// Second half of closing a round, of cutting an award in a closed round, or of
+    /// closing an award (its undrawn part, `award-close:{award}`): unused budget comes
+    /// back. Idempotent by `release_id`.
     ReleaseRoundBudget {
         release_id: String,
         round_id: RoundId,

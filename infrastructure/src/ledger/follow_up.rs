@@ -10,6 +10,7 @@
 //! | Round `VariationReserved`                  | Award `ApplyIncrease` (variation id)          |
 //! | Award `AwardVaried` (a cut)                | Round `ReleaseVariation` (variation id)       |
 //! | Award `MoneyReturned`                      | Fund `CreditReturn` (return id)               |
+//! | Award `AwardClosed`                        | Fund `ReleaseRoundBudget` (`award-close:{award}`) |
 //! | Round `BallotCodesIssued`                  | Ballot `Issue` per code hash (round + batch)  |
 
 use cqrs_es::Aggregate;
@@ -207,6 +208,25 @@ fn award_follow_ups(award_id: &AwardId, award: &Award, event: &AwardEvent) -> Ve
                 },
             )],
             None => Vec::new(),
+        },
+        // The undrawn part goes straight back to the fund, whether or not the round is
+        // still open: the round's remaining budget is unchanged (see GLOSSARY.md).
+        AwardEvent::AwardClosed {
+            closed_on,
+            released,
+            ..
+        } => match (award.fund_id(), award.round_id()) {
+            (Some(fund_id), Some(round_id)) => vec![FollowUp::Fund(
+                fund_id.clone(),
+                FundCommand::ReleaseRoundBudget {
+                    release_id: format!("award-close:{award_id}"),
+                    round_id: round_id.clone(),
+                    // A close stored before it recorded the figure: the award computed it.
+                    amount: released.unwrap_or_else(|| award.released()),
+                    released_on: *closed_on,
+                },
+            )],
+            _ => Vec::new(),
         },
         _ => Vec::new(),
     }
@@ -411,7 +431,9 @@ impl Ledger {
                 let award_id = AwardId::new(logged.aggregate_id.clone());
                 if matches!(
                     event,
-                    AwardEvent::AwardVaried { .. } | AwardEvent::MoneyReturned { .. }
+                    AwardEvent::AwardVaried { .. }
+                        | AwardEvent::MoneyReturned { .. }
+                        | AwardEvent::AwardClosed { .. }
                 ) {
                     let (award, _) = self.awards.load(award_id.as_str()).await?;
                     award_follow_ups(&award_id, &award, &event)
