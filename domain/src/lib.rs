@@ -5,6 +5,7 @@
 pub mod application;
 pub mod award;
 pub mod ballot;
+pub mod dates;
 pub mod fund;
 pub mod geo;
 pub mod ids;
@@ -16,6 +17,7 @@ pub mod sroi;
 #[cfg(test)]
 mod test_support;
 
+pub use dates::DateError;
 pub use geo::{GeoCode, GeoCodeError, GeoLevel};
 pub use ids::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
 pub use money::{Money, MoneyError};
