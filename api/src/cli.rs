@@ -270,7 +270,7 @@ async fn import_360giving(ledger: &Ledger, file: &std::path::Path) -> anyhow::Re
     let started = std::time::Instant::now();
     let checked =
         giving360::read_file(file).with_context(|| format!("importing {}", file.display()))?;
-    let today = chrono::Local::now().date_naive();
+    let today = infrastructure::business_today();
     let summary = ledger
         .import_historic_grants(&checked.grants, today)
         .await

@@ -6,6 +6,7 @@ pub mod application;
 pub mod apportion;
 pub mod award;
 pub mod ballot;
+pub mod dates;
 pub mod fund;
 pub mod geo;
 pub mod ids;
@@ -17,6 +18,7 @@ pub mod sroi;
 #[cfg(test)]
 mod test_support;
 
+pub use dates::DateError;
 pub use geo::{GeoCode, GeoCodeError, GeoLevel, Nation};
 pub use ids::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
 pub use money::{Money, MoneyError};

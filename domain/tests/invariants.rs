@@ -427,6 +427,7 @@ impl Ledger {
                         amount: amount.resolve(Money::pounds(10_000)),
                         source: "Endowment".to_string(),
                         received_on: day(),
+                        today: day(),
                     },
                     &(),
                 );
@@ -618,6 +619,7 @@ impl Ledger {
                         drawdown_id,
                         payment_ref: "BACS".to_string(),
                         paid_on: day(),
+                        today: day(),
                     },
                     &(),
                 );

@@ -5,6 +5,7 @@
 //! public exports (360Giving).
 
 pub mod ballot_codes;
+pub mod business_date;
 pub mod config;
 pub mod database;
 pub mod event_log;
@@ -15,6 +16,7 @@ pub mod import;
 pub mod ledger;
 pub mod test_support;
 
+pub use business_date::{business_date, business_today, BUSINESS_TIME_ZONE};
 pub use config::StoreConfig;
 pub use database::{Database, StoreError};
 pub use event_log::{LogCursor, LoggedEvent, StoredEvent};

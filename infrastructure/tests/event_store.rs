@@ -221,6 +221,7 @@ async fn loaded_state_equals_fold_of_events(kind: &str) {
                     amount: Money::from_pence(index as u64 * 101 + 1),
                     source: "gift".into(),
                     received_on: date("2026-01-02"),
+                    today: date("2026-01-02"),
                 },
                 &context,
             )

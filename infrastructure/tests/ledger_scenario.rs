@@ -50,6 +50,8 @@ async fn whole_life_of_a_fund(kind: &str) {
     let test = TestDatabase::of_kind(kind).await.unwrap();
     let ledger = ledger_with_geography(&test).await;
     let admin = Request::new("officer-1", date("2026-01-05"));
+    // The officer on a later business date, for steps dated by the caller.
+    let admin_on = |day: &str| Request::new("officer-1", date(day));
     let panel = |member: &str| Request::new(member, date("2026-02-10"));
     let group_a = OrgId::new("GB-CHC-1000001");
     let group_b = OrgId::new("GB-CHC-1000002");
@@ -67,7 +69,7 @@ async fn whole_life_of_a_fund(kind: &str) {
         .value;
     ledger
         .receive_capital(
-            &admin,
+            &admin_on("2026-01-06"),
             &fund,
             money("600000.00"),
             "Dormant assets",
@@ -77,7 +79,7 @@ async fn whole_life_of_a_fund(kind: &str) {
         .unwrap();
     ledger
         .receive_capital(
-            &admin,
+            &admin_on("2026-01-07"),
             &fund,
             money("400000.50"),
             "Council match",
@@ -236,18 +238,32 @@ async fn whole_life_of_a_fund(kind: &str) {
         "{too_much}"
     );
     ledger
-        .record_payment(&admin, &award_a, &drawdown, "BACS-0001", date("2026-02-15"))
+        .record_payment(
+            &admin_on("2026-02-15"),
+            &award_a,
+            &drawdown,
+            "BACS-0001",
+            date("2026-02-15"),
+        )
         .await
         .unwrap();
     let twice = ledger
-        .record_payment(&admin, &award_a, &drawdown, "BACS-0002", date("2026-02-16"))
+        .record_payment(
+            &admin_on("2026-02-16"),
+            &award_a,
+            &drawdown,
+            "BACS-0002",
+            date("2026-02-16"),
+        )
         .await
         .unwrap_err();
     assert_eq!(twice.kind(), ErrorKind::Conflict);
 
+    // Reported once the period is over.
+    let a_after_the_period = Request::new(group_a.as_str(), date("2026-04-30"));
     ledger
         .report_spend(
-            &a,
+            &a_after_the_period,
             &award_a,
             &group_a,
             date("2026-02-01"),
@@ -261,7 +277,7 @@ async fn whole_life_of_a_fund(kind: &str) {
         .unwrap();
     ledger
         .report_outcome(
-            &a,
+            &a_after_the_period,
             &award_a,
             &group_a,
             "breakfasts served",

@@ -668,6 +668,74 @@ proptest! {
     }
 }
 
+// ------------------------------------------------------------------ no negative figures
+
+/// Every published figure of the fund position and of the totals as of `day` (`None`:
+/// now), by name.
+async fn published_figures(
+    db: &Database,
+    fund: &FundId,
+    day: Option<NaiveDate>,
+) -> Vec<(&'static str, Decimal)> {
+    let position = read::fund_position(db, fund, day).await.unwrap().unwrap();
+    let totals = read::totals(
+        db,
+        &TotalsFilter {
+            awards: AwardFilter::default(),
+            as_of: day,
+        },
+    )
+    .await
+    .unwrap();
+    vec![
+        ("capital received", position.capital_received),
+        ("allocated", position.allocated),
+        ("awarded", position.awarded),
+        ("paid", position.paid),
+        ("returned", position.returned),
+        ("disbursed", position.disbursed),
+        ("available", position.available),
+        ("totals awarded", totals.awarded),
+        ("totals paid", totals.paid),
+        ("totals returned", totals.returned),
+        ("totals disbursed", totals.disbursed),
+        ("totals reported spend", totals.reported_spend),
+    ]
+}
+
+/// Issue 11: no published figure is negative at any as-of date. The business date only
+/// moves forward, as the clock does (the steps run in order of their day); the dates a
+/// caller gives (`receivedOn`, `paidOn`) are random, before or after it.
+async fn figures_are_never_negative(mut ops: Vec<Op>) {
+    ops.sort_by_key(Op::day);
+    let test = TestDatabase::sqlite().await.unwrap();
+    let db = test.database.clone();
+    let world = history(&test, &ops).await;
+    Projector::new(db.clone()).catch_up().await.unwrap();
+    let fund: FundId = world.fund.unwrap();
+    // Ops use days 0..200 (and report periods end on their day): every date they can
+    // touch, one day either side.
+    let days =
+        (0..=u8::MAX).map(|offset| Some(date("2025-12-31") + chrono::Days::new(u64::from(offset))));
+    for day in days.chain([None]) {
+        for (name, value) in published_figures(&db, &fund, day).await {
+            assert!(value >= Decimal::ZERO, "{name} as of {day:?} is {value}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_published_figure_is_negative_at_any_as_of_date(
+        ops in proptest::collection::vec(dated_op(), 1..60),
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(figures_are_never_negative(ops));
+    }
+}
+
 // ------------------------------------------------------------------ crash safety
 
 async fn crash_safety(kind: &str) {

@@ -118,7 +118,7 @@ if [ -z "$SEED_EVENTS" ]; then
   }
   field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d" + sys.argv[1]))' "$1"; }
   FUND=$(gql "$ADMIN" 'mutation { establishFund(input: {name: "Bench", funderOrgId: "GB-CHC-1", funderName: "B"}) { fund { id } } }' | field '["data"]["establishFund"]["fund"]["id"]')
-  gql "$ADMIN" "mutation { receiveCapital(input: {fundId: \"$FUND\", amount: \"100000000.00\", source: \"s\", receivedOn: \"2026-01-01\"}) { position } }" >/dev/null
+  gql "$ADMIN" "mutation { receiveCapital(input: {fundId: \"$FUND\", amount: \"100000000.00\", source: \"s\", receivedOn: \"$(TZ=Europe/London date +%F)\"}) { position } }" >/dev/null
   ROUND=$(gql "$ADMIN" "mutation { openRound(input: {fundId: \"$FUND\", name: \"Bench\", budget: \"90000000.00\", opensOn: \"2020-01-01\", closesOn: \"2099-12-31\", eligibleAreas: [], themes: [], decisionMode: PANEL}) { round { id } } }" | field '["data"]["openRound"]["round"]["id"]')
   for i in $(seq 1 "$CONNECTIONS"); do
     ORG=$(printf 'GB-CHC-%07d' "$i")

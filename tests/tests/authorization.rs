@@ -111,7 +111,7 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
         &app,
         "receiveCapital",
         admin,
-        json!({ "fundId": fund, "amount": "90000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "90000.00", "source": "Endowment", "receivedOn": business_day() }),
     )
     .await;
     check(
@@ -234,7 +234,7 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
         &app,
         "recordPayment",
         admin,
-        json!({ "awardId": award, "drawdownId": first, "paymentRef": "PAY-1", "paidOn": "2026-03-01" }),
+        json!({ "awardId": award, "drawdownId": first, "paymentRef": "PAY-1", "paidOn": business_day() }),
     )
     .await;
     let second = fundledger_tests::mutate(
@@ -257,7 +257,7 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
         &app,
         "reportSpend",
         owner,
-        json!({ "awardId": award, "periodStart": "2026-01-01", "periodEnd": "2026-03-31",
+        json!({ "awardId": award, "periodStart": business_day(), "periodEnd": business_day(),
                 "lines": [{ "category": "food", "amount": "800.00" }] }),
     )
     .await;
@@ -265,7 +265,7 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
         &app,
         "reportOutcome",
         owner,
-        json!({ "awardId": award, "indicator": "meals served", "quantity": "1200", "periodEnd": "2026-03-31" }),
+        json!({ "awardId": award, "indicator": "meals served", "quantity": "1200", "periodEnd": business_day() }),
     )
     .await;
     check(
@@ -325,7 +325,7 @@ async fn a_ballot_code_not_a_role_lets_anyone_vote_once(store: Store) {
         &app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "20000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "20000.00", "source": "Endowment", "receivedOn": business_day() }),
         "",
     )
     .await;

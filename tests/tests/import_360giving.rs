@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::str::FromStr;
 
-use common::{spawn, PROGRAM};
+use common::{business_day, spawn, PROGRAM};
 use fundledger_tests::{Store, TestApp};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -567,7 +567,7 @@ async fn grants_join_the_funders_existing_fund_and_leave_available_alone(store: 
         &app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }),
         "fund { id }",
     )
     .await;

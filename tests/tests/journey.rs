@@ -57,7 +57,7 @@ async fn journey_moves_public_totals_by_exact_amounts(store: Store) {
         &app,
         &app.admin(),
         "recordPayment",
-        json!({ "awardId": award, "drawdownId": drawdown_id, "paymentRef": "BACS-0001", "paidOn": "2026-02-01" }),
+        json!({ "awardId": award, "drawdownId": drawdown_id, "paymentRef": "BACS-0001", "paidOn": business_day() }),
         "award { paid balance } drawdown { status paidOn }",
     )
     .await;

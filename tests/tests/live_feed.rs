@@ -73,7 +73,7 @@ async fn subscribers_see_new_awards_and_payments(store: Store) {
         "1000.25",
         "private purpose",
         "PRIVATE-REF",
-        "2026-04-01",
+        &business_day(),
     )
     .await;
 

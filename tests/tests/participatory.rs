@@ -86,7 +86,7 @@ async fn residents_vote_and_the_budget_follows_the_vote_order(store: Store) {
         &app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }),
         "",
     )
     .await;

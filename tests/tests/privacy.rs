@@ -86,7 +86,7 @@ async fn seed(app: &TestApp) -> Seeded {
         app,
         &app.admin(),
         "recordPayment",
-        json!({ "awardId": w.award, "drawdownId": paid, "paymentRef": PAYMENT_REF, "paidOn": "2026-02-02" }),
+        json!({ "awardId": w.award, "drawdownId": paid, "paymentRef": PAYMENT_REF, "paidOn": business_day() }),
         "",
     )
     .await;
@@ -115,7 +115,7 @@ async fn seed(app: &TestApp) -> Seeded {
         app,
         &app.grantee(ORG),
         "reportOutcome",
-        json!({ "awardId": w.award, "indicator": "meals served", "quantity": "1200", "periodEnd": "2026-03-31" }),
+        json!({ "awardId": w.award, "indicator": "meals served", "quantity": "1200", "periodEnd": business_day() }),
         "",
     )
     .await;

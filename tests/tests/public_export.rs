@@ -154,7 +154,7 @@ async fn seed(app: &TestApp) -> i64 {
         app,
         &app.admin(),
         "recordPayment",
-        json!({ "awardId": w.award, "drawdownId": drawdown, "paymentRef": PAYMENT_REF, "paidOn": "2026-02-02" }),
+        json!({ "awardId": w.award, "drawdownId": drawdown, "paymentRef": PAYMENT_REF, "paidOn": business_day() }),
         "",
     )
     .await;

@@ -106,7 +106,7 @@ async fn report(app: &TestApp, award: &str, indicator: &str, quantity: &str, key
         &app.grantee(ORG),
         "reportOutcome",
         json!({ "awardId": award, "indicator": indicator, "quantity": quantity,
-                "periodEnd": "2026-03-31", "idempotencyKey": key }),
+                "periodEnd": business_day(), "idempotencyKey": key }),
         "award { id }",
     )
     .await;
@@ -162,7 +162,7 @@ async fn the_public_reads_social_return_and_equity_derived_from_proxies_and_repo
         "10000.00",
         "delivery",
         "BACS-1",
-        "2026-02-01",
+        &business_day(),
     )
     .await;
 
@@ -385,7 +385,7 @@ async fn bad_proxies_and_scopes_are_refused_and_write_nothing(store: Store) {
         Some(&app.grantee(ORG)),
         "mutation($i: ReportOutcomeInput!) { reportOutcome(input: $i) { position } }",
         json!({ "i": { "awardId": w.award, "indicator": "volunteer_hours",
-                       "quantity": "10000000000", "periodEnd": "2026-03-31" } }),
+                       "quantity": "10000000000", "periodEnd": business_day() } }),
     )
     .await
     .expect_code("BAD_INPUT");

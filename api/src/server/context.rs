@@ -95,7 +95,8 @@ pub fn require_grantee(ctx: &Context<'_>, what: &str) -> GqlResult<OrgId> {
     }
 }
 
-/// The ledger request for a mutation: the viewer as actor, today's date, and the client's
+/// The ledger request for a mutation: the viewer as actor, the business date (the UK
+/// calendar's today, `infrastructure::business_today`), and the client's
 /// idempotency key scoped to the actor (one caller's key never replays another's result).
 pub fn ledger_request(
     viewer: &Viewer,
@@ -112,7 +113,6 @@ pub fn ledger_request(
         }
         Some(key) => Some(format!("{}/{key}", viewer.actor())),
     };
-    // The ledger's business date: UK calendar dates; UTC is within an hour of them.
-    let today = chrono::Utc::now().date_naive();
+    let today = infrastructure::business_today();
     Ok(Request::new(&viewer.actor(), today).with_key(key, input))
 }

@@ -301,6 +301,8 @@ pub struct ReceiveCapitalInput {
     pub fund_id: String,
     pub amount: MoneyValue,
     pub source: String,
+    /// The date the money arrived: not after the ledger's business date (today in
+    /// Europe/London) and not before the fund was established.
     pub received_on: DateValue,
     pub idempotency_key: Option<String>,
 }
@@ -436,6 +438,8 @@ pub struct RecordPaymentInput {
     pub award_id: String,
     pub drawdown_id: String,
     pub payment_ref: String,
+    /// The date the money was paid: not after the ledger's business date (today in
+    /// Europe/London) and not before the drawdown was approved.
     pub paid_on: DateValue,
     pub idempotency_key: Option<String>,
 }
@@ -449,7 +453,9 @@ pub struct SpendLineInput {
 #[derive(InputObject, Debug)]
 pub struct ReportSpendInput {
     pub award_id: String,
+    /// Not before the award was made, nor after `periodEnd`.
     pub period_start: DateValue,
+    /// Not after the ledger's business date (today in Europe/London).
     pub period_end: DateValue,
     pub lines: Vec<SpendLineInput>,
     pub idempotency_key: Option<String>,
@@ -460,6 +466,8 @@ pub struct ReportOutcomeInput {
     pub award_id: String,
     pub indicator: String,
     pub quantity: DecimalValue,
+    /// Not before the award was made, nor after the ledger's business date (today in
+    /// Europe/London).
     pub period_end: DateValue,
     pub idempotency_key: Option<String>,
 }
@@ -742,8 +750,7 @@ impl Mutation {
         // Ballots are secret: whoever calls (with a token or not) is recorded only as a
         // voter, and the request digest covers the code's hash, never the code.
         let digest = (round_id.as_str(), hash.as_str(), &application_ids);
-        let today = chrono::Utc::now().date_naive();
-        let request = Request::new(VOTER, today).with_key(key, &digest);
+        let request = Request::new(VOTER, infrastructure::business_today()).with_key(key, &digest);
         let outcome = run(
             ctx,
             "cast_ballot",

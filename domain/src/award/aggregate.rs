@@ -5,6 +5,7 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{AwardCommand, AwardError, AwardEvent, HistoricGrant};
+use crate::dates::{not_after_today, not_before};
 use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
 
 /// The most lines one spend report may carry.
@@ -107,6 +108,10 @@ pub struct Award {
     #[serde(default)]
     released: Money,
     drawdowns: BTreeMap<DrawdownId, Drawdown>,
+    /// When each approved drawdown was approved: the earliest its payment can be dated.
+    /// No `serde(default)`: a snapshot from before this field is refused and the award
+    /// replayed from its events.
+    approved_on: BTreeMap<DrawdownId, Date>,
     paid: Money,
     returned: Money,
     variations: BTreeSet<String>,
@@ -190,6 +195,32 @@ impl Award {
             .filter(|drawdown| drawdown.state == state)
             .map(|drawdown| drawdown.amount)
             .sum()
+    }
+
+    /// A payment's date: by today, not before its drawdown was approved nor the award made.
+    fn check_paid_on(
+        &self,
+        drawdown_id: &DrawdownId,
+        paid_on: Date,
+        today: Date,
+    ) -> Result<(), AwardError> {
+        not_after_today("paidOn", paid_on, today)?;
+        if let Some(approved_on) = self.approved_on.get(drawdown_id) {
+            not_before("paidOn", paid_on, *approved_on, || {
+                format!("drawdown {drawdown_id} was approved")
+            })?;
+        }
+        self.not_before_award("paidOn", paid_on)
+    }
+
+    /// Refuses a date before the award was made (reports and payments are about the award).
+    fn not_before_award(&self, field: &'static str, date: Date) -> Result<(), AwardError> {
+        if let Some(details) = &self.details {
+            not_before(field, date, details.awarded_on, || {
+                format!("award {} was made", details.award_id)
+            })?;
+        }
+        Ok(())
     }
 
     /// The id for errors; empty before the award is made (the caller knows the id it asked
@@ -548,12 +579,14 @@ impl Aggregate for Award {
                 drawdown_id,
                 payment_ref,
                 paid_on,
+                today,
             } => {
                 self.require_made()?;
                 let amount = self
                     .require_drawdown(&drawdown_id, DrawdownState::Approved)?
                     .amount;
                 require_text(&payment_ref, "payment_ref")?;
+                self.check_paid_on(&drawdown_id, paid_on, today)?;
                 let paid_total = self.paid.checked_add(amount).ok_or(AwardError::Overflow)?;
                 let event = AwardEvent::PaymentRecorded {
                     drawdown_id,
@@ -676,6 +709,7 @@ impl Aggregate for Award {
                 period_start,
                 period_end,
                 lines,
+                today,
             } => {
                 self.require_made()?;
                 self.require_recipient(&by)?;
@@ -686,6 +720,8 @@ impl Aggregate for Award {
                         end: period_end.to_string(),
                     });
                 }
+                self.not_before_award("periodStart", period_start)?;
+                not_after_today("periodEnd", period_end, today)?;
                 if lines.is_empty() {
                     return Err(AwardError::MissingField("lines"));
                 }
@@ -715,11 +751,14 @@ impl Aggregate for Award {
                 indicator,
                 quantity,
                 period_end,
+                today,
             } => {
                 self.require_made()?;
                 self.require_recipient(&by)?;
                 self.require_new_report(&report_id)?;
                 require_text(&indicator, "indicator")?;
+                self.not_before_award("periodEnd", period_end)?;
+                not_after_today("periodEnd", period_end, today)?;
                 if quantity.is_sign_negative() && !quantity.is_zero() {
                     return Err(AwardError::NegativeQuantity(quantity.to_string()));
                 }
@@ -804,7 +843,12 @@ impl Aggregate for Award {
                 let previous = self.drawdowns.insert(drawdown_id, drawdown);
                 debug_assert!(previous.is_none(), "drawdown requested twice");
             }
-            AwardEvent::DrawdownApproved { drawdown_id, .. } => {
+            AwardEvent::DrawdownApproved {
+                drawdown_id,
+                approved_on,
+                ..
+            } => {
+                self.approved_on.insert(drawdown_id.clone(), approved_on);
                 self.set_drawdown_state(
                     &drawdown_id,
                     DrawdownState::Requested,

@@ -79,11 +79,13 @@ pub enum AwardCommand {
         reason: String,
         rejected_on: Date,
     },
-    /// Only for an approved drawdown, exactly once.
+    /// Only for an approved drawdown, exactly once. `paid_on` (the caller's date) is not
+    /// after `today` (the ledger's business date) nor before the drawdown was approved.
     RecordPayment {
         drawdown_id: DrawdownId,
         payment_ref: String,
         paid_on: Date,
+        today: Date,
     },
     /// Cut the award. Never below paid + drawdowns approved or requested. (Increases go
     /// through the round first: `RoundCommand::ReserveVariation`, then `ApplyIncrease`.)
@@ -108,19 +110,24 @@ pub enum AwardCommand {
         reason: String,
         returned_on: Date,
     },
+    /// The period starts no earlier than the award was made and ends by `today` (the
+    /// ledger's business date).
     ReportSpend {
         by: OrgId,
         report_id: String,
         period_start: Date,
         period_end: Date,
         lines: Vec<SpendLine>,
+        today: Date,
     },
+    /// The period ends no earlier than the award was made and by `today`.
     ReportOutcome {
         by: OrgId,
         report_id: String,
         indicator: String,
         quantity: Decimal,
         period_end: Date,
+        today: Date,
     },
     /// Only with no drawdown requested or approved but unpaid. Releases the undrawn part
     /// (awarded − paid) to the fund; the award then counts at paid − returned.

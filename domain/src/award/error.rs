@@ -1,4 +1,4 @@
-use crate::{AwardId, DrawdownId, Money, OrgId};
+use crate::{AwardId, DateError, DrawdownId, Money, OrgId};
 
 /// Why an award refused a command. Ids in errors are the award's own; before the award is
 /// made it has none, and the id is empty (the caller knows the id it asked for).
@@ -76,6 +76,8 @@ pub enum AwardError {
         net_paid: Money,
         award: AwardId,
     },
+    #[error(transparent)]
+    Date(#[from] DateError),
     #[error("a spend report's period ends on {end}, before it starts on {start}")]
     PeriodOutOfOrder { start: String, end: String },
     #[error("an outcome quantity must be zero or more, not {0}")]

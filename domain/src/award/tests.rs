@@ -10,7 +10,7 @@ use super::{
 };
 use crate::money::MAX_MONEY_POUNDS;
 use crate::test_support::*;
-use crate::{AwardId, DrawdownId, Money, OrgId};
+use crate::{AwardId, DateError, DrawdownId, Money, OrgId};
 
 type AwardTest = TestFramework<Award>;
 
@@ -137,6 +137,7 @@ fn pay(id: &str) -> AwardCommand {
         drawdown_id: dd(id),
         payment_ref: format!("BACS-{id}"),
         paid_on: on(7, 3),
+        today: on(10, 1),
     }
 }
 
@@ -213,6 +214,7 @@ fn report_spend(by: OrgId, report_id: &str, spend: Vec<SpendLine>) -> AwardComma
         report_id: report_id.to_string(),
         period_start: on(7, 1),
         period_end: on(9, 30),
+        today: on(10, 1),
         lines: spend,
     }
 }
@@ -224,6 +226,7 @@ fn report_outcome(by: OrgId, report_id: &str, quantity: Decimal) -> AwardCommand
         indicator: "Breakfasts served".to_string(),
         quantity,
         period_end: on(9, 30),
+        today: on(10, 1),
     }
 }
 
@@ -794,6 +797,7 @@ async fn a_payment_needs_a_reference() {
             drawdown_id: dd("DD-2"),
             payment_ref: String::new(),
             paid_on: on(7, 3),
+            today: on(10, 1),
         })
         .await
         .then_expect_error(AwardError::MissingField("payment_ref"));
@@ -1217,6 +1221,7 @@ async fn a_spend_period_that_ends_before_it_starts_is_refused() {
             report_id: "REP-1".to_string(),
             period_start: on(9, 30),
             period_end: on(7, 1),
+            today: on(10, 1),
             lines: lines(&[Money::pounds(1)]),
         })
         .await
@@ -1347,6 +1352,7 @@ async fn an_outcome_indicator_longer_than_a_proxy_can_name_is_refused() {
             indicator: "i".repeat(101),
             quantity: dec!(1),
             period_end: on(9, 30),
+            today: on(10, 1),
         })
         .await
         .then_expect_error(AwardError::IndicatorTooLong {
@@ -1365,6 +1371,7 @@ async fn an_outcome_needs_an_indicator() {
             indicator: String::new(),
             quantity: dec!(1),
             period_end: on(9, 30),
+            today: on(10, 1),
         })
         .await
         .then_expect_error(AwardError::MissingField("indicator"));
@@ -1821,4 +1828,106 @@ fn a_historic_grant_event_stored_before_published_fields_were_kept_still_loads()
     assert_eq!(grant.published, None);
     let written = serde_json::to_string(&AwardEvent::HistoricGrantImported(grant)).unwrap();
     assert!(!written.contains("published"), "{written}");
+}
+
+// --- caller-supplied dates against the business date and the award's own dates
+
+#[tokio::test]
+async fn a_payment_dated_after_the_business_date_is_refused() {
+    award()
+        .given(part_drawn())
+        .when_async(AwardCommand::RecordPayment {
+            drawdown_id: dd("DD-2"),
+            payment_ref: "BACS-2".to_string(),
+            paid_on: on(10, 2),
+            today: on(10, 1),
+        })
+        .await
+        .then_expect_error(AwardError::Date(DateError::AfterToday {
+            field: "paidOn",
+            date: on(10, 2),
+            today: on(10, 1),
+        }));
+}
+
+#[tokio::test]
+async fn a_payment_dated_before_its_drawdown_was_approved_is_refused() {
+    // DD-2 was approved on 2 July.
+    award()
+        .given(part_drawn())
+        .when_async(AwardCommand::RecordPayment {
+            drawdown_id: dd("DD-2"),
+            payment_ref: "BACS-2".to_string(),
+            paid_on: on(7, 1),
+            today: on(10, 1),
+        })
+        .await
+        .then_expect_error(AwardError::Date(DateError::BeforeLimit {
+            field: "paidOn",
+            date: on(7, 1),
+            limit_name: "drawdown DD-2 was approved".to_string(),
+            limit: on(7, 2),
+        }));
+}
+
+#[tokio::test]
+async fn a_spend_period_starting_before_the_award_or_ending_after_today_is_refused() {
+    let spend = |start, end| AwardCommand::ReportSpend {
+        by: applicant(),
+        report_id: "SPEND-1".to_string(),
+        period_start: start,
+        period_end: end,
+        lines: lines(&[Money::pounds(10)]),
+        today: on(10, 1),
+    };
+    award()
+        .given(active())
+        .when_async(spend(on(6, 9), on(9, 30)))
+        .await
+        .then_expect_error(AwardError::Date(DateError::BeforeLimit {
+            field: "periodStart",
+            date: on(6, 9),
+            limit_name: format!("award {AWARD} was made"),
+            limit: on(6, 10),
+        }));
+    award()
+        .given(active())
+        .when_async(spend(on(7, 1), on(10, 2)))
+        .await
+        .then_expect_error(AwardError::Date(DateError::AfterToday {
+            field: "periodEnd",
+            date: on(10, 2),
+            today: on(10, 1),
+        }));
+}
+
+#[tokio::test]
+async fn an_outcome_period_ending_before_the_award_or_after_today_is_refused() {
+    let outcome = |end| AwardCommand::ReportOutcome {
+        by: applicant(),
+        report_id: "OUT-1".to_string(),
+        indicator: "Breakfasts served".to_string(),
+        quantity: dec!(10),
+        period_end: end,
+        today: on(10, 1),
+    };
+    award()
+        .given(active())
+        .when_async(outcome(on(6, 9)))
+        .await
+        .then_expect_error(AwardError::Date(DateError::BeforeLimit {
+            field: "periodEnd",
+            date: on(6, 9),
+            limit_name: format!("award {AWARD} was made"),
+            limit: on(6, 10),
+        }));
+    award()
+        .given(active())
+        .when_async(outcome(on(10, 2)))
+        .await
+        .then_expect_error(AwardError::Date(DateError::AfterToday {
+            field: "periodEnd",
+            date: on(10, 2),
+            today: on(10, 1),
+        }));
 }

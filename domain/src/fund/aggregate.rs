@@ -5,12 +5,13 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{FundCommand, FundError, FundEvent};
+use crate::dates::{not_after_today, not_before};
 use crate::outcome::{
     Fraction, OutcomeProxy, MAX_DURATION_YEARS, MAX_INDICATOR_CHARS, MAX_UNIT_CHARS,
     MIN_DURATION_YEARS,
 };
 use crate::round::RoundTerms;
-use crate::{FundId, Money, RoundId};
+use crate::{Date, FundId, Money, RoundId};
 
 /// A fund's state: running figures and the ids that make its follow-up commands
 /// idempotent.
@@ -21,6 +22,9 @@ use crate::{FundId, Money, RoundId};
 pub struct Fund {
     fund_id: Option<FundId>,
     established: bool,
+    /// The earliest date capital can be received on. No `serde(default)`: a snapshot
+    /// from before this field is refused and the fund replayed from its events.
+    established_on: Date,
     capital_received: Money,
     returned_credited: Money,
     /// Allocated to rounds and not released back.
@@ -165,6 +169,7 @@ impl Aggregate for Fund {
                 amount,
                 source,
                 received_on,
+                today,
             } => {
                 self.require_established()?;
                 if amount.is_zero() {
@@ -175,6 +180,10 @@ impl Aggregate for Fund {
                 if self.tranches.contains(&tranche_id) {
                     return Err(FundError::DuplicateTranche(tranche_id));
                 }
+                not_after_today("receivedOn", received_on, today)?;
+                not_before("receivedOn", received_on, self.established_on, || {
+                    format!("fund {} was established", self.id())
+                })?;
                 let capital_received_total = self
                     .capital_received
                     .checked_add(amount)
@@ -348,9 +357,14 @@ impl Aggregate for Fund {
 
     fn apply(&mut self, event: FundEvent) {
         match event {
-            FundEvent::FundEstablished { fund_id, .. } => {
+            FundEvent::FundEstablished {
+                fund_id,
+                established_on,
+                ..
+            } => {
                 self.fund_id = Some(fund_id);
                 self.established = true;
+                self.established_on = established_on;
             }
             FundEvent::CapitalReceived {
                 tranche_id,

@@ -14,11 +14,14 @@ pub enum FundCommand {
         established_on: Date,
     },
     /// A tranche of capital arrives (an endowment instalment, a dormant-assets transfer…).
+    /// `received_on` is the caller's date: not after `today` (the ledger's business date)
+    /// and not before the fund was established.
     ReceiveCapital {
         tranche_id: String,
         amount: Money,
         source: String,
         received_on: Date,
+        today: Date,
     },
     /// First half of opening a round: set aside its budget. The terms travel in the event
     /// so the round can be opened from it by the process manager if the second half is lost.

@@ -1,5 +1,5 @@
 use crate::outcome::{FractionError, MAX_DURATION_YEARS, MIN_DURATION_YEARS};
-use crate::{FundId, Money, RoundId};
+use crate::{DateError, FundId, Money, RoundId};
 
 /// Why a fund refused a command. Messages are read by fund officers.
 ///
@@ -49,6 +49,8 @@ pub enum FundError {
     },
     #[error("round {round} has no budget from fund {fund}, so nothing can be released from it")]
     UnknownRound { round: RoundId, fund: FundId },
+    #[error(transparent)]
+    Date(#[from] DateError),
     #[error("the amount would pass the largest amount the ledger holds")]
     Overflow,
     #[error("{field} must be a share from 0 to 1: {error}")]

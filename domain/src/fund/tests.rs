@@ -41,6 +41,7 @@ fn receive(tranche: &str, amount: Money) -> FundCommand {
         amount,
         source: "Endowment".to_string(),
         received_on: on(1, 10),
+        today: on(1, 10),
     }
 }
 
@@ -235,6 +236,7 @@ async fn capital_without_a_source_is_refused() {
             amount: Money::pounds(1),
             source: String::new(),
             received_on: on(1, 10),
+            today: on(1, 10),
         })
         .await
         .then_expect_error(FundError::MissingField("source"));
@@ -772,4 +774,60 @@ fn refusals_of_a_proxy_say_what_was_wrong() {
         FundError::DurationOutOfRange { years: 11 }.to_string(),
         "an outcome lasting 11 years can't be valued; give 1 to 10 years"
     );
+}
+
+// --- receivedOn against the business date and the fund's establishment
+
+fn receive_dated(received_on: crate::Date, today: crate::Date) -> FundCommand {
+    FundCommand::ReceiveCapital {
+        tranche_id: "T1".to_string(),
+        amount: Money::pounds(100_000),
+        source: "Endowment".to_string(),
+        received_on,
+        today,
+    }
+}
+
+#[tokio::test]
+async fn capital_dated_after_the_business_date_is_refused() {
+    fund()
+        .given(vec![established()])
+        .when_async(receive_dated(on(12, 1), on(1, 10)))
+        .await
+        .then_expect_error(FundError::Date(crate::DateError::AfterToday {
+            field: "receivedOn",
+            date: on(12, 1),
+            today: on(1, 10),
+        }));
+}
+
+#[tokio::test]
+async fn capital_dated_before_the_fund_was_established_is_refused() {
+    // The fund was established on 6 January.
+    fund()
+        .given(vec![established()])
+        .when_async(receive_dated(on(1, 5), on(1, 10)))
+        .await
+        .then_expect_error(FundError::Date(crate::DateError::BeforeLimit {
+            field: "receivedOn",
+            date: on(1, 5),
+            limit_name: format!("fund {FUND} was established"),
+            limit: on(1, 6),
+        }));
+}
+
+#[tokio::test]
+async fn capital_dated_on_the_day_the_fund_was_established_is_received() {
+    fund()
+        .given(vec![established()])
+        .when_async(receive_dated(on(1, 6), on(1, 6)))
+        .await
+        .then_expect_events(vec![FundEvent::CapitalReceived {
+            tranche_id: "T1".to_string(),
+            amount: Money::pounds(100_000),
+            source: "Endowment".to_string(),
+            received_on: on(1, 6),
+            capital_received_total: Money::pounds(100_000),
+            available_after: Money::pounds(100_000),
+        }]);
 }

@@ -55,7 +55,8 @@ impl LedgerError {
                 | FundError::ZeroAmount
                 | FundError::InvalidShare { .. }
                 | FundError::DurationOutOfRange { .. }
-                | FundError::TooLong { .. } => ErrorKind::BadInput,
+                | FundError::TooLong { .. }
+                | FundError::Date(_) => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::Round(error) => match error {
@@ -84,6 +85,7 @@ impl LedgerError {
                 AwardError::MissingField(_)
                 | AwardError::ZeroAmount
                 | AwardError::PeriodOutOfOrder { .. }
+                | AwardError::Date(_)
                 | AwardError::NegativeQuantity(_)
                 | AwardError::QuantityOutOfRange(_)
                 | AwardError::IndicatorTooLong { .. }

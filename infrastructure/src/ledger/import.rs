@@ -50,6 +50,12 @@ pub enum ImportError {
     Rejected { grant: String, error: AwardError },
     #[error("another import wrote some of these grants at the same time; run the import again (it skips what is there)")]
     Concurrent,
+    #[error("grant {grant}: awardDate {awarded_on} is after the ledger's business date {today} (today in Europe/London); a grant can't be history before it is made, so nothing was imported")]
+    AwardedAfterToday {
+        grant: String,
+        awarded_on: Date,
+        today: Date,
+    },
     #[error("the file's amounts add up to more than the ledger can hold")]
     Overflow,
     #[error(transparent)]
@@ -123,6 +129,13 @@ impl Ledger {
         let mut new = Vec::new();
         let mut file_amount = Money::ZERO;
         for (index, grant) in grants.iter().enumerate() {
+            if grant.awarded_on > today {
+                return Err(ImportError::AwardedAfterToday {
+                    grant: grant.grant_id.clone(),
+                    awarded_on: grant.awarded_on,
+                    today,
+                });
+            }
             file_amount = file_amount
                 .checked_add(grant.amount)
                 .ok_or(ImportError::Overflow)?;

@@ -46,8 +46,10 @@ pub struct Outcome<T> {
 #[derive(Debug, Clone)]
 pub struct Request {
     pub command: CommandContext,
-    /// The date the ledger records for steps the caller gives no date for (decisions,
-    /// approvals…). The API passes today's date; the demo passes its scenario's dates.
+    /// The business date: the date the ledger records for steps the caller gives no date
+    /// for (decisions, approvals…) and the latest date a caller may give (`receivedOn`,
+    /// `paidOn`, report periods). The API passes the UK calendar's today
+    /// (`crate::business_today`); the demo passes its scenario's dates.
     pub today: Date,
 }
 
@@ -233,6 +235,7 @@ impl Ledger {
             amount,
             source: source.trim().to_string(),
             received_on,
+            today: request.today,
         };
         let committed = self
             .funds
@@ -612,6 +615,7 @@ impl Ledger {
             drawdown_id: drawdown_id.clone(),
             payment_ref: payment_ref.trim().to_string(),
             paid_on,
+            today: request.today,
         };
         self.on_award(request, award_id, command).await
     }
@@ -707,6 +711,7 @@ impl Ledger {
             period_start,
             period_end,
             lines,
+            today: request.today,
         };
         self.on_award(request, award_id, command).await
     }
@@ -726,6 +731,7 @@ impl Ledger {
             indicator: indicator.trim().to_string(),
             quantity,
             period_end,
+            today: request.today,
         };
         self.on_award(request, award_id, command).await
     }

@@ -157,6 +157,59 @@ pub enum Op {
         percent: u8,
         day: u8,
     },
+    /// Capital received on `received_day` (the caller's `receivedOn`), asked on `day`.
+    CapitalDated {
+        pounds: u32,
+        day: u8,
+        received_day: u8,
+    },
+    /// A payment dated `paid_day` (the caller's `paidOn`), recorded on `day`.
+    PayDated {
+        drawdown: usize,
+        day: u8,
+        paid_day: u8,
+    },
+}
+
+impl Op {
+    /// The business date the step is asked on, as days after 2026-01-01.
+    pub fn day(&self) -> u8 {
+        match self {
+            Op::Capital { day, .. }
+            | Op::OpenRound { day, .. }
+            | Op::Submit { day, .. }
+            | Op::Approve { day, .. }
+            | Op::Decline { day, .. }
+            | Op::Accept { day, .. }
+            | Op::Drawdown { day, .. }
+            | Op::ApproveDrawdown { day, .. }
+            | Op::Pay { day, .. }
+            | Op::Vary { day, .. }
+            | Op::Return { day, .. }
+            | Op::Spend { day, .. }
+            | Op::CloseRound { day, .. }
+            | Op::CloseAward { day, .. }
+            | Op::SetProxy { day, .. }
+            | Op::Outcome { day, .. }
+            | Op::Historic { day, .. }
+            | Op::CapitalDated { day, .. }
+            | Op::PayDated { day, .. } => *day,
+        }
+    }
+}
+
+/// `op()` and steps whose caller-supplied date differs from the business date (earlier
+/// or later), for the rules on dates.
+pub fn dated_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => op(),
+        1 => (1u32..500_000, 0u8..200, 0u8..200).prop_map(|(pounds, day, received_day)| {
+            Op::CapitalDated { pounds, day, received_day }
+        }),
+        1 => (any::<usize>(), 0u8..200, 0u8..200).prop_map(|(drawdown, day, paid_day)| {
+            Op::PayDated { drawdown, day, paid_day }
+        }),
+    ]
 }
 
 /// Outcome indicators: proxies are set for some of them, reports come for all.
@@ -311,6 +364,33 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                 )
                 .await
                 .map(|o| o.position),
+            Op::CapitalDated {
+                pounds,
+                day,
+                received_day,
+            } => ledger
+                .receive_capital(
+                    &admin(day),
+                    &fund,
+                    Money::pounds(pounds),
+                    "donor",
+                    day_of(received_day),
+                )
+                .await
+                .map(|o| o.position),
+            Op::PayDated {
+                drawdown,
+                day,
+                paid_day,
+            } => {
+                let Some((award, drawdown)) = pick(&world.drawdowns, drawdown) else {
+                    continue;
+                };
+                ledger
+                    .record_payment(&admin(day), &award, &drawdown, "BACS", day_of(paid_day))
+                    .await
+                    .map(|o| o.position)
+            }
             Op::OpenRound { pounds, day } => ledger
                 .open_round(
                     &admin(day),
@@ -494,8 +574,9 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                         &Request::new(org.as_str(), day_of(day)),
                         &award,
                         &org,
+                        // A period ending on the business date, as reports do.
                         day_of(day),
-                        day_of(day.saturating_add(30)),
+                        day_of(day),
                         vec![domain::award::SpendLine {
                             category: "staff".into(),
                             amount: pence(amount),

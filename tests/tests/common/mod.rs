@@ -22,6 +22,13 @@ pub fn s(value: &Value) -> String {
         .to_string()
 }
 
+/// The ledger's business date (the UK calendar's today) as the API writes dates: the only
+/// date a fund established today can receive capital on, and the latest any caller date
+/// may be.
+pub fn business_day() -> String {
+    infrastructure::business_today().to_string()
+}
+
 pub async fn establish_fund(app: &TestApp) -> String {
     let payload = mutate(
         app,
@@ -40,7 +47,7 @@ pub async fn fund_and_round(app: &TestApp) -> (String, String) {
         app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }),
         "fund { id }",
     )
     .await;
