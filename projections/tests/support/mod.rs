@@ -672,7 +672,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                     awarded_on: day_of(day),
                     // Every other one as the import reads it today, the others as grants
                     // imported before the published fields were kept.
-                    published: (world.historic % 2 == 0).then(|| {
+                    published: world.historic.is_multiple_of(2).then(|| {
                         format!(
                             r#"{{"id":"360G-TEST-{}","amountAwarded":{},"description":"Before the ledger"}}"#,
                             world.historic,
