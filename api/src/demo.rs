@@ -1086,13 +1086,9 @@ async fn summarise(
     let mut by_area: BTreeMap<String, (AreaLine, BTreeSet<GeoCode>)> = BTreeMap::new();
     for demo_round in demo_rounds {
         let round = Writer::step("summary", ledger.round(&demo_round.round_id).await)?;
-        rounds.push(RoundLine {
-            round_id: demo_round.round_id.clone(),
-            name: demo_round.name.to_string(),
-            budget: round.budget(),
-            awarded: round.awarded(),
-            closed: round.is_closed(),
-        });
+        // Σ its awards' awarded, as the read models count it: a closed award at what it
+        // cost (the round's own counter keeps the pre-close amounts; see GLOSSARY.md).
+        let mut round_awarded = Money::ZERO;
         for application_id in &demo_round.applications {
             let application = Writer::step("summary", ledger.application(application_id).await)?;
             let Some(award_id) = application.award_id() else {
@@ -1123,12 +1119,20 @@ async fn summarise(
                     Default::default(),
                 )
             });
+            round_awarded = round_awarded.plus(award.amount());
             line.awards += 1;
             line.awarded = line.awarded.plus(award.amount());
             line.paid = line.paid.plus(award.paid());
             line.returned = line.returned.plus(award.returned());
             neighbourhoods.insert(details.neighbourhood.clone());
         }
+        rounds.push(RoundLine {
+            round_id: demo_round.round_id.clone(),
+            name: demo_round.name.to_string(),
+            budget: round.budget(),
+            awarded: round_awarded,
+            closed: round.is_closed(),
+        });
     }
     let areas = by_area
         .into_values()

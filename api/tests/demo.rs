@@ -47,19 +47,16 @@ fn assert_reconciles(summary: &DemoSummary) {
             area.name
         );
     }
-    // Closed rounds gave their unawarded budget back; the open round still holds all of it.
-    let allocated: Money = summary
-        .rounds
-        .iter()
-        .map(|round| {
-            if round.closed {
-                round.awarded
-            } else {
-                round.budget
-            }
-        })
-        .sum();
-    assert_eq!(summary.allocated, allocated);
+    // Rounds hold their budgets less what went back to the fund: a closed round's
+    // unawarded budget and, since issue 11, closed awards' undrawn parts (which the summary
+    // does not itemise; `verify` and projections/tests/projector.rs check them exactly).
+    let budgets: Money = summary.rounds.iter().map(|round| round.budget).sum();
+    let awarded: Money = summary.rounds.iter().map(|round| round.awarded).sum();
+    assert!(summary.allocated <= budgets, "allocated beyond the budgets");
+    assert!(
+        summary.allocated >= awarded,
+        "allocated below what was awarded"
+    );
     let returned: Money = summary.areas.iter().map(|area| area.returned).sum();
     assert!(!returned.is_zero(), "the demo includes returns");
     assert_eq!(

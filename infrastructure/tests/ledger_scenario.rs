@@ -234,7 +234,7 @@ async fn whole_life_of_a_fund(kind: &str) {
     assert!(
         too_much
             .to_string()
-            .contains("exceeds the £18,000.00 remaining"),
+            .contains("exceeds the £18,000.00 available to draw"),
         "{too_much}"
     );
     ledger
@@ -334,9 +334,10 @@ async fn whole_life_of_a_fund(kind: &str) {
     ledger.close_round(&admin, &round).await.unwrap();
 
     // Capital 1,000,000.50; the round keeps what it awarded (25,000 + 21,500); the rest of
-    // its budget (3,500) was released; 2,000.25 was returned.
+    // its budget (3,500) was released; 2,000.25 was returned; closing award A released
+    // its undrawn 13,000 (25,000 awarded − 12,000 paid).
     let fund_state = ledger.fund(&fund).await.unwrap();
-    assert_eq!(fund_state.available(), money("955500.75"));
+    assert_eq!(fund_state.available(), money("968500.75"));
     assert_eq!(
         ledger.award(&award_a).await.unwrap().paid(),
         money("12000.00")
