@@ -42,7 +42,7 @@ async fn figures(app: &TestApp, fund: &str, round: &str, award: &str) -> Value {
 async fn closing_an_award_releases_what_was_not_paid(store: Store) {
     let app = spawn(store).await;
     let (fund, round, award) = ten_thousand_pound_award(&app).await;
-    accept_and_pay(&app, ORG, &award, "6000.00", "rent", "BACS-1", "2026-02-01").await;
+    accept_and_pay(&app, ORG, &award, "6000.00", "rent", "BACS-1", &business_day()).await;
     let before = figures(&app, &fund, &round, &award).await;
 
     mutate(
@@ -94,7 +94,7 @@ async fn a_return_goes_to_the_fund_once_and_does_not_refill_the_award(store: Sto
         "10000.00",
         "everything",
         "BACS-1",
-        "2026-02-01",
+        &business_day(),
     )
     .await;
     mutate(

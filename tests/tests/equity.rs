@@ -213,7 +213,7 @@ async fn fund_with_round(app: &TestApp) -> (String, String) {
         app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "500000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "500000.00", "source": "Endowment", "receivedOn": business_day() }),
         "fund { id }",
     )
     .await;

@@ -327,7 +327,7 @@ async fn a_tie_goes_to_the_earlier_submission_not_the_lower_id(store: Store) {
         &app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "10000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "10000.00", "source": "Endowment", "receivedOn": business_day() }),
         "",
     )
     .await;

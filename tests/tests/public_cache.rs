@@ -181,7 +181,7 @@ async fn a_lower_position_projected_later_is_never_hidden_by_a_cached_answer_on_
         &app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "10.00", "source": "Gift", "receivedOn": "2026-02-01" }),
+        json!({ "fundId": fund, "amount": "10.00", "source": "Gift", "receivedOn": business_day() }),
         "",
     )
     .await;

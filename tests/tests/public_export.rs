@@ -407,7 +407,7 @@ async fn cli_json_export_to_stdout_is_valid_360giving(store: Store) {
     assert!(text.contains("\"amountAwarded\":2500.05"));
 }
 
-/// The larder's award after `seed`, a second payment (£1,000.00 on 2026-03-01) and a
+/// The larder's award after `seed`, a second payment (£1,000.00 today) and a
 /// return of £500.00: its register entry (admin view) and the round's applications.
 async fn pay_again_and_return(app: &TestApp, position: i64) -> (Value, Vec<Value>, i64) {
     let reply = app
@@ -443,7 +443,7 @@ async fn pay_again_and_return(app: &TestApp, position: i64) -> (Value, Vec<Value
         ),
         (
             "recordPayment",
-            json!({ "awardId": award, "drawdownId": drawdown, "paymentRef": PAYMENT_REF, "paidOn": "2026-03-01" }),
+            json!({ "awardId": award, "drawdownId": drawdown, "paymentRef": PAYMENT_REF, "paidOn": business_day() }),
         ),
     ] {
         mutate(app, &app.admin(), operation, input, "").await;

@@ -464,7 +464,7 @@ async fn historic_grants_leave_the_social_return_alone(store: Store) {
         &app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "200000.00", "source": "Endowment", "receivedOn": "2026-01-05" }),
+        json!({ "fundId": fund, "amount": "200000.00", "source": "Endowment", "receivedOn": business_day() }),
         "fund { id }",
     )
     .await;
@@ -477,7 +477,7 @@ async fn historic_grants_leave_the_social_return_alone(store: Store) {
         "100000.00",
         "delivery",
         "BACS-1",
-        "2026-02-01",
+        &business_day(),
     )
     .await;
     set_proxy(&app, &fund, "people_supported", "person", SUPPORTED).await;
