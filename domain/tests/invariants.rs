@@ -344,6 +344,7 @@ impl Ledger {
                     funder_org_id: OrgId::new("GB-CHC-7654321"),
                     funder_name: "Hillside Trust".to_string(),
                     established_on: day(),
+                    today: day(),
                 },
                 &(),
             )

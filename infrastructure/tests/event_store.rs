@@ -205,6 +205,7 @@ async fn loaded_state_equals_fold_of_events(kind: &str) {
                 funder_org_id: OrgId::new("GB-1"),
                 funder_name: "Funder".into(),
                 established_on: date("2026-01-01"),
+                today: date("2026-01-01"),
             },
             &context,
         )

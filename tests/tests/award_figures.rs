@@ -42,7 +42,16 @@ async fn figures(app: &TestApp, fund: &str, round: &str, award: &str) -> Value {
 async fn closing_an_award_releases_what_was_not_paid(store: Store) {
     let app = spawn(store).await;
     let (fund, round, award) = ten_thousand_pound_award(&app).await;
-    accept_and_pay(&app, ORG, &award, "6000.00", "rent", "BACS-1", &business_day()).await;
+    accept_and_pay(
+        &app,
+        ORG,
+        &award,
+        "6000.00",
+        "rent",
+        "BACS-1",
+        &business_day(),
+    )
+    .await;
     let before = figures(&app, &fund, &round, &award).await;
 
     mutate(

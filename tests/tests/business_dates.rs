@@ -247,8 +247,75 @@ async fn payment_and_report_dates_are_checked(store: Store) {
     no_figure_is_negative(&app, &w.fund, &[yesterday, today()]).await;
 }
 
+/// A fund that existed before it moved into the ledger says when it began
+/// (`establishedOn`), so the capital it received since can be recorded on its own dates;
+/// a fund can't begin in the future.
+async fn a_fund_established_in_the_past_records_its_earlier_capital(store: Store) {
+    let app = spawn(store).await;
+    let tomorrow = today().checked_add_days(Days::new(1)).unwrap().to_string();
+    let fund_input = |day: &str| {
+        json!({ "name": "Old Fund", "funderOrgId": "GB-CHC-0000002", "funderName": "Old Trust",
+                "establishedOn": day })
+    };
+    refused(
+        &app,
+        &app.admin(),
+        "establishFund",
+        fund_input(&tomorrow),
+        "BAD_INPUT",
+        &["establishedOn", &tomorrow],
+    )
+    .await;
+    let payload = mutate(
+        &app,
+        &app.admin(),
+        "establishFund",
+        fund_input("2020-04-01"),
+        "fund { id }",
+    )
+    .await;
+    let fund = s(&payload["fund"]["id"]).to_string();
+    let receive = |day: &str| json!({ "fundId": fund, "amount": "2500.00", "source": "Endowment", "receivedOn": day });
+    refused(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        receive("2020-03-31"),
+        "BAD_INPUT",
+        &["receivedOn", "2020-03-31", "2020-04-01"],
+    )
+    .await;
+    mutate(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        receive("2021-06-30"),
+        "fund { id }",
+    )
+    .await;
+    let before = NaiveDate::from_ymd_opt(2021, 6, 29).unwrap();
+    let on_the_day = NaiveDate::from_ymd_opt(2021, 6, 30).unwrap();
+    let received = |figures: Vec<(String, Decimal)>| {
+        figures
+            .into_iter()
+            .find(|(name, _)| name == "capitalReceived")
+            .map(|(_, value)| value)
+            .unwrap()
+    };
+    assert_eq!(
+        received(position(&app, &fund, Some(before)).await),
+        Decimal::ZERO
+    );
+    assert_eq!(
+        received(position(&app, &fund, Some(on_the_day)).await),
+        Decimal::new(250000, 2)
+    );
+    no_figure_is_negative(&app, &fund, &[before, on_the_day, today()]).await;
+}
+
 on_both_stores!(
     capital_dated_next_year_is_refused_and_available_never_goes_negative,
     capital_before_the_fund_was_established_is_refused,
     payment_and_report_dates_are_checked,
+    a_fund_established_in_the_past_records_its_earlier_capital,
 );

@@ -293,6 +293,10 @@ pub struct EstablishFundInput {
     /// The funder's 360Giving organisation id, e.g. `GB-CHC-1234567`.
     pub funder_org_id: String,
     pub funder_name: String,
+    /// The day the fund began, for a fund moving its history into the ledger (its capital
+    /// can't be received before it): not after the ledger's business date (today in
+    /// Europe/London). Default: today.
+    pub established_on: Option<DateValue>,
     pub idempotency_key: Option<String>,
 }
 
@@ -531,7 +535,13 @@ impl Mutation {
         let outcome = run(
             ctx,
             "establish_fund",
-            ledger.establish_fund(&request, &input.name, &funder, &input.funder_name),
+            ledger.establish_fund_on(
+                &request,
+                &input.name,
+                &funder,
+                &input.funder_name,
+                input.established_on.map_or(request.today, |day| day.0),
+            ),
         )
         .await?;
         Ok(FundPayload {

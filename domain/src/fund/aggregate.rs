@@ -147,10 +147,12 @@ impl Aggregate for Fund {
                 funder_org_id,
                 funder_name,
                 established_on,
+                today,
             } => {
                 if self.established {
                     return Err(FundError::AlreadyEstablished(self.id()));
                 }
+                not_after_today("establishedOn", established_on, today)?;
                 require_text(fund_id.as_str(), "fund_id")?;
                 require_text(&name, "name")?;
                 require_text(&funder_name, "funder_name")?;

@@ -11,7 +11,11 @@ pub enum FundCommand {
         name: String,
         funder_org_id: OrgId,
         funder_name: String,
+        /// The day the fund began: the caller's date (a fund moving its history into the
+        /// ledger was established before it), not after `today`.
         established_on: Date,
+        /// The ledger's business date.
+        today: Date,
     },
     /// A tranche of capital arrives (an endowment instalment, a dormant-assets transfer…).
     /// `received_on` is the caller's date: not after `today` (the ledger's business date)

@@ -22,6 +22,7 @@ fn establish() -> FundCommand {
         funder_org_id: OrgId::new("GB-CHC-7654321"),
         funder_name: "Hillside Trust".to_string(),
         established_on: on(1, 6),
+        today: on(1, 6),
     }
 }
 
@@ -827,6 +828,50 @@ async fn capital_dated_on_the_day_the_fund_was_established_is_received() {
             amount: Money::pounds(100_000),
             source: "Endowment".to_string(),
             received_on: on(1, 6),
+            capital_received_total: Money::pounds(100_000),
+            available_after: Money::pounds(100_000),
+        }]);
+}
+
+#[tokio::test]
+async fn a_fund_established_after_the_business_date_is_refused() {
+    let mut command = establish();
+    if let FundCommand::Establish { established_on, .. } = &mut command {
+        *established_on = on(1, 7);
+    }
+    fund()
+        .given_no_previous_events()
+        .when_async(command)
+        .await
+        .then_expect_error(FundError::Date(crate::DateError::AfterToday {
+            field: "establishedOn",
+            date: on(1, 7),
+            today: on(1, 6),
+        }));
+}
+
+#[tokio::test]
+async fn a_fund_established_in_the_past_receives_capital_dated_since() {
+    // A fund moving its history into the ledger: established on 6 January, entered on
+    // 10 January with the capital it received on 8 January.
+    let mut command = establish();
+    if let FundCommand::Establish { today, .. } = &mut command {
+        *today = on(1, 10);
+    }
+    fund()
+        .given_no_previous_events()
+        .when_async(command)
+        .await
+        .then_expect_events(vec![established()]);
+    fund()
+        .given(vec![established()])
+        .when_async(receive_dated(on(1, 8), on(1, 10)))
+        .await
+        .then_expect_events(vec![FundEvent::CapitalReceived {
+            tranche_id: "T1".to_string(),
+            amount: Money::pounds(100_000),
+            source: "Endowment".to_string(),
+            received_on: on(1, 8),
             capital_received_total: Money::pounds(100_000),
             available_after: Money::pounds(100_000),
         }]);

@@ -203,13 +203,28 @@ impl Ledger {
         funder_org_id: &OrgId,
         funder_name: &str,
     ) -> Result<Outcome<FundId>, LedgerError> {
+        self.establish_fund_on(request, name, funder_org_id, funder_name, request.today)
+            .await
+    }
+
+    /// `establish_fund` with the day the fund began, for a fund that existed before it
+    /// moved into the ledger (its earlier capital can then be recorded on its own dates).
+    pub async fn establish_fund_on(
+        &self,
+        request: &Request,
+        name: &str,
+        funder_org_id: &OrgId,
+        funder_name: &str,
+        established_on: Date,
+    ) -> Result<Outcome<FundId>, LedgerError> {
         let fund_id = FundId::new(request.new_id("FUND"));
         let command = FundCommand::Establish {
             fund_id: fund_id.clone(),
             name: name.trim().to_string(),
             funder_org_id: funder_org_id.clone(),
             funder_name: funder_name.trim().to_string(),
-            established_on: request.today,
+            established_on,
+            today: request.today,
         };
         let committed = self
             .funds
