@@ -275,6 +275,40 @@ async fn whole_life_of_a_fund(kind: &str) {
         )
         .await
         .unwrap();
+    // An outcome the fund has no proxy for could not be valued: refused, naming the
+    // fund's indicators; once the officer sets a proxy it is recorded.
+    let head = ledger.database.head_position().await.unwrap();
+    let unvalued = ledger
+        .report_outcome(
+            &a_after_the_period,
+            &award_a,
+            &group_a,
+            "breakfasts served",
+            dec!(4200),
+            date("2026-04-30"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(unvalued.kind(), ErrorKind::BadInput);
+    assert!(unvalued.to_string().contains("none yet"), "{unvalued}");
+    assert_eq!(ledger.database.head_position().await.unwrap(), head);
+    ledger
+        .set_outcome_proxy(
+            &admin_on("2026-04-30"),
+            infrastructure::ledger::SetOutcomeProxy {
+                fund_id: fund.clone(),
+                indicator: "breakfasts served".into(),
+                unit: "breakfast".into(),
+                value_per_unit: money("2.50"),
+                deadweight: dec!(0.2),
+                attribution: dec!(0.1),
+                displacement: dec!(0),
+                drop_off: dec!(0.5),
+                duration_years: 1,
+            },
+        )
+        .await
+        .unwrap();
     ledger
         .report_outcome(
             &a_after_the_period,

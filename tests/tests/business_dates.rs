@@ -223,6 +223,16 @@ async fn payment_and_report_dates_are_checked(store: Store) {
     )
     .await;
 
+    mutate(
+        &app,
+        &app.admin(),
+        "setOutcomeProxy",
+        json!({ "fundId": w.fund, "indicator": "meals served", "unit": "meal", "valuePerUnit": "3.00",
+                "deadweight": "0.2", "attribution": "0.1", "displacement": "0", "dropOff": "0.5",
+                "durationYears": 1 }),
+        "",
+    )
+    .await;
     let outcome = |end: &str| json!({ "awardId": w.award, "indicator": "meals served", "quantity": "1200", "periodEnd": end });
     refused(
         &app,

@@ -170,8 +170,27 @@ async fn the_public_reads_social_return_and_equity_derived_from_proxies_and_repo
     set_proxy(&app, &fund, "people_into_work", "person", JOBS).await;
     report(&app, &paid_award, "volunteer_hours", "60", "vol-q1").await;
     report(&app, &paid_award, "volunteer_hours", "40", "vol-q2").await;
-    report(&app, &paid_award, "people_into_work", "3", "jobs").await;
-    let position = report(&app, &paid_award, "breakfasts_served", "500.5", "food").await;
+    let position = report(&app, &paid_award, "people_into_work", "3", "jobs").await;
+    // An indicator the fund has no proxy for could not be valued (it used to count at
+    // £0.00 silently): refused, naming the fund's indicators, and nothing is written.
+    let refused = app
+        .gql(
+            Some(&app.grantee(ORG)),
+            "mutation($i: ReportOutcomeInput!) { reportOutcome(input: $i) { position } }",
+            json!({ "i": { "awardId": paid_award, "indicator": "breakfasts_served",
+                           "quantity": "500.5", "periodEnd": business_day() } }),
+        )
+        .await;
+    assert_eq!(refused.code(), Some("BAD_INPUT"), "{}", refused.body);
+    assert!(
+        refused.message().contains("breakfasts_served")
+            && refused
+                .message()
+                .contains("people_into_work, volunteer_hours"),
+        "{}",
+        refused.message()
+    );
+    assert_eq!(app.head().await, position, "a refused report wrote events");
 
     // Worked from the inputs: 100 hours and 3 jobs against £10,000.00 paid.
     let volunteering = present_value("100", VOLUNTEERING, Decimal::ZERO);
@@ -193,26 +212,19 @@ async fn the_public_reads_social_return_and_equity_derived_from_proxies_and_repo
     assert_eq!(account["ratioLow"], ratio(&pence(low)));
     assert_eq!(account["ratioHigh"], ratio(&pence(high)));
     let lines = account["lines"].as_array().expect("lines");
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["indicator"], "people_into_work");
+    assert_eq!(lines[0]["gross"], "42000.00");
+    assert_eq!(lines[0]["presentValue"], pence(jobs));
     assert_eq!(
-        lines[0],
-        json!({ "indicator": "breakfasts_served", "quantity": "500.5", "reports": 1, "valued": false,
-                "gross": "0.00", "impact": "0.00", "presentValue": "0.00", "low": "0.00", "high": "0.00",
-                "proxy": null }),
-        "an indicator without a proxy is listed, valued at zero and flagged"
-    );
-    assert_eq!(lines[1]["indicator"], "people_into_work");
-    assert_eq!(lines[1]["gross"], "42000.00");
-    assert_eq!(lines[1]["presentValue"], pence(jobs));
-    assert_eq!(
-        lines[1]["proxy"],
+        lines[0]["proxy"],
         json!({ "unit": "person", "valuePerUnit": "14000.00", "deadweight": "0.35", "dropOff": "0.25", "durationYears": 3 })
     );
-    assert_eq!(lines[2]["indicator"], "volunteer_hours");
-    assert_eq!(lines[2]["quantity"], "100");
-    assert_eq!(lines[2]["reports"], 2);
-    assert_eq!(lines[2]["impact"], "720.00");
-    assert_eq!(lines[2]["presentValue"], pence(volunteering));
+    assert_eq!(lines[1]["indicator"], "volunteer_hours");
+    assert_eq!(lines[1]["quantity"], "100");
+    assert_eq!(lines[1]["reports"], 2);
+    assert_eq!(lines[1]["impact"], "720.00");
+    assert_eq!(lines[1]["presentValue"], pence(volunteering));
 
     // One round: the round's account is the fund's. The local authority rolls up both
     // awards (only one paid); the unpaid award alone has no ratio.

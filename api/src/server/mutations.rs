@@ -468,6 +468,8 @@ pub struct ReportSpendInput {
 #[derive(InputObject, Debug)]
 pub struct ReportOutcomeInput {
     pub award_id: String,
+    /// One of the indicators the award's fund has an outcome proxy for
+    /// (`setOutcomeProxy`): any other could not be valued and is refused, with the list.
     pub indicator: String,
     pub quantity: DecimalValue,
     /// Not before the award was made, nor after the ledger's business date (today in

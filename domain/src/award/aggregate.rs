@@ -409,6 +409,22 @@ fn check_published_fields(grant: &HistoricGrant) -> Result<(), AwardError> {
     }
 }
 
+/// An outcome is reported only against an indicator its fund values (has a proxy for).
+fn require_valued_indicator(indicator: &str, fund_indicators: &[String]) -> Result<(), AwardError> {
+    if fund_indicators.iter().any(|known| known == indicator) {
+        return Ok(());
+    }
+    let known = if fund_indicators.is_empty() {
+        "none yet (an officer sets one with setOutcomeProxy)".to_string()
+    } else {
+        fund_indicators.join(", ")
+    };
+    Err(AwardError::IndicatorWithoutProxy {
+        indicator: indicator.to_string(),
+        known,
+    })
+}
+
 fn require_text(value: &str, field: &'static str) -> Result<(), AwardError> {
     if value.trim().is_empty() {
         Err(AwardError::MissingField(field))
@@ -752,6 +768,7 @@ impl Aggregate for Award {
                 quantity,
                 period_end,
                 today,
+                fund_indicators,
             } => {
                 self.require_made()?;
                 self.require_recipient(&by)?;
@@ -769,6 +786,7 @@ impl Aggregate for Award {
                         max: crate::outcome::MAX_INDICATOR_CHARS,
                     });
                 }
+                require_valued_indicator(&indicator, &fund_indicators)?;
                 if quantity > rust_decimal::Decimal::from(MAX_OUTCOME_QUANTITY)
                     || quantity.normalize().scale() > MAX_OUTCOME_QUANTITY_PLACES
                 {

@@ -128,6 +128,9 @@ pub enum AwardCommand {
         quantity: Decimal,
         period_end: Date,
         today: Date,
+        /// The indicators the award's fund has an outcome proxy for (from the fund): an
+        /// outcome against any other could not be valued and is refused.
+        fund_indicators: Vec<String>,
     },
     /// Only with no drawdown requested or approved but unpaid. Releases the undrawn part
     /// (awarded − paid) to the fund; the award then counts at paid − returned.

@@ -105,4 +105,6 @@ pub enum AwardError {
     QuantityOutOfRange(String),
     #[error("an outcome indicator has {chars} characters; at most {max} are accepted")]
     IndicatorTooLong { chars: usize, max: usize },
+    #[error("the fund has no outcome proxy for the indicator \"{indicator}\", so it could not be valued; the fund's indicators: {known}")]
+    IndicatorWithoutProxy { indicator: String, known: String },
 }

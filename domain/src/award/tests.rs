@@ -227,6 +227,7 @@ fn report_outcome(by: OrgId, report_id: &str, quantity: Decimal) -> AwardCommand
         quantity,
         period_end: on(9, 30),
         today: on(10, 1),
+        fund_indicators: vec!["Breakfasts served".to_string()],
     }
 }
 
@@ -1353,6 +1354,7 @@ async fn an_outcome_indicator_longer_than_a_proxy_can_name_is_refused() {
             quantity: dec!(1),
             period_end: on(9, 30),
             today: on(10, 1),
+            fund_indicators: vec!["Breakfasts served".to_string()],
         })
         .await
         .then_expect_error(AwardError::IndicatorTooLong {
@@ -1372,6 +1374,7 @@ async fn an_outcome_needs_an_indicator() {
             quantity: dec!(1),
             period_end: on(9, 30),
             today: on(10, 1),
+            fund_indicators: vec!["Breakfasts served".to_string()],
         })
         .await
         .then_expect_error(AwardError::MissingField("indicator"));
@@ -1910,6 +1913,7 @@ async fn an_outcome_period_ending_before_the_award_or_after_today_is_refused() {
         quantity: dec!(10),
         period_end: end,
         today: on(10, 1),
+        fund_indicators: vec!["Breakfasts served".to_string()],
     };
     award()
         .given(active())
@@ -1930,4 +1934,36 @@ async fn an_outcome_period_ending_before_the_award_or_after_today_is_refused() {
             date: on(10, 2),
             today: on(10, 1),
         }));
+}
+
+#[tokio::test]
+async fn an_outcome_the_fund_has_no_proxy_for_is_refused_with_the_funds_indicators() {
+    let command = |fund_indicators: Vec<String>| AwardCommand::ReportOutcome {
+        by: applicant(),
+        report_id: "OUT-1".to_string(),
+        indicator: "Smiles".to_string(),
+        quantity: dec!(3),
+        period_end: on(9, 30),
+        today: on(10, 1),
+        fund_indicators,
+    };
+    award()
+        .given(paid_out())
+        .when_async(command(vec![
+            "Breakfasts served".to_string(),
+            "People into work".to_string(),
+        ]))
+        .await
+        .then_expect_error(AwardError::IndicatorWithoutProxy {
+            indicator: "Smiles".to_string(),
+            known: "Breakfasts served, People into work".to_string(),
+        });
+    award()
+        .given(paid_out())
+        .when_async(command(Vec::new()))
+        .await
+        .then_expect_error(AwardError::IndicatorWithoutProxy {
+            indicator: "Smiles".to_string(),
+            known: "none yet (an officer sets one with setOutcomeProxy)".to_string(),
+        });
 }

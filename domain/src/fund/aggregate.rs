@@ -39,12 +39,21 @@ pub struct Fund {
     tranches: BTreeSet<String>,
     releases: BTreeSet<String>,
     returns: BTreeSet<String>,
+    /// The indicators the fund has an outcome proxy for: an outcome can be reported only
+    /// against one of them. No `serde(default)`: an older snapshot (which would read as
+    /// "no indicators") is refused and the fund replayed from its events.
+    outcome_indicators: BTreeSet<String>,
 }
 
 impl Fund {
     pub fn fund_id(&self) -> Option<&FundId> {
         self.fund_id.as_ref()
     }
+    /// The indicators the fund has an outcome proxy for, in order.
+    pub fn outcome_indicators(&self) -> impl Iterator<Item = &str> {
+        self.outcome_indicators.iter().map(String::as_str)
+    }
+
     pub fn is_established(&self) -> bool {
         self.established
     }
@@ -424,8 +433,11 @@ impl Aggregate for Fund {
                 self.returns.insert(return_id);
                 debug_assert_eq!(self.available, available_after);
             }
-            // Proxies are read-side facts: the fund decides nothing from them.
-            FundEvent::OutcomeProxySet { .. } => {}
+            // The proxy's figures are read-side facts; the fund keeps only which indicators
+            // it values, so that outcomes are reported against them.
+            FundEvent::OutcomeProxySet { indicator, .. } => {
+                self.outcome_indicators.insert(indicator);
+            }
         }
     }
 }

@@ -89,6 +89,7 @@ impl LedgerError {
                 | AwardError::NegativeQuantity(_)
                 | AwardError::QuantityOutOfRange(_)
                 | AwardError::IndicatorTooLong { .. }
+                | AwardError::IndicatorWithoutProxy { .. }
                 | AwardError::DisbursedOverAwarded { .. } => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },

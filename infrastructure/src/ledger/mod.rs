@@ -740,6 +740,7 @@ impl Ledger {
         quantity: Decimal,
         period_end: Date,
     ) -> Result<Outcome<AwardId>, LedgerError> {
+        let fund_indicators = self.fund_indicators(award_id).await?;
         let command = AwardCommand::ReportOutcome {
             by: by.clone(),
             report_id: request.new_id("OUT"),
@@ -747,8 +748,21 @@ impl Ledger {
             quantity,
             period_end,
             today: request.today,
+            fund_indicators,
         };
         self.on_award(request, award_id, command).await
+    }
+
+    /// The indicators the award's fund has an outcome proxy for. A proxy is replaced but
+    /// never removed, so the list only grows: reading it before the award's own write
+    /// cannot let an outcome through that the fund does not value.
+    async fn fund_indicators(&self, award_id: &AwardId) -> Result<Vec<String>, LedgerError> {
+        let award = self.award(award_id).await?;
+        let Some(fund_id) = award.fund_id() else {
+            return Ok(Vec::new());
+        };
+        let fund = self.fund(fund_id).await?;
+        Ok(fund.outcome_indicators().map(str::to_string).collect())
     }
 
     pub async fn close_award(
