@@ -98,6 +98,11 @@ where
     for entry in std::fs::read_dir(golden_dir(A::TYPE)).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.contains(".v1.") && !name.contains(".v1-") {
+            // An older version: the shape no longer decodes as is; the upcaster's test in
+            // `infrastructure` brings it to this version and checks the result.
+            continue;
+        }
         let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let decoded: A::Event = serde_json::from_value(stored.clone())
             .unwrap_or_else(|error| panic!("{} no longer decodes: {error}", path.display()));

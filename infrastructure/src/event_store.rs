@@ -205,7 +205,13 @@ where
             .await
             .map_err(persistence_error)?;
         for serialized in newer {
-            let event: A::Event = serde_json::from_value(serialized.payload).map_err(|error| {
+            let event: A::Event = crate::upcast::decode_stored(
+                A::TYPE,
+                &serialized.event_type,
+                &serialized.event_version,
+                serialized.payload,
+            )
+            .map_err(|error| {
                 StoreError::Corrupt(format!(
                     "{} {} event {}: {error}",
                     A::TYPE,
