@@ -41,6 +41,9 @@ pub struct CommandContext {
     pub idempotency_key: Option<String>,
     /// A digest of the request, so a key reused for a different request is refused.
     pub request_hash: String,
+    /// The digest an earlier version recorded for the same request (of its `Debug` text):
+    /// a stored key with it is the same request too. Never written.
+    pub legacy_request_hash: Option<String>,
 }
 
 impl CommandContext {
@@ -529,7 +532,9 @@ fn replay<A: Aggregate>(
     key: &str,
     context: &CommandContext,
 ) -> Result<Committed<A>, CommandError<A::Error>> {
-    if record.request_hash != context.request_hash {
+    let same_request = record.request_hash == context.request_hash
+        || context.legacy_request_hash.as_ref() == Some(&record.request_hash);
+    if !same_request {
         return Err(CommandError::KeyReused(
             key.split_once('/')
                 .map(|(_, key)| key)

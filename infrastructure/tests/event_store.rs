@@ -15,6 +15,7 @@ use infrastructure::event_store::{AggregateStore, CommandContext, SNAPSHOT_EVERY
 use infrastructure::ledger::{ErrorKind, Ledger, OpenRound, Request, SubmitApplication};
 use infrastructure::test_support::TestDatabase;
 use infrastructure::{Database, LogCursor};
+use sha2::{Digest, Sha256};
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -531,4 +532,91 @@ async fn snapshot_of_another_version_is_ignored_on_postgres() {
 #[tokio::test]
 async fn snapshot_of_another_version_is_ignored_on_sqlite() {
     snapshot_of_another_version_is_ignored("sqlite").await;
+}
+
+/// The same request in two shapes: fields in another order, another type name (so another
+/// `Debug` text), the same meaning.
+#[derive(Debug, serde::Serialize)]
+struct CapitalAsked {
+    fund: String,
+    amount: Money,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct CapitalAskedAgain {
+    amount: Money,
+    fund: String,
+}
+
+#[test]
+fn the_request_hash_is_of_canonical_json_not_debug_text() {
+    let first = CapitalAsked {
+        fund: "FUND-1".into(),
+        amount: money("25.00"),
+    };
+    let again = CapitalAskedAgain {
+        amount: money("25.00"),
+        fund: "FUND-1".into(),
+    };
+    assert_ne!(format!("{first:?}"), format!("{again:?}"));
+    let keyed = |request: Request| request.command.request_hash;
+    let today = date("2026-01-02");
+    let first_hash = keyed(Request::new("officer", today).with_key(Some("k".into()), &first));
+    let again_hash = keyed(Request::new("officer", today).with_key(Some("k".into()), &again));
+    assert_eq!(first_hash, again_hash);
+    let canonical = br#"{"amount":"25.00","fund":"FUND-1"}"#;
+    assert_eq!(first_hash, hex::encode(Sha256::digest(canonical)));
+    let other = CapitalAsked {
+        fund: "FUND-1".into(),
+        amount: money("25.01"),
+    };
+    assert_ne!(
+        keyed(Request::new("officer", today).with_key(Some("k".into()), &other)),
+        first_hash
+    );
+}
+
+/// A key recorded before the upgrade holds the hash of the request's `Debug` text: a retry
+/// of that request now is still the same request (replayed, nothing written), and another
+/// request with the key is still refused.
+async fn a_key_recorded_with_the_old_hash_is_honoured(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let ledger = Ledger::open(test.database.clone()).await.unwrap();
+    let fund = funded(&ledger, "100.00").await;
+    let input = (fund.clone(), money("25.00"));
+    let today = date("2026-01-02");
+    let old_hash = hex::encode(Sha256::digest(format!("{input:?}").as_bytes()));
+    let mut old_request = Request::new("officer", today);
+    old_request.command =
+        CommandContext::by("officer").with_key(Some("tranche-9".into()), old_hash);
+    let first = ledger
+        .receive_capital(&old_request, &fund, money("25.00"), "gift", today)
+        .await
+        .unwrap();
+    let head = test.database.head_position().await.unwrap();
+    let retry = Request::new("officer", today).with_key(Some("tranche-9".into()), &input);
+    let replayed = ledger
+        .receive_capital(&retry, &fund, money("25.00"), "gift", today)
+        .await
+        .unwrap();
+    assert_eq!(replayed.position, first.position);
+    assert_eq!(test.database.head_position().await.unwrap(), head);
+    let other = Request::new("officer", today)
+        .with_key(Some("tranche-9".into()), &(fund.clone(), money("26.00")));
+    let reused = ledger
+        .receive_capital(&other, &fund, money("26.00"), "gift", today)
+        .await
+        .unwrap_err();
+    assert_eq!(reused.kind(), ErrorKind::Conflict);
+    assert_eq!(test.database.head_position().await.unwrap(), head);
+}
+
+#[tokio::test]
+async fn a_key_recorded_with_the_old_hash_is_honoured_on_postgres() {
+    a_key_recorded_with_the_old_hash_is_honoured("postgres").await;
+}
+
+#[tokio::test]
+async fn a_key_recorded_with_the_old_hash_is_honoured_on_sqlite() {
+    a_key_recorded_with_the_old_hash_is_honoured("sqlite").await;
 }
