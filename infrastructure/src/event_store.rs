@@ -25,6 +25,10 @@ use crate::database::{Database, StoreError};
 pub const AGGREGATE_CACHE_ENTRIES: usize = 10_000;
 /// A snapshot is written every this many events of one aggregate.
 pub const SNAPSHOT_EVERY_EVENTS: usize = 64;
+/// The schema version of the aggregate states in `aggregate_snapshots`. Bump it when any
+/// aggregate's serialized state changes meaning or shape: snapshots of another version are
+/// then ignored and the aggregates folded from their events (a new snapshot follows).
+pub const SNAPSHOT_SCHEMA_VERSION: i64 = 1;
 /// How often a command is re-run after losing a race for its aggregate.
 pub const COMMAND_ATTEMPTS: usize = 5;
 
@@ -37,6 +41,9 @@ pub struct CommandContext {
     pub idempotency_key: Option<String>,
     /// A digest of the request, so a key reused for a different request is refused.
     pub request_hash: String,
+    /// The digest an earlier version recorded for the same request (of its `Debug` text):
+    /// a stored key with it is the same request too. Never written.
+    pub legacy_request_hash: Option<String>,
 }
 
 impl CommandContext {
@@ -205,7 +212,13 @@ where
             .await
             .map_err(persistence_error)?;
         for serialized in newer {
-            let event: A::Event = serde_json::from_value(serialized.payload).map_err(|error| {
+            let event: A::Event = crate::upcast::decode_stored(
+                A::TYPE,
+                &serialized.event_type,
+                &serialized.event_version,
+                serialized.payload,
+            )
+            .map_err(|error| {
                 StoreError::Corrupt(format!(
                     "{} {} event {}: {error}",
                     A::TYPE,
@@ -425,12 +438,14 @@ where
 
     async fn read_snapshot(&self, aggregate_id: &str) -> Result<Option<(A, usize)>, StoreError> {
         const SQL: &str = "SELECT last_sequence, payload FROM aggregate_snapshots
-                            WHERE aggregate_type = $1 AND aggregate_id = $2";
+                            WHERE aggregate_type = $1 AND aggregate_id = $2
+                              AND schema_version = $3";
         let row: Option<(i64, Value)> = match &self.database {
             Database::Postgres(pool) => {
                 sqlx::query_as(SQL)
                     .bind(A::TYPE)
                     .bind(aggregate_id)
+                    .bind(SNAPSHOT_SCHEMA_VERSION)
                     .fetch_optional(pool)
                     .await?
             }
@@ -438,6 +453,7 @@ where
                 let row: Option<(i64, String)> = sqlx::query_as(SQL)
                     .bind(A::TYPE)
                     .bind(aggregate_id)
+                    .bind(SNAPSHOT_SCHEMA_VERSION)
                     .fetch_optional(pool)
                     .await?;
                 match row {
@@ -450,7 +466,8 @@ where
                 }
             }
         };
-        // A snapshot that no longer fits the aggregate's shape (after an upgrade) is ignored:
+        // A snapshot of another schema version is not read (the query), and one that no
+        // longer fits the aggregate's shape all the same is ignored:
         // the events are replayed instead and a fresh snapshot is written later.
         Ok(row.and_then(|(sequence, payload)| {
             serde_json::from_value::<A>(payload)
@@ -471,31 +488,37 @@ where
         match &self.database {
             Database::Postgres(pool) => {
                 sqlx::query(
-                    "INSERT INTO aggregate_snapshots (aggregate_type, aggregate_id, last_sequence, payload)
-                     VALUES ($1, $2, $3, $4)
+                    "INSERT INTO aggregate_snapshots (aggregate_type, aggregate_id, last_sequence, payload, schema_version)
+                     VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
-                        SET last_sequence = EXCLUDED.last_sequence, payload = EXCLUDED.payload
-                      WHERE aggregate_snapshots.last_sequence < EXCLUDED.last_sequence",
+                        SET last_sequence = EXCLUDED.last_sequence, payload = EXCLUDED.payload,
+                            schema_version = EXCLUDED.schema_version
+                      WHERE aggregate_snapshots.last_sequence < EXCLUDED.last_sequence
+                         OR aggregate_snapshots.schema_version <> EXCLUDED.schema_version",
                 )
                 .bind(A::TYPE)
                 .bind(aggregate_id)
                 .bind(sequence as i64)
                 .bind(&payload)
+                .bind(SNAPSHOT_SCHEMA_VERSION)
                 .execute(pool)
                 .await?;
             }
             Database::Sqlite(pool) => {
                 sqlx::query(
-                    "INSERT INTO aggregate_snapshots (aggregate_type, aggregate_id, last_sequence, payload)
-                     VALUES ($1, $2, $3, $4)
+                    "INSERT INTO aggregate_snapshots (aggregate_type, aggregate_id, last_sequence, payload, schema_version)
+                     VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
-                        SET last_sequence = excluded.last_sequence, payload = excluded.payload
-                      WHERE aggregate_snapshots.last_sequence < excluded.last_sequence",
+                        SET last_sequence = excluded.last_sequence, payload = excluded.payload,
+                            schema_version = excluded.schema_version
+                      WHERE aggregate_snapshots.last_sequence < excluded.last_sequence
+                         OR aggregate_snapshots.schema_version <> excluded.schema_version",
                 )
                 .bind(A::TYPE)
                 .bind(aggregate_id)
                 .bind(sequence as i64)
                 .bind(payload.to_string())
+                .bind(SNAPSHOT_SCHEMA_VERSION)
                 .execute(pool)
                 .await?;
             }
@@ -509,7 +532,9 @@ fn replay<A: Aggregate>(
     key: &str,
     context: &CommandContext,
 ) -> Result<Committed<A>, CommandError<A::Error>> {
-    if record.request_hash != context.request_hash {
+    let same_request = record.request_hash == context.request_hash
+        || context.legacy_request_hash.as_ref() == Some(&record.request_hash);
+    if !same_request {
         return Err(CommandError::KeyReused(
             key.split_once('/')
                 .map(|(_, key)| key)

@@ -15,6 +15,7 @@ pub mod geography;
 pub mod import;
 pub mod ledger;
 pub mod test_support;
+pub mod upcast;
 
 pub use business_date::{business_date, business_today, BUSINESS_TIME_ZONE};
 pub use config::StoreConfig;
@@ -22,3 +23,4 @@ pub use database::{Database, StoreError};
 pub use event_log::{LogCursor, LoggedEvent, StoredEvent};
 pub use event_store::{AggregateStore, CommandContext, CommandError, Committed};
 pub use ledger::{Ledger, LedgerError};
+pub use upcast::{upcast, UpcastError, CURRENT_EVENT_VERSION};

@@ -13,7 +13,7 @@ use domain::fund::FundEvent;
 use domain::round::RoundEvent;
 use domain::{Date, Money};
 use foldhash::HashMap;
-use infrastructure::{Database, LoggedEvent};
+use infrastructure::{upcast, Database, LoggedEvent};
 use serde::Deserialize;
 
 use crate::sql::{Param, Sql};
@@ -37,14 +37,34 @@ pub(crate) enum Decoded {
 
 pub(crate) fn decode(event: &LoggedEvent) -> Result<Decoded, ProjectionError> {
     decode_with(event, |aggregate_type| {
-        decode_from(aggregate_type, &event.payload).map_err(|error| error.to_string())
+        if upcast::is_current(&event.event_version) {
+            return decode_from(aggregate_type, &event.payload).map_err(|error| error.to_string());
+        }
+        decode_upcast(event, event.payload.clone())
     })
+}
+
+/// An event of an older version: brought to the current shape, then decoded. The stored
+/// payload (what the hash chain covers) is left as it is.
+fn decode_upcast(event: &LoggedEvent, payload: serde_json::Value) -> Result<Decoded, String> {
+    let payload = upcast::upcast(
+        &event.aggregate_type,
+        &event.event_type,
+        &event.event_version,
+        payload,
+    )
+    .map_err(|error| error.to_string())?;
+    decode_from(event.aggregate_type.as_str(), &payload).map_err(|error| error.to_string())
 }
 
 /// `decode` straight from the payload's JSON text (a rebuild): the same event, without
 /// building a `Value` first. `event`'s own payload is not read.
 pub(crate) fn decode_text(event: &LoggedEvent, payload: &str) -> Result<Decoded, ProjectionError> {
     decode_with(event, |aggregate_type| {
+        if !upcast::is_current(&event.event_version) {
+            let value = serde_json::from_str(payload).map_err(|error| error.to_string())?;
+            return decode_upcast(event, value);
+        }
         let mut json = serde_json::Deserializer::from_str(payload);
         let decoded = decode_from(aggregate_type, &mut json);
         decoded
@@ -69,12 +89,6 @@ fn decode_with(
         "Fund" | "Round" | "Application" | "Award" | "Ballot"
     ) {
         return Ok(Decoded::Other);
-    }
-    if event.event_version != "1" {
-        return Err(bad(format!(
-            "version {} has no upcaster",
-            event.event_version
-        )));
     }
     deserialize(&event.aggregate_type).map_err(bad)
 }

@@ -449,3 +449,101 @@ async fn social_return_and_equity_are_right_on_sqlite() {
 async fn social_return_and_equity_are_right_on_postgres() {
     social_return_and_equity_are_right("postgres").await;
 }
+
+// ------------------------------------------------------------------ old event versions
+
+/// Rewrites the fund's first `CapitalReceived` as version 0 stored it (`date`, not
+/// `received_on`): the shape `infrastructure::upcast` brings to version 1.
+async fn store_capital_received_as_version_0(db: &Database) -> String {
+    let first = db
+        .read_log(infrastructure::LogCursor::START, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|event| event.event_type == "CapitalReceived")
+        .expect("the history receives capital");
+    let mut payload = first.payload.clone();
+    let fields = payload["CapitalReceived"].as_object_mut().unwrap();
+    let received_on = fields.remove("received_on").unwrap();
+    fields.insert("date".into(), received_on);
+    let text = payload.to_string();
+    let sql = match db {
+        Database::Postgres(_) => {
+            "UPDATE events SET event_version = '0', payload = $1::jsonb WHERE position = $2"
+        }
+        Database::Sqlite(_) => {
+            "UPDATE events SET event_version = '0', payload = $1 WHERE position = $2"
+        }
+    };
+    let updated = match db {
+        Database::Postgres(pool) => sqlx::query(sql)
+            .bind(&text)
+            .bind(first.position)
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected(),
+        Database::Sqlite(pool) => sqlx::query(sql)
+            .bind(&text)
+            .bind(first.position)
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected(),
+    };
+    assert_eq!(updated, 1);
+    first.aggregate_id
+}
+
+async fn version_0_events_load_project_and_verify(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = &test.database;
+    fixed_history(db, true).await;
+    let fund = FundId::new(store_capital_received_as_version_0(db).await);
+    let head = db.head_position().await.unwrap();
+    assert!(db
+        .wait_until_readable(head, std::time::Duration::from_secs(30))
+        .await
+        .unwrap());
+    // The command path: a new ledger (empty cache) folds the fund from its events, the
+    // old one included, and the next capital adds to the £100,000 it recorded.
+    let ledger = infrastructure::Ledger::open(db.clone()).await.unwrap();
+    assert_eq!(
+        ledger.fund(&fund).await.unwrap().capital_received(),
+        money("100000")
+    );
+    let mut world = World {
+        fund: Some(fund.clone()),
+        ..World::default()
+    };
+    run_ops(
+        &ledger,
+        &mut world,
+        &[Op::Capital {
+            pounds: 25,
+            day: 30,
+        }],
+    )
+    .await;
+    assert_eq!(
+        ledger.fund(&fund).await.unwrap().capital_received(),
+        money("100025")
+    );
+    // The projections (a full rebuild: the text path) and verify (the Value path).
+    let projector = Projector::new(db.clone());
+    projector.rebuild(None).await.unwrap();
+    let position = read::fund_position(db, &fund, None).await.unwrap().unwrap();
+    assert_eq!(position.capital_received, dec!(100025.00));
+    let report = verify(db).await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.mismatches);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_0_events_load_project_and_verify_on_sqlite() {
+    version_0_events_load_project_and_verify("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_0_events_load_project_and_verify_on_postgres() {
+    version_0_events_load_project_and_verify("postgres").await;
+}

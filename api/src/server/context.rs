@@ -101,7 +101,7 @@ pub fn require_grantee(ctx: &Context<'_>, what: &str) -> GqlResult<OrgId> {
 pub fn ledger_request(
     viewer: &Viewer,
     key: Option<&str>,
-    input: &impl Debug,
+    input: &(impl Debug + serde::Serialize),
 ) -> GqlResult<Request> {
     let key = match key.map(str::trim) {
         None | Some("") => None,

@@ -15,6 +15,7 @@ use domain::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
 use infrastructure::ballot_codes::{hash_code, random_code};
 use infrastructure::ledger::{OpenRound, Outcome, Request, SetOutcomeProxy, SubmitApplication};
 use infrastructure::LedgerError;
+use serde::Serialize;
 use tracing::Instrument;
 
 use super::context::{
@@ -287,7 +288,7 @@ fn application_payload(outcome: Outcome<ApplicationId>) -> ApplicationPayload {
 
 // ---------------------------------------------------------------- inputs
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct EstablishFundInput {
     pub name: String,
     /// The funder's 360Giving organisation id, e.g. `GB-CHC-1234567`.
@@ -300,7 +301,7 @@ pub struct EstablishFundInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct ReceiveCapitalInput {
     pub fund_id: String,
     pub amount: MoneyValue,
@@ -311,7 +312,7 @@ pub struct ReceiveCapitalInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct OpenRoundInput {
     pub fund_id: String,
     pub name: String,
@@ -329,13 +330,13 @@ pub struct OpenRoundInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct RoundInput {
     pub round_id: String,
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct IssueBallotCodesInput {
     pub round_id: String,
     /// 1 to `MAX_BALLOT_CODES_PER_REQUEST` (200).
@@ -364,7 +365,7 @@ impl std::fmt::Debug for CastBallotInput {
     }
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct SubmitApplicationInput {
     pub round_id: String,
     pub title: String,
@@ -378,13 +379,13 @@ pub struct SubmitApplicationInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct ApplicationInput {
     pub application_id: String,
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct ScoreApplicationInput {
     pub application_id: String,
     /// 1 to 5.
@@ -393,7 +394,7 @@ pub struct ScoreApplicationInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct ApproveApplicationInput {
     pub application_id: String,
     /// At most the amount requested, within the round's remaining budget.
@@ -401,20 +402,20 @@ pub struct ApproveApplicationInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct DeclineApplicationInput {
     pub application_id: String,
     pub reason: String,
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct AwardInput {
     pub award_id: String,
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct RequestDrawdownInput {
     pub award_id: String,
     pub amount: MoneyValue,
@@ -422,14 +423,14 @@ pub struct RequestDrawdownInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct DrawdownInput {
     pub award_id: String,
     pub drawdown_id: String,
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct RejectDrawdownInput {
     pub award_id: String,
     pub drawdown_id: String,
@@ -437,7 +438,7 @@ pub struct RejectDrawdownInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct RecordPaymentInput {
     pub award_id: String,
     pub drawdown_id: String,
@@ -448,13 +449,13 @@ pub struct RecordPaymentInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct SpendLineInput {
     pub category: String,
     pub amount: MoneyValue,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct ReportSpendInput {
     pub award_id: String,
     /// Not before the award was made, nor after `periodEnd`.
@@ -465,7 +466,7 @@ pub struct ReportSpendInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct ReportOutcomeInput {
     pub award_id: String,
     /// One of the indicators the award's fund has an outcome proxy for
@@ -478,7 +479,7 @@ pub struct ReportOutcomeInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct SetOutcomeProxyInput {
     pub fund_id: String,
     /// The indicator grantees report (`reportOutcome`), matched exactly after trimming.
@@ -500,7 +501,7 @@ pub struct SetOutcomeProxyInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct VaryAwardInput {
     pub award_id: String,
     pub new_amount: MoneyValue,
@@ -508,7 +509,7 @@ pub struct VaryAwardInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Debug)]
+#[derive(InputObject, Debug, Serialize)]
 pub struct RecordReturnInput {
     pub award_id: String,
     pub amount: MoneyValue,

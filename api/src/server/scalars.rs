@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 /// `Money`: a decimal string in GBP with at most 2 places (`"1250.00"`). Input is parsed
 /// into the domain's `Money` (non-negative, pence); output also serves read-model figures
 /// such as a signed net, always with two places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct MoneyValue(pub Decimal);
 
 impl MoneyValue {
@@ -46,7 +46,7 @@ impl ScalarType for MoneyValue {
 }
 
 /// `Date`: a calendar date, `YYYY-MM-DD`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct DateValue(pub domain::Date);
 
 #[Scalar(name = "Date")]
@@ -73,7 +73,7 @@ impl ScalarType for DateValue {
 
 /// `GeoCode`: an ONS GSS code (`E01…` LSOA, `E02…` MSOA, `E05…` ward, `E06…`-`E09…`
 /// local authority, `E12…` region).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct GeoCodeValue(pub domain::GeoCode);
 
 #[Scalar(name = "GeoCode")]
@@ -96,7 +96,7 @@ impl ScalarType for GeoCodeValue {
 
 /// `Decimal`: an exact decimal number as a string (`"12.5"`), for quantities that are not
 /// money. Whole numbers may also be given as GraphQL integers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct DecimalValue(pub Decimal);
 
 #[Scalar(name = "Decimal")]

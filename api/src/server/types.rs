@@ -174,7 +174,7 @@ impl From<RoundStatus> for read::RoundStatus {
     }
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, serde::Serialize)]
 pub enum DecisionMode {
     /// A panel scores applications; an officer approves.
     Panel,

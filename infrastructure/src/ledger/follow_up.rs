@@ -408,7 +408,7 @@ impl Ledger {
         &self,
         logged: &LoggedEvent,
     ) -> Result<Vec<FollowUp>, LedgerError> {
-        let corrupt = |error: serde_json::Error| {
+        let corrupt = |error: String| {
             LedgerError::Store(crate::database::StoreError::Corrupt(format!(
                 "event at position {}: {error}",
                 logged.position
@@ -416,18 +416,15 @@ impl Ledger {
         };
         Ok(match logged.aggregate_type.as_str() {
             Fund::TYPE => {
-                let event: FundEvent =
-                    serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
+                let event: FundEvent = decode_logged(logged).map_err(corrupt)?;
                 fund_follow_ups(&event)
             }
             Round::TYPE => {
-                let event: RoundEvent =
-                    serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
+                let event: RoundEvent = decode_logged(logged).map_err(corrupt)?;
                 round_follow_ups(&RoundId::new(logged.aggregate_id.clone()), &event)
             }
             Award::TYPE => {
-                let event: AwardEvent =
-                    serde_json::from_value(logged.payload.clone()).map_err(corrupt)?;
+                let event: AwardEvent = decode_logged(logged).map_err(corrupt)?;
                 let award_id = AwardId::new(logged.aggregate_id.clone());
                 if matches!(
                     event,
@@ -445,4 +442,14 @@ impl Ledger {
             _ => Vec::new(),
         })
     }
+}
+
+/// A logged event decoded as `E`, upcast first if it is of an older version.
+fn decode_logged<E: serde::de::DeserializeOwned>(logged: &LoggedEvent) -> Result<E, String> {
+    crate::upcast::decode_stored(
+        &logged.aggregate_type,
+        &logged.event_type,
+        &logged.event_version,
+        logged.payload.clone(),
+    )
 }

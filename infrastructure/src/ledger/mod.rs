@@ -42,6 +42,19 @@ pub struct Outcome<T> {
     pub position: i64,
 }
 
+/// The SHA-256 (hex) of `request` as canonical JSON: object members sorted by name (a
+/// `serde_json::Value` map is ordered: the `preserve_order` feature is off), no spaces.
+/// Two requests with the same meaning hash alike whatever their field order or `Debug`
+/// text; the hash stays the same across compiler and library versions.
+pub fn canonical_request_hash(request: &(impl serde::Serialize + std::fmt::Debug)) -> String {
+    let canonical = serde_json::to_value(request)
+        .map(|value| value.to_string())
+        // Serializing the plain data types used as inputs cannot fail; if one ever did,
+        // its `Debug` text still tells requests apart.
+        .unwrap_or_else(|_| format!("{request:?}"));
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
 /// Who is asking and on what business date.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -61,10 +74,20 @@ impl Request {
         }
     }
 
-    /// Adds the client's idempotency key and a digest of the request it belongs to.
-    pub fn with_key(mut self, key: Option<String>, request: &impl std::fmt::Debug) -> Request {
-        let digest = hex::encode(Sha256::digest(format!("{request:?}").as_bytes()));
+    /// Adds the client's idempotency key and a digest of the request it belongs to: the
+    /// SHA-256 of the request's canonical JSON ([`canonical_request_hash`]). The digest
+    /// earlier versions recorded (of the request's `Debug` text) is kept alongside, so a
+    /// retry of a command keyed before the upgrade is still recognised; only the new one
+    /// is written.
+    pub fn with_key(
+        mut self,
+        key: Option<String>,
+        request: &(impl serde::Serialize + std::fmt::Debug),
+    ) -> Request {
+        let digest = canonical_request_hash(request);
+        let legacy = hex::encode(Sha256::digest(format!("{request:?}").as_bytes()));
         self.command = self.command.with_key(key, digest);
+        self.command.legacy_request_hash = Some(legacy);
         self
     }
 
