@@ -108,6 +108,13 @@ async fn log_reader_never_skips_an_event_that_commits_late() {
         .map(|event| event.cursor())
         .unwrap_or(LogCursor::START);
     b.commit().await.unwrap();
+    // Any transaction open in the cluster (another test's) holds the log back too: wait
+    // until everything committed is readable, as the projector does.
+    assert!(test
+        .database
+        .wait_until_readable(3, std::time::Duration::from_secs(30))
+        .await
+        .unwrap());
 
     let second = test.database.read_log(cursor, 100).await.unwrap();
     let mut positions: Vec<i64> = first
