@@ -28,7 +28,9 @@ pub const SNAPSHOT_EVERY_EVENTS: usize = 64;
 /// The schema version of the aggregate states in `aggregate_snapshots`. Bump it when any
 /// aggregate's serialized state changes meaning or shape: snapshots of another version are
 /// then ignored and the aggregates folded from their events (a new snapshot follows).
-pub const SNAPSHOT_SCHEMA_VERSION: i64 = 1;
+/// 2: the fund keeps its establishment date and valued indicators, the award its
+/// drawdowns' approval dates, what its close released, and its amount after a close.
+pub const SNAPSHOT_SCHEMA_VERSION: i64 = 2;
 /// How often a command is re-run after losing a race for its aggregate.
 pub const COMMAND_ATTEMPTS: usize = 5;
 

@@ -86,10 +86,6 @@ pub struct ReadModelsVersion {
     pub geography: i64,
 }
 
-/// The checkpoint row as integers on both stores (PostgreSQL keeps `txid` as `xid8`).
-const WATERMARK_SQL: &str = "SELECT CAST(CAST(txid AS TEXT) AS BIGINT), position
-  FROM log_checkpoints WHERE reader = $1";
-
 /// A cheap, cloneable view of the projector for the API: its watermark, waiting for a
 /// position to be covered, and lag for metrics. Works in every process, active projector
 /// or not: the watermark is read from the store (the checkpoint row).
@@ -141,13 +137,7 @@ impl ProjectorHandle {
 
     /// The watermark now (see `ReadModelsVersion::watermark`).
     pub async fn watermark(&self) -> Result<LogCursor, ProjectionError> {
-        let row: Option<(i64, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(WATERMARK_SQL)
-            .bind(PROJECTIONS_READER)
-            .fetch_optional(pool)
-            .await?);
-        Ok(row
-            .map(|(txid, position)| LogCursor { txid, position })
-            .unwrap_or(LogCursor::START))
+        Ok(self.db.load_checkpoint(PROJECTIONS_READER).await?)
     }
 
     /// The place in the log's order of the event at `position` if the watermark covers

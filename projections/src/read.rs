@@ -480,11 +480,18 @@ const AWARD_COLUMNS: &str = "a.award_id, a.application_id, a.fund_id, a.round_id
 /// The domain's own rule for what may be drawn, on the register's figures.
 fn available_to_draw(row: &AwardRow) -> Result<Decimal> {
     use domain::award::AwardStatus;
+    // The words the fold writes to `rm_awards.status`.
     let status = match row.status.as_str() {
+        "offered" => AwardStatus::Offered,
         "active" => AwardStatus::Active,
         "closed" => AwardStatus::Closed,
         "historic" => AwardStatus::Historic,
-        _ => AwardStatus::Offered,
+        other => {
+            return Err(ProjectionError::BadRow(format!(
+                "award {}: status '{other}'",
+                row.award_id
+            )))
+        }
     };
     let money = |pence: i64| {
         u64::try_from(pence)
