@@ -850,6 +850,7 @@ async fn run_award(
                     award_id,
                     reduced,
                     "Venue costs came in lower than budgeted.",
+                    None,
                 )
                 .await,
         )?;

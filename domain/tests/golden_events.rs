@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use cqrs_es::{Aggregate, DomainEvent};
 use domain::application::{Application, ApplicationEvent, Score};
-use domain::award::{Award, AwardEvent, HistoricGrant, SpendLine};
+use domain::award::{Award, AwardEvent, BudgetLine, HistoricGrant, SpendLine};
 use domain::ballot::{Ballot, BallotCodeHash, BallotEvent};
 use domain::fund::{Fund, FundEvent};
 use domain::round::{DecisionMode, LogPlace, Round, RoundEvent, RoundTerms, VoteLine, VoteOutcome};
@@ -280,6 +280,16 @@ fn round_examples() -> Vec<RoundEvent> {
             reason: "Extra families".into(),
             reserved_on: day("2026-04-01"),
             remaining_after: Money::pounds(45000),
+            budget_lines: Some(vec![
+                BudgetLine {
+                    category: "Food".into(),
+                    amount: Money::pounds(4000),
+                },
+                BudgetLine {
+                    category: "Rent".into(),
+                    amount: Money::pounds(1000),
+                },
+            ]),
         },
         RoundEvent::VariationReleased {
             variation_id: "var-2".into(),
@@ -442,6 +452,24 @@ fn award_examples() -> Vec<AwardEvent> {
             released: Some(Money::new(dec!(3000.00)).unwrap()),
             final_amount: Some(Money::new(dec!(1900.01)).unwrap()),
         },
+        AwardEvent::BudgetLinesSet {
+            lines: vec![
+                BudgetLine {
+                    category: "Food".into(),
+                    amount: Money::pounds(4000),
+                },
+                BudgetLine {
+                    category: "Rent".into(),
+                    amount: Money::pounds(1000),
+                },
+            ],
+            replaced: vec![BudgetLine {
+                category: "Food".into(),
+                amount: Money::new(dec!(4500.00)).unwrap(),
+            }],
+            variation_id: Some("var-1".into()),
+            set_on: day("2026-04-05"),
+        },
     ];
     for example in &examples {
         match example {
@@ -456,7 +484,8 @@ fn award_examples() -> Vec<AwardEvent> {
             | AwardEvent::MoneyReturned { .. }
             | AwardEvent::SpendReported { .. }
             | AwardEvent::OutcomeReported { .. }
-            | AwardEvent::AwardClosed { .. } => {}
+            | AwardEvent::AwardClosed { .. }
+            | AwardEvent::BudgetLinesSet { .. } => {}
         }
     }
     examples

@@ -778,6 +778,7 @@ impl Ledger {
                 increase,
                 reason: "More demand".to_string(),
                 reserved_on: day(),
+                budget_lines: None,
             },
             &(),
         );
@@ -795,6 +796,7 @@ impl Ledger {
                     increase,
                     reason,
                     varied_on: reserved_on,
+                    budget_lines: None,
                 };
                 let stream = self.awards.get_mut(&award).expect("the award exists");
                 stream
@@ -822,6 +824,7 @@ impl Ledger {
                 new_amount,
                 reason: "Less needed".to_string(),
                 varied_on: day(),
+                budget_lines: None,
             },
             &(),
         );

@@ -323,12 +323,12 @@ async fn whole_life_of_a_fund(kind: &str) {
 
     // Cut award A to £25,000 (≥ £12,000 paid): £5,000 goes back to the open round.
     let too_low = ledger
-        .vary_award(&admin, &award_a, money("11999.99"), "underspend")
+        .vary_award(&admin, &award_a, money("11999.99"), "underspend", None)
         .await
         .unwrap_err();
     assert_eq!(too_low.kind(), ErrorKind::Conflict);
     ledger
-        .vary_award(&admin, &award_a, money("25000.00"), "scaled down")
+        .vary_award(&admin, &award_a, money("25000.00"), "scaled down", None)
         .await
         .unwrap();
     assert_eq!(
@@ -337,7 +337,7 @@ async fn whole_life_of_a_fund(kind: &str) {
     );
     // Increase award B by £1,500 from the round's remaining budget.
     ledger
-        .vary_award(&admin, &award_b, money("21500.00"), "extra sessions")
+        .vary_award(&admin, &award_b, money("21500.00"), "extra sessions", None)
         .await
         .unwrap();
     assert_eq!(

@@ -122,7 +122,8 @@ fn publication_date(event: &AwardEvent) -> Option<&Date> {
         | AwardEvent::DrawdownApproved { .. }
         | AwardEvent::DrawdownRejected { .. }
         | AwardEvent::SpendReported { .. }
-        | AwardEvent::OutcomeReported { .. } => None,
+        | AwardEvent::OutcomeReported { .. }
+        | AwardEvent::BudgetLinesSet { .. } => None,
     }
 }
 
@@ -314,6 +315,7 @@ pub(crate) struct Batch {
     /// Outcome reports made in this batch by (award, report id).
     outcomes: HashMap<(String, String), OutcomeState>,
     votes: crate::votes::VoteBatch,
+    budget: crate::budget_lines::BudgetBatch,
 }
 
 /// The keys of the rows a batch changed, so only those are written back. A rebuild's
@@ -435,7 +437,9 @@ impl Batch {
                 Decoded::Fund(
                     FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. },
                 ) => {}
-                Decoded::Award(AwardEvent::OutcomeReported { .. }) => {}
+                Decoded::Award(
+                    AwardEvent::OutcomeReported { .. } | AwardEvent::BudgetLinesSet { .. },
+                ) => {}
                 Decoded::Fund(_) => {
                     fund_ids.insert(id.clone());
                 }
@@ -652,7 +656,10 @@ impl Batch {
             Decoded::Application(application_event) => {
                 self.apply_application(event, application_event)
             }
-            Decoded::Award(award_event) => self.apply_award(event, award_event),
+            Decoded::Award(award_event) => {
+                self.budget.apply(&event.aggregate_id, award_event);
+                self.apply_award(event, award_event)
+            }
             Decoded::Ballot(ballot_event) => self.votes.apply_ballot(event, ballot_event),
             Decoded::Other => Ok(()),
         }
@@ -1146,6 +1153,8 @@ impl Batch {
                 let drop = award.awarded_pence - cost;
                 self.lower_closed_award(event, drop, closed_on)?;
             }
+            // Budget lines are rows of their own (`budget_lines.rs`).
+            AwardEvent::BudgetLinesSet { .. } => {}
         }
         if let Some(day) = publication_date(award_event) {
             let day = day.to_string();
@@ -1169,6 +1178,7 @@ impl Batch {
     /// as soon as it is made (a rebuild runs each while the next is encoded).
     pub(crate) fn write_statements(self, writer: Writer, statements: &mut impl StatementSink) {
         self.votes.statements(writer, statements);
+        self.budget.statements(writer, statements);
         let funds: Vec<&FundState> = self.dirty_funds.rows(&self.funds);
         upsert(
             statements,

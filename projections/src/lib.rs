@@ -8,6 +8,7 @@
 //! - [`verify`]: recomputes the chain and a fresh fold, and names the first mismatch.
 //! - [`chain`]: the canonical bytes of an event and the chain hash.
 
+pub mod budget_lines;
 pub mod chain;
 mod fold;
 pub mod projector;

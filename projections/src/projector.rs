@@ -920,7 +920,7 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
 }
 
 /// Every table a rebuild empties and refills.
-const READ_MODEL_TABLES: [&str; 13] = [
+const READ_MODEL_TABLES: [&str; 15] = [
     "rm_funds",
     "rm_fund_daily",
     "rm_rounds",
@@ -933,6 +933,8 @@ const READ_MODEL_TABLES: [&str; 13] = [
     "rm_outcomes",
     "rm_round_votes",
     "rm_application_votes",
+    crate::budget_lines::TABLES[0],
+    crate::budget_lines::TABLES[1],
     "ledger_chain",
 ];
 

@@ -75,6 +75,7 @@ struct Expected {
     /// (award, report id) → the report.
     outcomes: BTreeMap<(String, String), OutcomeState>,
     votes: crate::votes::Expected,
+    budget: crate::budget_lines::Expected,
 }
 
 struct FundFold {
@@ -169,6 +170,12 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
                     expected
                         .votes
                         .fold(&mut report, event.cursor(), &event.aggregate_id, &decoded);
+                    expected.budget.fold(
+                        &mut report,
+                        event.position,
+                        &event.aggregate_id,
+                        &decoded,
+                    );
                     fold(
                         &mut expected,
                         &mut report,
@@ -195,6 +202,7 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
     }
     compare(db, &expected, &mut report).await?;
     expected.votes.compare(db, &mut report).await?;
+    expected.budget.compare(db, &mut report).await?;
     compare_geography_ancestors(db, &mut report).await?;
     Ok(report)
 }
@@ -895,6 +903,8 @@ fn fold(
                 AwardEvent::AwardMade { .. } | AwardEvent::HistoricGrantImported(_) => {
                     unreachable!("handled above")
                 }
+                // Folded by `budget_lines::Expected`.
+                AwardEvent::BudgetLinesSet { .. } => {}
             }
             if let Some((day, change)) = money_change {
                 award.awarded += change[0];

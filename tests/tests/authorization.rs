@@ -194,6 +194,13 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
         .iter()
         .find(|found| found["id"] == application.as_str())
         .expect("the approved application")["awardId"]);
+    check(
+        &app,
+        "setBudgetLines",
+        admin,
+        json!({ "awardId": award, "lines": [{ "category": "food", "amount": "7500.00" }] }),
+    )
+    .await;
     check(&app, "acceptAgreement", owner, json!({ "awardId": award })).await;
     let requested = check(
         &app,
@@ -272,7 +279,8 @@ async fn every_mutation_refuses_every_caller_but_its_role(store: Store) {
         &app,
         "varyAward",
         admin,
-        json!({ "awardId": award, "newAmount": "7000.00", "reason": "rescoped" }),
+        json!({ "awardId": award, "newAmount": "7000.00", "reason": "rescoped",
+                "budgetLines": [{ "category": "food", "amount": "7000.00" }] }),
     )
     .await;
     check(

@@ -261,6 +261,9 @@ async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, V
                     args.push(format!("id: \"{}\"", seeded.ids[name]))
                 }
                 (_, "code") => args.push(format!("code: \"{AREA}\"")),
+                ("budget", "scope") => {
+                    args.push(format!("scope: {{ fund: \"{}\" }}", seeded.ids["fund"]))
+                }
                 ("socialReturn", "scope") => {
                     args.push(format!("scope: {{ fund: \"{}\" }}", seeded.ids["fund"]))
                 }

@@ -11,6 +11,7 @@
 //!   checks; [`errors`]: one `extensions.code` per error.
 
 pub mod auth;
+pub mod budget;
 pub mod cache;
 pub mod context;
 pub mod errors;

@@ -9,7 +9,7 @@ use std::future::Future;
 
 use async_graphql::{Context, InputObject, Object};
 use domain::application::Score;
-use domain::award::SpendLine;
+use domain::award::{BudgetLine, SpendLine, MAX_BUDGET_LINES};
 use domain::ballot::{MAX_BALLOT_CODES_PER_REQUEST, MAX_CHOICES_PER_BALLOT};
 use domain::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
 use infrastructure::ballot_codes::{hash_code, random_code};
@@ -506,7 +506,42 @@ pub struct VaryAwardInput {
     pub award_id: String,
     pub new_amount: MoneyValue,
     pub reason: String,
+    /// The award's new budget lines, summing exactly to `newAmount`. Required when the
+    /// award has budget lines (they change only through a variation once the agreement
+    /// is accepted); may give an award without them its first.
+    pub budget_lines: Option<Vec<BudgetLineInput>>,
     pub idempotency_key: Option<String>,
+}
+
+/// One budget line: a category (free text, trimmed, unique within the award without
+/// regard to case, at most 100 characters) and its amount.
+#[derive(InputObject, Debug, Serialize)]
+pub struct BudgetLineInput {
+    pub category: String,
+    pub amount: MoneyValue,
+}
+
+#[derive(InputObject, Debug, Serialize)]
+pub struct SetBudgetLinesInput {
+    pub award_id: String,
+    /// At most 50 lines, summing exactly to the award.
+    pub lines: Vec<BudgetLineInput>,
+    pub idempotency_key: Option<String>,
+}
+
+/// The domain's budget lines from the input, after the API's size checks.
+fn budget_lines(lines: &[BudgetLineInput]) -> GqlResult<Vec<BudgetLine>> {
+    check_count("budgetLines", lines.len(), MAX_BUDGET_LINES)?;
+    lines
+        .iter()
+        .map(|line| {
+            check_text("category", &line.category)?;
+            Ok(BudgetLine {
+                category: line.category.trim().to_string(),
+                amount: line.amount.money(),
+            })
+        })
+        .collect()
 }
 
 #[derive(InputObject, Debug, Serialize)]
@@ -1076,7 +1111,11 @@ impl Mutation {
         })
     }
 
-    /// Grantee (own award): reports spend for a period, by category.
+    /// Grantee (own award): reports spend for a period, by category. Only after the
+    /// agreement is accepted; periods of one award never overlap (the overlapping
+    /// report's period is named); on an award with budget lines each category must be one
+    /// of them (any case; refused with the list). Spend above what was paid is accepted
+    /// and flagged (`Award.spentAbovePaid`).
     async fn report_spend(
         &self,
         ctx: &Context<'_>,
@@ -1148,14 +1187,44 @@ impl Mutation {
     ) -> GqlResult<AwardPayload> {
         let viewer = require_admin(ctx, "varyAward")?;
         check_text("reason", &input.reason)?;
+        let lines = input
+            .budget_lines
+            .as_deref()
+            .map(budget_lines)
+            .transpose()?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
             ctx,
             "vary_award",
-            state(ctx)
-                .ledger
-                .vary_award(&request, &id, input.new_amount.money(), &input.reason),
+            state(ctx).ledger.vary_award(
+                &request,
+                &id,
+                input.new_amount.money(),
+                &input.reason,
+                lines,
+            ),
+        )
+        .await?;
+        Ok(award_payload(outcome))
+    }
+
+    /// Admin: sets an award's budget lines (category → amount, summing exactly to the
+    /// award) before the grantee accepts the agreement; setting them again replaces them.
+    /// Once the agreement is accepted they change only through `varyAward`.
+    async fn set_budget_lines(
+        &self,
+        ctx: &Context<'_>,
+        input: SetBudgetLinesInput,
+    ) -> GqlResult<AwardPayload> {
+        let viewer = require_admin(ctx, "setBudgetLines")?;
+        let lines = budget_lines(&input.lines)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let id = AwardId::new(input.award_id.trim());
+        let outcome = run(
+            ctx,
+            "set_budget_lines",
+            state(ctx).ledger.set_budget_lines(&request, &id, lines),
         )
         .await?;
         Ok(award_payload(outcome))

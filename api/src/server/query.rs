@@ -240,6 +240,18 @@ impl Query {
         Ok(account.map(SocialReturn))
     }
 
+    /// Budget lines summed per category over the awards of a fund, a round or an area (the
+    /// area and every area below it, each award once): planned, spent and variance, now or
+    /// as of the end of `asOf`. Public; one award's own lines are `Award.budgetLines`.
+    async fn budget(
+        &self,
+        ctx: &Context<'_>,
+        scope: super::budget::BudgetScopeInput,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<super::budget::BudgetSummary> {
+        super::budget::budget_summary(ctx, scope, as_of).await
+    }
+
     /// A fund's awards by the deprivation decile of their areas, each nation's index on its
     /// own, against fixed populations (every LSOA of the decile in the reference geography);
     /// awards to larger areas apportioned by population. Null when the fund does not exist.

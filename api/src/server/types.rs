@@ -629,6 +629,30 @@ impl Award {
     async fn spend_reported(&self) -> MoneyValue {
         money(self.0.spend_reported)
     }
+    /// Budget lines (admin and the recipient only): planned, spent and variance per
+    /// category, now or as of the end of `asOf`. Empty for an award without budget lines
+    /// and no spend reported.
+    async fn budget_lines(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::budget::BudgetLine>> {
+        self.require_party(ctx, "budgetLines")?;
+        let id = domain::AwardId::new(self.0.award_id.as_str());
+        super::budget::award_lines(ctx, &id, as_of).await
+    }
+    /// True when the spend reported (by period end) is above what was paid (by paid
+    /// date), now or as of the end of `asOf`: accepted, since the group may have spent its
+    /// own money first, but flagged for the officer (admin and the recipient only).
+    async fn spent_above_paid(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<bool> {
+        self.require_party(ctx, "spentAbovePaid")?;
+        let id = domain::AwardId::new(self.0.award_id.as_str());
+        super::budget::award_spent_above_paid(ctx, &id, as_of).await
+    }
     /// Drawdown requests and their payments (admin and the recipient only).
     async fn drawdowns(&self, ctx: &Context<'_>) -> GqlResult<Vec<Drawdown>> {
         self.require_party(ctx, "drawdowns")?;

@@ -4,7 +4,10 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{AwardCommand, AwardError, AwardEvent, HistoricGrant};
+use super::{
+    check_budget_lines, AwardCommand, AwardError, AwardEvent, Budget, BudgetLine, HistoricGrant,
+    SpendLine, SpendPeriod,
+};
 use crate::dates::{not_after_today, not_before};
 use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
 
@@ -117,6 +120,17 @@ pub struct Award {
     variations: BTreeSet<String>,
     returns: BTreeSet<String>,
     reports: BTreeSet<String>,
+    // No `serde(default)` on the budget fields below: a snapshot from before them is
+    // refused and the award replayed from its events (an old snapshot would forget
+    // spend periods and the acceptance).
+    /// The budget lines; empty when none were set (spend then takes any category).
+    budget: Budget,
+    /// When the grantee accepted the agreement.
+    accepted_on: Option<Date>,
+    /// Σ spend reported.
+    spent: Money,
+    /// Every spend report's period, to refuse overlaps.
+    spend_periods: Vec<SpendPeriod>,
 }
 
 impl Award {
@@ -177,6 +191,19 @@ impl Award {
     /// What a drawdown request may ask for now: [`available_to_draw`].
     pub fn available_to_draw(&self) -> Money {
         available_to_draw(self.status, self.amount, self.paid, self.approved_unpaid())
+    }
+    /// The budget lines (empty when none were set).
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+    /// Σ spend reported.
+    pub fn spent(&self) -> Money {
+        self.spent
+    }
+    /// Spend reported above what was paid: accepted (the group may have spent its own
+    /// money first) but flagged for the officer.
+    pub fn spent_above_paid(&self) -> bool {
+        self.spent > self.paid
     }
     /// What the close released to the fund; zero before the close.
     pub fn released(&self) -> Money {
@@ -371,6 +398,83 @@ impl Award {
             released: Some(self.amount.saturating_sub(self.paid)),
             final_amount: Some(self.paid.saturating_sub(self.returned)),
         })
+    }
+
+    /// `BudgetLinesSet` for an officer's lines, only before the agreement is accepted.
+    fn set_budget_lines(
+        &self,
+        lines: Vec<BudgetLine>,
+        set_on: Date,
+    ) -> Result<AwardEvent, AwardError> {
+        self.require_made()?;
+        self.require_not_closed()?;
+        if self.status != AwardStatus::Offered {
+            return Err(AwardError::BudgetFixed(self.id()));
+        }
+        let lines = check_budget_lines(lines, self.amount)?;
+        Ok(AwardEvent::BudgetLinesSet {
+            lines,
+            replaced: self.budget.lines.clone(),
+            variation_id: None,
+            set_on,
+        })
+    }
+
+    /// The `BudgetLinesSet` a variation to `new_amount` records, if any: an award with
+    /// lines needs new ones summing to the new amount.
+    fn budget_for_variation(
+        &self,
+        lines: Option<Vec<BudgetLine>>,
+        new_amount: Money,
+        variation_id: &str,
+        varied_on: Date,
+    ) -> Result<Option<AwardEvent>, AwardError> {
+        let Some(lines) = lines else {
+            if self.budget.lines.is_empty() {
+                return Ok(None);
+            }
+            return Err(AwardError::VariationNeedsBudgetLines {
+                award: self.id(),
+                categories: self.budget.categories(),
+            });
+        };
+        Ok(Some(AwardEvent::BudgetLinesSet {
+            lines: check_budget_lines(lines, new_amount)?,
+            replaced: self.budget.lines.clone(),
+            variation_id: Some(variation_id.to_string()),
+            set_on: varied_on,
+        }))
+    }
+
+    /// The budget rules of a spend report: after acceptance, no overlap with an earlier
+    /// report, categories from the budget (when it has lines). Returns the lines in the
+    /// budget's spelling.
+    fn check_spend(
+        &self,
+        period_start: Date,
+        period_end: Date,
+        lines: Vec<SpendLine>,
+    ) -> Result<Vec<SpendLine>, AwardError> {
+        if self.accepted_on.is_none() {
+            return Err(AwardError::SpendBeforeAcceptance(self.id()));
+        }
+        if let Some(other) = self
+            .spend_periods
+            .iter()
+            .find(|period| period.overlaps(period_start, period_end))
+        {
+            return Err(AwardError::OverlappingSpendPeriod {
+                start: period_start,
+                end: period_end,
+                report_id: other.report_id.clone(),
+                other_start: other.start,
+                other_end: other.end,
+            });
+        }
+        if self.budget.lines.is_empty() {
+            return Ok(lines);
+        }
+        self.budget.match_spend(lines)
     }
 
     fn set_drawdown_state(&mut self, id: &DrawdownId, from: DrawdownState, to: DrawdownState) {
@@ -618,6 +722,7 @@ impl Aggregate for Award {
                 new_amount,
                 reason,
                 varied_on,
+                budget_lines,
             } => {
                 self.require_made()?;
                 // Checked first: a retry after the award closed must still succeed.
@@ -649,6 +754,8 @@ impl Aggregate for Award {
                         committed,
                     });
                 }
+                let budget =
+                    self.budget_for_variation(budget_lines, new_amount, &variation_id, varied_on)?;
                 let event = AwardEvent::AwardVaried {
                     variation_id,
                     old_amount,
@@ -657,12 +764,16 @@ impl Aggregate for Award {
                     varied_on,
                 };
                 sink.write(event, self).await;
+                if let Some(budget) = budget {
+                    sink.write(budget, self).await;
+                }
             }
             AwardCommand::ApplyIncrease {
                 variation_id,
                 increase,
                 reason,
                 varied_on,
+                budget_lines,
             } => {
                 self.require_made()?;
                 if self.variations.contains(&variation_id) {
@@ -678,6 +789,16 @@ impl Aggregate for Award {
                 let new_amount = old_amount
                     .checked_add(increase)
                     .ok_or(AwardError::Overflow)?;
+                // The ledger checked the lines against the amount before the round
+                // reserved the increase; lines that no longer sum (another variation came
+                // between) are not recorded: the increase stands, and the officer varies
+                // the lines again.
+                let budget = budget_lines
+                    .and_then(|lines| {
+                        self.budget_for_variation(Some(lines), new_amount, &variation_id, varied_on)
+                            .ok()
+                    })
+                    .flatten();
                 let event = AwardEvent::AwardVaried {
                     variation_id,
                     old_amount,
@@ -686,6 +807,9 @@ impl Aggregate for Award {
                     varied_on,
                 };
                 sink.write(event, self).await;
+                if let Some(budget) = budget {
+                    sink.write(budget, self).await;
+                }
             }
             AwardCommand::RecordReturn {
                 return_id,
@@ -738,6 +862,7 @@ impl Aggregate for Award {
                 }
                 self.not_before_award("periodStart", period_start)?;
                 not_after_today("periodEnd", period_end, today)?;
+                let lines = self.check_spend(period_start, period_end, lines)?;
                 if lines.is_empty() {
                     return Err(AwardError::MissingField("lines"));
                 }
@@ -804,6 +929,10 @@ impl Aggregate for Award {
                 let event = self.close(closed_on)?;
                 sink.write(event, self).await;
             }
+            AwardCommand::SetBudgetLines { lines, set_on } => {
+                let event = self.set_budget_lines(lines, set_on)?;
+                sink.write(event, self).await;
+            }
         }
         Ok(())
     }
@@ -845,8 +974,9 @@ impl Aggregate for Award {
                 self.status = AwardStatus::Historic;
                 self.historic = Some(grant);
             }
-            AwardEvent::AgreementAccepted { .. } => {
+            AwardEvent::AgreementAccepted { accepted_on } => {
                 self.status = AwardStatus::Active;
+                self.accepted_on = Some(accepted_on);
             }
             AwardEvent::DrawdownRequested {
                 drawdown_id,
@@ -914,9 +1044,29 @@ impl Aggregate for Award {
                 }
                 debug_assert_eq!(self.returned, returned_total);
             }
-            AwardEvent::SpendReported { report_id, .. }
-            | AwardEvent::OutcomeReported { report_id, .. } => {
+            AwardEvent::SpendReported {
+                report_id,
+                period_start,
+                period_end,
+                total,
+                ..
+            } => {
+                self.spent = self.spent.plus(total);
+                self.spend_periods.push(SpendPeriod {
+                    report_id: report_id.clone(),
+                    start: period_start,
+                    end: period_end,
+                });
                 self.reports.insert(report_id);
+            }
+            AwardEvent::OutcomeReported { report_id, .. } => {
+                self.reports.insert(report_id);
+            }
+            AwardEvent::BudgetLinesSet { lines, set_on, .. } => {
+                self.budget = Budget {
+                    lines,
+                    set_on: Some(set_on),
+                };
             }
             AwardEvent::AwardClosed {
                 released,

@@ -1,6 +1,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::BudgetLine;
 use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
 
 /// One line of a spend report.
@@ -94,6 +95,10 @@ pub enum AwardCommand {
         new_amount: Money,
         reason: String,
         varied_on: Date,
+        /// The new budget lines, summing to `new_amount`: required when the award has
+        /// budget lines, and may give an award without them its first.
+        #[serde(default)]
+        budget_lines: Option<Vec<BudgetLine>>,
     },
     /// Second half of an increase, after the round reserved it. Idempotent by
     /// `variation_id`.
@@ -102,6 +107,10 @@ pub enum AwardCommand {
         increase: Money,
         reason: String,
         varied_on: Date,
+        /// The new budget lines the variation carried through the round, summing to the
+        /// new amount (checked by the ledger before the round reserved the increase).
+        #[serde(default)]
+        budget_lines: Option<Vec<BudgetLine>>,
     },
     /// Unspent or clawed-back money comes back: ≤ paid − returned.
     RecordReturn {
@@ -111,7 +120,10 @@ pub enum AwardCommand {
         returned_on: Date,
     },
     /// The period starts no earlier than the award was made and ends by `today` (the
-    /// ledger's business date).
+    /// ledger's business date); only after the agreement is accepted; it must not overlap
+    /// an earlier report's period. On an award with budget lines each line names one of
+    /// its categories (any case; recorded in the budget's spelling). Spend above what was
+    /// paid is accepted (the group may have spent its own money first) and flagged.
     ReportSpend {
         by: OrgId,
         report_id: String,
@@ -131,6 +143,13 @@ pub enum AwardCommand {
         /// The indicators the award's fund has an outcome proxy for (from the fund): an
         /// outcome against any other could not be valued and is refused.
         fund_indicators: Vec<String>,
+    },
+    /// Officer: sets the award's budget lines (summing to the award) while the award is
+    /// offered; replaces lines set before. Once the agreement is accepted they change
+    /// only through a variation.
+    SetBudgetLines {
+        lines: Vec<BudgetLine>,
+        set_on: Date,
     },
     /// Only with no drawdown requested or approved but unpaid. Releases the undrawn part
     /// (awarded − paid) to the fund; the award then counts at paid − returned.

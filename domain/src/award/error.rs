@@ -1,4 +1,4 @@
-use crate::{AwardId, DateError, DrawdownId, Money, OrgId};
+use crate::{AwardId, Date, DateError, DrawdownId, Money, OrgId};
 
 /// Why an award refused a command. Ids in errors are the award's own; before the award is
 /// made it has none, and the id is empty (the caller knows the id it asked for).
@@ -107,4 +107,31 @@ pub enum AwardError {
     IndicatorTooLong { chars: usize, max: usize },
     #[error("the fund has no outcome proxy for the indicator \"{indicator}\", so it could not be valued; the fund's indicators: {known}")]
     IndicatorWithoutProxy { indicator: String, known: String },
+    #[error("a budget has {lines} lines; at most {max} are accepted")]
+    TooManyBudgetLines { lines: usize, max: usize },
+    #[error("a budget category has {chars} characters; at most {max} are accepted")]
+    CategoryTooLong { chars: usize, max: usize },
+    #[error("the budget names the category \"{0}\" twice (categories are matched without regard to case)")]
+    DuplicateCategory(String),
+    #[error("the budget lines sum to {total}, not the {amount} awarded; they must sum to the award exactly")]
+    BudgetNotAwarded { total: Money, amount: Money },
+    #[error("award {0}'s agreement is accepted, so its budget lines change only through a variation (varyAward with budgetLines)")]
+    BudgetFixed(AwardId),
+    #[error("award {award} has budget lines ({categories}); a variation must carry new budget lines summing to the new amount")]
+    VariationNeedsBudgetLines { award: AwardId, categories: String },
+    #[error("spend category \"{category}\" is not a budget line of this award; its categories: {categories}")]
+    UnknownSpendCategory {
+        category: String,
+        categories: String,
+    },
+    #[error("award {0}'s agreement must be accepted before spend is reported")]
+    SpendBeforeAcceptance(AwardId),
+    #[error("the period {start} to {end} overlaps spend report {report_id}, which covers {other_start} to {other_end}; report periods of one award must not overlap")]
+    OverlappingSpendPeriod {
+        start: Date,
+        end: Date,
+        report_id: String,
+        other_start: Date,
+        other_end: Date,
+    },
 }

@@ -2,7 +2,7 @@ use cqrs_es::DomainEvent;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{HistoricGrant, SpendLine};
+use super::{BudgetLine, HistoricGrant, SpendLine};
 use crate::{ApplicationId, AwardId, Date, DrawdownId, FundId, GeoCode, Money, OrgId, RoundId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +92,16 @@ pub enum AwardEvent {
         #[serde(default)]
         final_amount: Option<Money>,
     },
+    /// The award's budget lines, summing to the award: set by an officer before the
+    /// agreement is accepted (`variation_id` `None`), or by a variation (its id; recorded
+    /// just after the `AwardVaried` it belongs to, dated the same day). `replaced` is the
+    /// budget it replaces (empty the first time), so readers need not look it up.
+    BudgetLinesSet {
+        lines: Vec<BudgetLine>,
+        replaced: Vec<BudgetLine>,
+        variation_id: Option<String>,
+        set_on: Date,
+    },
 }
 
 impl DomainEvent for AwardEvent {
@@ -109,6 +119,7 @@ impl DomainEvent for AwardEvent {
             AwardEvent::SpendReported { .. } => "SpendReported",
             AwardEvent::OutcomeReported { .. } => "OutcomeReported",
             AwardEvent::AwardClosed { .. } => "AwardClosed",
+            AwardEvent::BudgetLinesSet { .. } => "BudgetLinesSet",
         }
         .to_string()
     }

@@ -5,6 +5,9 @@
 //! closed, awarded = paid − returned (what the award cost).
 
 mod aggregate;
+mod budget;
+#[cfg(test)]
+mod budget_tests;
 mod commands;
 mod error;
 mod events;
@@ -14,6 +17,10 @@ mod tests;
 pub use aggregate::{
     available_to_draw, Award, AwardDetails, AwardStatus, Drawdown, DrawdownState,
     MAX_SPEND_LINES_PER_REPORT,
+};
+pub use budget::{
+    category_key, check_budget_lines, Budget, BudgetLine, SpendPeriod, MAX_BUDGET_LINES,
+    MAX_CATEGORY_CHARS,
 };
 pub use commands::{AwardCommand, HistoricGrant, SpendLine};
 pub use error::AwardError;

@@ -157,6 +157,7 @@ fn reduce(variation: &str, new_amount: Money) -> AwardCommand {
         new_amount,
         reason: "Project scaled down".to_string(),
         varied_on: on(8, 1),
+        budget_lines: None,
     }
 }
 
@@ -166,6 +167,7 @@ fn increase(variation: &str, by: Money) -> AwardCommand {
         increase: by,
         reason: "Project scaled down".to_string(),
         varied_on: on(8, 1),
+        budget_lines: None,
     }
 }
 
@@ -942,6 +944,7 @@ async fn a_cut_needs_a_variation_id_and_a_reason() {
             new_amount: Money::pounds(8_000),
             reason: " ".to_string(),
             varied_on: on(8, 1),
+            budget_lines: None,
         })
         .await
         .then_expect_error(AwardError::MissingField("reason"));

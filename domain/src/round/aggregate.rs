@@ -291,6 +291,7 @@ impl Aggregate for Round {
                 increase,
                 reason,
                 reserved_on,
+                budget_lines,
             } => {
                 self.require_opened()?;
                 // Checked before "closed": a retry of a reservation made before the round
@@ -327,6 +328,7 @@ impl Aggregate for Round {
                     reason,
                     reserved_on,
                     remaining_after,
+                    budget_lines,
                 };
                 sink.write(event, self).await;
             }

@@ -93,6 +93,10 @@ pub enum RoundCommand {
         increase: Money,
         reason: String,
         reserved_on: Date,
+        /// The award's new budget lines (summing to its new amount), carried through to
+        /// the award with the increase.
+        #[serde(default)]
+        budget_lines: Option<Vec<crate::award::BudgetLine>>,
     },
     /// Second half of cutting an award: the cut goes back to the round's remaining budget,
     /// or, once the round is closed, on to the fund. Idempotent by `variation_id`.

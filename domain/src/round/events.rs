@@ -60,6 +60,10 @@ pub enum RoundEvent {
         reason: String,
         reserved_on: Date,
         remaining_after: Money,
+        /// The award's new budget lines, for the award's `ApplyIncrease`; absent on
+        /// variations of awards without budget lines (and on events stored before them).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        budget_lines: Option<Vec<crate::award::BudgetLine>>,
     },
     /// `released_to_fund` is true when the round was closed: the fund must be credited.
     VariationReleased {

@@ -95,6 +95,7 @@ fn reserve(variation: &str, increase: Money) -> RoundCommand {
         increase,
         reason: "Extra sessions over the summer".to_string(),
         reserved_on: on(7, 1),
+        budget_lines: None,
     }
 }
 
@@ -106,6 +107,7 @@ fn reserved(variation: &str, increase: Money, remaining: Money) -> RoundEvent {
         reason: "Extra sessions over the summer".to_string(),
         reserved_on: on(7, 1),
         remaining_after: remaining,
+        budget_lines: None,
     }
 }
 
@@ -544,6 +546,7 @@ async fn an_increase_needs_a_variation_id_and_a_reason() {
             increase: Money::pounds(1),
             reason: String::new(),
             reserved_on: on(7, 1),
+            budget_lines: None,
         })
         .await
         .then_expect_error(RoundError::MissingField("reason"));
@@ -559,6 +562,7 @@ async fn an_increase_to_an_award_of_another_round_is_refused() {
             increase: Money::pounds(1),
             reason: "Extra sessions".to_string(),
             reserved_on: on(7, 1),
+            budget_lines: None,
         })
         .await
         .then_expect_error(RoundError::UnknownAward {

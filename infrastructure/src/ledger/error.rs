@@ -90,7 +90,14 @@ impl LedgerError {
                 | AwardError::QuantityOutOfRange(_)
                 | AwardError::IndicatorTooLong { .. }
                 | AwardError::IndicatorWithoutProxy { .. }
-                | AwardError::DisbursedOverAwarded { .. } => ErrorKind::BadInput,
+                | AwardError::DisbursedOverAwarded { .. }
+                | AwardError::TooManyBudgetLines { .. }
+                | AwardError::CategoryTooLong { .. }
+                | AwardError::DuplicateCategory(_)
+                | AwardError::BudgetNotAwarded { .. }
+                | AwardError::VariationNeedsBudgetLines { .. }
+                | AwardError::UnknownSpendCategory { .. }
+                | AwardError::OverlappingSpendPeriod { .. } => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::Ballot(error) => match error {

@@ -140,6 +140,7 @@ fn round_follow_ups(round_id: &RoundId, event: &RoundEvent) -> Vec<FollowUp> {
             increase,
             reason,
             reserved_on,
+            budget_lines,
             ..
         } => vec![FollowUp::Award(
             award_id.clone(),
@@ -148,6 +149,7 @@ fn round_follow_ups(round_id: &RoundId, event: &RoundEvent) -> Vec<FollowUp> {
                 increase: *increase,
                 reason: reason.clone(),
                 varied_on: *reserved_on,
+                budget_lines: budget_lines.clone(),
             },
         )],
         RoundEvent::BallotCodesIssued {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use domain::application::{
     Application, ApplicationCommand, ApplicationServices, RoundForSubmission, Score,
 };
-use domain::award::{Award, AwardCommand, AwardStatus, SpendLine};
+use domain::award::{Award, AwardCommand, AwardError, AwardStatus, BudgetLine, SpendLine};
 use domain::ballot::Ballot;
 use domain::fund::{Fund, FundCommand};
 use domain::round::{DecisionMode, Round, RoundCommand, RoundTerms};
@@ -590,6 +590,20 @@ impl Ledger {
         self.on_award(request, award_id, command).await
     }
 
+    /// Officer: sets the award's budget lines while the agreement is not yet accepted.
+    pub async fn set_budget_lines(
+        &self,
+        request: &Request,
+        award_id: &AwardId,
+        lines: Vec<BudgetLine>,
+    ) -> Result<Outcome<AwardId>, LedgerError> {
+        let command = AwardCommand::SetBudgetLines {
+            lines,
+            set_on: request.today,
+        };
+        self.on_award(request, award_id, command).await
+    }
+
     pub async fn request_drawdown(
         &self,
         request: &Request,
@@ -660,18 +674,23 @@ impl Ledger {
 
     /// A cut is checked by the award (never below what is paid or committed) and then
     /// released to the round; an increase is taken from the round's budget first and then
-    /// applied to the award.
+    /// applied to the award. `budget_lines`: the award's new budget lines, summing to
+    /// `new_amount` (required when the award has lines).
     pub async fn vary_award(
         &self,
         request: &Request,
         award_id: &AwardId,
         new_amount: Money,
         reason: &str,
+        budget_lines: Option<Vec<BudgetLine>>,
     ) -> Result<Outcome<AwardId>, LedgerError> {
         let award = self.award(award_id).await?;
         let variation_id = request.new_id("VAR");
         let reason = reason.trim().to_string();
         if new_amount > award.amount() {
+            // Checked here too: the round takes the increase before the award sees the
+            // lines, and a variation of an award with lines must carry new ones.
+            let budget_lines = check_variation_lines(&award, award_id, budget_lines, new_amount)?;
             if reason.is_empty() {
                 return Err(LedgerError::Award(domain::award::AwardError::MissingField(
                     "reason",
@@ -695,6 +714,7 @@ impl Ledger {
                 increase,
                 reason,
                 reserved_on: request.today,
+                budget_lines,
             };
             let committed = self
                 .rounds
@@ -714,6 +734,7 @@ impl Ledger {
             new_amount,
             reason,
             varied_on: request.today,
+            budget_lines,
         };
         self.on_award(request, award_id, command).await
     }
@@ -797,6 +818,26 @@ impl Ledger {
             closed_on: request.today,
         };
         self.on_award(request, award_id, command).await
+    }
+}
+
+/// The lines an increase carries through the round, checked against the award first (the
+/// award checks them again when the increase reaches it).
+fn check_variation_lines(
+    award: &Award,
+    award_id: &AwardId,
+    lines: Option<Vec<BudgetLine>>,
+    new_amount: Money,
+) -> Result<Option<Vec<BudgetLine>>, LedgerError> {
+    match lines {
+        Some(lines) => domain::award::check_budget_lines(lines, new_amount)
+            .map(Some)
+            .map_err(LedgerError::Award),
+        None if award.budget().lines.is_empty() => Ok(None),
+        None => Err(LedgerError::Award(AwardError::VariationNeedsBudgetLines {
+            award: award_id.clone(),
+            categories: award.budget().categories(),
+        })),
     }
 }
 

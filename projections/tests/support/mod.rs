@@ -309,7 +309,7 @@ pub struct World {
     pub historic: usize,
 }
 
-fn day_of(day: u8) -> NaiveDate {
+pub fn day_of(day: u8) -> NaiveDate {
     date("2026-01-01")
         .checked_add_days(Days::new(u64::from(day)))
         .unwrap()
@@ -321,6 +321,24 @@ fn pick<T: Clone>(items: &[T], index: usize) -> Option<T> {
 
 fn pence(pence: u32) -> Money {
     Money::from_pence(u64::from(pence))
+}
+
+/// Budget lines for `amount`: 70% (to the penny below) "Staff", the rest "rent" (spend
+/// reports name "staff": matched without regard to case).
+pub fn split_lines(amount: Money) -> Vec<domain::award::BudgetLine> {
+    let staff = (amount.amount() * rust_decimal::Decimal::new(7, 1))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+    let staff = Money::new(staff).unwrap();
+    vec![
+        domain::award::BudgetLine {
+            category: "Staff".into(),
+            amount: staff,
+        },
+        domain::award::BudgetLine {
+            category: "rent".into(),
+            amount: amount.checked_sub(staff).unwrap(),
+        },
+    ]
 }
 
 fn percent_of(amount: Money, percent: u8) -> Money {
@@ -480,9 +498,15 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                     .map(|o| o.position)
             }
             Op::Accept { award, day } => {
+                // Every other award gets budget lines before it is accepted.
+                let budgeted = award % 2 == 0;
                 let Some((award, org)) = pick(&world.awards, award) else {
                     continue;
                 };
+                if let (true, Ok(current)) = (budgeted, ledger.award(&award).await) {
+                    let lines = split_lines(current.amount());
+                    let _ = ledger.set_budget_lines(&admin(day), &award, lines).await;
+                }
                 ledger
                     .accept_agreement(&Request::new(org.as_str(), day_of(day)), &award, &org)
                     .await
@@ -543,8 +567,10 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                 if amount.is_zero() {
                     continue;
                 }
+                // An award with budget lines is varied with new ones.
+                let lines = (!current.budget().lines.is_empty()).then(|| split_lines(amount));
                 ledger
-                    .vary_award(&admin(day), &award, amount, "change")
+                    .vary_award(&admin(day), &award, amount, "change", lines)
                     .await
                     .map(|o| o.position)
             }
@@ -695,7 +721,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
 
 /// Every read-model table and the chain, as sorted text rows, for comparisons.
 pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
-    const TABLES: [(&str, &str); 13] = [
+    const TABLES: [(&str, &str); 15] = [
         ("rm_funds", "fund_id"),
         ("rm_fund_daily", "fund_id, day"),
         ("rm_rounds", "round_id"),
@@ -708,6 +734,8 @@ pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
         ("rm_outcomes", "award_id, report_id"),
         ("rm_round_votes", "round_id"),
         ("rm_application_votes", "application_id"),
+        ("rm_budget_categories", "award_id, category_key"),
+        ("rm_budget_line_daily", "award_id, category_key, day"),
         ("ledger_chain", "ordinal"),
     ];
     let mut tables = Vec::new();
