@@ -33,13 +33,18 @@ fn p(money: &Money) -> i64 {
     to_pence(money.amount())
 }
 
+/// (award, category key).
+type CategoryKey = (String, String);
+/// (award, category key, day).
+type DayKey = (String, String, Date);
+
 /// The budget rows one batch changes.
 #[derive(Default)]
 pub(crate) struct BudgetBatch {
     /// (award, category key) → (name, whether it replaces a stored name).
-    categories: HashMap<(String, String), (String, bool)>,
+    categories: HashMap<CategoryKey, (String, bool)>,
     /// (award, category key, day) → [planned, spent] changes in pence.
-    daily: HashMap<(String, String, Date), [i64; 2]>,
+    daily: HashMap<DayKey, [i64; 2]>,
 }
 
 impl BudgetBatch {
@@ -94,7 +99,7 @@ impl BudgetBatch {
 
     /// Writes the batch's rows back: names (replaced or kept), daily changes (added).
     pub(crate) fn statements(&self, writer: Writer, statements: &mut impl StatementSink) {
-        let mut names: Vec<(&(String, String), &(String, bool))> = self.categories.iter().collect();
+        let mut names: Vec<(&CategoryKey, &(String, bool))> = self.categories.iter().collect();
         names.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (replaces, on_conflict) in [(true, OnConflict::Replace), (false, OnConflict::Ignore)] {
             let rows: Vec<_> = names
@@ -114,7 +119,7 @@ impl BudgetBatch {
                 },
             );
         }
-        let mut daily: Vec<(&(String, String, Date), &[i64; 2])> = self.daily.iter().collect();
+        let mut daily: Vec<(&DayKey, &[i64; 2])> = self.daily.iter().collect();
         daily.sort_unstable_by(|a, b| a.0.cmp(b.0));
         upsert(
             statements,

@@ -3,9 +3,10 @@
 //! names an edited row), on SQLite files and the real PostgreSQL.
 //!
 //! Worked figures (days after 2026-01-01). A £10,000 award (made day 10) gets Food £6,000
-//! + Rent £4,000 on day 10 and is accepted on day 11; £3,000 paid on day 12. Spend: Food
-//! £1,000.00 for days 12–20; Food £2,500.50 + rent £500.00 for days 21–40. Cut on day 50
-//! to £8,000 with Food £5,000 + Rent £3,000.
+//! and Rent £4,000 on day 10 and is accepted on day 11; £3,000 paid on day 12. Spend:
+//! Food £1,000.00 for days 12–20; Food £2,500.50 and rent £500.00 for days 21–40. Cut on
+//! day 50 to £8,000 with Food £5,000 and Rent £3,000.
+//!
 //! - as of day 9: nothing. Day 10: Food 6,000.00/0.00, Rent 4,000.00/0.00.
 //! - day 20: Food 6,000.00/1,000.00 (variance 5,000.00); spent 1,000.00 ≤ paid 3,000.00.
 //! - day 40: Food 6,000.00/3,500.50 (2,499.50), Rent 4,000.00/500.00 (3,500.00); spent
