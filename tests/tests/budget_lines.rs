@@ -20,6 +20,14 @@ use common::*;
 use fundledger_tests::{input_type, mutate, Reply, Store, TestApp};
 use serde_json::{json, Value};
 
+/// Hull with the LSOA both awards are in; Middlesbrough with none.
+const GEOGRAPHY: &str = "code,name,level,parent_code,population,imd_decile
+E06000010,Hull,lad,,258038,
+E01033646,Kingston upon Hull 034A,lsoa,E06000010,1500,1
+E06000002,Middlesbrough,lad,,139310,
+E01012011,Middlesbrough 008A,lsoa,E06000002,1978,1
+";
+
 const AWARD_LINES: &str = r#"query($award: String!, $asOf: Date) {
   award(id: $award) { budgetLines(asOf: $asOf) { category planned spent variance } spentAbovePaid(asOf: $asOf) }
 }"#;
@@ -227,6 +235,8 @@ async fn award_a(app: &TestApp, round: &str) -> String {
 
 async fn budget_lines_end_to_end(store: Store) {
     let app = spawn(store).await;
+    let areas = infrastructure::geography::read_areas(GEOGRAPHY.as_bytes(), "test").unwrap();
+    app.database.database.upsert_areas(&areas).await.unwrap();
     let (fund, round) = fund_and_round(&app).await;
     let a = award_a(&app, &round).await;
     let b = award_for(&app, OTHER_ORG, &round, "5000.00").await;
@@ -301,6 +311,9 @@ async fn budget_lines_end_to_end(store: Store) {
             .ok();
         assert_eq!(reply.data()["budget"], totals, "scope {scope}");
     }
+    let elsewhere = json!({ "scope": { "neighbourhood": "E06000002" } });
+    let reply = app.gql_now(None, BUDGET, elsewhere).await.ok();
+    assert_eq!(reply.data()["budget"]["categories"], json!([]));
     let reply = app
         .gql_now(
             None,
