@@ -10,9 +10,10 @@
 //! £2,000 paid: flagged); then cut to £8,000 with Food £5,000, Rent £2,500, Travel £500.
 //! A's lines: Food 5,000.00 − 1,500.50 = 3,499.50; Rent 2,500.00 − 1,000.00 = 1,500.00;
 //! Travel 500.00 − 0 = 500.00. Award B (£5,000, OTHER_ORG): Food £4,000, Equipment £1,000;
-//! spend food £250.00 with nothing paid (flagged). Round = fund = Hull: Equipment
-//! 1,000.00/0.00/1,000.00; Food 9,000.00/1,750.50/7,249.50; Rent 2,500.00/1,000.00/
-//! 1,500.00; Travel 500.00/0.00/500.00; totals 13,000.00/2,750.50/10,249.50.
+//! spend food £250.00 with nothing paid (flagged); then raised (through the round's
+//! budget) to £5,500 with Food £4,000, Equipment £1,500. Round = fund = Hull: Equipment
+//! 1,500.00/0.00/1,500.00; Food 9,000.00/1,750.50/7,249.50; Rent 2,500.00/1,000.00/
+//! 1,500.00; Travel 500.00/0.00/500.00; totals 13,500.00/2,750.50/10,749.50.
 
 mod common;
 
@@ -254,6 +255,26 @@ async fn budget_lines_end_to_end(store: Store) {
     spend(&app, OTHER_ORG, &b, lines(&[("food", "250.00")]))
         .await
         .ok();
+    let raise = |pairs: &[(&str, &str)]| json!({ "awardId": b, "newAmount": "5500.00", "reason": "more kit", "budgetLines": lines(pairs) });
+    // An increase's lines are checked before the round reserves anything.
+    let admin = app.admin();
+    refused(
+        &app,
+        &admin,
+        "varyAward",
+        raise(&[("Food", "5000.00")]),
+        "BAD_INPUT",
+        "sum to £5,000.00",
+    )
+    .await;
+    mutate(
+        &app,
+        &admin,
+        "varyAward",
+        raise(&[("Food", "4000.00"), ("Equipment", "1500.00")]),
+        "",
+    )
+    .await;
 
     // The award's own lines: admin and the grantee.
     let vars = json!({ "award": a });
@@ -292,9 +313,9 @@ async fn budget_lines_end_to_end(store: Store) {
     }
 
     // Per category, public, over the round, the fund and the area (Hull).
-    let totals = json!({ "asOf": null, "planned": "13000.00", "spent": "2750.50", "variance": "10249.50",
+    let totals = json!({ "asOf": null, "planned": "13500.00", "spent": "2750.50", "variance": "10749.50",
         "categories": figures(&[
-            ("Equipment", "1000.00", "0.00", "1000.00"),
+            ("Equipment", "1500.00", "0.00", "1500.00"),
             ("Food", "9000.00", "1750.50", "7249.50"),
             ("Rent", "2500.00", "1000.00", "1500.00"),
             ("Travel", "500.00", "0.00", "500.00"),
