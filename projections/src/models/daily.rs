@@ -49,10 +49,6 @@ impl Daily {
         self.funds.entry((fund_id.to_string(), *day)).or_default()
     }
 
-    fn award_day(&mut self, award_id: &str, day: &Date) -> &mut AwardDelta {
-        self.awards.entry((award_id.to_string(), *day)).or_default()
-    }
-
     /// A fund event's change of the fund's figures on `day`.
     pub(crate) fn fund_changed(&mut self, fund_id: &str, day: &Date, delta: &FundDelta) {
         let daily = self.fund_day(fund_id, day);
@@ -61,15 +57,16 @@ impl Daily {
         daily.available_pence += delta.available_pence;
     }
 
-    /// What an award event moved, on its day: the award's series, and its fund's.
-    pub(crate) fn award_moved(&mut self, money: &AwardMoney) {
-        if let Some(fund_id) = money.fund_id.as_deref() {
-            let daily = self.fund_day(fund_id, &money.day);
+    /// What an award event moved, on its day: the award's series, and its fund's. Takes
+    /// the move by value: its ids become the rows' keys without another copy.
+    pub(crate) fn award_moved(&mut self, money: AwardMoney) {
+        if let Some(fund_id) = money.fund_id {
+            let daily = self.funds.entry((fund_id, money.day)).or_default();
             daily.awarded_pence += money.awarded;
             daily.paid_pence += money.paid;
             daily.returned_pence += money.returned;
         }
-        let daily = self.award_day(&money.award_id, &money.day);
+        let daily = self.awards.entry((money.award_id, money.day)).or_default();
         daily.awarded_pence += money.awarded;
         daily.paid_pence += money.paid;
         daily.returned_pence += money.returned;

@@ -189,7 +189,7 @@ impl Batch {
                 if let Some(money) = self.awards.apply(event, award_event)? {
                     self.funds.award_moved(event, &money)?;
                     self.rounds.award_moved(event, &money)?;
-                    self.daily.award_moved(&money);
+                    self.daily.award_moved(money);
                 }
             }
             Decoded::Ballot(ballot_event) => self.votes.apply_ballot(event, ballot_event)?,
