@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Lists Rust functions over 70 lines (the house limit), outside `#[cfg(test)]` modules and
-tests/ and benches/ folders. Usage: scripts/long_functions.py [DIR...] (default: .)."""
+tests/ and benches/ folders. Usage: .ci/long_functions.py [DIR...] (default: .)."""
 import re, sys, pathlib
 limit = 70
 roots = sys.argv[1:] or ["."]
