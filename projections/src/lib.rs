@@ -7,17 +7,24 @@
 //! - [`read`]: plain-struct queries over the read models; never replays events.
 //! - [`verify`]: recomputes the chain and a fresh fold, and names the first mismatch.
 //! - [`chain`]: the canonical bytes of an event and the chain hash.
+//! - `models`: one module per read model (its rows, fold, write and check for `verify`);
+//!   `decode` (events as the read models see them), `write` (upserts, UNNEST and COPY),
+//!   `check` (what `verify` reports) are the plumbing they share.
 
-pub mod budget_lines;
+/// Budget lines: the queries (planned, spent, variance per category; the spend-above-paid
+/// flag). The read model itself is `models::budget_lines`.
+pub use models::budget_lines;
 pub mod chain;
-mod fold;
+mod check;
+mod decode;
+mod models;
 pub mod projector;
 pub mod read;
 mod rebuild;
 mod sql;
 pub mod synthetic;
 pub mod verify;
-mod votes;
+mod write;
 
 use infrastructure::StoreError;
 use rust_decimal::Decimal;

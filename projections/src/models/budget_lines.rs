@@ -10,7 +10,8 @@
 //!
 //! The daily rows are deltas added on conflict, so a batch needs nothing loaded; a name
 //! set by a budget replaces the stored one, a name first seen in a report is kept only if
-//! none is stored. `verify` recomputes both tables with its own fold ([`Expected`]).
+//! none is stored. `verify` recomputes both tables with its own fold
+//! ([`ExpectedBudgetLines`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,8 +20,8 @@ use domain::{AwardId, Date, FundId, GeoCode, Money, RoundId};
 use infrastructure::Database;
 use rust_decimal::Decimal;
 
-use crate::fold::{upsert, Decoded, Field, OnConflict, StatementSink, Writer};
-use crate::verify::{compare_maps, VerifyReport};
+use crate::check::{compare_maps, VerifyReport};
+use crate::write::{upsert, Field, OnConflict, StatementSink, Writer};
 use crate::{from_pence, on_pool, to_pence, ProjectionError};
 
 const CATEGORY_COLUMNS: &str = "award_id, category_key, category";
@@ -98,7 +99,7 @@ impl BudgetBatch {
     }
 
     /// Writes the batch's rows back: names (replaced or kept), daily changes (added).
-    pub(crate) fn statements(&self, writer: Writer, statements: &mut impl StatementSink) {
+    pub(crate) fn write(&self, writer: Writer, statements: &mut impl StatementSink) {
         let mut names: Vec<(&CategoryKey, &(String, bool))> = self.categories.iter().collect();
         names.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (replaces, on_conflict) in [(true, OnConflict::Replace), (false, OnConflict::Ignore)] {
@@ -148,28 +149,28 @@ impl BudgetBatch {
 /// (to check what each `BudgetLinesSet` says it replaced, and that spend names them), the
 /// names, and planned and spent by day.
 #[derive(Default)]
-pub(crate) struct Expected {
+pub(crate) struct ExpectedBudgetLines {
     lines: BTreeMap<String, Vec<BudgetLine>>,
     names: BTreeMap<(String, String), String>,
     daily: BTreeMap<(String, String, String), (Decimal, Decimal)>,
 }
 
-impl Expected {
-    /// Folds the event at `position` of aggregate `id`.
+impl ExpectedBudgetLines {
+    /// Folds the award event at `position` of award `id`.
     pub(crate) fn fold(
         &mut self,
         report: &mut VerifyReport,
         position: i64,
         id: &str,
-        decoded: &Decoded,
+        award_event: &AwardEvent,
     ) {
-        match decoded {
-            Decoded::Award(AwardEvent::BudgetLinesSet {
+        match award_event {
+            AwardEvent::BudgetLinesSet {
                 lines,
                 replaced,
                 set_on,
                 ..
-            }) => {
+            } => {
                 let current = self.lines.get(id).cloned().unwrap_or_default();
                 if &current != replaced {
                     report.mismatch(format!(
@@ -198,9 +199,9 @@ impl Expected {
                 }
                 self.lines.insert(id.to_string(), lines.clone());
             }
-            Decoded::Award(AwardEvent::SpendReported {
+            AwardEvent::SpendReported {
                 lines, period_end, ..
-            }) => {
+            } => {
                 let budget = self.lines.get(id).cloned().unwrap_or_default();
                 for line in lines {
                     if !budget.is_empty() && !budget.iter().any(|b| b.category == line.category) {
