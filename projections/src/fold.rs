@@ -122,7 +122,8 @@ fn publication_date(event: &AwardEvent) -> Option<&Date> {
         | AwardEvent::DrawdownApproved { .. }
         | AwardEvent::DrawdownRejected { .. }
         | AwardEvent::SpendReported { .. }
-        | AwardEvent::OutcomeReported { .. } => None,
+        | AwardEvent::OutcomeReported { .. }
+        | AwardEvent::InputRecorded(_) => None,
     }
 }
 
@@ -314,6 +315,8 @@ pub(crate) struct Batch {
     /// Outcome reports made in this batch by (award, report id).
     outcomes: HashMap<(String, String), OutcomeState>,
     votes: crate::votes::VoteBatch,
+    inputs: crate::inputs::InputBatch,
+    proxy_versions: crate::proxy_versions::VersionBatch,
 }
 
 /// The keys of the rows a batch changed, so only those are written back. A rebuild's
@@ -435,7 +438,9 @@ impl Batch {
                 Decoded::Fund(
                     FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. },
                 ) => {}
-                Decoded::Award(AwardEvent::OutcomeReported { .. }) => {}
+                Decoded::Award(
+                    AwardEvent::OutcomeReported { .. } | AwardEvent::InputRecorded(_),
+                ) => {}
                 Decoded::Fund(_) => {
                     fund_ids.insert(id.clone());
                 }
@@ -646,6 +651,8 @@ impl Batch {
         event: &LoggedEvent,
         decoded: &Decoded,
     ) -> Result<(), ProjectionError> {
+        self.inputs.apply(event, decoded);
+        self.proxy_versions.apply(event, decoded);
         match decoded {
             Decoded::Fund(fund_event) => self.apply_fund(event, fund_event),
             Decoded::Round(round_event) => self.apply_round(event, round_event),
@@ -695,6 +702,7 @@ impl Batch {
                 indicator,
                 proxy,
                 set_on,
+                ..
             } => {
                 let key = (fund_id.to_string(), indicator.clone());
                 self.outcome_proxies.insert(
@@ -1130,6 +1138,8 @@ impl Batch {
                     },
                 );
             }
+            // `rm_award_inputs` only (`crate::inputs`).
+            AwardEvent::InputRecorded(_) => {}
             AwardEvent::AwardClosed {
                 closed_on,
                 final_amount,
@@ -1169,6 +1179,8 @@ impl Batch {
     /// as soon as it is made (a rebuild runs each while the next is encoded).
     pub(crate) fn write_statements(self, writer: Writer, statements: &mut impl StatementSink) {
         self.votes.statements(writer, statements);
+        self.inputs.statements(writer, statements);
+        self.proxy_versions.statements(writer, statements);
         let funds: Vec<&FundState> = self.dirty_funds.rows(&self.funds);
         upsert(
             statements,

@@ -10,7 +10,9 @@
 
 pub mod chain;
 mod fold;
+mod inputs;
 pub mod projector;
+mod proxy_versions;
 pub mod read;
 mod rebuild;
 mod sql;

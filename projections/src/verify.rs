@@ -75,6 +75,8 @@ struct Expected {
     /// (award, report id) → the report.
     outcomes: BTreeMap<(String, String), OutcomeState>,
     votes: crate::votes::Expected,
+    inputs: crate::inputs::Expected,
+    proxy_versions: crate::proxy_versions::Expected,
 }
 
 struct FundFold {
@@ -169,6 +171,8 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
                     expected
                         .votes
                         .fold(&mut report, event.cursor(), &event.aggregate_id, &decoded);
+                    expected.inputs.fold(&mut report, event, &decoded);
+                    expected.proxy_versions.fold(event, &decoded);
                     fold(
                         &mut expected,
                         &mut report,
@@ -195,6 +199,8 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
     }
     compare(db, &expected, &mut report).await?;
     expected.votes.compare(db, &mut report).await?;
+    expected.inputs.compare(db, &mut report).await?;
+    expected.proxy_versions.compare(db, &mut report).await?;
     compare_geography_ancestors(db, &mut report).await?;
     Ok(report)
 }
@@ -305,6 +311,7 @@ fn fold(
                 indicator,
                 proxy,
                 set_on,
+                ..
             } = event
             {
                 let row = ProxyState {
@@ -864,6 +871,8 @@ fn fold(
                         },
                     );
                 }
+                // Folded by `crate::inputs::Expected`; no money of the award moves.
+                AwardEvent::InputRecorded(_) => {}
                 AwardEvent::AwardClosed {
                     closed_on,
                     released,

@@ -214,7 +214,11 @@ impl Award {
     }
 
     /// Refuses a date before the award was made (reports and payments are about the award).
-    fn not_before_award(&self, field: &'static str, date: Date) -> Result<(), AwardError> {
+    pub(super) fn not_before_award(
+        &self,
+        field: &'static str,
+        date: Date,
+    ) -> Result<(), AwardError> {
         if let Some(details) = &self.details {
             not_before(field, date, details.awarded_on, || {
                 format!("award {} was made", details.award_id)
@@ -273,7 +277,7 @@ impl Award {
         Ok(Some(AwardEvent::HistoricGrantImported(grant)))
     }
 
-    fn require_made(&self) -> Result<&AwardDetails, AwardError> {
+    pub(super) fn require_made(&self) -> Result<&AwardDetails, AwardError> {
         self.details
             .as_ref()
             .ok_or_else(|| AwardError::NotFound(self.id()))
@@ -287,7 +291,7 @@ impl Award {
         }
     }
 
-    fn require_recipient(&self, by: &OrgId) -> Result<(), AwardError> {
+    pub(super) fn require_recipient(&self, by: &OrgId) -> Result<(), AwardError> {
         let recipient = &self.require_made()?.recipient_org_id;
         if by == recipient {
             Ok(())
@@ -804,6 +808,10 @@ impl Aggregate for Award {
                 let event = self.close(closed_on)?;
                 sink.write(event, self).await;
             }
+            AwardCommand::RecordInput(input) => {
+                let event = self.record_input(input)?;
+                sink.write(event, self).await;
+            }
         }
         Ok(())
     }
@@ -918,6 +926,8 @@ impl Aggregate for Award {
             | AwardEvent::OutcomeReported { report_id, .. } => {
                 self.reports.insert(report_id);
             }
+            // Inputs are read-side facts (the social return's investment): no state here.
+            AwardEvent::InputRecorded(_) => {}
             AwardEvent::AwardClosed {
                 released,
                 final_amount,

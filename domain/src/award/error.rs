@@ -107,4 +107,6 @@ pub enum AwardError {
     IndicatorTooLong { chars: usize, max: usize },
     #[error("the fund has no outcome proxy for the indicator \"{indicator}\", so it could not be valued; the fund's indicators: {known}")]
     IndicatorWithoutProxy { indicator: String, known: String },
+    #[error("an input's description has {chars} characters; at most {max} are accepted")]
+    InputDescriptionTooLong { chars: usize, max: usize },
 }

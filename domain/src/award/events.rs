@@ -92,6 +92,9 @@ pub enum AwardEvent {
         #[serde(default)]
         final_amount: Option<Money>,
     },
+    /// Match funding, an in-kind contribution or volunteer time went into the award's
+    /// work, valued in pounds: counted in the social return's investment.
+    InputRecorded(super::inputs::InputRecorded),
 }
 
 impl DomainEvent for AwardEvent {
@@ -109,6 +112,7 @@ impl DomainEvent for AwardEvent {
             AwardEvent::SpendReported { .. } => "SpendReported",
             AwardEvent::OutcomeReported { .. } => "OutcomeReported",
             AwardEvent::AwardClosed { .. } => "AwardClosed",
+            AwardEvent::InputRecorded(_) => "InputRecorded",
         }
         .to_string()
     }

@@ -8,6 +8,9 @@ mod aggregate;
 mod commands;
 mod error;
 mod events;
+mod inputs;
+#[cfg(test)]
+mod inputs_tests;
 #[cfg(test)]
 mod tests;
 
@@ -18,3 +21,6 @@ pub use aggregate::{
 pub use commands::{AwardCommand, HistoricGrant, SpendLine};
 pub use error::AwardError;
 pub use events::AwardEvent;
+pub use inputs::{
+    InputKind, InputRecorded, InputRecorder, RecordInput, MAX_INPUT_DESCRIPTION_CHARS,
+};

@@ -582,6 +582,7 @@ fn set_proxy() -> FundCommand {
         drop_off: dec!(0.5),
         duration_years: 2,
         set_on: on(3, 1),
+        effective_from: None,
     }
 }
 
@@ -598,6 +599,7 @@ fn proxy_set(value_per_unit: &str) -> FundEvent {
             duration_years: 2,
         },
         set_on: on(3, 1),
+        effective_from: None,
     }
 }
 

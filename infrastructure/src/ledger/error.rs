@@ -90,6 +90,7 @@ impl LedgerError {
                 | AwardError::QuantityOutOfRange(_)
                 | AwardError::IndicatorTooLong { .. }
                 | AwardError::IndicatorWithoutProxy { .. }
+                | AwardError::InputDescriptionTooLong { .. }
                 | AwardError::DisbursedOverAwarded { .. } => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
