@@ -872,13 +872,13 @@ async fn inputs_raise_the_investment_and_bad_ones_write_nothing(store: Store) {
             app.grantee(ORG),
             base("value", json!("-1.00")),
             "BAD_INPUT",
-            "value",
+            "is negative",
         ),
         (
             app.grantee(ORG),
             base("value", json!("1.001")),
             "BAD_INPUT",
-            "value",
+            "more than 2 decimal places",
         ),
         (
             app.grantee(ORG),

@@ -154,9 +154,8 @@ impl VersionRow {
 
 /// Every version of a fund's outcome proxies, by indicator, then in the order set.
 pub async fn outcome_proxy_versions(db: &Database, fund: &FundId) -> Result<Vec<ProxyVersion>> {
-    let rows: Vec<VersionRow> =
-        on_pool!(db, |pool| {
-            sqlx::query_as(
+    let rows: Vec<VersionRow> = on_pool!(db, |pool| {
+        sqlx::query_as(
         "SELECT fund_id, indicator, sequence, effective_from, set_on, unit, value_per_unit_pence, \
          deadweight, attribution, displacement, drop_off, duration_years \
          FROM rm_outcome_proxy_versions WHERE fund_id = $1 ORDER BY indicator, sequence"
@@ -164,7 +163,7 @@ pub async fn outcome_proxy_versions(db: &Database, fund: &FundId) -> Result<Vec<
     .bind(fund.as_str())
     .fetch_all(pool)
     .await?
-        });
+    });
     let mut versions: Vec<ProxyVersion> = Vec::with_capacity(rows.len());
     for row in rows {
         let number = match versions.last() {

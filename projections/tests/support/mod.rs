@@ -294,14 +294,18 @@ pub fn op() -> impl Strategy<Value = Op> {
                 day
             }
         ),
-        (any::<usize>(), 0..INDICATORS.len(), 0u32..1_000_000, day.clone()).prop_map(
-            |(award, indicator, tenths, day)| Op::Outcome {
+        (
+            any::<usize>(),
+            0..INDICATORS.len(),
+            0u32..1_000_000,
+            day.clone()
+        )
+            .prop_map(|(award, indicator, tenths, day)| Op::Outcome {
                 award,
                 indicator,
                 tenths,
                 day
-            }
-        ),
+            }),
         (any::<usize>(), 0u32..2_000_000, any::<u8>(), day).prop_map(
             |(award, pence, kind, day)| Op::Input {
                 award,
