@@ -134,17 +134,20 @@ fn the_worked_example_account() {
     assert_eq!(account.payback_months, Some(dec!(14.3)));
 }
 
+/// (assumption, low, high, ratio low, ratio high, break-even) of one sensitivity row.
+type Row = (
+    Assumption,
+    Decimal,
+    Decimal,
+    Option<Decimal>,
+    Option<Decimal>,
+    Option<Decimal>,
+);
+
 #[test]
 fn the_worked_example_sensitivity_one_assumption_at_a_time() {
     let account = account(&worked_outcomes(), dec!(5000.00)).unwrap();
-    let rows: Vec<(
-        Assumption,
-        Decimal,
-        Decimal,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-    )> = account
+    let rows: Vec<Row> = account
         .sensitivity
         .iter()
         .map(|s| {
