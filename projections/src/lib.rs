@@ -7,18 +7,21 @@
 //! - [`read`]: plain-struct queries over the read models; never replays events.
 //! - [`verify`]: recomputes the chain and a fresh fold, and names the first mismatch.
 //! - [`chain`]: the canonical bytes of an event and the chain hash.
+//! - `models`: one module per read model (its rows, fold, write and check for `verify`);
+//!   `decode` (events as the read models see them), `write` (upserts, UNNEST and COPY),
+//!   `check` (what `verify` reports) are the plumbing they share.
 
 pub mod chain;
-mod fold;
-mod inputs;
+mod check;
+mod decode;
+mod models;
 pub mod projector;
-mod proxy_versions;
 pub mod read;
 mod rebuild;
 mod sql;
 pub mod synthetic;
 pub mod verify;
-mod votes;
+mod write;
 
 use infrastructure::StoreError;
 use rust_decimal::Decimal;

@@ -4,15 +4,16 @@
 //! social return values each outcome with the version in force on its date (the latest
 //! effective date on or before it; on equal dates the later sequence). `rm_outcome_proxies`
 //! keeps the last version set, as before. Rows are only ever added; `verify` recomputes
-//! the table with its own fold ([`Expected`]).
+//! the table with its own fold ([`ExpectedProxyVersions`]).
 
 use std::collections::BTreeMap;
 
 use domain::fund::FundEvent;
 use infrastructure::{Database, LoggedEvent};
 
-use crate::fold::{upsert, Decoded, Field, OnConflict, StatementSink, Writer};
-use crate::verify::{compare_maps, VerifyReport};
+use crate::check::{compare_maps, VerifyReport};
+use crate::decode::Decoded;
+use crate::write::{upsert, Field, OnConflict, StatementSink, Writer};
 use crate::{on_pool, to_pence, ProjectionError};
 
 pub(crate) const VERSION_COLUMNS: &str =
@@ -86,7 +87,7 @@ impl VersionBatch {
         }
     }
 
-    pub(crate) fn statements(&self, writer: Writer, statements: &mut impl StatementSink) {
+    pub(crate) fn write(&self, writer: Writer, statements: &mut impl StatementSink) {
         let rows: Vec<&VersionRow> = self.rows.values().collect();
         upsert(
             statements,
@@ -118,11 +119,11 @@ impl VersionBatch {
 
 /// `verify`'s own fold of the versions: every `OutcomeProxySet`, none replaced.
 #[derive(Default)]
-pub(crate) struct Expected {
+pub(crate) struct ExpectedProxyVersions {
     rows: BTreeMap<Key, VersionRow>,
 }
 
-impl Expected {
+impl ExpectedProxyVersions {
     pub(crate) fn fold(&mut self, event: &LoggedEvent, decoded: &Decoded) {
         let Decoded::Fund(FundEvent::OutcomeProxySet {
             indicator,

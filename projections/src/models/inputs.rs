@@ -2,15 +2,16 @@
 //! contributions, volunteer time), one row per `InputRecorded`, keyed by the input's id so
 //! each counts exactly once. The social return's investment adds them to the money
 //! disbursed (`read::social_return`). Rows are only ever added, so a batch needs nothing
-//! loaded; `verify` recomputes the table with its own fold ([`Expected`]).
+//! loaded; `verify` recomputes the table with its own fold ([`ExpectedInputs`]).
 
 use std::collections::BTreeMap;
 
 use domain::award::{AwardEvent, InputRecorded};
 use infrastructure::{Database, LoggedEvent};
 
-use crate::fold::{upsert, Decoded, Field, OnConflict, StatementSink, Writer};
-use crate::verify::{compare_maps, VerifyReport};
+use crate::check::{compare_maps, VerifyReport};
+use crate::decode::Decoded;
+use crate::write::{upsert, Field, OnConflict, StatementSink, Writer};
 use crate::{on_pool, to_pence, ProjectionError};
 
 pub(crate) const INPUT_COLUMNS: &str =
@@ -61,7 +62,7 @@ impl InputBatch {
         }
     }
 
-    pub(crate) fn statements(&self, writer: Writer, statements: &mut impl StatementSink) {
+    pub(crate) fn write(&self, writer: Writer, statements: &mut impl StatementSink) {
         let rows: Vec<&InputRow> = self.rows.values().collect();
         upsert(
             statements,
@@ -88,11 +89,11 @@ impl InputBatch {
 
 /// `verify`'s own fold of the inputs: every `InputRecorded` once, by (award, input id).
 #[derive(Default)]
-pub(crate) struct Expected {
+pub(crate) struct ExpectedInputs {
     rows: BTreeMap<(String, String), InputRow>,
 }
 
-impl Expected {
+impl ExpectedInputs {
     pub(crate) fn fold(
         &mut self,
         report: &mut VerifyReport,
