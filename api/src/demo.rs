@@ -429,6 +429,7 @@ async fn set_outcome_proxies(
                         displacement,
                         drop_off,
                         duration_years: years,
+                        effective_from: None,
                     },
                 )
                 .await,

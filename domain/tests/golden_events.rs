@@ -13,7 +13,9 @@ use std::path::PathBuf;
 
 use cqrs_es::{Aggregate, DomainEvent};
 use domain::application::{Application, ApplicationEvent, Score};
-use domain::award::{Award, AwardEvent, BudgetLine, HistoricGrant, SpendLine};
+use domain::award::{
+    Award, AwardEvent, BudgetLine, HistoricGrant, InputKind, InputRecorded, SpendLine,
+};
 use domain::ballot::{Ballot, BallotCodeHash, BallotEvent};
 use domain::fund::{Fund, FundEvent};
 use domain::round::{DecisionMode, LogPlace, Round, RoundEvent, RoundTerms, VoteLine, VoteOutcome};
@@ -184,6 +186,7 @@ fn fund_examples() -> Vec<FundEvent> {
                 duration_years: 3,
             },
             set_on: day("2026-02-15"),
+            effective_from: Some(day("2026-04-01")),
         },
     ];
     for example in &examples {
@@ -470,6 +473,14 @@ fn award_examples() -> Vec<AwardEvent> {
             variation_id: Some("var-1".into()),
             set_on: day("2026-04-05"),
         },
+        AwardEvent::InputRecorded(InputRecorded {
+            input_id: "INP-1".into(),
+            kind: InputKind::VolunteerTime,
+            value: Money::new(dec!(1144.00)).unwrap(),
+            description: "100 volunteer hours at £11.44".into(),
+            contributed_on: day("2026-05-31"),
+            recorded_by_officer: false,
+        }),
     ];
     for example in &examples {
         match example {
@@ -485,7 +496,8 @@ fn award_examples() -> Vec<AwardEvent> {
             | AwardEvent::SpendReported { .. }
             | AwardEvent::OutcomeReported { .. }
             | AwardEvent::AwardClosed { .. }
-            | AwardEvent::BudgetLinesSet { .. } => {}
+            | AwardEvent::BudgetLinesSet { .. }
+            | AwardEvent::InputRecorded(_) => {}
         }
     }
     examples

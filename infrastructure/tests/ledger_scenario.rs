@@ -305,6 +305,7 @@ async fn whole_life_of_a_fund(kind: &str) {
                 displacement: dec!(0),
                 drop_off: dec!(0.5),
                 duration_years: 1,
+                effective_from: None,
             },
         )
         .await

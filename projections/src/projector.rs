@@ -957,7 +957,7 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
 }
 
 /// Every table a rebuild empties and refills.
-const READ_MODEL_TABLES: [&str; 15] = [
+const READ_MODEL_TABLES: [&str; 17] = [
     "rm_funds",
     "rm_fund_daily",
     "rm_rounds",
@@ -968,6 +968,8 @@ const READ_MODEL_TABLES: [&str; 15] = [
     "rm_award_daily",
     "rm_outcome_proxies",
     "rm_outcomes",
+    "rm_award_inputs",
+    "rm_outcome_proxy_versions",
     "rm_round_votes",
     "rm_application_votes",
     crate::models::budget_lines::TABLES[0],

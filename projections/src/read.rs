@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use domain::{
-    apportion, sroi, AwardId, Date, Fraction, FundId, GeoCode, GeoLevel, Money, Nation,
-    OutcomeProxy, RoundId,
+    apportion, AwardId, Date, Fraction, FundId, GeoCode, GeoLevel, Money, Nation, OutcomeProxy,
+    RoundId,
 };
 use infrastructure::Database;
 use rust_decimal::Decimal;
@@ -1236,6 +1236,15 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 
 // ---------------------------------------------------------------- social return
 
+mod inputs;
+mod social_return;
+
+pub use inputs::{award_inputs, InputRecord};
+pub use social_return::{
+    outcome_proxy_versions, social_return, version_in_force, LineYear, ProxyVersion, SocialReturn,
+    SocialReturnLine,
+};
+
 /// What a social-return account covers: exactly one of a fund, a round, an award, or an
 /// area (its awards and those of every area below it, across funds).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1253,55 +1262,6 @@ pub struct ProxyRecord {
     pub indicator: String,
     pub proxy: OutcomeProxy,
     pub set_on: Date,
-}
-
-/// One indicator of one fund in a social-return account. Figures are rounded to the penny
-/// for showing; the account's totals are summed from the unrounded values, so lines may
-/// differ from the totals by a penny each.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SocialReturnLine {
-    pub fund_id: FundId,
-    pub indicator: String,
-    /// Total quantity reported for the awards in scope.
-    pub quantity: Decimal,
-    /// Outcome reports behind the quantity.
-    pub reports: i64,
-    /// `None` when the fund has set no proxy for the indicator: the line is listed and
-    /// valued at zero.
-    pub proxy: Option<OutcomeProxy>,
-    pub gross: Decimal,
-    /// Year-one value after deadweight, attribution and displacement.
-    pub impact: Decimal,
-    pub present_value: Decimal,
-    pub low: Decimal,
-    pub high: Decimal,
-}
-
-impl SocialReturnLine {
-    pub fn valued(&self) -> bool {
-        self.proxy.is_some()
-    }
-}
-
-/// A social-return account (UK SROI method, `domain::sroi`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SocialReturn {
-    /// Money spent on the awards in scope that can carry outcomes: payments minus returns
-    /// (disbursed). Historic grants are left out (they never report outcomes); awarded but
-    /// unpaid money has bought no outcomes yet, and self-reported spend is not audited.
-    pub invested: Decimal,
-    /// Σ present values of the lines, rounded to the penny at the end.
-    pub social_value: Decimal,
-    /// Social value with every adjustment ten points higher (cautious).
-    pub low: Decimal,
-    /// Social value with every adjustment ten points lower (generous).
-    pub high: Decimal,
-    /// `social_value / invested` to 2 places; `None` when nothing was invested.
-    pub ratio: Option<Decimal>,
-    pub ratio_low: Option<Decimal>,
-    pub ratio_high: Option<Decimal>,
-    /// By indicator, then fund.
-    pub lines: Vec<SocialReturnLine>,
 }
 
 /// `WITH …` and ` AND …` for the awards (`rm_awards a`) in `scope`.
@@ -1428,111 +1388,6 @@ async fn scope_exists(db: &Database, scope: &SocialReturnScope) -> Result<bool> 
         .fetch_one(pool)
         .await?);
     Ok(found > 0)
-}
-
-/// The social-return account of a scope: every indicator reported by its awards valued
-/// with its fund's current proxy. `None` when the fund, round or award does not exist.
-pub async fn social_return(
-    db: &Database,
-    scope: &SocialReturnScope,
-) -> Result<Option<SocialReturn>> {
-    if !scope_exists(db, scope).await? {
-        return Ok(None);
-    }
-    let sql = scoped(
-        scope,
-        // Historic grants can never report outcomes: their money would only dilute the ratio.
-        "SELECT CAST(coalesce(sum(a.paid_pence - a.returned_pence), 0) AS BIGINT) FROM rm_awards a \
-         WHERE a.status <> 'historic'",
-    );
-    let invested_pence: i64 = on_pool!(db, |pool| bind_all!(
-        sqlx::query_scalar(&sql.text),
-        &sql.params
-    )
-    .fetch_one(pool)
-    .await?);
-    let invested = from_pence(invested_pence);
-
-    let sql = scoped(
-        scope,
-        "SELECT a.fund_id, o.indicator, o.quantity FROM rm_outcomes o \
-         JOIN rm_awards a ON a.award_id = o.award_id WHERE 1 = 1",
-    );
-    let reported: Vec<(String, String, String)> =
-        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
-            .fetch_all(pool)
-            .await?);
-    // (indicator, fund) → (quantity, reports)
-    let mut quantities: BTreeMap<(String, String), (Decimal, i64)> = BTreeMap::new();
-    for (fund_id, indicator, quantity) in reported {
-        let quantity = exact(&quantity, "outcome quantity")?;
-        let entry = quantities.entry((indicator, fund_id)).or_default();
-        entry.0 = entry.0.checked_add(quantity).ok_or_else(|| {
-            ProjectionError::BadQuery("outcome quantities are too large to add up".into())
-        })?;
-        entry.1 += 1;
-    }
-
-    let funds: BTreeSet<&String> = quantities.keys().map(|(_, fund)| fund).collect();
-    let mut proxies: BTreeMap<(String, String), OutcomeProxy> = BTreeMap::new();
-    for fund in funds {
-        for record in outcome_proxies(db, &FundId::new(fund.as_str())).await? {
-            proxies.insert(
-                (record.indicator, record.fund_id.as_str().to_string()),
-                record.proxy,
-            );
-        }
-    }
-
-    let (mut central, mut low, mut high) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    let too_large = |error: sroi::SroiError| ProjectionError::BadQuery(error.to_string());
-    let mut lines = Vec::with_capacity(quantities.len());
-    for ((indicator, fund_id), (quantity, reports)) in quantities {
-        let proxy = proxies.remove(&(indicator.clone(), fund_id.clone()));
-        let value = match &proxy {
-            Some(proxy) => sroi::value_line(quantity, proxy).map_err(too_large)?,
-            None => sroi::LineValue {
-                gross: Decimal::ZERO,
-                impact: Decimal::ZERO,
-                present_value: Decimal::ZERO,
-                low: Decimal::ZERO,
-                high: Decimal::ZERO,
-            },
-        };
-        let add = |total: Decimal, value: Decimal| {
-            total.checked_add(value).ok_or_else(|| {
-                ProjectionError::BadQuery("the social value is too large to add up".into())
-            })
-        };
-        central = add(central, value.present_value)?;
-        low = add(low, value.low)?;
-        high = add(high, value.high)?;
-        lines.push(SocialReturnLine {
-            fund_id: FundId::new(fund_id),
-            indicator,
-            quantity,
-            reports,
-            proxy,
-            gross: sroi::to_pence(value.gross),
-            impact: sroi::to_pence(value.impact),
-            present_value: sroi::to_pence(value.present_value),
-            low: sroi::to_pence(value.low),
-            high: sroi::to_pence(value.high),
-        });
-    }
-    let social_value = sroi::to_pence(central);
-    let low = sroi::to_pence(low);
-    let high = sroi::to_pence(high);
-    Ok(Some(SocialReturn {
-        invested,
-        ratio: sroi::ratio(social_value, invested),
-        ratio_low: sroi::ratio(low, invested),
-        ratio_high: sroi::ratio(high, invested),
-        social_value,
-        low,
-        high,
-        lines,
-    }))
 }
 
 // ---------------------------------------------------------------- equity

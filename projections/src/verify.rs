@@ -23,7 +23,9 @@ use crate::models::budget_lines::ExpectedBudgetLines;
 use crate::models::daily::ExpectedDaily;
 use crate::models::drawdowns::ExpectedDrawdowns;
 use crate::models::funds::ExpectedFunds;
+use crate::models::inputs::ExpectedInputs;
 use crate::models::outcomes::ExpectedOutcomes;
+use crate::models::proxy_versions::ExpectedProxyVersions;
 use crate::models::rounds::ExpectedRounds;
 use crate::models::votes::ExpectedVotes;
 use crate::projector::PROJECTIONS_READER;
@@ -46,6 +48,8 @@ struct Expected {
     drawdowns: ExpectedDrawdowns,
     daily: ExpectedDaily,
     outcomes: ExpectedOutcomes,
+    inputs: ExpectedInputs,
+    proxy_versions: ExpectedProxyVersions,
     votes: ExpectedVotes,
     budget_lines: ExpectedBudgetLines,
 }
@@ -194,6 +198,8 @@ impl Expected {
     fn fold(&mut self, report: &mut VerifyReport, event: &LoggedEvent, decoded: &Decoded) {
         let (position, id) = (event.position, event.aggregate_id.as_str());
         self.votes.fold(report, event.cursor(), id, decoded);
+        self.inputs.fold(report, event, decoded);
+        self.proxy_versions.fold(event, decoded);
         match decoded {
             Decoded::Fund(fund_event) => {
                 if let Some((day, change)) = self.funds.fold(report, position, id, fund_event) {
@@ -249,7 +255,9 @@ impl Expected {
         self.daily.compare_awards(db, report).await?;
         self.outcomes.compare(db, report).await?;
         self.votes.compare(db, report).await?;
-        self.budget_lines.compare(db, report).await
+        self.budget_lines.compare(db, report).await?;
+        self.inputs.compare(db, report).await?;
+        self.proxy_versions.compare(db, report).await
     }
 }
 

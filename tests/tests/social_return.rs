@@ -561,8 +561,484 @@ async fn historic_grants_leave_the_social_return_alone(store: Store) {
     );
 }
 
+/// A fund with £200,000 received, a round of £150,000 and a £100,000 award to ORG paid in
+/// full today, its people_supported proxy the issue's (SUPPORTED) and 100 people supported
+/// reported today. Returns (fund, award, position).
+async fn the_issues_case(app: &TestApp) -> (String, String, i64) {
+    let fund = establish_fund(app).await;
+    mutate(
+        app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "200000.00", "source": "Endowment", "receivedOn": business_day() }),
+        "fund { id }",
+    )
+    .await;
+    let round = open_round(app, &fund, "150000.00").await;
+    let award = award_in(app, ORG, &round, DECILE_1, "100000.00").await;
+    accept_and_pay(
+        app,
+        ORG,
+        &award,
+        "100000.00",
+        "delivery",
+        "BACS-1",
+        &business_day(),
+    )
+    .await;
+    set_proxy(app, &fund, "people_supported", "person", SUPPORTED).await;
+    let position = report(app, &award, "people_supported", "100", "supported").await;
+    (fund, award, position)
+}
+
+const ACCOUNT: &str = r#"query($scope: SocialReturnScope!) {
+  socialReturn(scope: $scope) {
+    invested disbursed inputs baseDate presentValue socialValue netPresentValue ratio netRatio
+    annualImpact paybackMonths presentValueAtCurrentProxies ratioAtCurrentProxies
+    sensitivity { assumption low high ratioLow ratioHigh breakEven breakEvenReachable }
+    lines { indicator quantity presentValue proxyVersion { version effectiveFrom }
+            years { year value discountFactor presentValue } }
+  }
+}"#;
+
+async fn read_account(app: &TestApp, position: i64, scope: Value) -> Value {
+    app.gql_at(None, position, ACCOUNT, json!({ "scope": scope }))
+        .await
+        .ok()
+        .data()["socialReturn"]
+        .clone()
+}
+
+/// (assumption, low, high, ratio low, ratio high, break-even) of each sensitivity row.
+fn sensitivity_rows(account: &Value) -> Vec<Value> {
+    account["sensitivity"]
+        .as_array()
+        .expect("sensitivity rows")
+        .iter()
+        .map(|row| {
+            json!([
+                row["assumption"],
+                row["low"],
+                row["high"],
+                row["ratioLow"],
+                row["ratioHigh"],
+                row["breakEven"]
+            ])
+        })
+        .collect()
+}
+
+async fn the_issues_case_is_worked_in_full(store: Store) {
+    let app = spawn(store).await;
+    let (fund, _, position) = the_issues_case(&app).await;
+    let account = read_account(&app, position, json!({ "fund": fund })).await;
+    // impact = 100 × 1,000 × 0.8 × 0.9 × 0.95 = 68,400; years 1-5 = 68,400, 51,300, 38,475,
+    // 28,856.25, 21,642.1875, divided by 1.035^1..5 (factors 0.966184, 0.933511, 0.901943,
+    // 0.871442, 0.841973): 66,086.96 + 47,889.10 + 34,702.25 + 25,146.55 + 18,222.14
+    // = 192,046.99698… → £192,047.00. NPV = 192,047.00 − 100,000.00 = 92,047.00;
+    // ratio 1.92; net 0.92; payback = 100,000 / (68,400 / 12) = 17.54… → 17.5 months.
+    assert_eq!(
+        (
+            &account["invested"],
+            &account["disbursed"],
+            &account["inputs"],
+            &account["baseDate"],
+            &account["presentValue"],
+            &account["socialValue"],
+            &account["netPresentValue"],
+            &account["ratio"],
+            &account["netRatio"],
+            &account["annualImpact"],
+            &account["paybackMonths"]
+        ),
+        (
+            &json!("100000.00"),
+            &json!("100000.00"),
+            &json!("0.00"),
+            &json!(business_day()),
+            &json!("192047.00"),
+            &json!("192047.00"),
+            &json!("92047.00"),
+            &json!("1.92"),
+            &json!("0.92"),
+            &json!("68400.00"),
+            &json!("17.5")
+        )
+    );
+    assert_eq!(
+        account["lines"][0]["years"],
+        json!([
+            { "year": 1, "value": "68400.00", "discountFactor": "0.966184", "presentValue": "66086.96" },
+            { "year": 2, "value": "51300.00", "discountFactor": "0.933511", "presentValue": "47889.10" },
+            { "year": 3, "value": "38475.00", "discountFactor": "0.901943", "presentValue": "34702.25" },
+            { "year": 4, "value": "28856.25", "discountFactor": "0.871442", "presentValue": "25146.55" },
+            { "year": 5, "value": "21642.19", "discountFactor": "0.841973", "presentValue": "18222.14" }
+        ])
+    );
+    // One assumption at a time (PV0 = 192,046.99698…):
+    // deadweight 0.2 ± 0.1: PV0 × 0.7/0.8 = 168,041.12, × 0.9/0.8 = 216,052.87; break-even
+    //   0.8 × (1 − 100,000/PV0) = 0.383435 → +0.3835.
+    // attribution 0.1 ± 0.1: × 0.8/0.9 = 170,708.44, × 1/0.9 = 213,385.55; 0.9 × 0.479294…
+    //   = 0.431365 → +0.4314.
+    // displacement 0.05 ± 0.1: × 0.85/0.95 = 171,831.52; − 0.1 clamps at 0: × 1/0.95 =
+    //   202,154.73; 0.95 × 0.479294… = 0.455329 → +0.4554.
+    // drop-off 0.25 ± 0.1 (years 2-5 only): 160,305.91 and 231,603.15; break-even by
+    //   bisection: the first 0.0001 step with PV ≤ 100,000 is +0.3958.
+    // proxy value, quantity × 0.9 / × 1.1: 172,842.30 / 211,251.70; break-even
+    //   100,000/PV0 − 1 = −0.479294… → −0.4793.
+    assert_eq!(
+        sensitivity_rows(&account),
+        vec![
+            json!([
+                "DEADWEIGHT",
+                "168041.12",
+                "216052.87",
+                "1.68",
+                "2.16",
+                "0.3835"
+            ]),
+            json!([
+                "ATTRIBUTION",
+                "170708.44",
+                "213385.55",
+                "1.71",
+                "2.13",
+                "0.4314"
+            ]),
+            json!([
+                "DISPLACEMENT",
+                "171831.52",
+                "202154.73",
+                "1.72",
+                "2.02",
+                "0.4554"
+            ]),
+            json!([
+                "DROP_OFF",
+                "160305.91",
+                "231603.15",
+                "1.60",
+                "2.32",
+                "0.3958"
+            ]),
+            json!([
+                "PROXY_VALUE",
+                "172842.30",
+                "211251.70",
+                "1.73",
+                "2.11",
+                "-0.4793"
+            ]),
+            json!([
+                "QUANTITY",
+                "172842.30",
+                "211251.70",
+                "1.73",
+                "2.11",
+                "-0.4793"
+            ]),
+        ]
+    );
+    assert!(verify(&app).await);
+}
+
+/// Runs `fundledger verify` on the app's store: whether it passed.
+async fn verify(app: &TestApp) -> bool {
+    let output = tokio::process::Command::new(PROGRAM)
+        .args(["verify", "--database-url", &app.database.url])
+        .output()
+        .await
+        .expect("running fundledger verify");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.status.success()
+}
+
+async fn record_input(app: &TestApp, token: &str, input: Value) -> fundledger_tests::Reply {
+    app.gql(
+        Some(token),
+        "mutation($i: RecordInputInput!) { recordInput(input: $i) { position award { id } } }",
+        json!({ "i": input }),
+    )
+    .await
+}
+
+async fn inputs_raise_the_investment_and_bad_ones_write_nothing(store: Store) {
+    let app = spawn(store).await;
+    let (fund, award, _) = the_issues_case(&app).await;
+    let today = business_day();
+    let matched = json!({ "awardId": award, "kind": "MATCH_FUNDING", "value": "15000.00",
+                          "description": "Council match funding", "contributedOn": today,
+                          "idempotencyKey": "match-1" });
+    let first = record_input(&app, &app.grantee(ORG), matched.clone())
+        .await
+        .ok();
+    let again = record_input(&app, &app.grantee(ORG), matched).await.ok();
+    assert_eq!(
+        first.data()["recordInput"]["position"],
+        again.data()["recordInput"]["position"],
+        "a retry with the same key records nothing new"
+    );
+    let in_kind = json!({ "awardId": award, "kind": "IN_KIND", "value": "5000.00",
+                          "description": "Hall hire donated", "contributedOn": today });
+    let position = record_input(&app, &app.admin(), in_kind).await.ok().data()["recordInput"]
+        ["position"]
+        .as_i64()
+        .unwrap();
+
+    // Investment = 100,000.00 disbursed + 15,000.00 + 5,000.00 inputs = 120,000.00.
+    // PV unchanged 192,047.00: NPV 72,047.00; ratio 192,047/120,000 = 1.6004 → 1.60;
+    // net 0.60; payback 120,000 / 5,700 = 21.05… → 21.1 months; deadweight break-even
+    // 0.8 × (1 − 120,000/PV0) = 0.300121 → +0.3002.
+    let account = read_account(&app, position, json!({ "fund": fund })).await;
+    assert_eq!(
+        (
+            &account["invested"],
+            &account["disbursed"],
+            &account["inputs"],
+            &account["netPresentValue"],
+            &account["ratio"],
+            &account["netRatio"],
+            &account["paybackMonths"],
+            &account["sensitivity"][0]["breakEven"]
+        ),
+        (
+            &json!("120000.00"),
+            &json!("100000.00"),
+            &json!("20000.00"),
+            &json!("72047.00"),
+            &json!("1.60"),
+            &json!("0.60"),
+            &json!("21.1"),
+            &json!("0.3002")
+        )
+    );
+    let award_scope = account_of_award(&app, position, &award).await;
+    assert_eq!(award_scope["invested"], json!("120000.00"));
+    let inputs = app
+        .gql_at(
+            Some(&app.grantee(ORG)),
+            position,
+            "query($id: String!) { award(id: $id) { inputs { kind value description contributedOn recordedBy } } }",
+            json!({ "id": award }),
+        )
+        .await
+        .ok();
+    // Both dated today: listed by input id (random), so compared as a set.
+    let mut listed = inputs.data()["award"]["inputs"]
+        .as_array()
+        .expect("inputs")
+        .clone();
+    listed.sort_by_key(|row| row["kind"].to_string());
+    assert_eq!(
+        listed,
+        vec![
+            json!({ "kind": "IN_KIND", "value": "5000.00", "description": "Hall hire donated",
+                    "contributedOn": today, "recordedBy": "officer" }),
+            json!({ "kind": "MATCH_FUNDING", "value": "15000.00",
+                    "description": "Council match funding", "contributedOn": today,
+                    "recordedBy": "grantee" }),
+        ]
+    );
+
+    let tomorrow = infrastructure::business_today()
+        .succ_opt()
+        .unwrap()
+        .to_string();
+    let base = |field: &str, value: Value| {
+        let mut input = json!({ "awardId": award, "kind": "VOLUNTEER_TIME", "value": "120.00",
+                                "description": "10 hours", "contributedOn": today });
+        input[field] = value;
+        input
+    };
+    let historic = import_history(&app, &[("360G-HISTORY-9", "1000", DECILE_1)]).await;
+    let historic_award = app
+        .gql_at(
+            None,
+            historic,
+            "query($f: AwardFilter) { awards(filter: $f) { nodes { id } } }",
+            json!({ "f": { "fund": fund, "status": "HISTORIC" } }),
+        )
+        .await
+        .ok();
+    let historic_award = s(&historic_award.data()["awards"]["nodes"][0]["id"]);
+    let head = app.head().await;
+    let refusals = [
+        (
+            app.grantee(ORG),
+            base("value", json!("-1.00")),
+            "BAD_INPUT",
+            "is negative",
+        ),
+        (
+            app.grantee(ORG),
+            base("value", json!("1.001")),
+            "BAD_INPUT",
+            "more than 2 decimal places",
+        ),
+        (
+            app.grantee(ORG),
+            base("value", json!("0.00")),
+            "BAD_INPUT",
+            "above zero",
+        ),
+        (
+            app.grantee(ORG),
+            base("description", json!(" ")),
+            "BAD_INPUT",
+            "description",
+        ),
+        (
+            app.grantee(ORG),
+            base("contributedOn", json!(tomorrow)),
+            "BAD_INPUT",
+            "contributedOn",
+        ),
+        (
+            app.admin(),
+            base("awardId", json!("AW-NONE")),
+            "NOT_FOUND",
+            "AW-NONE",
+        ),
+        (
+            app.admin(),
+            base("awardId", json!(historic_award)),
+            "CONFLICT",
+            "historic",
+        ),
+        (
+            app.grantee(OTHER_ORG),
+            base("kind", json!("IN_KIND")),
+            "FORBIDDEN",
+            "recipient",
+        ),
+        (
+            app.panel("panel-pat"),
+            base("kind", json!("IN_KIND")),
+            "FORBIDDEN",
+            "recordInput",
+        ),
+    ];
+    for (token, input, code, says) in refusals {
+        let refused = record_input(&app, &token, input.clone()).await;
+        assert_eq!(refused.code(), Some(code), "{input}: {}", refused.body);
+        assert!(
+            refused.message().contains(says),
+            "{input}: {}",
+            refused.message()
+        );
+    }
+    let public = app
+        .gql(
+            None,
+            "mutation($i: RecordInputInput!) { recordInput(input: $i) { position } }",
+            json!({ "i": base("kind", json!("IN_KIND")) }),
+        )
+        .await;
+    assert_eq!(public.code(), Some("UNAUTHENTICATED"), "{}", public.body);
+    assert_eq!(app.head().await, head, "a refused input wrote events");
+    assert!(verify(&app).await);
+}
+
+async fn account_of_award(app: &TestApp, position: i64, award: &str) -> Value {
+    read_account(app, position, json!({ "award": award })).await
+}
+
+async fn a_proxy_change_revalues_only_later_outcomes(store: Store) {
+    let app = spawn(store).await;
+    let (fund, _, _) = the_issues_case(&app).await;
+    let today = business_day();
+    let tomorrow = infrastructure::business_today()
+        .succ_opt()
+        .unwrap()
+        .to_string();
+    let set_version = |value: &'static str, effective_from: String| {
+        let app = &app;
+        let fund = fund.clone();
+        async move {
+            mutate(
+                app,
+                &app.admin(),
+                "setOutcomeProxy",
+                json!({
+                    "fundId": fund, "indicator": "people_supported", "unit": "person",
+                    "valuePerUnit": value, "deadweight": "0.2", "attribution": "0.1",
+                    "displacement": "0.05", "dropOff": "0.25", "durationYears": 5,
+                    "effectiveFrom": effective_from
+                }),
+                "fund { id }",
+            )
+            .await["position"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    // Version 2 doubles the value from tomorrow: today's 100 people keep version 1
+    // (£192,047.00); at current proxies they would be worth 2 × 192,046.99698… =
+    // 384,093.99396… → £384,093.99, ratio 3.84.
+    let position = set_version("2000.00", tomorrow.clone()).await;
+    let account = read_account(&app, position, json!({ "fund": fund })).await;
+    assert_eq!(
+        (
+            &account["presentValue"],
+            &account["ratio"],
+            &account["presentValueAtCurrentProxies"],
+            &account["ratioAtCurrentProxies"],
+            &account["lines"][0]["proxyVersion"]
+        ),
+        (
+            &json!("192047.00"),
+            &json!("1.92"),
+            &json!("384093.99"),
+            &json!("3.84"),
+            &json!({ "version": 1, "effectiveFrom": today })
+        )
+    );
+    // Version 3 halves it from today (a correction in force on the outcome's date, set
+    // after version 1 on the same date, so it wins): 192,046.99698… / 2 → £96,023.50.
+    let position = set_version("500.00", today.clone()).await;
+    let account = read_account(&app, position, json!({ "fund": fund })).await;
+    assert_eq!(
+        (
+            &account["presentValue"],
+            &account["lines"][0]["proxyVersion"]["version"]
+        ),
+        (&json!("96023.50"), &json!(3))
+    );
+    // Every version stays visible.
+    let versions = app
+        .gql_at(
+            None,
+            position,
+            "query($id: String!) { fund(id: $id) { outcomeProxyVersions {
+               indicator version effectiveFrom proxy { valuePerUnit } } } }",
+            json!({ "id": fund }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        versions.data()["fund"]["outcomeProxyVersions"],
+        json!([
+            { "indicator": "people_supported", "version": 1, "effectiveFrom": today,
+              "proxy": { "valuePerUnit": "1000.00" } },
+            { "indicator": "people_supported", "version": 2, "effectiveFrom": tomorrow,
+              "proxy": { "valuePerUnit": "2000.00" } },
+            { "indicator": "people_supported", "version": 3, "effectiveFrom": today,
+              "proxy": { "valuePerUnit": "500.00" } }
+        ])
+    );
+    assert!(verify(&app).await);
+}
+
 on_both_stores!(
     the_public_reads_social_return_and_equity_derived_from_proxies_and_reports,
     bad_proxies_and_scopes_are_refused_and_write_nothing,
     historic_grants_leave_the_social_return_alone,
+    the_issues_case_is_worked_in_full,
+    inputs_raise_the_investment_and_bad_ones_write_nothing,
+    a_proxy_change_revalues_only_later_outcomes,
 );

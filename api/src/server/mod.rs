@@ -24,6 +24,7 @@ pub mod query;
 pub mod scalars;
 pub mod schema;
 pub mod settings;
+pub mod social;
 pub mod startup;
 pub mod subscriptions;
 pub mod types;

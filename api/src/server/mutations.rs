@@ -42,7 +42,7 @@ const VOTER: &str = "voter";
 
 /// Runs one ledger command: a tracing span with its name, actor and outcome, a count of
 /// commands by outcome, and the ledger's error mapped to its `extensions.code`.
-async fn run<T>(
+pub(crate) async fn run<T>(
     ctx: &Context<'_>,
     command: &'static str,
     future: impl Future<Output = Result<Outcome<T>, LedgerError>>,
@@ -86,7 +86,7 @@ impl ApiError {
     }
 }
 
-fn check_text(field: &str, text: &str) -> GqlResult<()> {
+pub(crate) fn check_text(field: &str, text: &str) -> GqlResult<()> {
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(coded(
             format!("{field} is longer than {MAX_TEXT_CHARS} characters"),
@@ -271,7 +271,7 @@ impl BallotCodesPayload {
     }
 }
 
-fn award_payload(outcome: Outcome<AwardId>) -> AwardPayload {
+pub(crate) fn award_payload(outcome: Outcome<AwardId>) -> AwardPayload {
     AwardPayload {
         position: outcome.position,
         award_id: outcome.value,
@@ -498,6 +498,10 @@ pub struct SetOutcomeProxyInput {
     pub drop_off: DecimalValue,
     /// Years the outcome lasts: 1 to 10.
     pub duration_years: i32,
+    /// The date this version is in force from (default: today). Outcomes dated before it
+    /// keep the version in force then; a later date announces a version ahead; an earlier
+    /// one (not before the fund was established) re-values outcomes from that date.
+    pub effective_from: Option<DateValue>,
     pub idempotency_key: Option<String>,
 }
 
@@ -652,6 +656,7 @@ impl Mutation {
                     displacement: input.displacement.0,
                     drop_off: input.drop_off.0,
                     duration_years,
+                    effective_from: input.effective_from.map(|day| day.0),
                 },
             ),
         )
@@ -1249,6 +1254,17 @@ impl Mutation {
         )
         .await?;
         Ok(award_payload(outcome))
+    }
+
+    /// Grantee (own award) or admin: records match funding, an in-kind contribution or
+    /// volunteer time that went into an award's work, valued in pounds and dated. It counts
+    /// in the social return's investment (`socialReturn.inputs`).
+    async fn record_input(
+        &self,
+        ctx: &Context<'_>,
+        input: super::social::RecordInputInput,
+    ) -> GqlResult<AwardPayload> {
+        super::social::record_input(ctx, input).await
     }
 
     /// Admin: closes an award.

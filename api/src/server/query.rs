@@ -10,10 +10,11 @@ use projections::read;
 use super::context::{require_grantee, state};
 use super::errors::{coded, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, GeoCodeValue};
+use super::social::SocialReturn;
 use super::types::{
     award_connection, page_size, Award, AwardConnection, AwardStatus, Equity, Fund, GeoLevel,
     LedgerHead, Neighbourhood, NeighbourhoodConnection, NeighbourhoodOrder, Round, RoundStatus,
-    SocialReturn, Totals, DEFAULT_PAGE_SIZE,
+    Totals, DEFAULT_PAGE_SIZE,
 };
 
 /// Which awards a list or a total covers; empty fields do not filter.

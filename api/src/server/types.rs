@@ -40,7 +40,7 @@ pub fn page_size(first: Option<i32>) -> GqlResult<u32> {
     }
 }
 
-fn money(amount: Decimal) -> MoneyValue {
+pub(crate) fn money(amount: Decimal) -> MoneyValue {
     MoneyValue(amount)
 }
 
@@ -97,6 +97,20 @@ impl Fund {
             .await
             .coded()?;
         Ok(proxies.into_iter().map(OutcomeProxy::from).collect())
+    }
+    /// Every version of the fund's outcome proxies, by indicator then in the order set:
+    /// each outcome is valued with the version in force on its date.
+    async fn outcome_proxy_versions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<Vec<super::social::ProxyVersion>> {
+        let versions = read::outcome_proxy_versions(state(ctx).database(), &self.0.fund_id)
+            .await
+            .coded()?;
+        Ok(versions
+            .into_iter()
+            .map(super::social::ProxyVersion)
+            .collect())
     }
     async fn rounds(
         &self,
@@ -653,6 +667,12 @@ impl Award {
         let id = domain::AwardId::new(self.0.award_id.as_str());
         super::budget::award_spent_above_paid(ctx, &id, as_of).await
     }
+    /// Match funding, in-kind contributions and volunteer time recorded against the award
+    /// (`recordInput`; admin and the recipient only).
+    async fn inputs(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::social::RecordedInput>> {
+        self.require_party(ctx, "inputs")?;
+        super::social::award_inputs(ctx, &self.0.award_id).await
+    }
     /// Drawdown requests and their payments (admin and the recipient only).
     async fn drawdowns(&self, ctx: &Context<'_>) -> GqlResult<Vec<Drawdown>> {
         self.require_party(ctx, "drawdowns")?;
@@ -1099,99 +1119,6 @@ impl OutcomeProxy {
     /// The business date the proxy was set on.
     async fn set_on(&self) -> Option<DateValue> {
         self.set_on.map(DateValue)
-    }
-}
-
-/// A social-return account (UK SROI method): money spent on the awards in scope against
-/// the present value of the outcomes they reported, discounted at 3.5% a year (HM Treasury
-/// Green Book). Aggregates only.
-pub struct SocialReturn(pub read::SocialReturn);
-
-#[Object]
-impl SocialReturn {
-    /// Money spent on the awards in scope that can carry outcomes: payments minus returns.
-    /// Historic grants (status HISTORIC, imported from 360Giving) are never counted, in any
-    /// scope: they cannot report outcomes.
-    async fn invested(&self) -> MoneyValue {
-        money(self.0.invested)
-    }
-    /// Present value of the outcomes, to the penny.
-    async fn social_value(&self) -> MoneyValue {
-        money(self.0.social_value)
-    }
-    /// Pounds of social value per pound invested (2 places); null when nothing was spent.
-    async fn ratio(&self) -> Option<DecimalValue> {
-        self.0.ratio.map(DecimalValue)
-    }
-    /// Sensitivity: social value with deadweight, attribution, displacement and drop-off
-    /// each ten percentage points higher (clamped to 0..1).
-    async fn low(&self) -> MoneyValue {
-        money(self.0.low)
-    }
-    /// Sensitivity: the same adjustments each ten percentage points lower.
-    async fn high(&self) -> MoneyValue {
-        money(self.0.high)
-    }
-    async fn ratio_low(&self) -> Option<DecimalValue> {
-        self.0.ratio_low.map(DecimalValue)
-    }
-    async fn ratio_high(&self) -> Option<DecimalValue> {
-        self.0.ratio_high.map(DecimalValue)
-    }
-    /// One line per indicator and fund, by indicator.
-    async fn lines(&self) -> Vec<SocialReturnLine> {
-        self.0.lines.iter().cloned().map(SocialReturnLine).collect()
-    }
-}
-
-/// One indicator's outcomes and their value (each figure rounded to the penny).
-pub struct SocialReturnLine(pub read::SocialReturnLine);
-
-#[Object]
-impl SocialReturnLine {
-    async fn indicator(&self) -> &str {
-        &self.0.indicator
-    }
-    async fn fund_id(&self) -> &str {
-        self.0.fund_id.as_str()
-    }
-    /// Total quantity reported.
-    async fn quantity(&self) -> DecimalValue {
-        DecimalValue(self.0.quantity)
-    }
-    /// Outcome reports behind the quantity.
-    async fn reports(&self) -> i64 {
-        self.0.reports
-    }
-    /// False when the fund has no proxy for the indicator: the line is valued at zero.
-    async fn valued(&self) -> bool {
-        self.0.valued()
-    }
-    /// The proxy the line is valued with.
-    async fn proxy(&self) -> Option<OutcomeProxy> {
-        self.0.proxy.clone().map(|proxy| OutcomeProxy {
-            fund_id: self.0.fund_id.clone(),
-            indicator: self.0.indicator.clone(),
-            proxy,
-            set_on: None,
-        })
-    }
-    /// Quantity × value per unit.
-    async fn gross(&self) -> MoneyValue {
-        money(self.0.gross)
-    }
-    /// Year-one value after deadweight, attribution and displacement.
-    async fn impact(&self) -> MoneyValue {
-        money(self.0.impact)
-    }
-    async fn present_value(&self) -> MoneyValue {
-        money(self.0.present_value)
-    }
-    async fn low(&self) -> MoneyValue {
-        money(self.0.low)
-    }
-    async fn high(&self) -> MoneyValue {
-        money(self.0.high)
     }
 }
 

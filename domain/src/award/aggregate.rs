@@ -241,7 +241,11 @@ impl Award {
     }
 
     /// Refuses a date before the award was made (reports and payments are about the award).
-    fn not_before_award(&self, field: &'static str, date: Date) -> Result<(), AwardError> {
+    pub(super) fn not_before_award(
+        &self,
+        field: &'static str,
+        date: Date,
+    ) -> Result<(), AwardError> {
         if let Some(details) = &self.details {
             not_before(field, date, details.awarded_on, || {
                 format!("award {} was made", details.award_id)
@@ -300,7 +304,7 @@ impl Award {
         Ok(Some(AwardEvent::HistoricGrantImported(grant)))
     }
 
-    fn require_made(&self) -> Result<&AwardDetails, AwardError> {
+    pub(super) fn require_made(&self) -> Result<&AwardDetails, AwardError> {
         self.details
             .as_ref()
             .ok_or_else(|| AwardError::NotFound(self.id()))
@@ -314,7 +318,7 @@ impl Award {
         }
     }
 
-    fn require_recipient(&self, by: &OrgId) -> Result<(), AwardError> {
+    pub(super) fn require_recipient(&self, by: &OrgId) -> Result<(), AwardError> {
         let recipient = &self.require_made()?.recipient_org_id;
         if by == recipient {
             Ok(())
@@ -933,6 +937,10 @@ impl Aggregate for Award {
                 let event = self.set_budget_lines(lines, set_on)?;
                 sink.write(event, self).await;
             }
+            AwardCommand::RecordInput(input) => {
+                let event = self.record_input(input)?;
+                sink.write(event, self).await;
+            }
         }
         Ok(())
     }
@@ -1068,6 +1076,8 @@ impl Aggregate for Award {
                     set_on: Some(set_on),
                 };
             }
+            // Inputs are read-side facts (the social return's investment): no state here.
+            AwardEvent::InputRecorded(_) => {}
             AwardEvent::AwardClosed {
                 released,
                 final_amount,

@@ -154,4 +154,7 @@ pub enum AwardCommand {
     /// Only with no drawdown requested or approved but unpaid. Releases the undrawn part
     /// (awarded − paid) to the fund; the award then counts at paid − returned.
     Close { closed_on: Date },
+    /// Records match funding, an in-kind contribution or volunteer time that went into the
+    /// award's work (its recipient or an officer): part of the social return's investment.
+    RecordInput(super::inputs::RecordInput),
 }

@@ -134,4 +134,6 @@ pub enum AwardError {
         other_start: Date,
         other_end: Date,
     },
+    #[error("an input's description has {chars} characters; at most {max} are accepted")]
+    InputDescriptionTooLong { chars: usize, max: usize },
 }

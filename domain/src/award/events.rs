@@ -102,6 +102,9 @@ pub enum AwardEvent {
         variation_id: Option<String>,
         set_on: Date,
     },
+    /// Match funding, an in-kind contribution or volunteer time went into the award's
+    /// work, valued in pounds: counted in the social return's investment.
+    InputRecorded(super::inputs::InputRecorded),
 }
 
 impl DomainEvent for AwardEvent {
@@ -120,6 +123,7 @@ impl DomainEvent for AwardEvent {
             AwardEvent::OutcomeReported { .. } => "OutcomeReported",
             AwardEvent::AwardClosed { .. } => "AwardClosed",
             AwardEvent::BudgetLinesSet { .. } => "BudgetLinesSet",
+            AwardEvent::InputRecorded(_) => "InputRecorded",
         }
         .to_string()
     }

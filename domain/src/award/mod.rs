@@ -11,6 +11,9 @@ mod budget_tests;
 mod commands;
 mod error;
 mod events;
+mod inputs;
+#[cfg(test)]
+mod inputs_tests;
 #[cfg(test)]
 mod tests;
 
@@ -25,3 +28,6 @@ pub use budget::{
 pub use commands::{AwardCommand, HistoricGrant, SpendLine};
 pub use error::AwardError;
 pub use events::AwardEvent;
+pub use inputs::{
+    InputKind, InputRecorded, InputRecorder, RecordInput, MAX_INPUT_DESCRIPTION_CHARS,
+};

@@ -335,8 +335,14 @@ impl Aggregate for Fund {
                 drop_off,
                 duration_years,
                 set_on,
+                effective_from,
             } => {
                 self.require_established()?;
+                if let Some(effective_from) = effective_from {
+                    not_before("effectiveFrom", effective_from, self.established_on, || {
+                        "the fund was established".to_string()
+                    })?;
+                }
                 let indicator = indicator.trim().to_string();
                 let unit = unit.trim().to_string();
                 require_bounded(&indicator, "indicator", MAX_INDICATOR_CHARS)?;
@@ -359,6 +365,7 @@ impl Aggregate for Fund {
                     indicator,
                     proxy,
                     set_on,
+                    effective_from,
                 };
                 sink.write(event, self).await;
             }

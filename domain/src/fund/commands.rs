@@ -52,8 +52,11 @@ pub enum FundCommand {
         amount: Money,
         credited_on: Date,
     },
-    /// Sets how the fund values one outcome indicator (UK SROI proxy and adjustments).
-    /// Setting an indicator again replaces its proxy; earlier proxies stay in the events.
+    /// Sets how the fund values one outcome indicator (UK SROI proxy and adjustments), as
+    /// a new version in force from `effective_from` (default: `set_on`, today; a later
+    /// date announces a version ahead; an earlier one, not before the fund was
+    /// established, corrects the valuation of outcomes from that date). Earlier versions
+    /// stay in force for outcomes before it.
     /// Shares arrive as plain decimals and are checked here, so every refusal is the
     /// fund's own typed error.
     SetOutcomeProxy {
@@ -66,5 +69,6 @@ pub enum FundCommand {
         drop_off: Decimal,
         duration_years: u32,
         set_on: Date,
+        effective_from: Option<Date>,
     },
 }

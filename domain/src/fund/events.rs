@@ -44,15 +44,33 @@ pub enum FundEvent {
         credited_on: Date,
         available_after: Money,
     },
-    /// How the fund values `indicator` from now on. It replaces any earlier proxy for the
-    /// same indicator: social value is computed with the current proxy for every outcome
-    /// reported, past ones included (usual SROI practice: one set of assumptions per
-    /// account); earlier proxies remain here in the log.
+    /// A new version of how the fund values `indicator`, in force from `effective_from`
+    /// (or, when that is absent, as in events stored before it was recorded, from
+    /// `set_on`). Versions are never replaced: an outcome is valued with the version in
+    /// force on its date (the one with the latest effective date on or before it; on equal
+    /// dates the one set later), so a new version re-values only later outcomes.
     OutcomeProxySet {
         indicator: String,
         proxy: OutcomeProxy,
         set_on: Date,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_from: Option<Date>,
     },
+}
+
+impl FundEvent {
+    /// The date an `OutcomeProxySet` version is in force from: its `effective_from`, or
+    /// its `set_on` when it has none. `None` for other events.
+    pub fn proxy_effective_from(&self) -> Option<Date> {
+        match self {
+            FundEvent::OutcomeProxySet {
+                set_on,
+                effective_from,
+                ..
+            } => Some(effective_from.unwrap_or(*set_on)),
+            _ => None,
+        }
+    }
 }
 
 impl DomainEvent for FundEvent {

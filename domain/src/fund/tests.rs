@@ -582,6 +582,7 @@ fn set_proxy() -> FundCommand {
         drop_off: dec!(0.5),
         duration_years: 2,
         set_on: on(3, 1),
+        effective_from: None,
     }
 }
 
@@ -598,6 +599,7 @@ fn proxy_set(value_per_unit: &str) -> FundEvent {
             duration_years: 2,
         },
         set_on: on(3, 1),
+        effective_from: None,
     }
 }
 
@@ -875,4 +877,39 @@ async fn a_fund_established_in_the_past_receives_capital_dated_since() {
             capital_received_total: Money::pounds(100_000),
             available_after: Money::pounds(100_000),
         }]);
+}
+
+#[tokio::test]
+async fn a_proxy_version_carries_its_effective_date_not_before_the_fund() {
+    let ahead = with_proxy(|command| {
+        if let FundCommand::SetOutcomeProxy { effective_from, .. } = command {
+            *effective_from = Some(on(4, 1));
+        }
+    });
+    let mut expected = proxy_set("11.44");
+    if let FundEvent::OutcomeProxySet { effective_from, .. } = &mut expected {
+        *effective_from = Some(on(4, 1));
+    }
+    assert_eq!(expected.proxy_effective_from(), Some(on(4, 1)));
+    assert_eq!(proxy_set("11.44").proxy_effective_from(), Some(on(3, 1)));
+    fund()
+        .given(vec![established()])
+        .when_async(ahead)
+        .await
+        .then_expect_events(vec![expected]);
+    let before_the_fund = with_proxy(|command| {
+        if let FundCommand::SetOutcomeProxy { effective_from, .. } = command {
+            *effective_from = Some(on(1, 5));
+        }
+    });
+    fund()
+        .given(vec![established()])
+        .when_async(before_the_fund)
+        .await
+        .then_expect_error(FundError::Date(crate::DateError::BeforeLimit {
+            field: "effectiveFrom",
+            date: on(1, 5),
+            limit_name: "the fund was established".into(),
+            limit: on(1, 6),
+        }));
 }

@@ -97,7 +97,8 @@ impl LedgerError {
                 | AwardError::BudgetNotAwarded { .. }
                 | AwardError::VariationNeedsBudgetLines { .. }
                 | AwardError::UnknownSpendCategory { .. }
-                | AwardError::OverlappingSpendPeriod { .. } => ErrorKind::BadInput,
+                | AwardError::OverlappingSpendPeriod { .. }
+                | AwardError::InputDescriptionTooLong { .. } => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
             LedgerError::Ballot(error) => match error {

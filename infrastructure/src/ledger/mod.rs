@@ -7,6 +7,7 @@
 mod error;
 mod follow_up;
 mod import;
+mod inputs;
 mod voting;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use follow_up::PROCESS_MANAGER_READER;
 pub use import::{
     historic_award_id, ImportError, ImportSummary, IMPORT_ACTOR, IMPORT_BATCH_GRANTS,
 };
+pub use inputs::NewInput;
 pub use voting::IssuedBallotCodes;
 
 use crate::database::{Database, StoreError};
@@ -141,6 +143,8 @@ pub struct SetOutcomeProxy {
     pub displacement: Decimal,
     pub drop_off: Decimal,
     pub duration_years: u32,
+    /// The date this version is in force from; `None`: the day it is set.
+    pub effective_from: Option<Date>,
 }
 
 pub struct Ledger {
@@ -302,6 +306,7 @@ impl Ledger {
             drop_off: input.drop_off,
             duration_years: input.duration_years,
             set_on: request.today,
+            effective_from: input.effective_from,
         };
         let committed = self
             .funds

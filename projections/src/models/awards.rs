@@ -104,7 +104,8 @@ fn publication_date(event: &AwardEvent) -> Option<&Date> {
         | AwardEvent::DrawdownRejected { .. }
         | AwardEvent::SpendReported { .. }
         | AwardEvent::OutcomeReported { .. }
-        | AwardEvent::BudgetLinesSet { .. } => None,
+        | AwardEvent::BudgetLinesSet { .. }
+        | AwardEvent::InputRecorded(_) => None,
     }
 }
 

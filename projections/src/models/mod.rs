@@ -17,7 +17,9 @@ pub mod budget_lines;
 pub(crate) mod daily;
 pub(crate) mod drawdowns;
 pub(crate) mod funds;
+pub(crate) mod inputs;
 pub(crate) mod outcomes;
+pub(crate) mod proxy_versions;
 pub(crate) mod rounds;
 pub(crate) mod table;
 pub(crate) mod votes;
@@ -46,6 +48,8 @@ pub(crate) struct Batch {
     drawdowns: drawdowns::Drawdowns,
     daily: daily::Daily,
     outcomes: outcomes::Outcomes,
+    inputs: inputs::InputBatch,
+    proxy_versions: proxy_versions::VersionBatch,
     votes: votes::VoteBatch,
     budget_lines: budget_lines::BudgetBatch,
 }
@@ -97,8 +101,11 @@ impl Needed {
 
     fn award(&mut self, id: &str, award_event: &AwardEvent) {
         match award_event {
-            // Rows of their own (budget lines are written as deltas): nothing to load.
-            AwardEvent::OutcomeReported { .. } | AwardEvent::BudgetLinesSet { .. } => {}
+            // Rows of their own (`outcomes`, `inputs`; budget lines are written as
+            // deltas): nothing to load.
+            AwardEvent::OutcomeReported { .. }
+            | AwardEvent::BudgetLinesSet { .. }
+            | AwardEvent::InputRecorded(_) => {}
             AwardEvent::AwardMade {
                 fund_id, round_id, ..
             } => {
@@ -172,6 +179,8 @@ impl Batch {
         event: &LoggedEvent,
         decoded: &Decoded,
     ) -> Result<(), ProjectionError> {
+        self.inputs.apply(event, decoded);
+        self.proxy_versions.apply(event, decoded);
         match decoded {
             Decoded::Fund(fund_event) => {
                 self.outcomes.apply_fund(event, fund_event);
@@ -222,5 +231,7 @@ impl Batch {
         self.daily.write(writer, statements);
         self.outcomes.write(writer, statements);
         self.budget_lines.write(writer, statements);
+        self.inputs.write(writer, statements);
+        self.proxy_versions.write(writer, statements);
     }
 }

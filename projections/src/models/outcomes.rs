@@ -60,6 +60,7 @@ impl Outcomes {
             indicator,
             proxy,
             set_on,
+            ..
         } = fund_event
         else {
             return;
@@ -174,6 +175,7 @@ impl ExpectedOutcomes {
             indicator,
             proxy,
             set_on,
+            ..
         } = event
         else {
             return;

@@ -169,6 +169,14 @@ pub enum Op {
         day: u8,
         paid_day: u8,
     },
+    /// An input of `pence` (match funding, in kind or volunteer time by `kind % 3`)
+    /// recorded against an award on `day`, by its recipient (even `kind`) or an officer.
+    Input {
+        award: usize,
+        pence: u32,
+        kind: u8,
+        day: u8,
+    },
 }
 
 impl Op {
@@ -193,7 +201,8 @@ impl Op {
             | Op::Outcome { day, .. }
             | Op::Historic { day, .. }
             | Op::CapitalDated { day, .. }
-            | Op::PayDated { day, .. } => *day,
+            | Op::PayDated { day, .. }
+            | Op::Input { day, .. } => *day,
         }
     }
 }
@@ -285,11 +294,23 @@ pub fn op() -> impl Strategy<Value = Op> {
                 day
             }
         ),
-        (any::<usize>(), 0..INDICATORS.len(), 0u32..1_000_000, day).prop_map(
-            |(award, indicator, tenths, day)| Op::Outcome {
+        (
+            any::<usize>(),
+            0..INDICATORS.len(),
+            0u32..1_000_000,
+            day.clone()
+        )
+            .prop_map(|(award, indicator, tenths, day)| Op::Outcome {
                 award,
                 indicator,
                 tenths,
+                day
+            }),
+        (any::<usize>(), 0u32..2_000_000, any::<u8>(), day).prop_map(
+            |(award, pence, kind, day)| Op::Input {
+                award,
+                pence,
+                kind,
                 day
             }
         ),
@@ -650,6 +671,10 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                             displacement: rust_decimal::Decimal::ZERO,
                             drop_off: share,
                             duration_years: u32::from(years),
+                            // Every other version is announced ahead, in force from later.
+                            effective_from: years
+                                .is_multiple_of(2)
+                                .then(|| day_of(day.saturating_add(years))),
                         },
                     )
                     .await
@@ -672,6 +697,43 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                         INDICATORS[indicator],
                         rust_decimal::Decimal::new(i64::from(tenths), 1),
                         day_of(day),
+                    )
+                    .await
+                    .map(|o| o.position)
+            }
+            Op::Input {
+                award,
+                pence: value,
+                kind,
+                day,
+            } => {
+                let Some((award, org)) = pick(&world.awards, award) else {
+                    continue;
+                };
+                let kinds = [
+                    domain::award::InputKind::MatchFunding,
+                    domain::award::InputKind::InKind,
+                    domain::award::InputKind::VolunteerTime,
+                ];
+                let (actor, by) = if kind.is_multiple_of(2) {
+                    (
+                        org.as_str().to_string(),
+                        domain::award::InputRecorder::Grantee(org.clone()),
+                    )
+                } else {
+                    ("officer".to_string(), domain::award::InputRecorder::Officer)
+                };
+                ledger
+                    .record_input(
+                        &Request::new(&actor, day_of(day)),
+                        infrastructure::ledger::NewInput {
+                            award_id: award,
+                            by,
+                            kind: kinds[usize::from(kind % 3)],
+                            value: pence(value),
+                            description: "Given to the project".to_string(),
+                            contributed_on: day_of(day),
+                        },
                     )
                     .await
                     .map(|o| o.position)
@@ -721,7 +783,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
 
 /// Every read-model table and the chain, as sorted text rows, for comparisons.
 pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
-    const TABLES: [(&str, &str); 15] = [
+    const TABLES: [(&str, &str); 17] = [
         ("rm_funds", "fund_id"),
         ("rm_fund_daily", "fund_id, day"),
         ("rm_rounds", "round_id"),
@@ -732,6 +794,8 @@ pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
         ("rm_award_daily", "award_id, day"),
         ("rm_outcome_proxies", "fund_id, indicator"),
         ("rm_outcomes", "award_id, report_id"),
+        ("rm_award_inputs", "award_id, input_id"),
+        ("rm_outcome_proxy_versions", "fund_id, indicator, sequence"),
         ("rm_round_votes", "round_id"),
         ("rm_application_votes", "application_id"),
         ("rm_budget_categories", "award_id, category_key"),

@@ -1,27 +1,48 @@
 //! Social return on investment by the UK SROI method (Cabinet Office / Social Value UK,
 //! "A guide to Social Return on Investment", 2012), pure and exact.
 //!
-//! For one outcome line (an indicator's total quantity and its fund's proxy):
+//! For one outcome (a quantity of an indicator, the proxy version in force on the
+//! outcome's date, and the year it happened in):
 //! - gross = quantity × value per unit;
 //! - impact = gross × (1 − deadweight) × (1 − attribution) × (1 − displacement);
-//! - year 1 is the impact; each later year is the previous × (1 − drop-off), for
-//!   `duration_years` years;
-//! - present value = Σ year_t / (1 + r)^t for t = 1..=duration, r = [`DISCOUNT_RATE`]
-//!   (HM Treasury Green Book). Exponent convention: every year is discounted, the first by
-//!   one full year (values arise at the end of each year), as in the guide's worked example.
+//! - the benefit's first year is the impact; each later year is the previous × (1 −
+//!   drop-off), for `duration_years` years;
+//! - timing: years are counted from the scope's **base date**, the first day money or an
+//!   input went into it (the earliest payment or recorded input). Year 1 is the 12 months
+//!   from the base date, year 2 the next 12, and so on. An outcome dated in year `k + 1`
+//!   (`k` = [`years_between`] the base date and its date, 0 when it is on or before the
+//!   base date or there is no base date) has its benefit in years `k + 1 ..= k + duration`;
+//! - present value = Σ value_n / (1 + r)^n over those years `n`, r = [`DISCOUNT_RATE`]
+//!   (HM Treasury Green Book). Exponent convention: every year is discounted, year 1 once
+//!   (values arise at the end of each year), as in the guide's worked example; so an
+//!   outcome in the base year is valued exactly as the guide values it, and one two years
+//!   later is discounted two more years, to the scope's first year of investment.
 //!
-//! Social value is the sum of the lines' present values. Sensitivity: [`Scenario::Low`]
-//! raises deadweight, attribution, displacement and drop-off each by [`SENSITIVITY_POINTS`]
-//! (ten percentage points), [`Scenario::High`] lowers them by as much, each clamped to 0..=1.
+//! Social value is the sum of the outcomes' present values. The investment (money paid
+//! net of returns, plus recorded inputs) is taken at its nominal value in the base year
+//! (the guide's "value of inputs"); the figures built from it are in [`account`].
+//! Sensitivity: [`Scenario::Low`] raises deadweight, attribution, displacement and
+//! drop-off each by [`SENSITIVITY_POINTS`] (ten percentage points), [`Scenario::High`]
+//! lowers them by as much, each clamped to 0..=1; one assumption at a time and the
+//! break-even points are in [`sensitivity`].
 //!
 //! Arithmetic is `rust_decimal` throughout (28 significant digits; the divisions by
-//! 1.035^t are the only inexact steps). Nothing is rounded until the end: [`to_pence`]
+//! 1.035^n are the only inexact steps). Nothing is rounded until the end: [`to_pence`]
 //! rounds a final figure to the penny, half away from zero; ratios are the rounded social
 //! value over the amount invested, to 2 places, half away from zero.
+
+pub mod account;
+pub mod sensitivity;
+#[cfg(test)]
+mod worked_example;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::outcome::OutcomeProxy;
+use crate::Date;
+
+pub use account::{account, Account, DISPLAY_FACTOR_PLACES};
+pub use sensitivity::{Assumption, Sensitivity, BREAK_EVEN_PLACES};
 
 /// HM Treasury Green Book social time preference rate for the first 30 years: 3.5%.
 pub const DISCOUNT_RATE: Decimal = Decimal::from_parts(35, 0, 0, false, 3);
@@ -48,6 +69,81 @@ pub enum Scenario {
     High,
 }
 
+impl Scenario {
+    fn shift(self) -> Shift {
+        match self {
+            Scenario::Central => Shift::NONE,
+            Scenario::Low => Shift::all_shares(SENSITIVITY_POINTS),
+            Scenario::High => Shift::all_shares(-SENSITIVITY_POINTS),
+        }
+    }
+}
+
+/// How an assumption is moved from the proxy as set, for sensitivity: shares by points
+/// (added, then clamped to 0..=1), the proxy value and the quantity by a factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub deadweight: Decimal,
+    pub attribution: Decimal,
+    pub displacement: Decimal,
+    pub drop_off: Decimal,
+    pub value_factor: Decimal,
+    pub quantity_factor: Decimal,
+}
+
+impl Shift {
+    /// The proxies as set.
+    pub const NONE: Shift = Shift {
+        deadweight: Decimal::ZERO,
+        attribution: Decimal::ZERO,
+        displacement: Decimal::ZERO,
+        drop_off: Decimal::ZERO,
+        value_factor: Decimal::ONE,
+        quantity_factor: Decimal::ONE,
+    };
+
+    /// Deadweight, attribution, displacement and drop-off all moved by `points`.
+    pub fn all_shares(points: Decimal) -> Shift {
+        Shift {
+            deadweight: points,
+            attribution: points,
+            displacement: points,
+            drop_off: points,
+            ..Shift::NONE
+        }
+    }
+}
+
+/// Outcomes of one indicator valued with one proxy version, dated in one year of the
+/// scope (`year_offset` whole years after its base date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub quantity: Decimal,
+    pub proxy: OutcomeProxy,
+    pub year_offset: u32,
+}
+
+/// One year of an outcome's benefit: its value that year, the divisor (1 + r)^year it is
+/// discounted by, and the value discounted to the base year. Unrounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearValue {
+    /// 1 = the 12 months from the scope's base date.
+    pub year: u32,
+    pub value: Decimal,
+    pub discount_divisor: Decimal,
+    pub present_value: Decimal,
+}
+
+/// One outcome valued: unrounded figures, for summing before rounding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeValue {
+    pub gross: Decimal,
+    /// First-year impact after deadweight, attribution and displacement.
+    pub impact: Decimal,
+    pub years: Vec<YearValue>,
+    pub present_value: Decimal,
+}
+
 /// One line valued: unrounded figures, for summing before rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineValue {
@@ -59,58 +155,84 @@ pub struct LineValue {
     pub high: Decimal,
 }
 
-/// Values `quantity` units under `proxy` in all three scenarios.
+/// Values `quantity` units under `proxy`, in the base year, in all three scenarios.
 pub fn value_line(quantity: Decimal, proxy: &OutcomeProxy) -> Result<LineValue, SroiError> {
-    let central = value(quantity, proxy, Scenario::Central)?;
+    let outcome = Outcome {
+        quantity,
+        proxy: proxy.clone(),
+        year_offset: 0,
+    };
+    let central = value_outcome(&outcome, &Scenario::Central.shift())?;
     Ok(LineValue {
-        gross: central.0,
-        impact: central.1,
-        present_value: central.2,
-        low: value(quantity, proxy, Scenario::Low)?.2,
-        high: value(quantity, proxy, Scenario::High)?.2,
+        gross: central.gross,
+        impact: central.impact,
+        present_value: central.present_value,
+        low: value_outcome(&outcome, &Scenario::Low.shift())?.present_value,
+        high: value_outcome(&outcome, &Scenario::High.shift())?.present_value,
     })
 }
 
-/// (gross, impact, present value) of `quantity` units in one scenario.
-fn value(
-    quantity: Decimal,
-    proxy: &OutcomeProxy,
-    scenario: Scenario,
-) -> Result<(Decimal, Decimal, Decimal), SroiError> {
+/// Whole years from `base` to `date` (anniversaries passed); 0 when `date` is on or
+/// before `base`. A 29 February base's anniversary in other years is 1 March (chrono's
+/// `years_since`).
+pub fn years_between(base: Date, date: Date) -> u32 {
+    date.years_since(base).unwrap_or(0)
+}
+
+/// The year index a date falls in, for showing: 1 + [`years_between`].
+pub fn year_of(base: Date, date: Date) -> u32 {
+    years_between(base, date).saturating_add(1)
+}
+
+/// Values one outcome under `shift`, year by year.
+pub fn value_outcome(outcome: &Outcome, shift: &Shift) -> Result<OutcomeValue, SroiError> {
+    let proxy = &outcome.proxy;
     let overflow = || SroiError::Overflow {
-        quantity: quantity.to_string(),
+        quantity: outcome.quantity.to_string(),
         value_per_unit: proxy.value_per_unit.to_string(),
     };
-    let shift = match scenario {
-        Scenario::Central => Decimal::ZERO,
-        Scenario::Low => SENSITIVITY_POINTS,
-        Scenario::High => -SENSITIVITY_POINTS,
-    };
-    let kept = |share: &crate::outcome::Fraction| share.shifted(shift).complement();
-    let gross = quantity
-        .checked_mul(proxy.value_per_unit.amount())
+    let kept = |share: &crate::outcome::Fraction, by: Decimal| share.shifted(by).complement();
+    let gross = outcome
+        .quantity
+        .checked_mul(shift.quantity_factor)
+        .and_then(|quantity| quantity.checked_mul(proxy.value_per_unit.amount()))
+        .and_then(|gross| gross.checked_mul(shift.value_factor))
         .ok_or_else(overflow)?;
     let impact = gross
-        .checked_mul(kept(&proxy.deadweight))
-        .and_then(|value| value.checked_mul(kept(&proxy.attribution)))
-        .and_then(|value| value.checked_mul(kept(&proxy.displacement)))
+        .checked_mul(kept(&proxy.deadweight, shift.deadweight))
+        .and_then(|value| value.checked_mul(kept(&proxy.attribution, shift.attribution)))
+        .and_then(|value| value.checked_mul(kept(&proxy.displacement, shift.displacement)))
         .ok_or_else(overflow)?;
-    let lasting = kept(&proxy.drop_off);
+    let lasting = kept(&proxy.drop_off, shift.drop_off);
     let growth = Decimal::ONE + DISCOUNT_RATE;
+    let first_year = outcome.year_offset.saturating_add(1);
+    let mut divisor = Decimal::ONE;
+    for _ in 1..first_year {
+        divisor = divisor.checked_mul(growth).ok_or_else(overflow)?;
+    }
     let mut year_value = impact;
-    let mut discount = Decimal::ONE;
     let mut present_value = Decimal::ZERO;
-    for year in 1..=proxy.duration_years {
-        if year > 1 {
+    let mut years = Vec::with_capacity(proxy.duration_years as usize);
+    for year in first_year..first_year + proxy.duration_years {
+        if year > first_year {
             year_value = year_value.checked_mul(lasting).ok_or_else(overflow)?;
         }
-        discount = discount.checked_mul(growth).ok_or_else(overflow)?;
-        present_value = year_value
-            .checked_div(discount)
-            .and_then(|discounted| present_value.checked_add(discounted))
-            .ok_or_else(overflow)?;
+        divisor = divisor.checked_mul(growth).ok_or_else(overflow)?;
+        let discounted = year_value.checked_div(divisor).ok_or_else(overflow)?;
+        present_value = present_value.checked_add(discounted).ok_or_else(overflow)?;
+        years.push(YearValue {
+            year,
+            value: year_value,
+            discount_divisor: divisor,
+            present_value: discounted,
+        });
     }
-    Ok((gross, impact, present_value))
+    Ok(OutcomeValue {
+        gross,
+        impact,
+        years,
+        present_value,
+    })
 }
 
 /// A final figure to the penny, half away from zero.
