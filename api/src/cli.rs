@@ -37,6 +37,10 @@ pub enum Command {
         /// Load the demo data set first if the store is empty.
         #[arg(long)]
         demo: bool,
+        /// Do not load the shipped reference geography (England 2019) into a store that has
+        /// no geography (for a store of another nation, or tests with their own areas).
+        #[arg(long, env = "FUNDLEDGER_NO_REFERENCE_GEOGRAPHY")]
+        no_reference_geography: bool,
     },
     /// Prints a signed bearer token (signed with FUNDLEDGER_JWT_SECRET, or the embedded
     /// store's own secret kept beside the database file).
@@ -142,11 +146,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
             listen,
             demo,
+            no_reference_geography,
         } => {
             let settings = crate::server::settings::Settings {
                 database_url,
                 listen,
                 demo,
+                reference_geography: !no_reference_geography,
                 jwt_secret: std::env::var("FUNDLEDGER_JWT_SECRET").ok(),
             };
             let application = crate::server::startup::Application::build(settings).await?;
@@ -220,6 +226,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Import::Giving360 { file, database_url },
         } => {
             let ledger = open(&database_url).await?;
+            // Historic grants name their places from the start.
+            ledger
+                .geography
+                .load_reference_if_empty(&ledger.database)
+                .await?;
             import_360giving(&ledger, &file).await?;
         }
         Command::Rebuild {

@@ -314,6 +314,7 @@ pub(crate) struct Batch {
     /// Outcome reports made in this batch by (award, report id).
     outcomes: HashMap<(String, String), OutcomeState>,
     votes: crate::votes::VoteBatch,
+    priority_lists: crate::priority_areas::PriorityBatch,
 }
 
 /// The keys of the rows a batch changed, so only those are written back. A rebuild's
@@ -433,7 +434,9 @@ impl Batch {
             match decoded {
                 // Proxies and outcome reports are rows of their own: nothing to load.
                 Decoded::Fund(
-                    FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. },
+                    FundEvent::FundEstablished { .. }
+                    | FundEvent::OutcomeProxySet { .. }
+                    | FundEvent::PriorityAreasDeclared { .. },
                 ) => {}
                 Decoded::Award(AwardEvent::OutcomeReported { .. }) => {}
                 Decoded::Fund(_) => {
@@ -647,7 +650,11 @@ impl Batch {
         decoded: &Decoded,
     ) -> Result<(), ProjectionError> {
         match decoded {
-            Decoded::Fund(fund_event) => self.apply_fund(event, fund_event),
+            Decoded::Fund(fund_event) => {
+                self.priority_lists
+                    .apply_fund(&event.aggregate_id, fund_event);
+                self.apply_fund(event, fund_event)
+            }
             Decoded::Round(round_event) => self.apply_round(event, round_event),
             Decoded::Application(application_event) => {
                 self.apply_application(event, application_event)
@@ -714,6 +721,8 @@ impl Batch {
                 );
                 return Ok(());
             }
+            // Its own read model (`priority_areas`); no money moves.
+            FundEvent::PriorityAreasDeclared { .. } => return Ok(()),
             FundEvent::CapitalReceived {
                 amount,
                 received_on,
@@ -1169,6 +1178,7 @@ impl Batch {
     /// as soon as it is made (a rebuild runs each while the next is encoded).
     pub(crate) fn write_statements(self, writer: Writer, statements: &mut impl StatementSink) {
         self.votes.statements(writer, statements);
+        self.priority_lists.statements(writer, statements);
         let funds: Vec<&FundState> = self.dirty_funds.rows(&self.funds);
         upsert(
             statements,

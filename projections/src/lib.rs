@@ -10,6 +10,8 @@
 
 pub mod chain;
 mod fold;
+mod geography_check;
+pub mod priority_areas;
 pub mod projector;
 pub mod read;
 mod rebuild;

@@ -14,7 +14,6 @@ use domain::award::AwardEvent;
 use domain::fund::FundEvent;
 use domain::round::RoundEvent;
 use domain::Money;
-use infrastructure::geography::MAX_GEOGRAPHY_DEPTH;
 use infrastructure::{Database, LogCursor};
 use rust_decimal::Decimal;
 
@@ -75,6 +74,7 @@ struct Expected {
     /// (award, report id) → the report.
     outcomes: BTreeMap<(String, String), OutcomeState>,
     votes: crate::votes::Expected,
+    priority_lists: crate::priority_areas::Expected,
 }
 
 struct FundFold {
@@ -169,6 +169,7 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
                     expected
                         .votes
                         .fold(&mut report, event.cursor(), &event.aggregate_id, &decoded);
+                    expected.priority_lists.fold(&event.aggregate_id, &decoded);
                     fold(
                         &mut expected,
                         &mut report,
@@ -195,59 +196,9 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
     }
     compare(db, &expected, &mut report).await?;
     expected.votes.compare(db, &mut report).await?;
-    compare_geography_ancestors(db, &mut report).await?;
+    expected.priority_lists.compare(db, &mut report).await?;
+    crate::geography_check::compare_geography_ancestors(db, &mut report).await?;
     Ok(report)
-}
-
-/// `geography_ancestors` is derived from `geography` alone: recompute it (each area with
-/// itself and every ancestor, nearest depth) and compare, so an edited or stale row that
-/// would move money between areas' roll-ups is caught.
-async fn compare_geography_ancestors(
-    db: &Database,
-    report: &mut VerifyReport,
-) -> Result<(), ProjectionError> {
-    let areas: Vec<(String, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT code, parent_code FROM geography"
-    )
-    .fetch_all(pool)
-    .await?);
-    let parents: BTreeMap<&str, &str> = areas
-        .iter()
-        .filter_map(|(code, parent)| Some((code.as_str(), parent.as_deref()?)))
-        .collect();
-    let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for (code, _) in &areas {
-        let mut ancestor = code.as_str();
-        let mut depth = 0;
-        loop {
-            want.entry((ancestor.to_string(), code.clone()))
-                .or_insert(depth);
-            match parents.get(ancestor) {
-                // The walk of migration 0005 and the import: it stops at a cycle.
-                Some(parent) if depth < MAX_GEOGRAPHY_DEPTH as i64 => {
-                    ancestor = parent;
-                    depth += 1;
-                }
-                _ => break,
-            }
-        }
-    }
-    let rows: Vec<(String, String, i64)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT ancestor, code, CAST(depth AS BIGINT) FROM geography_ancestors"
-    )
-    .fetch_all(pool)
-    .await?);
-    let have = rows
-        .into_iter()
-        .map(|(ancestor, code, depth)| ((ancestor, code), depth))
-        .collect();
-    compare_maps(
-        report,
-        "geography_ancestors (roll-up hierarchy)",
-        &want,
-        &have,
-    );
-    Ok(())
 }
 
 fn fold(
@@ -393,7 +344,9 @@ fn fold(
                     ],
                     available_after,
                 ),
-                FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. } => {
+                FundEvent::FundEstablished { .. }
+                | FundEvent::OutcomeProxySet { .. }
+                | FundEvent::PriorityAreasDeclared { .. } => {
                     unreachable!("handled above")
                 }
             };

@@ -2,7 +2,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::round::RoundTerms;
-use crate::{AwardId, Date, FundId, Money, OrgId, RoundId};
+use crate::{AwardId, Date, FundId, GeoCode, Money, OrgId, RoundId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FundCommand {
@@ -66,5 +66,13 @@ pub enum FundCommand {
         drop_off: Decimal,
         duration_years: u32,
         set_on: Date,
+    },
+    /// Declares (or replaces, from now on) the fund's named list of priority areas. The
+    /// same list again records nothing. The ledger checks every code is in the reference
+    /// geography first.
+    DeclarePriorityAreas {
+        list_name: String,
+        areas: Vec<GeoCode>,
+        declared_on: Date,
     },
 }

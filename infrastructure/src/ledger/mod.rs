@@ -7,6 +7,7 @@
 mod error;
 mod follow_up;
 mod import;
+mod priority;
 mod voting;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use follow_up::PROCESS_MANAGER_READER;
 pub use import::{
     historic_award_id, ImportError, ImportSummary, IMPORT_ACTOR, IMPORT_BATCH_GRANTS,
 };
+pub use priority::DeclarePriorityAreas;
 pub use voting::IssuedBallotCodes;
 
 use crate::database::{Database, StoreError};
