@@ -185,27 +185,26 @@ async fn awards_as_of(
     fund: &str,
     as_of: Option<domain::Date>,
 ) -> Result<Vec<(Option<String>, i64)>, ProjectionError> {
-    let rows: Vec<(Option<String>, i64)> =
-        match as_of {
-            None => on_pool!(db, |pool| {
-                sqlx::query_as(
+    let rows: Vec<(Option<String>, i64)> = match as_of {
+        None => on_pool!(db, |pool| {
+            sqlx::query_as(
             "SELECT neighbourhood, CAST(awarded_pence AS BIGINT) FROM rm_awards WHERE fund_id = $1"
         )
         .bind(fund)
         .fetch_all(pool)
         .await?
-            }),
-            Some(day) => on_pool!(db, |pool| sqlx::query_as(
-                "SELECT a.neighbourhood, CAST(coalesce(sum(d.awarded_pence), 0) AS BIGINT)
+        }),
+        Some(day) => on_pool!(db, |pool| sqlx::query_as(
+            "SELECT a.neighbourhood, CAST(coalesce(sum(d.awarded_pence), 0) AS BIGINT)
                FROM rm_awards a JOIN rm_award_daily d ON d.award_id = a.award_id
               WHERE a.fund_id = $1 AND a.awarded_on <= $2 AND d.day <= $2
               GROUP BY a.award_id, a.neighbourhood"
-            )
-            .bind(fund)
-            .bind(day.to_string())
-            .fetch_all(pool)
-            .await?),
-        };
+        )
+        .bind(fund)
+        .bind(day.to_string())
+        .fetch_all(pool)
+        .await?),
+    };
     Ok(rows)
 }
 

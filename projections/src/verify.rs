@@ -274,6 +274,10 @@ fn fold(
                 expected.proxies.insert((id.to_string(), indicator), row);
                 return;
             }
+            // Folded by `priority_areas::Expected`; no money moves.
+            if let FundEvent::PriorityAreasDeclared { .. } = event {
+                return;
+            }
             // [received, allocated, awarded, paid, returned, available]
             let (day, change, carried) = match &event {
                 FundEvent::CapitalReceived {
