@@ -33,8 +33,8 @@ pub(crate) fn ancestors_of(
             for child in level {
                 for parent in parents.get(child).into_iter().flatten() {
                     let key = (parent.to_string(), code.clone());
-                    if !want.contains_key(&key) {
-                        want.insert(key, depth);
+                    if let std::collections::btree_map::Entry::Vacant(entry) = want.entry(key) {
+                        entry.insert(depth);
                         next.push(*parent);
                     }
                 }
