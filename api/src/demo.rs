@@ -288,8 +288,9 @@ struct DemoApplication {
     requested: Money,
 }
 
-/// Writes the demo data set (again, harmlessly, if it is already there) and summarises it.
-pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
+/// The demo's areas, in the store: the shipped reference geography if the store has none
+/// (a fresh install), and the demo's own rows if any of them is missing.
+async fn load_geography(ledger: &Ledger) -> Result<Vec<Area>, DemoError> {
     let areas = read_areas(DEMO_GEOGRAPHY_CSV.as_bytes(), "demo geography")?;
     ledger
         .geography
@@ -309,6 +310,12 @@ pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
             .import_areas(&ledger.database, &areas)
             .await?;
     }
+    Ok(areas)
+}
+
+/// Writes the demo data set (again, harmlessly, if it is already there) and summarises it.
+pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
+    let areas = load_geography(ledger).await?;
     let writer = Writer { ledger };
     let mut choices = Choices(SEED);
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use infrastructure::geography::MAX_GEOGRAPHY_DEPTH;
 use infrastructure::Database;
 
-use crate::verify::{compare_maps, VerifyReport};
+use crate::check::{compare_maps, VerifyReport};
 use crate::{on_pool, ProjectionError};
 
 /// Every area with itself (depth 0) and each ancestor over links of every kind, at the

@@ -7,10 +7,15 @@
 //! - [`read`]: plain-struct queries over the read models; never replays events.
 //! - [`verify`]: recomputes the chain and a fresh fold, and names the first mismatch.
 //! - [`chain`]: the canonical bytes of an event and the chain hash.
+//! - `models`: one module per read model (its rows, fold, write and check for `verify`);
+//!   `decode` (events as the read models see them), `write` (upserts, UNNEST and COPY),
+//!   `check` (what `verify` reports) are the plumbing they share.
 
 pub mod chain;
-mod fold;
+mod check;
+mod decode;
 mod geography_check;
+mod models;
 pub mod priority_areas;
 pub mod projector;
 pub mod read;
@@ -18,7 +23,7 @@ mod rebuild;
 mod sql;
 pub mod synthetic;
 pub mod verify;
-mod votes;
+mod write;
 
 use infrastructure::StoreError;
 use rust_decimal::Decimal;

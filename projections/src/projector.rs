@@ -19,12 +19,11 @@ use sqlx::Connection;
 use tokio::sync::{mpsc, watch};
 
 use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
-use crate::fold::{
-    decode, upsert, Batch, ColumnArray, Decoded, Field, OnConflict, Statement, StatementSink,
-    Writer,
-};
+use crate::decode::{decode, Decoded};
+use crate::models::Batch;
 use crate::rebuild::{fold_log, Folded, Link, RebuildPhases};
 use crate::sql::{bind_all, Param, Sql};
+use crate::write::{upsert, ColumnArray, Field, OnConflict, Statement, StatementSink, Writer};
 use crate::{on_pool, ProjectionError, PROJECTION_NAMES};
 
 /// The projector's name in `log_checkpoints`.
@@ -448,84 +447,10 @@ impl Projector {
         let writing = Instant::now();
         match &self.db {
             Database::Postgres(pool) => {
-                // The rows are encoded on a thread of their own, a table at a time, while
-                // this transaction empties the tables and then runs each COPY as it comes:
-                // the store's work and ours overlap. The chain (a row per event) first.
-                let (sender, mut encoded) = mpsc::channel(REBUILD_STATEMENTS_AHEAD);
-                let encoder = tokio::task::spawn_blocking(move || {
-                    let encoding = Instant::now();
-                    let mut statements = SendStatements {
-                        sender,
-                        waiting: Duration::ZERO,
-                    };
-                    chain_statements(&mut statements, Writer::Copy, &links);
-                    drop(links);
-                    batch.write_statements(Writer::Copy, &mut statements);
-                    encoding.elapsed().saturating_sub(statements.waiting)
-                });
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                    .execute(&mut *tx)
-                    .await?;
-                // The checkpoint row first: a running projector's next batch waits on it
-                // and then finds it moved, instead of deadlocking on the read models.
-                set_checkpoint(&mut tx, cursor).await?;
-                // In this transaction, so the COPYs may FREEZE (see `Writer::Copy`).
-                let indexes = truncate_and_drop_indexes(&mut tx).await?;
-                let copying = Instant::now();
-                phases.truncate = copying - writing;
-                while let Some(statement) = encoded.recv().await {
-                    execute_postgres(&mut tx, vec![statement]).await?;
-                }
-                phases.encode = encoder
-                    .await
-                    .map_err(|error| ProjectionError::Task(error.to_string()))?;
-                let indexing = Instant::now();
-                phases.copy = indexing - copying;
-                // One round trip for all of them (simple query protocol).
-                sqlx::raw_sql(&indexes.join(";\n"))
-                    .execute(&mut *tx)
-                    .await?;
-                let analyzing = Instant::now();
-                phases.index_builds = analyzing - indexing;
-                // Fresh statistics with the fresh rows: the planner would otherwise plan
-                // the first queries over emptied tables (seen at 1M events: roll-up
-                // queries taking seconds until autovacuum's analyze came round). Not the
-                // chain: it is only read by key (ordinal, position) or whole (max,
-                // count), which need no column statistics, and its row count is recorded
-                // by the index builds; sampling its distinct hashes was about a third of
-                // this step.
-                let analyzed: Vec<&str> = READ_MODEL_TABLES
-                    .into_iter()
-                    .filter(|table| *table != "ledger_chain")
-                    .collect();
-                sqlx::query(&format!("ANALYZE {}", analyzed.join(", ")))
-                    .execute(&mut *tx)
-                    .await?;
-                let committing = Instant::now();
-                phases.analyze = committing - analyzing;
-                tx.commit().await?;
-                phases.commit = committing.elapsed();
+                rebuild_postgres(pool, batch, links, cursor, &mut phases, writing).await?
             }
             Database::Sqlite(pool) => {
-                let mut statements = batch.statements(Writer::Values);
-                chain_statements(&mut statements, Writer::Values, &links);
-                drop(links);
-                phases.encode = writing.elapsed();
-                let mut tx = pool.begin().await?;
-                set_checkpoint_sqlite(&mut tx, cursor).await?;
-                for table in READ_MODEL_TABLES {
-                    sqlx::query(&format!("DELETE FROM {table}"))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let copying = Instant::now();
-                phases.truncate = (copying - writing).saturating_sub(phases.encode);
-                execute_sqlite(&mut tx, statements).await?;
-                let committing = Instant::now();
-                phases.copy = committing - copying;
-                tx.commit().await?;
-                phases.commit = committing.elapsed();
+                rebuild_sqlite(pool, batch, links, cursor, &mut phases, writing).await?
             }
         }
         phases.write = writing.elapsed();
@@ -632,42 +557,8 @@ impl Projector {
         statements.extend(batch.statements(writer));
         chain_statements(&mut statements, writer, &links);
 
-        let lost = |found: LogCursor| ProjectionError::LostCheckpoint {
-            expected: format!("{cursor:?}"),
-            found: format!("{found:?}"),
-        };
-        match db {
-            Database::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                // The checkpoint commits with the rows, so a batch lost in a crash before
-                // its WAL is flushed is simply projected again: no need to wait for the flush.
-                sqlx::query("SET LOCAL synchronous_commit TO OFF")
-                    .execute(&mut *tx)
-                    .await?;
-                // The compare-and-set alone first: nothing else is written if it fails.
-                let rest = statements.split_off(1);
-                if execute_postgres(&mut tx, statements).await? != [1] {
-                    return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
-                }
-                execute_postgres(&mut tx, rest).await?;
-                if !commit {
-                    return Ok(decoded.len());
-                }
-                tx.commit().await?;
-            }
-            Database::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                // The compare-and-set alone first: nothing else is written if it fails.
-                let rest = statements.split_off(1);
-                if execute_sqlite(&mut tx, statements).await? != [1] {
-                    return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
-                }
-                execute_sqlite(&mut tx, rest).await?;
-                if !commit {
-                    return Ok(decoded.len());
-                }
-                tx.commit().await?;
-            }
+        if !run_live_batch(db, cursor, statements, commit).await? {
+            return Ok(decoded.len());
         }
         self.progress.send_modify(|progress| {
             progress.cursor = last;
@@ -675,6 +566,152 @@ impl Projector {
         });
         Ok(decoded.len())
     }
+}
+
+/// A rebuild's write on PostgreSQL: the rows are encoded on a thread of their own, a
+/// table at a time, while one transaction empties the tables and then runs each COPY as
+/// it comes: the store's work and ours overlap. The chain (a row per event) first.
+async fn rebuild_postgres(
+    pool: &sqlx::PgPool,
+    batch: Batch,
+    links: Vec<Link>,
+    cursor: LogCursor,
+    phases: &mut RebuildPhases,
+    writing: Instant,
+) -> Result<(), ProjectionError> {
+    let (sender, mut encoded) = mpsc::channel(REBUILD_STATEMENTS_AHEAD);
+    let encoder = tokio::task::spawn_blocking(move || {
+        let encoding = Instant::now();
+        let mut statements = SendStatements {
+            sender,
+            waiting: Duration::ZERO,
+        };
+        chain_statements(&mut statements, Writer::Copy, &links);
+        drop(links);
+        batch.write_statements(Writer::Copy, &mut statements);
+        encoding.elapsed().saturating_sub(statements.waiting)
+    });
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL synchronous_commit TO OFF")
+        .execute(&mut *tx)
+        .await?;
+    // The checkpoint row first: a running projector's next batch waits on it
+    // and then finds it moved, instead of deadlocking on the read models.
+    set_checkpoint(&mut tx, cursor).await?;
+    // In this transaction, so the COPYs may FREEZE (see `Writer::Copy`).
+    let indexes = truncate_and_drop_indexes(&mut tx).await?;
+    let copying = Instant::now();
+    phases.truncate = copying - writing;
+    while let Some(statement) = encoded.recv().await {
+        execute_postgres(&mut tx, vec![statement]).await?;
+    }
+    phases.encode = encoder
+        .await
+        .map_err(|error| ProjectionError::Task(error.to_string()))?;
+    let indexing = Instant::now();
+    phases.copy = indexing - copying;
+    // One round trip for all of them (simple query protocol).
+    sqlx::raw_sql(&indexes.join(";\n"))
+        .execute(&mut *tx)
+        .await?;
+    let analyzing = Instant::now();
+    phases.index_builds = analyzing - indexing;
+    // Fresh statistics with the fresh rows: the planner would otherwise plan
+    // the first queries over emptied tables (seen at 1M events: roll-up
+    // queries taking seconds until autovacuum's analyze came round). Not the
+    // chain: it is only read by key (ordinal, position) or whole (max,
+    // count), which need no column statistics, and its row count is recorded
+    // by the index builds; sampling its distinct hashes was about a third of
+    // this step.
+    let analyzed: Vec<&str> = READ_MODEL_TABLES
+        .into_iter()
+        .filter(|table| *table != "ledger_chain")
+        .collect();
+    sqlx::query(&format!("ANALYZE {}", analyzed.join(", ")))
+        .execute(&mut *tx)
+        .await?;
+    let committing = Instant::now();
+    phases.analyze = committing - analyzing;
+    tx.commit().await?;
+    phases.commit = committing.elapsed();
+    Ok(())
+}
+
+/// A rebuild's write on SQLite: multi-row inserts in one transaction.
+async fn rebuild_sqlite(
+    pool: &sqlx::SqlitePool,
+    batch: Batch,
+    links: Vec<Link>,
+    cursor: LogCursor,
+    phases: &mut RebuildPhases,
+    writing: Instant,
+) -> Result<(), ProjectionError> {
+    let mut statements = batch.statements(Writer::Values);
+    chain_statements(&mut statements, Writer::Values, &links);
+    drop(links);
+    phases.encode = writing.elapsed();
+    let mut tx = pool.begin().await?;
+    set_checkpoint_sqlite(&mut tx, cursor).await?;
+    for table in READ_MODEL_TABLES {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let copying = Instant::now();
+    phases.truncate = (copying - writing).saturating_sub(phases.encode);
+    execute_sqlite(&mut tx, statements).await?;
+    let committing = Instant::now();
+    phases.copy = committing - copying;
+    tx.commit().await?;
+    phases.commit = committing.elapsed();
+    Ok(())
+}
+
+/// Runs a live batch's statements in one transaction, the checkpoint's compare-and-set
+/// alone first (nothing else is written if it fails); `commit = false` drops the
+/// transaction instead (tests) and gives false.
+async fn run_live_batch(
+    db: &Database,
+    cursor: LogCursor,
+    mut statements: Vec<Statement>,
+    commit: bool,
+) -> Result<bool, ProjectionError> {
+    let lost = |found: LogCursor| ProjectionError::LostCheckpoint {
+        expected: format!("{cursor:?}"),
+        found: format!("{found:?}"),
+    };
+    match db {
+        Database::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            // The checkpoint commits with the rows, so a batch lost in a crash before
+            // its WAL is flushed is simply projected again: no need to wait for the flush.
+            sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                .execute(&mut *tx)
+                .await?;
+            let rest = statements.split_off(1);
+            if execute_postgres(&mut tx, statements).await? != [1] {
+                return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
+            }
+            execute_postgres(&mut tx, rest).await?;
+            if !commit {
+                return Ok(false);
+            }
+            tx.commit().await?;
+        }
+        Database::Sqlite(pool) => {
+            let mut tx = pool.begin().await?;
+            let rest = statements.split_off(1);
+            if execute_sqlite(&mut tx, statements).await? != [1] {
+                return Err(lost(db.load_checkpoint(PROJECTIONS_READER).await?));
+            }
+            execute_sqlite(&mut tx, rest).await?;
+            if !commit {
+                return Ok(false);
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(true)
 }
 
 /// Encoded statements a rebuild's encoding thread may be ahead of the transaction running

@@ -19,7 +19,8 @@ use crate::chain::{
     append_canonical_bytes, append_canonical_bytes_of_stored, next_hash_of_bytes, parse_hash,
     GENESIS_HASH,
 };
-use crate::fold::{decode, decode_text, Batch, Decoded};
+use crate::decode::{decode, decode_text, Decoded};
+use crate::models::Batch;
 use crate::ProjectionError;
 
 /// Events per chunk handed from the reading task to the folding thread.

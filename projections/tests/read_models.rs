@@ -455,6 +455,12 @@ async fn social_return_and_equity_are_right_on_postgres() {
 /// Rewrites the fund's first `CapitalReceived` as version 0 stored it (`date`, not
 /// `received_on`): the shape `infrastructure::upcast` brings to version 1.
 async fn store_capital_received_as_version_0(db: &Database) -> String {
+    // On PostgreSQL another test's open transaction holds the whole cluster's log back.
+    let head = db.head_position().await.unwrap();
+    assert!(db
+        .wait_until_readable(head, std::time::Duration::from_secs(30))
+        .await
+        .unwrap());
     let first = db
         .read_log(infrastructure::LogCursor::START, 1000)
         .await

@@ -14,8 +14,10 @@ use domain::ballot::BallotEvent;
 use domain::round::{DecisionMode, LogPlace, RoundEvent, VoteLine};
 use infrastructure::{Database, LogCursor, LoggedEvent};
 
-use crate::fold::{upsert, Decoded, Field, OnConflict, StatementSink, Writer};
-use crate::verify::VerifyReport;
+use super::table::load_rows;
+use crate::check::{compare_maps, VerifyReport};
+use crate::decode::Decoded;
+use crate::write::{upsert, Field, OnConflict, StatementSink, Writer};
 use crate::{on_pool, ProjectionError};
 
 pub(crate) const ROUND_VOTE_COLUMNS: &str =
@@ -106,7 +108,7 @@ impl VoteBatch {
             }
         }
         let mut batch = VoteBatch::default();
-        for row in crate::fold::load_rows::<RoundVotesRow>(
+        for row in load_rows::<RoundVotesRow>(
             db,
             "rm_round_votes",
             ROUND_VOTE_COLUMNS,
@@ -117,7 +119,7 @@ impl VoteBatch {
         {
             batch.rounds.insert(row.round_id.clone(), row);
         }
-        let mut rows = crate::fold::load_rows::<ApplicationVotesRow>(
+        let mut rows = load_rows::<ApplicationVotesRow>(
             db,
             "rm_application_votes",
             APPLICATION_VOTE_COLUMNS,
@@ -126,7 +128,7 @@ impl VoteBatch {
         )
         .await?;
         rows.extend(
-            crate::fold::load_rows::<ApplicationVotesRow>(
+            load_rows::<ApplicationVotesRow>(
                 db,
                 "rm_application_votes",
                 APPLICATION_VOTE_COLUMNS,
@@ -142,7 +144,7 @@ impl VoteBatch {
     }
 
     /// A round opened: a participatory one gets its (empty) counts.
-    pub(crate) fn round_opened(&mut self, round_id: &str, mode: DecisionMode) {
+    fn round_opened(&mut self, round_id: &str, mode: DecisionMode) {
         if mode == DecisionMode::Participatory {
             self.rounds
                 .insert(round_id.to_string(), RoundVotesRow::new(round_id));
@@ -185,6 +187,9 @@ impl VoteBatch {
     ) -> Result<(), ProjectionError> {
         let round_id = event.aggregate_id.as_str();
         match round_event {
+            RoundEvent::RoundOpened { terms, .. } => {
+                self.round_opened(round_id, terms.decision_mode);
+            }
             RoundEvent::BallotCodesIssued { issued_total, .. } => {
                 self.round_mut(event, round_id)?.ballot_codes_issued = count(*issued_total);
             }
@@ -300,7 +305,7 @@ impl VoteBatch {
 /// `verify`'s own fold of the vote counts: per round, the ballots and votes cast, until
 /// the recorded tally takes over.
 #[derive(Default)]
-pub(crate) struct Expected {
+pub(crate) struct ExpectedVotes {
     /// Participatory rounds by id.
     rounds: BTreeMap<String, RoundVotesRow>,
     /// (round, application) → votes.
@@ -309,7 +314,7 @@ pub(crate) struct Expected {
     submitted: HashMap<String, LogPlace>,
 }
 
-impl Expected {
+impl ExpectedVotes {
     /// Folds the event at `place` (its place in the log's order) of aggregate `id`.
     pub(crate) fn fold(
         &mut self,
@@ -354,21 +359,8 @@ impl Expected {
                 decided_on,
             }) => {
                 self.check_vote_order(report, position, lines);
-                let Some(round) = self.rounds.get_mut(id) else {
-                    return unknown(report, id);
-                };
-                round.ballots_cast = count(*ballots_counted);
-                round.allocated_on = Some(decided_on.to_string());
-                for ((round, _), votes) in self.votes.iter_mut() {
-                    if round == id {
-                        *votes = 0;
-                    }
-                }
-                for line in lines {
-                    self.votes.insert(
-                        (id.to_string(), line.application_id.to_string()),
-                        count(line.votes),
-                    );
+                if !self.allocated(id, count(*ballots_counted), lines, decided_on) {
+                    unknown(report, id);
                 }
             }
             Decoded::Ballot(BallotEvent::BallotCast {
@@ -391,6 +383,33 @@ impl Expected {
             }
             _ => {}
         }
+    }
+
+    /// The recorded tally replaces round `id`'s counts; false if the round is unknown.
+    fn allocated(
+        &mut self,
+        id: &str,
+        ballots_counted: i64,
+        lines: &[VoteLine],
+        decided_on: &domain::Date,
+    ) -> bool {
+        let Some(round) = self.rounds.get_mut(id) else {
+            return false;
+        };
+        round.ballots_cast = ballots_counted;
+        round.allocated_on = Some(decided_on.to_string());
+        for ((round, _), votes) in self.votes.iter_mut() {
+            if round == id {
+                *votes = 0;
+            }
+        }
+        for line in lines {
+            self.votes.insert(
+                (id.to_string(), line.application_id.to_string()),
+                count(line.votes),
+            );
+        }
+        true
     }
 
     /// Checks a recorded allocation against the log: each line's submission place is where
@@ -440,7 +459,7 @@ impl Expected {
             .into_iter()
             .map(|row| (row.round_id.clone(), row))
             .collect();
-        crate::verify::compare_maps(
+        compare_maps(
             report,
             "rm_round_votes (ballots per round)",
             &self.rounds,
@@ -455,7 +474,7 @@ impl Expected {
             .into_iter()
             .map(|row| ((row.round_id, row.application_id), row.votes))
             .collect();
-        crate::verify::compare_maps(
+        compare_maps(
             report,
             "rm_application_votes (votes per application)",
             &self.votes,
