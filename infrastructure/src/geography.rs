@@ -267,7 +267,122 @@ macro_rules! write_areas {
     };
 }
 
+/// Rows of `geography_ancestors` per INSERT (3 parameters each, within SQLite's limit).
+const ANCESTOR_ROWS_PER_INSERT: usize = 10_000;
+
+/// Appends areas new to the store, their parent links and their ancestor rows (computed by
+/// the caller), in the transaction `$tx`; no rewrite of what is there.
+macro_rules! append_areas {
+    ($tx:ident, $store:ty, $areas:expr, $ancestors:expr) => {
+        for chunk in $areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
+            let mut query = QueryBuilder::<$store>::new(INSERT_AREAS);
+            query.push_values(chunk, |mut row, area| {
+                row.push_bind(area.code.as_str())
+                    .push_bind(&area.name)
+                    .push_bind(area.level.as_str())
+                    .push_bind(area.parent_code.as_ref().map(GeoCode::as_str))
+                    .push_bind(area.population)
+                    .push_bind(area.imd_decile);
+            });
+            query.push(ON_AREA_CONFLICT);
+            query.build().execute(&mut *$tx).await?;
+            let links = parent_links(chunk);
+            if !links.is_empty() {
+                let mut insert = QueryBuilder::<$store>::new(INSERT_PARENT_LINKS);
+                insert.push_values(&links, |mut row, (code, parent)| {
+                    row.push_bind(*code).push_bind(*parent);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                insert.build().execute(&mut *$tx).await?;
+            }
+        }
+        for chunk in $ancestors.chunks(ANCESTOR_ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::<$store>::new(
+                "INSERT INTO geography_ancestors (ancestor, code, depth) ",
+            );
+            insert.push_values(chunk, |mut row, (ancestor, code, depth)| {
+                row.push_bind(ancestor.as_str())
+                    .push_bind(code.as_str())
+                    .push_bind(*depth);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *$tx).await?;
+        }
+    };
+}
+
+/// Every area of `areas` with itself (depth 0) and each ancestor over links of every kind
+/// at its nearest depth, at most `MAX_GEOGRAPHY_DEPTH` steps up: the rows the import's SQL
+/// walk writes, computed in memory for areas whose parents are all among `areas`.
+pub fn ancestor_rows(areas: &[Area]) -> Vec<(String, String, i16)> {
+    let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (code, parent) in parent_links(areas) {
+        parents.entry(code).or_default().push(parent);
+    }
+    let mut rows = Vec::new();
+    for area in areas {
+        let code = area.code.as_str();
+        let mut seen: HashMap<&str, i16> = HashMap::from([(code, 0)]);
+        let mut level = vec![code];
+        for depth in 1..=MAX_GEOGRAPHY_DEPTH as i16 {
+            let mut next = Vec::new();
+            for child in level {
+                for parent in parents.get(child).into_iter().flatten() {
+                    if !seen.contains_key(parent) {
+                        seen.insert(parent, depth);
+                        next.push(*parent);
+                    }
+                }
+            }
+            level = next;
+        }
+        rows.extend(
+            seen.into_iter()
+                .map(|(ancestor, depth)| (ancestor.to_string(), code.to_string(), depth)),
+        );
+    }
+    rows.sort();
+    rows
+}
+
 impl Database {
+    /// Appends a chunk of areas to a store whose areas so far are all their ancestors (a
+    /// load of the shipped geography into an empty store, parents first), in one short
+    /// transaction: `ancestors` are the chunk's rows of `ancestor_rows`. With
+    /// `record_import`, the import is recorded (the last chunk).
+    pub async fn append_areas(
+        &self,
+        areas: &[Area],
+        ancestors: &[(String, String, i16)],
+        record_import: Option<i64>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                append_areas!(tx, sqlx::Postgres, areas, ancestors);
+                if let Some(count) = record_import {
+                    sqlx::query(RECORD_IMPORT)
+                        .bind(count)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                append_areas!(tx, sqlx::Sqlite, areas, ancestors);
+                if let Some(count) = record_import {
+                    sqlx::query(RECORD_IMPORT)
+                        .bind(count)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Inserts or replaces areas and rewrites the ancestor table, all in one transaction.
     pub async fn upsert_areas(&self, areas: &[Area]) -> Result<(), StoreError> {
         match self {

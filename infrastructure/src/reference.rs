@@ -35,6 +35,35 @@ pub fn england_2019() -> Result<Vec<Area>, GeographyError> {
     )
 }
 
+/// Areas per transaction when the shipped geography is loaded into an empty store.
+pub const REFERENCE_LOAD_CHUNK_AREAS: usize = 4_000;
+
+/// Loads `areas` (parents before children) in short transactions of
+/// `REFERENCE_LOAD_CHUNK_AREAS` areas with their ancestor rows, rather than one import
+/// transaction: on PostgreSQL an open writing transaction holds the whole cluster's event
+/// log back (readers stop below the oldest running one), and one transaction of the whole
+/// geography took seconds. Each committed prefix is a whole hierarchy (every area's
+/// ancestors came earlier); the import is recorded with the last chunk.
+async fn load_in_chunks(database: &Database, areas: &[Area]) -> Result<(), StoreError> {
+    let rows = crate::geography::ancestor_rows(areas);
+    let mut by_code: std::collections::HashMap<String, Vec<(String, String, i16)>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        by_code.entry(row.1.clone()).or_default().push(row);
+    }
+    let chunks: Vec<&[Area]> = areas.chunks(REFERENCE_LOAD_CHUNK_AREAS).collect();
+    for (index, chunk) in chunks.iter().enumerate() {
+        let ancestors: Vec<(String, String, i16)> = chunk
+            .iter()
+            .flat_map(|area| by_code.remove(area.code.as_str()).unwrap_or_default())
+            .collect();
+        let last = index + 1 == chunks.len();
+        let record = last.then_some(areas.len() as i64);
+        database.append_areas(chunk, &ancestors, record).await?;
+    }
+    Ok(())
+}
+
 /// What `load_reference_if_empty` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceLoad {
@@ -105,7 +134,14 @@ impl GeographyIndex {
         }
         let started = Instant::now();
         let areas = england_2019()?;
-        self.import_areas(database, &areas).await?;
+        load_in_chunks(database, &areas).await?;
+        if let Database::Postgres(pool) = database {
+            sqlx::query("VACUUM (ANALYZE) geography, geography_parents, geography_ancestors")
+                .execute(pool)
+                .await
+                .map_err(StoreError::from)?;
+        }
+        self.reload(database).await?;
         let elapsed = started.elapsed();
         tracing::info!(
             areas = areas.len(),

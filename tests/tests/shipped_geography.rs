@@ -1,8 +1,7 @@
 //! A fresh install knows England's reference geography (issue 11 §4), over HTTP against
 //! the real server on both stores. Expected rows are worked from ../shared/geo, the files
-//! the shipped geography was derived from. A file of its own: on PostgreSQL the load is
-//! one transaction of a few seconds, which holds the cluster's log back for the
-//! read-your-writes waits of tests running beside it.
+//! the shipped geography was derived from. A file of its own: the load takes seconds
+//! and busy PostgreSQL transactions slow the read-your-writes waits of tests beside it.
 
 mod common;
 
