@@ -86,9 +86,7 @@ fn assert_place(place: &Value, awarded: &str) {
 
 /// A fresh install names an LSOA and its ward, district, region and country with no
 /// `import geography`; a historic grant imported to that LSOA then shows in a named
-/// place. (One server per store: on PostgreSQL a load of the shipped geography is one
-/// transaction of a few seconds, which holds the cluster's log back for any other test's
-/// read-your-writes wait while it runs.)
+/// place.
 async fn a_fresh_install_knows_englands_geography(store: Store) {
     let app = spawn_app_with_reference_geography(PROGRAM, store).await;
     let reply = app.gql_now(None, PLACE, json!({ "code": LSOA })).await.ok();
