@@ -37,6 +37,10 @@ pub enum Command {
         /// Load the demo data set first if the store is empty.
         #[arg(long)]
         demo: bool,
+        /// Do not load the shipped reference geography (England 2019) into a store that has
+        /// no geography (for a store of another nation, or tests with their own areas).
+        #[arg(long, env = "FUNDLEDGER_NO_REFERENCE_GEOGRAPHY")]
+        no_reference_geography: bool,
     },
     /// Prints a signed bearer token (signed with FUNDLEDGER_JWT_SECRET, or the embedded
     /// store's own secret kept beside the database file).
@@ -142,7 +146,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
             listen,
             demo,
-        } => serve(database_url, listen, demo).await?,
+            no_reference_geography,
+        } => {
+            let settings = crate::server::settings::Settings {
+                database_url,
+                listen,
+                demo,
+                reference_geography: !no_reference_geography,
+                jwt_secret: std::env::var("FUNDLEDGER_JWT_SECRET").ok(),
+            };
+            serve(settings).await?
+        }
         Command::Token {
             role,
             subject,
@@ -190,6 +204,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Import::Giving360 { file, database_url },
         } => {
             let ledger = open(&database_url).await?;
+            // Historic grants name their places from the start.
+            ledger
+                .geography
+                .load_reference_if_empty(&ledger.database)
+                .await?;
             import_360giving(&ledger, &file).await?;
         }
         Command::Rebuild {
@@ -203,13 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `serve`: builds the server, prints where it listens (and the embedded store's admin
 /// token), and serves until Ctrl-C or SIGTERM.
-async fn serve(database_url: String, listen: String, demo: bool) -> anyhow::Result<()> {
-    let settings = crate::server::settings::Settings {
-        database_url,
-        listen,
-        demo,
-        jwt_secret: std::env::var("FUNDLEDGER_JWT_SECRET").ok(),
-    };
+async fn serve(settings: crate::server::settings::Settings) -> anyhow::Result<()> {
     let application = crate::server::startup::Application::build(settings).await?;
     if let Some(summary) = application.demo_summary() {
         print!("{summary}");

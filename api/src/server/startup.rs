@@ -40,6 +40,8 @@ pub enum StartupError {
     Store(#[from] infrastructure::StoreError),
     #[error(transparent)]
     Ledger(#[from] infrastructure::LedgerError),
+    #[error("loading the shipped reference geography: {0}")]
+    Geography(#[from] infrastructure::geography::GeographyError),
     #[error("loading the demo data: {0}")]
     Demo(String),
     #[error("listening on {address}: {source}")]
@@ -71,6 +73,9 @@ impl Application {
         let ledger = Ledger::open(database.clone()).await?;
         // Finish any step a crash left half done before taking requests.
         ledger.complete_pending_steps().await?;
+        if settings.reference_geography {
+            ledger.geography.load_reference_if_empty(&database).await?;
+        }
         let demo_summary = if settings.demo && database.is_empty().await? {
             let summary = crate::demo::load(&ledger)
                 .await

@@ -56,6 +56,7 @@ impl LedgerError {
                 | FundError::InvalidShare { .. }
                 | FundError::DurationOutOfRange { .. }
                 | FundError::TooLong { .. }
+                | FundError::TooManyPriorityAreas { .. }
                 | FundError::Date(_) => ErrorKind::BadInput,
                 _ => ErrorKind::Conflict,
             },
