@@ -30,7 +30,9 @@ pub const SNAPSHOT_EVERY_EVENTS: usize = 64;
 /// then ignored and the aggregates folded from their events (a new snapshot follows).
 /// 2: the fund keeps its establishment date and valued indicators, the award its
 /// drawdowns' approval dates, what its close released, and its amount after a close.
-pub const SNAPSHOT_SCHEMA_VERSION: i64 = 2;
+/// 3: the award keeps its budget lines and spend periods, the fund its priority-area
+/// lists.
+pub const SNAPSHOT_SCHEMA_VERSION: i64 = 3;
 /// How often a command is re-run after losing a race for its aggregate.
 pub const COMMAND_ATTEMPTS: usize = 5;
 
