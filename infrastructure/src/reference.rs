@@ -64,6 +64,9 @@ async fn load_in_chunks(database: &Database, areas: &[Area]) -> Result<(), Store
     Ok(())
 }
 
+/// The shipped geography's name in `reference_geography_loads`.
+pub const REFERENCE_VINTAGE: &str = "england-2019";
+
 /// What `load_reference_if_empty` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceLoad {
@@ -74,6 +77,52 @@ pub enum ReferenceLoad {
 }
 
 impl Database {
+    /// `None` when the shipped geography `vintage` was never started in this store,
+    /// otherwise whether its load completed.
+    pub async fn reference_load_state(&self, vintage: &str) -> Result<Option<bool>, StoreError> {
+        const SQL: &str = "SELECT completed FROM reference_geography_loads WHERE vintage = $1";
+        Ok(match self {
+            Database::Postgres(pool) => {
+                sqlx::query_scalar(SQL)
+                    .bind(vintage)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar(SQL)
+                    .bind(vintage)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+
+    /// Records that the load of `vintage` has begun, before its first area is written.
+    pub async fn start_reference_load(&self, vintage: &str) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO reference_geography_loads (vintage) VALUES ($1) \
+                           ON CONFLICT (vintage) DO NOTHING";
+        self.execute_with_text(SQL, vintage).await
+    }
+
+    /// Records that every area of `vintage` is written.
+    pub async fn complete_reference_load(&self, vintage: &str) -> Result<(), StoreError> {
+        const SQL: &str =
+            "UPDATE reference_geography_loads SET completed = TRUE WHERE vintage = $1";
+        self.execute_with_text(SQL, vintage).await
+    }
+
+    async fn execute_with_text(&self, sql: &str, text: &str) -> Result<(), StoreError> {
+        match self {
+            Database::Postgres(pool) => {
+                sqlx::query(sql).bind(text).execute(pool).await?;
+            }
+            Database::Sqlite(pool) => {
+                sqlx::query(sql).bind(text).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether any area of any geography is loaded.
     pub async fn has_geography(&self) -> Result<bool, StoreError> {
         const SQL: &str =
@@ -121,20 +170,28 @@ impl Database {
 }
 
 impl GeographyIndex {
-    /// Loads the shipped reference geography if the store has no geography at all, and
-    /// refreshes the index. Idempotent: once any geography is there, it writes nothing.
+    /// Loads the shipped reference geography if the store has no geography at all, or
+    /// finishes a load of it that was cut short, and refreshes the index. Idempotent: once
+    /// the shipped load is complete, or a user's own geography is there, it writes nothing.
     /// Two processes starting together on an empty PostgreSQL store may both load it; the
-    /// import is an upsert of the same rows, so the result is the same.
+    /// load is an upsert of the same rows, so the result is the same.
     pub async fn load_reference_if_empty(
         &self,
         database: &Database,
     ) -> Result<ReferenceLoad, GeographyError> {
-        if database.has_geography().await? {
-            return Ok(ReferenceLoad::AlreadyHasGeography);
+        match database.reference_load_state(REFERENCE_VINTAGE).await? {
+            Some(true) => return Ok(ReferenceLoad::AlreadyHasGeography),
+            // Started and not finished: the areas already written are upserted again.
+            Some(false) => {}
+            None if database.has_geography().await? => {
+                return Ok(ReferenceLoad::AlreadyHasGeography)
+            }
+            None => database.start_reference_load(REFERENCE_VINTAGE).await?,
         }
         let started = Instant::now();
         let areas = england_2019()?;
         load_in_chunks(database, &areas).await?;
+        database.complete_reference_load(REFERENCE_VINTAGE).await?;
         if let Database::Postgres(pool) = database {
             sqlx::query("VACUUM (ANALYZE) geography, geography_parents, geography_ancestors")
                 .execute(pool)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use domain::{GeoCode, Geography};
 use infrastructure::geography::{read_areas, GeographyError};
 use infrastructure::ledger::Ledger;
-use infrastructure::reference::ReferenceLoad;
+use infrastructure::reference::{ReferenceLoad, REFERENCE_VINTAGE};
 use infrastructure::test_support::TestDatabase;
 use infrastructure::Database;
 
@@ -214,6 +214,46 @@ async fn a_users_own_geography_is_never_overwritten_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_users_own_geography_is_never_overwritten_on_postgres() {
     a_users_own_geography_is_never_overwritten("postgres").await;
+}
+
+/// A load cut short (the process killed after its first areas were written) is finished on
+/// the next start, not mistaken for a user's own geography and left partial.
+async fn a_load_cut_short_is_finished_on_the_next_start(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let ledger = Ledger::open(test.database.clone()).await.unwrap();
+    let db = &test.database;
+    // What a killed first start leaves: the marker, then the first areas (England first).
+    db.start_reference_load(REFERENCE_VINTAGE).await.unwrap();
+    let first = read_areas(
+        "code,name,level,parent_code,population,imd_decile\nE92000001,England,country,,1,\n"
+            .as_bytes(),
+        "first chunk",
+    )
+    .unwrap();
+    ledger.geography.import_areas(db, &first).await.unwrap();
+    assert_eq!(scalar(db, "SELECT count(*) FROM geography").await, 1);
+    let load = ledger.geography.load_reference_if_empty(db).await.unwrap();
+    assert!(
+        matches!(load, ReferenceLoad::Loaded { areas, .. } if areas == 40_390),
+        "the next start finishes the load, got {load:?}"
+    );
+    assert_eq!(scalar(db, "SELECT count(*) FROM geography").await, 40_390);
+    assert_eq!(
+        db.reference_load_state(REFERENCE_VINTAGE).await.unwrap(),
+        Some(true)
+    );
+    let again = ledger.geography.load_reference_if_empty(db).await.unwrap();
+    assert_eq!(again, ReferenceLoad::AlreadyHasGeography);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_cut_short_is_finished_on_the_next_start_on_sqlite() {
+    a_load_cut_short_is_finished_on_the_next_start("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_cut_short_is_finished_on_the_next_start_on_postgres() {
+    a_load_cut_short_is_finished_on_the_next_start("postgres").await;
 }
 
 /// An LSOA in a ward and an MSOA, both in one district: the district is one ancestor of
