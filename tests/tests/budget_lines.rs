@@ -367,23 +367,8 @@ async fn budget_lines_end_to_end(store: Store) {
         .await
         .expect_code("FORBIDDEN");
 
-    let (passed, said) = verify(&app).await;
+    let (passed, said) = run_verify(&app).await;
     assert!(passed, "verify failed: {said}");
-}
-
-/// Runs `fundledger verify` on the app's store: whether it passed, and what it said.
-async fn verify(app: &TestApp) -> (bool, String) {
-    let output = tokio::process::Command::new(PROGRAM)
-        .args(["verify", "--database-url", &app.database.url])
-        .output()
-        .await
-        .expect("running fundledger verify");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), said)
 }
 
 on_both_stores!(budget_lines_end_to_end);

@@ -49,20 +49,6 @@ async fn totals_of(app: &TestApp, code: &str) -> Value {
         .clone()
 }
 
-async fn verify(app: &TestApp) {
-    let output = tokio::process::Command::new(PROGRAM)
-        .args(["verify", "--database-url", &app.database.url])
-        .output()
-        .await
-        .expect("running fundledger verify");
-    assert!(
-        output.status.success(),
-        "verify failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// £1,000.00 to the LSOA with two parents and £250.00 to its neighbour: the district
 /// counts each award once (£1,250.00, 2 awards), the ward both, the MSOA only the first.
 async fn an_award_under_two_parents_counts_once_at_every_level(store: Store) {
@@ -92,7 +78,7 @@ async fn an_award_under_two_parents_counts_once_at_every_level(store: Store) {
         json!({ "awarded": "1000.00", "awardCount": 1 })
     );
     assert_eq!(msoa["children"], json!([{ "code": "E01012761" }]));
-    verify(&app).await;
+    assert_verified(&app).await;
 }
 
 // ---------------------------------------------------------------- priority areas
@@ -216,7 +202,7 @@ async fn priority_lists_show_their_share_and_cold_spots(store: Store) {
     assert_eq!(lists[0]["population"], json!(5500));
     assert_eq!(lists[0]["populationShare"], json!("0.5500"));
     assert_eq!(lists[0]["coldSpots"], json!([]));
-    verify(&app).await;
+    assert_verified(&app).await;
 }
 
 const DECLARE: &str = "mutation($input: DeclarePriorityAreasInput!) {

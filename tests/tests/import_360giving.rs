@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::str::FromStr;
 
-use common::{business_day, spawn, PROGRAM};
+use common::{assert_verified, business_day, spawn, PROGRAM};
 use fundledger_tests::{Store, TestApp};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -176,20 +176,6 @@ async fn totals(app: &TestApp, filter: Value) -> Value {
     .ok()
     .data()["totals"]
         .clone()
-}
-
-async fn verify(app: &TestApp) {
-    let output = tokio::process::Command::new(PROGRAM)
-        .args(["verify", "--database-url", &app.database.url])
-        .output()
-        .await
-        .expect("running fundledger verify");
-    assert!(
-        output.status.success(),
-        "verify failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// A package of `grants` (JSON texts) in a temporary file.
@@ -374,7 +360,7 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
         "the public page shows {total}"
     );
 
-    verify(&app).await;
+    assert_verified(&app).await;
 
     // A rebuild folds the same log to the same figures.
     let output = tokio::process::Command::new(PROGRAM)
@@ -389,7 +375,7 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
     );
     let rebuilt = totals(&app, json!({})).await;
     assert_eq!(rebuilt, all, "totals after a rebuild");
-    verify(&app).await;
+    assert_verified(&app).await;
 }
 
 /// A JSON value compared structurally: object keys in any order, numbers as the exact
@@ -513,7 +499,7 @@ async fn import_then_export_gives_back_every_standard_field(store: Store) {
         differences.len(),
         &differences[..differences.len().min(8)]
     );
-    verify(&app).await;
+    assert_verified(&app).await;
 }
 
 async fn totals_as_of(app: &TestApp, day: &str) -> Value {
@@ -575,7 +561,7 @@ async fn a_file_with_one_bad_grant_is_refused_whole(store: Store) {
             "a refused file ({what}) writes nothing"
         );
     }
-    verify(&app).await;
+    assert_verified(&app).await;
 }
 
 async fn grants_join_the_funders_existing_fund_and_leave_available_alone(store: Store) {
@@ -629,7 +615,7 @@ async fn grants_join_the_funders_existing_fund_and_leave_available_alone(store: 
         Decimal::new(40_000, 0),
         "historic grants take nothing from a round"
     );
-    verify(&app).await;
+    assert_verified(&app).await;
 }
 
 on_both_stores!(

@@ -384,27 +384,12 @@ async fn a_tie_goes_to_the_earlier_submission_not_the_lower_id(store: Store) {
 
     // `verify` checks the recorded order against the log, and names an allocation whose
     // tie went the other way (as the lower id would have had it).
-    let (status, report) = verify(&app).await;
+    let (status, report) = run_verify(&app).await;
     assert!(status, "verify failed: {report}");
     swap_vote_lines(&app, &round).await;
-    let (status, report) = verify(&app).await;
+    let (status, report) = run_verify(&app).await;
     assert!(!status, "verify passed a reordered allocation: {report}");
     assert!(report.contains("against the vote order"), "{report}");
-}
-
-/// Runs `fundledger verify` on the app's store: whether it passed, and what it said.
-async fn verify(app: &TestApp) -> (bool, String) {
-    let output = tokio::process::Command::new(PROGRAM)
-        .args(["verify", "--database-url", &app.database.url])
-        .output()
-        .await
-        .expect("running fundledger verify");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), said)
 }
 
 /// Rewrites the round's `VotesAllocated` with its first two lines swapped (tampering).

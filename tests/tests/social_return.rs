@@ -739,23 +739,7 @@ async fn the_issues_case_is_worked_in_full(store: Store) {
             ]),
         ]
     );
-    assert!(verify(&app).await);
-}
-
-/// Runs `fundledger verify` on the app's store: whether it passed.
-async fn verify(app: &TestApp) -> bool {
-    let output = tokio::process::Command::new(PROGRAM)
-        .args(["verify", "--database-url", &app.database.url])
-        .output()
-        .await
-        .expect("running fundledger verify");
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.status.success()
+    assert_verified(&app).await;
 }
 
 async fn record_input(app: &TestApp, token: &str, input: Value) -> fundledger_tests::Reply {
@@ -941,7 +925,7 @@ async fn inputs_raise_the_investment_and_bad_ones_write_nothing(store: Store) {
         .await;
     assert_eq!(public.code(), Some("UNAUTHENTICATED"), "{}", public.body);
     assert_eq!(app.head().await, head, "a refused input wrote events");
-    assert!(verify(&app).await);
+    assert_verified(&app).await;
 }
 
 async fn account_of_award(app: &TestApp, position: i64, award: &str) -> Value {
@@ -1031,7 +1015,7 @@ async fn a_proxy_change_revalues_only_later_outcomes(store: Store) {
               "proxy": { "valuePerUnit": "500.00" } }
         ])
     );
-    assert!(verify(&app).await);
+    assert_verified(&app).await;
 }
 
 on_both_stores!(

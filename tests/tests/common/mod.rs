@@ -15,6 +15,27 @@ pub async fn spawn(store: Store) -> TestApp {
     spawn_app(PROGRAM, store).await
 }
 
+/// Runs `fundledger verify` over the app's database: whether it passed, and what it said.
+pub async fn run_verify(app: &TestApp) -> (bool, String) {
+    let output = tokio::process::Command::new(PROGRAM)
+        .args(["verify", "--database-url", &app.database.url])
+        .output()
+        .await
+        .expect("running fundledger verify");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), said)
+}
+
+/// Fails the test, showing what `fundledger verify` said, unless it passes.
+pub async fn assert_verified(app: &TestApp) {
+    let (passed, said) = run_verify(app).await;
+    assert!(passed, "verify failed: {said}");
+}
+
 pub fn s(value: &Value) -> String {
     value
         .as_str()
