@@ -220,7 +220,11 @@ async fn list_view(
     })
 }
 
-/// The fund's priority-area lists, by name, with their share of the money against their
+/// Sorts after every `YYYY-MM-DD` date: "now" for the lists in force.
+const LATEST_DAY: &str = "9999-12-31";
+
+/// The fund's priority-area lists in force at the end of `as_of` (a list declared later is
+/// not there yet), by name, with their share of the money against their
 /// share of the population and their cold spots, as of the end of `as_of` (now when
 /// `None`). `None` when the fund does not exist.
 pub async fn priority_lists(
@@ -237,11 +241,18 @@ pub async fn priority_lists(
     if found == 0 {
         return Ok(None);
     }
+    // Each name's list in force at the end of the date: the latest declared on or before it.
+    let through = as_of.map_or_else(|| LATEST_DAY.to_string(), |day| day.to_string());
     let lists: Vec<(String, String, String)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT list_name, areas, declared_on FROM rm_priority_lists
-          WHERE fund_id = $1 ORDER BY list_name"
+        "SELECT list_name, areas, declared_on FROM rm_priority_lists AS list
+          WHERE fund_id = $1 AND declared_on = (
+                SELECT max(declared_on) FROM rm_priority_lists AS later
+                 WHERE later.fund_id = list.fund_id AND later.list_name = list.list_name
+                   AND later.declared_on <= $2)
+          ORDER BY list_name"
     )
     .bind(fund.as_str())
+    .bind(through.as_str())
     .fetch_all(pool)
     .await?);
     if lists.is_empty() {

@@ -553,3 +553,66 @@ async fn version_0_events_load_project_and_verify_on_sqlite() {
 async fn version_0_events_load_project_and_verify_on_postgres() {
     version_0_events_load_project_and_verify("postgres").await;
 }
+
+// ------------------------------------------------------------------ priority lists by date
+
+/// A list declared on day 5 and replaced on day 20: as of day 3 there is none, as of day 10
+/// the first, as of day 25 and now the second; a rebuild gives the same rows and `verify`
+/// agrees.
+async fn a_priority_list_is_the_one_in_force_on_the_date(kind: &str) {
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let db = &test.database;
+    let ledger = infrastructure::Ledger::open(db.clone()).await.unwrap();
+    import_geography(&ledger).await;
+    let mut world = World::default();
+    run_ops(&ledger, &mut world, &[]).await;
+    let fund = world.fund.clone().unwrap();
+    for (day, area) in [(5, "E01012070"), (20, "E01012071")] {
+        let request = infrastructure::ledger::Request::new("officer-1", day_of(day));
+        let list = infrastructure::ledger::DeclarePriorityAreas {
+            fund_id: fund.clone(),
+            list_name: "Focus".into(),
+            areas: vec![geo(area)],
+        };
+        ledger.declare_priority_areas(&request, list).await.unwrap();
+    }
+    let head = db.head_position().await.unwrap();
+    assert!(db
+        .wait_until_readable(head, std::time::Duration::from_secs(30))
+        .await
+        .unwrap());
+    Projector::new(db.clone()).catch_up().await.unwrap();
+    let in_force = |day: Option<u8>| {
+        let fund = fund.clone();
+        async move {
+            projections::priority_areas::priority_lists(db, &fund, day.map(day_of))
+                .await
+                .unwrap()
+                .unwrap()
+                .into_iter()
+                .map(|list| (list.declared_on, list.areas))
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = (day_of(5).to_string(), vec!["E01012070".to_string()]);
+    let second = (day_of(20).to_string(), vec!["E01012071".to_string()]);
+    assert_eq!(in_force(Some(3)).await, vec![]);
+    assert_eq!(in_force(Some(10)).await, vec![first.clone()]);
+    assert_eq!(in_force(Some(20)).await, vec![second.clone()]);
+    assert_eq!(in_force(None).await, vec![second]);
+    let live = dump(db).await;
+    Projector::new(db.clone()).rebuild(None).await.unwrap();
+    assert_eq!(dump(db).await, live, "a rebuild writes the same rows");
+    let report = verify(db).await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.mismatches);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_priority_list_is_the_one_in_force_on_the_date_on_sqlite() {
+    a_priority_list_is_the_one_in_force_on_the_date("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_priority_list_is_the_one_in_force_on_the_date_on_postgres() {
+    a_priority_list_is_the_one_in_force_on_the_date("postgres").await;
+}

@@ -1172,9 +1172,10 @@ impl Equity {
     async fn deciles(&self) -> Vec<EquityDecile> {
         self.0.groups.iter().cloned().map(EquityDecile).collect()
     }
-    /// The fund's declared priority-area lists (`declarePriorityAreas`), by name: each
+    /// The fund's priority-area lists (`declarePriorityAreas`) in force at the end of
+    /// `asOf` (today when omitted; a list declared later is not there yet), by name: each
     /// list's share of the money against its share of the population, and its cold spots,
-    /// as of the end of `asOf` (today when omitted).
+    /// as of that date.
     async fn priority_lists(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,7 @@
-//! Priority-area lists (`rm_priority_lists`, migration 0014): each fund's current list of
-//! each name, from `PriorityAreasDeclared` (a later declaration of the same name replaces
-//! the row). The live fold and the rebuild go through `PriorityBatch`; `verify` folds the
+//! Priority-area lists (`rm_priority_lists`, migration 0014): every list each fund declared,
+//! one row per (fund, list name, day declared), from `PriorityAreasDeclared` (a later
+//! declaration of the same name on the same day replaces that day's row), so the view can
+//! take the list in force on any date. The live fold and the rebuild go through `PriorityBatch`; `verify` folds the
 //! log with its own code (`ExpectedPriorityLists`) and compares. The read side (shares and
 //! cold spots) is `crate::priority_areas`.
 
@@ -17,7 +18,7 @@ use crate::{on_pool, ProjectionError};
 
 pub(crate) const PRIORITY_LIST_COLUMNS: &str = "fund_id, list_name, areas, area_count, declared_on";
 
-/// One fund's current list of one name.
+/// One fund's list of one name as declared on one day.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub(crate) struct PriorityListRow {
     pub fund_id: String,
@@ -44,10 +45,21 @@ impl PriorityListRow {
     }
 }
 
-/// The lists one batch declared, by (fund, list name); the last declaration wins.
+/// (fund, list name, day declared): a row's key.
+type ListKey = (String, String, String);
+
+fn key_of(row: &PriorityListRow) -> ListKey {
+    (
+        row.fund_id.clone(),
+        row.list_name.clone(),
+        row.declared_on.clone(),
+    )
+}
+
+/// The lists one batch declared, by key; the last declaration of a day wins.
 #[derive(Default)]
 pub(crate) struct PriorityBatch {
-    lists: HashMap<(String, String), PriorityListRow>,
+    lists: HashMap<ListKey, PriorityListRow>,
 }
 
 impl PriorityBatch {
@@ -60,13 +72,12 @@ impl PriorityBatch {
         } = event
         {
             let row = PriorityListRow::new(fund_id, list_name, areas, declared_on.to_string());
-            self.lists
-                .insert((fund_id.to_string(), list_name.clone()), row);
+            self.lists.insert(key_of(&row), row);
         }
     }
 
     pub(crate) fn statements(&self, writer: Writer, statements: &mut impl StatementSink) {
-        let mut keys: Vec<&(String, String)> = self.lists.keys().collect();
+        let mut keys: Vec<&ListKey> = self.lists.keys().collect();
         keys.sort();
         let rows: Vec<&PriorityListRow> = keys.into_iter().map(|key| &self.lists[key]).collect();
         upsert(
@@ -74,7 +85,7 @@ impl PriorityBatch {
             writer,
             "rm_priority_lists",
             PRIORITY_LIST_COLUMNS,
-            "fund_id, list_name",
+            "fund_id, list_name, declared_on",
             OnConflict::Replace,
             &rows,
             |row| {
@@ -93,7 +104,7 @@ impl PriorityBatch {
 /// `verify`'s own fold of the lists.
 #[derive(Default)]
 pub(crate) struct ExpectedPriorityLists {
-    lists: BTreeMap<(String, String), PriorityListRow>,
+    lists: BTreeMap<ListKey, PriorityListRow>,
 }
 
 impl ExpectedPriorityLists {
@@ -117,8 +128,8 @@ impl ExpectedPriorityLists {
             area_count: codes.len() as i64,
             declared_on: declared_on.to_string(),
         };
-        // A later declaration of the same list replaces the earlier one.
-        self.lists.insert((id.to_string(), list_name.clone()), row);
+        // A later declaration of the same list on the same day replaces that day's.
+        self.lists.insert(key_of(&row), row);
     }
 
     pub(crate) async fn compare(
@@ -131,10 +142,8 @@ impl ExpectedPriorityLists {
         ))
         .fetch_all(pool)
         .await?);
-        let have: BTreeMap<(String, String), PriorityListRow> = rows
-            .into_iter()
-            .map(|row| ((row.fund_id.clone(), row.list_name.clone()), row))
-            .collect();
+        let have: BTreeMap<ListKey, PriorityListRow> =
+            rows.into_iter().map(|row| (key_of(&row), row)).collect();
         compare_maps(
             report,
             "rm_priority_lists (priority areas)",

@@ -783,7 +783,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
 
 /// Every read-model table and the chain, as sorted text rows, for comparisons.
 pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
-    const TABLES: [(&str, &str); 17] = [
+    const TABLES: [(&str, &str); 18] = [
         ("rm_funds", "fund_id"),
         ("rm_fund_daily", "fund_id, day"),
         ("rm_rounds", "round_id"),
@@ -800,6 +800,7 @@ pub async fn dump(db: &Database) -> Vec<(String, Vec<String>)> {
         ("rm_application_votes", "application_id"),
         ("rm_budget_categories", "award_id, category_key"),
         ("rm_budget_line_daily", "award_id, category_key, day"),
+        ("rm_priority_lists", "fund_id, list_name, declared_on"),
         ("ledger_chain", "ordinal"),
     ];
     let mut tables = Vec::new();
