@@ -37,6 +37,10 @@ pub enum Command {
         /// Load the demo data set first if the store is empty.
         #[arg(long)]
         demo: bool,
+        /// Do not load the shipped reference geography (England 2019) into a store that has
+        /// no geography (for a store of another nation, or tests with their own areas).
+        #[arg(long, env = "FUNDLEDGER_NO_REFERENCE_GEOGRAPHY")]
+        no_reference_geography: bool,
     },
     /// Prints a signed bearer token (signed with FUNDLEDGER_JWT_SECRET, or the embedded
     /// store's own secret kept beside the database file).
@@ -142,26 +146,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
             listen,
             demo,
+            no_reference_geography,
         } => {
             let settings = crate::server::settings::Settings {
                 database_url,
                 listen,
                 demo,
+                reference_geography: !no_reference_geography,
                 jwt_secret: std::env::var("FUNDLEDGER_JWT_SECRET").ok(),
             };
-            let application = crate::server::startup::Application::build(settings).await?;
-            if let Some(summary) = application.demo_summary() {
-                print!("{summary}");
-            }
-            println!("fundledger serving {}", application.url());
-            if let Some(token) = application.dev_token() {
-                println!("development admin token (embedded store only): {token}");
-            }
-            use std::io::Write;
-            std::io::stdout().flush()?;
-            application
-                .run_until_stopped(crate::server::startup::shutdown_signal())
-                .await?;
+            serve(settings).await?
         }
         Command::Token {
             role,
@@ -194,17 +188,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     out,
                     database_url,
                 },
-        } => {
-            let ledger = open(&database_url).await?;
-            catch_up(&ledger.database).await?;
-            let written = write_export(&ledger.database, format, out.as_deref()).await?;
-            if let Some(path) = &out {
-                eprintln!(
-                    "wrote {written} bytes of 360Giving {format:?} to {}",
-                    path.display()
-                );
-            }
-        }
+        } => export_360giving(format, out, &database_url).await?,
         Command::Import {
             what: Import::Geography { file, database_url },
         } => {
@@ -220,46 +204,98 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Import::Giving360 { file, database_url },
         } => {
             let ledger = open(&database_url).await?;
+            // Historic grants name their places from the start.
+            ledger
+                .geography
+                .load_reference_if_empty(&ledger.database)
+                .await?;
             import_360giving(&ledger, &file).await?;
         }
         Command::Rebuild {
             projection,
             database_url,
-        } => {
-            let ledger = open(&database_url).await?;
-            let report = projections::Projector::new(ledger.database.clone())
-                .rebuild(projection.as_deref())
-                .await?;
-            let head = projections::read::ledger_head(&ledger.database).await?;
-            println!(
-                "rebuilt read models from {} events in {:.2?} ({:.0} events/s); chain head {} at position {}",
-                report.events,
-                report.elapsed,
-                report.events_per_second(),
-                head.head,
-                head.position
-            );
-        }
-        Command::Verify { database_url } => {
-            let ledger = open(&database_url).await?;
-            let report = projections::verify::verify(&ledger.database).await?;
-            if !report.is_ok() {
-                for mismatch in &report.mismatches {
-                    eprintln!("MISMATCH {mismatch}");
-                }
-                anyhow::bail!(
-                    "verify failed: {} (of {} events, {} projected)",
-                    report.mismatches[0],
-                    report.events,
-                    report.projected
-                );
-            }
-            println!(
-                "verified {} events ({} projected): hash chain and every read model agree; head {}",
-                report.events, report.projected, report.head
-            );
-        }
+        } => rebuild(projection.as_deref(), &database_url).await?,
+        Command::Verify { database_url } => verify(&database_url).await?,
     }
+    Ok(())
+}
+
+/// `serve`: builds the server, prints where it listens (and the embedded store's admin
+/// token), and serves until Ctrl-C or SIGTERM.
+async fn serve(settings: crate::server::settings::Settings) -> anyhow::Result<()> {
+    let application = crate::server::startup::Application::build(settings).await?;
+    if let Some(summary) = application.demo_summary() {
+        print!("{summary}");
+    }
+    println!("fundledger serving {}", application.url());
+    if let Some(token) = application.dev_token() {
+        println!("development admin token (embedded store only): {token}");
+    }
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    application
+        .run_until_stopped(crate::server::startup::shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// `export 360giving`: the package, once the read models are up to date, to `out` or
+/// standard output.
+async fn export_360giving(
+    format: crate::export::Format,
+    out: Option<PathBuf>,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    let ledger = open(database_url).await?;
+    catch_up(&ledger.database).await?;
+    let written = write_export(&ledger.database, format, out.as_deref()).await?;
+    if let Some(path) = &out {
+        eprintln!(
+            "wrote {written} bytes of 360Giving {format:?} to {}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `rebuild`: every read model (or one) from the events.
+async fn rebuild(projection: Option<&str>, database_url: &str) -> anyhow::Result<()> {
+    let ledger = open(database_url).await?;
+    let report = projections::Projector::new(ledger.database.clone())
+        .rebuild(projection)
+        .await?;
+    let head = projections::read::ledger_head(&ledger.database).await?;
+    println!(
+        "rebuilt read models from {} events in {:.2?} ({:.0} events/s); chain head {} at position {}",
+        report.events,
+        report.elapsed,
+        report.events_per_second(),
+        head.head,
+        head.position
+    );
+    Ok(())
+}
+
+/// `verify`: fails, listing every mismatch, unless the hash chain and every read model
+/// agree with the events.
+async fn verify(database_url: &str) -> anyhow::Result<()> {
+    let ledger = open(database_url).await?;
+    let report = projections::verify::verify(&ledger.database).await?;
+    if !report.is_ok() {
+        for mismatch in &report.mismatches {
+            eprintln!("MISMATCH {mismatch}");
+        }
+        anyhow::bail!(
+            "verify failed: {} (of {} events, {} projected)",
+            report.mismatches[0],
+            report.events,
+            report.projected
+        );
+    }
+    println!(
+        "verified {} events ({} projected): hash chain and every read model agree; head {}",
+        report.events, report.projected, report.head
+    );
     Ok(())
 }
 

@@ -13,7 +13,9 @@ use chrono::Days;
 use domain::application::Score;
 use domain::award::SpendLine;
 use domain::round::DecisionMode;
-use domain::{ApplicationId, AwardId, Date, FundId, GeoCode, Geography, Money, OrgId, RoundId};
+use domain::{
+    ApplicationId, AwardId, Date, FundId, GeoCode, GeoLevel, Geography, Money, OrgId, RoundId,
+};
 use infrastructure::ballot_codes::derived_code;
 use infrastructure::geography::{read_areas, Area, GeographyError};
 use infrastructure::ledger::{
@@ -22,8 +24,10 @@ use infrastructure::ledger::{
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-/// The reference geography the demo's neighbourhoods come from: 5 local authorities, their
-/// regions and 40 of their most deprived LSOAs (real ONS codes, IMD 2019 decile 1).
+/// The reference geography the demo's neighbourhoods come from: 40 of the most deprived
+/// LSOAs (real ONS codes, IMD 2019 decile 1) of 5 local authorities, under their real
+/// wards (December 2019), the authorities' regions and England: rows identical to the
+/// shipped reference geography (`infrastructure/reference/derive.py` writes both).
 pub const DEMO_GEOGRAPHY_CSV: &str = include_str!("../demo/geography.csv");
 
 const FUND_NAME: &str = "Northern & Coastal Community Wealth Fund";
@@ -284,13 +288,34 @@ struct DemoApplication {
     requested: Money,
 }
 
-/// Writes the demo data set (again, harmlessly, if it is already there) and summarises it.
-pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
+/// The demo's areas, in the store: the shipped reference geography if the store has none
+/// (a fresh install), and the demo's own rows if any of them is missing.
+async fn load_geography(ledger: &Ledger) -> Result<Vec<Area>, DemoError> {
     let areas = read_areas(DEMO_GEOGRAPHY_CSV.as_bytes(), "demo geography")?;
     ledger
         .geography
-        .import_areas(&ledger.database, &areas)
+        .load_reference_if_empty(&ledger.database)
         .await?;
+    // A store with another geography (or none, when the reference is turned off) gets
+    // the demo's own areas; over the shipped reference they would change nothing.
+    let codes: Vec<&str> = areas.iter().map(|area| area.code.as_str()).collect();
+    let known = ledger
+        .database
+        .known_area_codes(&codes)
+        .await
+        .map_err(GeographyError::from)?;
+    if known.len() < codes.len() {
+        ledger
+            .geography
+            .import_areas(&ledger.database, &areas)
+            .await?;
+    }
+    Ok(areas)
+}
+
+/// Writes the demo data set (again, harmlessly, if it is already there) and summarises it.
+pub async fn load(ledger: &Ledger) -> Result<DemoSummary, DemoError> {
+    let areas = load_geography(ledger).await?;
     let writer = Writer { ledger };
     let mut choices = Choices(SEED);
 
@@ -438,19 +463,30 @@ async fn set_outcome_proxies(
     Ok(())
 }
 
+/// The demo's LSOAs by the local authority above them (through their wards), in file order.
 fn lsoas_by_local_authority(areas: &[Area]) -> BTreeMap<String, Vec<GeoCode>> {
+    let by_code: BTreeMap<&str, &Area> = areas
+        .iter()
+        .map(|area| (area.code.as_str(), area))
+        .collect();
     let mut by_lad: BTreeMap<String, Vec<GeoCode>> = BTreeMap::new();
-    for area in areas {
-        if area.code.as_str().starts_with("E01") {
-            if let Some(parent) = &area.parent_code {
-                by_lad
-                    .entry(parent.as_str().to_string())
-                    .or_default()
-                    .push(area.code.clone());
-            }
+    for area in areas.iter().filter(|area| area.level == GeoLevel::Lsoa) {
+        if let Some(lad) = local_authority(&by_code, area) {
+            by_lad.entry(lad).or_default().push(area.code.clone());
         }
     }
     by_lad
+}
+
+/// The local authority at or above `area`, following primary parents.
+fn local_authority<'a>(by_code: &BTreeMap<&str, &'a Area>, mut area: &'a Area) -> Option<String> {
+    for _ in 0..infrastructure::geography::MAX_GEOGRAPHY_DEPTH {
+        if area.level == GeoLevel::Lad {
+            return Some(area.code.as_str().to_string());
+        }
+        area = by_code.get(area.parent_code.as_ref()?.as_str())?;
+    }
+    None
 }
 
 /// What one round of the demo wrote.

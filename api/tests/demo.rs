@@ -147,3 +147,87 @@ async fn demo_social_return_is_valued_and_equity_reconciles_with_the_rounds() {
         "awards in all five local authorities"
     );
 }
+
+/// The demo's LSOAs sit under their real wards (December 2019), so a ward's totals are
+/// not empty: each ward's totals are the sums of its LSOAs' (every award is made to an
+/// LSOA), every award is in exactly one ward, and the wards of a local authority add up
+/// to its totals.
+async fn demo_ward_totals_add_up_from_their_lsoas(kind: &str) {
+    use projections::read::{children, totals, AwardFilter, TotalsFilter};
+    let test = TestDatabase::of_kind(kind).await.unwrap();
+    let ledger = Ledger::open(test.database.clone()).await.unwrap();
+    let summary = demo::load(&ledger).await.unwrap();
+    projections::Projector::new(test.database.clone())
+        .catch_up()
+        .await
+        .unwrap();
+    let db = &test.database;
+    let total_of = |code: &domain::GeoCode| TotalsFilter {
+        awards: AwardFilter {
+            neighbourhood: Some(code.clone()),
+            ..AwardFilter::default()
+        },
+        as_of: None,
+    };
+    let areas = infrastructure::geography::read_areas(
+        api::demo::DEMO_GEOGRAPHY_CSV.as_bytes(),
+        "demo geography",
+    )
+    .unwrap();
+    let mut wards_with_awards = 0;
+    let mut awards_in_wards = 0;
+    for lad in areas
+        .iter()
+        .filter(|area| area.level == domain::GeoLevel::Lad)
+    {
+        let lad_totals = totals(db, &total_of(&lad.code)).await.unwrap();
+        let mut ward_sum = (rust_decimal::Decimal::ZERO, 0);
+        for ward in children(db, &lad.code).await.unwrap() {
+            let code: domain::GeoCode = ward.code.parse().unwrap();
+            let ward_totals = totals(db, &total_of(&code)).await.unwrap();
+            let mut lsoa_sum = (rust_decimal::Decimal::ZERO, 0);
+            for lsoa in children(db, &code).await.unwrap() {
+                let lsoa_totals = totals(db, &total_of(&lsoa.code.parse().unwrap()))
+                    .await
+                    .unwrap();
+                lsoa_sum.0 += lsoa_totals.awarded;
+                lsoa_sum.1 += lsoa_totals.award_count;
+            }
+            assert_eq!(
+                (ward_totals.awarded, ward_totals.award_count),
+                lsoa_sum,
+                "ward {} on {kind}",
+                ward.code
+            );
+            if ward_totals.award_count > 0 {
+                wards_with_awards += 1;
+            }
+            awards_in_wards += ward_totals.award_count;
+            ward_sum.0 += ward_totals.awarded;
+            ward_sum.1 += ward_totals.award_count;
+        }
+        assert_eq!(
+            (lad_totals.awarded, lad_totals.award_count),
+            ward_sum,
+            "{} on {kind}",
+            lad.name
+        );
+    }
+    let awards: i64 = summary.areas.iter().map(|area| area.awards as i64).sum();
+    assert!(awards > 0);
+    assert_eq!(
+        awards_in_wards, awards,
+        "every demo award in exactly one ward"
+    );
+    assert!(wards_with_awards >= 5, "awards in wards of every authority");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ward_totals_add_up_from_their_lsoas_on_sqlite() {
+    demo_ward_totals_add_up_from_their_lsoas("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ward_totals_add_up_from_their_lsoas_on_postgres() {
+    demo_ward_totals_add_up_from_their_lsoas("postgres").await;
+}

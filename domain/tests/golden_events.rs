@@ -188,10 +188,20 @@ fn fund_examples() -> Vec<FundEvent> {
             set_on: day("2026-02-15"),
             effective_from: Some(day("2026-04-01")),
         },
+        FundEvent::PriorityAreasDeclared {
+            list_name: "Doubly disadvantaged".into(),
+            areas: vec![
+                area(),
+                "E05009288".parse().unwrap(),
+                "E06000010".parse().unwrap(),
+            ],
+            declared_on: day("2026-03-01"),
+        },
     ];
     for example in &examples {
         match example {
-            FundEvent::FundEstablished { .. }
+            FundEvent::PriorityAreasDeclared { .. }
+            | FundEvent::FundEstablished { .. }
             | FundEvent::CapitalReceived { .. }
             | FundEvent::RoundBudgetAllocated { .. }
             | FundEvent::RoundBudgetReleased { .. }

@@ -1351,7 +1351,9 @@ fn check_fund(ledger: &Ledger) {
                 outstanding -= pounds(*amount);
                 *released.entry(round_id.clone()).or_default() += pounds(*amount);
             }
-            FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. } => {}
+            FundEvent::FundEstablished { .. }
+            | FundEvent::OutcomeProxySet { .. }
+            | FundEvent::PriorityAreasDeclared { .. } => {}
         }
         assert!(
             outstanding <= capital + credited,

@@ -161,6 +161,14 @@ struct Loaded<A> {
     sequence: usize,
 }
 
+/// What one attempt at a command came to.
+enum Attempt<A: Aggregate> {
+    /// Written, a no-op, a refusal's replay or a replayed key: the command's answer.
+    Finished(Committed<A>),
+    /// Another writer appended to the aggregate first: reload and try again.
+    LostRace,
+}
+
 /// Runs commands against one aggregate type.
 pub struct AggregateStore<A: Aggregate> {
     database: Database,
@@ -276,89 +284,14 @@ where
         }
         let execution_id = uuid::Uuid::new_v4().to_string();
         for attempt in 0..COMMAND_ATTEMPTS {
-            let Loaded {
-                mut aggregate,
-                sequence,
-            } = self.load_state(aggregate_id).await?;
-            if let (Some(kind), 0) = (must_exist, sequence) {
-                return Err(CommandError::Missing {
-                    kind,
-                    id: aggregate_id.to_string(),
-                });
-            }
-            let sink = EventSink::<A>::default();
-            if let Err(rejection) = aggregate
-                .handle(command.clone(), &self.services, &sink)
-                .await
-            {
-                // A copy of this keyed command may have committed since the key was looked
-                // up; the state it left (a tranche already received, say) rejects this copy,
-                // which must instead report the first outcome.
-                if let Some(key) = &context.idempotency_key {
-                    if let Some(record) = self.database.find_key(key).await? {
-                        return replay(record, key, context);
-                    }
-                }
-                return Err(CommandError::Rejected(rejection));
-            }
-            let events = sink.collect().await;
-            if events.is_empty() {
-                let position = self
-                    .database
-                    .position_of(A::TYPE, aggregate_id, sequence)
-                    .await?;
-                self.remember(aggregate_id, sequence, aggregate.clone())
-                    .await;
-                return Ok(Committed {
-                    aggregate_id: aggregate_id.to_string(),
-                    events,
-                    position,
-                    replayed: false,
-                    state: Some(aggregate),
-                });
-            }
-            let serialized =
-                serialize::<A>(aggregate_id, sequence, &events, context, &execution_id)?;
-            match self.repository.append::<A>(&serialized).await {
-                Ok(()) => {
-                    let last_sequence = sequence + events.len();
-                    let position = self
-                        .database
-                        .position_of(A::TYPE, aggregate_id, last_sequence)
-                        .await?;
-                    if last_sequence / SNAPSHOT_EVERY_EVENTS > sequence / SNAPSHOT_EVERY_EVENTS {
-                        self.write_snapshot(aggregate_id, last_sequence, &aggregate)
-                            .await?;
-                    }
-                    self.remember(aggregate_id, last_sequence, aggregate.clone())
-                        .await;
-                    return Ok(Committed {
-                        aggregate_id: aggregate_id.to_string(),
-                        events,
-                        position,
-                        replayed: false,
-                        state: Some(aggregate),
-                    });
-                }
-                Err(error) => {
-                    // Another copy of this keyed command may have won: postgres-es reports
-                    // the key's unique violation as an optimistic-lock error, sqlite-es as
-                    // an unknown one, so ask the key table rather than the error.
-                    if let Some(key) = &context.idempotency_key {
-                        if let Some(record) = self.database.find_key(key).await? {
-                            if record.execution_id != execution_id {
-                                return replay(record, key, context);
-                            }
-                        }
-                    }
-                    match error {
-                        PersistenceError::OptimisticLockError => {
-                            self.forget(aggregate_id).await;
-                            back_off(attempt).await;
-                            continue;
-                        }
-                        other => return Err(CommandError::Store(persistence_error(other))),
-                    }
+            let outcome = self
+                .attempt(aggregate_id, &command, context, must_exist, &execution_id)
+                .await?;
+            match outcome {
+                Attempt::Finished(committed) => return Ok(committed),
+                Attempt::LostRace => {
+                    self.forget(aggregate_id).await;
+                    back_off(attempt).await;
                 }
             }
         }
@@ -366,6 +299,130 @@ where
             aggregate_type: A::TYPE,
             aggregate_id: aggregate_id.to_string(),
         })
+    }
+
+    /// One try at `command` against the aggregate as now stored.
+    async fn attempt(
+        &self,
+        aggregate_id: &str,
+        command: &A::Command,
+        context: &CommandContext,
+        must_exist: Option<&'static str>,
+        execution_id: &str,
+    ) -> Result<Attempt<A>, CommandError<A::Error>> {
+        let Loaded {
+            mut aggregate,
+            sequence,
+        } = self.load_state(aggregate_id).await?;
+        if let (Some(kind), 0) = (must_exist, sequence) {
+            return Err(CommandError::Missing {
+                kind,
+                id: aggregate_id.to_string(),
+            });
+        }
+        let sink = EventSink::<A>::default();
+        if let Err(rejection) = aggregate
+            .handle(command.clone(), &self.services, &sink)
+            .await
+        {
+            return self
+                .rejected(rejection, context)
+                .await
+                .map(Attempt::Finished);
+        }
+        let events = sink.collect().await;
+        if events.is_empty() {
+            let position = self
+                .database
+                .position_of(A::TYPE, aggregate_id, sequence)
+                .await?;
+            self.remember(aggregate_id, sequence, aggregate.clone())
+                .await;
+            return Ok(Attempt::Finished(Committed {
+                aggregate_id: aggregate_id.to_string(),
+                events,
+                position,
+                replayed: false,
+                state: Some(aggregate),
+            }));
+        }
+        self.append(
+            aggregate_id,
+            sequence,
+            aggregate,
+            events,
+            context,
+            execution_id,
+        )
+        .await
+    }
+
+    /// The outcome of a command the aggregate refused.
+    async fn rejected(
+        &self,
+        rejection: A::Error,
+        context: &CommandContext,
+    ) -> Result<Committed<A>, CommandError<A::Error>> {
+        // A copy of this keyed command may have committed since the key was looked
+        // up; the state it left (a tranche already received, say) rejects this copy,
+        // which must instead report the first outcome.
+        if let Some(key) = &context.idempotency_key {
+            if let Some(record) = self.database.find_key(key).await? {
+                return replay(record, key, context);
+            }
+        }
+        Err(CommandError::Rejected(rejection))
+    }
+
+    /// Appends `events` after `sequence` (`aggregate` is the state they leave).
+    async fn append(
+        &self,
+        aggregate_id: &str,
+        sequence: usize,
+        aggregate: A,
+        events: Vec<A::Event>,
+        context: &CommandContext,
+        execution_id: &str,
+    ) -> Result<Attempt<A>, CommandError<A::Error>> {
+        let serialized = serialize::<A>(aggregate_id, sequence, &events, context, execution_id)?;
+        match self.repository.append::<A>(&serialized).await {
+            Ok(()) => {
+                let last_sequence = sequence + events.len();
+                let position = self
+                    .database
+                    .position_of(A::TYPE, aggregate_id, last_sequence)
+                    .await?;
+                if last_sequence / SNAPSHOT_EVERY_EVENTS > sequence / SNAPSHOT_EVERY_EVENTS {
+                    self.write_snapshot(aggregate_id, last_sequence, &aggregate)
+                        .await?;
+                }
+                self.remember(aggregate_id, last_sequence, aggregate.clone())
+                    .await;
+                Ok(Attempt::Finished(Committed {
+                    aggregate_id: aggregate_id.to_string(),
+                    events,
+                    position,
+                    replayed: false,
+                    state: Some(aggregate),
+                }))
+            }
+            Err(error) => {
+                // Another copy of this keyed command may have won: postgres-es reports
+                // the key's unique violation as an optimistic-lock error, sqlite-es as
+                // an unknown one, so ask the key table rather than the error.
+                if let Some(key) = &context.idempotency_key {
+                    if let Some(record) = self.database.find_key(key).await? {
+                        if record.execution_id != execution_id {
+                            return replay(record, key, context).map(Attempt::Finished);
+                        }
+                    }
+                }
+                match error {
+                    PersistenceError::OptimisticLockError => Ok(Attempt::LostRace),
+                    other => Err(CommandError::Store(persistence_error(other))),
+                }
+            }
+        }
     }
 
     /// Runs commands that each create a new aggregate, and appends all their events in one

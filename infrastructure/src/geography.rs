@@ -1,4 +1,5 @@
-//! Reference geography: areas and their parents, imported from the CSV format of API.md,
+//! Reference geography: areas and their parents, imported from the CSV format of API.md
+//! (with an optional `other_parent_codes` column for areas with more than one parent),
 //! kept in the store and held in memory for the domain's eligibility lookups.
 
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ pub const MAX_GEOGRAPHY_DEPTH: usize = 8;
 pub enum GeographyError {
     #[error("reading {path}: {source}")]
     Read { path: String, source: csv::Error },
-    #[error("the header must be `code,name,level,parent_code,population,imd_decile`, not `{0}`")]
+    #[error("the header must be `code,name,level,parent_code,population,imd_decile` (optionally followed by `,other_parent_codes`), not `{0}`")]
     BadHeader(String),
     #[error("line {line}: {message}")]
     BadRow { line: u64, message: String },
@@ -37,6 +38,9 @@ pub struct Area {
     pub parent_code: Option<GeoCode>,
     pub population: Option<i64>,
     pub imd_decile: Option<i16>,
+    /// Parents of other kinds besides `parent_code` (an LSOA's MSOA beside its ward), from
+    /// the optional `other_parent_codes` column; never `code` or `parent_code` itself.
+    pub other_parent_codes: Vec<GeoCode>,
 }
 
 const EXPECTED_HEADER: [&str; 6] = [
@@ -47,6 +51,11 @@ const EXPECTED_HEADER: [&str; 6] = [
     "population",
     "imd_decile",
 ];
+/// The optional seventh column: more parents, separated by `;` (API.md's format is the
+/// first six columns, so every file written for it still reads the same).
+const OTHER_PARENTS_COLUMN: &str = "other_parent_codes";
+/// Separates the codes of `other_parent_codes` (a comma would need quoting).
+const OTHER_PARENTS_SEPARATOR: char = ';';
 
 /// Reads and checks a geography CSV. Every row is validated before anything is written, so
 /// a bad file changes nothing.
@@ -68,67 +77,110 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
         .trim(csv::Trim::All)
         .from_reader(input);
     let header = reader.headers().map_err(read_error)?.clone();
-    if header.iter().collect::<Vec<_>>() != EXPECTED_HEADER {
-        return Err(GeographyError::BadHeader(
-            header.iter().collect::<Vec<_>>().join(","),
-        ));
+    let columns: Vec<&str> = header.iter().collect();
+    let six = columns.get(..EXPECTED_HEADER.len()) == Some(&EXPECTED_HEADER[..]);
+    let known = match columns.len() {
+        6 => six,
+        7 => six && columns[6] == OTHER_PARENTS_COLUMN,
+        _ => false,
+    };
+    if !known {
+        return Err(GeographyError::BadHeader(columns.join(",")));
     }
     let mut areas = Vec::new();
     for record in reader.records() {
         let record = record.map_err(read_error)?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let bad = |message: String| GeographyError::BadRow { line, message };
-        let field = |index: usize| record.get(index).unwrap_or("");
-        let code: GeoCode = field(0)
-            .parse()
-            .map_err(|error: domain::GeoCodeError| bad(error.to_string()))?;
-        let name = field(1).to_string();
-        if name.is_empty() {
-            return Err(bad(format!("{code} has no name")));
-        }
-        let level: GeoLevel = field(2).parse().map_err(bad)?;
-        let parent_code = match field(3) {
-            "" => None,
-            text => Some(
-                text.parse()
-                    .map_err(|error: domain::GeoCodeError| bad(error.to_string()))?,
-            ),
-        };
-        let population = match field(4) {
-            "" => None,
-            text => Some(
-                text.parse::<i64>()
-                    .ok()
-                    .filter(|population| *population >= 0)
-                    .ok_or_else(|| bad(format!("population '{text}' is not a whole number")))?,
-            ),
-        };
-        let imd_decile = match field(5) {
-            "" => None,
-            text => Some(
-                text.parse::<i16>()
-                    .ok()
-                    .filter(|decile| (1..=10).contains(decile))
-                    .ok_or_else(|| {
-                        bad(format!("imd_decile '{text}' is not a decile from 1 to 10"))
-                    })?,
-            ),
-        };
-        areas.push(Area {
-            code,
-            name,
-            level,
-            parent_code,
-            population,
-            imd_decile,
-        });
+        areas.push(read_area(&record, line)?);
     }
     Ok(areas)
 }
 
-/// Rewrites `geography_ancestors` (every area with itself and each ancestor) from
-/// `geography`; run in the import's transaction so readers never see the two disagree.
-/// The same walk as migration 0005, which cannot be edited once applied. Rows go in
+/// One row of the file, checked.
+fn read_area(record: &csv::StringRecord, line: u64) -> Result<Area, GeographyError> {
+    let bad = |message: String| GeographyError::BadRow { line, message };
+    let field = |index: usize| record.get(index).unwrap_or("");
+    let code: GeoCode = field(0)
+        .parse()
+        .map_err(|error: domain::GeoCodeError| bad(error.to_string()))?;
+    let name = field(1).to_string();
+    if name.is_empty() {
+        return Err(bad(format!("{code} has no name")));
+    }
+    let level: GeoLevel = field(2).parse().map_err(bad)?;
+    let parent_code = match field(3) {
+        "" => None,
+        text => Some(
+            text.parse()
+                .map_err(|error: domain::GeoCodeError| bad(error.to_string()))?,
+        ),
+    };
+    let population = match field(4) {
+        "" => None,
+        text => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|population| *population >= 0)
+                .ok_or_else(|| bad(format!("population '{text}' is not a whole number")))?,
+        ),
+    };
+    let imd_decile = match field(5) {
+        "" => None,
+        text => Some(
+            text.parse::<i16>()
+                .ok()
+                .filter(|decile| (1..=10).contains(decile))
+                .ok_or_else(|| bad(format!("imd_decile '{text}' is not a decile from 1 to 10")))?,
+        ),
+    };
+    let other_parent_codes =
+        read_other_parents(field(6), &code, parent_code.as_ref()).map_err(bad)?;
+    Ok(Area {
+        code,
+        name,
+        level,
+        parent_code,
+        population,
+        imd_decile,
+        other_parent_codes,
+    })
+}
+
+/// `other_parent_codes`: codes separated by `;`, each a parent besides the primary one;
+/// repeats and the primary parent itself are dropped, the area itself is refused.
+fn read_other_parents(
+    text: &str,
+    code: &GeoCode,
+    parent_code: Option<&GeoCode>,
+) -> Result<Vec<GeoCode>, String> {
+    let mut parents: Vec<GeoCode> = Vec::new();
+    for part in text.split(OTHER_PARENTS_SEPARATOR).map(str::trim) {
+        if part.is_empty() {
+            continue;
+        }
+        let parent: GeoCode = part
+            .parse()
+            .map_err(|error: domain::GeoCodeError| format!("other_parent_codes: {error}"))?;
+        if &parent == code {
+            return Err(format!("{code} cannot be its own parent"));
+        }
+        if parent_code.is_none() {
+            return Err(format!(
+                "{code} has other_parent_codes but no parent_code: give the primary parent first"
+            ));
+        }
+        if Some(&parent) != parent_code && !parents.contains(&parent) {
+            parents.push(parent);
+        }
+    }
+    Ok(parents)
+}
+
+/// Rewrites `geography_ancestors` (every area with itself and each ancestor) from the
+/// parent links of `geography_parents`; run in the import's transaction so readers never
+/// see the two disagree. Migration 0005's walk over links of every kind (migration 0012):
+/// an ancestor reached by two paths (LSOA → ward → LAD and LSOA → MSOA → LAD) is one row
+/// at its nearest depth, so a roll-up counts an award once. Rows go in
 /// ancestor order so one area's descendants sit on a few pages (a local authority's
 /// roll-up read 133 heap pages for 167 rows before).
 fn rewrite_ancestors() -> [String; 2] {
@@ -138,9 +190,9 @@ fn rewrite_ancestors() -> [String; 2] {
             "WITH RECURSIVE up(code, ancestor, depth) AS (
                 SELECT code, code, 0 FROM geography
                 UNION ALL
-                SELECT up.code, g.parent_code, up.depth + 1
-                  FROM up JOIN geography g ON g.code = up.ancestor
-                 WHERE g.parent_code IS NOT NULL AND up.depth < {MAX_GEOGRAPHY_DEPTH})
+                SELECT up.code, p.parent_code, up.depth + 1
+                  FROM up JOIN geography_parents p ON p.code = up.ancestor
+                 WHERE up.depth < {MAX_GEOGRAPHY_DEPTH})
              INSERT INTO geography_ancestors (ancestor, code, depth)
              SELECT ancestor, code, min(depth) FROM up GROUP BY ancestor, code ORDER BY ancestor, code"
         ),
@@ -155,11 +207,44 @@ const INSERT_AREAS: &str =
 const ON_AREA_CONFLICT: &str = " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
     parent_code = excluded.parent_code, population = excluded.population, imd_decile = excluded.imd_decile";
 
+/// An imported area's parent links are the file's: the old ones go first.
+const DELETE_PARENT_LINKS: &str = "DELETE FROM geography_parents WHERE code IN (";
+const INSERT_PARENT_LINKS: &str = "INSERT INTO geography_parents (code, parent_code) ";
+
+/// Every parent link of `areas`: the primary parent first, then the others.
+fn parent_links(areas: &[Area]) -> Vec<(&str, &str)> {
+    areas
+        .iter()
+        .flat_map(|area| {
+            area.parent_code
+                .iter()
+                .chain(&area.other_parent_codes)
+                .map(|parent| (area.code.as_str(), parent.as_str()))
+        })
+        .collect()
+}
+
 /// An import's statements inside its transaction `$tx`: the same SQL on both stores, each
 /// with its own query builder (`$store`).
 macro_rules! write_areas {
     ($tx:ident, $store:ty, $areas:expr) => {
         for chunk in $areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
+            let mut delete = QueryBuilder::<$store>::new(DELETE_PARENT_LINKS);
+            let mut codes = delete.separated(", ");
+            for area in chunk {
+                codes.push_bind(area.code.as_str());
+            }
+            delete.push(")");
+            delete.build().execute(&mut *$tx).await?;
+            let links = parent_links(chunk);
+            if !links.is_empty() {
+                let mut insert = QueryBuilder::<$store>::new(INSERT_PARENT_LINKS);
+                insert.push_values(&links, |mut row, (code, parent)| {
+                    row.push_bind(*code).push_bind(*parent);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                insert.build().execute(&mut *$tx).await?;
+            }
             let mut query = QueryBuilder::<$store>::new(INSERT_AREAS);
             query.push_values(chunk, |mut row, area| {
                 row.push_bind(area.code.as_str())
@@ -182,7 +267,122 @@ macro_rules! write_areas {
     };
 }
 
+/// Rows of `geography_ancestors` per INSERT (3 parameters each, within SQLite's limit).
+const ANCESTOR_ROWS_PER_INSERT: usize = 10_000;
+
+/// Appends areas new to the store, their parent links and their ancestor rows (computed by
+/// the caller), in the transaction `$tx`; no rewrite of what is there.
+macro_rules! append_areas {
+    ($tx:ident, $store:ty, $areas:expr, $ancestors:expr) => {
+        for chunk in $areas.chunks(GEOGRAPHY_IMPORT_BATCH_ROWS) {
+            let mut query = QueryBuilder::<$store>::new(INSERT_AREAS);
+            query.push_values(chunk, |mut row, area| {
+                row.push_bind(area.code.as_str())
+                    .push_bind(&area.name)
+                    .push_bind(area.level.as_str())
+                    .push_bind(area.parent_code.as_ref().map(GeoCode::as_str))
+                    .push_bind(area.population)
+                    .push_bind(area.imd_decile);
+            });
+            query.push(ON_AREA_CONFLICT);
+            query.build().execute(&mut *$tx).await?;
+            let links = parent_links(chunk);
+            if !links.is_empty() {
+                let mut insert = QueryBuilder::<$store>::new(INSERT_PARENT_LINKS);
+                insert.push_values(&links, |mut row, (code, parent)| {
+                    row.push_bind(*code).push_bind(*parent);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                insert.build().execute(&mut *$tx).await?;
+            }
+        }
+        for chunk in $ancestors.chunks(ANCESTOR_ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::<$store>::new(
+                "INSERT INTO geography_ancestors (ancestor, code, depth) ",
+            );
+            insert.push_values(chunk, |mut row, (ancestor, code, depth)| {
+                row.push_bind(ancestor.as_str())
+                    .push_bind(code.as_str())
+                    .push_bind(*depth);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *$tx).await?;
+        }
+    };
+}
+
+/// Every area of `areas` with itself (depth 0) and each ancestor over links of every kind
+/// at its nearest depth, at most `MAX_GEOGRAPHY_DEPTH` steps up: the rows the import's SQL
+/// walk writes, computed in memory for areas whose parents are all among `areas`.
+pub fn ancestor_rows(areas: &[Area]) -> Vec<(String, String, i16)> {
+    let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (code, parent) in parent_links(areas) {
+        parents.entry(code).or_default().push(parent);
+    }
+    let mut rows = Vec::new();
+    for area in areas {
+        let code = area.code.as_str();
+        let mut seen: HashMap<&str, i16> = HashMap::from([(code, 0)]);
+        let mut level = vec![code];
+        for depth in 1..=MAX_GEOGRAPHY_DEPTH as i16 {
+            let mut next = Vec::new();
+            for child in level {
+                for parent in parents.get(child).into_iter().flatten() {
+                    if !seen.contains_key(parent) {
+                        seen.insert(parent, depth);
+                        next.push(*parent);
+                    }
+                }
+            }
+            level = next;
+        }
+        rows.extend(
+            seen.into_iter()
+                .map(|(ancestor, depth)| (ancestor.to_string(), code.to_string(), depth)),
+        );
+    }
+    rows.sort();
+    rows
+}
+
 impl Database {
+    /// Appends a chunk of areas to a store whose areas so far are all their ancestors (a
+    /// load of the shipped geography into an empty store, parents first), in one short
+    /// transaction: `ancestors` are the chunk's rows of `ancestor_rows`. With
+    /// `record_import`, the import is recorded (the last chunk).
+    pub async fn append_areas(
+        &self,
+        areas: &[Area],
+        ancestors: &[(String, String, i16)],
+        record_import: Option<i64>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                append_areas!(tx, sqlx::Postgres, areas, ancestors);
+                if let Some(count) = record_import {
+                    sqlx::query(RECORD_IMPORT)
+                        .bind(count)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+            Database::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                append_areas!(tx, sqlx::Sqlite, areas, ancestors);
+                if let Some(count) = record_import {
+                    sqlx::query(RECORD_IMPORT)
+                        .bind(count)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Inserts or replaces areas and rewrites the ancestor table, all in one transaction.
     pub async fn upsert_areas(&self, areas: &[Area]) -> Result<(), StoreError> {
         match self {
@@ -193,7 +393,7 @@ impl Database {
                 // The rewrite leaves every old row dead: without a vacuum a roll-up reads
                 // them too (112 ms instead of 1.4 ms for a local authority at 1M events)
                 // until autovacuum comes round. Outside the transaction, as VACUUM must be.
-                sqlx::query("VACUUM (ANALYZE) geography, geography_ancestors")
+                sqlx::query("VACUUM (ANALYZE) geography, geography_parents, geography_ancestors")
                     .execute(pool)
                     .await?;
             }
@@ -206,9 +406,10 @@ impl Database {
         Ok(())
     }
 
-    /// Every area's parent link, for the in-memory index.
+    /// Every parent link of every kind (`geography_parents`), for the in-memory index.
     pub async fn area_parents(&self) -> Result<Vec<(String, String)>, StoreError> {
-        const SQL: &str = "SELECT code, parent_code FROM geography WHERE parent_code IS NOT NULL";
+        const SQL: &str =
+            "SELECT code, parent_code FROM geography_parents ORDER BY code, parent_code";
         Ok(match self {
             Database::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
             Database::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
@@ -216,11 +417,11 @@ impl Database {
     }
 }
 
-/// The hierarchy in memory: child → parent. Shared by the aggregates' services and
-/// refreshed after an import.
+/// The hierarchy in memory: child → its parents (of every kind). Shared by the aggregates'
+/// services and refreshed after an import.
 #[derive(Debug, Clone, Default)]
 pub struct GeographyIndex {
-    parents: Arc<RwLock<HashMap<GeoCode, GeoCode>>>,
+    parents: Arc<RwLock<HashMap<GeoCode, Vec<GeoCode>>>>,
 }
 
 impl GeographyIndex {
@@ -231,10 +432,10 @@ impl GeographyIndex {
     }
 
     pub async fn reload(&self, database: &Database) -> Result<(), StoreError> {
-        let mut parents = HashMap::new();
+        let mut parents: HashMap<GeoCode, Vec<GeoCode>> = HashMap::new();
         for (code, parent) in database.area_parents().await? {
             if let (Ok(code), Ok(parent)) = (code.parse::<GeoCode>(), parent.parse::<GeoCode>()) {
-                parents.insert(code, parent);
+                parents.entry(code).or_default().push(parent);
             }
         }
         *self
@@ -266,20 +467,30 @@ impl GeographyIndex {
 }
 
 impl Geography for GeographyIndex {
+    /// Every ancestor over links of every kind, nearest first (breadth first), each once;
+    /// at most `MAX_GEOGRAPHY_DEPTH` steps up, as the roll-up table walks.
     fn ancestors(&self, code: &GeoCode) -> Vec<GeoCode> {
         let parents = self
             .parents
             .read()
             .expect("geography lock is never poisoned");
-        let mut chain = Vec::new();
-        let mut current = code;
-        while let Some(parent) = parents.get(current) {
-            if chain.len() >= MAX_GEOGRAPHY_DEPTH || chain.contains(parent) {
+        let mut found: Vec<GeoCode> = Vec::new();
+        let mut level = vec![code.clone()];
+        for _ in 0..MAX_GEOGRAPHY_DEPTH {
+            let mut next = Vec::new();
+            for child in &level {
+                for parent in parents.get(child).into_iter().flatten() {
+                    if parent != code && !found.contains(parent) {
+                        found.push(parent.clone());
+                        next.push(parent.clone());
+                    }
+                }
+            }
+            if next.is_empty() {
                 break;
             }
-            chain.push(parent.clone());
-            current = parent;
+            level = next;
         }
-        chain
+        found
     }
 }

@@ -1,7 +1,7 @@
 //! fundledger's infrastructure: the event stores (PostgreSQL through postgres-es, SQLite
 //! through sqlite-es), their migrations, the command path with snapshots and idempotency
 //! keys, the global event log reader, the process manager that completes steps spanning
-//! aggregates, the reference geography, the import of published 360Giving history, and the
+//! aggregates, the reference geography (England's shipped in the binary), the import of published 360Giving history, and the
 //! public exports (360Giving).
 
 pub mod ballot_codes;
@@ -14,6 +14,7 @@ pub mod export;
 pub mod geography;
 pub mod import;
 pub mod ledger;
+pub mod reference;
 pub mod test_support;
 pub mod upcast;
 

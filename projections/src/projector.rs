@@ -957,7 +957,7 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
 }
 
 /// Every table a rebuild empties and refills.
-const READ_MODEL_TABLES: [&str; 17] = [
+const READ_MODEL_TABLES: [&str; 18] = [
     "rm_funds",
     "rm_fund_daily",
     "rm_rounds",
@@ -974,6 +974,7 @@ const READ_MODEL_TABLES: [&str; 17] = [
     "rm_application_votes",
     crate::models::budget_lines::TABLES[0],
     crate::models::budget_lines::TABLES[1],
+    "rm_priority_lists",
     "ledger_chain",
 ];
 

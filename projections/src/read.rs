@@ -1035,16 +1035,18 @@ pub async fn area(db: &Database, code: &GeoCode) -> Result<Area> {
     }))
 }
 
-/// The areas directly below `code` in the reference geography, by code.
+/// The areas directly below `code` in the reference geography, by code: those whose
+/// parent of any kind it is (an MSOA's LSOAs as well as a ward's).
 pub async fn children(db: &Database, code: &GeoCode) -> Result<Vec<Area>> {
     let rows: Vec<AreaRow> = on_pool!(db, |pool| {
         sqlx::query_as(
-        "SELECT code, name, level, parent_code, CAST(population AS BIGINT) AS population,
-                CAST(imd_decile AS BIGINT) AS imd_decile FROM geography WHERE parent_code = $1 ORDER BY code"
-    )
-    .bind(code.as_str())
-    .fetch_all(pool)
-    .await?
+            "SELECT code, name, level, parent_code, CAST(population AS BIGINT) AS population,
+                CAST(imd_decile AS BIGINT) AS imd_decile FROM geography
+          WHERE code IN (SELECT code FROM geography_parents WHERE parent_code = $1) ORDER BY code",
+        )
+        .bind(code.as_str())
+        .fetch_all(pool)
+        .await?
     });
     Ok(rows.into_iter().map(Area::from).collect())
 }

@@ -64,11 +64,41 @@ pub fn day(offset: u64) -> NaiveDate {
 pub fn history(target: usize, lsoas: &[String]) -> Vec<EventRow> {
     let mut rows = Vec::with_capacity(target);
     let fund = FundId::new(FUND_ID);
-    let award_amount = Money::pounds(5_000);
     let awards = (target - 2 - 2 * ROUNDS) / 10;
     let per_round = awards.div_ceil(ROUNDS);
     let budget = Money::pounds(5_000 * per_round as u32);
     let capital = Money::pounds(2_000_000_000);
+    push_fund(&mut rows, &fund, capital);
+    let mut rounds = push_rounds(&mut rows, &fund, capital, budget);
+    for index in 0..awards {
+        let award = SyntheticAward::new(index, &fund, &rounds, lsoas);
+        push_submission(&mut rows, &award);
+        push_approval(&mut rows, &award, &mut rounds);
+        push_payment(&mut rows, &award);
+        push_reports(&mut rows, &award);
+    }
+    // Pad to the exact size with reports on the last award.
+    let mut sequence = 8;
+    let last = AwardId::new(format!("AW-{:08}", awards - 1));
+    while rows.len() < target {
+        rows.push(row(
+            "Award",
+            last.as_str(),
+            sequence,
+            &AwardEvent::OutcomeReported {
+                report_id: format!("OUT-PAD-{sequence}"),
+                indicator: "people supported".into(),
+                quantity: rust_decimal::Decimal::ONE,
+                period_end: day(600),
+            },
+        ));
+        sequence += 1;
+    }
+    rows
+}
+
+/// The fund's establishment and its one tranche of `capital`.
+fn push_fund(rows: &mut Vec<EventRow>, fund: &FundId, capital: Money) {
     rows.push(row(
         "Fund",
         fund.as_str(),
@@ -94,6 +124,19 @@ pub fn history(target: usize, lsoas: &[String]) -> Vec<EventRow> {
             available_after: capital,
         },
     ));
+}
+
+/// The rounds' running figures as awards are approved from them.
+struct Rounds {
+    ids: Vec<RoundId>,
+    budget: Money,
+    /// Each round's last event's sequence.
+    sequence: Vec<i64>,
+    awarded: Vec<Money>,
+}
+
+/// `ROUNDS` rounds of `budget` each: the fund's allocation, then the round's opening.
+fn push_rounds(rows: &mut Vec<EventRow>, fund: &FundId, capital: Money, budget: Money) -> Rounds {
     let mut available = capital;
     let mut round_ids = Vec::new();
     for index in 0..ROUNDS {
@@ -135,174 +178,209 @@ pub fn history(target: usize, lsoas: &[String]) -> Vec<EventRow> {
         ));
         round_ids.push(round_id);
     }
-    let mut round_sequence = vec![1i64; ROUNDS];
-    let mut round_awarded = vec![Money::ZERO; ROUNDS];
-    for index in 0..awards {
+    Rounds {
+        ids: round_ids,
+        budget,
+        sequence: vec![1i64; ROUNDS],
+        awarded: vec![Money::ZERO; ROUNDS],
+    }
+}
+
+/// The `index`th award of the history and the application it was made from.
+struct SyntheticAward {
+    index: usize,
+    fund: FundId,
+    /// Index into `Rounds`.
+    round: usize,
+    round_id: RoundId,
+    application_id: ApplicationId,
+    award_id: AwardId,
+    org: OrgId,
+    neighbourhood: GeoCode,
+    themes: Vec<String>,
+    amount: Money,
+    decided: NaiveDate,
+}
+
+impl SyntheticAward {
+    fn new(index: usize, fund: &FundId, rounds: &Rounds, lsoas: &[String]) -> SyntheticAward {
         let round = index % ROUNDS;
-        let round_id = &round_ids[round];
-        let application_id = ApplicationId::new(format!("APP-{index:08}"));
         let (award_id, org) = award_and_recipient(index);
-        let neighbourhood: GeoCode = lsoas[index % lsoas.len()]
-            .parse()
-            .expect("callers pass well-formed LSOA codes");
-        let themes = vec![["youth", "food", "elders", "arts"][index % 4].to_string()];
-        let decided = day(10 + (index % 500) as u64);
-        rows.push(row(
-            "Application",
-            application_id.as_str(),
-            1,
-            &ApplicationEvent::ApplicationSubmitted {
-                application_id: application_id.clone(),
-                round_id: round_id.clone(),
-                fund_id: fund.clone(),
-                applicant: org.clone(),
-                applicant_name: format!("Group {org}"),
-                title: "Community project".into(),
-                description: "A project for the neighbourhood".into(),
-                amount_requested: award_amount,
-                neighbourhood: neighbourhood.clone(),
-                themes: themes.clone(),
-                submitted_on: day(5),
-            },
-        ));
-        round_sequence[round] += 1;
-        round_awarded[round] = round_awarded[round].plus(award_amount);
-        rows.push(row(
-            "Round",
-            round_id.as_str(),
-            round_sequence[round],
-            &RoundEvent::ApplicationApproved {
-                application_id: application_id.clone(),
-                award_id: award_id.clone(),
-                fund_id: fund.clone(),
-                round_id: round_id.clone(),
-                recipient_org_id: org.clone(),
-                recipient_name: format!("Group {org}"),
-                title: "Community project".into(),
-                neighbourhood: neighbourhood.clone(),
-                themes: themes.clone(),
-                amount: award_amount,
-                decided_on: decided,
-                awarded_total: round_awarded[round],
-                remaining_after: budget.saturating_sub(round_awarded[round]),
-            },
-        ));
-        rows.push(row(
-            "Award",
-            award_id.as_str(),
-            1,
-            &AwardEvent::AwardMade {
-                award_id: award_id.clone(),
-                application_id: application_id.clone(),
-                fund_id: fund.clone(),
-                round_id: round_id.clone(),
-                recipient_org_id: org.clone(),
-                recipient_name: format!("Group {org}"),
-                title: "Community project".into(),
-                neighbourhood,
-                themes,
-                amount: award_amount,
-                awarded_on: decided,
-            },
-        ));
-        rows.push(row(
-            "Application",
-            application_id.as_str(),
-            2,
-            &ApplicationEvent::ApprovalRecorded {
-                award_id: award_id.clone(),
-                amount: award_amount,
-                decided_on: decided,
-            },
-        ));
-        rows.push(row(
-            "Award",
-            award_id.as_str(),
-            2,
-            &AwardEvent::AgreementAccepted {
-                accepted_on: decided + Days::new(3),
-            },
-        ));
-        let drawdown = DrawdownId::new(format!("DD-{index:08}"));
-        let paid = Money::pounds(2_500);
-        rows.push(row(
-            "Award",
-            award_id.as_str(),
-            3,
-            &AwardEvent::DrawdownRequested {
-                drawdown_id: drawdown.clone(),
-                amount: paid,
-                purpose: "first half".into(),
-                requested_on: decided + Days::new(5),
-            },
-        ));
-        rows.push(row(
-            "Award",
-            award_id.as_str(),
-            4,
-            &AwardEvent::DrawdownApproved {
-                drawdown_id: drawdown.clone(),
-                amount: paid,
-                approved_on: decided + Days::new(6),
-            },
-        ));
-        rows.push(row(
-            "Award",
-            award_id.as_str(),
-            5,
-            &AwardEvent::PaymentRecorded {
-                drawdown_id: drawdown,
-                amount: paid,
-                payment_ref: format!("BACS-{index}"),
-                paid_on: decided + Days::new(7),
-                paid_total: paid,
-            },
-        ));
-        rows.push(row(
-            "Award",
-            award_id.as_str(),
-            6,
-            &AwardEvent::SpendReported {
-                report_id: format!("SPEND-{index}"),
-                period_start: decided,
-                period_end: decided + Days::new(90),
-                lines: vec![SpendLine {
-                    category: "staff".into(),
-                    amount: Money::pounds(2_000),
-                }],
-                total: Money::pounds(2_000),
-            },
-        ));
-        rows.push(row(
-            "Award",
-            award_id.as_str(),
-            7,
-            &AwardEvent::OutcomeReported {
-                report_id: format!("OUT-{index}"),
-                indicator: "people supported".into(),
-                quantity: rust_decimal::Decimal::from(40),
-                period_end: decided + Days::new(90),
-            },
-        ));
+        SyntheticAward {
+            index,
+            fund: fund.clone(),
+            round,
+            round_id: rounds.ids[round].clone(),
+            application_id: ApplicationId::new(format!("APP-{index:08}")),
+            award_id,
+            org,
+            neighbourhood: lsoas[index % lsoas.len()]
+                .parse()
+                .expect("callers pass well-formed LSOA codes"),
+            themes: vec![["youth", "food", "elders", "arts"][index % 4].to_string()],
+            amount: Money::pounds(5_000),
+            decided: day(10 + (index % 500) as u64),
+        }
     }
-    // Pad to the exact size with reports on the last award.
-    let mut sequence = 8;
-    let last = AwardId::new(format!("AW-{:08}", awards - 1));
-    while rows.len() < target {
-        rows.push(row(
-            "Award",
-            last.as_str(),
-            sequence,
-            &AwardEvent::OutcomeReported {
-                report_id: format!("OUT-PAD-{sequence}"),
-                indicator: "people supported".into(),
-                quantity: rust_decimal::Decimal::ONE,
-                period_end: day(600),
-            },
-        ));
-        sequence += 1;
-    }
-    rows
+}
+
+fn push_submission(rows: &mut Vec<EventRow>, award: &SyntheticAward) {
+    rows.push(row(
+        "Application",
+        award.application_id.as_str(),
+        1,
+        &ApplicationEvent::ApplicationSubmitted {
+            application_id: award.application_id.clone(),
+            round_id: award.round_id.clone(),
+            fund_id: award.fund.clone(),
+            applicant: award.org.clone(),
+            applicant_name: format!("Group {}", award.org),
+            title: "Community project".into(),
+            description: "A project for the neighbourhood".into(),
+            amount_requested: award.amount,
+            neighbourhood: award.neighbourhood.clone(),
+            themes: award.themes.clone(),
+            submitted_on: day(5),
+        },
+    ));
+}
+
+/// The round's approval, the award it makes and the application's record of it.
+fn push_approval(rows: &mut Vec<EventRow>, award: &SyntheticAward, rounds: &mut Rounds) {
+    let round = award.round;
+    rounds.sequence[round] += 1;
+    rounds.awarded[round] = rounds.awarded[round].plus(award.amount);
+    rows.push(row(
+        "Round",
+        award.round_id.as_str(),
+        rounds.sequence[round],
+        &RoundEvent::ApplicationApproved {
+            application_id: award.application_id.clone(),
+            award_id: award.award_id.clone(),
+            fund_id: award.fund.clone(),
+            round_id: award.round_id.clone(),
+            recipient_org_id: award.org.clone(),
+            recipient_name: format!("Group {}", award.org),
+            title: "Community project".into(),
+            neighbourhood: award.neighbourhood.clone(),
+            themes: award.themes.clone(),
+            amount: award.amount,
+            decided_on: award.decided,
+            awarded_total: rounds.awarded[round],
+            remaining_after: rounds.budget.saturating_sub(rounds.awarded[round]),
+        },
+    ));
+    rows.push(row(
+        "Award",
+        award.award_id.as_str(),
+        1,
+        &AwardEvent::AwardMade {
+            award_id: award.award_id.clone(),
+            application_id: award.application_id.clone(),
+            fund_id: award.fund.clone(),
+            round_id: award.round_id.clone(),
+            recipient_org_id: award.org.clone(),
+            recipient_name: format!("Group {}", award.org),
+            title: "Community project".into(),
+            neighbourhood: award.neighbourhood.clone(),
+            themes: award.themes.clone(),
+            amount: award.amount,
+            awarded_on: award.decided,
+        },
+    ));
+    rows.push(row(
+        "Application",
+        award.application_id.as_str(),
+        2,
+        &ApplicationEvent::ApprovalRecorded {
+            award_id: award.award_id.clone(),
+            amount: award.amount,
+            decided_on: award.decided,
+        },
+    ));
+}
+
+/// Acceptance, then one drawdown of £2,500.00 requested, approved and paid (award
+/// sequences 2 to 5).
+fn push_payment(rows: &mut Vec<EventRow>, award: &SyntheticAward) {
+    let index = award.index;
+    let decided = award.decided;
+    let award_id = &award.award_id;
+    rows.push(row(
+        "Award",
+        award_id.as_str(),
+        2,
+        &AwardEvent::AgreementAccepted {
+            accepted_on: decided + Days::new(3),
+        },
+    ));
+    let drawdown = DrawdownId::new(format!("DD-{index:08}"));
+    let paid = Money::pounds(2_500);
+    rows.push(row(
+        "Award",
+        award_id.as_str(),
+        3,
+        &AwardEvent::DrawdownRequested {
+            drawdown_id: drawdown.clone(),
+            amount: paid,
+            purpose: "first half".into(),
+            requested_on: decided + Days::new(5),
+        },
+    ));
+    rows.push(row(
+        "Award",
+        award_id.as_str(),
+        4,
+        &AwardEvent::DrawdownApproved {
+            drawdown_id: drawdown.clone(),
+            amount: paid,
+            approved_on: decided + Days::new(6),
+        },
+    ));
+    rows.push(row(
+        "Award",
+        award_id.as_str(),
+        5,
+        &AwardEvent::PaymentRecorded {
+            drawdown_id: drawdown,
+            amount: paid,
+            payment_ref: format!("BACS-{index}"),
+            paid_on: decided + Days::new(7),
+            paid_total: paid,
+        },
+    ));
+}
+
+/// One spend report and one outcome report (award sequences 6 and 7).
+fn push_reports(rows: &mut Vec<EventRow>, award: &SyntheticAward) {
+    let index = award.index;
+    let decided = award.decided;
+    rows.push(row(
+        "Award",
+        award.award_id.as_str(),
+        6,
+        &AwardEvent::SpendReported {
+            report_id: format!("SPEND-{index}"),
+            period_start: decided,
+            period_end: decided + Days::new(90),
+            lines: vec![SpendLine {
+                category: "staff".into(),
+                amount: Money::pounds(2_000),
+            }],
+            total: Money::pounds(2_000),
+        },
+    ));
+    rows.push(row(
+        "Award",
+        award.award_id.as_str(),
+        7,
+        &AwardEvent::OutcomeReported {
+            report_id: format!("OUT-{index}"),
+            indicator: "people supported".into(),
+            quantity: rust_decimal::Decimal::from(40),
+            period_end: decided + Days::new(90),
+        },
+    ));
 }
 
 /// Appends `rows` to a PostgreSQL events table in commit order, in multi-row inserts.

@@ -8,14 +8,11 @@
 //! Only events the projector has reached are compared (its checkpoint), so verifying a
 //! store while a server runs reports differences, not lag.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use infrastructure::geography::MAX_GEOGRAPHY_DEPTH;
 use infrastructure::{Database, LogCursor, LoggedEvent};
 
 use crate::chain::{next_hash, parse_hash, GENESIS_HASH};
-use crate::check::compare_maps;
 use crate::decode::{decode, Decoded};
 use crate::models::applications::ExpectedApplications;
 use crate::models::awards::ExpectedAwards;
@@ -26,6 +23,7 @@ use crate::models::funds::ExpectedFunds;
 use crate::models::inputs::ExpectedInputs;
 use crate::models::outcomes::ExpectedOutcomes;
 use crate::models::proxy_versions::ExpectedProxyVersions;
+use crate::models::priority_lists::ExpectedPriorityLists;
 use crate::models::rounds::ExpectedRounds;
 use crate::models::votes::ExpectedVotes;
 use crate::projector::PROJECTIONS_READER;
@@ -52,6 +50,7 @@ struct Expected {
     proxy_versions: ExpectedProxyVersions,
     votes: ExpectedVotes,
     budget_lines: ExpectedBudgetLines,
+    priority_lists: ExpectedPriorityLists,
 }
 
 /// Recomputes the chain and folds the log, then compares with the stored chain and every
@@ -91,7 +90,7 @@ pub async fn verify(db: &Database) -> Result<VerifyReport, ProjectionError> {
     report.head = hex::encode(chain.previous);
     chain.check_count(db, &mut report).await?;
     expected.compare(db, &mut report).await?;
-    compare_geography_ancestors(db, &mut report).await?;
+    crate::geography_check::compare_geography_ancestors(db, &mut report).await?;
     Ok(report)
 }
 
@@ -200,6 +199,7 @@ impl Expected {
         self.votes.fold(report, event.cursor(), id, decoded);
         self.inputs.fold(report, event, decoded);
         self.proxy_versions.fold(event, decoded);
+        self.priority_lists.fold(id, decoded);
         match decoded {
             Decoded::Fund(fund_event) => {
                 if let Some((day, change)) = self.funds.fold(report, position, id, fund_event) {
@@ -257,57 +257,7 @@ impl Expected {
         self.votes.compare(db, report).await?;
         self.budget_lines.compare(db, report).await?;
         self.inputs.compare(db, report).await?;
-        self.proxy_versions.compare(db, report).await
+        self.proxy_versions.compare(db, report).await?;
+        self.priority_lists.compare(db, report).await
     }
-}
-
-/// `geography_ancestors` is derived from `geography` alone: recompute it (each area with
-/// itself and every ancestor, nearest depth) and compare, so an edited or stale row that
-/// would move money between areas' roll-ups is caught.
-async fn compare_geography_ancestors(
-    db: &Database,
-    report: &mut VerifyReport,
-) -> Result<(), ProjectionError> {
-    let areas: Vec<(String, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT code, parent_code FROM geography"
-    )
-    .fetch_all(pool)
-    .await?);
-    let parents: BTreeMap<&str, &str> = areas
-        .iter()
-        .filter_map(|(code, parent)| Some((code.as_str(), parent.as_deref()?)))
-        .collect();
-    let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for (code, _) in &areas {
-        let mut ancestor = code.as_str();
-        let mut depth = 0;
-        loop {
-            want.entry((ancestor.to_string(), code.clone()))
-                .or_insert(depth);
-            match parents.get(ancestor) {
-                // The walk of migration 0005 and the import: it stops at a cycle.
-                Some(parent) if depth < MAX_GEOGRAPHY_DEPTH as i64 => {
-                    ancestor = parent;
-                    depth += 1;
-                }
-                _ => break,
-            }
-        }
-    }
-    let rows: Vec<(String, String, i64)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT ancestor, code, CAST(depth AS BIGINT) FROM geography_ancestors"
-    )
-    .fetch_all(pool)
-    .await?);
-    let have = rows
-        .into_iter()
-        .map(|(ancestor, code, depth)| ((ancestor, code), depth))
-        .collect();
-    compare_maps(
-        report,
-        "geography_ancestors (roll-up hierarchy)",
-        &want,
-        &have,
-    );
-    Ok(())
 }

@@ -45,8 +45,21 @@ fn test_secret() -> String {
     )
 }
 
-/// Starts `program serve` (the real command line) over a fresh database of `store`.
+/// Starts `program serve` (the real command line) over a fresh database of `store`,
+/// without the shipped reference geography: the suite's tests bring their own small
+/// geographies with figures worked from them (`spawn_app_with_reference_geography` starts
+/// a fresh install as it is out of the box).
 pub async fn spawn_app(program: &str, store: Store) -> TestApp {
+    spawn_app_with(program, store, false).await
+}
+
+/// Starts `program serve` over a fresh database of `store` as a fresh install does: the
+/// shipped reference geography (England 2019) is loaded before it serves.
+pub async fn spawn_app_with_reference_geography(program: &str, store: Store) -> TestApp {
+    spawn_app_with(program, store, true).await
+}
+
+async fn spawn_app_with(program: &str, store: Store, reference_geography: bool) -> TestApp {
     let database = match store {
         Store::Sqlite => TestDatabase::sqlite().await,
         Store::Postgres => TestDatabase::postgres().await,
@@ -61,6 +74,7 @@ pub async fn spawn_app(program: &str, store: Store) -> TestApp {
             "--listen",
             "127.0.0.1:0",
         ])
+        .args((!reference_geography).then_some("--no-reference-geography"))
         .env("FUNDLEDGER_JWT_SECRET", &secret)
         .env(
             "RUST_LOG",

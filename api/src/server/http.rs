@@ -109,23 +109,9 @@ async fn graphql(
             )
         }
     };
-    let authorization = match headers
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str())
-    {
-        None => None,
-        Some(Ok(value)) => Some(value),
-        Some(Err(_)) => {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                "the Authorization header is not text",
-                UNAUTHENTICATED,
-            )
-        }
-    };
-    let viewer = match app.state.keys.viewer_for_header(authorization) {
+    let viewer = match viewer_of(&app, &headers) {
         Ok(viewer) => viewer,
-        Err(error) => return refuse(StatusCode::UNAUTHORIZED, error.to_string(), UNAUTHENTICATED),
+        Err(refusal) => return refuse(StatusCode::UNAUTHORIZED, refusal, UNAUTHENTICATED),
     };
     let deadline = tokio::time::Instant::now() + Duration::from_millis(REQUEST_TIMEOUT_MS);
     let min_place = match min_position_place(&app, &headers).await {
@@ -155,25 +141,10 @@ async fn graphql(
     };
     tracing::debug!(role = viewer.role_name(), "graphql request");
     let cacheable = cache_version.filter(|_| is_query_only(&request.query));
-    let request = request.data(viewer);
-    let work = app.schema.execute(request);
-    let mut response = match tokio::time::timeout_at(deadline, work).await {
+    let response = match execute(&app, request.data(viewer), deadline).await {
         Ok(response) => response,
-        Err(_) => {
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("the request took longer than {REQUEST_TIMEOUT_MS} ms and was stopped"),
-                TIMEOUT,
-            )
-        }
+        Err(refused) => return refused,
     };
-    // Parse, validation and limit errors come without a code: they are the client's input.
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", BAD_INPUT);
-        }
-    }
     if let Some(version) = cacheable.filter(|_| response.errors.is_empty()) {
         match serde_json::to_vec(&response) {
             Ok(encoded) => {
@@ -185,6 +156,50 @@ async fn graphql(
         }
     }
     Json(response).into_response()
+}
+
+/// Who is asking, from the `Authorization` header (none: the public); the refusal's
+/// message otherwise.
+fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, String> {
+    let authorization = match headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str())
+    {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(_)) => return Err("the Authorization header is not text".to_string()),
+    };
+    app.state
+        .keys
+        .viewer_for_header(authorization)
+        .map_err(|error| error.to_string())
+}
+
+/// Runs `request` until `deadline`; every error in the answer carries a code.
+async fn execute(
+    app: &App,
+    request: async_graphql::Request,
+    deadline: tokio::time::Instant,
+) -> Result<async_graphql::Response, Response> {
+    let work = app.schema.execute(request);
+    let mut response = match tokio::time::timeout_at(deadline, work).await {
+        Ok(response) => response,
+        Err(_) => {
+            return Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the request took longer than {REQUEST_TIMEOUT_MS} ms and was stopped"),
+                TIMEOUT,
+            ))
+        }
+    };
+    // Parse, validation and limit errors come without a code: they are the client's input.
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", BAD_INPUT);
+        }
+    }
+    Ok(response)
 }
 
 /// The place in the log's order of the event named by `X-Min-Position`, once the

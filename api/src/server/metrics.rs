@@ -82,6 +82,17 @@ impl Metrics {
     /// as gauges and the public query cache's counts.
     pub fn render(&self, lag: Option<Lag>, cache: CacheCounts) -> String {
         let mut out = String::new();
+        self.render_requests(&mut out);
+        self.render_commands(&mut out);
+        render_cache(&mut out, cache);
+        if let Some(lag) = lag {
+            render_lag(&mut out, lag);
+        }
+        out
+    }
+
+    /// HTTP requests: the counter by method, route and status, and the latency histogram.
+    fn render_requests(&self, out: &mut String) {
         out.push_str(
             "# HELP fundledger_http_requests_total HTTP requests by method, route and status.\n",
         );
@@ -124,7 +135,9 @@ impl Metrics {
                 histogram.count
             );
         }
-        drop(requests);
+    }
+
+    fn render_commands(&self, out: &mut String) {
         out.push_str("# HELP fundledger_commands_total Ledger commands by name and outcome.\n");
         out.push_str("# TYPE fundledger_commands_total counter\n");
         for ((command, outcome), count) in self.commands.lock().expect("metrics lock").iter() {
@@ -133,36 +146,42 @@ impl Metrics {
                 "fundledger_commands_total{{command=\"{command}\",outcome=\"{outcome}\"}} {count}"
             );
         }
-        out.push_str("# HELP fundledger_public_cache_requests_total Anonymous queries by whether the cache answered them (stale: an expired answer, while another request recomputed it).\n");
-        out.push_str("# TYPE fundledger_public_cache_requests_total counter\n");
-        for (result, count) in [
-            ("hit", cache.hits),
-            ("stale", cache.stale_hits),
-            ("miss", cache.misses),
-        ] {
-            let _ = writeln!(
-                out,
-                "fundledger_public_cache_requests_total{{result=\"{result}\"}} {count}"
-            );
-        }
-        if let Some(lag) = lag {
-            out.push_str("# HELP fundledger_event_log_head_position The highest event-log position written.\n");
-            out.push_str("# TYPE fundledger_event_log_head_position gauge\n");
-            let _ = writeln!(out, "fundledger_event_log_head_position {}", lag.head);
-            out.push_str("# HELP fundledger_projector_position The position of the projector's watermark: the last event the read models reflect in the log's order (on PostgreSQL a later-committed event may hold a lower position).\n");
-            out.push_str("# TYPE fundledger_projector_position gauge\n");
-            let _ = writeln!(
-                out,
-                "fundledger_projector_position {}",
-                lag.watermark.position
-            );
-            out.push_str("# HELP fundledger_projector_lag_events Events committed after the projector's watermark: not yet in the read models.\n");
-            out.push_str("# TYPE fundledger_projector_lag_events gauge\n");
-            let _ = writeln!(out, "fundledger_projector_lag_events {}", lag.events_behind);
-            out.push_str("# HELP fundledger_projector_lag_seconds Seconds since the oldest event after the projector's watermark was written (0 when caught up).\n");
-            out.push_str("# TYPE fundledger_projector_lag_seconds gauge\n");
-            let _ = writeln!(out, "fundledger_projector_lag_seconds {}", lag.age_seconds);
-        }
-        out
     }
+}
+
+fn render_cache(out: &mut String, cache: CacheCounts) {
+    out.push_str("# HELP fundledger_public_cache_requests_total Anonymous queries by whether the cache answered them (stale: an expired answer, while another request recomputed it).\n");
+    out.push_str("# TYPE fundledger_public_cache_requests_total counter\n");
+    for (result, count) in [
+        ("hit", cache.hits),
+        ("stale", cache.stale_hits),
+        ("miss", cache.misses),
+    ] {
+        let _ = writeln!(
+            out,
+            "fundledger_public_cache_requests_total{{result=\"{result}\"}} {count}"
+        );
+    }
+}
+
+/// The store's head and the projector's watermark and lag, as gauges.
+fn render_lag(out: &mut String, lag: Lag) {
+    out.push_str(
+        "# HELP fundledger_event_log_head_position The highest event-log position written.\n",
+    );
+    out.push_str("# TYPE fundledger_event_log_head_position gauge\n");
+    let _ = writeln!(out, "fundledger_event_log_head_position {}", lag.head);
+    out.push_str("# HELP fundledger_projector_position The position of the projector's watermark: the last event the read models reflect in the log's order (on PostgreSQL a later-committed event may hold a lower position).\n");
+    out.push_str("# TYPE fundledger_projector_position gauge\n");
+    let _ = writeln!(
+        out,
+        "fundledger_projector_position {}",
+        lag.watermark.position
+    );
+    out.push_str("# HELP fundledger_projector_lag_events Events committed after the projector's watermark: not yet in the read models.\n");
+    out.push_str("# TYPE fundledger_projector_lag_events gauge\n");
+    let _ = writeln!(out, "fundledger_projector_lag_events {}", lag.events_behind);
+    out.push_str("# HELP fundledger_projector_lag_seconds Seconds since the oldest event after the projector's watermark was written (0 when caught up).\n");
+    out.push_str("# TYPE fundledger_projector_lag_seconds gauge\n");
+    let _ = writeln!(out, "fundledger_projector_lag_seconds {}", lag.age_seconds);
 }

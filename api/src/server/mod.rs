@@ -19,6 +19,7 @@ pub mod http;
 pub mod metrics;
 pub mod mutations;
 pub mod page;
+pub mod priority;
 pub mod public;
 pub mod query;
 pub mod scalars;

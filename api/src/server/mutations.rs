@@ -667,6 +667,37 @@ impl Mutation {
         })
     }
 
+    /// Admin: declares (or replaces, from today) one of the fund's named lists of priority
+    /// areas, shown by `equity { priorityLists }`. Every code must be in the reference
+    /// geography (BAD_INPUT names those that are not); the same list again writes nothing.
+    async fn declare_priority_areas(
+        &self,
+        ctx: &Context<'_>,
+        input: super::priority::DeclarePriorityAreasInput,
+    ) -> GqlResult<FundPayload> {
+        let viewer = require_admin(ctx, "declarePriorityAreas")?;
+        check_text("name", &input.name)?;
+        check_count("areas", input.areas.len(), domain::fund::MAX_PRIORITY_AREAS)?;
+        let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
+        let outcome = run(
+            ctx,
+            "declare_priority_areas",
+            state(ctx).ledger.declare_priority_areas(
+                &request,
+                infrastructure::ledger::DeclarePriorityAreas {
+                    fund_id: FundId::new(input.fund_id.trim()),
+                    list_name: input.name.clone(),
+                    areas: input.areas.iter().map(|code| code.0.clone()).collect(),
+                },
+            ),
+        )
+        .await?;
+        Ok(FundPayload {
+            position: outcome.position,
+            fund_id: outcome.value,
+        })
+    }
+
     /// Admin: sets a budget aside from the fund and opens a round with it.
     async fn open_round(
         &self,

@@ -18,6 +18,8 @@ pub struct Settings {
     pub listen: String,
     /// Load the demo data set first if the store is empty.
     pub demo: bool,
+    /// Load the shipped reference geography (England 2019) if the store has no geography.
+    pub reference_geography: bool,
     /// `FUNDLEDGER_JWT_SECRET`, if set.
     pub jwt_secret: Option<String>,
 }

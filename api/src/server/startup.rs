@@ -12,6 +12,7 @@ use infrastructure::{Database, Ledger, StoreConfig};
 use projections::Projector;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
 
 use super::auth::{Role, TokenKeys};
 use super::cache::PublicQueryCache;
@@ -39,6 +40,8 @@ pub enum StartupError {
     Store(#[from] infrastructure::StoreError),
     #[error(transparent)]
     Ledger(#[from] infrastructure::LedgerError),
+    #[error("loading the shipped reference geography: {0}")]
+    Geography(#[from] infrastructure::geography::GeographyError),
     #[error("loading the demo data: {0}")]
     Demo(String),
     #[error("listening on {address}: {source}")]
@@ -70,6 +73,9 @@ impl Application {
         let ledger = Ledger::open(database.clone()).await?;
         // Finish any step a crash left half done before taking requests.
         ledger.complete_pending_steps().await?;
+        if settings.reference_geography {
+            ledger.geography.load_reference_if_empty(&database).await?;
+        }
         let demo_summary = if settings.demo && database.is_empty().await? {
             let summary = crate::demo::load(&ledger)
                 .await
@@ -154,60 +160,10 @@ impl Application {
         } = self;
         let (stop, stopped) = watch::channel(false);
         let database = app.state.ledger.database.clone();
-
-        let projector_task = tokio::spawn({
-            let mut stopped = stopped.clone();
-            async move {
-                let until = async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                };
-                if let Err(error) = projector.run_until_stopped(until).await {
-                    tracing::error!(%error, "the projector stopped with an error");
-                }
-            }
-        });
-        let process_manager_task = tokio::spawn(run_process_manager(
-            app.state.ledger.clone(),
-            stopped.clone(),
-        ));
-        let cache_task = tokio::spawn(
-            app.state
-                .public_cache
-                .clone()
-                .follow_projector(app.state.projector.clone(), stopped.clone()),
-        );
-        let feed_task = tokio::spawn(run_feed(
-            database.clone(),
-            app.state.projector.clone(),
-            app.state.feed.clone(),
-            stopped.clone(),
-        ));
-
-        let (drain_tx, mut drain_rx) = watch::channel(false);
-        let graceful = async move {
-            shutdown.await;
-            tracing::info!("shutting down: draining requests");
-            let _ = drain_tx.send(true);
-        };
-        let server = axum::serve(listener, router(app)).with_graceful_shutdown(graceful);
-        let served = tokio::select! {
-            result = std::future::IntoFuture::into_future(server) => result,
-            _ = async {
-                let _ = drain_rx.wait_for(|draining| *draining).await;
-                tokio::time::sleep(Duration::from_millis(SHUTDOWN_DRAIN_MS)).await;
-            } => {
-                tracing::warn!("requests still running after {SHUTDOWN_DRAIN_MS} ms; stopping anyway");
-                Ok(())
-            }
-        };
-
+        let tasks = spawn_background_tasks(&app, projector, &stopped);
+        let served = serve_draining(listener, app, shutdown).await;
         let _ = stop.send(true);
-        for (name, task) in [
-            ("projector", projector_task),
-            ("process manager", process_manager_task),
-            ("live feed", feed_task),
-            ("public query cache", cache_task),
-        ] {
+        for (name, task) in tasks {
             if tokio::time::timeout(Duration::from_millis(TASK_STOP_MS), task)
                 .await
                 .is_err()
@@ -218,6 +174,75 @@ impl Application {
         database.close().await;
         tracing::info!("stopped");
         served.map_err(StartupError::Serve)
+    }
+}
+
+/// Starts the projector, the process manager, the public cache's follower and the live
+/// feed, each running until `stopped` turns true; returned by name, in the order they
+/// are waited for at shutdown.
+fn spawn_background_tasks(
+    app: &App,
+    projector: Projector,
+    stopped: &watch::Receiver<bool>,
+) -> [(&'static str, JoinHandle<()>); 4] {
+    let projector_task = tokio::spawn({
+        let mut stopped = stopped.clone();
+        async move {
+            let until = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = projector.run_until_stopped(until).await {
+                tracing::error!(%error, "the projector stopped with an error");
+            }
+        }
+    });
+    let process_manager_task = tokio::spawn(run_process_manager(
+        app.state.ledger.clone(),
+        stopped.clone(),
+    ));
+    let cache_task = tokio::spawn(
+        app.state
+            .public_cache
+            .clone()
+            .follow_projector(app.state.projector.clone(), stopped.clone()),
+    );
+    let feed_task = tokio::spawn(run_feed(
+        app.state.ledger.database.clone(),
+        app.state.projector.clone(),
+        app.state.feed.clone(),
+        stopped.clone(),
+    ));
+    [
+        ("projector", projector_task),
+        ("process manager", process_manager_task),
+        ("live feed", feed_task),
+        ("public query cache", cache_task),
+    ]
+}
+
+/// Serves until `shutdown` completes, then stops taking connections and waits for
+/// in-flight requests, giving up on them after `SHUTDOWN_DRAIN_MS`.
+async fn serve_draining(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (drain_tx, mut drain_rx) = watch::channel(false);
+    let graceful = async move {
+        shutdown.await;
+        tracing::info!("shutting down: draining requests");
+        let _ = drain_tx.send(true);
+    };
+    let server = axum::serve(listener, router(app)).with_graceful_shutdown(graceful);
+    tokio::select! {
+        result = std::future::IntoFuture::into_future(server) => result,
+        _ = async {
+            let _ = drain_rx.wait_for(|draining| *draining).await;
+            tokio::time::sleep(Duration::from_millis(SHUTDOWN_DRAIN_MS)).await;
+        } => {
+            tracing::warn!("requests still running after {SHUTDOWN_DRAIN_MS} ms; stopping anyway");
+            Ok(())
+        }
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn money(amount: Decimal) -> MoneyValue {
     MoneyValue(amount)
 }
 
-fn geo(code: &str) -> GqlResult<GeoCodeValue> {
+pub(crate) fn geo(code: &str) -> GqlResult<GeoCodeValue> {
     code.parse::<GeoCode>()
         .map(GeoCodeValue)
         .map_err(|error| ApiError::Internal(format!("stored area code: {error}")))
@@ -1171,6 +1171,27 @@ impl Equity {
     /// assigned to a decile, if any.
     async fn deciles(&self) -> Vec<EquityDecile> {
         self.0.groups.iter().cloned().map(EquityDecile).collect()
+    }
+    /// The fund's declared priority-area lists (`declarePriorityAreas`), by name: each
+    /// list's share of the money against its share of the population, and its cold spots,
+    /// as of the end of `asOf` (today when omitted).
+    async fn priority_lists(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::priority::PriorityList>> {
+        let lists = projections::priority_areas::priority_lists(
+            state(ctx).database(),
+            &self.0.fund_id,
+            as_of.map(|day| day.0),
+        )
+        .await
+        .coded()?;
+        Ok(lists
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::priority::PriorityList)
+            .collect())
     }
 }
 

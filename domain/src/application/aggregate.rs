@@ -5,7 +5,10 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{ApplicationCommand, ApplicationError, ApplicationEvent, ApplicationStatus, Score};
+use super::{
+    ApplicationCommand, ApplicationError, ApplicationEvent, ApplicationStatus, RoundForSubmission,
+    Score,
+};
 use crate::round::ApplicationFacts;
 use crate::{
     ApplicationId, AwardId, Date, FundId, GeoCode, Geography, Money, NoGeography, OrgId, RoundId,
@@ -130,6 +133,210 @@ impl Application {
             })
         }
     }
+
+    /// `command` is always a `Submit` (it has too many fields to pass one by one).
+    async fn submit(
+        &mut self,
+        command: ApplicationCommand,
+        services: &ApplicationServices,
+        sink: &EventSink<Self>,
+    ) -> Result<(), ApplicationError> {
+        let ApplicationCommand::Submit {
+            application_id,
+            round,
+            applicant,
+            applicant_name,
+            title,
+            description,
+            amount_requested,
+            neighbourhood,
+            themes,
+            submitted_on,
+        } = command
+        else {
+            unreachable!("handle passes only Submit to submit");
+        };
+        if self.status != ApplicationStatus::Draft {
+            return Err(ApplicationError::AlreadySubmitted(self.id()));
+        }
+        check_round_accepts(&round, &neighbourhood, &themes, submitted_on, services)?;
+        require_text(application_id.as_str(), "application_id")?;
+        require_text(applicant.as_str(), "applicant")?;
+        require_text(&title, "title")?;
+        require_text(&applicant_name, "applicant_name")?;
+        if amount_requested.is_zero() {
+            return Err(ApplicationError::ZeroAmount);
+        }
+        let event = ApplicationEvent::ApplicationSubmitted {
+            application_id,
+            round_id: round.round_id,
+            fund_id: round.terms.fund_id,
+            applicant,
+            applicant_name,
+            title,
+            description,
+            amount_requested,
+            neighbourhood,
+            themes,
+            submitted_on,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn withdraw(
+        &mut self,
+        by: OrgId,
+        withdrawn_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), ApplicationError> {
+        let submission = self.require_submitted()?;
+        if by != submission.applicant {
+            return Err(ApplicationError::NotApplicant {
+                applicant: submission.applicant.clone(),
+                caller: by,
+            });
+        }
+        self.require_undecided()?;
+        let event = ApplicationEvent::ApplicationWithdrawn { withdrawn_on };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn declare_conflict(
+        &mut self,
+        member: String,
+        declared_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), ApplicationError> {
+        self.require_submitted()?;
+        require_text(&member, "member")?;
+        if self.conflicts.contains(&member) {
+            return Err(ApplicationError::ConflictAlreadyDeclared {
+                member,
+                application: self.id(),
+            });
+        }
+        let event = ApplicationEvent::ConflictDeclared {
+            member,
+            declared_on,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn score(
+        &mut self,
+        member: String,
+        score: Score,
+        comment: String,
+        scored_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), ApplicationError> {
+        self.require_submitted()?;
+        self.require_undecided()?;
+        require_text(&member, "member")?;
+        if self.conflicts.contains(&member) {
+            return Err(ApplicationError::ConflictOfInterest {
+                member,
+                application: self.id(),
+            });
+        }
+        let event = ApplicationEvent::ApplicationScored {
+            replaces: self.scores.get(&member).copied(),
+            member,
+            score,
+            comment,
+            scored_on,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn decline(
+        &mut self,
+        reason: String,
+        decided_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), ApplicationError> {
+        self.require_submitted()?;
+        self.require_undecided()?;
+        require_text(&reason, "reason")?;
+        let event = ApplicationEvent::ApplicationDeclined { reason, decided_on };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn record_approval(
+        &mut self,
+        award_id: AwardId,
+        amount: Money,
+        decided_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), ApplicationError> {
+        self.require_submitted()?;
+        match &self.award_id {
+            // A retried second half of the round's approval.
+            Some(existing) if *existing == award_id => return Ok(()),
+            Some(existing) => {
+                return Err(ApplicationError::ApprovedAsOtherAward {
+                    application: self.id(),
+                    existing: existing.to_string(),
+                    requested: award_id.to_string(),
+                })
+            }
+            // Whatever the status: the round decided within its budget, and its
+            // decision is authoritative (a withdrawal may have crossed it).
+            None => {}
+        }
+        let event = ApplicationEvent::ApprovalRecorded {
+            award_id,
+            amount,
+            decided_on,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+}
+
+/// The round is open on `submitted_on` and its terms admit the neighbourhood and themes.
+fn check_round_accepts(
+    round: &RoundForSubmission,
+    neighbourhood: &GeoCode,
+    themes: &[String],
+    submitted_on: Date,
+    services: &ApplicationServices,
+) -> Result<(), ApplicationError> {
+    let terms = &round.terms;
+    if !round.is_open {
+        return Err(ApplicationError::RoundNotOpen(round.round_id.clone()));
+    }
+    if submitted_on < terms.opens_on || submitted_on > terms.closes_on {
+        return Err(ApplicationError::OutsideWindow {
+            round: round.round_id.clone(),
+            opens_on: terms.opens_on.to_string(),
+            closes_on: terms.closes_on.to_string(),
+            submitted_on: submitted_on.to_string(),
+        });
+    }
+    if !services
+        .geography
+        .is_within_any(neighbourhood, &terms.eligible_areas)
+    {
+        return Err(ApplicationError::IneligibleArea {
+            area: neighbourhood.clone(),
+            round: round.round_id.clone(),
+        });
+    }
+    if !terms.themes.is_empty() {
+        if let Some(theme) = themes.iter().find(|theme| !terms.themes.contains(theme)) {
+            return Err(ApplicationError::IneligibleTheme {
+                theme: theme.clone(),
+                round: round.round_id.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn require_text(value: &str, field: &'static str) -> Result<(), ApplicationError> {
@@ -154,162 +361,32 @@ impl Aggregate for Application {
         sink: &EventSink<Self>,
     ) -> Result<(), ApplicationError> {
         match command {
-            ApplicationCommand::Submit {
-                application_id,
-                round,
-                applicant,
-                applicant_name,
-                title,
-                description,
-                amount_requested,
-                neighbourhood,
-                themes,
-                submitted_on,
-            } => {
-                if self.status != ApplicationStatus::Draft {
-                    return Err(ApplicationError::AlreadySubmitted(self.id()));
-                }
-                let terms = &round.terms;
-                if !round.is_open {
-                    return Err(ApplicationError::RoundNotOpen(round.round_id));
-                }
-                if submitted_on < terms.opens_on || submitted_on > terms.closes_on {
-                    return Err(ApplicationError::OutsideWindow {
-                        round: round.round_id,
-                        opens_on: terms.opens_on.to_string(),
-                        closes_on: terms.closes_on.to_string(),
-                        submitted_on: submitted_on.to_string(),
-                    });
-                }
-                if !services
-                    .geography
-                    .is_within_any(&neighbourhood, &terms.eligible_areas)
-                {
-                    return Err(ApplicationError::IneligibleArea {
-                        area: neighbourhood,
-                        round: round.round_id,
-                    });
-                }
-                if !terms.themes.is_empty() {
-                    if let Some(theme) = themes.iter().find(|theme| !terms.themes.contains(theme)) {
-                        return Err(ApplicationError::IneligibleTheme {
-                            theme: theme.clone(),
-                            round: round.round_id,
-                        });
-                    }
-                }
-                require_text(application_id.as_str(), "application_id")?;
-                require_text(applicant.as_str(), "applicant")?;
-                require_text(&title, "title")?;
-                require_text(&applicant_name, "applicant_name")?;
-                if amount_requested.is_zero() {
-                    return Err(ApplicationError::ZeroAmount);
-                }
-                let event = ApplicationEvent::ApplicationSubmitted {
-                    application_id,
-                    round_id: round.round_id,
-                    fund_id: round.terms.fund_id,
-                    applicant,
-                    applicant_name,
-                    title,
-                    description,
-                    amount_requested,
-                    neighbourhood,
-                    themes,
-                    submitted_on,
-                };
-                sink.write(event, self).await;
-            }
+            ApplicationCommand::Submit { .. } => self.submit(command, services, sink).await,
             ApplicationCommand::Withdraw { by, withdrawn_on } => {
-                let submission = self.require_submitted()?;
-                if by != submission.applicant {
-                    return Err(ApplicationError::NotApplicant {
-                        applicant: submission.applicant.clone(),
-                        caller: by,
-                    });
-                }
-                self.require_undecided()?;
-                let event = ApplicationEvent::ApplicationWithdrawn { withdrawn_on };
-                sink.write(event, self).await;
+                self.withdraw(by, withdrawn_on, sink).await
             }
             ApplicationCommand::DeclareConflict {
                 member,
                 declared_on,
-            } => {
-                self.require_submitted()?;
-                require_text(&member, "member")?;
-                if self.conflicts.contains(&member) {
-                    return Err(ApplicationError::ConflictAlreadyDeclared {
-                        member,
-                        application: self.id(),
-                    });
-                }
-                let event = ApplicationEvent::ConflictDeclared {
-                    member,
-                    declared_on,
-                };
-                sink.write(event, self).await;
-            }
+            } => self.declare_conflict(member, declared_on, sink).await,
             ApplicationCommand::Score {
                 member,
                 score,
                 comment,
                 scored_on,
-            } => {
-                self.require_submitted()?;
-                self.require_undecided()?;
-                require_text(&member, "member")?;
-                if self.conflicts.contains(&member) {
-                    return Err(ApplicationError::ConflictOfInterest {
-                        member,
-                        application: self.id(),
-                    });
-                }
-                let event = ApplicationEvent::ApplicationScored {
-                    replaces: self.scores.get(&member).copied(),
-                    member,
-                    score,
-                    comment,
-                    scored_on,
-                };
-                sink.write(event, self).await;
-            }
+            } => self.score(member, score, comment, scored_on, sink).await,
             ApplicationCommand::Decline { reason, decided_on } => {
-                self.require_submitted()?;
-                self.require_undecided()?;
-                require_text(&reason, "reason")?;
-                let event = ApplicationEvent::ApplicationDeclined { reason, decided_on };
-                sink.write(event, self).await;
+                self.decline(reason, decided_on, sink).await
             }
             ApplicationCommand::RecordApproval {
                 award_id,
                 amount,
                 decided_on,
             } => {
-                self.require_submitted()?;
-                match &self.award_id {
-                    // A retried second half of the round's approval.
-                    Some(existing) if *existing == award_id => return Ok(()),
-                    Some(existing) => {
-                        return Err(ApplicationError::ApprovedAsOtherAward {
-                            application: self.id(),
-                            existing: existing.to_string(),
-                            requested: award_id.to_string(),
-                        })
-                    }
-                    // Whatever the status: the round decided within its budget, and its
-                    // decision is authoritative (a withdrawal may have crossed it).
-                    None => {}
-                }
-                let event = ApplicationEvent::ApprovalRecorded {
-                    award_id,
-                    amount,
-                    decided_on,
-                };
-                sink.write(event, self).await;
+                self.record_approval(award_id, amount, decided_on, sink)
+                    .await
             }
         }
-        Ok(())
     }
 
     fn apply(&mut self, event: ApplicationEvent) {

@@ -4,6 +4,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
+use super::priority::checked_priority_list;
 use super::{FundCommand, FundError, FundEvent};
 use crate::dates::{not_after_today, not_before};
 use crate::outcome::{
@@ -11,7 +12,7 @@ use crate::outcome::{
     MIN_DURATION_YEARS,
 };
 use crate::round::RoundTerms;
-use crate::{Date, FundId, Money, RoundId};
+use crate::{Date, FundId, GeoCode, Money, RoundId};
 
 /// A fund's state: running figures and the ids that make its follow-up commands
 /// idempotent.
@@ -43,6 +44,9 @@ pub struct Fund {
     /// against one of them. No `serde(default)`: an older snapshot (which would read as
     /// "no indicators") is refused and the fund replayed from its events.
     outcome_indicators: BTreeSet<String>,
+    /// The current priority-area lists by name, so declaring the same list again records
+    /// nothing. No `serde(default)`: an older snapshot is refused and the fund replayed.
+    priority_lists: BTreeMap<String, Vec<GeoCode>>,
 }
 
 impl Fund {
@@ -52,6 +56,11 @@ impl Fund {
     /// The indicators the fund has an outcome proxy for, in order.
     pub fn outcome_indicators(&self) -> impl Iterator<Item = &str> {
         self.outcome_indicators.iter().map(String::as_str)
+    }
+
+    /// The current areas of the priority list `list_name`, if the fund declared one.
+    pub fn priority_list(&self, list_name: &str) -> Option<&[GeoCode]> {
+        self.priority_lists.get(list_name).map(Vec::as_slice)
     }
 
     pub fn is_established(&self) -> bool {
@@ -369,6 +378,23 @@ impl Aggregate for Fund {
                 };
                 sink.write(event, self).await;
             }
+            FundCommand::DeclarePriorityAreas {
+                list_name,
+                areas,
+                declared_on,
+            } => {
+                self.require_established()?;
+                let (list_name, areas) = checked_priority_list(&list_name, &areas)?;
+                if self.priority_lists.get(&list_name) == Some(&areas) {
+                    return Ok(());
+                }
+                let event = FundEvent::PriorityAreasDeclared {
+                    list_name,
+                    areas,
+                    declared_on,
+                };
+                sink.write(event, self).await;
+            }
         }
         Ok(())
     }
@@ -444,6 +470,11 @@ impl Aggregate for Fund {
             // it values, so that outcomes are reported against them.
             FundEvent::OutcomeProxySet { indicator, .. } => {
                 self.outcome_indicators.insert(indicator);
+            }
+            FundEvent::PriorityAreasDeclared {
+                list_name, areas, ..
+            } => {
+                self.priority_lists.insert(list_name, areas);
             }
         }
     }

@@ -2,7 +2,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::round::RoundTerms;
-use crate::{AwardId, Date, FundId, Money, OrgId, RoundId};
+use crate::{AwardId, Date, FundId, GeoCode, Money, OrgId, RoundId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FundCommand {
@@ -70,5 +70,13 @@ pub enum FundCommand {
         duration_years: u32,
         set_on: Date,
         effective_from: Option<Date>,
+    },
+    /// Declares (or replaces, from now on) the fund's named list of priority areas. The
+    /// same list again records nothing. The ledger checks every code is in the reference
+    /// geography first.
+    DeclarePriorityAreas {
+        list_name: String,
+        areas: Vec<GeoCode>,
+        declared_on: Date,
     },
 }

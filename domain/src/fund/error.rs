@@ -60,6 +60,8 @@ pub enum FundError {
     },
     #[error("an outcome lasting {years} years can't be valued; give {MIN_DURATION_YEARS} to {MAX_DURATION_YEARS} years")]
     DurationOutOfRange { years: u32 },
+    #[error("a priority list of {count} areas is too long; at most {max} are accepted")]
+    TooManyPriorityAreas { count: usize, max: usize },
     #[error("{field} has {chars} characters; at most {max} are accepted")]
     TooLong {
         field: &'static str,

@@ -2,7 +2,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::round::RoundTerms;
-use crate::{AwardId, Date, FundId, Money, OrgId, OutcomeProxy, RoundId};
+use crate::{AwardId, Date, FundId, GeoCode, Money, OrgId, OutcomeProxy, RoundId};
 
 /// Facts about a fund. Each carries the running figure a reader needs (`available_after`),
 /// so projections fold without re-deriving rules.
@@ -56,6 +56,14 @@ pub enum FundEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         effective_from: Option<Date>,
     },
+    /// The fund's list `list_name` of priority areas from now on (codes of any level of
+    /// the reference geography, sorted, each once). A later declaration of the same name
+    /// replaces it; earlier lists remain here in the log.
+    PriorityAreasDeclared {
+        list_name: String,
+        areas: Vec<GeoCode>,
+        declared_on: Date,
+    },
 }
 
 impl FundEvent {
@@ -82,6 +90,7 @@ impl DomainEvent for FundEvent {
             FundEvent::RoundBudgetReleased { .. } => "RoundBudgetReleased",
             FundEvent::ReturnCredited { .. } => "ReturnCredited",
             FundEvent::OutcomeProxySet { .. } => "OutcomeProxySet",
+            FundEvent::PriorityAreasDeclared { .. } => "PriorityAreasDeclared",
         }
         .to_string()
     }

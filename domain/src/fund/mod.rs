@@ -8,6 +8,7 @@ mod aggregate;
 mod commands;
 mod error;
 mod events;
+mod priority;
 #[cfg(test)]
 mod tests;
 
@@ -15,3 +16,4 @@ pub use aggregate::Fund;
 pub use commands::FundCommand;
 pub use error::FundError;
 pub use events::FundEvent;
+pub use priority::{MAX_PRIORITY_AREAS, MAX_PRIORITY_LIST_NAME_CHARS};

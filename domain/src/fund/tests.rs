@@ -913,3 +913,80 @@ async fn a_proxy_version_carries_its_effective_date_not_before_the_fund() {
             limit: on(1, 6),
         }));
 }
+
+// --- DeclarePriorityAreas
+
+fn codes(codes: &[&str]) -> Vec<crate::GeoCode> {
+    codes.iter().map(|code| code.parse().unwrap()).collect()
+}
+
+fn declare(list: &str, areas: &[&str]) -> FundCommand {
+    FundCommand::DeclarePriorityAreas {
+        list_name: list.to_string(),
+        areas: codes(areas),
+        declared_on: on(4, 1),
+    }
+}
+
+fn declared(list: &str, areas: &[&str]) -> FundEvent {
+    FundEvent::PriorityAreasDeclared {
+        list_name: list.to_string(),
+        areas: codes(areas),
+        declared_on: on(4, 1),
+    }
+}
+
+#[test]
+fn a_priority_list_is_recorded_trimmed_sorted_and_each_code_once() {
+    fund()
+        .given(vec![established()])
+        .when(declare(
+            " Left behind ",
+            &["E05009288", "E01000001", "E05009288"],
+        ))
+        .then_expect_events(vec![declared("Left behind", &["E01000001", "E05009288"])]);
+}
+
+#[test]
+fn declaring_the_same_list_again_records_nothing() {
+    fund()
+        .given(vec![established(), declared("Left behind", &["E01000001"])])
+        .when(declare("Left behind", &["E01000001"]))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn redeclaring_a_list_with_other_areas_replaces_it() {
+    let mut fund = Fund::default();
+    for event in [
+        established(),
+        declared("Left behind", &["E01000001"]),
+        declared("Left behind", &["E05009288"]),
+    ] {
+        cqrs_es::Aggregate::apply(&mut fund, event);
+    }
+    assert_eq!(
+        fund.priority_list("Left behind"),
+        Some(&codes(&["E05009288"])[..])
+    );
+}
+
+#[test]
+fn an_empty_or_unnamed_priority_list_is_refused() {
+    fund()
+        .given(vec![established()])
+        .when(declare("Left behind", &[]))
+        .then_expect_error(FundError::MissingField("areas"));
+    fund()
+        .given(vec![established()])
+        .when(declare("  ", &["E01000001"]))
+        .then_expect_error(FundError::MissingField("list_name"));
+}
+
+#[test]
+fn a_priority_list_needs_an_established_fund() {
+    fund()
+        .given_no_previous_events()
+        .when(declare("Left behind", &["E01000001"]))
+        .then_expect_error(FundError::NotEstablished(FundId::new("")));
+}

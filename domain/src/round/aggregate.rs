@@ -9,11 +9,21 @@ use super::{
     VoteCandidate, VoteLine, VoteOutcome,
 };
 use crate::application::ApplicationStatus;
-use crate::ballot::MAX_BALLOT_CODES_PER_REQUEST;
+use crate::ballot::{BallotCodeHash, MAX_BALLOT_CODES_PER_REQUEST};
 use crate::{ApplicationId, AwardId, Date, FundId, Money, RoundId};
 
 /// A round's state: its terms, its budget counters, and the ids that keep approvals and
 /// variations from counting twice.
+/// A `ReserveVariation` command's fields, handed to `Round::reserve_variation` in one.
+struct VariationReservation {
+    variation_id: String,
+    award_id: AwardId,
+    increase: Money,
+    reason: String,
+    reserved_on: Date,
+    budget_lines: Option<Vec<crate::award::BudgetLine>>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Round {
     round_id: Option<RoundId>,
@@ -172,6 +182,384 @@ impl Round {
             })
         }
     }
+
+    async fn open(
+        &mut self,
+        round_id: RoundId,
+        budget: Money,
+        terms: RoundTerms,
+        sink: &EventSink<Self>,
+    ) -> Result<(), RoundError> {
+        if self.is_opened() {
+            let same = self.round_id.as_ref() == Some(&round_id)
+                && self.budget == budget
+                && self.terms.as_ref() == Some(&terms);
+            // A retried second half of the fund's allocation.
+            return if same {
+                Ok(())
+            } else {
+                Err(RoundError::OpenedDifferently(self.id()))
+            };
+        }
+        if terms.name.trim().is_empty() {
+            return Err(RoundError::MissingName);
+        }
+        if budget.is_zero() {
+            return Err(RoundError::ZeroBudget);
+        }
+        if terms.closes_on < terms.opens_on {
+            return Err(RoundError::DatesOutOfOrder {
+                round: round_id,
+                opens_on: terms.opens_on.to_string(),
+                closes_on: terms.closes_on.to_string(),
+            });
+        }
+        let event = RoundEvent::RoundOpened {
+            round_id,
+            budget,
+            terms,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn approve_application(
+        &mut self,
+        application: ApplicationFacts,
+        amount: Money,
+        decided_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), RoundError> {
+        if !self.is_opened() {
+            return Err(RoundError::NotOpened(application.round_id));
+        }
+        self.require_open()?;
+        self.check_application_approvable(&application, amount)?;
+        self.check_officer_may_approve(&application, amount)?;
+        let event = self.approval(application, amount, decided_on);
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    /// The application is this round's, still pending, and asks for at least `amount`.
+    fn check_application_approvable(
+        &self,
+        application: &ApplicationFacts,
+        amount: Money,
+    ) -> Result<(), RoundError> {
+        let round = self.id();
+        if application.round_id != round {
+            return Err(RoundError::WrongRound {
+                application: application.application_id.clone(),
+                round,
+                actual: application.round_id.clone(),
+            });
+        }
+        if self.approved.contains(&application.application_id) {
+            return Err(RoundError::AlreadyApproved(
+                application.application_id.clone(),
+            ));
+        }
+        if application.status != ApplicationStatus::Submitted {
+            return Err(RoundError::NotPending {
+                application: application.application_id.clone(),
+                status: application.status,
+            });
+        }
+        if amount.is_zero() {
+            return Err(RoundError::ZeroAmount);
+        }
+        if amount > application.amount_requested {
+            return Err(RoundError::ExceedsRequest {
+                amount,
+                requested: application.amount_requested,
+                application: application.application_id.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The round's terms let an officer approve it (panel-decided, quorum met) and
+    /// `amount` fits in the remaining budget.
+    fn check_officer_may_approve(
+        &self,
+        application: &ApplicationFacts,
+        amount: Money,
+    ) -> Result<(), RoundError> {
+        let round = self.id();
+        let terms = self.terms.as_ref().expect("an opened round has terms");
+        // Residents decide a participatory round; an officer's approval would
+        // override their vote order (allocateByVotes approves instead).
+        if terms.decision_mode == DecisionMode::Participatory {
+            return Err(RoundError::DecidedByVotes(round));
+        }
+        if application.panel_score_count < terms.min_panel_scores {
+            return Err(RoundError::QuorumNotMet {
+                application: application.application_id.clone(),
+                have: application.panel_score_count,
+                need: terms.min_panel_scores,
+                round,
+            });
+        }
+        let remaining = self.remaining();
+        if amount > remaining {
+            return Err(RoundError::OverBudget {
+                amount,
+                remaining,
+                round,
+            });
+        }
+        Ok(())
+    }
+
+    async fn reserve_variation(
+        &mut self,
+        reservation: VariationReservation,
+        sink: &EventSink<Self>,
+    ) -> Result<(), RoundError> {
+        let VariationReservation {
+            variation_id,
+            award_id,
+            increase,
+            reason,
+            reserved_on,
+            budget_lines,
+        } = reservation;
+        self.require_opened()?;
+        // Checked before "closed": a retry of a reservation made before the round
+        // closed must still succeed.
+        if self.variations.contains(&variation_id) {
+            return Ok(());
+        }
+        if self.closed {
+            return Err(RoundError::Closed(self.id()));
+        }
+        if increase.is_zero() {
+            return Err(RoundError::ZeroAmount);
+        }
+        if variation_id.trim().is_empty() {
+            return Err(RoundError::MissingField("variation_id"));
+        }
+        if reason.trim().is_empty() {
+            return Err(RoundError::MissingField("reason"));
+        }
+        self.require_award(&award_id)?;
+        let remaining = self.remaining();
+        let remaining_after =
+            remaining
+                .checked_sub(increase)
+                .ok_or_else(|| RoundError::OverBudget {
+                    amount: increase,
+                    remaining,
+                    round: self.id(),
+                })?;
+        let event = RoundEvent::VariationReserved {
+            variation_id,
+            award_id,
+            increase,
+            reason,
+            reserved_on,
+            remaining_after,
+            budget_lines,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn release_variation(
+        &mut self,
+        variation_id: String,
+        award_id: AwardId,
+        decrease: Money,
+        released_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), RoundError> {
+        self.require_opened()?;
+        if self.variations.contains(&variation_id) {
+            return Ok(());
+        }
+        if decrease.is_zero() {
+            return Ok(());
+        }
+        if variation_id.trim().is_empty() {
+            return Err(RoundError::MissingField("variation_id"));
+        }
+        self.require_award(&award_id)?;
+        // The cut is already recorded on the award, so this never refuses for
+        // being closed: once closed, the money goes on to the fund.
+        let released_to_fund = self.closed;
+        let remaining_after = if released_to_fund {
+            Money::ZERO
+        } else {
+            self.budget
+                .saturating_sub(self.awarded.saturating_sub(decrease))
+        };
+        let event = RoundEvent::VariationReleased {
+            variation_id,
+            award_id,
+            fund_id: self.fund_id(),
+            decrease,
+            released_on,
+            remaining_after,
+            released_to_fund,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn close(&mut self, closed_on: Date, sink: &EventSink<Self>) -> Result<(), RoundError> {
+        self.require_open()?;
+        let event = RoundEvent::RoundClosed {
+            closed_on,
+            fund_id: self.fund_id(),
+            unawarded: self.remaining(),
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn issue_ballot_codes(
+        &mut self,
+        batch_id: String,
+        code_hashes: Vec<BallotCodeHash>,
+        issued_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), RoundError> {
+        self.require_open()?;
+        self.require_participatory()?;
+        if self.voting_closed {
+            return Err(RoundError::VotingClosed(self.id()));
+        }
+        if batch_id.trim().is_empty() {
+            return Err(RoundError::MissingField("batch_id"));
+        }
+        if code_hashes.is_empty() || code_hashes.len() > MAX_BALLOT_CODES_PER_REQUEST {
+            return Err(RoundError::BallotCodeCount {
+                count: code_hashes.len(),
+                max: MAX_BALLOT_CODES_PER_REQUEST,
+            });
+        }
+        let distinct: BTreeSet<_> = code_hashes.iter().collect();
+        if distinct.len() != code_hashes.len() {
+            return Err(RoundError::DuplicateBallotCode);
+        }
+        let event = RoundEvent::BallotCodesIssued {
+            batch_id,
+            issued_total: self.ballot_codes_issued + code_hashes.len() as u64,
+            code_hashes,
+            issued_on,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    async fn close_voting(
+        &mut self,
+        closed_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), RoundError> {
+        self.require_open()?;
+        self.require_participatory()?;
+        if self.voting_closed {
+            // The first step of a retried or concurrent allocateByVotes.
+            return Ok(());
+        }
+        sink.write(RoundEvent::VotingClosed { closed_on }, self)
+            .await;
+        Ok(())
+    }
+
+    /// The tally, then one approval per application that fitted, each approval reading
+    /// the round's figures left by the one before.
+    async fn allocate_by_votes(
+        &mut self,
+        candidates: Vec<VoteCandidate>,
+        ballots_counted: u64,
+        decided_on: Date,
+        sink: &EventSink<Self>,
+    ) -> Result<(), RoundError> {
+        self.require_open()?;
+        self.require_participatory()?;
+        if !self.voting_closed {
+            return Err(RoundError::VotingOpen(self.id()));
+        }
+        if self.votes_allocated {
+            return Err(RoundError::AlreadyAllocated(self.id()));
+        }
+        self.check_candidates(&candidates)?;
+        let (lines, approvals) = self.allocate_in_vote_order(candidates);
+        let tally = RoundEvent::VotesAllocated {
+            ballots_counted,
+            lines,
+            decided_on,
+        };
+        sink.write(tally, self).await;
+        for application in approvals {
+            let amount = application.amount_requested;
+            let event = self.approval(application, amount, decided_on);
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    /// Each candidate is one of this round's applications, and none appears twice.
+    fn check_candidates(&self, candidates: &[VoteCandidate]) -> Result<(), RoundError> {
+        let round = self.id();
+        let mut seen = BTreeSet::new();
+        for candidate in candidates {
+            let application = &candidate.application;
+            if application.round_id != round {
+                return Err(RoundError::WrongRound {
+                    application: application.application_id.clone(),
+                    round,
+                    actual: application.round_id.clone(),
+                });
+            }
+            if !seen.insert(application.application_id.clone()) {
+                return Err(RoundError::DuplicateCandidate(
+                    application.application_id.clone(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tally's lines in vote order and the applications approved: each in contention
+    /// gets its full request while the remaining budget holds it.
+    fn allocate_in_vote_order(
+        &self,
+        candidates: Vec<VoteCandidate>,
+    ) -> (Vec<VoteLine>, Vec<ApplicationFacts>) {
+        let ranked = vote_order(candidates);
+        let mut remaining = self.remaining();
+        let mut lines = Vec::with_capacity(ranked.len());
+        let mut approvals = Vec::new();
+        for candidate in ranked {
+            let submitted_at = Some(candidate.submitted_at);
+            let application = candidate.application;
+            let in_contention = application.status == ApplicationStatus::Submitted
+                && !self.approved.contains(&application.application_id);
+            let requested = application.amount_requested;
+            let outcome = if !in_contention {
+                VoteOutcome::NotInContention
+            } else if let Some(left) = remaining.checked_sub(requested) {
+                remaining = left;
+                VoteOutcome::Approved
+            } else {
+                VoteOutcome::DidNotFit
+            };
+            lines.push(VoteLine {
+                application_id: application.application_id.clone(),
+                votes: candidate.votes,
+                outcome,
+                submitted_at,
+            });
+            if outcome == VoteOutcome::Approved {
+                approvals.push(application);
+            }
+        }
+        (lines, approvals)
+    }
 }
 
 impl Aggregate for Round {
@@ -192,98 +580,14 @@ impl Aggregate for Round {
                 round_id,
                 budget,
                 terms,
-            } => {
-                if self.is_opened() {
-                    let same = self.round_id.as_ref() == Some(&round_id)
-                        && self.budget == budget
-                        && self.terms.as_ref() == Some(&terms);
-                    // A retried second half of the fund's allocation.
-                    return if same {
-                        Ok(())
-                    } else {
-                        Err(RoundError::OpenedDifferently(self.id()))
-                    };
-                }
-                if terms.name.trim().is_empty() {
-                    return Err(RoundError::MissingName);
-                }
-                if budget.is_zero() {
-                    return Err(RoundError::ZeroBudget);
-                }
-                if terms.closes_on < terms.opens_on {
-                    return Err(RoundError::DatesOutOfOrder {
-                        round: round_id,
-                        opens_on: terms.opens_on.to_string(),
-                        closes_on: terms.closes_on.to_string(),
-                    });
-                }
-                let event = RoundEvent::RoundOpened {
-                    round_id,
-                    budget,
-                    terms,
-                };
-                sink.write(event, self).await;
-            }
+            } => self.open(round_id, budget, terms, sink).await,
             RoundCommand::ApproveApplication {
                 application,
                 amount,
                 decided_on,
             } => {
-                if !self.is_opened() {
-                    return Err(RoundError::NotOpened(application.round_id));
-                }
-                self.require_open()?;
-                let round = self.id();
-                if application.round_id != round {
-                    return Err(RoundError::WrongRound {
-                        application: application.application_id,
-                        round,
-                        actual: application.round_id,
-                    });
-                }
-                if self.approved.contains(&application.application_id) {
-                    return Err(RoundError::AlreadyApproved(application.application_id));
-                }
-                if application.status != ApplicationStatus::Submitted {
-                    return Err(RoundError::NotPending {
-                        application: application.application_id,
-                        status: application.status,
-                    });
-                }
-                if amount.is_zero() {
-                    return Err(RoundError::ZeroAmount);
-                }
-                if amount > application.amount_requested {
-                    return Err(RoundError::ExceedsRequest {
-                        amount,
-                        requested: application.amount_requested,
-                        application: application.application_id,
-                    });
-                }
-                let terms = self.terms.as_ref().expect("an opened round has terms");
-                // Residents decide a participatory round; an officer's approval would
-                // override their vote order (allocateByVotes approves instead).
-                if terms.decision_mode == DecisionMode::Participatory {
-                    return Err(RoundError::DecidedByVotes(round));
-                }
-                if application.panel_score_count < terms.min_panel_scores {
-                    return Err(RoundError::QuorumNotMet {
-                        application: application.application_id,
-                        have: application.panel_score_count,
-                        need: terms.min_panel_scores,
-                        round,
-                    });
-                }
-                let remaining = self.remaining();
-                if amount > remaining {
-                    return Err(RoundError::OverBudget {
-                        amount,
-                        remaining,
-                        round,
-                    });
-                }
-                let event = self.approval(application, amount, decided_on);
-                sink.write(event, self).await;
+                self.approve_application(application, amount, decided_on, sink)
+                    .await
             }
             RoundCommand::ReserveVariation {
                 variation_id,
@@ -293,44 +597,15 @@ impl Aggregate for Round {
                 reserved_on,
                 budget_lines,
             } => {
-                self.require_opened()?;
-                // Checked before "closed": a retry of a reservation made before the round
-                // closed must still succeed.
-                if self.variations.contains(&variation_id) {
-                    return Ok(());
-                }
-                if self.closed {
-                    return Err(RoundError::Closed(self.id()));
-                }
-                if increase.is_zero() {
-                    return Err(RoundError::ZeroAmount);
-                }
-                if variation_id.trim().is_empty() {
-                    return Err(RoundError::MissingField("variation_id"));
-                }
-                if reason.trim().is_empty() {
-                    return Err(RoundError::MissingField("reason"));
-                }
-                self.require_award(&award_id)?;
-                let remaining = self.remaining();
-                let remaining_after =
-                    remaining
-                        .checked_sub(increase)
-                        .ok_or_else(|| RoundError::OverBudget {
-                            amount: increase,
-                            remaining,
-                            round: self.id(),
-                        })?;
-                let event = RoundEvent::VariationReserved {
+                let reservation = VariationReservation {
                     variation_id,
                     award_id,
                     increase,
                     reason,
                     reserved_on,
-                    remaining_after,
                     budget_lines,
                 };
-                sink.write(event, self).await;
+                self.reserve_variation(reservation, sink).await
             }
             RoundCommand::ReleaseVariation {
                 variation_id,
@@ -338,159 +613,28 @@ impl Aggregate for Round {
                 decrease,
                 released_on,
             } => {
-                self.require_opened()?;
-                if self.variations.contains(&variation_id) {
-                    return Ok(());
-                }
-                if decrease.is_zero() {
-                    return Ok(());
-                }
-                if variation_id.trim().is_empty() {
-                    return Err(RoundError::MissingField("variation_id"));
-                }
-                self.require_award(&award_id)?;
-                // The cut is already recorded on the award, so this never refuses for
-                // being closed: once closed, the money goes on to the fund.
-                let released_to_fund = self.closed;
-                let remaining_after = if released_to_fund {
-                    Money::ZERO
-                } else {
-                    self.budget
-                        .saturating_sub(self.awarded.saturating_sub(decrease))
-                };
-                let event = RoundEvent::VariationReleased {
-                    variation_id,
-                    award_id,
-                    fund_id: self.fund_id(),
-                    decrease,
-                    released_on,
-                    remaining_after,
-                    released_to_fund,
-                };
-                sink.write(event, self).await;
+                self.release_variation(variation_id, award_id, decrease, released_on, sink)
+                    .await
             }
-            RoundCommand::Close { closed_on } => {
-                self.require_open()?;
-                let event = RoundEvent::RoundClosed {
-                    closed_on,
-                    fund_id: self.fund_id(),
-                    unawarded: self.remaining(),
-                };
-                sink.write(event, self).await;
-            }
+            RoundCommand::Close { closed_on } => self.close(closed_on, sink).await,
             RoundCommand::IssueBallotCodes {
                 batch_id,
                 code_hashes,
                 issued_on,
             } => {
-                self.require_open()?;
-                self.require_participatory()?;
-                if self.voting_closed {
-                    return Err(RoundError::VotingClosed(self.id()));
-                }
-                if batch_id.trim().is_empty() {
-                    return Err(RoundError::MissingField("batch_id"));
-                }
-                if code_hashes.is_empty() || code_hashes.len() > MAX_BALLOT_CODES_PER_REQUEST {
-                    return Err(RoundError::BallotCodeCount {
-                        count: code_hashes.len(),
-                        max: MAX_BALLOT_CODES_PER_REQUEST,
-                    });
-                }
-                let distinct: BTreeSet<_> = code_hashes.iter().collect();
-                if distinct.len() != code_hashes.len() {
-                    return Err(RoundError::DuplicateBallotCode);
-                }
-                let event = RoundEvent::BallotCodesIssued {
-                    batch_id,
-                    issued_total: self.ballot_codes_issued + code_hashes.len() as u64,
-                    code_hashes,
-                    issued_on,
-                };
-                sink.write(event, self).await;
+                self.issue_ballot_codes(batch_id, code_hashes, issued_on, sink)
+                    .await
             }
-            RoundCommand::CloseVoting { closed_on } => {
-                self.require_open()?;
-                self.require_participatory()?;
-                if self.voting_closed {
-                    // The first step of a retried or concurrent allocateByVotes.
-                    return Ok(());
-                }
-                sink.write(RoundEvent::VotingClosed { closed_on }, self)
-                    .await;
-            }
+            RoundCommand::CloseVoting { closed_on } => self.close_voting(closed_on, sink).await,
             RoundCommand::AllocateByVotes {
                 candidates,
                 ballots_counted,
                 decided_on,
             } => {
-                self.require_open()?;
-                self.require_participatory()?;
-                if !self.voting_closed {
-                    return Err(RoundError::VotingOpen(self.id()));
-                }
-                if self.votes_allocated {
-                    return Err(RoundError::AlreadyAllocated(self.id()));
-                }
-                let round = self.id();
-                let mut seen = BTreeSet::new();
-                for candidate in &candidates {
-                    let application = &candidate.application;
-                    if application.round_id != round {
-                        return Err(RoundError::WrongRound {
-                            application: application.application_id.clone(),
-                            round,
-                            actual: application.round_id.clone(),
-                        });
-                    }
-                    if !seen.insert(application.application_id.clone()) {
-                        return Err(RoundError::DuplicateCandidate(
-                            application.application_id.clone(),
-                        ));
-                    }
-                }
-                let ranked = vote_order(candidates);
-                let mut remaining = self.remaining();
-                let mut lines = Vec::with_capacity(ranked.len());
-                let mut approvals = Vec::new();
-                for candidate in ranked {
-                    let submitted_at = Some(candidate.submitted_at);
-                    let application = candidate.application;
-                    let in_contention = application.status == ApplicationStatus::Submitted
-                        && !self.approved.contains(&application.application_id);
-                    let requested = application.amount_requested;
-                    let outcome = if !in_contention {
-                        VoteOutcome::NotInContention
-                    } else if let Some(left) = remaining.checked_sub(requested) {
-                        remaining = left;
-                        VoteOutcome::Approved
-                    } else {
-                        VoteOutcome::DidNotFit
-                    };
-                    lines.push(VoteLine {
-                        application_id: application.application_id.clone(),
-                        votes: candidate.votes,
-                        outcome,
-                        submitted_at,
-                    });
-                    if outcome == VoteOutcome::Approved {
-                        approvals.push(application);
-                    }
-                }
-                let tally = RoundEvent::VotesAllocated {
-                    ballots_counted,
-                    lines,
-                    decided_on,
-                };
-                sink.write(tally, self).await;
-                for application in approvals {
-                    let amount = application.amount_requested;
-                    let event = self.approval(application, amount, decided_on);
-                    sink.write(event, self).await;
-                }
+                self.allocate_by_votes(candidates, ballots_counted, decided_on, sink)
+                    .await
             }
         }
-        Ok(())
     }
 
     fn apply(&mut self, event: RoundEvent) {

@@ -372,14 +372,8 @@ impl Check<'_> {
         }
     }
 
-    fn grant(&mut self, raw: RawGrant<'_>) -> Option<ImportedGrant> {
-        let grant_id = self.text(raw.id, "id");
-        if let Some(id) = &grant_id {
-            self.grant = id.clone();
-        }
-        let before = self.problems.len();
-        let title = self.text(raw.title, "title");
-        match raw.currency.as_deref().map(str::trim) {
+    fn check_currency(&mut self, currency: Option<&str>) {
+        match currency.map(str::trim) {
             Some("GBP") => {}
             Some(other) => self.problem(
                 "currency",
@@ -387,16 +381,22 @@ impl Check<'_> {
             ),
             None => self.problem("currency", "is missing"),
         }
-        let amount = match raw.amount_awarded {
+    }
+
+    /// `amountAwarded` (required) and `amountDisbursed` (optional, at most the award).
+    fn amounts(
+        &mut self,
+        amount_awarded: Option<&RawValue>,
+        amount_disbursed: Option<&RawValue>,
+    ) -> (Option<Money>, Option<Money>) {
+        let amount = match amount_awarded {
             Some(raw) => self.amount(raw, "amountAwarded"),
             None => {
                 self.problem("amountAwarded", "is missing");
                 None
             }
         };
-        let disbursed = raw
-            .amount_disbursed
-            .and_then(|raw| self.amount(raw, "amountDisbursed"));
+        let disbursed = amount_disbursed.and_then(|raw| self.amount(raw, "amountDisbursed"));
         if let (Some(amount), Some(disbursed)) = (amount, disbursed) {
             if disbursed > amount {
                 self.problem(
@@ -405,7 +405,11 @@ impl Check<'_> {
                 );
             }
         }
-        let awarded_on = match raw.award_date {
+        (amount, disbursed)
+    }
+
+    fn award_date(&mut self, award_date: Option<String>) -> Option<Date> {
+        match award_date {
             Some(text) => {
                 let date = parse_date(&text);
                 if date.is_none() {
@@ -420,25 +424,23 @@ impl Check<'_> {
                 self.problem("awardDate", "is missing");
                 None
             }
-        };
+        }
+    }
+
+    fn grant(&mut self, raw: RawGrant<'_>) -> Option<ImportedGrant> {
+        let grant_id = self.text(raw.id, "id");
+        if let Some(id) = &grant_id {
+            self.grant = id.clone();
+        }
+        let before = self.problems.len();
+        let title = self.text(raw.title, "title");
+        self.check_currency(raw.currency.as_deref());
+        let (amount, disbursed) = self.amounts(raw.amount_awarded, raw.amount_disbursed);
+        let awarded_on = self.award_date(raw.award_date);
         let recipient = self.organization(raw.recipient_organization, "recipientOrganization");
         let funder = self.organization(raw.funding_organization, "fundingOrganization");
-        let neighbourhood = raw
-            .beneficiary_location
-            .into_iter()
-            .filter_map(|location| location.geo_code)
-            .find_map(|code| GeoCode::from_str(code.trim()).ok());
-        let mut themes: Vec<String> = Vec::new();
-        for title in raw
-            .grant_programme
-            .into_iter()
-            .filter_map(|programme| programme.title)
-        {
-            let title = title.trim().to_string();
-            if !title.is_empty() && !themes.contains(&title) {
-                themes.push(title);
-            }
-        }
+        let neighbourhood = first_geo_code(raw.beneficiary_location);
+        let themes = programme_titles(raw.grant_programme);
         if self.problems.len() > before {
             return None;
         }
@@ -460,6 +462,29 @@ impl Check<'_> {
             published: None,
         })
     }
+}
+
+/// The first beneficiary location whose code is a valid `GeoCode` (others are skipped).
+fn first_geo_code(locations: Vec<RawLocation>) -> Option<GeoCode> {
+    locations
+        .into_iter()
+        .filter_map(|location| location.geo_code)
+        .find_map(|code| GeoCode::from_str(code.trim()).ok())
+}
+
+/// The grant programmes' titles, trimmed, without blanks or repeats, in the file's order.
+fn programme_titles(programmes: Vec<RawProgramme>) -> Vec<String> {
+    let mut themes: Vec<String> = Vec::new();
+    for title in programmes
+        .into_iter()
+        .filter_map(|programme| programme.title)
+    {
+        let title = title.trim().to_string();
+        if !title.is_empty() && !themes.contains(&title) {
+            themes.push(title);
+        }
+    }
+    themes
 }
 
 /// The grant's top-level fields in the file's order, each value's own text.

@@ -71,6 +71,7 @@ fn fund_error_kind(error: &FundError) -> ErrorKind {
         | FundError::InvalidShare { .. }
         | FundError::DurationOutOfRange { .. }
         | FundError::TooLong { .. }
+        | FundError::TooManyPriorityAreas { .. }
         | FundError::Date(_) => ErrorKind::BadInput,
         _ => ErrorKind::Conflict,
     }

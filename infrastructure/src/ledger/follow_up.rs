@@ -64,47 +64,57 @@ fn fund_follow_ups(event: &FundEvent) -> Vec<FollowUp> {
     }
 }
 
+/// The award to make and the application to mark approved, for an approval; none for
+/// any other event.
+fn approval_follow_ups(event: &RoundEvent) -> Vec<FollowUp> {
+    let RoundEvent::ApplicationApproved {
+        application_id,
+        award_id,
+        fund_id,
+        round_id,
+        recipient_org_id,
+        recipient_name,
+        title,
+        neighbourhood,
+        themes,
+        amount,
+        decided_on,
+        ..
+    } = event
+    else {
+        return Vec::new();
+    };
+    vec![
+        FollowUp::Award(
+            award_id.clone(),
+            AwardCommand::Make {
+                award_id: award_id.clone(),
+                application_id: application_id.clone(),
+                fund_id: fund_id.clone(),
+                round_id: round_id.clone(),
+                recipient_org_id: recipient_org_id.clone(),
+                recipient_name: recipient_name.clone(),
+                title: title.clone(),
+                neighbourhood: neighbourhood.clone(),
+                themes: themes.clone(),
+                amount: *amount,
+                awarded_on: *decided_on,
+            },
+        ),
+        FollowUp::Application(
+            application_id.clone(),
+            ApplicationCommand::RecordApproval {
+                award_id: award_id.clone(),
+                amount: *amount,
+                decided_on: *decided_on,
+            },
+        ),
+    ]
+}
+
 fn round_follow_ups(round_id: &RoundId, event: &RoundEvent) -> Vec<FollowUp> {
     match event {
-        RoundEvent::ApplicationApproved {
-            application_id,
-            award_id,
-            fund_id,
-            round_id,
-            recipient_org_id,
-            recipient_name,
-            title,
-            neighbourhood,
-            themes,
-            amount,
-            decided_on,
-            ..
-        } => vec![
-            FollowUp::Award(
-                award_id.clone(),
-                AwardCommand::Make {
-                    award_id: award_id.clone(),
-                    application_id: application_id.clone(),
-                    fund_id: fund_id.clone(),
-                    round_id: round_id.clone(),
-                    recipient_org_id: recipient_org_id.clone(),
-                    recipient_name: recipient_name.clone(),
-                    title: title.clone(),
-                    neighbourhood: neighbourhood.clone(),
-                    themes: themes.clone(),
-                    amount: *amount,
-                    awarded_on: *decided_on,
-                },
-            ),
-            FollowUp::Application(
-                application_id.clone(),
-                ApplicationCommand::RecordApproval {
-                    award_id: award_id.clone(),
-                    amount: *amount,
-                    decided_on: *decided_on,
-                },
-            ),
-        ],
+        RoundEvent::ApplicationApproved { .. } => approval_follow_ups(event),
         RoundEvent::RoundClosed {
             closed_on,
             fund_id,
@@ -248,66 +258,77 @@ impl Ledger {
             if steps > MAX_FOLLOW_UP_STEPS {
                 break;
             }
-            match follow_up {
-                FollowUp::Fund(fund_id, command) => {
-                    let committed = self
-                        .funds
-                        .execute(fund_id.as_str(), command, &system)
-                        .await
-                        .map_err(|error| from_command(error, LedgerError::Fund))?;
-                    position = position.max(committed.position);
-                    pending.extend(committed.events.iter().flat_map(fund_follow_ups));
-                }
-                FollowUp::Round(round_id, command) => {
-                    let committed = self
-                        .rounds
-                        .execute(round_id.as_str(), command, &system)
-                        .await
-                        .map_err(|error| from_command(error, LedgerError::Round))?;
-                    position = position.max(committed.position);
-                    pending.extend(
-                        committed
-                            .events
-                            .iter()
-                            .flat_map(|event| round_follow_ups(&round_id, event)),
-                    );
-                }
-                FollowUp::Application(application_id, command) => {
-                    let committed = self
-                        .applications
-                        .execute(application_id.as_str(), command, &system)
-                        .await
-                        .map_err(|error| from_command(error, LedgerError::Application))?;
-                    position = position.max(committed.position);
-                }
-                FollowUp::Ballot(hash, command) => {
-                    let committed = self
-                        .ballots
-                        .execute(hash.as_str(), command, &system)
-                        .await
-                        .map_err(|error| from_command(error, LedgerError::Ballot))?;
-                    position = position.max(committed.position);
-                }
-                FollowUp::Award(award_id, command) => {
-                    let committed = self
-                        .awards
-                        .execute(award_id.as_str(), command, &system)
-                        .await
-                        .map_err(|error| from_command(error, LedgerError::Award))?;
-                    position = position.max(committed.position);
-                    if !committed.events.is_empty() {
-                        let (award, _) = self.awards.load(award_id.as_str()).await?;
-                        pending.extend(
-                            committed
-                                .events
-                                .iter()
-                                .flat_map(|event| award_follow_ups(&award_id, &award, event)),
-                        );
-                    }
-                }
-            }
+            let (written, next) = self.run_follow_up(follow_up, &system).await?;
+            position = position.max(written);
+            pending.extend(next);
         }
         Ok(position)
+    }
+
+    /// Runs one follow-up: the position it wrote up to, and the follow-ups its events
+    /// lead to.
+    async fn run_follow_up(
+        &self,
+        follow_up: FollowUp,
+        system: &CommandContext,
+    ) -> Result<(i64, Vec<FollowUp>), LedgerError> {
+        match follow_up {
+            FollowUp::Fund(fund_id, command) => {
+                let committed = self
+                    .funds
+                    .execute(fund_id.as_str(), command, system)
+                    .await
+                    .map_err(|error| from_command(error, LedgerError::Fund))?;
+                let next = committed.events.iter().flat_map(fund_follow_ups).collect();
+                Ok((committed.position, next))
+            }
+            FollowUp::Round(round_id, command) => {
+                let committed = self
+                    .rounds
+                    .execute(round_id.as_str(), command, system)
+                    .await
+                    .map_err(|error| from_command(error, LedgerError::Round))?;
+                let next = committed
+                    .events
+                    .iter()
+                    .flat_map(|event| round_follow_ups(&round_id, event))
+                    .collect();
+                Ok((committed.position, next))
+            }
+            FollowUp::Application(application_id, command) => {
+                let committed = self
+                    .applications
+                    .execute(application_id.as_str(), command, system)
+                    .await
+                    .map_err(|error| from_command(error, LedgerError::Application))?;
+                Ok((committed.position, Vec::new()))
+            }
+            FollowUp::Ballot(hash, command) => {
+                let committed = self
+                    .ballots
+                    .execute(hash.as_str(), command, system)
+                    .await
+                    .map_err(|error| from_command(error, LedgerError::Ballot))?;
+                Ok((committed.position, Vec::new()))
+            }
+            FollowUp::Award(award_id, command) => {
+                let committed = self
+                    .awards
+                    .execute(award_id.as_str(), command, system)
+                    .await
+                    .map_err(|error| from_command(error, LedgerError::Award))?;
+                if committed.events.is_empty() {
+                    return Ok((committed.position, Vec::new()));
+                }
+                let (award, _) = self.awards.load(award_id.as_str()).await?;
+                let next = committed
+                    .events
+                    .iter()
+                    .flat_map(|event| award_follow_ups(&award_id, &award, event))
+                    .collect();
+                Ok((committed.position, next))
+            }
+        }
     }
 
     pub(super) async fn complete_fund_events(

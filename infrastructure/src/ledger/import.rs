@@ -125,30 +125,40 @@ impl Ledger {
             .collect();
         let hashes: Vec<String> = grants.iter().map(request_hash).collect();
         let known = self.database.find_keys(&keys).await?;
-        let mut changed = Vec::new();
-        let mut new = Vec::new();
-        let mut file_amount = Money::ZERO;
-        for (index, grant) in grants.iter().enumerate() {
-            if grant.awarded_on > today {
-                return Err(ImportError::AwardedAfterToday {
-                    grant: grant.grant_id.clone(),
-                    awarded_on: grant.awarded_on,
-                    today,
-                });
-            }
-            file_amount = file_amount
-                .checked_add(grant.amount)
-                .ok_or(ImportError::Overflow)?;
-            match known.get(&keys[index]) {
-                Some(hash) if *hash == hashes[index] || *hash == legacy_request_hash(grant) => {}
-                Some(_) => changed.push(grant.grant_id.clone()),
-                None => new.push(index),
+        let (new, file_amount) = new_grants(grants, &keys, &hashes, &known, today)?;
+        let funders = self.funds_for_funders(grants, today).await?;
+        let mut imported = 0;
+        let mut imported_amount = Money::ZERO;
+        let mut position = 0;
+        for batch in new.chunks(IMPORT_BATCH_GRANTS) {
+            position = self
+                .write_grants(grants, batch, &hashes, &funders.by_funder)
+                .await?;
+            for &index in batch {
+                imported += 1;
+                imported_amount = imported_amount
+                    .checked_add(grants[index].amount)
+                    .ok_or(ImportError::Overflow)?;
             }
         }
-        if !changed.is_empty() {
-            return Err(ImportError::Changed(changed));
-        }
+        Ok(ImportSummary {
+            grants_in_file: grants.len(),
+            imported,
+            already_present: grants.len() - new.len(),
+            funds_created: funders.created,
+            funds: funders.used,
+            imported_amount,
+            file_amount,
+            position,
+        })
+    }
 
+    /// The fund of each grant's funder, establishing one for a funder that has none.
+    async fn funds_for_funders(
+        &self,
+        grants: &[ImportedGrant],
+        today: Date,
+    ) -> Result<FunderFunds, ImportError> {
         let mut funds = funds_by_funder(&self.database).await?;
         let mut funds_created = Vec::new();
         let mut used = Vec::new();
@@ -173,75 +183,122 @@ impl Ledger {
                 used.push(fund_id);
             }
         }
-
-        let mut imported = 0;
-        let mut imported_amount = Money::ZERO;
-        let mut position = 0;
-        for batch in new.chunks(IMPORT_BATCH_GRANTS) {
-            let commands = batch
-                .iter()
-                .map(|&index| {
-                    let grant = &grants[index];
-                    let award_id = historic_award_id(&grant.grant_id);
-                    let command = AwardCommand::ImportHistoricGrant(HistoricGrant {
-                        award_id: award_id.clone(),
-                        fund_id: funds[&grant.funder_org_id].clone(),
-                        grant_id: grant.grant_id.clone(),
-                        recipient_org_id: grant.recipient_org_id.clone(),
-                        recipient_name: grant.recipient_name.clone(),
-                        title: grant.title.clone(),
-                        neighbourhood: grant.neighbourhood.clone(),
-                        themes: grant.themes.clone(),
-                        amount: grant.amount,
-                        disbursed: grant.disbursed,
-                        awarded_on: grant.awarded_on,
-                        published: grant.published.clone(),
-                    });
-                    let context = CommandContext::by(IMPORT_ACTOR)
-                        .with_key(Some(grant_key(grant)), hashes[index].clone());
-                    (award_id.to_string(), command, context)
-                })
-                .collect();
-            let (_, last) = self
-                .awards
-                .execute_new_batch(commands)
-                .await
-                .map_err(|error| match error {
-                    BatchError::Rejected {
-                        aggregate_id,
-                        error,
-                    } => ImportError::Rejected {
-                        grant: batch
-                            .iter()
-                            .map(|&index| &grants[index])
-                            .find(|grant| {
-                                historic_award_id(&grant.grant_id).as_str() == aggregate_id
-                            })
-                            .map(|grant| grant.grant_id.clone())
-                            .unwrap_or(aggregate_id),
-                        error,
-                    },
-                    BatchError::Exists => ImportError::Concurrent,
-                    BatchError::Store(error) => ImportError::Store(error),
-                })?;
-            position = last;
-            for &index in batch {
-                imported += 1;
-                imported_amount = imported_amount
-                    .checked_add(grants[index].amount)
-                    .ok_or(ImportError::Overflow)?;
-            }
-        }
-        Ok(ImportSummary {
-            grants_in_file: grants.len(),
-            imported,
-            already_present: grants.len() - new.len(),
-            funds_created,
-            funds: used,
-            imported_amount,
-            file_amount,
-            position,
+        Ok(FunderFunds {
+            by_funder: funds,
+            created: funds_created,
+            used,
         })
+    }
+
+    /// Writes one batch of new grants (indices into `grants`) in one transaction; returns
+    /// the position of its last event.
+    async fn write_grants(
+        &self,
+        grants: &[ImportedGrant],
+        batch: &[usize],
+        hashes: &[String],
+        funds: &HashMap<OrgId, FundId>,
+    ) -> Result<i64, ImportError> {
+        let commands = batch
+            .iter()
+            .map(|&index| {
+                let grant = &grants[index];
+                let award_id = historic_award_id(&grant.grant_id);
+                let command = AwardCommand::ImportHistoricGrant(HistoricGrant {
+                    award_id: award_id.clone(),
+                    fund_id: funds[&grant.funder_org_id].clone(),
+                    grant_id: grant.grant_id.clone(),
+                    recipient_org_id: grant.recipient_org_id.clone(),
+                    recipient_name: grant.recipient_name.clone(),
+                    title: grant.title.clone(),
+                    neighbourhood: grant.neighbourhood.clone(),
+                    themes: grant.themes.clone(),
+                    amount: grant.amount,
+                    disbursed: grant.disbursed,
+                    awarded_on: grant.awarded_on,
+                    published: grant.published.clone(),
+                });
+                let context = CommandContext::by(IMPORT_ACTOR)
+                    .with_key(Some(grant_key(grant)), hashes[index].clone());
+                (award_id.to_string(), command, context)
+            })
+            .collect();
+        let (_, last) = self
+            .awards
+            .execute_new_batch(commands)
+            .await
+            .map_err(|error| batch_error(error, grants, batch))?;
+        Ok(last)
+    }
+}
+
+/// The funds an import's grants go to.
+struct FunderFunds {
+    /// The fund of each funder org id.
+    by_funder: HashMap<OrgId, FundId>,
+    /// Funds established by this import, with their names.
+    created: Vec<(FundId, String)>,
+    /// Every fund the grants belong to, in the file's order.
+    used: Vec<FundId>,
+}
+
+/// The indices of the grants not imported before, and Σ amounts of every grant in the
+/// file. Refuses a grant dated after `today`, and (naming them all) any grant imported
+/// before with other figures.
+fn new_grants(
+    grants: &[ImportedGrant],
+    keys: &[String],
+    hashes: &[String],
+    known: &HashMap<String, String>,
+    today: Date,
+) -> Result<(Vec<usize>, Money), ImportError> {
+    let mut changed = Vec::new();
+    let mut new = Vec::new();
+    let mut file_amount = Money::ZERO;
+    for (index, grant) in grants.iter().enumerate() {
+        if grant.awarded_on > today {
+            return Err(ImportError::AwardedAfterToday {
+                grant: grant.grant_id.clone(),
+                awarded_on: grant.awarded_on,
+                today,
+            });
+        }
+        file_amount = file_amount
+            .checked_add(grant.amount)
+            .ok_or(ImportError::Overflow)?;
+        match known.get(&keys[index]) {
+            Some(hash) if *hash == hashes[index] || *hash == legacy_request_hash(grant) => {}
+            Some(_) => changed.push(grant.grant_id.clone()),
+            None => new.push(index),
+        }
+    }
+    if !changed.is_empty() {
+        return Err(ImportError::Changed(changed));
+    }
+    Ok((new, file_amount))
+}
+
+/// A batch's failure, naming the grant (not its award id) when one was refused.
+fn batch_error(
+    error: BatchError<AwardError>,
+    grants: &[ImportedGrant],
+    batch: &[usize],
+) -> ImportError {
+    match error {
+        BatchError::Rejected {
+            aggregate_id,
+            error,
+        } => ImportError::Rejected {
+            grant: batch
+                .iter()
+                .map(|&index| &grants[index])
+                .find(|grant| historic_award_id(&grant.grant_id).as_str() == aggregate_id)
+                .map(|grant| grant.grant_id.clone())
+                .unwrap_or(aggregate_id),
+            error,
+        },
+        BatchError::Exists => ImportError::Concurrent,
+        BatchError::Store(error) => ImportError::Store(error),
     }
 }
 

@@ -8,6 +8,7 @@ mod error;
 mod follow_up;
 mod import;
 mod inputs;
+mod priority;
 mod voting;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use import::{
     historic_award_id, ImportError, ImportSummary, IMPORT_ACTOR, IMPORT_BATCH_GRANTS,
 };
 pub use inputs::NewInput;
+pub use priority::DeclarePriorityAreas;
 pub use voting::IssuedBallotCodes;
 
 use crate::database::{Database, StoreError};

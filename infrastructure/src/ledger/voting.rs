@@ -169,6 +169,30 @@ impl Ledger {
                 });
             }
         }
+        self.close_voting(request, round_id).await?;
+        let (ballots_counted, votes) = tally(&self.database, round_id).await?;
+        let candidates = self.vote_candidates(votes).await?;
+        let command = RoundCommand::AllocateByVotes {
+            candidates,
+            ballots_counted,
+            decided_on: request.today,
+        };
+        let committed = self
+            .rounds
+            .execute(round_id.as_str(), command, &request.command)
+            .await
+            .map_err(|error| from_command(error, LedgerError::Round))?;
+        let position = self
+            .complete_round_events(round_id, &committed.events, committed.position)
+            .await?;
+        Ok(Outcome {
+            value: round_id.clone(),
+            position,
+        })
+    }
+    /// The first step of `allocate_by_votes`: voting closes (ballots are refused from
+    /// here on), and every ballot cast before that becomes readable for the tally.
+    async fn close_voting(&self, request: &Request, round_id: &RoundId) -> Result<(), LedgerError> {
         // Unkeyed and idempotent: a retry after a crash between the steps closes nothing
         // twice and goes on to the allocation.
         let closing = CommandContext::by(&request.command.actor);
@@ -202,7 +226,15 @@ impl Ledger {
                 "ballots cast in round {round_id} before voting closed are not all readable yet; retry"
             )));
         }
-        let (ballots_counted, votes) = tally(&self.database, round_id).await?;
+        Ok(())
+    }
+
+    /// Each voted-for application with its votes and where the log recorded its
+    /// submission (the tie-break).
+    async fn vote_candidates(
+        &self,
+        votes: BTreeMap<ApplicationId, u64>,
+    ) -> Result<Vec<VoteCandidate>, LedgerError> {
         let mut candidates = Vec::with_capacity(votes.len());
         for (application_id, count) in votes {
             let application = self.application(&application_id).await?;
@@ -218,23 +250,7 @@ impl Ledger {
                 submitted_at,
             });
         }
-        let command = RoundCommand::AllocateByVotes {
-            candidates,
-            ballots_counted,
-            decided_on: request.today,
-        };
-        let committed = self
-            .rounds
-            .execute(round_id.as_str(), command, &request.command)
-            .await
-            .map_err(|error| from_command(error, LedgerError::Round))?;
-        let position = self
-            .complete_round_events(round_id, &committed.events, committed.position)
-            .await?;
-        Ok(Outcome {
-            value: round_id.clone(),
-            position,
-        })
+        Ok(candidates)
     }
 }
 

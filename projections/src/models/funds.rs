@@ -148,7 +148,9 @@ impl Funds {
 /// The day and change of a fund's figures a fund event makes (`None`: it moves no money).
 fn fund_change(fund_event: &FundEvent) -> Option<(&Date, FundDelta)> {
     let change = match fund_event {
-        FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. } => return None,
+        FundEvent::FundEstablished { .. }
+        | FundEvent::OutcomeProxySet { .. }
+        | FundEvent::PriorityAreasDeclared { .. } => return None,
         FundEvent::CapitalReceived {
             amount,
             received_on,
@@ -389,7 +391,9 @@ fn expected_change(event: &FundEvent) -> Option<(String, FundFigures, Decimal)> 
             [zero, zero, zero, zero, zero, d(amount)],
             available_after,
         ),
-        FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. } => return None,
+        FundEvent::FundEstablished { .. }
+        | FundEvent::OutcomeProxySet { .. }
+        | FundEvent::PriorityAreasDeclared { .. } => return None,
     };
     Some((day.to_string(), change, d(carried)))
 }

@@ -20,6 +20,7 @@ pub(crate) mod funds;
 pub(crate) mod inputs;
 pub(crate) mod outcomes;
 pub(crate) mod proxy_versions;
+pub(crate) mod priority_lists;
 pub(crate) mod rounds;
 pub(crate) mod table;
 pub(crate) mod votes;
@@ -52,6 +53,7 @@ pub(crate) struct Batch {
     proxy_versions: proxy_versions::VersionBatch,
     votes: votes::VoteBatch,
     budget_lines: budget_lines::BudgetBatch,
+    priority_lists: priority_lists::PriorityBatch,
 }
 
 /// The keys of the rows a batch's events touch, by table.
@@ -75,7 +77,9 @@ impl Needed {
             match decoded {
                 // Proxies and outcome reports are rows of their own: nothing to load.
                 Decoded::Fund(
-                    FundEvent::FundEstablished { .. } | FundEvent::OutcomeProxySet { .. },
+                    FundEvent::FundEstablished { .. }
+                    | FundEvent::OutcomeProxySet { .. }
+                    | FundEvent::PriorityAreasDeclared { .. },
                 ) => {}
                 Decoded::Fund(_) => {
                     needed.fund_ids.insert(id.clone());
@@ -184,6 +188,8 @@ impl Batch {
         match decoded {
             Decoded::Fund(fund_event) => {
                 self.outcomes.apply_fund(event, fund_event);
+                self.priority_lists
+                    .apply_fund(&event.aggregate_id, fund_event);
                 if let Some((day, delta)) = self.funds.apply(event, fund_event)? {
                     self.daily.fund_changed(&event.aggregate_id, &day, &delta);
                 }
@@ -233,5 +239,6 @@ impl Batch {
         self.budget_lines.write(writer, statements);
         self.inputs.write(writer, statements);
         self.proxy_versions.write(writer, statements);
+        self.priority_lists.statements(writer, statements);
     }
 }
