@@ -504,86 +504,14 @@ async fn run_round(
     plan: &RoundPlan,
     lsoas_by_lad: &BTreeMap<String, Vec<GeoCode>>,
 ) -> Result<DemoRound, DemoError> {
-    let ledger = writer.ledger;
-    let opens_on = date(plan.opens_on);
     let closes_on = date(plan.closes_on);
-    let key = format!("{}-open", plan.key);
-    let round_id = Writer::step(
-        &key,
-        ledger
-            .open_round(
-                &writer.request(ADMIN, opens_on.pred_opt().unwrap_or(opens_on), &key),
-                OpenRound {
-                    fund_id: fund_id.clone(),
-                    name: plan.name.to_string(),
-                    budget: plan.budget,
-                    opens_on,
-                    closes_on,
-                    eligible_areas: plan
-                        .eligible
-                        .iter()
-                        .map(|code| code.parse().expect("demo codes are valid"))
-                        .collect(),
-                    themes: plan.themes.iter().map(|theme| theme.to_string()).collect(),
-                    decision_mode: plan.decision_mode,
-                    min_panel_scores: plan.min_panel_scores,
-                },
-            )
-            .await,
-    )?
-    .value;
-
+    let round_id = open_round(writer, fund_id, plan).await?;
     let neighbourhoods: Vec<&GeoCode> = plan
         .eligible
         .iter()
         .flat_map(|lad| lsoas_by_lad.get(*lad).into_iter().flatten())
         .collect();
-    let window_days = (closes_on - opens_on).num_days().max(1) as u64;
-
-    // Applications.
-    let mut submitted = Vec::new();
-    for index in 0..plan.applications {
-        let neighbourhood =
-            neighbourhoods[choices.below(neighbourhoods.len() as u64) as usize].clone();
-        let organisation = choices.below(DEMO_ORGANISATIONS);
-        let applicant = OrgId::new(format!("GB-CHC-{}", 1_120_000 + organisation));
-        let group = GROUP_KINDS[(organisation % GROUP_KINDS.len() as u64) as usize];
-        let project = PROJECT_KINDS[choices.below(PROJECT_KINDS.len() as u64) as usize];
-        let theme = plan.themes[choices.below(plan.themes.len() as u64) as usize];
-        // £2,000 to £15,000 in whole £50s, with pence on one in five.
-        let mut requested = Money::pounds(2_000 + 50 * choices.below(261) as u32);
-        if choices.chance(20) {
-            requested = requested.plus(Money::from_pence(1 + choices.below(99)));
-        }
-        let submitted_on = plus_days(opens_on, choices.below(window_days));
-        let key = format!("{}-app-{index:03}", plan.key);
-        let id = Writer::step(
-            &key,
-            ledger
-                .submit_application(
-                    &writer.request(applicant.as_str(), submitted_on, &key),
-                    SubmitApplication {
-                        round_id: round_id.clone(),
-                        applicant: applicant.clone(),
-                        applicant_name: format!("{} {group}", neighbourhood_label(&neighbourhood)),
-                        title: format!("{project} ({theme})"),
-                        description: format!(
-                            "{project} run by residents for residents, focused on {theme}."
-                        ),
-                        amount_requested: requested,
-                        neighbourhood,
-                        themes: vec![theme.to_string()],
-                    },
-                )
-                .await,
-        )?
-        .value;
-        submitted.push(DemoApplication {
-            id,
-            applicant,
-            requested,
-        });
-    }
+    let submitted = submit_applications(writer, choices, plan, &round_id, &neighbourhoods).await?;
 
     let decided_on = plus_days(closes_on, 14);
     let awards = if plan.decision_mode == DecisionMode::Participatory {
@@ -593,18 +521,20 @@ async fn run_round(
     };
 
     for (index, (award_id, grantee, amount)) in awards.iter().enumerate() {
-        let key = format!("{}-award-{index:03}", plan.key);
-        run_award(
-            writer, choices, &key, award_id, grantee, *amount, decided_on,
-        )
-        .await?;
+        let award = DemoAward {
+            key: &format!("{}-award-{index:03}", plan.key),
+            award_id,
+            grantee,
+        };
+        run_award(writer, choices, &award, *amount, decided_on).await?;
     }
 
     if plan.closes {
         let key = format!("{}-close", plan.key);
         Writer::step(
             &key,
-            ledger
+            writer
+                .ledger
                 .close_round(
                     &writer.request(ADMIN, plus_days(decided_on, 30), &key),
                     &round_id,
@@ -622,6 +552,111 @@ async fn run_round(
     })
 }
 
+/// Opens the round of `plan` the day before its window opens.
+async fn open_round(
+    writer: &Writer<'_>,
+    fund_id: &FundId,
+    plan: &RoundPlan,
+) -> Result<RoundId, DemoError> {
+    let opens_on = date(plan.opens_on);
+    let closes_on = date(plan.closes_on);
+    let key = format!("{}-open", plan.key);
+    let opened = writer
+        .ledger
+        .open_round(
+            &writer.request(ADMIN, opens_on.pred_opt().unwrap_or(opens_on), &key),
+            OpenRound {
+                fund_id: fund_id.clone(),
+                name: plan.name.to_string(),
+                budget: plan.budget,
+                opens_on,
+                closes_on,
+                eligible_areas: plan
+                    .eligible
+                    .iter()
+                    .map(|code| code.parse().expect("demo codes are valid"))
+                    .collect(),
+                themes: plan.themes.iter().map(|theme| theme.to_string()).collect(),
+                decision_mode: plan.decision_mode,
+                min_panel_scores: plan.min_panel_scores,
+            },
+        )
+        .await;
+    Ok(Writer::step(&key, opened)?.value)
+}
+
+/// The round's applications: each from a group in one of its neighbourhoods, for one of
+/// its themes, submitted some day in its window.
+async fn submit_applications(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    plan: &RoundPlan,
+    round_id: &RoundId,
+    neighbourhoods: &[&GeoCode],
+) -> Result<Vec<DemoApplication>, DemoError> {
+    let opens_on = date(plan.opens_on);
+    let window_days = (date(plan.closes_on) - opens_on).num_days().max(1) as u64;
+    let mut submitted = Vec::new();
+    for index in 0..plan.applications {
+        let neighbourhood =
+            neighbourhoods[choices.below(neighbourhoods.len() as u64) as usize].clone();
+        let organisation = choices.below(DEMO_ORGANISATIONS);
+        let applicant = OrgId::new(format!("GB-CHC-{}", 1_120_000 + organisation));
+        let group = GROUP_KINDS[(organisation % GROUP_KINDS.len() as u64) as usize];
+        let project = PROJECT_KINDS[choices.below(PROJECT_KINDS.len() as u64) as usize];
+        let theme = plan.themes[choices.below(plan.themes.len() as u64) as usize];
+        // £2,000 to £15,000 in whole £50s, with pence on one in five.
+        let mut requested = Money::pounds(2_000 + 50 * choices.below(261) as u32);
+        if choices.chance(20) {
+            requested = requested.plus(Money::from_pence(1 + choices.below(99)));
+        }
+        let submitted_on = plus_days(opens_on, choices.below(window_days));
+        let key = format!("{}-app-{index:03}", plan.key);
+        let application = SubmitApplication {
+            round_id: round_id.clone(),
+            applicant: applicant.clone(),
+            applicant_name: format!("{} {group}", neighbourhood_label(&neighbourhood)),
+            title: format!("{project} ({theme})"),
+            description: format!("{project} run by residents for residents, focused on {theme}."),
+            amount_requested: requested,
+            neighbourhood,
+            themes: vec![theme.to_string()],
+        };
+        let request = writer.request(applicant.as_str(), submitted_on, &key);
+        let id = Writer::step(
+            &key,
+            writer
+                .ledger
+                .submit_application(&request, application)
+                .await,
+        )?
+        .value;
+        submitted.push(DemoApplication {
+            id,
+            applicant,
+            requested,
+        });
+    }
+    Ok(submitted)
+}
+
+/// A group withdraws its application (the `index`th of the round) as the window closes.
+async fn withdraw(
+    writer: &Writer<'_>,
+    plan: &RoundPlan,
+    index: usize,
+    application: &DemoApplication,
+) -> Result<(), DemoError> {
+    let key = format!("{}-app-{index:03}-withdraw", plan.key);
+    let request = writer.request(application.applicant.as_str(), date(plan.closes_on), &key);
+    let withdrawn = writer
+        .ledger
+        .withdraw_application(&request, &application.id, &application.applicant)
+        .await;
+    Writer::step(&key, withdrawn)?;
+    Ok(())
+}
+
 /// A panel round's decisions: a few withdrawals, panel scores, then approvals down to the
 /// funding threshold while the budget lasts, and declines.
 async fn decide_by_panel(
@@ -632,7 +667,6 @@ async fn decide_by_panel(
     closes_on: Date,
     decided_on: Date,
 ) -> Result<Vec<(AwardId, OrgId, Money)>, DemoError> {
-    let ledger = writer.ledger;
     // Decisions must depend only on the seed, never on the store's state, so that a rerun
     // makes the same choices (and so writes nothing): track the budget here.
     let mut remaining = plan.budget;
@@ -641,64 +675,12 @@ async fn decide_by_panel(
         let key = format!("{}-app-{index:03}", plan.key);
         // A few groups withdraw before the panel meets.
         if choices.chance(4) {
-            let key = format!("{key}-withdraw");
-            Writer::step(
-                &key,
-                ledger
-                    .withdraw_application(
-                        &writer.request(application.applicant.as_str(), closes_on, &key),
-                        &application.id,
-                        &application.applicant,
-                    )
-                    .await,
-            )?;
+            withdraw(writer, plan, index, application).await?;
             continue;
         }
         let mut quality = 0;
         if plan.min_panel_scores > 0 {
-            // One member in twelve knows the group and declares a conflict; the other two score.
-            let conflicted = choices
-                .chance(8)
-                .then(|| choices.below(PANEL.len() as u64) as usize);
-            let mut total = 0;
-            let mut scored = 0;
-            for (member_index, member) in PANEL.iter().enumerate() {
-                let member_key = format!("{key}-{member}");
-                if conflicted == Some(member_index) {
-                    let key = format!("{member_key}-conflict");
-                    Writer::step(
-                        &key,
-                        ledger
-                            .declare_conflict(
-                                &writer.request(member, closes_on, &key),
-                                &application.id,
-                                member,
-                            )
-                            .await,
-                    )?;
-                    continue;
-                }
-                if conflicted.is_none() && member_index == PANEL.len() - 1 {
-                    break;
-                }
-                let score = 1 + choices.below(5) as u8;
-                total += u32::from(score);
-                scored += 1;
-                let key = format!("{member_key}-score");
-                Writer::step(
-                    &key,
-                    ledger
-                        .score_application(
-                            &writer.request(member, plus_days(closes_on, 7), &key),
-                            &application.id,
-                            member,
-                            Score::new(score).expect("demo scores are 1 to 5"),
-                            "Clear local need; realistic plan.",
-                        )
-                        .await,
-                )?;
-            }
-            quality = total * 10 / scored.max(1);
+            quality = score_by_panel(writer, choices, &key, &application.id, closes_on).await?;
         }
         let mut amount = application.requested;
         if choices.chance(25) {
@@ -711,17 +693,12 @@ async fn decide_by_panel(
                 .checked_sub(amount)
                 .expect("amount is within what remains");
             let key = format!("{key}-approve");
-            let award_id = Writer::step(
-                &key,
-                ledger
-                    .approve_application(
-                        &writer.request(ADMIN, decided_on, &key),
-                        &application.id,
-                        amount,
-                    )
-                    .await,
-            )?
-            .value;
+            let request = writer.request(ADMIN, decided_on, &key);
+            let approved = writer
+                .ledger
+                .approve_application(&request, &application.id, amount)
+                .await;
+            let award_id = Writer::step(&key, approved)?.value;
             awards.push((award_id, application.applicant.clone(), amount));
         } else {
             let reason = if quality >= FUNDING_THRESHOLD_TENTHS {
@@ -730,20 +707,64 @@ async fn decide_by_panel(
                 "Scored below the funding threshold this round."
             };
             let key = format!("{key}-decline");
-            Writer::step(
-                &key,
-                ledger
-                    .decline_application(
-                        &writer.request(ADMIN, decided_on, &key),
-                        &application.id,
-                        reason,
-                    )
-                    .await,
-            )?;
+            let request = writer.request(ADMIN, decided_on, &key);
+            let declined = writer
+                .ledger
+                .decline_application(&request, &application.id, reason)
+                .await;
+            Writer::step(&key, declined)?;
         }
     }
-
     Ok(awards)
+}
+
+/// The panel scores an application a week after the window closes: one member in twelve
+/// knows the group and declares a conflict, and two members score. Returns the quality
+/// (mean score times ten).
+async fn score_by_panel(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    key: &str,
+    application_id: &ApplicationId,
+    closes_on: Date,
+) -> Result<u32, DemoError> {
+    let ledger = writer.ledger;
+    let conflicted = choices
+        .chance(8)
+        .then(|| choices.below(PANEL.len() as u64) as usize);
+    let mut total = 0;
+    let mut scored = 0;
+    for (member_index, member) in PANEL.iter().enumerate() {
+        let member_key = format!("{key}-{member}");
+        if conflicted == Some(member_index) {
+            let key = format!("{member_key}-conflict");
+            let request = writer.request(member, closes_on, &key);
+            let declared = ledger
+                .declare_conflict(&request, application_id, member)
+                .await;
+            Writer::step(&key, declared)?;
+            continue;
+        }
+        if conflicted.is_none() && member_index == PANEL.len() - 1 {
+            break;
+        }
+        let score = 1 + choices.below(5) as u8;
+        total += u32::from(score);
+        scored += 1;
+        let key = format!("{member_key}-score");
+        let request = writer.request(member, plus_days(closes_on, 7), &key);
+        let scored_application = ledger
+            .score_application(
+                &request,
+                application_id,
+                member,
+                Score::new(score).expect("demo scores are 1 to 5"),
+                "Clear local need; realistic plan.",
+            )
+            .await;
+        Writer::step(&key, scored_application)?;
+    }
+    Ok(total * 10 / scored.max(1))
 }
 
 /// A participatory round's ballot: a few withdrawals, ballot codes for the residents (derived
@@ -758,68 +779,16 @@ async fn run_ballot(
     decided_on: Date,
 ) -> Result<Vec<(AwardId, OrgId, Money)>, DemoError> {
     let ledger = writer.ledger;
-    let opens_on = date(plan.opens_on);
-    let closes_on = date(plan.closes_on);
     let mut in_contention = Vec::new();
     for (index, application) in submitted.iter().enumerate() {
         if choices.chance(4) {
-            let key = format!("{}-app-{index:03}-withdraw", plan.key);
-            Writer::step(
-                &key,
-                ledger
-                    .withdraw_application(
-                        &writer.request(application.applicant.as_str(), closes_on, &key),
-                        &application.id,
-                        &application.applicant,
-                    )
-                    .await,
-            )?;
+            withdraw(writer, plan, index, application).await?;
         } else {
             in_contention.push(application);
         }
     }
-    let key = format!("{}-ballot-codes", plan.key);
-    let codes: Vec<String> = (0..DEMO_BALLOT_CODES)
-        .map(|index| derived_code(&format!("demo-{SEED:x}-{}", plan.key), index))
-        .collect();
-    Writer::step(
-        &key,
-        ledger
-            .issue_ballot_codes(
-                &writer.request(ADMIN, opens_on, &key),
-                round_id,
-                codes.clone(),
-            )
-            .await,
-    )?;
-    let window_days = (closes_on - opens_on).num_days().max(1) as u64;
-    for (index, code) in codes.iter().take(DEMO_BALLOTS_CAST).enumerate() {
-        // Each resident picks 1 to 3 projects; the lower of two draws favours the first
-        // listed, so the vote order has clear leaders and a long tail.
-        let wanted = 1 + choices.below(3) as usize;
-        let mut picked: Vec<ApplicationId> = Vec::new();
-        for _ in 0..wanted {
-            let bound = in_contention.len() as u64;
-            let pick = choices.below(bound).min(choices.below(bound)) as usize;
-            let id = &in_contention[pick].id;
-            if !picked.contains(id) {
-                picked.push(id.clone());
-            }
-        }
-        let cast_on = plus_days(opens_on, choices.below(window_days));
-        let key = format!("{}-ballot-{index:03}", plan.key);
-        Writer::step(
-            &key,
-            ledger
-                .cast_ballot(
-                    &writer.request(VOTER, cast_on, &key),
-                    round_id,
-                    code,
-                    &picked,
-                )
-                .await,
-        )?;
-    }
+    let codes = issue_ballot_codes(writer, plan, round_id).await?;
+    cast_ballots(writer, choices, plan, round_id, &codes, &in_contention).await?;
     let key = format!("{}-allocate", plan.key);
     Writer::step(
         &key,
@@ -839,9 +808,72 @@ async fn run_ballot(
     Ok(awards)
 }
 
+/// Issues the round's ballot codes as voting opens, derived from the seed.
+async fn issue_ballot_codes(
+    writer: &Writer<'_>,
+    plan: &RoundPlan,
+    round_id: &RoundId,
+) -> Result<Vec<String>, DemoError> {
+    let key = format!("{}-ballot-codes", plan.key);
+    let codes: Vec<String> = (0..DEMO_BALLOT_CODES)
+        .map(|index| derived_code(&format!("demo-{SEED:x}-{}", plan.key), index))
+        .collect();
+    let request = writer.request(ADMIN, date(plan.opens_on), &key);
+    let issued = writer
+        .ledger
+        .issue_ballot_codes(&request, round_id, codes.clone())
+        .await;
+    Writer::step(&key, issued)?;
+    Ok(codes)
+}
+
+/// Residents cast ballots with the first [`DEMO_BALLOTS_CAST`] codes, on days through the
+/// window.
+async fn cast_ballots(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    plan: &RoundPlan,
+    round_id: &RoundId,
+    codes: &[String],
+    in_contention: &[&DemoApplication],
+) -> Result<(), DemoError> {
+    let opens_on = date(plan.opens_on);
+    let window_days = (date(plan.closes_on) - opens_on).num_days().max(1) as u64;
+    for (index, code) in codes.iter().take(DEMO_BALLOTS_CAST).enumerate() {
+        // Each resident picks 1 to 3 projects; the lower of two draws favours the first
+        // listed, so the vote order has clear leaders and a long tail.
+        let wanted = 1 + choices.below(3) as usize;
+        let mut picked: Vec<ApplicationId> = Vec::new();
+        for _ in 0..wanted {
+            let bound = in_contention.len() as u64;
+            let pick = choices.below(bound).min(choices.below(bound)) as usize;
+            let id = &in_contention[pick].id;
+            if !picked.contains(id) {
+                picked.push(id.clone());
+            }
+        }
+        let cast_on = plus_days(opens_on, choices.below(window_days));
+        let key = format!("{}-ballot-{index:03}", plan.key);
+        let request = writer.request(VOTER, cast_on, &key);
+        let cast = writer
+            .ledger
+            .cast_ballot(&request, round_id, code, &picked)
+            .await;
+        Writer::step(&key, cast)?;
+    }
+    Ok(())
+}
+
 fn neighbourhood_label(code: &GeoCode) -> String {
     // Group names vary by area; the last digits keep them distinct and readable.
     format!("Estate {}", &code.as_str()[code.as_str().len() - 3..])
+}
+
+/// One award of the demo: the key its steps are keyed under, its id and its grantee.
+struct DemoAward<'a> {
+    key: &'a str,
+    award_id: &'a AwardId,
+    grantee: &'a OrgId,
 }
 
 /// An award's life: agreement, drawdowns, payments, and for a few a variation, a return,
@@ -849,49 +881,27 @@ fn neighbourhood_label(code: &GeoCode) -> String {
 async fn run_award(
     writer: &Writer<'_>,
     choices: &mut Choices,
-    key: &str,
-    award_id: &AwardId,
-    grantee: &OrgId,
+    award: &DemoAward<'_>,
     amount: Money,
     decided_on: Date,
 ) -> Result<(), DemoError> {
-    let ledger = writer.ledger;
     // One award in ten is still waiting for its agreement to be signed.
     if choices.chance(10) {
         return Ok(());
     }
     let accepted_on = plus_days(decided_on, 10 + choices.below(20));
-    let step_key = format!("{key}-accept");
-    Writer::step(
-        &step_key,
-        ledger
-            .accept_agreement(
-                &writer.request(grantee.as_str(), accepted_on, &step_key),
-                award_id,
-                grantee,
-            )
-            .await,
-    )?;
+    let step_key = format!("{}-accept", award.key);
+    let request = writer.request(award.grantee.as_str(), accepted_on, &step_key);
+    let accepted = writer
+        .ledger
+        .accept_agreement(&request, award.award_id, award.grantee)
+        .await;
+    Writer::step(&step_key, accepted)?;
 
     // One in twelve is cut before any money moves (the project shrank).
     let mut amount = amount;
     if choices.chance(8) {
-        let reduced = Money::new((amount.amount() * dec!(0.9)).round_dp(2))
-            .expect("90% of an award is valid");
-        let step_key = format!("{key}-vary-down");
-        Writer::step(
-            &step_key,
-            ledger
-                .vary_award(
-                    &writer.request(ADMIN, plus_days(accepted_on, 5), &step_key),
-                    award_id,
-                    reduced,
-                    "Venue costs came in lower than budgeted.",
-                    None,
-                )
-                .await,
-        )?;
-        amount = reduced;
+        amount = cut_award(writer, award, amount, plus_days(accepted_on, 5)).await?;
     }
 
     // First drawdown: half the award, approved and paid.
@@ -901,155 +911,183 @@ async fn run_award(
     )
     .expect("half an award is valid");
     let requested_on = plus_days(accepted_on, 7);
-    draw_and_pay(
-        writer,
-        key,
-        "dd1",
-        award_id,
-        grantee,
-        first,
-        requested_on,
-        true,
-    )
-    .await?;
+    draw_and_pay(writer, award, "dd1", first, requested_on, true).await?;
 
-    // Half the awards draw the rest; a few of those requests are first rejected and re-made.
+    // Half the awards draw the rest.
     if choices.chance(50) {
         let rest = amount.checked_sub(first).expect("half is within the award");
         if !rest.is_zero() {
-            let later = plus_days(requested_on, 60 + choices.below(60));
-            if choices.chance(15) {
-                draw_and_pay(
-                    writer,
-                    key,
-                    "dd2-rejected",
-                    award_id,
-                    grantee,
-                    rest,
-                    later,
-                    false,
-                )
-                .await?;
-            }
-            draw_and_pay(
-                writer,
-                key,
-                "dd2",
-                award_id,
-                grantee,
-                rest,
-                plus_days(later, 7),
-                true,
-            )
-            .await?;
-
-            // A few fully paid awards report, return what they did not spend, and close.
-            if choices.chance(30) {
-                let end = plus_days(later, 180);
-                let paid = amount;
-                let unspent =
-                    Money::new((paid.amount() * dec!(0.04)).round_dp(2)).expect("4% is valid");
-                let spent = paid.checked_sub(unspent).expect("unspent is part of paid");
-                let step_key = format!("{key}-spend");
-                Writer::step(
-                    &step_key,
-                    ledger
-                        .report_spend(
-                            &writer.request(grantee.as_str(), end, &step_key),
-                            award_id,
-                            grantee,
-                            requested_on,
-                            end,
-                            vec![SpendLine {
-                                category: "Project delivery".to_string(),
-                                amount: spent,
-                            }],
-                        )
-                        .await,
-                )?;
-                let step_key = format!("{key}-outcome");
-                Writer::step(
-                    &step_key,
-                    ledger
-                        .report_outcome(
-                            &writer.request(grantee.as_str(), end, &step_key),
-                            award_id,
-                            grantee,
-                            "residents_engaged",
-                            Decimal::from(40 + choices.below(200)),
-                            end,
-                        )
-                        .await,
-                )?;
-                // Volunteer hours and jobs follow from the award's size, not from `choices`,
-                // so the rest of the demo's choices (and figures) stay as they were.
-                let pounds = paid.amount().trunc();
-                let outcomes = [
-                    ("volunteer_hours", (pounds / dec!(40)).trunc()),
-                    ("people_into_work", (pounds / dec!(8000)).trunc()),
-                ];
-                for (indicator, quantity) in outcomes {
-                    if quantity.is_zero() {
-                        continue;
-                    }
-                    let step_key = format!("{key}-outcome-{indicator}");
-                    Writer::step(
-                        &step_key,
-                        ledger
-                            .report_outcome(
-                                &writer.request(grantee.as_str(), end, &step_key),
-                                award_id,
-                                grantee,
-                                indicator,
-                                quantity,
-                                end,
-                            )
-                            .await,
-                    )?;
-                }
-                if !unspent.is_zero() {
-                    let step_key = format!("{key}-return");
-                    Writer::step(
-                        &step_key,
-                        ledger
-                            .record_return(
-                                &writer.request(ADMIN, plus_days(end, 10), &step_key),
-                                award_id,
-                                unspent,
-                                "Unspent at the end of the project.",
-                            )
-                            .await,
-                    )?;
-                }
-                let step_key = format!("{key}-close");
-                Writer::step(
-                    &step_key,
-                    ledger
-                        .close_award(
-                            &writer.request(ADMIN, plus_days(end, 20), &step_key),
-                            award_id,
-                        )
-                        .await,
-                )?;
-            }
+            draw_the_rest(writer, choices, award, amount, rest, requested_on).await?;
         }
     }
     Ok(())
 }
 
+/// Cuts the award to 90% of `amount`; returns the new amount.
+async fn cut_award(
+    writer: &Writer<'_>,
+    award: &DemoAward<'_>,
+    amount: Money,
+    varied_on: Date,
+) -> Result<Money, DemoError> {
+    let reduced =
+        Money::new((amount.amount() * dec!(0.9)).round_dp(2)).expect("90% of an award is valid");
+    let step_key = format!("{}-vary-down", award.key);
+    let request = writer.request(ADMIN, varied_on, &step_key);
+    let varied = writer
+        .ledger
+        .vary_award(
+            &request,
+            award.award_id,
+            reduced,
+            "Venue costs came in lower than budgeted.",
+            None,
+        )
+        .await;
+    Writer::step(&step_key, varied)?;
+    Ok(reduced)
+}
+
+/// The second drawdown, of the rest of the award (a few first rejected and re-made); then a
+/// few of the fully paid awards report, return what they did not spend, and close.
+async fn draw_the_rest(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    award: &DemoAward<'_>,
+    amount: Money,
+    rest: Money,
+    first_requested_on: Date,
+) -> Result<(), DemoError> {
+    let later = plus_days(first_requested_on, 60 + choices.below(60));
+    if choices.chance(15) {
+        draw_and_pay(writer, award, "dd2-rejected", rest, later, false).await?;
+    }
+    draw_and_pay(writer, award, "dd2", rest, plus_days(later, 7), true).await?;
+    if choices.chance(30) {
+        let end = plus_days(later, 180);
+        report_return_and_close(writer, choices, award, amount, first_requested_on, end).await?;
+    }
+    Ok(())
+}
+
+/// A fully paid award reports its spend (all but 4% of what was paid) and outcomes for the
+/// period `start..=end`, returns the 4% and closes.
+async fn report_return_and_close(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    award: &DemoAward<'_>,
+    paid: Money,
+    start: Date,
+    end: Date,
+) -> Result<(), DemoError> {
+    let ledger = writer.ledger;
+    let key = award.key;
+    let unspent = Money::new((paid.amount() * dec!(0.04)).round_dp(2)).expect("4% is valid");
+    let spent = paid.checked_sub(unspent).expect("unspent is part of paid");
+    let step_key = format!("{key}-spend");
+    let request = writer.request(award.grantee.as_str(), end, &step_key);
+    let spend = vec![SpendLine {
+        category: "Project delivery".to_string(),
+        amount: spent,
+    }];
+    let reported = ledger
+        .report_spend(&request, award.award_id, award.grantee, start, end, spend)
+        .await;
+    Writer::step(&step_key, reported)?;
+    report_outcomes(writer, choices, award, paid, end).await?;
+    if !unspent.is_zero() {
+        let step_key = format!("{key}-return");
+        let request = writer.request(ADMIN, plus_days(end, 10), &step_key);
+        let returned = ledger
+            .record_return(
+                &request,
+                award.award_id,
+                unspent,
+                "Unspent at the end of the project.",
+            )
+            .await;
+        Writer::step(&step_key, returned)?;
+    }
+    let step_key = format!("{key}-close");
+    let request = writer.request(ADMIN, plus_days(end, 20), &step_key);
+    let closed = ledger.close_award(&request, award.award_id).await;
+    Writer::step(&step_key, closed)?;
+    Ok(())
+}
+
+/// The award's outcomes for a period ending `end`: residents engaged (a chosen number),
+/// volunteer hours and people into work (from what was paid, where above zero).
+async fn report_outcomes(
+    writer: &Writer<'_>,
+    choices: &mut Choices,
+    award: &DemoAward<'_>,
+    paid: Money,
+    end: Date,
+) -> Result<(), DemoError> {
+    let residents = Decimal::from(40 + choices.below(200));
+    let step_key = format!("{}-outcome", award.key);
+    report_outcome(
+        writer,
+        award,
+        &step_key,
+        "residents_engaged",
+        residents,
+        end,
+    )
+    .await?;
+    // Volunteer hours and jobs follow from the award's size, not from `choices`, so the
+    // rest of the demo's choices (and figures) stay as they were.
+    let pounds = paid.amount().trunc();
+    let outcomes = [
+        ("volunteer_hours", (pounds / dec!(40)).trunc()),
+        ("people_into_work", (pounds / dec!(8000)).trunc()),
+    ];
+    for (indicator, quantity) in outcomes {
+        if quantity.is_zero() {
+            continue;
+        }
+        let step_key = format!("{}-outcome-{indicator}", award.key);
+        report_outcome(writer, award, &step_key, indicator, quantity, end).await?;
+    }
+    Ok(())
+}
+
+/// The grantee reports `quantity` of `indicator` for a period ending `end`.
+async fn report_outcome(
+    writer: &Writer<'_>,
+    award: &DemoAward<'_>,
+    step_key: &str,
+    indicator: &str,
+    quantity: Decimal,
+    end: Date,
+) -> Result<(), DemoError> {
+    let request = writer.request(award.grantee.as_str(), end, step_key);
+    let reported = writer
+        .ledger
+        .report_outcome(
+            &request,
+            award.award_id,
+            award.grantee,
+            indicator,
+            quantity,
+            end,
+        )
+        .await;
+    Writer::step(step_key, reported)?;
+    Ok(())
+}
+
 /// Requests a drawdown, then approves and pays it (or rejects it).
-#[allow(clippy::too_many_arguments)]
 async fn draw_and_pay(
     writer: &Writer<'_>,
-    key: &str,
+    award: &DemoAward<'_>,
     label: &str,
-    award_id: &AwardId,
-    grantee: &OrgId,
     amount: Money,
     requested_on: Date,
     approve: bool,
 ) -> Result<(), DemoError> {
     let ledger = writer.ledger;
+    let (key, award_id, grantee) = (award.key, award.award_id, award.grantee);
     let step_key = format!("{key}-{label}");
     let drawdown_id = Writer::step(
         &step_key,
@@ -1108,6 +1146,9 @@ async fn draw_and_pay(
     Ok(())
 }
 
+/// Awards by local authority, each with the neighbourhoods they went to.
+type AreaLines = BTreeMap<String, (AreaLine, BTreeSet<GeoCode>)>;
+
 /// Reads the fund, its rounds and every award back from the aggregates.
 async fn summarise(
     ledger: &Ledger,
@@ -1121,56 +1162,9 @@ async fn summarise(
         .map(|area| (area.code.as_str(), area.name.as_str()))
         .collect();
     let mut rounds = Vec::new();
-    let mut by_area: BTreeMap<String, (AreaLine, BTreeSet<GeoCode>)> = BTreeMap::new();
+    let mut by_area = AreaLines::new();
     for demo_round in demo_rounds {
-        let round = Writer::step("summary", ledger.round(&demo_round.round_id).await)?;
-        // Σ its awards' awarded, as the read models count it: a closed award at what it
-        // cost (the round's own counter keeps the pre-close amounts; see GLOSSARY.md).
-        let mut round_awarded = Money::ZERO;
-        for application_id in &demo_round.applications {
-            let application = Writer::step("summary", ledger.application(application_id).await)?;
-            let Some(award_id) = application.award_id() else {
-                continue;
-            };
-            let award = Writer::step("summary", ledger.award(award_id).await)?;
-            let Some(details) = award.details() else {
-                continue;
-            };
-            let lad = ledger
-                .geography
-                .ancestors(&details.neighbourhood)
-                .into_iter()
-                .find(|code| code.as_str().starts_with("E06") || code.as_str().starts_with("E08"))
-                .map(|code| code.as_str().to_string())
-                .unwrap_or_else(|| "unknown".to_string());
-            let (line, neighbourhoods) = by_area.entry(lad.clone()).or_insert_with(|| {
-                (
-                    AreaLine {
-                        name: names.get(lad.as_str()).copied().unwrap_or("").to_string(),
-                        code: lad.clone(),
-                        awards: 0,
-                        neighbourhoods: 0,
-                        awarded: Money::ZERO,
-                        paid: Money::ZERO,
-                        returned: Money::ZERO,
-                    },
-                    Default::default(),
-                )
-            });
-            round_awarded = round_awarded.plus(award.amount());
-            line.awards += 1;
-            line.awarded = line.awarded.plus(award.amount());
-            line.paid = line.paid.plus(award.paid());
-            line.returned = line.returned.plus(award.returned());
-            neighbourhoods.insert(details.neighbourhood.clone());
-        }
-        rounds.push(RoundLine {
-            round_id: demo_round.round_id.clone(),
-            name: demo_round.name.to_string(),
-            budget: round.budget(),
-            awarded: round_awarded,
-            closed: round.is_closed(),
-        });
+        rounds.push(summarise_round(ledger, demo_round, &names, &mut by_area).await?);
     }
     let areas = by_area
         .into_values()
@@ -1191,5 +1185,62 @@ async fn summarise(
             .iter()
             .map(|round| round.applications.len())
             .sum(),
+    })
+}
+
+/// One round's line, adding each of its awards to its local authority's line in `by_area`.
+async fn summarise_round(
+    ledger: &Ledger,
+    demo_round: &DemoRound,
+    names: &BTreeMap<&str, &str>,
+    by_area: &mut AreaLines,
+) -> Result<RoundLine, DemoError> {
+    let round = Writer::step("summary", ledger.round(&demo_round.round_id).await)?;
+    // Σ its awards' awarded, as the read models count it: a closed award at what it
+    // cost (the round's own counter keeps the pre-close amounts; see GLOSSARY.md).
+    let mut round_awarded = Money::ZERO;
+    for application_id in &demo_round.applications {
+        let application = Writer::step("summary", ledger.application(application_id).await)?;
+        let Some(award_id) = application.award_id() else {
+            continue;
+        };
+        let award = Writer::step("summary", ledger.award(award_id).await)?;
+        let Some(details) = award.details() else {
+            continue;
+        };
+        let lad = ledger
+            .geography
+            .ancestors(&details.neighbourhood)
+            .into_iter()
+            .find(|code| code.as_str().starts_with("E06") || code.as_str().starts_with("E08"))
+            .map(|code| code.as_str().to_string())
+            .unwrap_or_else(|| "unknown".to_string());
+        let (line, neighbourhoods) = by_area.entry(lad.clone()).or_insert_with(|| {
+            (
+                AreaLine {
+                    name: names.get(lad.as_str()).copied().unwrap_or("").to_string(),
+                    code: lad.clone(),
+                    awards: 0,
+                    neighbourhoods: 0,
+                    awarded: Money::ZERO,
+                    paid: Money::ZERO,
+                    returned: Money::ZERO,
+                },
+                Default::default(),
+            )
+        });
+        round_awarded = round_awarded.plus(award.amount());
+        line.awards += 1;
+        line.awarded = line.awarded.plus(award.amount());
+        line.paid = line.paid.plus(award.paid());
+        line.returned = line.returned.plus(award.returned());
+        neighbourhoods.insert(details.neighbourhood.clone());
+    }
+    Ok(RoundLine {
+        round_id: demo_round.round_id.clone(),
+        name: demo_round.name.to_string(),
+        budget: round.budget(),
+        awarded: round_awarded,
+        closed: round.is_closed(),
     })
 }

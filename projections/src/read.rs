@@ -1121,6 +1121,30 @@ struct RankedRow {
     recipient_count: i64,
 }
 
+impl From<RankedRow> for NeighbourhoodTotals {
+    fn from(row: RankedRow) -> Self {
+        NeighbourhoodTotals {
+            area: Area {
+                code: row.code,
+                name: Some(row.name),
+                level: Some(row.level),
+                parent_code: row.parent_code,
+                population: row.population,
+                imd_decile: row.imd_decile.and_then(|decile| i16::try_from(decile).ok()),
+            },
+            totals: Totals {
+                awarded: from_pence(row.awarded_pence),
+                paid: from_pence(row.paid_pence),
+                returned: from_pence(row.returned_pence),
+                disbursed: from_pence(row.paid_pence - row.returned_pence),
+                reported_spend: from_pence(row.spend_pence),
+                award_count: row.award_count,
+                recipient_count: row.recipient_count,
+            },
+        }
+    }
+}
+
 /// Areas of the reference geography with their rolled-up totals, ranked. Pages are
 /// offsets into the ranking (`end_cursor` is the offset of the next page).
 pub async fn neighbourhoods(
@@ -1134,6 +1158,28 @@ pub async fn neighbourhoods(
             ProjectionError::BadQuery(format!("cursor '{cursor}' is not from neighbourhoods"))
         })?,
     };
+    let sql = ranked_neighbourhoods_sql(query, first, offset);
+    let rows: Vec<RankedRow> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
+    let has_next_page = rows.len() > first as usize;
+    let areas: Vec<NeighbourhoodTotals> = rows
+        .into_iter()
+        .take(first as usize)
+        .map(NeighbourhoodTotals::from)
+        .collect();
+    Ok(NeighbourhoodPage {
+        end_cursor: has_next_page.then(|| (offset + areas.len() as i64).to_string()),
+        areas,
+        has_next_page,
+    })
+}
+
+/// The query behind [`neighbourhoods`]: every area of the query's level (and area) with
+/// its rolled-up totals, in the query's order, one row more than the page to tell whether
+/// another page follows.
+fn ranked_neighbourhoods_sql(query: &NeighbourhoodQuery, first: u32, offset: i64) -> Sql {
     let mut sql = Sql::default();
     sql.push("WITH ");
     if let Some(within) = &query.within {
@@ -1178,39 +1224,7 @@ pub async fn neighbourhoods(
         .bind(Param::Int(i64::from(first) + 1))
         .push(" OFFSET ")
         .bind(Param::Int(offset));
-    let rows: Vec<RankedRow> =
-        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
-            .fetch_all(pool)
-            .await?);
-    let has_next_page = rows.len() > first as usize;
-    let areas: Vec<NeighbourhoodTotals> = rows
-        .into_iter()
-        .take(first as usize)
-        .map(|row| NeighbourhoodTotals {
-            area: Area {
-                code: row.code,
-                name: Some(row.name),
-                level: Some(row.level),
-                parent_code: row.parent_code,
-                population: row.population,
-                imd_decile: row.imd_decile.and_then(|decile| i16::try_from(decile).ok()),
-            },
-            totals: Totals {
-                awarded: from_pence(row.awarded_pence),
-                paid: from_pence(row.paid_pence),
-                returned: from_pence(row.returned_pence),
-                disbursed: from_pence(row.paid_pence - row.returned_pence),
-                reported_spend: from_pence(row.spend_pence),
-                award_count: row.award_count,
-                recipient_count: row.recipient_count,
-            },
-        })
-        .collect();
-    Ok(NeighbourhoodPage {
-        end_cursor: has_next_page.then(|| (offset + areas.len() as i64).to_string()),
-        areas,
-        has_next_page,
-    })
+    sql
 }
 
 // ---------------------------------------------------------------- ledger

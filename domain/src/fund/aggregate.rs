@@ -12,7 +12,7 @@ use crate::outcome::{
     MIN_DURATION_YEARS,
 };
 use crate::round::RoundTerms;
-use crate::{Date, FundId, GeoCode, Money, RoundId};
+use crate::{AwardId, Date, FundId, GeoCode, Money, OrgId, RoundId};
 
 /// A fund's state: running figures and the ids that make its follow-up commands
 /// idempotent.
@@ -145,6 +145,319 @@ fn share(value: rust_decimal::Decimal, field: &'static str) -> Result<Fraction, 
     Fraction::new(value).map_err(|error| FundError::InvalidShare { field, error })
 }
 
+/// One decision per command: the event it records (`None` for a repeat of an idempotent
+/// order, or one with nothing to record), or why it is refused. `handle` writes it.
+impl Fund {
+    /// `FundEstablished`, once, dated not after today.
+    fn establish(
+        &self,
+        fund_id: FundId,
+        name: String,
+        funder_org_id: OrgId,
+        funder_name: String,
+        established_on: Date,
+        today: Date,
+    ) -> Result<FundEvent, FundError> {
+        if self.established {
+            return Err(FundError::AlreadyEstablished(self.id()));
+        }
+        not_after_today("establishedOn", established_on, today)?;
+        require_text(fund_id.as_str(), "fund_id")?;
+        require_text(&name, "name")?;
+        require_text(&funder_name, "funder_name")?;
+        require_text(funder_org_id.as_str(), "funder_org_id")?;
+        Ok(FundEvent::FundEstablished {
+            fund_id,
+            name,
+            funder_org_id,
+            funder_name,
+            established_on,
+        })
+    }
+
+    /// `CapitalReceived` for a new tranche, dated by today and not before the fund was
+    /// established.
+    fn receive_capital(
+        &self,
+        tranche_id: String,
+        amount: Money,
+        source: String,
+        received_on: Date,
+        today: Date,
+    ) -> Result<FundEvent, FundError> {
+        self.require_established()?;
+        if amount.is_zero() {
+            return Err(FundError::ZeroAmount);
+        }
+        require_text(&tranche_id, "tranche_id")?;
+        require_text(&source, "source")?;
+        if self.tranches.contains(&tranche_id) {
+            return Err(FundError::DuplicateTranche(tranche_id));
+        }
+        not_after_today("receivedOn", received_on, today)?;
+        not_before("receivedOn", received_on, self.established_on, || {
+            format!("fund {} was established", self.id())
+        })?;
+        let capital_received_total = self
+            .capital_received
+            .checked_add(amount)
+            .ok_or(FundError::Overflow)?;
+        let available_after = self
+            .available()
+            .checked_add(amount)
+            .ok_or(FundError::Overflow)?;
+        Ok(FundEvent::CapitalReceived {
+            tranche_id,
+            amount,
+            source,
+            received_on,
+            capital_received_total,
+            available_after,
+        })
+    }
+
+    /// `RoundBudgetAllocated` for a new round whose terms are this fund's, within what is
+    /// available.
+    fn allocate_to_round(
+        &self,
+        round_id: RoundId,
+        budget: Money,
+        terms: RoundTerms,
+        allocated_on: Date,
+    ) -> Result<FundEvent, FundError> {
+        self.require_established()?;
+        if budget.is_zero() {
+            return Err(FundError::ZeroAmount);
+        }
+        require_text(round_id.as_str(), "round_id")?;
+        if self.rounds.contains(&round_id) {
+            return Err(FundError::RoundAlreadyAllocated(round_id));
+        }
+        self.check_terms(&round_id, &terms)?;
+        let available = self.available();
+        let available_after =
+            available
+                .checked_sub(budget)
+                .ok_or_else(|| FundError::InsufficientFunds {
+                    requested: budget,
+                    available,
+                    round: round_id.clone(),
+                    fund: self.id(),
+                })?;
+        self.allocated_outstanding
+            .checked_add(budget)
+            .ok_or(FundError::Overflow)?;
+        Ok(FundEvent::RoundBudgetAllocated {
+            round_id,
+            budget,
+            terms,
+            allocated_on,
+            available_after,
+        })
+    }
+
+    /// `RoundBudgetReleased` giving back at most what the round still holds.
+    fn release_round_budget(
+        &self,
+        release_id: String,
+        round_id: RoundId,
+        amount: Money,
+        released_on: Date,
+    ) -> Result<Option<FundEvent>, FundError> {
+        self.require_established()?;
+        // A retried second half: the release already happened.
+        if self.releases.contains(&release_id) {
+            return Ok(None);
+        }
+        // A round that closes fully spent has nothing to give back.
+        if amount.is_zero() {
+            return Ok(None);
+        }
+        require_text(&release_id, "release_id")?;
+        if !self.rounds.contains(&round_id) {
+            return Err(FundError::UnknownRound {
+                round: round_id,
+                fund: self.id(),
+            });
+        }
+        let allocated = self
+            .held_by_round
+            .get(&round_id)
+            .copied()
+            .unwrap_or(Money::ZERO);
+        if amount > allocated {
+            return Err(FundError::ReleaseExceedsAllocation {
+                amount,
+                allocated,
+                round: round_id,
+                fund: self.id(),
+            });
+        }
+        let available_after = self
+            .available()
+            .checked_add(amount)
+            .ok_or(FundError::Overflow)?;
+        Ok(Some(FundEvent::RoundBudgetReleased {
+            release_id,
+            round_id,
+            amount,
+            released_on,
+            available_after,
+        }))
+    }
+
+    /// `ReturnCredited` once per return.
+    fn credit_return(
+        &self,
+        return_id: String,
+        award_id: AwardId,
+        amount: Money,
+        credited_on: Date,
+    ) -> Result<Option<FundEvent>, FundError> {
+        self.require_established()?;
+        if self.returns.contains(&return_id) {
+            return Ok(None);
+        }
+        if amount.is_zero() {
+            return Ok(None);
+        }
+        require_text(&return_id, "return_id")?;
+        let available_after = self
+            .available
+            .checked_add(amount)
+            .ok_or(FundError::Overflow)?;
+        Ok(Some(FundEvent::ReturnCredited {
+            return_id,
+            award_id,
+            amount,
+            credited_on,
+            available_after,
+        }))
+    }
+
+    /// `OutcomeProxySet`: a new version of an indicator's proxy, effective not before the
+    /// fund was established.
+    fn set_outcome_proxy(&self, command: FundCommand) -> Result<FundEvent, FundError> {
+        let FundCommand::SetOutcomeProxy {
+            indicator,
+            unit,
+            value_per_unit,
+            deadweight,
+            attribution,
+            displacement,
+            drop_off,
+            duration_years,
+            set_on,
+            effective_from,
+        } = command
+        else {
+            unreachable!("handle passes only SetOutcomeProxy to set_outcome_proxy");
+        };
+        self.require_established()?;
+        if let Some(effective_from) = effective_from {
+            not_before("effectiveFrom", effective_from, self.established_on, || {
+                "the fund was established".to_string()
+            })?;
+        }
+        let indicator = indicator.trim().to_string();
+        let unit = unit.trim().to_string();
+        require_bounded(&indicator, "indicator", MAX_INDICATOR_CHARS)?;
+        require_bounded(&unit, "unit", MAX_UNIT_CHARS)?;
+        let proxy = OutcomeProxy {
+            unit,
+            value_per_unit,
+            deadweight: share(deadweight, "deadweight")?,
+            attribution: share(attribution, "attribution")?,
+            displacement: share(displacement, "displacement")?,
+            drop_off: share(drop_off, "drop_off")?,
+            duration_years,
+        };
+        if !(MIN_DURATION_YEARS..=MAX_DURATION_YEARS).contains(&duration_years) {
+            return Err(FundError::DurationOutOfRange {
+                years: duration_years,
+            });
+        }
+        Ok(FundEvent::OutcomeProxySet {
+            indicator,
+            proxy,
+            set_on,
+            effective_from,
+        })
+    }
+
+    /// `PriorityAreasDeclared`; nothing when the list already holds exactly these areas.
+    fn declare_priority_areas(
+        &self,
+        list_name: &str,
+        areas: &[GeoCode],
+        declared_on: Date,
+    ) -> Result<Option<FundEvent>, FundError> {
+        self.require_established()?;
+        let (list_name, areas) = checked_priority_list(list_name, areas)?;
+        if self.priority_lists.get(&list_name) == Some(&areas) {
+            return Ok(None);
+        }
+        Ok(Some(FundEvent::PriorityAreasDeclared {
+            list_name,
+            areas,
+            declared_on,
+        }))
+    }
+}
+
+/// The folds of the events that move money, each checking the figure its event carries.
+impl Fund {
+    fn fold_capital_received(
+        &mut self,
+        tranche_id: String,
+        amount: Money,
+        capital_received_total: Money,
+        available_after: Money,
+    ) {
+        self.capital_received = self.capital_received.plus(amount);
+        self.available = self.available.plus(amount);
+        self.tranches.insert(tranche_id);
+        debug_assert_eq!(self.capital_received, capital_received_total);
+        debug_assert_eq!(self.available, available_after);
+    }
+
+    fn fold_allocated(&mut self, round_id: RoundId, budget: Money, available_after: Money) {
+        debug_assert!(budget <= self.available, "allocation beyond available");
+        self.available = self.available.saturating_sub(budget);
+        self.allocated_outstanding = self.allocated_outstanding.plus(budget);
+        self.held_by_round.insert(round_id.clone(), budget);
+        self.rounds.insert(round_id);
+        debug_assert_eq!(self.available, available_after);
+    }
+
+    fn fold_released(
+        &mut self,
+        release_id: String,
+        round_id: RoundId,
+        amount: Money,
+        available_after: Money,
+    ) {
+        debug_assert!(
+            amount <= self.allocated_outstanding,
+            "release beyond what rounds hold"
+        );
+        self.allocated_outstanding = self.allocated_outstanding.saturating_sub(amount);
+        if let Some(held) = self.held_by_round.get_mut(&round_id) {
+            *held = held.saturating_sub(amount);
+        }
+        self.available = self.available.plus(amount);
+        self.releases.insert(release_id);
+        debug_assert_eq!(self.available, available_after);
+    }
+
+    fn fold_return_credited(&mut self, return_id: String, amount: Money, available_after: Money) {
+        self.returned_credited = self.returned_credited.plus(amount);
+        self.available = self.available.plus(amount);
+        self.returns.insert(return_id);
+        debug_assert_eq!(self.available, available_after);
+    }
+}
+
 impl Aggregate for Fund {
     const TYPE: &'static str = "Fund";
     type Command = FundCommand;
@@ -158,7 +471,7 @@ impl Aggregate for Fund {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), FundError> {
-        match command {
+        let event = match command {
             FundCommand::Establish {
                 fund_id,
                 name,
@@ -166,235 +479,48 @@ impl Aggregate for Fund {
                 funder_name,
                 established_on,
                 today,
-            } => {
-                if self.established {
-                    return Err(FundError::AlreadyEstablished(self.id()));
-                }
-                not_after_today("establishedOn", established_on, today)?;
-                require_text(fund_id.as_str(), "fund_id")?;
-                require_text(&name, "name")?;
-                require_text(&funder_name, "funder_name")?;
-                require_text(funder_org_id.as_str(), "funder_org_id")?;
-                let event = FundEvent::FundEstablished {
-                    fund_id,
-                    name,
-                    funder_org_id,
-                    funder_name,
-                    established_on,
-                };
-                sink.write(event, self).await;
-            }
+            } => Some(self.establish(
+                fund_id,
+                name,
+                funder_org_id,
+                funder_name,
+                established_on,
+                today,
+            )?),
             FundCommand::ReceiveCapital {
                 tranche_id,
                 amount,
                 source,
                 received_on,
                 today,
-            } => {
-                self.require_established()?;
-                if amount.is_zero() {
-                    return Err(FundError::ZeroAmount);
-                }
-                require_text(&tranche_id, "tranche_id")?;
-                require_text(&source, "source")?;
-                if self.tranches.contains(&tranche_id) {
-                    return Err(FundError::DuplicateTranche(tranche_id));
-                }
-                not_after_today("receivedOn", received_on, today)?;
-                not_before("receivedOn", received_on, self.established_on, || {
-                    format!("fund {} was established", self.id())
-                })?;
-                let capital_received_total = self
-                    .capital_received
-                    .checked_add(amount)
-                    .ok_or(FundError::Overflow)?;
-                let available_after = self
-                    .available()
-                    .checked_add(amount)
-                    .ok_or(FundError::Overflow)?;
-                let event = FundEvent::CapitalReceived {
-                    tranche_id,
-                    amount,
-                    source,
-                    received_on,
-                    capital_received_total,
-                    available_after,
-                };
-                sink.write(event, self).await;
-            }
+            } => Some(self.receive_capital(tranche_id, amount, source, received_on, today)?),
             FundCommand::AllocateToRound {
                 round_id,
                 budget,
                 terms,
                 allocated_on,
-            } => {
-                self.require_established()?;
-                if budget.is_zero() {
-                    return Err(FundError::ZeroAmount);
-                }
-                require_text(round_id.as_str(), "round_id")?;
-                if self.rounds.contains(&round_id) {
-                    return Err(FundError::RoundAlreadyAllocated(round_id));
-                }
-                self.check_terms(&round_id, &terms)?;
-                let available = self.available();
-                let available_after =
-                    available
-                        .checked_sub(budget)
-                        .ok_or_else(|| FundError::InsufficientFunds {
-                            requested: budget,
-                            available,
-                            round: round_id.clone(),
-                            fund: self.id(),
-                        })?;
-                self.allocated_outstanding
-                    .checked_add(budget)
-                    .ok_or(FundError::Overflow)?;
-                let event = FundEvent::RoundBudgetAllocated {
-                    round_id,
-                    budget,
-                    terms,
-                    allocated_on,
-                    available_after,
-                };
-                sink.write(event, self).await;
-            }
+            } => Some(self.allocate_to_round(round_id, budget, terms, allocated_on)?),
             FundCommand::ReleaseRoundBudget {
                 release_id,
                 round_id,
                 amount,
                 released_on,
-            } => {
-                self.require_established()?;
-                // A retried second half: the release already happened.
-                if self.releases.contains(&release_id) {
-                    return Ok(());
-                }
-                // A round that closes fully spent has nothing to give back.
-                if amount.is_zero() {
-                    return Ok(());
-                }
-                require_text(&release_id, "release_id")?;
-                if !self.rounds.contains(&round_id) {
-                    return Err(FundError::UnknownRound {
-                        round: round_id,
-                        fund: self.id(),
-                    });
-                }
-                let allocated = self
-                    .held_by_round
-                    .get(&round_id)
-                    .copied()
-                    .unwrap_or(Money::ZERO);
-                if amount > allocated {
-                    return Err(FundError::ReleaseExceedsAllocation {
-                        amount,
-                        allocated,
-                        round: round_id,
-                        fund: self.id(),
-                    });
-                }
-                let available_after = self
-                    .available()
-                    .checked_add(amount)
-                    .ok_or(FundError::Overflow)?;
-                let event = FundEvent::RoundBudgetReleased {
-                    release_id,
-                    round_id,
-                    amount,
-                    released_on,
-                    available_after,
-                };
-                sink.write(event, self).await;
-            }
+            } => self.release_round_budget(release_id, round_id, amount, released_on)?,
             FundCommand::CreditReturn {
                 return_id,
                 award_id,
                 amount,
                 credited_on,
-            } => {
-                self.require_established()?;
-                if self.returns.contains(&return_id) {
-                    return Ok(());
-                }
-                if amount.is_zero() {
-                    return Ok(());
-                }
-                require_text(&return_id, "return_id")?;
-                let available_after = self
-                    .available
-                    .checked_add(amount)
-                    .ok_or(FundError::Overflow)?;
-                let event = FundEvent::ReturnCredited {
-                    return_id,
-                    award_id,
-                    amount,
-                    credited_on,
-                    available_after,
-                };
-                sink.write(event, self).await;
-            }
-            FundCommand::SetOutcomeProxy {
-                indicator,
-                unit,
-                value_per_unit,
-                deadweight,
-                attribution,
-                displacement,
-                drop_off,
-                duration_years,
-                set_on,
-                effective_from,
-            } => {
-                self.require_established()?;
-                if let Some(effective_from) = effective_from {
-                    not_before("effectiveFrom", effective_from, self.established_on, || {
-                        "the fund was established".to_string()
-                    })?;
-                }
-                let indicator = indicator.trim().to_string();
-                let unit = unit.trim().to_string();
-                require_bounded(&indicator, "indicator", MAX_INDICATOR_CHARS)?;
-                require_bounded(&unit, "unit", MAX_UNIT_CHARS)?;
-                let proxy = OutcomeProxy {
-                    unit,
-                    value_per_unit,
-                    deadweight: share(deadweight, "deadweight")?,
-                    attribution: share(attribution, "attribution")?,
-                    displacement: share(displacement, "displacement")?,
-                    drop_off: share(drop_off, "drop_off")?,
-                    duration_years,
-                };
-                if !(MIN_DURATION_YEARS..=MAX_DURATION_YEARS).contains(&duration_years) {
-                    return Err(FundError::DurationOutOfRange {
-                        years: duration_years,
-                    });
-                }
-                let event = FundEvent::OutcomeProxySet {
-                    indicator,
-                    proxy,
-                    set_on,
-                    effective_from,
-                };
-                sink.write(event, self).await;
-            }
+            } => self.credit_return(return_id, award_id, amount, credited_on)?,
+            FundCommand::SetOutcomeProxy { .. } => Some(self.set_outcome_proxy(command)?),
             FundCommand::DeclarePriorityAreas {
                 list_name,
                 areas,
                 declared_on,
-            } => {
-                self.require_established()?;
-                let (list_name, areas) = checked_priority_list(&list_name, &areas)?;
-                if self.priority_lists.get(&list_name) == Some(&areas) {
-                    return Ok(());
-                }
-                let event = FundEvent::PriorityAreasDeclared {
-                    list_name,
-                    areas,
-                    declared_on,
-                };
-                sink.write(event, self).await;
-            }
+            } => self.declare_priority_areas(&list_name, &areas, declared_on)?,
+        };
+        if let Some(event) = event {
+            sink.write(event, self).await;
         }
         Ok(())
     }
@@ -416,56 +542,31 @@ impl Aggregate for Fund {
                 capital_received_total,
                 available_after,
                 ..
-            } => {
-                self.capital_received = self.capital_received.plus(amount);
-                self.available = self.available.plus(amount);
-                self.tranches.insert(tranche_id);
-                debug_assert_eq!(self.capital_received, capital_received_total);
-                debug_assert_eq!(self.available, available_after);
-            }
+            } => self.fold_capital_received(
+                tranche_id,
+                amount,
+                capital_received_total,
+                available_after,
+            ),
             FundEvent::RoundBudgetAllocated {
                 round_id,
                 budget,
                 available_after,
                 ..
-            } => {
-                debug_assert!(budget <= self.available, "allocation beyond available");
-                self.available = self.available.saturating_sub(budget);
-                self.allocated_outstanding = self.allocated_outstanding.plus(budget);
-                self.held_by_round.insert(round_id.clone(), budget);
-                self.rounds.insert(round_id);
-                debug_assert_eq!(self.available, available_after);
-            }
+            } => self.fold_allocated(round_id, budget, available_after),
             FundEvent::RoundBudgetReleased {
                 release_id,
                 round_id,
                 amount,
                 available_after,
                 ..
-            } => {
-                debug_assert!(
-                    amount <= self.allocated_outstanding,
-                    "release beyond what rounds hold"
-                );
-                self.allocated_outstanding = self.allocated_outstanding.saturating_sub(amount);
-                if let Some(held) = self.held_by_round.get_mut(&round_id) {
-                    *held = held.saturating_sub(amount);
-                }
-                self.available = self.available.plus(amount);
-                self.releases.insert(release_id);
-                debug_assert_eq!(self.available, available_after);
-            }
+            } => self.fold_released(release_id, round_id, amount, available_after),
             FundEvent::ReturnCredited {
                 return_id,
                 amount,
                 available_after,
                 ..
-            } => {
-                self.returned_credited = self.returned_credited.plus(amount);
-                self.available = self.available.plus(amount);
-                self.returns.insert(return_id);
-                debug_assert_eq!(self.available, available_after);
-            }
+            } => self.fold_return_credited(return_id, amount, available_after),
             // The proxy's figures are read-side facts; the fund keeps only which indicators
             // it values, so that outcomes are reported against them.
             FundEvent::OutcomeProxySet { indicator, .. } => {

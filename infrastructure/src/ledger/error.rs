@@ -49,75 +49,93 @@ pub enum LedgerError {
 impl LedgerError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            LedgerError::Fund(error) => match error {
-                FundError::NotEstablished(_) => ErrorKind::NotFound,
-                FundError::MissingField(_)
-                | FundError::ZeroAmount
-                | FundError::InvalidShare { .. }
-                | FundError::DurationOutOfRange { .. }
-                | FundError::TooLong { .. }
-                | FundError::TooManyPriorityAreas { .. }
-                | FundError::Date(_) => ErrorKind::BadInput,
-                _ => ErrorKind::Conflict,
-            },
-            LedgerError::Round(error) => match error {
-                RoundError::NotOpened(_) => ErrorKind::NotFound,
-                RoundError::MissingName
-                | RoundError::ZeroBudget
-                | RoundError::ZeroAmount
-                | RoundError::DatesOutOfOrder { .. }
-                | RoundError::WrongRound { .. }
-                | RoundError::BallotCodeCount { .. }
-                | RoundError::DuplicateBallotCode
-                | RoundError::DuplicateCandidate(_) => ErrorKind::BadInput,
-                _ => ErrorKind::Conflict,
-            },
-            LedgerError::Application(error) => match error {
-                ApplicationError::NotFound(_) => ErrorKind::NotFound,
-                ApplicationError::NotApplicant { .. } => ErrorKind::Forbidden,
-                ApplicationError::MissingField(_) | ApplicationError::ZeroAmount => {
-                    ErrorKind::BadInput
-                }
-                _ => ErrorKind::Conflict,
-            },
-            LedgerError::Award(error) => match error {
-                AwardError::NotFound(_) | AwardError::UnknownDrawdown { .. } => ErrorKind::NotFound,
-                AwardError::NotRecipient { .. } => ErrorKind::Forbidden,
-                AwardError::MissingField(_)
-                | AwardError::ZeroAmount
-                | AwardError::PeriodOutOfOrder { .. }
-                | AwardError::Date(_)
-                | AwardError::NegativeQuantity(_)
-                | AwardError::QuantityOutOfRange(_)
-                | AwardError::IndicatorTooLong { .. }
-                | AwardError::IndicatorWithoutProxy { .. }
-                | AwardError::DisbursedOverAwarded { .. }
-                | AwardError::TooManyBudgetLines { .. }
-                | AwardError::CategoryTooLong { .. }
-                | AwardError::DuplicateCategory(_)
-                | AwardError::BudgetNotAwarded { .. }
-                | AwardError::VariationNeedsBudgetLines { .. }
-                | AwardError::UnknownSpendCategory { .. }
-                | AwardError::OverlappingSpendPeriod { .. }
-                | AwardError::InputDescriptionTooLong { .. } => ErrorKind::BadInput,
-                _ => ErrorKind::Conflict,
-            },
-            LedgerError::Ballot(error) => match error {
-                // The code is the credential: a wrong one is refused like a wrong token.
-                BallotError::InvalidCode(_) => ErrorKind::Forbidden,
-                BallotError::NoChoices
-                | BallotError::TooManyChoices { .. }
-                | BallotError::DuplicateChoice(_)
-                | BallotError::WrongRound { .. }
-                | BallotError::MissingField(_) => ErrorKind::BadInput,
-                _ => ErrorKind::Conflict,
-            },
+            LedgerError::Fund(error) => fund_error_kind(error),
+            LedgerError::Round(error) => round_error_kind(error),
+            LedgerError::Application(error) => application_error_kind(error),
+            LedgerError::Award(error) => award_error_kind(error),
+            LedgerError::Ballot(error) => ballot_error_kind(error),
             LedgerError::NotFound { .. } => ErrorKind::NotFound,
             LedgerError::BadInput(_) => ErrorKind::BadInput,
             LedgerError::Concurrency(_) => ErrorKind::Concurrency,
             LedgerError::KeyReused(_) => ErrorKind::Conflict,
             LedgerError::Store(_) => ErrorKind::Internal,
         }
+    }
+}
+
+fn fund_error_kind(error: &FundError) -> ErrorKind {
+    match error {
+        FundError::NotEstablished(_) => ErrorKind::NotFound,
+        FundError::MissingField(_)
+        | FundError::ZeroAmount
+        | FundError::InvalidShare { .. }
+        | FundError::DurationOutOfRange { .. }
+        | FundError::TooLong { .. }
+        | FundError::TooManyPriorityAreas { .. }
+        | FundError::Date(_) => ErrorKind::BadInput,
+        _ => ErrorKind::Conflict,
+    }
+}
+
+fn round_error_kind(error: &RoundError) -> ErrorKind {
+    match error {
+        RoundError::NotOpened(_) => ErrorKind::NotFound,
+        RoundError::MissingName
+        | RoundError::ZeroBudget
+        | RoundError::ZeroAmount
+        | RoundError::DatesOutOfOrder { .. }
+        | RoundError::WrongRound { .. }
+        | RoundError::BallotCodeCount { .. }
+        | RoundError::DuplicateBallotCode
+        | RoundError::DuplicateCandidate(_) => ErrorKind::BadInput,
+        _ => ErrorKind::Conflict,
+    }
+}
+
+fn application_error_kind(error: &ApplicationError) -> ErrorKind {
+    match error {
+        ApplicationError::NotFound(_) => ErrorKind::NotFound,
+        ApplicationError::NotApplicant { .. } => ErrorKind::Forbidden,
+        ApplicationError::MissingField(_) | ApplicationError::ZeroAmount => ErrorKind::BadInput,
+        _ => ErrorKind::Conflict,
+    }
+}
+
+fn award_error_kind(error: &AwardError) -> ErrorKind {
+    match error {
+        AwardError::NotFound(_) | AwardError::UnknownDrawdown { .. } => ErrorKind::NotFound,
+        AwardError::NotRecipient { .. } => ErrorKind::Forbidden,
+        AwardError::MissingField(_)
+        | AwardError::ZeroAmount
+        | AwardError::PeriodOutOfOrder { .. }
+        | AwardError::Date(_)
+        | AwardError::NegativeQuantity(_)
+        | AwardError::QuantityOutOfRange(_)
+        | AwardError::IndicatorTooLong { .. }
+        | AwardError::IndicatorWithoutProxy { .. }
+        | AwardError::DisbursedOverAwarded { .. }
+        | AwardError::TooManyBudgetLines { .. }
+        | AwardError::CategoryTooLong { .. }
+        | AwardError::DuplicateCategory(_)
+        | AwardError::BudgetNotAwarded { .. }
+        | AwardError::VariationNeedsBudgetLines { .. }
+        | AwardError::UnknownSpendCategory { .. }
+        | AwardError::OverlappingSpendPeriod { .. }
+        | AwardError::InputDescriptionTooLong { .. } => ErrorKind::BadInput,
+        _ => ErrorKind::Conflict,
+    }
+}
+
+fn ballot_error_kind(error: &BallotError) -> ErrorKind {
+    match error {
+        // The code is the credential: a wrong one is refused like a wrong token.
+        BallotError::InvalidCode(_) => ErrorKind::Forbidden,
+        BallotError::NoChoices
+        | BallotError::TooManyChoices { .. }
+        | BallotError::DuplicateChoice(_)
+        | BallotError::WrongRound { .. }
+        | BallotError::MissingField(_) => ErrorKind::BadInput,
+        _ => ErrorKind::Conflict,
     }
 }
 
