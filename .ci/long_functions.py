@@ -4,6 +4,7 @@
 import re, sys, pathlib
 limit = 70
 roots = sys.argv[1:] or ["."]
+found = 0
 fn_re = re.compile(r'^(\s*)(pub(\([^)]*\))?\s+)?(const\s+)?(async\s+)?(unsafe\s+)?fn\s+(\w+)')
 for root in roots:
     for path in sorted(pathlib.Path(root).rglob("*.rs")):
@@ -42,4 +43,8 @@ for root in roots:
                     continue
                 if n > limit:
                     print(f"{path}:{start+1}: fn {m.group(7)} is {n} lines")
+                    found += 1
             i += 1
+if found:
+    print(f"{found} function(s) over {limit} lines (the house limit): split them by meaning")
+    sys.exit(1)

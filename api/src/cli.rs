@@ -163,19 +163,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             org,
             ttl,
             database_url,
-        } => {
-            let secret = crate::server::settings::resolve_jwt_secret(
-                &database_url,
-                std::env::var("FUNDLEDGER_JWT_SECRET").ok().as_deref(),
-            )?;
-            let token = crate::server::auth::TokenKeys::new(&secret).mint(
-                role,
-                &subject,
-                org.as_deref(),
-                ttl,
-            )?;
-            println!("{token}");
-        }
+        } => print_token(role, &subject, org.as_deref(), ttl, &database_url)?,
         Command::Demo { database_url } => {
             let ledger = open(&database_url).await?;
             let summary = crate::demo::load(&ledger).await?;
@@ -191,15 +179,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => export_360giving(format, out, &database_url).await?,
         Command::Import {
             what: Import::Geography { file, database_url },
-        } => {
-            let ledger = open(&database_url).await?;
-            let rows = ledger
-                .geography
-                .import_csv(&ledger.database, &file)
-                .await
-                .with_context(|| format!("importing {}", file.display()))?;
-            println!("imported {rows} areas from {}", file.display());
-        }
+        } => import_geography(&file, &database_url).await?,
         Command::Import {
             what: Import::Giving360 { file, database_url },
         } => {
@@ -217,6 +197,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => rebuild(projection.as_deref(), &database_url).await?,
         Command::Verify { database_url } => verify(&database_url).await?,
     }
+    Ok(())
+}
+
+/// `token`: mints a token for `role` with the store's signing secret and prints it.
+fn print_token(
+    role: crate::server::auth::Role,
+    subject: &str,
+    org: Option<&str>,
+    ttl: std::time::Duration,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    let secret = crate::server::settings::resolve_jwt_secret(
+        database_url,
+        std::env::var("FUNDLEDGER_JWT_SECRET").ok().as_deref(),
+    )?;
+    let token = crate::server::auth::TokenKeys::new(&secret).mint(role, subject, org, ttl)?;
+    println!("{token}");
+    Ok(())
+}
+
+/// `import geography`: a reference-geography CSV of another vintage or nation.
+async fn import_geography(file: &std::path::Path, database_url: &str) -> anyhow::Result<()> {
+    let ledger = open(database_url).await?;
+    let rows = ledger
+        .geography
+        .import_csv(&ledger.database, file)
+        .await
+        .with_context(|| format!("importing {}", file.display()))?;
+    println!("imported {rows} areas from {}", file.display());
     Ok(())
 }
 

@@ -162,26 +162,35 @@ fn round_follow_ups(round_id: &RoundId, event: &RoundEvent) -> Vec<FollowUp> {
                 budget_lines: budget_lines.clone(),
             },
         )],
-        RoundEvent::BallotCodesIssued {
-            batch_id,
-            code_hashes,
-            issued_on,
-            ..
-        } => code_hashes
-            .iter()
-            .map(|hash| {
-                FollowUp::Ballot(
-                    hash.clone(),
-                    BallotCommand::Issue {
-                        round_id: round_id.clone(),
-                        batch_id: batch_id.clone(),
-                        issued_on: *issued_on,
-                    },
-                )
-            })
-            .collect(),
+        RoundEvent::BallotCodesIssued { .. } => ballot_follow_ups(round_id, event),
         _ => Vec::new(),
     }
+}
+
+/// `BallotCodesIssued` → one `Issue` per code hash, each on its own ballot aggregate.
+fn ballot_follow_ups(round_id: &RoundId, event: &RoundEvent) -> Vec<FollowUp> {
+    let RoundEvent::BallotCodesIssued {
+        batch_id,
+        code_hashes,
+        issued_on,
+        ..
+    } = event
+    else {
+        return Vec::new();
+    };
+    code_hashes
+        .iter()
+        .map(|hash| {
+            FollowUp::Ballot(
+                hash.clone(),
+                BallotCommand::Issue {
+                    round_id: round_id.clone(),
+                    batch_id: batch_id.clone(),
+                    issued_on: *issued_on,
+                },
+            )
+        })
+        .collect()
 }
 
 fn award_follow_ups(award_id: &AwardId, award: &Award, event: &AwardEvent) -> Vec<FollowUp> {
