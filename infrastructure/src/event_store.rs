@@ -733,6 +733,32 @@ impl Database {
         Ok(found)
     }
 
+    /// Records `position` as the answer of the command keyed `key`, when it is later than
+    /// what the key holds: a command whose second halves (`ledger::follow_up`) wrote after
+    /// its own events answered their last position, and a retry with the key must answer
+    /// the same (the trigger of migration 0001 records only the command's own events).
+    pub async fn record_answer_position(&self, key: &str, position: i64) -> Result<(), StoreError> {
+        const SQL: &str = "UPDATE command_keys SET last_position = $2
+                            WHERE idempotency_key = $1 AND last_position < $2";
+        match self {
+            Database::Postgres(pool) => {
+                sqlx::query(SQL)
+                    .bind(key)
+                    .bind(position)
+                    .execute(pool)
+                    .await?;
+            }
+            Database::Sqlite(pool) => {
+                sqlx::query(SQL)
+                    .bind(key)
+                    .bind(position)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The outcome first recorded for an idempotency key, if it was used.
     pub async fn find_key(&self, key: &str) -> Result<Option<KeyRecord>, StoreError> {
         const SQL: &str =

@@ -159,6 +159,46 @@ async fn same_idempotency_key_returns_the_first_result_and_writes_nothing(store:
     assert_eq!(app.head().await, head);
 }
 
+/// A command whose second half runs on another aggregate (a round opened from the fund's
+/// allocation, an award made from the round's approval) answers the second half's
+/// position; a retry with its key must answer that same position, not the first half's.
+async fn a_retried_two_step_command_answers_its_first_answer(store: Store) {
+    let app = spawn(store).await;
+    let fund = establish_fund(&app).await;
+    mutate(
+        &app,
+        &app.admin(),
+        "receiveCapital",
+        json!({ "fundId": fund, "amount": "1000.00", "source": "Endowment", "receivedOn": business_day() }),
+        "",
+    )
+    .await;
+    let open =
+        "mutation($input: OpenRoundInput!) { openRound(input: $input) { position round { id } } }";
+    let round = json!({ "input": {
+        "fundId": fund, "name": "Keyed Round", "budget": "500.00", "opensOn": "2020-01-01",
+        "closesOn": "2099-12-31", "eligibleAreas": [], "themes": ["food"],
+        "decisionMode": "PANEL", "minPanelScores": 0, "idempotencyKey": "round-1" } });
+    let first = app.gql(Some(&app.admin()), open, round.clone()).await.ok();
+    let head = app.head().await;
+    let again = app.gql(Some(&app.admin()), open, round).await.ok();
+    assert_eq!(first.data(), again.data(), "openRound retried");
+    let round = s(&first.data()["openRound"]["round"]["id"]);
+    let application = submit(&app, ORG, &round, "Keyed larder", "300.00").await;
+    let approve = "mutation($input: ApproveApplicationInput!) { approveApplication(input: $input) { position award { id } } }";
+    let approval = json!({ "input": {
+        "applicationId": application, "amount": "250.00", "idempotencyKey": "approve-1" } });
+    let first = app
+        .gql(Some(&app.admin()), approve, approval.clone())
+        .await
+        .ok();
+    let written = app.head().await;
+    let again = app.gql(Some(&app.admin()), approve, approval).await.ok();
+    assert_eq!(first.data(), again.data(), "approveApplication retried");
+    assert!(written > head);
+    assert_eq!(app.head().await, written, "a retried key writes nothing");
+}
+
 async fn a_rejection_reaches_the_client_with_the_ledgers_message(store: Store) {
     let app = spawn(store).await;
     let w = world(&app).await;
@@ -249,6 +289,7 @@ on_both_stores!(
     tokens_from_the_command_line_and_the_dev_token_are_accepted,
     journey_moves_public_totals_by_exact_amounts,
     same_idempotency_key_returns_the_first_result_and_writes_nothing,
+    a_retried_two_step_command_answers_its_first_answer,
     a_rejection_reaches_the_client_with_the_ledgers_message,
     health_readiness_and_metrics_answer,
 );

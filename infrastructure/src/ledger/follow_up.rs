@@ -342,15 +342,17 @@ impl Ledger {
 
     pub(super) async fn complete_fund_events(
         &self,
+        context: &CommandContext,
         events: &[FundEvent],
         position: i64,
     ) -> Result<i64, LedgerError> {
-        self.run_follow_ups(events.iter().flat_map(fund_follow_ups).collect(), position)
-            .await
+        let follow_ups = events.iter().flat_map(fund_follow_ups).collect();
+        self.complete_command(context, follow_ups, position).await
     }
 
     pub(super) async fn complete_round_events(
         &self,
+        context: &CommandContext,
         round_id: &RoundId,
         events: &[RoundEvent],
         position: i64,
@@ -359,11 +361,12 @@ impl Ledger {
             .iter()
             .flat_map(|event| round_follow_ups(round_id, event))
             .collect();
-        self.run_follow_ups(follow_ups, position).await
+        self.complete_command(context, follow_ups, position).await
     }
 
     pub(super) async fn complete_award_events(
         &self,
+        context: &CommandContext,
         award_id: &AwardId,
         award: &Award,
         events: &[AwardEvent],
@@ -373,7 +376,28 @@ impl Ledger {
             .iter()
             .flat_map(|event| award_follow_ups(award_id, award, event))
             .collect();
-        self.run_follow_ups(follow_ups, position).await
+        self.complete_command(context, follow_ups, position).await
+    }
+
+    /// Runs a command's second halves and returns the position of the last event they
+    /// wrote: the command's answer. A keyed command's key then holds that answer, so a
+    /// retry with the key answers the same position rather than its first half's (whose
+    /// read-your-writes would not yet show, say, the round it opened).
+    async fn complete_command(
+        &self,
+        context: &CommandContext,
+        follow_ups: Vec<FollowUp>,
+        position: i64,
+    ) -> Result<i64, LedgerError> {
+        let answer = self.run_follow_ups(follow_ups, position).await?;
+        if let Some(key) = context
+            .idempotency_key
+            .as_deref()
+            .filter(|_| answer > position)
+        {
+            self.database.record_answer_position(key, answer).await?;
+        }
+        Ok(answer)
     }
 
     /// The process manager: reads the log from its checkpoint and completes the second

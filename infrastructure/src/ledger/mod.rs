@@ -370,7 +370,7 @@ impl Ledger {
             .await
             .map_err(|error| from_command(error, LedgerError::Fund))?;
         let position = self
-            .complete_fund_events(&committed.events, committed.position)
+            .complete_fund_events(&request.command, &committed.events, committed.position)
             .await?;
         Ok(Outcome {
             value: round_id,
@@ -396,7 +396,12 @@ impl Ledger {
             .await
             .map_err(|error| from_command(error, LedgerError::Round))?;
         let position = self
-            .complete_round_events(round_id, &committed.events, committed.position)
+            .complete_round_events(
+                &request.command,
+                round_id,
+                &committed.events,
+                committed.position,
+            )
             .await?;
         Ok(Outcome {
             value: round_id.clone(),
@@ -550,7 +555,12 @@ impl Ledger {
             .await
             .map_err(|error| from_command(error, LedgerError::Round))?;
         let position = self
-            .complete_round_events(&round_id, &committed.events, committed.position)
+            .complete_round_events(
+                &request.command,
+                &round_id,
+                &committed.events,
+                committed.position,
+            )
             .await?;
         Ok(Outcome {
             value: AwardId::for_application(application_id),
@@ -576,7 +586,13 @@ impl Ledger {
             None => self.award(award_id).await?,
         };
         let position = self
-            .complete_award_events(award_id, &award, &committed.events, committed.position)
+            .complete_award_events(
+                &request.command,
+                award_id,
+                &award,
+                &committed.events,
+                committed.position,
+            )
             .await?;
         Ok(Outcome {
             value: award_id.clone(),
@@ -729,7 +745,12 @@ impl Ledger {
                 .await
                 .map_err(|error| from_command(error, LedgerError::Round))?;
             let position = self
-                .complete_round_events(&round_id, &committed.events, committed.position)
+                .complete_round_events(
+                    &request.command,
+                    &round_id,
+                    &committed.events,
+                    committed.position,
+                )
                 .await?;
             return Ok(Outcome {
                 value: award_id.clone(),

@@ -72,7 +72,12 @@ impl Ledger {
             .await
             .map_err(|error| from_command(error, LedgerError::Round))?;
         let position = self
-            .complete_round_events(round_id, &committed.events, committed.position)
+            .complete_round_events(
+                &request.command,
+                round_id,
+                &committed.events,
+                committed.position,
+            )
             .await?;
         let replayed = committed.replayed;
         Ok(Outcome {
@@ -183,7 +188,12 @@ impl Ledger {
             .await
             .map_err(|error| from_command(error, LedgerError::Round))?;
         let position = self
-            .complete_round_events(round_id, &committed.events, committed.position)
+            .complete_round_events(
+                &request.command,
+                round_id,
+                &committed.events,
+                committed.position,
+            )
             .await?;
         Ok(Outcome {
             value: round_id.clone(),
