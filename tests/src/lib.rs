@@ -2,6 +2,8 @@
 //! random port over a fresh database of its own (a SQLite file or a PostgreSQL database),
 //! and returns a client that speaks GraphQL to it with tokens of any role.
 
+pub mod faults;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -124,6 +126,81 @@ async fn spawn_app_with(program: &str, store: Store, reference_geography: bool) 
         secret,
         dev_token,
         child,
+    }
+}
+
+/// A `fundledger serve` process on a database it does not own: a second server beside a
+/// `TestApp`'s (`TestApp::spawn_peer`), or one to `TestApp::adopt`. Killed when dropped.
+pub struct TestServer {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub dev_token: Option<String>,
+}
+
+impl TestServer {
+    /// SIGKILL, as a crash: nothing runs on the way out. Waits for the process to end.
+    pub async fn kill9(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Starts `program serve` on `database_url` with `secret` (no reference geography) and
+/// waits for it to print its URL (and, on the embedded store, the development token).
+/// For the fault tests, which start servers again on a store they keep.
+async fn start_server(program: &str, database_url: &str, secret: &str) -> TestServer {
+    let embedded = !database_url.starts_with("postgres");
+    let mut child = Command::new(program)
+        .args([
+            "serve",
+            "--database-url",
+            database_url,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--no-reference-geography")
+        .env("FUNDLEDGER_JWT_SECRET", secret)
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawning fundledger serve");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let (base, dev_token) =
+        tokio::time::timeout(Duration::from_millis(STARTUP_TIMEOUT_MS), async {
+            let mut base = None;
+            while let Some(line) = lines
+                .next_line()
+                .await
+                .expect("reading the server's output")
+            {
+                if let Some(url) = line.strip_prefix("fundledger serving ") {
+                    base = Some(url.trim().trim_end_matches("/graphql").to_string());
+                    if !embedded {
+                        return (base, None);
+                    }
+                } else if let Some(token) =
+                    line.strip_prefix("development admin token (embedded store only): ")
+                {
+                    return (base, Some(token.trim().to_string()));
+                }
+            }
+            panic!("the server exited before printing its URL");
+        })
+        .await
+        .expect("the server printed its URL in time");
+    let base = base.expect("the URL comes before the token");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    TestServer {
+        child,
+        base,
+        dev_token,
     }
 }
 
@@ -303,6 +380,34 @@ impl TestApp {
             Ok(Ok(status)) => status.success(),
             _ => false,
         }
+    }
+
+    /// Kills the server with SIGKILL, as a crash does (no shutdown, no drain), and waits
+    /// for it to end; the database stays, for `restart`.
+    pub async fn kill9(&mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    /// Starts a new server on this app's database and secret (after `kill9`, say): later
+    /// requests go to it. A server still running is killed first.
+    pub async fn restart(&mut self, program: &str) {
+        self.kill9().await;
+        let server = start_server(program, &self.database.url, &self.secret).await;
+        self.adopt(server).await;
+    }
+
+    /// Starts another server on this app's database and secret: a second replica.
+    pub async fn spawn_peer(&self, program: &str) -> TestServer {
+        start_server(program, &self.database.url, &self.secret).await
+    }
+
+    /// Makes `server` (a peer on the same database) this app's server, killing the one it
+    /// had if that still runs: later requests and checks go to the survivor.
+    pub async fn adopt(&mut self, server: TestServer) {
+        self.kill9().await;
+        self.child = server.child;
+        self.base = server.base;
+        self.dev_token = server.dev_token;
     }
 }
 
