@@ -604,11 +604,7 @@ pub async fn settle(app: &TestApp, admin: &str) -> i64 {
 
 /// Sends `write` again, to the app's server; panics unless it is answered.
 async fn resend(app: &TestApp, write: &Write) -> Answer {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_millis(WRITE_TIMEOUT_MS))
-        .build()
-        .expect("http client");
-    match send(&client, &app.base, write).await {
+    match send(&app.client, &app.base, write).await {
         Ok(answer) => answer,
         Err(Failure::Transport(error) | Failure::Refused(error)) => {
             panic!("resending {} ({:?}) failed: {error}", write.key, write.kind)
