@@ -4,7 +4,8 @@
 # compared with the 1-replica baseline of the same run. wrk's threads are spread over the
 # replicas in turn, as a load balancer would (tests/bench/public.lua, ADDRS). Every replica
 # answers from its own public query cache, keyed by the one watermark; only one of them
-# projects (the advisory lock).
+# projects (the advisory lock). Last, the same question by GET, answered in full and then
+# revalidated with its ETag (304s: what a CDN in front costs the servers), conditional.lua.
 #
 #   BIN=target/release bash tests/bench/replicas.sh
 # Knobs: REPLICAS="1 2 3", CONNECTIONS=64, SECONDS_PER_RUN=8, WRK_THREADS=3 (the same for
@@ -63,14 +64,14 @@ EVENTS=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM events")
 echo "store: postgresql, events: $EVENTS, connections: $CONNECTIONS, wrk threads: $WRK_THREADS, pinned: $PIN ${SERVER_CPUS[*]:-} ${CLIENT_CPUS[*]:-}, log: ${RUST_LOG:-info (default)}, nproc: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 declare -A BASELINE
-measure() { # REPLICAS ADDRS LABEL OPERATION CODES UNCACHED
-  local uncached=$6 line rate
+measure() { # REPLICAS ADDRS LABEL OPERATION CODES UNCACHED [SCRIPT]
+  local uncached=$6 script=${7:-tests/bench/public.lua} line rate
   if [ "$uncached" = 0 ] && [ "$WARMUP_SECONDS" -gt 0 ]; then
-    ADDRS=$2 OPERATION=$4 CODES=$5 "${CLIENT_CPUS[@]}" wrk -t "$WRK_THREADS" -c "$CONNECTIONS" \
-      -d "${WARMUP_SECONDS}s" --timeout 10s -s tests/bench/public.lua "http://127.0.0.1:$FIRST_PORT/graphql" >/dev/null
+    ADDRS=$2 OPERATION=$4 CODES=$5 CONDITIONAL=$uncached "${CLIENT_CPUS[@]}" wrk -t "$WRK_THREADS" -c "$CONNECTIONS" \
+      -d "${WARMUP_SECONDS}s" --timeout 10s -s "$script" "http://127.0.0.1:$FIRST_PORT/graphql" >/dev/null
   fi
-  line=$(ADDRS=$2 OPERATION=$4 CODES=$5 UNCACHED=$uncached "${CLIENT_CPUS[@]}" wrk -t "$WRK_THREADS" \
-    -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" --timeout 10s -s tests/bench/public.lua \
+  line=$(ADDRS=$2 OPERATION=$4 CODES=$5 UNCACHED=$uncached CONDITIONAL=$uncached "${CLIENT_CPUS[@]}" wrk -t "$WRK_THREADS" \
+    -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" --timeout 10s -s "$script" \
     "http://127.0.0.1:$FIRST_PORT/graphql" | grep '^wrk ')
   rate=$(sed -E 's/.* ([0-9]+) req\/s.*/\1/' <<<"$line")
   [ "$1" = 1 ] && BASELINE[$3]=$rate
@@ -88,6 +89,9 @@ for replicas in $REPLICAS; do
   measure "$replicas" "$ADDRS" "neighbourhood, every LAD, cached" neighbourhood "$LADS" 0
   measure "$replicas" "$ADDRS" "neighbourhood, every LAD, uncached" neighbourhood "$LADS" 1
   measure "$replicas" "$ADDRS" "awards, every LAD, uncached" awards "$LADS" 1
+  # The same public question by GET: full answers, then revalidated (ETag → 304).
+  measure "$replicas" "$ADDRS" "GET neighbourhood, 1 area, full answers" - - 0 tests/bench/conditional.lua
+  measure "$replicas" "$ADDRS" "GET neighbourhood, 1 area, revalidated (304)" - - 1 tests/bench/conditional.lua
 done
 # Which replica projected: the one whose log says it holds the projector's lock, if any.
 grep -l "advisory\|active projector" "$WORK"/serve-*.err 2>/dev/null | sed 's/.*serve-/projector in replica /; s/\.err//' || true
