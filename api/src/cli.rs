@@ -16,6 +16,10 @@ use infrastructure::{Database, Ledger, StoreConfig};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines on standard error are written: json, or text. Default: JSON unless
+    /// standard error is a terminal.
+    #[arg(long, global = true, env = "FUNDLEDGER_LOG_FORMAT", value_enum)]
+    pub log_format: Option<crate::logging::LogFormat>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::time::Instant;
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::{PersistedEventRepository, PersistenceError, SerializedEvent};
@@ -19,6 +20,7 @@ use serde_json::{json, Value};
 use sqlite_es::SqliteEventRepository;
 use tokio::sync::Mutex;
 
+use crate::command_log::{command_name, log_batch, log_command};
 use crate::database::{Database, StoreError};
 
 /// Aggregates kept in memory per aggregate type.
@@ -182,7 +184,7 @@ pub struct AggregateStore<A: Aggregate> {
 impl<A> AggregateStore<A>
 where
     A: Aggregate + Clone,
-    A::Command: Clone,
+    A::Command: Clone + serde::Serialize,
 {
     pub fn new(database: Database, services: A::Services) -> AggregateStore<A> {
         let repository = match &database {
@@ -256,7 +258,10 @@ where
         command: A::Command,
         context: &CommandContext,
     ) -> Result<Committed<A>, CommandError<A::Error>> {
-        self.run(aggregate_id, command, context, None).await
+        let (name, started) = (command_name(&command), Instant::now());
+        let result = self.run(aggregate_id, command, context, None).await;
+        log_command(&name, started, &result);
+        result
     }
 
     /// Like `execute`, for a command on an aggregate that must already exist: if it has no
@@ -269,7 +274,10 @@ where
         context: &CommandContext,
         kind: &'static str,
     ) -> Result<Committed<A>, CommandError<A::Error>> {
-        self.run(aggregate_id, command, context, Some(kind)).await
+        let (name, started) = (command_name(&command), Instant::now());
+        let result = self.run(aggregate_id, command, context, Some(kind)).await;
+        log_command(&name, started, &result);
+        result
     }
 
     async fn run(
@@ -433,6 +441,16 @@ where
     /// every aggregate must be new, or the append fails as a whole (unique sequence) and
     /// writes nothing. Returns the events written and the global position of the last.
     pub async fn execute_new_batch(
+        &self,
+        commands: Vec<(String, A::Command, CommandContext)>,
+    ) -> Result<(usize, i64), BatchError<A::Error>> {
+        let (count, started) = (commands.len(), Instant::now());
+        let result = self.append_new_batch(commands).await;
+        log_batch::<A>(count, started, &result);
+        result
+    }
+
+    async fn append_new_batch(
         &self,
         commands: Vec<(String, A::Command, CommandContext)>,
     ) -> Result<(usize, i64), BatchError<A::Error>> {

@@ -6,6 +6,7 @@
 
 pub mod ballot_codes;
 pub mod business_date;
+pub mod command_log;
 pub mod config;
 pub mod database;
 pub mod event_log;

@@ -46,9 +46,20 @@ function response(status, headers, body)
   end
 end
 
+-- ADDRS=host:port,host:port,... spreads the threads over several servers in turn (as a
+-- load balancer in front of replicas would; tests/bench/replicas.sh), else all go to the URL.
+local addrs = {}
+for hostport in string.gmatch(os.getenv("ADDRS") or "", "[^,]+") do
+  local host, port = string.match(hostport, "^(.+):(%d+)$")
+  addrs[#addrs + 1] = wrk.lookup(host, port)[1]
+end
+
 local threads = {}
 function setup(thread)
   threads[#threads + 1] = thread
+  if #addrs > 0 then
+    thread.addr = addrs[((#threads - 1) % #addrs) + 1]
+  end
 end
 
 function done(summary, latency, requests)

@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod cluster;
+
 /// How long a spawned server may take to print its URL.
 pub const STARTUP_TIMEOUT_MS: u64 = 60_000;
 
@@ -67,6 +69,100 @@ async fn spawn_app_with(program: &str, store: Store, reference_geography: bool) 
         Store::Postgres => TestDatabase::postgres().await,
     }
     .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)");
+    spawn_app_over(program, database, reference_geography, &[]).await
+}
+
+/// Starts `program serve` over `database` (e.g. one on a `cluster::PrivateCluster`) with
+/// extra environment variables `env` (e.g. a fault test's shorter thresholds; they win
+/// over the defaults, `RUST_LOG` included).
+pub async fn spawn_app_over(
+    program: &str,
+    database: TestDatabase,
+    reference_geography: bool,
+    env: &[(&str, String)],
+) -> TestApp {
+    spawn_server(
+        program,
+        database,
+        reference_geography,
+        env,
+        Stdio::inherit(),
+    )
+    .await
+}
+
+/// Starts `program serve` over a fresh database of `store` with extra environment `env`
+/// (e.g. `RUST_LOG=info`), keeping every line it writes to standard error: the log, as
+/// an operator's collector would receive it (a pipe, not a terminal).
+pub async fn spawn_app_logged(
+    program: &str,
+    store: Store,
+    env: &[(&str, String)],
+) -> (TestApp, ServerLog) {
+    let database = match store {
+        Store::Sqlite => TestDatabase::sqlite().await,
+        Store::Postgres => TestDatabase::postgres().await,
+    }
+    .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)");
+    let mut app = spawn_server(program, database, false, env, Stdio::piped()).await;
+    let stderr = app.child.stderr.take().expect("piped stderr");
+    (app, ServerLog::follow(stderr))
+}
+
+/// The lines a server wrote to standard error so far (read as they come).
+#[derive(Clone, Default)]
+pub struct ServerLog {
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ServerLog {
+    fn follow(stderr: tokio::process::ChildStderr) -> ServerLog {
+        let log = ServerLog::default();
+        let lines = log.lines.clone();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                lines.lock().expect("log lock").push(line);
+            }
+        });
+        log
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().expect("log lock").clone()
+    }
+
+    /// Waits (up to `timeout`) until some line satisfies `wanted`, and returns it.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.lines().into_iter().find(|line| wanted(line)) {
+                return Some(line);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn spawn_server(
+    program: &str,
+    database: TestDatabase,
+    reference_geography: bool,
+    env: &[(&str, String)],
+    stderr: Stdio,
+) -> TestApp {
+    let store = if database.database.is_postgres() {
+        Store::Postgres
+    } else {
+        Store::Sqlite
+    };
     let secret = test_secret();
     let mut child = Command::new(program)
         .args([
@@ -82,8 +178,9 @@ async fn spawn_app_with(program: &str, store: Store, reference_geography: bool) 
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
         )
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("spawning fundledger serve");

@@ -23,6 +23,7 @@ use infrastructure::LogCursor;
 
 use super::auth::Viewer;
 use super::cache::{is_query_only, Lookup};
+use super::conditional;
 use super::context::AppState;
 use super::errors::{BAD_INPUT, TIMEOUT, UNAUTHENTICATED};
 use super::schema::AppSchema;
@@ -36,6 +37,8 @@ pub const READY_MAX_PROJECTOR_LAG_EVENTS: i64 = 100;
 /// The request header that asks a query to wait for the read models.
 pub const MIN_POSITION_HEADER: &str = "x-min-position";
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+/// The log target of the access lines (one per request, at info).
+pub const ACCESS_LOG_TARGET: &str = "fundledger::access";
 
 #[derive(Clone)]
 pub struct App {
@@ -49,7 +52,10 @@ pub fn router(app: App) -> Router {
         .route("/", get(super::public::page))
         .route("/export/360giving.json", get(super::public::export_json))
         .route("/export/360giving.csv", get(super::public::export_csv))
-        .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql",
+            get(super::conditional::graphql_get).post(graphql),
+        )
         .route_service("/graphql/ws", subscriptions)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -77,12 +83,12 @@ pub fn router(app: App) -> Router {
 }
 
 /// A GraphQL-shaped error response for failures before execution.
-fn refuse(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
+pub(super) fn refuse(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
     let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
     (status, Json(body)).into_response()
 }
 
-async fn graphiql() -> Html<String> {
+pub(super) async fn graphiql() -> Html<String> {
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
@@ -126,7 +132,8 @@ async fn graphql(
     };
     if let Some(version) = cache_version {
         if let Lookup::Answer(cached) = app.state.public_cache.get(&body, version) {
-            return ([(header::CONTENT_TYPE, "application/json")], cached).into_response();
+            let answer = ([(header::CONTENT_TYPE, "application/json")], cached).into_response();
+            return conditional::tagged(answer, conditional::etag(version));
         }
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
@@ -150,7 +157,9 @@ async fn graphql(
             Ok(encoded) => {
                 let encoded = Bytes::from(encoded);
                 app.state.public_cache.put(body, version, encoded.clone());
-                return ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
+                let answer =
+                    ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
+                return conditional::tagged(answer, conditional::etag(version));
             }
             Err(error) => tracing::warn!(%error, "a GraphQL response did not encode"),
         }
@@ -176,7 +185,7 @@ fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, String> {
 }
 
 /// Runs `request` until `deadline`; every error in the answer carries a code.
-async fn execute(
+pub(super) async fn execute(
     app: &App,
     request: async_graphql::Request,
     deadline: tokio::time::Instant,
@@ -207,7 +216,10 @@ async fn execute(
 /// cache: the answer, cached or not, must reflect that event, and a cached one does only
 /// if it was computed at a watermark at or past the event's place (a higher position is
 /// not enough on PostgreSQL).
-async fn min_position_place(app: &App, headers: &HeaderMap) -> Result<Option<LogCursor>, Response> {
+pub(super) async fn min_position_place(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Option<LogCursor>, Response> {
     let Some(value) = headers.get(MIN_POSITION_HEADER) else {
         return Ok(None);
     };
@@ -274,26 +286,72 @@ async fn metrics(State(app): State<App>) -> Response {
             None
         }
     };
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.state
-            .metrics
-            .render(lag, app.state.public_cache.counts()),
-    )
-        .into_response()
+    let mut body = app
+        .state
+        .metrics
+        .render(lag, app.state.public_cache.counts());
+    super::runtime_metrics::render(&mut body, app.state.database()).await;
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-/// Counts and times every request by its route template (never the raw path).
+/// Counts and times every request by its route template (never the raw path), and writes
+/// its access line (target `ACCESS_LOG_TARGET`, info): method, route template, status,
+/// duration in milliseconds (to the response's head: a streamed export's body may take
+/// longer), request id and the kind of actor. Never the token, its subject, the query
+/// string or the body: they may hold personal data.
 async fn record_metrics(State(app): State<App>, request: Request<Body>, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().cloned();
+    let actor = actor_kind(&app, request.headers());
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
     let response = next.run(request).await;
-    app.state.metrics.record_request(
-        method.as_str(),
-        route.as_ref().map_or("unmatched", MatchedPath::as_str),
-        response.status().as_u16(),
-        started.elapsed(),
+    let elapsed = started.elapsed();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let status = response.status().as_u16();
+    app.state
+        .metrics
+        .record_request(method.as_str(), route, status, elapsed);
+    let duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1_000.0;
+    tracing::info!(
+        target: ACCESS_LOG_TARGET,
+        method = %method,
+        route,
+        status,
+        duration_ms,
+        request_id,
+        actor,
+        "request"
     );
     response
+}
+
+/// The kind of actor a request's `Authorization` names, for the access log: `anonymous`,
+/// `admin`, `panel`, `grantee`, or `invalid` (a token that does not verify). Checked here
+/// again rather than trusted from the header's claims; the handler does its own check.
+fn actor_kind(app: &App, headers: &HeaderMap) -> &'static str {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return "anonymous";
+    };
+    let viewer = value
+        .to_str()
+        .ok()
+        .map(|text| app.state.keys.viewer_for_header(Some(text)));
+    match viewer {
+        Some(Ok(viewer)) => actor_kind_of(&viewer),
+        _ => "invalid",
+    }
+}
+
+/// How logs name a viewer: `anonymous`, `admin`, `panel` or `grantee` (never who).
+pub(crate) fn actor_kind_of(viewer: &Viewer) -> &'static str {
+    match viewer {
+        Viewer::Public => "anonymous",
+        other => other.role_name(),
+    }
 }

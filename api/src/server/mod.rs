@@ -7,12 +7,15 @@
 //! - [`schema`]: the schema and its depth and complexity caps; [`query`], [`mutations`],
 //!   [`subscriptions`] and [`types`] are its parts.
 //! - [`cache`]: answers to public queries, kept while the read models are unchanged.
+//! - [`conditional`]: `ETag`s from the read-models version, `304`s, `GET /graphql?query=`.
+//! - [`runtime_metrics`]: `/metrics`' build, process and connection-pool lines.
 //! - [`auth`]: bearer tokens and roles; [`context`]: what resolvers reach and the role
 //!   checks; [`errors`]: one `extensions.code` per error.
 
 pub mod auth;
 pub mod budget;
 pub mod cache;
+pub mod conditional;
 pub mod context;
 pub mod errors;
 pub mod http;
@@ -22,6 +25,7 @@ pub mod page;
 pub mod priority;
 pub mod public;
 pub mod query;
+pub mod runtime_metrics;
 pub mod scalars;
 pub mod schema;
 pub mod settings;

@@ -40,14 +40,20 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 /// The actor ballots are recorded under, whoever casts them (ballots are secret).
 const VOTER: &str = "voter";
 
-/// Runs one ledger command: a tracing span with its name, actor and outcome, a count of
-/// commands by outcome, and the ledger's error mapped to its `extensions.code`.
+/// Runs one ledger command: a tracing span with the mutation's name and the kind of actor
+/// (never the subject: logs carry no personal fields; the store logs each aggregate
+/// command inside it), a count of commands by outcome, and the ledger's error mapped to
+/// its `extensions.code`.
 pub(crate) async fn run<T>(
     ctx: &Context<'_>,
     command: &'static str,
     future: impl Future<Output = Result<Outcome<T>, LedgerError>>,
 ) -> GqlResult<Outcome<T>> {
-    let span = tracing::info_span!("command", command, actor = %viewer(ctx).actor());
+    let span = tracing::info_span!(
+        "mutation",
+        mutation = command,
+        actor_kind = super::http::actor_kind_of(viewer(ctx))
+    );
     let result = future.instrument(span.clone()).await;
     let outcome = match &result {
         Ok(_) => "ok",
@@ -55,8 +61,9 @@ pub(crate) async fn run<T>(
     };
     state(ctx).metrics.record_command(command, outcome);
     span.in_scope(|| match &result {
-        Ok(done) => tracing::info!(outcome, position = done.position, "command done"),
-        Err(error) => tracing::info!(outcome, %error, "command refused"),
+        Ok(done) => tracing::debug!(outcome, position = done.position, "mutation done"),
+        // The message can quote the caller's input (names, titles): debug only.
+        Err(error) => tracing::debug!(outcome, %error, "mutation refused"),
     });
     result.map_err(ApiError::from).coded()
 }

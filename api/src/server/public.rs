@@ -5,13 +5,16 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use domain::GeoLevel;
 use futures::{StreamExt, TryStreamExt};
 use projections::read::{self, NeighbourhoodOrder, NeighbourhoodQuery, NeighbourhoodTotals};
 use projections::ProjectionError;
 
+use infrastructure::LogCursor;
+
+use super::conditional;
 use super::http::{App, MIN_POSITION_HEADER};
 use super::page::{render, PageData};
 use crate::export::{self, ExportFailed, Format};
@@ -35,10 +38,14 @@ fn plain(status: StatusCode, text: String) -> Response {
         .into_response()
 }
 
-/// Waits for the read models to reach the request's `X-Min-Position`, if it has one.
-async fn wait_for_min_position(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+/// Waits for the read models to reach the request's `X-Min-Position`, if it has one, and
+/// returns that event's place in the log's order.
+async fn wait_for_min_position(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Option<LogCursor>, Response> {
     let Some(value) = headers.get(MIN_POSITION_HEADER) else {
-        return Ok(());
+        return Ok(None);
     };
     let position = value
         .to_str()
@@ -52,7 +59,8 @@ async fn wait_for_min_position(app: &App, headers: &HeaderMap) -> Result<(), Res
                     .into(),
             )
         })?;
-    app.state
+    let place = app
+        .state
         .wait_for_position(position)
         .await
         .map_err(|error| {
@@ -61,7 +69,30 @@ async fn wait_for_min_position(app: &App, headers: &HeaderMap) -> Result<(), Res
                 format!("{}\n", error.message),
             )
         })?;
-    Ok(())
+    Ok(Some(place))
+}
+
+/// The `ETag` public answers get now (`conditional`), or the `304` that answers a request
+/// whose `If-None-Match` holds it. `None` while the read-models version is unknown or
+/// behind the request's `X-Min-Position`: the answer then goes untagged.
+async fn conditional_tag(app: &App, headers: &HeaderMap) -> Result<Option<HeaderValue>, Response> {
+    let min_place = wait_for_min_position(app, headers).await?;
+    let tag = app
+        .state
+        .public_cache
+        .usable_version(min_place)
+        .map(conditional::etag);
+    match tag {
+        Some(tag) if conditional::matches(headers, &tag) => Err(conditional::not_modified(tag)),
+        tag => Ok(tag),
+    }
+}
+
+fn maybe_tagged(response: Response, tag: Option<HeaderValue>) -> Response {
+    match tag {
+        Some(tag) => conditional::tagged(response, tag),
+        None => response,
+    }
 }
 
 fn unavailable(error: impl std::fmt::Display) -> Response {
@@ -126,21 +157,25 @@ async fn page_data(app: &App) -> Result<PageData, ProjectionError> {
 
 /// `GET /`: where the money went.
 pub async fn page(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(refused) = wait_for_min_position(&app, &headers).await {
-        return refused;
-    }
+    let tag = match conditional_tag(&app, &headers).await {
+        Ok(tag) => tag,
+        Err(answered) => return answered,
+    };
     match page_data(&app).await {
-        Ok(data) => (
-            [
-                (
-                    header::CONTENT_SECURITY_POLICY,
-                    PAGE_CONTENT_SECURITY_POLICY,
-                ),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            Html(render(&data)),
-        )
-            .into_response(),
+        Ok(data) => maybe_tagged(
+            (
+                [
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        PAGE_CONTENT_SECURITY_POLICY,
+                    ),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                Html(render(&data)),
+            )
+                .into_response(),
+            tag,
+        ),
         Err(error) => unavailable(error),
     }
 }
@@ -161,9 +196,10 @@ pub async fn export_csv(State(app): State<App>, headers: HeaderMap) -> Response 
 /// 200 with a broken body or a package the schema refuses; a failure later can only cut
 /// the body short.
 async fn export_response(app: App, headers: HeaderMap, format: Format) -> Response {
-    if let Err(refused) = wait_for_min_position(&app, &headers).await {
-        return refused;
-    }
+    let tag = match conditional_tag(&app, &headers).await {
+        Ok(tag) => tag,
+        Err(answered) => return answered,
+    };
     let mut chunks = Box::pin(export::stream(app.state.ledger.database.clone(), format));
     let first = match chunks.next().await {
         Some(Ok(chunk)) => chunk,
@@ -183,7 +219,7 @@ async fn export_response(app: App, headers: HeaderMap, format: Format) -> Respon
     let body = Body::from_stream(
         futures::stream::once(async move { Ok::<Bytes, ExportFailed>(first) }).chain(rest),
     );
-    (
+    let response = (
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
@@ -194,5 +230,6 @@ async fn export_response(app: App, headers: HeaderMap, format: Format) -> Respon
         ],
         body,
     )
-        .into_response()
+        .into_response();
+    maybe_tagged(response, tag)
 }
