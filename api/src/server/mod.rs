@@ -9,12 +9,15 @@
 //! - [`cache`]: answers to public queries, kept while the read models are unchanged.
 //! - [`auth`]: bearer tokens and roles; [`context`]: what resolvers reach and the role
 //!   checks; [`errors`]: one `extensions.code` per error.
+//! - [`transport`]: the accept loop (header/idle timeouts, connection caps);
+//!   [`websocket`]: `/graphql/ws` and its limits; [`graphiql`]: GraphiQL, served locally.
 
 pub mod auth;
 pub mod budget;
 pub mod cache;
 pub mod context;
 pub mod errors;
+pub mod graphiql;
 pub mod http;
 pub mod metrics;
 pub mod mutations;
@@ -28,4 +31,6 @@ pub mod settings;
 pub mod social;
 pub mod startup;
 pub mod subscriptions;
+pub mod transport;
 pub mod types;
+pub mod websocket;
