@@ -218,15 +218,15 @@ fn is_length_limit(error: &axum::Error) -> bool {
 /// Refuses (415) a POST whose `Content-Type` is not JSON: a query in any other type is not
 /// run, so a form or `text/plain` post from another site cannot run one (browsers send
 /// those cross-site without asking first).
-fn require_json(headers: &HeaderMap) -> Result<(), Response> {
+fn require_json(headers: &HeaderMap) -> Option<Response> {
     let given = headers
         .get(header::CONTENT_TYPE)
         .map(|value| value.to_str().unwrap_or("(not text)"));
     let media = given.and_then(|value| value.split(';').next());
     if media.is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json")) {
-        return Ok(());
+        return None;
     }
-    Err(refuse(
+    Some(refuse(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         format!(
             "POST /graphql takes Content-Type: application/json (a JSON {{\"query\": …}} body), not {}",
@@ -237,23 +237,23 @@ fn require_json(headers: &HeaderMap) -> Result<(), Response> {
 }
 
 /// `response` as JSON, or a refusal if that is over `MAX_RESPONSE_BYTES`.
-fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Response> {
+fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Box<Response>> {
     let encoded = match serde_json::to_vec(response) {
         Ok(encoded) => Bytes::from(encoded),
         Err(error) => {
             tracing::warn!(%error, "a GraphQL response did not encode");
-            return Err(Json(response).into_response());
+            return Err(Box::new(Json(response).into_response()));
         }
     };
     if encoded.len() > MAX_RESPONSE_BYTES {
-        return Err(refuse(
+        return Err(Box::new(refuse(
             StatusCode::OK,
             format!(
                 "the answer is {} bytes, more than the {MAX_RESPONSE_BYTES} allowed; ask for fewer fields or smaller pages",
                 encoded.len()
             ),
             BAD_INPUT,
-        ));
+        )));
     }
     Ok(encoded)
 }
@@ -263,7 +263,7 @@ async fn graphql(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(refused) = require_json(&headers) {
+    if let Some(refused) = require_json(&headers) {
         return refused;
     }
     let body = match body {
@@ -316,7 +316,7 @@ async fn graphql(
     };
     let encoded = match encode_answer(&response) {
         Ok(encoded) => encoded,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     if let Some(version) = cacheable.filter(|_| response.errors.is_empty()) {
         app.state.public_cache.put(body, version, encoded.clone());
