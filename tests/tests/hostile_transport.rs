@@ -390,8 +390,8 @@ async fn unpaged_lists_count_in_the_complexity_cap(store: Store) {
 
 async fn lists_longer_than_estimated_are_held_to_the_resolve_budget(store: Store) {
     let app = spawn(store).await;
-    // 60 funds: the estimate counts each `funds { id }` as 5, so 800 aliases of it pass the
-    // complexity cap (4,000), but they would resolve 800 × (1 + 60 × 2) = 96,800 values.
+    // 60 funds: the estimate counts each `funds { id }` as 2, so 800 aliases of it pass the
+    // complexity cap (1,600), but they would resolve 800 × (1 + 60 × 2) = 96,800 values.
     for index in 0..60 {
         mutate(
             &app,

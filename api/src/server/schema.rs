@@ -23,11 +23,14 @@ pub const MAX_QUERY_DEPTH: usize = 16;
 /// Most fields one operation may select, counting list pages as `first` times their
 /// selection and a list without pages as `UNPAGED_LIST_ITEMS` times.
 pub const MAX_QUERY_COMPLEXITY: usize = 5_000;
-/// How many items a list without pages (funds, a fund's rounds, a round's applications,
-/// an area's children, …) counts as in the complexity estimate: the estimate has to
-/// assume some length, and nesting such lists multiplies it (funds → rounds →
-/// applications counts 5 × 5 × 5 of the innermost selection).
-pub const UNPAGED_LIST_ITEMS: usize = 5;
+/// How many items a list without pages (funds, a fund's rounds, a round's applications, a
+/// fund's proxies, an award's drawdowns, inputs and budget lines) counts as in the
+/// complexity estimate: the estimate has to assume some length, and nesting such lists
+/// multiplies it (funds → rounds → applications counts 2 × 2 × 2 of the innermost
+/// selection). Kept low so that a query of every field five levels deep (the privacy
+/// test's walk) still passes; `MAX_RESOLVED_VALUES` bounds what the estimate misses. An
+/// area's `children` count once, like an object: parent and children nest both ways.
+pub const UNPAGED_LIST_ITEMS: usize = 2;
 /// Most values (fields and list items) one operation may resolve, whatever the lists'
 /// real lengths; past it the operation stops and answers only a `BAD_INPUT` error.
 pub const MAX_RESOLVED_VALUES: usize = 50_000;

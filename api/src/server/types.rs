@@ -896,7 +896,6 @@ impl Neighbourhood {
         let area = read::area(state(ctx).database(), &code).await.coded()?;
         Ok(Some(Neighbourhood { area, totals: None }))
     }
-    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Neighbourhood>> {
         let areas = read::children(state(ctx).database(), &self.geo_code()?)
             .await
