@@ -22,6 +22,48 @@ pub struct Cli {
     pub log_format: Option<crate::logging::LogFormat>,
 }
 
+/// `serve`'s transport flags: where `/metrics` is served, timeouts and connection caps.
+#[derive(Debug, clap::Args)]
+pub struct TransportArgs {
+    /// Serve `/metrics` on this address (e.g. 127.0.0.1:9090) instead of the public
+    /// listener, which then answers 404 for it. Unset: `/metrics` is on the public port.
+    #[arg(long, env = "FUNDLEDGER_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+    /// Most connections open at once; one more is closed at once.
+    #[arg(long, env = "FUNDLEDGER_MAX_CONNECTIONS", default_value_t = crate::server::transport::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Most connections open at once from one client address (behind a reverse proxy,
+    /// every connection is the proxy's: raise this to its pool size).
+    #[arg(long, env = "FUNDLEDGER_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = crate::server::transport::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
+    /// Milliseconds a client may take to send a request's headers, and a kept-alive
+    /// connection may sit idle.
+    #[arg(long, env = "FUNDLEDGER_HEADER_TIMEOUT_MS", default_value_t = crate::server::transport::DEFAULT_HEADER_TIMEOUT_MS)]
+    pub header_timeout_ms: u64,
+    /// Milliseconds a client may take to send a whole request body.
+    #[arg(long, env = "FUNDLEDGER_BODY_TIMEOUT_MS", default_value_t = crate::server::transport::DEFAULT_BODY_TIMEOUT_MS)]
+    pub body_timeout_ms: u64,
+    /// Most `/graphql/ws` sockets open at once.
+    #[arg(long, env = "FUNDLEDGER_MAX_WS_CONNECTIONS", default_value_t = crate::server::websocket::DEFAULT_MAX_WS_CONNECTIONS)]
+    pub max_ws_connections: usize,
+    /// Most `/graphql/ws` sockets open at once from one client address.
+    #[arg(long, env = "FUNDLEDGER_MAX_WS_CONNECTIONS_PER_ADDRESS", default_value_t = crate::server::websocket::DEFAULT_MAX_WS_CONNECTIONS_PER_ADDRESS)]
+    pub max_ws_connections_per_address: usize,
+}
+
+impl TransportArgs {
+    fn limits(&self) -> crate::server::transport::TransportLimits {
+        crate::server::transport::TransportLimits {
+            max_connections: self.max_connections,
+            max_connections_per_address: self.max_connections_per_address,
+            header_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
+            max_ws_connections: self.max_ws_connections,
+            max_ws_connections_per_address: self.max_ws_connections_per_address,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Writes the deterministic demo data set through the real command path and prints a
@@ -45,6 +87,8 @@ pub enum Command {
         /// no geography (for a store of another nation, or tests with their own areas).
         #[arg(long, env = "FUNDLEDGER_NO_REFERENCE_GEOGRAPHY")]
         no_reference_geography: bool,
+        #[command(flatten)]
+        transport: TransportArgs,
     },
     /// Prints a signed bearer token (signed with FUNDLEDGER_JWT_SECRET, or the embedded
     /// store's own secret kept beside the database file).
@@ -151,6 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             no_reference_geography,
+            transport,
         } => {
             let settings = crate::server::settings::Settings {
                 database_url,
@@ -158,6 +203,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 demo,
                 reference_geography: !no_reference_geography,
                 jwt_secret: std::env::var("FUNDLEDGER_JWT_SECRET").ok(),
+                metrics_listen: transport.metrics_listen.clone(),
+                transport: transport.limits(),
             };
             serve(settings).await?
         }
@@ -241,6 +288,9 @@ async fn serve(settings: crate::server::settings::Settings) -> anyhow::Result<()
         print!("{summary}");
     }
     println!("fundledger serving {}", application.url());
+    if let Some(address) = application.metrics_address() {
+        println!("fundledger metrics on http://{address}/metrics");
+    }
     if let Some(token) = application.dev_token() {
         println!("development admin token (embedded store only): {token}");
     }

@@ -916,6 +916,9 @@ pub async fn awards(
     after: Option<&str>,
 ) -> Result<AwardPage> {
     let first = first.clamp(1, MAX_PAGE_SIZE);
+    if let Some(after) = after {
+        check_award_cursor(db, after).await?;
+    }
     let mut sql = Sql::default();
     with_area(&mut sql, filter);
     sql.push(&format!(
@@ -943,6 +946,33 @@ pub async fn awards(
         has_next_page,
     })
 }
+
+/// An award page's cursor is an award's id (`end_cursor`): anything else is refused, not
+/// read as a place in the order of ids (which would silently answer some other page).
+async fn check_award_cursor(db: &Database, cursor: &str) -> Result<()> {
+    let refused = || {
+        ProjectionError::BadQuery(format!(
+            "cursor '{}' is not an award page's cursor; pass a pageInfo.endCursor",
+            cursor.chars().take(MAX_CURSOR_CHARS).collect::<String>()
+        ))
+    };
+    if cursor.is_empty() || cursor.chars().count() > MAX_CURSOR_CHARS {
+        return Err(refused());
+    }
+    let found: Option<i32> = on_pool!(db, |pool| sqlx::query_scalar(
+        "SELECT 1 FROM rm_awards WHERE award_id = $1"
+    )
+    .bind(cursor)
+    .fetch_optional(pool)
+    .await?);
+    match found {
+        Some(_) => Ok(()),
+        None => Err(refused()),
+    }
+}
+
+/// The longest award page cursor (an award id) accepted.
+const MAX_CURSOR_CHARS: usize = 200;
 
 // ---------------------------------------------------------------- totals
 

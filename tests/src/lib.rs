@@ -54,16 +54,27 @@ fn test_secret() -> String {
 /// geographies with figures worked from them (`spawn_app_with_reference_geography` starts
 /// a fresh install as it is out of the box).
 pub async fn spawn_app(program: &str, store: Store) -> TestApp {
-    spawn_app_with(program, store, false).await
+    spawn_app_with(program, store, false, &[]).await
+}
+
+/// Starts `program serve` as `spawn_app` does, with `args` added to its command line
+/// (e.g. `["--header-timeout-ms", "1000"]`).
+pub async fn spawn_app_with_args(program: &str, store: Store, args: &[&str]) -> TestApp {
+    spawn_app_with(program, store, false, args).await
 }
 
 /// Starts `program serve` over a fresh database of `store` as a fresh install does: the
 /// shipped reference geography (England 2019) is loaded before it serves.
 pub async fn spawn_app_with_reference_geography(program: &str, store: Store) -> TestApp {
-    spawn_app_with(program, store, true).await
+    spawn_app_with(program, store, true, &[]).await
 }
 
-async fn spawn_app_with(program: &str, store: Store, reference_geography: bool) -> TestApp {
+async fn spawn_app_with(
+    program: &str,
+    store: Store,
+    reference_geography: bool,
+    args: &[&str],
+) -> TestApp {
     let database = match store {
         Store::Sqlite => TestDatabase::sqlite().await,
         Store::Postgres => TestDatabase::postgres().await,
@@ -173,6 +184,7 @@ async fn spawn_server(
             "127.0.0.1:0",
         ])
         .args((!reference_geography).then_some("--no-reference-geography"))
+        .args(args)
         .env("FUNDLEDGER_JWT_SECRET", &secret)
         .env(
             "RUST_LOG",

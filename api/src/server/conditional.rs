@@ -108,7 +108,7 @@ pub async fn graphql_get(
     Query(get): Query<GetRequest>,
 ) -> Response {
     let Some(query) = get.query else {
-        return super::http::graphiql().await.into_response();
+        return super::graphiql::page().await;
     };
     if headers.contains_key(header::AUTHORIZATION) {
         return refuse(

@@ -1,18 +1,17 @@
-//! The HTTP surface: routes, the GraphQL handler (auth, `X-Min-Position`, body cap,
-//! per-request timeout), health and metrics, and the middleware every request passes
-//! (request id, tracing span, metrics).
+//! The HTTP surface: routes, the GraphQL handler (auth, `X-Min-Position`, content type,
+//! body cap, per-request timeout, answer size), health and metrics, and the middleware
+//! every request passes (request id, tracing span, metrics, security headers, the body
+//! read within `body_timeout`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLSubscription;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
-use axum::http::{header, HeaderMap, HeaderName, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -27,11 +26,21 @@ use super::conditional;
 use super::context::AppState;
 use super::errors::{BAD_INPUT, TIMEOUT, UNAUTHENTICATED};
 use super::schema::AppSchema;
+use super::transport::{ConnectionLimiter, TransportLimits};
 
 /// The largest request body accepted, in bytes.
 pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 /// The longest one GraphQL request may run (above the 5 s `X-Min-Position` wait).
 pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+/// The largest GraphQL answer sent, in bytes (JSON); a larger one is refused as
+/// `BAD_INPUT` (ask for less).
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+/// Every response says what it is (no sniffing), is never framed and leaks no referrer;
+/// a response without a policy of its own (JSON, text) gets this one, which allows nothing
+/// to load (the public page and GraphiQL set their own).
+const DEFAULT_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const REFERRER_POLICY: &str = "no-referrer";
 /// `/readyz` reports ready while the projector is at most this many events behind.
 pub const READY_MAX_PROJECTOR_LAG_EVENTS: i64 = 100;
 /// The request header that asks a query to wait for the read models.
@@ -44,11 +53,37 @@ pub const ACCESS_LOG_TARGET: &str = "fundledger::access";
 pub struct App {
     pub state: Arc<AppState>,
     pub schema: AppSchema,
+    /// Timeouts and caps of the transport (`serve`'s flags).
+    pub limits: Arc<TransportLimits>,
+    /// Open `/graphql/ws` sockets, overall and per client address.
+    pub ws_connections: ConnectionLimiter,
+    /// Whether `/metrics` is on this (public) listener; false with `--metrics-listen`.
+    pub metrics_public: bool,
+}
+
+impl App {
+    pub fn new(
+        state: Arc<AppState>,
+        schema: AppSchema,
+        limits: TransportLimits,
+        metrics_public: bool,
+    ) -> App {
+        let ws_connections = ConnectionLimiter::new(
+            limits.max_ws_connections,
+            limits.max_ws_connections_per_address,
+        );
+        App {
+            state,
+            schema,
+            limits: Arc::new(limits),
+            ws_connections,
+            metrics_public,
+        }
+    }
 }
 
 pub fn router(app: App) -> Router {
-    let subscriptions = GraphQLSubscription::new(app.schema.clone());
-    Router::new()
+    let mut routes = Router::new()
         .route("/", get(super::public::page))
         .route("/export/360giving.json", get(super::public::export_json))
         .route("/export/360giving.csv", get(super::public::export_csv))
@@ -56,11 +91,23 @@ pub fn router(app: App) -> Router {
             "/graphql",
             get(super::conditional::graphql_get).post(graphql),
         )
-        .route_service("/graphql/ws", subscriptions)
+        .route(
+            &format!("{}/{{name}}", super::graphiql::ASSETS_PATH),
+            get(super::graphiql::asset),
+        )
+        .route("/graphql/ws", get(super::websocket::graphql_ws))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if app.metrics_public {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            read_body_in_time,
+        ))
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(app.clone(), record_metrics))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(
@@ -82,20 +129,139 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
+/// `/metrics` alone, for `--metrics-listen` (off the public port).
+pub fn metrics_router(app: App) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(app)
+}
+
 /// A GraphQL-shaped error response for failures before execution.
-pub(super) fn refuse(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
+pub(crate) fn refuse(status: StatusCode, message: impl Into<String>, code: &str) -> Response {
     let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
     (status, Json(body)).into_response()
 }
 
-pub(super) async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("fundledger")
-            .finish(),
-    )
+/// Adds the security headers every response carries.
+async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static(REFERRER_POLICY),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(DEFAULT_CONTENT_SECURITY_POLICY));
+    response
+}
+
+/// Reads a request's body whole within `body_timeout` (hyper times only the headers), so
+/// a client sending a body a byte at a time is answered 408 and let go, not waited for.
+async fn read_body_in_time(State(app): State<App>, request: Request<Body>, next: Next) -> Response {
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return next.run(request).await;
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let too_large = |what: String| {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body refused ({what}); the limit is {MAX_REQUEST_BODY_BYTES} bytes"),
+            BAD_INPUT,
+        )
+    };
+    let (parts, body) = request.into_parts();
+    let timeout = app.limits.body_timeout;
+    let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_REQUEST_BODY_BYTES));
+    let mut refused = match declared {
+        // Refused from its declared length, without reading it.
+        Some(length) if length > MAX_REQUEST_BODY_BYTES as u64 => {
+            too_large(format!("Content-Length {length}"))
+        }
+        _ => match read.await {
+            Ok(Ok(bytes)) => {
+                return next
+                    .run(Request::from_parts(parts, Body::from(bytes)))
+                    .await
+            }
+            Ok(Err(error)) if is_length_limit(&error) => too_large(error.to_string()),
+            Ok(Err(error)) => refuse(
+                StatusCode::BAD_REQUEST,
+                format!("the request body could not be read: {error}"),
+                BAD_INPUT,
+            ),
+            Err(_) => refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request body did not arrive within {} ms",
+                    timeout.as_millis()
+                ),
+                BAD_INPUT,
+            ),
+        },
+    };
+    // The rest of the body is not read: the connection cannot carry another request.
+    refused
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    refused
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    std::error::Error::source(error)
+        .is_some_and(|source| source.is::<http_body_util::LengthLimitError>())
+}
+
+/// Refuses (415) a POST whose `Content-Type` is not JSON: a query in any other type is not
+/// run, so a form or `text/plain` post from another site cannot run one (browsers send
+/// those cross-site without asking first).
+fn require_json(headers: &HeaderMap) -> Option<Response> {
+    let given = headers
+        .get(header::CONTENT_TYPE)
+        .map(|value| value.to_str().unwrap_or("(not text)"));
+    let media = given.and_then(|value| value.split(';').next());
+    if media.is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json")) {
+        return None;
+    }
+    Some(refuse(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "POST /graphql takes Content-Type: application/json (a JSON {{\"query\": …}} body), not {}",
+            given.unwrap_or("none")
+        ),
+        BAD_INPUT,
+    ))
+}
+
+/// `response` as JSON, or a refusal if that is over `MAX_RESPONSE_BYTES`.
+fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Box<Response>> {
+    let encoded = match serde_json::to_vec(response) {
+        Ok(encoded) => Bytes::from(encoded),
+        Err(error) => {
+            tracing::warn!(%error, "a GraphQL response did not encode");
+            return Err(Box::new(Json(response).into_response()));
+        }
+    };
+    if encoded.len() > MAX_RESPONSE_BYTES {
+        return Err(Box::new(refuse(
+            StatusCode::OK,
+            format!(
+                "the answer is {} bytes, more than the {MAX_RESPONSE_BYTES} allowed; ask for fewer fields or smaller pages",
+                encoded.len()
+            ),
+            BAD_INPUT,
+        )));
+    }
+    Ok(encoded)
 }
 
 async fn graphql(
@@ -103,6 +269,9 @@ async fn graphql(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if let Some(refused) = require_json(&headers) {
+        return refused;
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
@@ -152,19 +321,16 @@ async fn graphql(
         Ok(response) => response,
         Err(refused) => return refused,
     };
+    let encoded = match encode_answer(&response) {
+        Ok(encoded) => encoded,
+        Err(refused) => return *refused,
+    };
     if let Some(version) = cacheable.filter(|_| response.errors.is_empty()) {
-        match serde_json::to_vec(&response) {
-            Ok(encoded) => {
-                let encoded = Bytes::from(encoded);
-                app.state.public_cache.put(body, version, encoded.clone());
-                let answer =
-                    ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
-                return conditional::tagged(answer, conditional::etag(version));
-            }
-            Err(error) => tracing::warn!(%error, "a GraphQL response did not encode"),
-        }
+        app.state.public_cache.put(body, version, encoded.clone());
+        let answer = ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
+        return conditional::tagged(answer, conditional::etag(version));
     }
-    Json(response).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], encoded).into_response()
 }
 
 /// Who is asking, from the `Authorization` header (none: the public); the refusal's
@@ -201,14 +367,19 @@ pub(super) async fn execute(
             ))
         }
     };
-    // Parse, validation and limit errors come without a code: they are the client's input.
+    with_codes(&mut response);
+    Ok(response)
+}
+
+/// Gives every error in `response` a code: parse, validation and limit errors come
+/// without one, and they are the client's input.
+pub(crate) fn with_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", BAD_INPUT);
         }
     }
-    Ok(response)
 }
 
 /// The place in the log's order of the event named by `X-Min-Position`, once the

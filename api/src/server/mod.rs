@@ -11,6 +11,8 @@
 //! - [`runtime_metrics`]: `/metrics`' build, process and connection-pool lines.
 //! - [`auth`]: bearer tokens and roles; [`context`]: what resolvers reach and the role
 //!   checks; [`errors`]: one `extensions.code` per error.
+//! - [`transport`]: the accept loop (header/idle timeouts, connection caps);
+//!   [`websocket`]: `/graphql/ws` and its limits; [`graphiql`]: GraphiQL, served locally.
 
 pub mod auth;
 pub mod budget;
@@ -18,6 +20,7 @@ pub mod cache;
 pub mod conditional;
 pub mod context;
 pub mod errors;
+pub mod graphiql;
 pub mod http;
 pub mod metrics;
 pub mod mutations;
@@ -32,4 +35,6 @@ pub mod settings;
 pub mod social;
 pub mod startup;
 pub mod subscriptions;
+pub mod transport;
 pub mod types;
+pub mod websocket;

@@ -27,7 +27,7 @@ pub const PAGE_CHART_BARS: u32 = 12;
 const NEIGHBOURHOOD_LEVELS: [GeoLevel; 3] = [GeoLevel::Lsoa, GeoLevel::Msoa, GeoLevel::Ward];
 /// The page allows only its own inline styles and nothing else from anywhere.
 const PAGE_CONTENT_SECURITY_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'";
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 fn plain(status: StatusCode, text: String) -> Response {
     (

@@ -10,6 +10,7 @@ use projections::read;
 use super::context::{require_grantee, state};
 use super::errors::{coded, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, GeoCodeValue};
+use super::schema::UNPAGED_LIST_ITEMS;
 use super::social::SocialReturn;
 use super::types::{
     award_connection, page_size, Award, AwardConnection, AwardStatus, Equity, Fund, GeoLevel,
@@ -88,6 +89,7 @@ pub struct Query;
 #[Object]
 impl Query {
     /// Every fund, by id.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn funds(&self, ctx: &Context<'_>) -> GqlResult<Vec<Fund>> {
         let funds = read::funds(state(ctx).database()).await.coded()?;
         Ok(funds.into_iter().map(Fund).collect())
@@ -107,6 +109,7 @@ impl Query {
         Ok(round.map(Round))
     }
 
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn rounds(
         &self,
         ctx: &Context<'_>,

@@ -22,6 +22,10 @@ pub struct Settings {
     pub reference_geography: bool,
     /// `FUNDLEDGER_JWT_SECRET`, if set.
     pub jwt_secret: Option<String>,
+    /// Timeouts and connection caps of the listener and `/graphql/ws`.
+    pub transport: super::transport::TransportLimits,
+    /// Serve `/metrics` on this address instead of the public one (which then answers 404).
+    pub metrics_listen: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -17,11 +17,12 @@ use tokio::task::JoinHandle;
 use super::auth::{Role, TokenKeys};
 use super::cache::PublicQueryCache;
 use super::context::AppState;
-use super::http::{router, App};
+use super::http::{metrics_router, router, App};
 use super::metrics::Metrics;
 use super::schema::build_schema;
 use super::settings::{resolve_jwt_secret, Settings, SettingsError};
 use super::subscriptions::{run_feed, FEED_CHANNEL_ITEMS};
+use super::transport::TransportLimits;
 
 /// How often the process manager looks for steps left half done.
 pub const PROCESS_MANAGER_INTERVAL_MS: u64 = 2_000;
@@ -58,6 +59,9 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
+    /// `/metrics` alone, when `--metrics-listen` keeps it off the public listener.
+    metrics_listener: Option<(TcpListener, SocketAddr)>,
+    limits: TransportLimits,
     app: App,
     projector: Projector,
     dev_token: Option<String>,
@@ -85,18 +89,11 @@ impl Application {
             None
         };
         let projector = Projector::new(database.clone());
-        let listener = TcpListener::bind(&settings.listen)
-            .await
-            .map_err(|source| StartupError::Listen {
-                address: settings.listen.clone(),
-                source,
-            })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartupError::Listen {
-                address: settings.listen.clone(),
-                source,
-            })?;
+        let (listener, address) = bind(&settings.listen).await?;
+        let metrics_listener = match &settings.metrics_listen {
+            Some(metrics_listen) => Some(bind(metrics_listen).await?),
+            None => None,
+        };
         let dev_token = if config.is_embedded() {
             Some(keys.mint(
                 Role::Admin,
@@ -117,10 +114,18 @@ impl Application {
             public_cache: Arc::new(PublicQueryCache::default()),
         });
         let schema = build_schema(Some(state.clone()));
+        let app = App::new(
+            state,
+            schema,
+            settings.transport.clone(),
+            metrics_listener.is_none(),
+        );
         Ok(Application {
             listener,
             address,
-            app: App { state, schema },
+            metrics_listener,
+            limits: settings.transport,
+            app,
             projector,
             dev_token,
             demo_summary,
@@ -129,6 +134,11 @@ impl Application {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// Where `/metrics` is served when it is off the public listener.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().map(|(_, address)| *address)
     }
 
     /// The GraphQL endpoint's URL.
@@ -154,6 +164,8 @@ impl Application {
     ) -> Result<(), StartupError> {
         let Application {
             listener,
+            metrics_listener,
+            limits,
             app,
             projector,
             ..
@@ -161,8 +173,27 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let database = app.state.ledger.database.clone();
         let tasks = spawn_background_tasks(&app, projector, &stopped);
-        let served = serve_draining(listener, app, shutdown).await;
+        let metrics_task = metrics_listener.map(|(listener, _)| {
+            let mut stopped = stopped.clone();
+            let limits = limits.clone();
+            let metrics = metrics_router(app.clone());
+            tokio::spawn(async move {
+                let until = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                super::transport::serve(listener, metrics, &limits, until).await
+            })
+        });
+        let served = serve_draining(listener, app, &limits, shutdown).await;
         let _ = stop.send(true);
+        if let Some(task) = metrics_task {
+            if tokio::time::timeout(Duration::from_millis(TASK_STOP_MS), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the metrics listener did not stop within {TASK_STOP_MS} ms");
+            }
+        }
         for (name, task) in tasks {
             if tokio::time::timeout(Duration::from_millis(TASK_STOP_MS), task)
                 .await
@@ -225,6 +256,7 @@ fn spawn_background_tasks(
 async fn serve_draining(
     listener: TcpListener,
     app: App,
+    limits: &TransportLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (drain_tx, mut drain_rx) = watch::channel(false);
@@ -233,9 +265,9 @@ async fn serve_draining(
         tracing::info!("shutting down: draining requests");
         let _ = drain_tx.send(true);
     };
-    let server = axum::serve(listener, router(app)).with_graceful_shutdown(graceful);
+    let server = super::transport::serve(listener, router(app), limits, graceful);
     tokio::select! {
-        result = std::future::IntoFuture::into_future(server) => result,
+        result = server => result,
         _ = async {
             let _ = drain_rx.wait_for(|draining| *draining).await;
             tokio::time::sleep(Duration::from_millis(SHUTDOWN_DRAIN_MS)).await;
@@ -244,6 +276,17 @@ async fn serve_draining(
             Ok(())
         }
     }
+}
+
+/// A listener on `address` and the address it got (port 0 picks one).
+async fn bind(address: &str) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let listen_error = |source: std::io::Error| StartupError::Listen {
+        address: address.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(address).await.map_err(listen_error)?;
+    let bound = listener.local_addr().map_err(listen_error)?;
+    Ok((listener, bound))
 }
 
 /// Completes steps that span aggregates whose second half a crash (here or in another

@@ -13,6 +13,7 @@ use super::auth::Viewer;
 use super::context::{state, viewer};
 use super::errors::{coded, ApiError, Coded, GqlResult, FORBIDDEN};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
+use super::schema::UNPAGED_LIST_ITEMS;
 
 /// Rows a page returns when the client names no `first`.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -92,6 +93,7 @@ impl Fund {
     }
     /// How the fund values outcome indicators (its social-return assumptions), by
     /// indicator.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn outcome_proxies(&self, ctx: &Context<'_>) -> GqlResult<Vec<OutcomeProxy>> {
         let proxies = read::outcome_proxies(state(ctx).database(), &self.0.fund_id)
             .await
@@ -100,6 +102,7 @@ impl Fund {
     }
     /// Every version of the fund's outcome proxies, by indicator then in the order set:
     /// each outcome is valued with the version in force on its date.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn outcome_proxy_versions(
         &self,
         ctx: &Context<'_>,
@@ -112,6 +115,7 @@ impl Fund {
             .map(super::social::ProxyVersion)
             .collect())
     }
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn rounds(
         &self,
         ctx: &Context<'_>,
@@ -296,6 +300,7 @@ impl Round {
     /// grantee sees its own organisation's and the approved ones; the public sees the
     /// approved ones (which are public awards anyway) and, in a PARTICIPATORY round, the
     /// ones still in contention, which residents vote on.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<Application>> {
         let viewer = viewer(ctx);
         let participatory = self.is_participatory();
@@ -646,6 +651,7 @@ impl Award {
     /// Budget lines (admin and the recipient only): planned, spent and variance per
     /// category, now or as of the end of `asOf`. Empty for an award without budget lines
     /// and no spend reported.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn budget_lines(
         &self,
         ctx: &Context<'_>,
@@ -669,11 +675,13 @@ impl Award {
     }
     /// Match funding, in-kind contributions and volunteer time recorded against the award
     /// (`recordInput`; admin and the recipient only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn inputs(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::social::RecordedInput>> {
         self.require_party(ctx, "inputs")?;
         super::social::award_inputs(ctx, &self.0.award_id).await
     }
     /// Drawdown requests and their payments (admin and the recipient only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn drawdowns(&self, ctx: &Context<'_>) -> GqlResult<Vec<Drawdown>> {
         self.require_party(ctx, "drawdowns")?;
         if !self.0.drawdowns.is_empty() {
@@ -1176,6 +1184,7 @@ impl Equity {
     /// `asOf` (today when omitted; a list declared later is not there yet), by name: each
     /// list's share of the money against its share of the population, and its cold spots,
     /// as of that date.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
     async fn priority_lists(
         &self,
         ctx: &Context<'_>,
