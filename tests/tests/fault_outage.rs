@@ -22,7 +22,7 @@ const MAX_HEALTH_ANSWER_MS: u64 = 1_000;
 const MAX_RECOVERY_MS: u64 = 20_000;
 
 const RECEIVE: &str = "mutation($input: ReceiveCapitalInput!) {
-    receiveCapital(input: $input) { position projected fund { capitalReceived } } }";
+    receiveCapital(input: $input) { position projected fund { position { capitalReceived } } } }";
 
 fn receive_input(fund: &str) -> Value {
     json!({ "query": RECEIVE, "variables": { "input": {
@@ -146,7 +146,7 @@ async fn an_outage_answers_unavailable_within_a_second_and_the_server_recovers_a
     );
     assert_eq!(again["projected"], json!(true), "{again}");
     assert_eq!(
-        again["fund"]["capitalReceived"],
+        again["fund"]["position"]["capitalReceived"],
         json!("1234.56"),
         "received once"
     );
