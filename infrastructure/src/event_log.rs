@@ -341,6 +341,9 @@ pub struct OldestTransaction {
     pub state: Option<String>,
 }
 
+/// pid, age in seconds, database, application name, state.
+type OldestTransactionRow = (i32, Option<f64>, Option<String>, String, Option<String>);
+
 const POSTGRES_OLDEST_TRANSACTION: &str = "
 SELECT pid, CAST(extract(epoch FROM now() - xact_start) AS DOUBLE PRECISION),
        datname::text, coalesce(application_name, ''), state
@@ -356,10 +359,9 @@ impl Database {
         let Database::Postgres(pool) = self else {
             return Ok(None);
         };
-        let row: Option<(i32, Option<f64>, Option<String>, String, Option<String>)> =
-            sqlx::query_as(POSTGRES_OLDEST_TRANSACTION)
-                .fetch_optional(pool)
-                .await?;
+        let row: Option<OldestTransactionRow> = sqlx::query_as(POSTGRES_OLDEST_TRANSACTION)
+            .fetch_optional(pool)
+            .await?;
         Ok(row.map(
             |(pid, age_seconds, database, application_name, state)| OldestTransaction {
                 pid,
