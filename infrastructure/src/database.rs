@@ -15,6 +15,13 @@ use crate::config::StoreConfig;
 pub const POSTGRES_MAX_CONNECTIONS: u32 = 32;
 /// SQLite has one writer at a time; readers in WAL mode run beside it.
 pub const SQLITE_MAX_CONNECTIONS: u32 = 8;
+/// How long a PostgreSQL request waits for a connection (a pooled one, or a new one while
+/// the server refuses) before it is answered "unavailable, retry": an outage must reach
+/// clients as a retryable answer within about a second, not as a hang.
+pub const POSTGRES_ACQUIRE_TIMEOUT_MS: u64 = 1_000;
+/// How long `serve` and the other commands wait at start for PostgreSQL to accept
+/// connections (a server started beside its database, say), beyond the acquire timeout.
+pub const POSTGRES_STARTUP_WAIT_MS: u64 = 10_000;
 /// How long a SQLite writer waits for the lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
 
@@ -47,12 +54,14 @@ impl Database {
                 // No ping before every acquire: a command takes the pool three times, and a
                 // ping each time costs as much as a query. A dead connection still fails
                 // its query, and sqlx then drops it from the pool.
-                PgPoolOptions::new()
-                    .test_before_acquire(false)
-                    .max_connections(POSTGRES_MAX_CONNECTIONS)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect(url)
-                    .await?,
+                connect_postgres(
+                    PgPoolOptions::new()
+                        .test_before_acquire(false)
+                        .max_connections(POSTGRES_MAX_CONNECTIONS)
+                        .acquire_timeout(Duration::from_millis(POSTGRES_ACQUIRE_TIMEOUT_MS))
+                        .connect_lazy(url)?,
+                )
+                .await?,
             ),
             StoreConfig::Sqlite { url } => {
                 // sqlite-es's own default is WAL with synchronous=NORMAL, which can lose the
@@ -120,6 +129,24 @@ impl Database {
         match self {
             Database::Postgres(pool) => pool.close().await,
             Database::Sqlite(pool) => pool.close().await,
+        }
+    }
+}
+
+/// The pool once PostgreSQL has answered, trying for `POSTGRES_STARTUP_WAIT_MS`: requests
+/// give up on a connection after `POSTGRES_ACQUIRE_TIMEOUT_MS`, start-up waits longer.
+async fn connect_postgres(pool: PgPool) -> Result<PgPool, StoreError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(POSTGRES_STARTUP_WAIT_MS);
+    loop {
+        match pool.acquire().await {
+            Ok(_) => return Ok(pool),
+            Err(error)
+                if crate::outage::sqlx_is_unavailable(&error)
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tracing::warn!(%error, "PostgreSQL is not accepting connections yet; waiting");
+            }
+            Err(error) => return Err(error.into()),
         }
     }
 }

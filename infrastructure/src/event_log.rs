@@ -323,3 +323,53 @@ impl Database {
         }
     }
 }
+
+/// The oldest transaction of the PostgreSQL cluster that holds a transaction id: while it
+/// runs, no event committed after it began can be read by the log's readers (they read
+/// below `pg_snapshot_xmin`, the oldest running id, in every database of the cluster). Only
+/// what an operator needs to find and end it: never its query text, which may hold
+/// personal data. Sessions of other roles are seen only with `pg_read_all_stats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OldestTransaction {
+    pub pid: i32,
+    /// Seconds since the transaction began.
+    pub age_seconds: f64,
+    /// The database it runs in (any database of the cluster holds the log back).
+    pub database: Option<String>,
+    pub application_name: String,
+    /// `active`, `idle in transaction`, …
+    pub state: Option<String>,
+}
+
+/// pid, age in seconds, database, application name, state.
+type OldestTransactionRow = (i32, Option<f64>, Option<String>, String, Option<String>);
+
+const POSTGRES_OLDEST_TRANSACTION: &str = "
+SELECT pid, CAST(extract(epoch FROM now() - xact_start) AS DOUBLE PRECISION),
+       datname::text, coalesce(application_name, ''), state
+  FROM pg_stat_activity
+ WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+ ORDER BY age(backend_xid) DESC
+ LIMIT 1";
+
+impl Database {
+    /// The cluster's oldest transaction holding a transaction id, if any (`None` on
+    /// SQLite, whose single writer holds no reader back).
+    pub async fn oldest_transaction(&self) -> Result<Option<OldestTransaction>, StoreError> {
+        let Database::Postgres(pool) = self else {
+            return Ok(None);
+        };
+        let row: Option<OldestTransactionRow> = sqlx::query_as(POSTGRES_OLDEST_TRANSACTION)
+            .fetch_optional(pool)
+            .await?;
+        Ok(row.map(
+            |(pid, age_seconds, database, application_name, state)| OldestTransaction {
+                pid,
+                age_seconds: age_seconds.unwrap_or(0.0).max(0.0),
+                database,
+                application_name,
+                state,
+            },
+        ))
+    }
+}

@@ -677,7 +677,17 @@ async fn back_off(attempt: usize) {
 }
 
 fn persistence_error(error: PersistenceError) -> StoreError {
-    StoreError::Persistence(error.to_string())
+    // postgres-es and sqlite-es box the sqlx error: keep it typed, so an unreachable store
+    // is told apart from a fault (`StoreError::is_unavailable`).
+    match error {
+        PersistenceError::ConnectionError(inner) | PersistenceError::UnknownError(inner) => {
+            match inner.downcast::<sqlx::Error>() {
+                Ok(sqlx_error) => StoreError::Database(*sqlx_error),
+                Err(other) => StoreError::Persistence(other.to_string()),
+            }
+        }
+        other => StoreError::Persistence(other.to_string()),
+    }
 }
 
 impl Database {

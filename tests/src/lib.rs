@@ -80,7 +80,8 @@ async fn spawn_app_with(
         Store::Postgres => TestDatabase::postgres().await,
     }
     .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)");
-    spawn_app_over(program, database, reference_geography, &[]).await
+    let stderr = Stdio::inherit();
+    spawn_server(program, database, reference_geography, args, &[], stderr).await
 }
 
 /// Starts `program serve` over `database` (e.g. one on a `cluster::PrivateCluster`) with
@@ -96,6 +97,7 @@ pub async fn spawn_app_over(
         program,
         database,
         reference_geography,
+        &[],
         env,
         Stdio::inherit(),
     )
@@ -115,7 +117,7 @@ pub async fn spawn_app_logged(
         Store::Postgres => TestDatabase::postgres().await,
     }
     .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)");
-    let mut app = spawn_server(program, database, false, env, Stdio::piped()).await;
+    let mut app = spawn_server(program, database, false, &[], env, Stdio::piped()).await;
     let stderr = app.child.stderr.take().expect("piped stderr");
     (app, ServerLog::follow(stderr))
 }
@@ -166,6 +168,7 @@ async fn spawn_server(
     program: &str,
     database: TestDatabase,
     reference_geography: bool,
+    args: &[&str],
     env: &[(&str, String)],
     stderr: Stdio,
 ) -> TestApp {

@@ -70,8 +70,10 @@ schema_snapshot`): do not edit by hand. Money is a string of pounds with at most
 places; dates are `YYYY-MM-DD` (UK business dates). The figures' definitions are in
 `GLOSSARY.md`; the minimum public contract, which this reference includes, is
 `../shared/API.md`. An error carries `extensions.code`: `BAD_INPUT` (the message names the
-field), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `CONFLICT`, `CONCURRENCY`, `TIMEOUT` or
-`INTERNAL`.
+field), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `CONFLICT`, `CONCURRENCY`, `TIMEOUT`,
+`UNAVAILABLE` (the database cannot be reached: HTTP 503 with `Retry-After`; retry then, a
+write with the same `idempotencyKey`) or `INTERNAL`. A mutation that answers has committed:
+its payload's `projected` says whether its object could be read yet (null until then).
 ";
 
 /// Markdown for the whole schema: the three root types' fields first, then every other

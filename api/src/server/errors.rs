@@ -13,6 +13,12 @@ pub const CONCURRENCY: &str = "CONCURRENCY";
 pub const INTERNAL: &str = "INTERNAL";
 /// The request took longer than the server allows (`REQUEST_TIMEOUT_MS`).
 pub const TIMEOUT: &str = "TIMEOUT";
+/// The database cannot be reached now (down, restarting, out of connections): retry after
+/// `RETRY_AFTER_SECONDS`, a write with the same idempotency key (it is applied at most
+/// once). Sent with HTTP 503 and `Retry-After`.
+pub const UNAVAILABLE: &str = "UNAVAILABLE";
+/// The `Retry-After` an `UNAVAILABLE` answer carries, in seconds.
+pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -28,6 +34,9 @@ pub enum ApiError {
     /// internal failures, which are logged and reported without detail).
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The store could not be reached; the detail goes to the log, not the client.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -39,6 +48,7 @@ impl ApiError {
             ApiError::NotFound(_) => NOT_FOUND,
             ApiError::Forbidden(_) => FORBIDDEN,
             ApiError::Unauthenticated(_) => UNAUTHENTICATED,
+            ApiError::Unavailable(_) => UNAVAILABLE,
             ApiError::Internal(_) => INTERNAL,
             ApiError::Ledger(error) => match error.kind() {
                 ErrorKind::BadInput => BAD_INPUT,
@@ -46,6 +56,7 @@ impl ApiError {
                 ErrorKind::Forbidden => FORBIDDEN,
                 ErrorKind::Conflict => CONFLICT,
                 ErrorKind::Concurrency => CONCURRENCY,
+                ErrorKind::Unavailable => UNAVAILABLE,
                 ErrorKind::Internal => INTERNAL,
             },
         }
@@ -70,6 +81,9 @@ impl ErrorExtensions for ApiError {
         let message = if code == INTERNAL {
             tracing::error!(error = %self, "internal error");
             "internal error; the server log has the detail".to_string()
+        } else if code == UNAVAILABLE {
+            tracing::warn!(error = %self, "the database could not be reached");
+            unavailable_message()
         } else {
             self.to_string()
         };
@@ -95,4 +109,26 @@ impl<T, E: Into<ApiError>> Coded<T> for Result<T, E> {
 /// A GraphQL error with `code`, for places that have no `ApiError`.
 pub fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code))
+}
+
+/// What a client is told when the database cannot be reached (the cause is logged).
+pub fn unavailable_message() -> String {
+    format!(
+        "the database cannot be reached just now; retry in {RETRY_AFTER_SECONDS} s (a write \
+         with the same idempotencyKey is applied at most once)"
+    )
+}
+
+/// An error of the projections' reads mapped to its code: an unreachable store is
+/// `UNAVAILABLE`, a refused query `BAD_INPUT`, anything else `INTERNAL`.
+impl From<projections::ProjectionError> for ApiError {
+    fn from(error: projections::ProjectionError) -> ApiError {
+        match error {
+            projections::ProjectionError::BadQuery(message) => ApiError::BadInput(message),
+            projections::ProjectionError::Store(store) if store.is_unavailable() => {
+                ApiError::Unavailable(store.to_string())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
 }

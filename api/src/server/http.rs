@@ -24,7 +24,9 @@ use super::auth::Viewer;
 use super::cache::{is_query_only, Lookup};
 use super::conditional;
 use super::context::AppState;
-use super::errors::{BAD_INPUT, TIMEOUT, UNAUTHENTICATED};
+use super::context::PayloadProjection;
+use super::errors::{BAD_INPUT, RETRY_AFTER_SECONDS, TIMEOUT, UNAUTHENTICATED, UNAVAILABLE};
+use super::health::{ready_max_lag, ProjectionHealth};
 use super::schema::AppSchema;
 use super::transport::{ConnectionLimiter, TransportLimits};
 
@@ -317,7 +319,8 @@ async fn graphql(
     };
     tracing::debug!(role = viewer.role_name(), "graphql request");
     let cacheable = cache_version.filter(|_| is_query_only(&request.query));
-    let response = match execute(&app, request.data(viewer), deadline).await {
+    let request = request.data(viewer).data(PayloadProjection::starting_now());
+    let response = match execute(&app, request, deadline).await {
         Ok(response) => response,
         Err(refused) => return refused,
     };
@@ -330,7 +333,27 @@ async fn graphql(
         let answer = ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
         return conditional::tagged(answer, conditional::etag(version));
     }
-    ([(header::CONTENT_TYPE, "application/json")], encoded).into_response()
+    answer(&response, encoded)
+}
+
+/// A GraphQL answer; with HTTP 503 and `Retry-After` when the store could not be reached
+/// (an `UNAVAILABLE` error), so clients and proxies retry it.
+fn answer(response: &async_graphql::Response, encoded: Bytes) -> Response {
+    let unavailable = response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from(UNAVAILABLE))
+    });
+    let mut answer = ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
+    if unavailable {
+        *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    answer
 }
 
 /// Who is asking, from the `Authorization` header (none: the public); the refusal's
@@ -411,7 +434,12 @@ pub(super) async fn min_position_place(
         Err(error) => {
             let mut refused = async_graphql::ServerError::new(error.message, None);
             refused.extensions = error.extensions;
-            Err(Json(async_graphql::Response::from_errors(vec![refused])).into_response())
+            let response = async_graphql::Response::from_errors(vec![refused]);
+            let encoded = match encode_answer(&response) {
+                Ok(encoded) => encoded,
+                Err(refused) => return Err(*refused),
+            };
+            Err(answer(&response, encoded))
         }
     }
 }
@@ -420,47 +448,62 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// Ready while the store answers (within `HEALTH_CHECK_TIMEOUT_MS`) and the projections
+/// keep up: by time (`READY_MAX_PROJECTION_LAG_MS`, naming what holds them back) and by
+/// count (`READY_MAX_PROJECTOR_LAG_EVENTS`).
 async fn readyz(State(app): State<App>) -> Response {
-    match app.state.projector.lag().await {
-        Ok(lag) if lag.events_behind <= READY_MAX_PROJECTOR_LAG_EVENTS => (
+    let max_lag = ready_max_lag();
+    match ProjectionHealth::check(&app.state).await {
+        Ok(health) if health.stalled(max_lag) => not_ready(health.stall_description(max_lag)),
+        Ok(health) if health.lag.events_behind > READY_MAX_PROJECTOR_LAG_EVENTS => {
+            not_ready(format!(
+                "projector {} events behind (head {}, projected to {})",
+                health.lag.events_behind, health.lag.head, health.lag.watermark.position
+            ))
+        }
+        Ok(health) => (
             StatusCode::OK,
             format!(
-                "ready: projected to {} of {} ({} events behind)\n",
-                lag.watermark.position, lag.head, lag.events_behind
-            ),
-        )
-            .into_response(),
-        Ok(lag) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "not ready: projector {} events behind (head {}, projected to {})\n",
-                lag.events_behind, lag.head, lag.watermark.position
+                "ready: projected to {} of {} ({} events behind, oldest waiting {:.1} s)\n",
+                health.lag.watermark.position,
+                health.lag.head,
+                health.lag.events_behind,
+                health.lag.age_seconds
             ),
         )
             .into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness check could not reach the store");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not ready: store unreachable\n",
-            )
-                .into_response()
+            not_ready(format!("store unreachable ({error})"))
         }
     }
 }
 
+/// 503 with the reason and when to ask again.
+fn not_ready(reason: String) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string())],
+        format!("not ready: {reason}\n"),
+    )
+        .into_response()
+}
+
 async fn metrics(State(app): State<App>) -> Response {
-    let lag = match app.state.projector.lag().await {
-        Ok(lag) => Some(lag),
+    let health = match ProjectionHealth::check(&app.state).await {
+        Ok(health) => Some(health),
         Err(error) => {
             tracing::warn!(%error, "metrics could not read the projector's lag");
             None
         }
     };
-    let mut body = app
-        .state
-        .metrics
-        .render(lag, app.state.public_cache.counts());
+    let mut body = app.state.metrics.render(
+        health.as_ref().map(|health| health.lag),
+        app.state.public_cache.counts(),
+    );
+    if let Some(health) = &health {
+        super::metrics::render_projection_health(&mut body, health, ready_max_lag());
+    }
     super::runtime_metrics::render(&mut body, app.state.database()).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -185,3 +185,51 @@ fn render_lag(out: &mut String, lag: Lag) {
     out.push_str("# TYPE fundledger_projector_lag_seconds gauge\n");
     let _ = writeln!(out, "fundledger_projector_lag_seconds {}", lag.age_seconds);
 }
+
+/// Projection lag by time and the cluster's oldest transaction holding a transaction id,
+/// named by pid, database, application and state (never its query text), so a dashboard
+/// shows who holds the log back. The age is 0, without labels, when there is none.
+pub fn render_projection_health(
+    out: &mut String,
+    health: &super::health::ProjectionHealth,
+    max_lag: Duration,
+) {
+    out.push_str("# HELP fundledger_projection_lag_seconds Seconds the oldest committed event not yet in the read models has waited (0 when caught up).\n");
+    out.push_str("# TYPE fundledger_projection_lag_seconds gauge\n");
+    let _ = writeln!(
+        out,
+        "fundledger_projection_lag_seconds {}",
+        health.lag.age_seconds
+    );
+    out.push_str("# HELP fundledger_projection_stalled 1 while the projection lag is above the readiness limit (FUNDLEDGER_READY_MAX_LAG_MS).\n");
+    out.push_str("# TYPE fundledger_projection_stalled gauge\n");
+    let _ = writeln!(
+        out,
+        "fundledger_projection_stalled {}",
+        u8::from(health.stalled(max_lag))
+    );
+    out.push_str("# HELP fundledger_oldest_transaction_age_seconds Age of the cluster's oldest transaction holding a transaction id: while it runs, later commits are hidden from the projector (PostgreSQL).\n");
+    out.push_str("# TYPE fundledger_oldest_transaction_age_seconds gauge\n");
+    match &health.oldest_transaction {
+        Some(holder) => {
+            let _ = writeln!(
+                out,
+                "fundledger_oldest_transaction_age_seconds{{pid=\"{}\",database=\"{}\",application=\"{}\",state=\"{}\"}} {}",
+                holder.pid,
+                label(holder.database.as_deref().unwrap_or("")),
+                label(&holder.application_name),
+                label(holder.state.as_deref().unwrap_or("")),
+                holder.age_seconds
+            );
+        }
+        None => out.push_str("fundledger_oldest_transaction_age_seconds 0\n"),
+    }
+}
+
+/// A label value in the exposition format: backslash, quote and newline escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

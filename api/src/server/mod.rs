@@ -2,7 +2,8 @@
 //! path (mutations) and the projections' read models (queries).
 //!
 //! - [`startup`]: `Application::build` / `run_until_stopped`.
-//! - [`http`]: routes, the GraphQL handler and its limits, health, metrics.
+//! - [`http`]: routes, the GraphQL handler and its limits, health, metrics; [`health`]:
+//!   projection lag by time and the transaction holding it back.
 //! - [`public`]: the public page (`GET /`, rendered by [`page`]) and the 360Giving exports.
 //! - [`schema`]: the schema and its depth and complexity caps; [`query`], [`mutations`],
 //!   [`subscriptions`] and [`types`] are its parts.
@@ -21,6 +22,7 @@ pub mod conditional;
 pub mod context;
 pub mod errors;
 pub mod graphiql;
+pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod mutations;

@@ -1,13 +1,14 @@
 //! The mutation root: one field per use case of API.md that the domain supports, each
 //! running the ledger's command path. Every input takes an optional `idempotencyKey`;
-//! every payload has `position` (the event-log position of the mutation's last event) and
-//! the object it created or changed, read from the read models once they reach that
-//! position (so a payload always shows the mutation's own effect).
+//! every payload has `position` (the event-log position of the mutation's last event: the
+//! write is committed), the ids the write made or changed, `projected`, and the object it
+//! created or changed, read from the read models once they reflect the write (so it shows
+//! the mutation's own effect), null until then: a committed write always answers success.
 //!
 
 use std::future::Future;
 
-use async_graphql::{Context, InputObject, Object};
+use async_graphql::{Context, ErrorExtensions, InputObject, Object};
 use domain::application::Score;
 use domain::award::{BudgetLine, SpendLine, MAX_BUDGET_LINES};
 use domain::ballot::{MAX_BALLOT_CODES_PER_REQUEST, MAX_CHOICES_PER_BALLOT};
@@ -19,10 +20,10 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use super::context::{
-    ledger_request, require_admin, require_grantee, require_panel, state, viewer,
-    MAX_IDEMPOTENCY_KEY_CHARS,
+    ledger_request, payload_projected, require_admin, require_grantee, require_panel, state,
+    viewer, MAX_IDEMPOTENCY_KEY_CHARS,
 };
-use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, CONCURRENCY};
+use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
 use super::types::{
     application_after, award_after, fund_after, round_after, Application, Award, DecisionMode,
@@ -75,6 +76,7 @@ fn outcome_label(code: &'static str) -> &'static str {
         "FORBIDDEN" => "forbidden",
         "CONFLICT" => "conflict",
         "CONCURRENCY" => "concurrency",
+        "UNAVAILABLE" => "unavailable",
         _ => "internal",
     }
 }
@@ -88,6 +90,7 @@ impl ApiError {
             ErrorKind::Forbidden => "FORBIDDEN",
             ErrorKind::Conflict => "CONFLICT",
             ErrorKind::Concurrency => "CONCURRENCY",
+            ErrorKind::Unavailable => "UNAVAILABLE",
             ErrorKind::Internal => "INTERNAL",
         }
     }
@@ -135,6 +138,11 @@ async fn known_name(ctx: &Context<'_>, org: &OrgId) -> GqlResult<String> {
 }
 
 // ---------------------------------------------------------------- payloads
+//
+// A payload answers as soon as the write has committed. Its object comes from the read
+// models, so it is there only once they reflect the write (`projected`); until then it is
+// null. A client never retries a write that answered: `position` is its proof, and
+// `X-Min-Position: position` reads it when the read models get there.
 
 pub struct FundPayload {
     position: i64,
@@ -143,12 +151,24 @@ pub struct FundPayload {
 
 #[Object]
 impl FundPayload {
-    /// The event-log position of the mutation's last event.
+    /// The event-log position of the mutation's last event: the write is committed there.
     async fn position(&self) -> i64 {
         self.position
     }
-    async fn fund(&self, ctx: &Context<'_>) -> GqlResult<Fund> {
+    /// Whether the read models already reflect this write (waited for up to 5 s per
+    /// request). False does not mean the write failed: it is committed at `position`; the
+    /// object is then null, and a query with `X-Min-Position: position` reads it later.
+    /// Never retry a write that answered (with a new idempotency key it would be made twice).
+    async fn projected(&self, ctx: &Context<'_>) -> bool {
+        payload_projected(ctx, self.position).await
+    }
+    /// The fund after the write; null while `projected` is false.
+    async fn fund(&self, ctx: &Context<'_>) -> GqlResult<Option<Fund>> {
         fund_after(ctx, &self.fund_id, self.position).await
+    }
+    /// The fund's id, from the write itself (also while `projected` is false).
+    async fn fund_id(&self) -> &str {
+        self.fund_id.as_str()
     }
 }
 
@@ -159,11 +179,21 @@ pub struct RoundPayload {
 
 #[Object]
 impl RoundPayload {
+    /// The event-log position of the mutation's last event: the write is committed there.
     async fn position(&self) -> i64 {
         self.position
     }
-    async fn round(&self, ctx: &Context<'_>) -> GqlResult<Round> {
+    /// Whether the read models already reflect this write (see `FundPayload.projected`).
+    async fn projected(&self, ctx: &Context<'_>) -> bool {
+        payload_projected(ctx, self.position).await
+    }
+    /// The round after the write; null while `projected` is false.
+    async fn round(&self, ctx: &Context<'_>) -> GqlResult<Option<Round>> {
         round_after(ctx, &self.round_id, self.position).await
+    }
+    /// The round's id, from the write itself (also while `projected` is false).
+    async fn round_id(&self) -> &str {
+        self.round_id.as_str()
     }
 }
 
@@ -174,11 +204,21 @@ pub struct ApplicationPayload {
 
 #[Object]
 impl ApplicationPayload {
+    /// The event-log position of the mutation's last event: the write is committed there.
     async fn position(&self) -> i64 {
         self.position
     }
-    async fn application(&self, ctx: &Context<'_>) -> GqlResult<Application> {
+    /// Whether the read models already reflect this write (see `FundPayload.projected`).
+    async fn projected(&self, ctx: &Context<'_>) -> bool {
+        payload_projected(ctx, self.position).await
+    }
+    /// The application after the write; null while `projected` is false.
+    async fn application(&self, ctx: &Context<'_>) -> GqlResult<Option<Application>> {
         application_after(ctx, &self.application_id, self.position).await
+    }
+    /// The application's id, from the write itself (also while `projected` is false).
+    async fn application_id(&self) -> &str {
+        self.application_id.as_str()
     }
 }
 
@@ -191,16 +231,27 @@ pub struct AwardPayload {
 
 #[Object]
 impl AwardPayload {
+    /// The event-log position of the mutation's last event: the write is committed there.
     async fn position(&self) -> i64 {
         self.position
     }
-    async fn award(&self, ctx: &Context<'_>) -> GqlResult<Award> {
+    /// Whether the read models already reflect this write (see `FundPayload.projected`).
+    async fn projected(&self, ctx: &Context<'_>) -> bool {
+        payload_projected(ctx, self.position).await
+    }
+    /// The award after the write; null while `projected` is false.
+    async fn award(&self, ctx: &Context<'_>) -> GqlResult<Option<Award>> {
         award_after(ctx, &self.award_id, self.position).await
     }
-    /// The application the award was made from (approveApplication only).
+    /// The award's id, from the write itself (also while `projected` is false).
+    async fn award_id(&self) -> &str {
+        self.award_id.as_str()
+    }
+    /// The application the award was made from (approveApplication only; null while
+    /// `projected` is false).
     async fn application(&self, ctx: &Context<'_>) -> GqlResult<Option<Application>> {
         match &self.application_id {
-            Some(id) => Ok(Some(application_after(ctx, id, self.position).await?)),
+            Some(id) => application_after(ctx, id, self.position).await,
             None => Ok(None),
         }
     }
@@ -214,29 +265,44 @@ pub struct DrawdownPayload {
 
 #[Object]
 impl DrawdownPayload {
+    /// The event-log position of the mutation's last event: the write is committed there.
     async fn position(&self) -> i64 {
         self.position
     }
-    async fn award(&self, ctx: &Context<'_>) -> GqlResult<Award> {
+    /// Whether the read models already reflect this write (see `FundPayload.projected`).
+    async fn projected(&self, ctx: &Context<'_>) -> bool {
+        payload_projected(ctx, self.position).await
+    }
+    /// The drawdown's id, known from the write itself (also while `projected` is false).
+    async fn drawdown_id(&self) -> &str {
+        self.drawdown_id.as_str()
+    }
+    /// The award after the write; null while `projected` is false.
+    async fn award(&self, ctx: &Context<'_>) -> GqlResult<Option<Award>> {
         award_after(ctx, &self.award_id, self.position).await
     }
-    async fn drawdown(&self, ctx: &Context<'_>) -> GqlResult<Drawdown> {
-        let award = award_after(ctx, &self.award_id, self.position).await?;
-        award
+    /// The award's id, from the write itself (also while `projected` is false).
+    async fn award_id(&self) -> &str {
+        self.award_id.as_str()
+    }
+    /// The drawdown after the write; null while `projected` is false.
+    async fn drawdown(&self, ctx: &Context<'_>) -> GqlResult<Option<Drawdown>> {
+        let Some(award) = award_after(ctx, &self.award_id, self.position).await? else {
+            return Ok(None);
+        };
+        let drawdown = award
             .0
             .drawdowns
             .into_iter()
-            .find(|drawdown| drawdown.drawdown_id == self.drawdown_id.as_str())
-            .map(Drawdown)
-            .ok_or_else(|| {
-                coded(
-                    format!(
-                        "drawdown {} is not in the read models yet",
-                        self.drawdown_id
-                    ),
-                    CONCURRENCY,
-                )
-            })
+            .find(|drawdown| drawdown.drawdown_id == self.drawdown_id.as_str());
+        match drawdown {
+            Some(drawdown) => Ok(Some(Drawdown(drawdown))),
+            None => Err(ApiError::Internal(format!(
+                "drawdown {} is missing from award {} although the read models reflect position {}",
+                self.drawdown_id, self.award_id, self.position
+            ))
+            .extend()),
+        }
     }
 }
 
@@ -255,8 +321,17 @@ impl BallotCodesPayload {
     async fn position(&self) -> i64 {
         self.position
     }
-    async fn round(&self, ctx: &Context<'_>) -> GqlResult<Round> {
+    /// Whether the read models already reflect this write (see `FundPayload.projected`).
+    async fn projected(&self, ctx: &Context<'_>) -> bool {
+        payload_projected(ctx, self.position).await
+    }
+    /// The round after the write; null while `projected` is false.
+    async fn round(&self, ctx: &Context<'_>) -> GqlResult<Option<Round>> {
         round_after(ctx, &self.round_id, self.position).await
+    }
+    /// The round's id, from the write itself (also while `projected` is false).
+    async fn round_id(&self) -> &str {
+        self.round_id.as_str()
     }
     /// The batch the codes were issued in.
     async fn batch_id(&self) -> &str {

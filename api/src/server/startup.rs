@@ -215,7 +215,7 @@ fn spawn_background_tasks(
     app: &App,
     projector: Projector,
     stopped: &watch::Receiver<bool>,
-) -> [(&'static str, JoinHandle<()>); 4] {
+) -> [(&'static str, JoinHandle<()>); 5] {
     let projector_task = tokio::spawn({
         let mut stopped = stopped.clone();
         async move {
@@ -243,8 +243,13 @@ fn spawn_background_tasks(
         app.state.feed.clone(),
         stopped.clone(),
     ));
+    let stall_task = tokio::spawn(super::health::watch_stalls(
+        app.state.clone(),
+        stopped.clone(),
+    ));
     [
         ("projector", projector_task),
+        ("projection stall watcher", stall_task),
         ("process manager", process_manager_task),
         ("live feed", feed_task),
         ("public query cache", cache_task),

@@ -4,13 +4,13 @@
 //! were not approved for admin, panel and their own applicant only.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, Enum, Object, SimpleObject};
+use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject};
 use domain::{ApplicationId, AwardId, FundId, GeoCode, RoundId};
 use projections::read;
 use rust_decimal::Decimal;
 
 use super::auth::Viewer;
-use super::context::{state, viewer};
+use super::context::{payload_projected, state, viewer};
 use super::errors::{coded, ApiError, Coded, GqlResult, FORBIDDEN};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
 use super::schema::UNPAGED_LIST_ITEMS;
@@ -19,15 +19,6 @@ use super::schema::UNPAGED_LIST_ITEMS;
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// The most rows one page may ask for (the read side's own cap).
 pub const MAX_PAGE_SIZE: u32 = read::MAX_PAGE_SIZE;
-
-impl From<projections::ProjectionError> for ApiError {
-    fn from(error: projections::ProjectionError) -> ApiError {
-        match error {
-            projections::ProjectionError::BadQuery(message) => ApiError::BadInput(message),
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
-}
 
 /// `first` checked against `MAX_PAGE_SIZE`: a larger page is refused, not silently cut.
 pub fn page_size(first: Option<i32>) -> GqlResult<u32> {
@@ -993,57 +984,52 @@ impl LedgerHead {
     }
 }
 
-/// A fund for a mutation payload, read once the read models reach the mutation's position.
-pub async fn fund_after(ctx: &Context<'_>, id: &FundId, position: i64) -> GqlResult<Fund> {
-    let state = state(ctx);
-    state.wait_for_position(position).await?;
-    read::fund_position(state.database(), id, None)
+/// A fund for a mutation payload, read once the read models reflect the mutation
+/// (`payload_projected`); `None` while they do not yet.
+pub async fn fund_after(ctx: &Context<'_>, id: &FundId, position: i64) -> GqlResult<Option<Fund>> {
+    if !payload_projected(ctx, position).await {
+        return Ok(None);
+    }
+    let fund = read::fund_position(state(ctx).database(), id, None)
         .await
-        .coded()?
-        .map(Fund)
-        .ok_or_else(|| {
-            coded(
-                format!("fund {id} is not in the read models yet"),
-                super::errors::CONCURRENCY,
-            )
-        })
+        .coded()?;
+    present(fund.map(Fund), "fund", id, position)
 }
 
-pub async fn round_after(ctx: &Context<'_>, id: &RoundId, position: i64) -> GqlResult<Round> {
-    let state = state(ctx);
-    state.wait_for_position(position).await?;
-    read::round_summary(state.database(), id)
+pub async fn round_after(
+    ctx: &Context<'_>,
+    id: &RoundId,
+    position: i64,
+) -> GqlResult<Option<Round>> {
+    if !payload_projected(ctx, position).await {
+        return Ok(None);
+    }
+    let round = read::round_summary(state(ctx).database(), id)
         .await
-        .coded()?
-        .map(Round)
-        .ok_or_else(|| {
-            coded(
-                format!("round {id} is not in the read models yet"),
-                super::errors::CONCURRENCY,
-            )
-        })
+        .coded()?;
+    present(round.map(Round), "round", id, position)
 }
 
-pub async fn award_after(ctx: &Context<'_>, id: &AwardId, position: i64) -> GqlResult<Award> {
-    let state = state(ctx);
-    state.wait_for_position(position).await?;
-    read::award(state.database(), id)
-        .await
-        .coded()?
-        .map(Award)
-        .ok_or_else(|| {
-            coded(
-                format!("award {id} is not in the read models yet"),
-                super::errors::CONCURRENCY,
-            )
-        })
+pub async fn award_after(
+    ctx: &Context<'_>,
+    id: &AwardId,
+    position: i64,
+) -> GqlResult<Option<Award>> {
+    if !payload_projected(ctx, position).await {
+        return Ok(None);
+    }
+    let award = read::award(state(ctx).database(), id).await.coded()?;
+    present(award.map(Award), "award", id, position)
 }
 
 pub async fn application_after(
     ctx: &Context<'_>,
     id: &ApplicationId,
     position: i64,
-) -> GqlResult<Application> {
+) -> GqlResult<Option<Application>> {
+    if !payload_projected(ctx, position).await {
+        return Ok(None);
+    }
     let state = state(ctx);
     // The register lists applications by round; the aggregate names the round.
     let application = state.ledger.application(id).await.coded()?;
@@ -1053,19 +1039,29 @@ pub async fn application_after(
             super::errors::NOT_FOUND,
         )
     })?;
-    state.wait_for_position(position).await?;
-    read::applications(state.database(), &round)
+    let record = read::applications(state.database(), &round)
         .await
         .coded()?
         .into_iter()
-        .find(|record| record.application_id == id.as_str())
-        .map(Application)
-        .ok_or_else(|| {
-            coded(
-                format!("application {id} is not in the read models yet"),
-                super::errors::CONCURRENCY,
-            )
-        })
+        .find(|record| record.application_id == id.as_str());
+    present(record.map(Application), "application", id, position)
+}
+
+/// A payload's object once the read models reflect its write: missing then is a fault of
+/// the read models (`INTERNAL`), never a reason for the client to retry the write.
+fn present<T>(
+    object: Option<T>,
+    kind: &str,
+    id: impl std::fmt::Display,
+    position: i64,
+) -> GqlResult<Option<T>> {
+    match object {
+        Some(object) => Ok(Some(object)),
+        None => Err(ApiError::Internal(format!(
+            "{kind} {id} is missing from the read models although they reflect position {position}"
+        ))
+        .extend()),
+    }
 }
 
 // ---------------------------------------------------------------- social return and equity

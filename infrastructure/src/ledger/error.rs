@@ -17,6 +17,9 @@ pub enum ErrorKind {
     Conflict,
     /// Lost a race too many times; retrying is safe.
     Concurrency,
+    /// The store could not be reached (down, restarting): retry later with the same
+    /// idempotency key; a write whose answer was lost is then applied once.
+    Unavailable,
     Internal,
 }
 
@@ -58,6 +61,7 @@ impl LedgerError {
             LedgerError::BadInput(_) => ErrorKind::BadInput,
             LedgerError::Concurrency(_) => ErrorKind::Concurrency,
             LedgerError::KeyReused(_) => ErrorKind::Conflict,
+            LedgerError::Store(error) if error.is_unavailable() => ErrorKind::Unavailable,
             LedgerError::Store(_) => ErrorKind::Internal,
         }
     }
