@@ -1,5 +1,7 @@
 //! `fundledger`: parse the command line, run it. Everything else lives in the library.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
 /// mimalloc rather than glibc's malloc: the server and the rebuild allocate many small,
@@ -9,7 +11,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -17,5 +19,5 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    api::cli::run(api::cli::Cli::parse()).await
+    api::cli::run_to_exit(api::cli::Cli::parse()).await
 }

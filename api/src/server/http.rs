@@ -33,6 +33,10 @@ pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
 /// `/readyz` reports ready while the projector is at most this many events behind.
 pub const READY_MAX_PROJECTOR_LAG_EVENTS: i64 = 100;
+/// `/readyz` reports not ready for this long after the store refused a write (a full
+/// disk), unless a write has succeeded since: long enough for a load balancer to see it,
+/// short enough that an idle server finds out again, by the next write, once space is back.
+pub const READY_AFTER_WRITE_FAILURE_MS: u64 = 10_000;
 /// The request header that asks a query to wait for the read models.
 pub const MIN_POSITION_HEADER: &str = "x-min-position";
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -238,6 +242,22 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(app): State<App>) -> Response {
+    if let Some(failure) = app
+        .state
+        .ledger
+        .write_health
+        .failing(Duration::from_millis(READY_AFTER_WRITE_FAILURE_MS))
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "not ready: the store cannot write: the last write, {} ms ago, failed: {}\n",
+                failure.at.elapsed().as_millis(),
+                failure.reason
+            ),
+        )
+            .into_response();
+    }
     match app.state.projector.lag().await {
         Ok(lag) if lag.events_behind <= READY_MAX_PROJECTOR_LAG_EVENTS => (
             StatusCode::OK,

@@ -1,5 +1,5 @@
-//! Building and running the server: `Application::build` opens the store, finishes pending
-//! steps, loads demo data if asked, binds the listener and assembles the state;
+//! Building and running the server: `Application::build` binds the listener, opens the
+//! store, finishes pending steps, loads demo data if asked and assembles the state;
 //! `run_until_stopped` serves until the shutdown future completes, then drains requests
 //! and stops the projector, the process manager and the live feed cleanly.
 
@@ -44,10 +44,13 @@ pub enum StartupError {
     Geography(#[from] infrastructure::geography::GeographyError),
     #[error("loading the demo data: {0}")]
     Demo(String),
-    #[error("listening on {address}: {source}")]
+    #[error(
+        "cannot listen on {address} ({cause}); stop what uses it or choose another address \
+         with --listen / FUNDLEDGER_LISTEN"
+    )]
     Listen {
         address: String,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("serving: {0}")]
     Serve(std::io::Error),
@@ -66,9 +69,24 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let config = StoreConfig::from_url(&settings.database_url)?;
+        // The port first: a server that cannot listen must fail before it creates a store
+        // file, a secret or a schema.
+        let listener =
+            TcpListener::bind(&settings.listen)
+                .await
+                .map_err(|cause| StartupError::Listen {
+                    address: settings.listen.clone(),
+                    cause,
+                })?;
+        let address = listener
+            .local_addr()
+            .map_err(|cause| StartupError::Listen {
+                address: settings.listen.clone(),
+                cause,
+            })?;
         let secret = resolve_jwt_secret(&settings.database_url, settings.jwt_secret.as_deref())?;
         let keys = TokenKeys::new(&secret);
-        let config = StoreConfig::from_url(&settings.database_url)?;
         let database = Database::connect(&config).await?;
         let ledger = Ledger::open(database.clone()).await?;
         // Finish any step a crash left half done before taking requests.
@@ -85,18 +103,6 @@ impl Application {
             None
         };
         let projector = Projector::new(database.clone());
-        let listener = TcpListener::bind(&settings.listen)
-            .await
-            .map_err(|source| StartupError::Listen {
-                address: settings.listen.clone(),
-                source,
-            })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartupError::Listen {
-                address: settings.listen.clone(),
-                source,
-            })?;
         let dev_token = if config.is_embedded() {
             Some(keys.mint(
                 Role::Admin,

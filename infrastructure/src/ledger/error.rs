@@ -58,6 +58,9 @@ impl LedgerError {
             LedgerError::BadInput(_) => ErrorKind::BadInput,
             LedgerError::Concurrency(_) => ErrorKind::Concurrency,
             LedgerError::KeyReused(_) => ErrorKind::Conflict,
+            // A refused write (a full disk) recorded nothing: the same request may be
+            // sent again once the store writes, like a lost race.
+            LedgerError::Store(error) if error.is_unwritable() => ErrorKind::Concurrency,
             LedgerError::Store(_) => ErrorKind::Internal,
         }
     }

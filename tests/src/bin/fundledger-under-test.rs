@@ -2,10 +2,12 @@
 //! the real program (`CARGO_BIN_EXE_…` exists only for a package's own binaries). Same
 //! library entry point as `api/src/main.rs`; nothing else.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -13,5 +15,5 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    api::cli::run(api::cli::Cli::parse()).await
+    api::cli::run_to_exit(api::cli::Cli::parse()).await
 }
