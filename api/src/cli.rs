@@ -177,15 +177,52 @@ pub enum Import {
 /// Amounts read to the penny from floating-point noise listed in an import's output.
 const ROUNDED_AMOUNTS_SHOWN: usize = 10;
 
-async fn open(database_url: &str) -> anyhow::Result<std::sync::Arc<Ledger>> {
+/// Whether a command may make a new store. Only `serve`, `demo` and `import` may: a
+/// command that reads a store (`verify`, `rebuild`, `export`) given a misspelt path must
+/// say so, not report on an empty store it just made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Store {
+    CreateIfMissing,
+    MustExist,
+}
+
+/// Opens the store at `database_url` (`MustExist`: refused, with nothing created, when a
+/// SQLite file is not there), finishing any step a crash left half done.
+async fn open(database_url: &str, store: Store) -> anyhow::Result<std::sync::Arc<Ledger>> {
     let config = StoreConfig::from_url(database_url)?;
-    let database = Database::connect(&config)
-        .await
-        .with_context(|| format!("opening the store at {database_url}"))?;
+    let connected = match store {
+        Store::CreateIfMissing => Database::connect(&config).await,
+        Store::MustExist => Database::connect_existing(&config).await,
+    };
+    let database =
+        connected.with_context(|| format!("opening the store at {}", config.redacted_url()))?;
     let ledger = Ledger::open(database).await?;
     // Finish any step a crash left half done before doing anything else.
     ledger.complete_pending_steps().await?;
     Ok(ledger)
+}
+
+/// What an ordinary failure (a missing store, an unreachable database, a short secret)
+/// exits with; bad usage exits 2 (clap's own); a panic is a bug and keeps Rust's report.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// Runs `cli` as the program: success exits 0; an ordinary failure prints one `error: …`
+/// line to standard error and exits `EXIT_FAILURE`.
+pub async fn run_to_exit(cli: Cli) -> std::process::ExitCode {
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", describe_error(&error));
+            std::process::ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// The whole cause chain on one line (`{:#}`), never a backtrace (`{:?}` prints one when
+/// RUST_BACKTRACE is set), and never a password from a URL some layer quoted.
+pub fn describe_error(error: &anyhow::Error) -> String {
+    let chain = format!("{error:#}");
+    infrastructure::config::redact_passwords(chain.trim()).replace('\n', " ")
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -216,7 +253,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
         } => print_token(role, &subject, org.as_deref(), ttl, &database_url)?,
         Command::Demo { database_url } => {
-            let ledger = open(&database_url).await?;
+            let ledger = open(&database_url, Store::CreateIfMissing).await?;
             let summary = crate::demo::load(&ledger).await?;
             print!("{summary}");
         }
@@ -234,7 +271,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             what: Import::Giving360 { file, database_url },
         } => {
-            let ledger = open(&database_url).await?;
+            let ledger = open(&database_url, Store::CreateIfMissing).await?;
             // Historic grants name their places from the start.
             ledger
                 .geography
@@ -251,7 +288,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `token`: mints a token for `role` with the store's signing secret and prints it.
+/// `token`: mints a token for `role` with the store's signing secret and prints it. The
+/// embedded store's secret must already exist (a server made it): a new one here would sign
+/// tokens no server accepts.
 fn print_token(
     role: crate::server::auth::Role,
     subject: &str,
@@ -259,7 +298,7 @@ fn print_token(
     ttl: std::time::Duration,
     database_url: &str,
 ) -> anyhow::Result<()> {
-    let secret = crate::server::settings::resolve_jwt_secret(
+    let secret = crate::server::settings::existing_jwt_secret(
         database_url,
         std::env::var("FUNDLEDGER_JWT_SECRET").ok().as_deref(),
     )?;
@@ -270,7 +309,7 @@ fn print_token(
 
 /// `import geography`: a reference-geography CSV of another vintage or nation.
 async fn import_geography(file: &std::path::Path, database_url: &str) -> anyhow::Result<()> {
-    let ledger = open(database_url).await?;
+    let ledger = open(database_url, Store::CreateIfMissing).await?;
     let rows = ledger
         .geography
         .import_csv(&ledger.database, file)
@@ -283,10 +322,12 @@ async fn import_geography(file: &std::path::Path, database_url: &str) -> anyhow:
 /// `serve`: builds the server, prints where it listens (and the embedded store's admin
 /// token), and serves until Ctrl-C or SIGTERM.
 async fn serve(settings: crate::server::settings::Settings) -> anyhow::Result<()> {
+    let store = StoreConfig::from_url(&settings.database_url)?.redacted_url();
     let application = crate::server::startup::Application::build(settings).await?;
     if let Some(summary) = application.demo_summary() {
         print!("{summary}");
     }
+    println!("fundledger store {store}");
     println!("fundledger serving {}", application.url());
     if let Some(address) = application.metrics_address() {
         println!("fundledger metrics on http://{address}/metrics");
@@ -309,7 +350,7 @@ async fn export_360giving(
     out: Option<PathBuf>,
     database_url: &str,
 ) -> anyhow::Result<()> {
-    let ledger = open(database_url).await?;
+    let ledger = open(database_url, Store::MustExist).await?;
     catch_up(&ledger.database).await?;
     let written = write_export(&ledger.database, format, out.as_deref()).await?;
     if let Some(path) = &out {
@@ -323,7 +364,7 @@ async fn export_360giving(
 
 /// `rebuild`: every read model (or one) from the events.
 async fn rebuild(projection: Option<&str>, database_url: &str) -> anyhow::Result<()> {
-    let ledger = open(database_url).await?;
+    let ledger = open(database_url, Store::MustExist).await?;
     let report = projections::Projector::new(ledger.database.clone())
         .rebuild(projection)
         .await?;
@@ -342,7 +383,7 @@ async fn rebuild(projection: Option<&str>, database_url: &str) -> anyhow::Result
 /// `verify`: fails, listing every mismatch, unless the hash chain and every read model
 /// agree with the events.
 async fn verify(database_url: &str) -> anyhow::Result<()> {
-    let ledger = open(database_url).await?;
+    let ledger = open(database_url, Store::MustExist).await?;
     let report = projections::verify::verify(&ledger.database).await?;
     if !report.is_ok() {
         for mismatch in &report.mismatches {

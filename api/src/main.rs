@@ -1,5 +1,7 @@
 //! `fundledger`: parse the command line, run it. Everything else lives in the library.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
 /// mimalloc rather than glibc's malloc: the server and the rebuild allocate many small,
@@ -9,8 +11,8 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = api::cli::Cli::parse();
     api::logging::init(cli.log_format);
-    api::cli::run(cli).await
+    api::cli::run_to_exit(cli).await
 }

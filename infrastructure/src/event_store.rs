@@ -21,7 +21,7 @@ use sqlite_es::SqliteEventRepository;
 use tokio::sync::Mutex;
 
 use crate::command_log::{command_name, log_batch, log_command};
-use crate::database::{Database, StoreError};
+use crate::database::{Database, StoreError, WriteHealth};
 
 /// Aggregates kept in memory per aggregate type.
 pub const AGGREGATE_CACHE_ENTRIES: usize = 10_000;
@@ -179,6 +179,8 @@ pub struct AggregateStore<A: Aggregate> {
     repository: Repository,
     services: A::Services,
     cache: Mutex<LruCache<String, (usize, A)>>,
+    /// Where each append's outcome is recorded for readiness.
+    health: WriteHealth,
 }
 
 impl<A> AggregateStore<A>
@@ -200,7 +202,14 @@ where
             cache: Mutex::new(LruCache::new(
                 NonZeroUsize::new(AGGREGATE_CACHE_ENTRIES).expect("cache size is non-zero"),
             )),
+            health: WriteHealth::default(),
         }
+    }
+
+    /// Records every append's outcome in `health` (shared by a ledger's stores).
+    pub fn with_write_health(mut self, health: WriteHealth) -> AggregateStore<A> {
+        self.health = health;
+        self
     }
 
     pub fn services(&self) -> &A::Services {
@@ -395,16 +404,19 @@ where
         execution_id: &str,
     ) -> Result<Attempt<A>, CommandError<A::Error>> {
         let serialized = serialize::<A>(aggregate_id, sequence, &events, context, execution_id)?;
+        // `append` returns Ok only once its transaction's COMMIT returned Ok: only then is
+        // the command acknowledged.
         match self.repository.append::<A>(&serialized).await {
             Ok(()) => {
+                self.health.record(Ok(()));
                 let last_sequence = sequence + events.len();
                 let position = self
                     .database
                     .position_of(A::TYPE, aggregate_id, last_sequence)
                     .await?;
                 if last_sequence / SNAPSHOT_EVERY_EVENTS > sequence / SNAPSHOT_EVERY_EVENTS {
-                    self.write_snapshot(aggregate_id, last_sequence, &aggregate)
-                        .await?;
+                    self.snapshot_after_commit(aggregate_id, last_sequence, &aggregate)
+                        .await;
                 }
                 self.remember(aggregate_id, last_sequence, aggregate.clone())
                     .await;
@@ -429,7 +441,11 @@ where
                 }
                 match error {
                     PersistenceError::OptimisticLockError => Ok(Attempt::LostRace),
-                    other => Err(CommandError::Store(persistence_error(other))),
+                    other => {
+                        let error = persistence_error(other);
+                        self.health.record(Err(&error));
+                        Err(CommandError::Store(error))
+                    }
                 }
             }
         }
@@ -488,8 +504,13 @@ where
             .await
             .map_err(|error| match error {
                 PersistenceError::OptimisticLockError => BatchError::Exists,
-                other => BatchError::Store(persistence_error(other)),
+                other => {
+                    let error = persistence_error(other);
+                    self.health.record(Err(&error));
+                    BatchError::Store(error)
+                }
             })?;
+        self.health.record(Ok(()));
         let position = self
             .database
             .position_of(A::TYPE, &last_id, last_sequence)
@@ -553,6 +574,20 @@ where
                 .ok()
                 .map(|aggregate| (aggregate, sequence as usize))
         }))
+    }
+
+    /// Writes a snapshot for events already committed. A snapshot only saves later loads
+    /// some work, so failing to write one (a full disk) must not turn the committed command
+    /// into a failure its client would retry: it is logged, and a later command writes one.
+    async fn snapshot_after_commit(&self, aggregate_id: &str, sequence: usize, aggregate: &A) {
+        if let Err(error) = self.write_snapshot(aggregate_id, sequence, aggregate).await {
+            tracing::warn!(
+                %error,
+                aggregate_type = A::TYPE,
+                aggregate_id,
+                "snapshot not written; the command itself is committed"
+            );
+        }
     }
 
     async fn write_snapshot(
@@ -676,16 +711,16 @@ async fn back_off(attempt: usize) {
     tokio::time::sleep(std::time::Duration::from_micros(random % window_micros)).await;
 }
 
+/// The store's error behind postgres-es's or sqlite-es's: both box the `sqlx::Error`, whose
+/// code tells a refused write (a full disk) from other failures.
 fn persistence_error(error: PersistenceError) -> StoreError {
-    // postgres-es and sqlite-es box the sqlx error: keep it typed, so an unreachable store
-    // is told apart from a fault (`StoreError::is_unavailable`).
     match error {
-        PersistenceError::ConnectionError(inner) | PersistenceError::UnknownError(inner) => {
-            match inner.downcast::<sqlx::Error>() {
-                Ok(sqlx_error) => StoreError::Database(*sqlx_error),
-                Err(other) => StoreError::Persistence(other.to_string()),
-            }
-        }
+        PersistenceError::ConnectionError(inner)
+        | PersistenceError::DeserializationError(inner)
+        | PersistenceError::UnknownError(inner) => match inner.downcast::<sqlx::Error>() {
+            Ok(sqlx_error) => StoreError::from(*sqlx_error),
+            Err(other) => StoreError::Persistence(other.to_string()),
+        },
         other => StoreError::Persistence(other.to_string()),
     }
 }

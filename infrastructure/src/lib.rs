@@ -22,7 +22,7 @@ pub mod upcast;
 
 pub use business_date::{business_date, business_today, BUSINESS_TIME_ZONE};
 pub use config::StoreConfig;
-pub use database::{Database, StoreError};
+pub use database::{Database, StoreError, WriteHealth};
 pub use event_log::{LogCursor, LoggedEvent, OldestTransaction, StoredEvent};
 pub use event_store::{AggregateStore, CommandContext, CommandError, Committed};
 pub use ledger::{Ledger, LedgerError};

@@ -70,6 +70,17 @@ impl ApiError {
         ))
     }
 
+    /// A store that answered but refused the write (a full disk, read-only) says so
+    /// itself: "cannot be reached" would send an operator to the wrong place.
+    fn unwritable_message(&self) -> Option<String> {
+        match self {
+            ApiError::Ledger(LedgerError::Store(store)) if store.is_unwritable() => {
+                Some(store.to_string())
+            }
+            _ => None,
+        }
+    }
+
     pub fn forbidden(what: &str, role: &str) -> ApiError {
         ApiError::Forbidden(format!("{what} is not open to the {role} role"))
     }
@@ -82,8 +93,9 @@ impl ErrorExtensions for ApiError {
             tracing::error!(error = %self, "internal error");
             "internal error; the server log has the detail".to_string()
         } else if code == UNAVAILABLE {
-            tracing::warn!(error = %self, "the database could not be reached");
-            unavailable_message()
+            tracing::warn!(error = %self, "the store could not be reached or could not write");
+            self.unwritable_message()
+                .unwrap_or_else(unavailable_message)
         } else {
             self.to_string()
         };

@@ -45,6 +45,10 @@ const DEFAULT_CONTENT_SECURITY_POLICY: &str =
 const REFERRER_POLICY: &str = "no-referrer";
 /// `/readyz` reports ready while the projector is at most this many events behind.
 pub const READY_MAX_PROJECTOR_LAG_EVENTS: i64 = 100;
+/// `/readyz` reports not ready for this long after the store refused a write (a full
+/// disk), unless a write has succeeded since: long enough for a load balancer to see it,
+/// short enough that an idle server finds out again, by the next write, once space is back.
+pub const READY_AFTER_WRITE_FAILURE_MS: u64 = 10_000;
 /// The request header that asks a query to wait for the read models.
 pub const MIN_POSITION_HEADER: &str = "x-min-position";
 const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -452,6 +456,18 @@ async fn healthz() -> &'static str {
 /// keep up: by time (`READY_MAX_PROJECTION_LAG_MS`, naming what holds them back) and by
 /// count (`READY_MAX_PROJECTOR_LAG_EVENTS`).
 async fn readyz(State(app): State<App>) -> Response {
+    if let Some(failure) = app
+        .state
+        .ledger
+        .write_health
+        .failing(Duration::from_millis(READY_AFTER_WRITE_FAILURE_MS))
+    {
+        return not_ready(format!(
+            "the store cannot write: the last write, {} ms ago, failed: {}",
+            failure.at.elapsed().as_millis(),
+            failure.reason
+        ));
+    }
     let max_lag = ready_max_lag();
     match ProjectionHealth::check(&app.state).await {
         Ok(health) if health.stalled(max_lag) => not_ready(health.stall_description(max_lag)),

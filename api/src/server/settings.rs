@@ -31,16 +31,24 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error(
-        "FUNDLEDGER_JWT_SECRET is required with PostgreSQL (at least {MIN_JWT_SECRET_BYTES} bytes)"
+        "FUNDLEDGER_JWT_SECRET is required with PostgreSQL and for tokens of an in-memory \
+         store (at least {MIN_JWT_SECRET_BYTES} bytes)"
     )]
     SecretRequired,
     #[error("FUNDLEDGER_JWT_SECRET is {0} bytes; use at least {MIN_JWT_SECRET_BYTES}")]
     SecretTooShort(usize),
-    #[error("reading or writing the signing secret at {path}: {source}")]
+    #[error("reading or writing the signing secret at {}: {cause}", path.display())]
     SecretFile {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+    #[error(
+        "no signing secret at {}: the embedded store's secret is made by `fundledger serve` \
+         beside its database; point --database-url / DATABASE_URL at that store, or set \
+         FUNDLEDGER_JWT_SECRET to the secret the server uses",
+        path.display()
+    )]
+    SecretMissing { path: PathBuf },
     #[error(transparent)]
     Store(#[from] infrastructure::StoreError),
 }
@@ -53,6 +61,24 @@ pub fn resolve_jwt_secret(
     database_url: &str,
     explicit: Option<&str>,
 ) -> Result<String, SettingsError> {
+    jwt_secret(database_url, explicit, true)
+}
+
+/// Like `resolve_jwt_secret`, for `fundledger token`: the embedded store and its secret
+/// must already exist (a new secret would sign tokens no server accepts), and nothing is
+/// created.
+pub fn existing_jwt_secret(
+    database_url: &str,
+    explicit: Option<&str>,
+) -> Result<String, SettingsError> {
+    jwt_secret(database_url, explicit, false)
+}
+
+fn jwt_secret(
+    database_url: &str,
+    explicit: Option<&str>,
+    create: bool,
+) -> Result<String, SettingsError> {
     if let Some(secret) = explicit.filter(|secret| !secret.is_empty()) {
         if secret.len() < MIN_JWT_SECRET_BYTES {
             return Err(SettingsError::SecretTooShort(secret.len()));
@@ -63,26 +89,44 @@ pub fn resolve_jwt_secret(
     if !config.is_embedded() {
         return Err(SettingsError::SecretRequired);
     }
-    match sqlite_file(database_url) {
-        Some(database) => {
+    match (sqlite_file(database_url), create) {
+        (Some(database), true) => {
             let path = secret_path(&database);
-            load_or_create_secret(&path)
-                .map_err(|source| SettingsError::SecretFile { path, source })
+            load_or_create_secret(&path).map_err(|cause| SettingsError::SecretFile { path, cause })
         }
-        None => Ok(random_secret()),
+        (Some(database), false) => existing_secret(&database),
+        (None, true) => Ok(random_secret()),
+        // An in-memory store's secret lives and dies with its server: nothing to sign for.
+        (None, false) => Err(SettingsError::SecretRequired),
     }
 }
 
 /// The database file a `sqlite:` URL names, or `None` for an in-memory store.
-pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path.contains(":memory:") {
-        return None;
+pub use infrastructure::config::sqlite_file;
+
+/// The secret kept beside an existing store file; refused when either is missing.
+fn existing_secret(database: &Path) -> Result<String, SettingsError> {
+    if !database.exists() {
+        return Err(infrastructure::StoreError::MissingStore {
+            path: database.to_path_buf(),
+        }
+        .into());
     }
-    Some(PathBuf::from(path))
+    let path = secret_path(database);
+    match std::fs::read_to_string(&path) {
+        Ok(secret) if secret.trim().len() >= MIN_JWT_SECRET_BYTES => Ok(secret.trim().to_string()),
+        Ok(_) => Err(SettingsError::SecretFile {
+            path,
+            cause: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("shorter than {MIN_JWT_SECRET_BYTES} bytes"),
+            ),
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Err(SettingsError::SecretMissing { path })
+        }
+        Err(cause) => Err(SettingsError::SecretFile { path, cause }),
+    }
 }
 
 fn secret_path(database: &Path) -> PathBuf {
@@ -133,20 +177,6 @@ fn random_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(
-            sqlite_file("sqlite://fundledger.db"),
-            Some(PathBuf::from("fundledger.db"))
-        );
-        assert_eq!(
-            sqlite_file("sqlite:/tmp/a.db?mode=rwc"),
-            Some(PathBuf::from("/tmp/a.db"))
-        );
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://x/y"), None);
-    }
 
     #[test]
     fn postgres_needs_an_explicit_secret() {

@@ -1,5 +1,5 @@
-//! Building and running the server: `Application::build` opens the store, finishes pending
-//! steps, loads demo data if asked, binds the listener and assembles the state;
+//! Building and running the server: `Application::build` binds the listener, opens the
+//! store, finishes pending steps, loads demo data if asked and assembles the state;
 //! `run_until_stopped` serves until the shutdown future completes, then drains requests
 //! and stops the projector, the process manager and the live feed cleanly.
 
@@ -45,10 +45,13 @@ pub enum StartupError {
     Geography(#[from] infrastructure::geography::GeographyError),
     #[error("loading the demo data: {0}")]
     Demo(String),
-    #[error("listening on {address}: {source}")]
+    #[error(
+        "cannot listen on {address} ({cause}); stop what uses it or choose another address \
+         with --listen / FUNDLEDGER_LISTEN"
+    )]
     Listen {
         address: String,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("serving: {0}")]
     Serve(std::io::Error),
@@ -70,9 +73,16 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let config = StoreConfig::from_url(&settings.database_url)?;
+        // The port first: a server that cannot listen must fail before it creates a store
+        // file, a secret or a schema.
+        let (listener, address) = bind(&settings.listen).await?;
+        let metrics_listener = match &settings.metrics_listen {
+            Some(metrics_listen) => Some(bind(metrics_listen).await?),
+            None => None,
+        };
         let secret = resolve_jwt_secret(&settings.database_url, settings.jwt_secret.as_deref())?;
         let keys = TokenKeys::new(&secret);
-        let config = StoreConfig::from_url(&settings.database_url)?;
         let database = Database::connect(&config).await?;
         let ledger = Ledger::open(database.clone()).await?;
         // Finish any step a crash left half done before taking requests.
@@ -89,11 +99,6 @@ impl Application {
             None
         };
         let projector = Projector::new(database.clone());
-        let (listener, address) = bind(&settings.listen).await?;
-        let metrics_listener = match &settings.metrics_listen {
-            Some(metrics_listen) => Some(bind(metrics_listen).await?),
-            None => None,
-        };
         let dev_token = if config.is_embedded() {
             Some(keys.mint(
                 Role::Admin,
@@ -285,9 +290,9 @@ async fn serve_draining(
 
 /// A listener on `address` and the address it got (port 0 picks one).
 async fn bind(address: &str) -> Result<(TcpListener, SocketAddr), StartupError> {
-    let listen_error = |source: std::io::Error| StartupError::Listen {
+    let listen_error = |cause: std::io::Error| StartupError::Listen {
         address: address.to_string(),
-        source,
+        cause,
     };
     let listener = TcpListener::bind(address).await.map_err(listen_error)?;
     let bound = listener.local_addr().map_err(listen_error)?;

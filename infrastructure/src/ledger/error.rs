@@ -62,6 +62,9 @@ impl LedgerError {
             LedgerError::Concurrency(_) => ErrorKind::Concurrency,
             LedgerError::KeyReused(_) => ErrorKind::Conflict,
             LedgerError::Store(error) if error.is_unavailable() => ErrorKind::Unavailable,
+            // A refused write (a full disk) recorded nothing: the same request may be
+            // sent again once the store writes, as after an outage.
+            LedgerError::Store(error) if error.is_unwritable() => ErrorKind::Unavailable,
             LedgerError::Store(_) => ErrorKind::Internal,
         }
     }

@@ -33,7 +33,7 @@ pub use inputs::NewInput;
 pub use priority::DeclarePriorityAreas;
 pub use voting::IssuedBallotCodes;
 
-use crate::database::{Database, StoreError};
+use crate::database::{Database, StoreError, WriteHealth};
 use crate::event_store::{AggregateStore, CommandContext};
 use crate::geography::GeographyIndex;
 use error::from_command;
@@ -157,6 +157,8 @@ pub struct Ledger {
     pub(crate) applications: AggregateStore<Application>,
     pub(crate) awards: AggregateStore<Award>,
     pub(crate) ballots: AggregateStore<Ballot>,
+    /// Whether the store's last write was refused (a full disk), for readiness.
+    pub write_health: WriteHealth,
 }
 
 impl Ledger {
@@ -166,14 +168,17 @@ impl Ledger {
         let services = ApplicationServices {
             geography: Arc::new(geography.clone()),
         };
+        let health = WriteHealth::default();
         Ok(Arc::new(Ledger {
-            funds: AggregateStore::new(database.clone(), ()),
-            rounds: AggregateStore::new(database.clone(), ()),
-            applications: AggregateStore::new(database.clone(), services),
-            awards: AggregateStore::new(database.clone(), ()),
-            ballots: AggregateStore::new(database.clone(), ()),
+            funds: AggregateStore::new(database.clone(), ()).with_write_health(health.clone()),
+            rounds: AggregateStore::new(database.clone(), ()).with_write_health(health.clone()),
+            applications: AggregateStore::new(database.clone(), services)
+                .with_write_health(health.clone()),
+            awards: AggregateStore::new(database.clone(), ()).with_write_health(health.clone()),
+            ballots: AggregateStore::new(database.clone(), ()).with_write_health(health.clone()),
             database,
             geography,
+            write_health: health,
         }))
     }
 
