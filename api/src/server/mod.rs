@@ -28,4 +28,5 @@ pub mod settings;
 pub mod social;
 pub mod startup;
 pub mod subscriptions;
+pub mod text_guard;
 pub mod types;
