@@ -21,7 +21,11 @@ pub const DATE_FORM: &str = "YYYY-MM-DD";
 pub enum DateTextError {
     #[error("{field} '{text}' is not a date in the form YYYY-MM-DD (a 4-digit year, 2-digit month and day, such as 2026-03-31)")]
     Form { field: String, text: String },
-    #[error("{field} {date} is outside the dates the ledger accepts ({} to {})", earliest(), latest())]
+    #[error(
+        "{field} {date} is outside the dates the ledger accepts ({} to {})",
+        earliest(),
+        latest()
+    )]
     OutOfRange { field: String, date: Date },
 }
 

@@ -15,9 +15,9 @@ pub mod outcome;
 pub mod round;
 pub mod services;
 pub mod sroi;
-pub mod text;
 #[cfg(test)]
 mod test_support;
+pub mod text;
 
 pub use dates::{DateError, DateTextError};
 pub use geo::{GeoCode, GeoCodeError, GeoLevel, Nation};

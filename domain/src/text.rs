@@ -109,8 +109,7 @@ pub fn check_any(field: &str, text: &str) -> Result<(), TextError> {
 /// control, and is not blank when the text is non-empty (an empty value is left to the
 /// field's own rule, which may make it optional or required).
 pub fn check_line(field: &str, text: &str) -> Result<(), TextError> {
-    forbidden(text.trim(), &[], field)
-        .map_err(|error| shifted(error, leading_whitespace(text)))?;
+    forbidden(text.trim(), &[], field).map_err(|error| shifted(error, leading_whitespace(text)))?;
     not_blank(field, text)
 }
 
@@ -122,7 +121,9 @@ pub fn check_prose(field: &str, text: &str) -> Result<(), TextError> {
 }
 
 fn leading_whitespace(text: &str) -> usize {
-    text.chars().take_while(|character| character.is_whitespace()).count()
+    text.chars()
+        .take_while(|character| character.is_whitespace())
+        .count()
 }
 
 /// `error` with its position counted in the untrimmed text.
@@ -217,7 +218,9 @@ mod tests {
     #[test]
     fn ordinary_names_and_prose_pass() {
         assert_eq!(
-            Line::parse("name", "  Hull Community Larder ").unwrap().as_str(),
+            Line::parse("name", "  Hull Community Larder ")
+                .unwrap()
+                .as_str(),
             "Hull Community Larder"
         );
         assert!(check_line("name", "Café Ωmega – 北京 ☕").is_ok());
@@ -278,7 +281,10 @@ mod tests {
         for character in ['\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}'] {
             let text = format!("abc{character}def");
             assert!(
-                matches!(check_prose("title", &text), Err(TextError::Bidi { at: 4, .. })),
+                matches!(
+                    check_prose("title", &text),
+                    Err(TextError::Bidi { at: 4, .. })
+                ),
                 "{character:?}"
             );
         }
@@ -286,7 +292,13 @@ mod tests {
 
     #[test]
     fn invisible_only_values_are_blank() {
-        for text in ["\u{200B}\u{200B}", " \u{FEFF} ", "\u{200D}", "   ", "\u{2060}"] {
+        for text in [
+            "\u{200B}\u{200B}",
+            " \u{FEFF} ",
+            "\u{200D}",
+            "   ",
+            "\u{2060}",
+        ] {
             assert!(
                 matches!(check_line("name", text), Err(TextError::Blank { .. })),
                 "{text:?}"

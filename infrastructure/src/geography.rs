@@ -179,7 +179,12 @@ pub fn find_cycle(links: &HashMap<GeoCode, Vec<GeoCode>>) -> Option<Vec<GeoCode>
                         .iter()
                         .position(|(code, _)| *code == parent)
                         .expect("an area on the path is in it");
-                    return Some(path[from..].iter().map(|(code, _)| (*code).clone()).collect());
+                    return Some(
+                        path[from..]
+                            .iter()
+                            .map(|(code, _)| (*code).clone())
+                            .collect(),
+                    );
                 }
                 Some(Colour::Done) => {}
                 None => {

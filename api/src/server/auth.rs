@@ -115,8 +115,7 @@ impl Viewer {
         let clean = |text: &str| domain::text::check_line("subject", text).is_ok();
         if !clean(&subject) || !claims.org.as_deref().is_none_or(clean) {
             return Err(AuthError::Invalid(
-                "the token's subject or organisation holds control or invisible characters"
-                    .into(),
+                "the token's subject or organisation holds control or invisible characters".into(),
             ));
         }
         Ok(match claims.role {
@@ -432,10 +431,16 @@ mod tests {
         let now = jsonwebtoken::get_current_timestamp();
         let hundred_years = 100 * 365 * 86_400;
         let far = keys.sign(&claims(now, now + hundred_years)).unwrap();
-        assert!(matches!(keys.verify(&far), Err(AuthError::Invalid(message)) if message.contains("days ahead")));
+        assert!(
+            matches!(keys.verify(&far), Err(AuthError::Invalid(message)) if message.contains("days ahead"))
+        );
         let future = keys.sign(&claims(now + 3600, now + 7200)).unwrap();
-        assert!(matches!(keys.verify(&future), Err(AuthError::Invalid(message)) if message.contains("issued in the future")));
-        let fine = keys.sign(&claims(now, now + MAX_TOKEN_TTL_SECONDS)).unwrap();
+        assert!(
+            matches!(keys.verify(&future), Err(AuthError::Invalid(message)) if message.contains("issued in the future"))
+        );
+        let fine = keys
+            .sign(&claims(now, now + MAX_TOKEN_TTL_SECONDS))
+            .unwrap();
         assert!(keys.verify(&fine).is_ok());
     }
 
@@ -458,14 +463,18 @@ mod tests {
             &EncodingKey::from_secret(SECRET.as_bytes()),
         )
         .unwrap();
-        assert!(matches!(keys.verify(&token), Err(AuthError::Invalid(message)) if message.contains("not valid yet")));
+        assert!(
+            matches!(keys.verify(&token), Err(AuthError::Invalid(message)) if message.contains("not valid yet"))
+        );
     }
 
     #[test]
     fn oversized_and_malformed_tokens_get_fixed_messages() {
         let keys = TokenKeys::new(SECRET);
         let huge = "a".repeat(200 * 1024);
-        assert!(matches!(keys.verify(&huge), Err(AuthError::Invalid(message)) if message.contains("at most 8192")));
+        assert!(
+            matches!(keys.verify(&huge), Err(AuthError::Invalid(message)) if message.contains("at most 8192"))
+        );
         for garbage in ["x.y.z", "eyJhbGciOiJIUzI1NiJ9.eyJ9.x", "not a token", "a.b"] {
             let message = keys.verify(garbage).unwrap_err().to_string();
             // One of the fixed messages, never the parser's words.

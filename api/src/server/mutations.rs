@@ -115,7 +115,9 @@ fn check_length(field: &str, text: &str) -> GqlResult<()> {
 /// Each theme is one line.
 fn check_themes(themes: &[String]) -> GqlResult<()> {
     check_count("themes", themes.len(), MAX_THEMES)?;
-    themes.iter().try_for_each(|theme| check_line("themes", theme))
+    themes
+        .iter()
+        .try_for_each(|theme| check_line("themes", theme))
 }
 
 fn check_count(field: &str, count: usize, max: usize) -> GqlResult<()> {

@@ -836,9 +836,13 @@ mod tests {
             let text = package(&[&grant("360G-1", "1").replace("2021-01-26T00:00:00+00:00", bad)]);
             let found = problems(&text);
             assert_eq!(found.len(), 1, "{bad}: {found:?}");
-            assert!(found[0].starts_with("grant 360G-1: awardDate "), "{found:?}");
+            assert!(
+                found[0].starts_with("grant 360G-1: awardDate "),
+                "{found:?}"
+            );
         }
-        let text = package(&[&grant("360G-1", "1").replace("2021-01-26T00:00:00+00:00", "0000-01-01")]);
+        let text =
+            package(&[&grant("360G-1", "1").replace("2021-01-26T00:00:00+00:00", "0000-01-01")]);
         assert!(problems(&text)[0].contains("1900-01-01 to 2200-12-31"));
     }
 
@@ -853,7 +857,12 @@ mod tests {
         let bidi = grant("360G-2", "1").replace("\"Hall\"", "\"Hall\\u202e\"");
         let found = problems(&package(&[&bidi]));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].starts_with("grant 360G-2: recipientOrganization[0].name contains the bidirectional"), "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "grant 360G-2: recipientOrganization[0].name contains the bidirectional"
+            ),
+            "{found:?}"
+        );
         let blank = grant("360G-3", "1").replace("A grant", "\\u200b\\u200b");
         assert_eq!(
             problems(&package(&[&blank])),
@@ -861,7 +870,12 @@ mod tests {
         );
         let escape = grant("360G-4", "1").replace("\"Arts\"}, {", "\"Arts\\u001b[2J\"}, {");
         let found = problems(&package(&[&escape]));
-        assert!(found[0].starts_with("grant 360G-4: grantProgramme[0].title contains the control character U+001B"), "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "grant 360G-4: grantProgramme[0].title contains the control character U+001B"
+            ),
+            "{found:?}"
+        );
     }
 
     #[test]
