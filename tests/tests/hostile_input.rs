@@ -422,6 +422,23 @@ async fn hostile_queries_are_clear_errors(app: &TestApp, ids: &Map<String, Value
         let reply = app.gql(None, query, variables.clone()).await;
         assert_clear_refusal(&reply, &format!("{query} {variables}"));
     }
+    // A date refusal says the form it wants and quotes the value.
+    let reply = app
+        .gql(
+            Some(&app.admin()),
+            "mutation($i: ReceiveCapitalInput!) { receiveCapital(input: $i) { position } }",
+            json!({ "i": { "fundId": fund, "amount": "5.00", "source": "s", "receivedOn": "2026-1-1" } }),
+        )
+        .await;
+    assert_eq!(reply.code(), Some("BAD_INPUT"), "{}", reply.body);
+    assert!(
+        reply
+            .message()
+            .contains("'2026-1-1' is not a date in the form YYYY-MM-DD"),
+        "{}",
+        reply.message()
+    );
+    println!("a refused date: {}", reply.message());
     // Text written into the document itself, not as a variable.
     let query = format!(
         "mutation {{ receiveCapital(input: {{ fundId: \"{fund}\", amount: \"5.00\", \
