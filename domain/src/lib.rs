@@ -17,13 +17,15 @@ pub mod services;
 pub mod sroi;
 #[cfg(test)]
 mod test_support;
+pub mod text;
 
-pub use dates::DateError;
+pub use dates::{DateError, DateTextError};
 pub use geo::{GeoCode, GeoCodeError, GeoLevel, Nation};
 pub use ids::{ApplicationId, AwardId, DrawdownId, FundId, OrgId, RoundId};
 pub use money::{Money, MoneyError};
 pub use outcome::{Fraction, FractionError, OutcomeProxy};
 pub use services::{Geography, NoGeography};
+pub use text::TextError;
 
 /// Dates in the ledger are calendar dates in the UK; no time zone arithmetic is needed.
 pub type Date = chrono::NaiveDate;

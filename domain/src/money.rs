@@ -16,7 +16,7 @@ pub enum MoneyError {
     Negative(String),
     #[error("amount {0} has more than 2 decimal places; amounts are in pounds and pence")]
     TooPrecise(String),
-    #[error("amount {0} is not a number")]
+    #[error("amount '{0}' is not a number in the form 1250.00: digits, an optional point and at most 2 decimal places (no spaces, signs, separators or exponents)")]
     NotANumber(String),
     #[error("amount {0} exceeds the largest amount accepted (£1,000,000,000,000.00)")]
     TooLarge(String),
@@ -100,14 +100,44 @@ impl Money {
     }
 }
 
+/// The most digits a decimal text may have before its point: far more than any amount
+/// (£1tn has 13) and within what `Decimal` holds, so a long run of digits is refused as
+/// not a number rather than overflowing.
+pub const MAX_INTEGER_DIGITS: usize = 20;
+/// The most digits after the point: `Decimal` holds 28 significant digits.
+pub const MAX_FRACTION_DIGITS: usize = 8;
+
+/// The one reading of a decimal number given as text, for money and for every other exact
+/// quantity: `-?DIGITS(.DIGITS)?`, nothing else. No surrounding spaces, no `+`, no
+/// leading or trailing point, no digit separators (`_`, `,`), no exponent. `Decimal`'s own
+/// parsers accept some of those (`"1_000"`, and `" 10"` after the trim callers used to
+/// do), so the grammar is checked here first. `None` for anything else.
+pub fn plain_decimal(text: &str) -> Option<Decimal> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let digits = |part: &str, max: usize| {
+        !part.is_empty() && part.len() <= max && part.bytes().all(|byte| byte.is_ascii_digit())
+    };
+    if !digits(whole, MAX_INTEGER_DIGITS)
+        || fraction.is_some_and(|fraction| !digits(fraction, MAX_FRACTION_DIGITS))
+    {
+        return None;
+    }
+    Decimal::from_str_exact(text).ok()
+}
+
 impl FromStr for Money {
     type Err = MoneyError;
+    /// Strict: see [`plain_decimal`]. A leading `-` on an otherwise valid amount is
+    /// reported as negative (the clearer message), never read.
     fn from_str(text: &str) -> Result<Money, MoneyError> {
-        let trimmed = text.trim();
-        // Decimal::from_str accepts forms such as "1e3" only through from_scientific, so a
-        // plain parse is exactly "digits, optional point, digits".
-        let value = Decimal::from_str_exact(trimmed)
-            .map_err(|_| MoneyError::NotANumber(text.to_string()))?;
+        let value = plain_decimal(text).ok_or_else(|| MoneyError::NotANumber(text.to_string()))?;
+        if text.starts_with('-') {
+            return Err(MoneyError::Negative(text.to_string()));
+        }
         Money::new(value)
     }
 }
@@ -183,6 +213,45 @@ mod tests {
             "1000000000000.01".parse::<Money>(),
             Err(MoneyError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn only_plain_digits_are_read() {
+        for text in [
+            " 10",
+            "10 ",
+            "+5",
+            "1.",
+            ".5",
+            "1_000",
+            "1,000",
+            "1e3",
+            "1E3",
+            "0x10",
+            "",
+            "-",
+            "--1",
+            "1..2",
+            "١٢",
+            "10\u{0}",
+            "NaN",
+            "inf",
+            "99999999999999999999999",
+        ] {
+            assert!(
+                matches!(text.parse::<Money>(), Err(MoneyError::NotANumber(_))),
+                "{text:?} was read"
+            );
+        }
+        assert!(matches!(
+            "-0".parse::<Money>(),
+            Err(MoneyError::Negative(_))
+        ));
+        assert_eq!("007".parse::<Money>().unwrap(), Money::pounds(7));
+        assert_eq!(
+            "1000000000000".parse::<Money>().unwrap().to_plain_string(),
+            "1000000000000.00"
+        );
     }
 
     #[test]

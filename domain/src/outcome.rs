@@ -80,8 +80,9 @@ impl Fraction {
 impl FromStr for Fraction {
     type Err = FractionError;
     fn from_str(text: &str) -> Result<Fraction, FractionError> {
-        let value = Decimal::from_str_exact(text.trim())
-            .map_err(|_| FractionError::NotANumber(text.to_string()))?;
+        // The one strict reading of a decimal (no spaces, `+`, separators or exponents).
+        let value = crate::money::plain_decimal(text)
+            .ok_or_else(|| FractionError::NotANumber(text.to_string()))?;
         Fraction::new(value)
     }
 }

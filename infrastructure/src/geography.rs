@@ -25,6 +25,9 @@ pub enum GeographyError {
     BadHeader(String),
     #[error("line {line}: {message}")]
     BadRow { line: u64, message: String },
+    /// A loop through the file's areas and the store's (nothing was written).
+    #[error("{0} (with the areas already stored); nothing was imported")]
+    Cycle(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -88,12 +91,110 @@ pub fn read_areas(input: impl std::io::Read, source: &str) -> Result<Vec<Area>, 
         return Err(GeographyError::BadHeader(columns.join(",")));
     }
     let mut areas = Vec::new();
+    let mut lines: HashMap<GeoCode, u64> = HashMap::new();
     for record in reader.records() {
         let record = record.map_err(read_error)?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        areas.push(read_area(&record, line)?);
+        let area = read_area(&record, line)?;
+        if let Some(first) = lines.insert(area.code.clone(), line) {
+            return Err(GeographyError::BadRow {
+                line,
+                message: format!(
+                    "{} appears twice (lines {first} and {line}); each area is one row",
+                    area.code
+                ),
+            });
+        }
+        areas.push(area);
+    }
+    if let Some(cycle) = find_cycle(&file_links(&areas)) {
+        let line = lines.get(&cycle[0]).copied().unwrap_or(0);
+        return Err(GeographyError::BadRow {
+            line,
+            message: cycle_message(&cycle),
+        });
     }
     Ok(areas)
+}
+
+/// Each area of `areas` → its parents (of every kind), as the file gives them.
+fn file_links(areas: &[Area]) -> HashMap<GeoCode, Vec<GeoCode>> {
+    areas
+        .iter()
+        .map(|area| {
+            let parents = area
+                .parent_code
+                .iter()
+                .chain(&area.other_parent_codes)
+                .cloned()
+                .collect();
+            (area.code.clone(), parents)
+        })
+        .collect()
+}
+
+fn cycle_message(cycle: &[GeoCode]) -> String {
+    let path: Vec<&str> = cycle
+        .iter()
+        .chain(cycle.first())
+        .map(GeoCode::as_str)
+        .collect();
+    format!(
+        "{} is its own ancestor ({}); parents must lead up to a top area, never round",
+        cycle[0],
+        path.join(" → ")
+    )
+}
+
+/// A loop in the parent links (each area of it once, each the parent of the one before),
+/// if any, whatever its length. Depth-first with three colours; iterative, so a long chain
+/// can't overflow the stack. Deterministic: areas are visited in code order.
+pub fn find_cycle(links: &HashMap<GeoCode, Vec<GeoCode>>) -> Option<Vec<GeoCode>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Colour {
+        OnPath,
+        Done,
+    }
+    let mut colour: HashMap<&GeoCode, Colour> = HashMap::new();
+    let mut starts: Vec<&GeoCode> = links.keys().collect();
+    starts.sort();
+    for start in starts {
+        if colour.contains_key(start) {
+            continue;
+        }
+        // The path from `start`, each with the index of its next parent to follow.
+        let mut path: Vec<(&GeoCode, usize)> = vec![(start, 0)];
+        colour.insert(start, Colour::OnPath);
+        while let Some((code, next)) = path.last_mut() {
+            let parents = links.get(*code).map(Vec::as_slice).unwrap_or(&[]);
+            let Some(parent) = parents.get(*next) else {
+                colour.insert(*code, Colour::Done);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            match colour.get(parent) {
+                Some(Colour::OnPath) => {
+                    let from = path
+                        .iter()
+                        .position(|(code, _)| *code == parent)
+                        .expect("an area on the path is in it");
+                    return Some(
+                        path[from..]
+                            .iter()
+                            .map(|(code, _)| (*code).clone())
+                            .collect(),
+                    );
+                }
+                Some(Colour::Done) => {}
+                None => {
+                    colour.insert(parent, Colour::OnPath);
+                    path.push((parent, 0));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// One row of the file, checked.
@@ -107,14 +208,28 @@ fn read_area(record: &csv::StringRecord, line: u64) -> Result<Area, GeographyErr
     if name.is_empty() {
         return Err(bad(format!("{code} has no name")));
     }
+    domain::text::check_line("name", &name).map_err(|error| bad(format!("{code}: {error}")))?;
     let level: GeoLevel = field(2).parse().map_err(bad)?;
-    let parent_code = match field(3) {
+    // The entity prefix says what kind of area a code is (E01 is an LSOA): a row saying
+    // otherwise is a mistake that would put the area in the wrong figures.
+    if level != code.level() {
+        return Err(bad(format!(
+            "{code} is marked {} but its prefix {} is a {} code",
+            level.as_str(),
+            code.entity(),
+            code.level().as_str()
+        )));
+    }
+    let parent_code: Option<GeoCode> = match field(3) {
         "" => None,
         text => Some(
             text.parse()
                 .map_err(|error: domain::GeoCodeError| bad(error.to_string()))?,
         ),
     };
+    if parent_code.as_ref() == Some(&code) {
+        return Err(bad(format!("{code} cannot be its own parent")));
+    }
     let population = match field(4) {
         "" => None,
         text => Some(
@@ -460,6 +575,18 @@ impl GeographyIndex {
         database: &Database,
         areas: &[Area],
     ) -> Result<usize, GeographyError> {
+        // A loop may also run through areas already in the store: the file's links
+        // replace its areas' links, the others stay.
+        let mut links: HashMap<GeoCode, Vec<GeoCode>> = HashMap::new();
+        for (code, parent) in database.area_parents().await? {
+            if let (Ok(code), Ok(parent)) = (code.parse::<GeoCode>(), parent.parse::<GeoCode>()) {
+                links.entry(code).or_default().push(parent);
+            }
+        }
+        links.extend(file_links(areas));
+        if let Some(cycle) = find_cycle(&links) {
+            return Err(GeographyError::Cycle(cycle_message(&cycle)));
+        }
         database.upsert_areas(areas).await?;
         self.reload(database).await?;
         Ok(areas.len())

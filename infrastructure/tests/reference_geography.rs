@@ -353,3 +353,81 @@ fn other_parents_that_make_no_sense_are_refused() {
     .unwrap_err();
     assert!(matches!(error, GeographyError::BadHeader(_)), "{error}");
 }
+
+const HEADER: &str = "code,name,level,parent_code,population,imd_decile,other_parent_codes\n";
+
+/// The message of a refused file, which must be a `BadRow` at `line`.
+fn refused_at(rows: &str, line: u64) -> String {
+    let error = read_areas(format!("{HEADER}{rows}").as_bytes(), "bad").unwrap_err();
+    match &error {
+        GeographyError::BadRow { line: at, .. } => assert_eq!(*at, line, "{error}"),
+        other => panic!("expected a bad row at line {line}, got {other}"),
+    }
+    error.to_string()
+}
+
+#[test]
+fn a_code_given_twice_is_refused_naming_both_lines() {
+    let message = refused_at(
+        "E05001234,Ward,ward,,,,\nE01012761,A,lsoa,E05001234,,,\nE01012761,B,lsoa,E05001234,,,\n",
+        4,
+    );
+    assert!(
+        message.contains("E01012761 appears twice (lines 3 and 4)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_area_its_own_parent_is_refused() {
+    let message = refused_at("E05001234,Ward,ward,E05001234,,,\n", 2);
+    assert!(
+        message.contains("E05001234 cannot be its own parent"),
+        "{message}"
+    );
+}
+
+#[test]
+fn parent_cycles_of_any_length_are_refused() {
+    // Two local authorities each the other's parent.
+    let message = refused_at(
+        "E10000001,County,lad,E07000001,,,\nE07000001,District,lad,E10000001,,,\n",
+        3,
+    );
+    assert!(message.contains("is its own ancestor"), "{message}");
+    assert!(
+        message.contains("E07000001 → E10000001 → E07000001"),
+        "{message}"
+    );
+    // A longer loop, through a second parent of another kind.
+    let message = refused_at(
+        "E12000001,Region,region,E09000001,,,\n\
+         E09000001,Borough,lad,E05000001,,,\n\
+         E05000001,Ward,ward,E02000001,,,\n\
+         E02000001,Msoa,msoa,E01000001,,,\n\
+         E01000001,Lsoa,lsoa,E05000009,,,E12000001\n\
+         E05000009,Other ward,ward,,,,\n",
+        6,
+    );
+    assert!(
+        message.contains("E01000001 → E12000001 → E09000001 → E05000001 → E02000001 → E01000001"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_code_whose_prefix_contradicts_its_level_is_refused() {
+    let message = refused_at("E01012761,Not a district,lad,,,,\n", 2);
+    assert_eq!(
+        message,
+        "line 2: E01012761 is marked lad but its prefix E01 is a lsoa code"
+    );
+}
+
+#[test]
+fn control_characters_in_names_are_refused() {
+    let message = refused_at("E05001234,War\u{1b}[2Jd,ward,,,,\n", 2);
+    assert!(message.contains("U+001B"), "{message}");
+    let message = refused_at("E05001234,\u{200b}\u{200b},ward,,,,\n", 2);
+    assert!(message.contains("only spaces or invisible"), "{message}");
+}

@@ -372,7 +372,8 @@ async fn bad_proxies_and_scopes_are_refused_and_write_nothing(store: Store) {
             "indicator",
             json!(" "),
             "BAD_INPUT",
-            "indicator must not be empty",
+            // The one text rule (domain::text) refuses it before the fund's own check.
+            "indicator holds only spaces or invisible characters",
         ),
         ("fundId", json!("FUND-NONE"), "NOT_FOUND", "FUND-NONE"),
     ];

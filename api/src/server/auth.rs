@@ -17,6 +17,35 @@ pub const TOKEN_LEEWAY_SECONDS: u64 = 5;
 pub const MAX_TOKEN_TTL_SECONDS: u64 = 366 * 24 * 3600;
 /// The issuer written into and required of every token.
 pub const TOKEN_ISSUER: &str = "fundledger";
+/// The largest token read. A fundledger token is a few hundred bytes; anything near this
+/// is not one, and is refused before it is decoded.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// A signing secret needs at least this many different byte values: a 32-byte secret of
+/// one repeated character (or a few) is a password anyone could guess, not a key.
+pub const MIN_JWT_SECRET_DISTINCT_BYTES: usize = 8;
+
+/// Why a signing secret is too weak to sign with (`None`: strong enough). `min_bytes` is
+/// the shortest secret accepted (`settings::MIN_JWT_SECRET_BYTES`).
+pub fn weak_secret(secret: &str, min_bytes: usize) -> Option<String> {
+    let trimmed = secret.trim();
+    if trimmed.len() < min_bytes {
+        return Some(format!(
+            "is {} bytes without its surrounding spaces; use at least {min_bytes} random bytes",
+            trimmed.len()
+        ));
+    }
+    let mut seen = [false; 256];
+    for byte in trimmed.bytes() {
+        seen[usize::from(byte)] = true;
+    }
+    let distinct = seen.iter().filter(|seen| **seen).count();
+    if distinct < MIN_JWT_SECRET_DISTINCT_BYTES {
+        return Some(format!(
+            "has only {distinct} different characters; use a random secret (e.g. `openssl rand -base64 48`)"
+        ));
+    }
+    None
+}
 
 /// A role of API.md. The anonymous public has no token and so no role here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +110,13 @@ impl Viewer {
         let subject = claims.sub.trim().to_string();
         if subject.is_empty() {
             return Err(AuthError::Invalid("the token names no subject".into()));
+        }
+        // The subject and org become the actor of every command, stored in the log.
+        let clean = |text: &str| domain::text::check_line("subject", text).is_ok();
+        if !clean(&subject) || !claims.org.as_deref().is_none_or(clean) {
+            return Err(AuthError::Invalid(
+                "the token's subject or organisation holds control or invisible characters".into(),
+            ));
         }
         Ok(match claims.role {
             Role::Admin => Viewer::Admin { subject },
@@ -167,6 +203,9 @@ impl TokenKeys {
     pub fn new(secret: &str) -> TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = TOKEN_LEEWAY_SECONDS;
+        // A token not valid yet is refused (when it says so), as is one issued in the
+        // future (checked in `verify`: jsonwebtoken does not look at `iat`).
+        validation.validate_nbf = true;
         validation.set_issuer(&[TOKEN_ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
         TokenKeys {
@@ -186,6 +225,12 @@ impl TokenKeys {
     ) -> Result<String, AuthError> {
         if subject.trim().is_empty() {
             return Err(AuthError::Mint("a token needs a subject".into()));
+        }
+        domain::text::check_line("--subject", subject)
+            .map_err(|error| AuthError::Mint(error.to_string()))?;
+        if let Some(org) = org {
+            domain::text::check_line("--org", org)
+                .map_err(|error| AuthError::Mint(error.to_string()))?;
         }
         match (role, org) {
             (Role::Grantee, None) => {
@@ -221,14 +266,48 @@ impl TokenKeys {
             .map_err(|error| AuthError::Mint(error.to_string()))
     }
 
+    /// The viewer a token stands for. Every refusal is one of a few fixed messages: the
+    /// parser's own words (which echo what it choked on) stay out of answers.
     pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
         use jsonwebtoken::errors::ErrorKind;
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthError::Invalid(format!(
+                "it is {} bytes; a token is at most {MAX_TOKEN_BYTES}",
+                token.len()
+            )));
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => AuthError::Expired,
                 ErrorKind::InvalidSignature => AuthError::BadSignature,
-                _ => AuthError::Invalid(error.to_string()),
+                ErrorKind::ImmatureSignature => {
+                    AuthError::Invalid("it is not valid yet (nbf is in the future)".into())
+                }
+                ErrorKind::InvalidIssuer => {
+                    AuthError::Invalid(format!("it was not issued by {TOKEN_ISSUER}"))
+                }
+                ErrorKind::InvalidAlgorithm => {
+                    AuthError::Invalid("it is not signed with HS256".into())
+                }
+                ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => AuthError::Invalid(
+                    "its claims are not a fundledger token's (sub, role, iss, iat, exp)".into(),
+                ),
+                _ => AuthError::Invalid("it is not a well-formed signed JWT".into()),
             })?;
+        let now = jsonwebtoken::get_current_timestamp();
+        if data.claims.iat > now + TOKEN_LEEWAY_SECONDS {
+            return Err(AuthError::Invalid(
+                "it was issued in the future (iat is after now)".into(),
+            ));
+        }
+        // No token `fundledger token` signs lives longer; a far `exp` is a forged or
+        // mistaken one that could never be withdrawn short of changing the secret.
+        if data.claims.exp > now + MAX_TOKEN_TTL_SECONDS + TOKEN_LEEWAY_SECONDS {
+            return Err(AuthError::Invalid(format!(
+                "it expires more than {} days ahead, the longest lifetime a token is given",
+                MAX_TOKEN_TTL_SECONDS / 86_400
+            )));
+        }
         Viewer::from_claims(data.claims)
     }
 
@@ -322,6 +401,102 @@ mod tests {
             })
             .unwrap();
         assert_eq!(keys.verify(&token), Err(AuthError::Expired));
+    }
+
+    const SECRET: &str = "a-test-secret-of-enough-variety-0123456789";
+
+    fn claims(iat: u64, exp: u64) -> Claims {
+        Claims {
+            sub: "a".into(),
+            role: Role::Admin,
+            org: None,
+            iss: TOKEN_ISSUER.into(),
+            iat,
+            exp,
+        }
+    }
+
+    #[test]
+    fn weak_secrets_are_named() {
+        assert!(weak_secret(&" ".repeat(40), 32).is_some());
+        assert!(weak_secret(&"a".repeat(40), 32).is_some());
+        assert!(weak_secret(&"ab".repeat(20), 32).is_some());
+        assert!(weak_secret("  short  ", 32).is_some());
+        assert_eq!(weak_secret(SECRET, 32), None);
+    }
+
+    #[test]
+    fn far_future_expiry_and_future_issue_are_refused() {
+        let keys = TokenKeys::new(SECRET);
+        let now = jsonwebtoken::get_current_timestamp();
+        let hundred_years = 100 * 365 * 86_400;
+        let far = keys.sign(&claims(now, now + hundred_years)).unwrap();
+        assert!(
+            matches!(keys.verify(&far), Err(AuthError::Invalid(message)) if message.contains("days ahead"))
+        );
+        let future = keys.sign(&claims(now + 3600, now + 7200)).unwrap();
+        assert!(
+            matches!(keys.verify(&future), Err(AuthError::Invalid(message)) if message.contains("issued in the future"))
+        );
+        let fine = keys
+            .sign(&claims(now, now + MAX_TOKEN_TTL_SECONDS))
+            .unwrap();
+        assert!(keys.verify(&fine).is_ok());
+    }
+
+    #[test]
+    fn a_token_not_valid_yet_is_refused() {
+        #[derive(Serialize)]
+        struct WithNbf {
+            #[serde(flatten)]
+            claims: Claims,
+            nbf: u64,
+        }
+        let keys = TokenKeys::new(SECRET);
+        let now = jsonwebtoken::get_current_timestamp();
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &WithNbf {
+                claims: claims(now, now + 3600),
+                nbf: now + 600,
+            },
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap();
+        assert!(
+            matches!(keys.verify(&token), Err(AuthError::Invalid(message)) if message.contains("not valid yet"))
+        );
+    }
+
+    #[test]
+    fn oversized_and_malformed_tokens_get_fixed_messages() {
+        let keys = TokenKeys::new(SECRET);
+        let huge = "a".repeat(200 * 1024);
+        assert!(
+            matches!(keys.verify(&huge), Err(AuthError::Invalid(message)) if message.contains("at most 8192"))
+        );
+        for garbage in ["x.y.z", "eyJhbGciOiJIUzI1NiJ9.eyJ9.x", "not a token", "a.b"] {
+            let message = keys.verify(garbage).unwrap_err().to_string();
+            // One of the fixed messages, never the parser's words.
+            assert!(
+                message == "the bearer token is not valid: it is not a well-formed signed JWT"
+                    || message.ends_with("are not a fundledger token's (sub, role, iss, iat, exp)"),
+                "{garbage}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_in_subjects_are_refused() {
+        let keys = TokenKeys::new(SECRET);
+        assert!(keys
+            .mint(Role::Admin, "a\u{0}b", None, Duration::from_secs(60))
+            .is_err());
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut bad = claims(now, now + 60);
+        bad.sub = "\u{202e}evil".into();
+        let token = keys.sign(&bad).unwrap();
+        assert!(keys.verify(&token).is_err());
     }
 
     #[test]

@@ -168,7 +168,12 @@ pub fn ledger_request(
                 BAD_INPUT,
             ))
         }
-        Some(key) => Some(format!("{}/{key}", viewer.actor())),
+        Some(key) => {
+            // A key the client chooses is an id like any other: one line, visible.
+            domain::text::check_line("idempotencyKey", key)
+                .map_err(|error| coded(error.to_string(), BAD_INPUT))?;
+            Some(format!("{}/{key}", viewer.actor()))
+        }
     };
     let today = infrastructure::business_today();
     Ok(Request::new(&viewer.actor(), today).with_key(key, input))

@@ -38,5 +38,6 @@ pub mod social;
 pub mod startup;
 pub mod subscriptions;
 pub mod transport;
+pub mod text_guard;
 pub mod types;
 pub mod websocket;

@@ -96,7 +96,23 @@ impl ApiError {
     }
 }
 
+/// Prose a caller gives (descriptions, comments, reasons, purposes): at most
+/// `MAX_TEXT_CHARS`, and the ledger's rules for text (`domain::text::check_prose`: line
+/// breaks and tabs allowed; no other control or bidi character; not invisible).
 pub(crate) fn check_text(field: &str, text: &str) -> GqlResult<()> {
+    check_length(field, text)?;
+    domain::text::check_prose(field, text).map_err(|error| coded(error.to_string(), BAD_INPUT))
+}
+
+/// One line a caller gives (names, titles, categories, ids it chooses): at most
+/// `MAX_TEXT_CHARS`, and `domain::text::check_line` (no control or bidi character at all,
+/// not invisible; surrounding whitespace is trimmed as before).
+pub(crate) fn check_line(field: &str, text: &str) -> GqlResult<()> {
+    check_length(field, text)?;
+    domain::text::check_line(field, text).map_err(|error| coded(error.to_string(), BAD_INPUT))
+}
+
+fn check_length(field: &str, text: &str) -> GqlResult<()> {
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(coded(
             format!("{field} is longer than {MAX_TEXT_CHARS} characters"),
@@ -104,6 +120,14 @@ pub(crate) fn check_text(field: &str, text: &str) -> GqlResult<()> {
         ));
     }
     Ok(())
+}
+
+/// Each theme is one line.
+fn check_themes(themes: &[String]) -> GqlResult<()> {
+    check_count("themes", themes.len(), MAX_THEMES)?;
+    themes
+        .iter()
+        .try_for_each(|theme| check_line("themes", theme))
 }
 
 fn check_count(field: &str, count: usize, max: usize) -> GqlResult<()> {
@@ -621,7 +645,7 @@ fn budget_lines(lines: &[BudgetLineInput]) -> GqlResult<Vec<BudgetLine>> {
     lines
         .iter()
         .map(|line| {
-            check_text("category", &line.category)?;
+            check_line("category", &line.category)?;
             Ok(BudgetLine {
                 category: line.category.trim().to_string(),
                 amount: line.amount.money(),
@@ -651,8 +675,9 @@ impl Mutation {
         input: EstablishFundInput,
     ) -> GqlResult<FundPayload> {
         let viewer = require_admin(ctx, "establishFund")?;
-        check_text("name", &input.name)?;
-        check_text("funderName", &input.funder_name)?;
+        check_line("name", &input.name)?;
+        check_line("funderName", &input.funder_name)?;
+        check_line("funderOrgId", &input.funder_org_id)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let ledger = &state(ctx).ledger;
         let funder = OrgId::new(input.funder_org_id.trim());
@@ -681,7 +706,7 @@ impl Mutation {
         input: ReceiveCapitalInput,
     ) -> GqlResult<FundPayload> {
         let viewer = require_admin(ctx, "receiveCapital")?;
-        check_text("source", &input.source)?;
+        check_line("source", &input.source)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let fund_id = FundId::new(input.fund_id.trim());
         let outcome = run(
@@ -710,8 +735,8 @@ impl Mutation {
         input: SetOutcomeProxyInput,
     ) -> GqlResult<FundPayload> {
         let viewer = require_admin(ctx, "setOutcomeProxy")?;
-        check_text("indicator", &input.indicator)?;
-        check_text("unit", &input.unit)?;
+        check_line("indicator", &input.indicator)?;
+        check_line("unit", &input.unit)?;
         let duration_years = u32::try_from(input.duration_years).map_err(|_| {
             coded(
                 format!(
@@ -758,7 +783,7 @@ impl Mutation {
         input: super::priority::DeclarePriorityAreasInput,
     ) -> GqlResult<FundPayload> {
         let viewer = require_admin(ctx, "declarePriorityAreas")?;
-        check_text("name", &input.name)?;
+        check_line("name", &input.name)?;
         check_count("areas", input.areas.len(), domain::fund::MAX_PRIORITY_AREAS)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let outcome = run(
@@ -787,8 +812,8 @@ impl Mutation {
         input: OpenRoundInput,
     ) -> GqlResult<RoundPayload> {
         let viewer = require_admin(ctx, "openRound")?;
-        check_text("name", &input.name)?;
-        check_count("themes", input.themes.len(), MAX_THEMES)?;
+        check_line("name", &input.name)?;
+        check_themes(&input.themes)?;
         check_count(
             "eligibleAreas",
             input.eligible_areas.len(),
@@ -894,7 +919,7 @@ impl Mutation {
             input.application_ids.len(),
             MAX_CHOICES_PER_BALLOT,
         )?;
-        check_text("ballotCode", &input.ballot_code)?;
+        check_line("ballotCode", &input.ballot_code)?;
         let round_id = RoundId::new(input.round_id.trim());
         let application_ids: Vec<ApplicationId> = input
             .application_ids
@@ -967,12 +992,12 @@ impl Mutation {
         input: SubmitApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
         let org = require_grantee(ctx, "submitApplication")?;
-        check_text("title", &input.title)?;
+        check_line("title", &input.title)?;
         check_text("description", &input.description)?;
-        check_count("themes", input.themes.len(), MAX_THEMES)?;
+        check_themes(&input.themes)?;
         let applicant_name = match input.applicant_name.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => {
-                check_text("applicantName", name)?;
+                check_line("applicantName", name)?;
                 name.to_string()
             }
             _ => known_name(ctx, &org).await?,
@@ -1206,7 +1231,7 @@ impl Mutation {
         input: RecordPaymentInput,
     ) -> GqlResult<DrawdownPayload> {
         let viewer = require_admin(ctx, "recordPayment")?;
-        check_text("paymentRef", &input.payment_ref)?;
+        check_line("paymentRef", &input.payment_ref)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let drawdown = DrawdownId::new(input.drawdown_id.trim());
@@ -1242,7 +1267,7 @@ impl Mutation {
         let org = require_grantee(ctx, "reportSpend")?;
         check_count("lines", input.lines.len(), MAX_SPEND_LINES)?;
         for line in &input.lines {
-            check_text("category", &line.category)?;
+            check_line("category", &line.category)?;
         }
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
@@ -1277,7 +1302,7 @@ impl Mutation {
         input: ReportOutcomeInput,
     ) -> GqlResult<AwardPayload> {
         let org = require_grantee(ctx, "reportOutcome")?;
-        check_text("indicator", &input.indicator)?;
+        check_line("indicator", &input.indicator)?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(

@@ -45,7 +45,8 @@ impl ScalarType for MoneyValue {
     }
 }
 
-/// `Date`: a calendar date, `YYYY-MM-DD`.
+/// `Date`: a calendar date, exactly `YYYY-MM-DD` (4-digit year, 2-digit month and day, no
+/// sign or spaces), from 1900-01-01 to 2200-12-31 (`domain::dates::parse_date`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct DateValue(pub domain::Date);
 
@@ -53,13 +54,11 @@ pub struct DateValue(pub domain::Date);
 impl ScalarType for DateValue {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            // The scalar does not know the argument's name; async-graphql adds the input
+            // type it was parsing, and the message quotes the value.
+            Value::String(text) => domain::dates::parse_date("value", text)
                 .map(DateValue)
-                .map_err(|_| {
-                    InputValueError::custom(format!(
-                        "'{text}' is not a date in the form YYYY-MM-DD"
-                    ))
-                }),
+                .map_err(|error| InputValueError::custom(error.to_string())),
             other => Err(InputValueError::custom(format!(
                 "Date is a string YYYY-MM-DD, not {other}"
             ))),
@@ -103,9 +102,14 @@ pub struct DecimalValue(pub Decimal);
 impl ScalarType for DecimalValue {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => Decimal::from_str_exact(text.trim())
+            // The same strict grammar as money: no spaces, `+`, separators or exponents.
+            Value::String(text) => domain::money::plain_decimal(text)
                 .map(DecimalValue)
-                .map_err(|_| InputValueError::custom(format!("'{text}' is not a decimal number"))),
+                .ok_or_else(|| {
+                    InputValueError::custom(format!(
+                        "'{text}' is not a decimal number such as 12.5 (digits, an optional point; no spaces, signs, separators or exponents)"
+                    ))
+                }),
             Value::Number(number) if number.is_i64() => Ok(DecimalValue(Decimal::from(
                 number.as_i64().expect("checked to be an i64"),
             ))),

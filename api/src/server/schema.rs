@@ -48,7 +48,9 @@ pub fn build_schema(state: Option<Arc<AppState>>) -> AppSchema {
         .limit_complexity(MAX_QUERY_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES_PER_FIELD)
-        .extension(ResolveBudget);
+        .extension(ResolveBudget)
+        // No control or bidi character in any string of any request (text_guard.rs).
+        .extension(super::text_guard::TextGuard);
     match state {
         Some(state) => builder.data(state).finish(),
         None => builder.finish(),

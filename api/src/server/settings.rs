@@ -37,6 +37,9 @@ pub enum SettingsError {
     SecretRequired,
     #[error("FUNDLEDGER_JWT_SECRET is {0} bytes; use at least {MIN_JWT_SECRET_BYTES}")]
     SecretTooShort(usize),
+    /// Long enough but guessable: all spaces, or a few characters repeated.
+    #[error("FUNDLEDGER_JWT_SECRET {0}")]
+    SecretTooWeak(String),
     #[error("reading or writing the signing secret at {}: {cause}", path.display())]
     SecretFile {
         path: PathBuf,
@@ -82,6 +85,9 @@ fn jwt_secret(
     if let Some(secret) = explicit.filter(|secret| !secret.is_empty()) {
         if secret.len() < MIN_JWT_SECRET_BYTES {
             return Err(SettingsError::SecretTooShort(secret.len()));
+        }
+        if let Some(why) = super::auth::weak_secret(secret, MIN_JWT_SECRET_BYTES) {
+            return Err(SettingsError::SecretTooWeak(why));
         }
         return Ok(secret.to_string());
     }

@@ -613,11 +613,43 @@ pub fn csv_header() -> Result<Vec<u8>, ExportError> {
         .map_err(|error| error.into_error().into())
 }
 
+/// The columns that hold numbers (amounts, written as the decimal's own digits): the only
+/// cells written as they are. Every other cell is text and goes through [`csv_text_cell`].
+const CSV_NUMBER_COLUMNS: [usize; 3] = [4, 5, 19];
+
+/// The characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection
+/// list): `=`, `+`, `-`, `@`, and tab and carriage return, which spreadsheets trim before
+/// looking, so `\t=1+1` is a formula too.
+const CSV_FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as a spreadsheet will show it rather than run it: one starting with a
+/// formula trigger gets a leading `'` (OWASP's advice; spreadsheets hide the quote and
+/// show the text). The first character is looked at as written, before any trimming, so
+/// a leading tab or carriage return is caught itself rather than trimmed away; leading
+/// spaces are looked past, since some spreadsheets trim them too.
+pub fn csv_text_cell(text: String) -> String {
+    let first = text.trim_start_matches(' ').chars().next();
+    match first {
+        Some(character) if CSV_FORMULA_TRIGGERS.contains(&character) => format!("'{text}"),
+        _ => text,
+    }
+}
+
 /// CSV lines for `grants` (no header).
 pub fn csv_rows(grants: &[Grant]) -> Result<Vec<u8>, ExportError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for grant in grants {
-        writer.write_record(csv_record(grant)?)?;
+        let mut record = csv_record(grant)?;
+        for (column, cell) in record.iter_mut().enumerate() {
+            // A number stays a number (a spreadsheet sums it); anything else in a number
+            // column (a republished grant's field may hold text) is text.
+            let is_number = CSV_NUMBER_COLUMNS.contains(&column)
+                && serde_json::from_str::<serde_json::Number>(cell).is_ok();
+            if !is_number {
+                *cell = csv_text_cell(std::mem::take(cell));
+            }
+        }
+        writer.write_record(record)?;
     }
     writer
         .into_inner()
@@ -733,5 +765,56 @@ mod tests {
         assert_eq!(row.len(), CSV_COLUMNS.len());
         assert_eq!(&row[4], "10000.50");
         assert_eq!(&row[16], "LSOA");
+    }
+
+    fn csv_row(grant: &Grant) -> csv::StringRecord {
+        let bytes = csv_rows(std::slice::from_ref(grant)).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        reader.records().next().unwrap().unwrap()
+    }
+
+    #[test]
+    fn text_cells_that_a_spreadsheet_would_run_are_quoted() {
+        for (hostile, written) in [
+            ("=1+1", "'=1+1"),
+            ("+44 20", "'+44 20"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1+1", "'\t=1+1"),
+            ("\r=1+1", "'\r=1+1"),
+            ("  =1+1", "'  =1+1"),
+            ("Larder = food", "Larder = food"),
+        ] {
+            let mut hostile_grant = grant();
+            hostile_grant.title = hostile.into();
+            hostile_grant.recipient.name = hostile.into();
+            hostile_grant.funder.id = hostile.into();
+            let row = csv_row(&hostile_grant);
+            assert_eq!(&row[1], written, "title {hostile:?}");
+            assert_eq!(&row[8], written, "recipient name {hostile:?}");
+            assert_eq!(&row[9], written, "funder id {hostile:?}");
+            // Amounts stay numbers.
+            assert_eq!(&row[4], "10000.50");
+            assert_eq!(&row[19], "12000.00");
+        }
+    }
+
+    #[test]
+    fn a_republished_grant_is_quoted_too_and_its_numbers_stay_numbers() {
+        let mut historic = grant();
+        historic.published_fields = Some(
+            r#"{"id":"360G-x","title":"\t=HYPERLINK(\"http://evil\")","amountAwarded":-5,"amountAppliedFor":"=1+1","recipientOrganization":[{"id":"@id","name":"-n"}]}"#
+                .into(),
+        );
+        let row = csv_row(&historic);
+        assert_eq!(&row[1], "'\t=HYPERLINK(\"http://evil\")");
+        assert_eq!(&row[4], "-5");
+        // A string where a number belongs is written as its JSON text, quotes and all:
+        // text, and not a formula.
+        assert_eq!(&row[19], "\"=1+1\"");
+        assert_eq!(&row[7], "'@id");
+        assert_eq!(&row[8], "'-n");
     }
 }

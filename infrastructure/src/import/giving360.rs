@@ -7,13 +7,15 @@
 //! files are often written by spreadsheets and scripts that hold amounts as binary
 //! floating point, so a pence amount can appear as `41133.770000000004`; such a number is
 //! read as the pence amount it stands for (and reported), while a genuine third decimal
-//! place (`12.345`) is refused.
+//! place (`12.345`) is refused. Amounts are plain digits, as every other input reads
+//! them: an exponent form (`1e3`, valid JSON) is refused with the grant and field named.
+//! Dates and text follow `domain::dates` and `domain::text`, as GraphQL's do.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDateTime};
 use domain::{Date, GeoCode, Money, OrgId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,9 @@ pub const MAX_REPORTED_PROBLEMS: usize = 20;
 /// rendering, many orders below a penny even for £1bn, and far below any real fraction of
 /// a penny.
 const FLOAT_NOISE_RELATIVE: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
+/// The longest amount literal read: a float rendering of pence has at most 17 significant
+/// digits, and `Decimal` holds 28.
+const MAX_AMOUNT_LITERAL_CHARS: usize = 30;
 
 /// One grant of the file, checked, in the ledger's types.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -256,7 +261,13 @@ pub fn parse(text: &str, source: &str) -> Result<GrantFile, Giving360ImportError
             }
         };
         if let Some(mut grant) = check.grant(grant) {
-            grant.published = Some(published_fields(raw));
+            let published = published_fields(raw);
+            let before = check.problems.len();
+            check.published_text(&published);
+            if check.problems.len() > before {
+                continue;
+            }
+            grant.published = Some(published);
             if let Some(first) = seen.insert(grant.grant_id.clone(), index) {
                 check.problem(
                     "id",
@@ -295,13 +306,34 @@ impl Check<'_> {
         });
     }
 
+    /// A required one-line text (id, title, name): trimmed, with the ledger's one rule for
+    /// text (`domain::text::check_line`: no control or bidi characters, not invisible).
     fn text(&mut self, value: Option<String>, field: &str) -> Option<String> {
         match value.map(|text| text.trim().to_string()) {
-            Some(text) if !text.is_empty() => Some(text),
+            Some(text) if !text.is_empty() => match domain::text::check_line(field, &text) {
+                Ok(()) => Some(text),
+                Err(error) => {
+                    self.problem(field, without_field(&error.to_string(), field));
+                    None
+                }
+            },
             _ => {
                 self.problem(field, "is missing");
                 None
             }
+        }
+    }
+
+    /// Every string the grant's standard fields hold (kept and published back): no
+    /// control character other than line breaks and tabs, no bidi control.
+    fn published_text(&mut self, published: &str) {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(published) else {
+            return;
+        };
+        let mut found = None;
+        first_bad_string(&value, String::new(), &mut found);
+        if let Some((path, error)) = found {
+            self.problem(&path, without_field(&error.to_string(), &path));
         }
     }
 
@@ -329,13 +361,22 @@ impl Check<'_> {
             self.problem(field, format!("must be a JSON number, not {literal}"));
             return None;
         }
-        let parsed = if literal.contains(['e', 'E']) {
-            Decimal::from_scientific(literal)
-        } else {
-            Decimal::from_str_exact(literal)
-        };
-        let Ok(value) = parsed else {
-            self.problem(field, format!("{literal} is not an exact decimal amount"));
+        // One strict reading of amounts (as GraphQL's): plain digits. `1e3` is a valid JSON
+        // number, but no spreadsheet or script writes pounds that way by accident, and
+        // reading it would make the import accept what every other input refuses. The
+        // float-noise digits (`41133.770000000004`) are longer than `plain_decimal`
+        // allows after the point, so they are checked by shape here and read exactly.
+        let parsed = is_plain_amount(literal)
+            .then(|| Decimal::from_str_exact(literal).ok())
+            .flatten();
+        let Some(value) = parsed else {
+            self.problem(
+                field,
+                format!(
+                    "{literal} is not a plain decimal amount (digits, an optional point and \
+                     decimals; exponents such as 1e3 are not read)"
+                ),
+            );
             return None;
         };
         if value.is_sign_negative() && !value.is_zero() {
@@ -410,16 +451,13 @@ impl Check<'_> {
 
     fn award_date(&mut self, award_date: Option<String>) -> Option<Date> {
         match award_date {
-            Some(text) => {
-                let date = parse_date(&text);
-                if date.is_none() {
-                    self.problem(
-                        "awardDate",
-                        format!("'{text}' is not a date (YYYY-MM-DD) or an RFC 3339 date-time"),
-                    );
+            Some(text) => match parse_date(&text) {
+                Ok(date) => Some(date),
+                Err(problem) => {
+                    self.problem("awardDate", problem);
+                    None
                 }
-                date
-            }
+            },
             None => {
                 self.problem("awardDate", "is missing");
                 None
@@ -557,19 +595,91 @@ fn push_compact(out: &mut String, json: &str) {
     }
 }
 
-/// `awardDate` is a date or a date-time; a date-time counts on the date it names in its
-/// own offset (the funder's calendar day), not on the UTC one.
-fn parse_date(text: &str) -> Option<Date> {
+/// `awardDate` is a date or a date-time (the standard's `date-time`, which publishers
+/// also write without an offset); a date-time counts on the date it names in its own
+/// offset (the funder's calendar day), not on the UTC one. The date part is read as every
+/// date is (`domain::dates::parse_date`: exactly `YYYY-MM-DD`, 1900..=2200), so a
+/// date-time's day is its first ten characters; the time after them must be a valid one.
+fn parse_date(text: &str) -> Result<Date, String> {
     let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Some(date);
+    let form = || {
+        format!(
+            "'{text}' is not a date (YYYY-MM-DD) or an RFC 3339 date-time \
+             (YYYY-MM-DDThh:mm:ss with an optional offset)"
+        )
+    };
+    let (day, time) = match text.char_indices().nth(10) {
+        Some((index, _)) => text.split_at(index),
+        None => (text, ""),
+    };
+    let date = domain::dates::parse_date("awardDate", day).map_err(|error| match error {
+        domain::DateTextError::Form { .. } => form(),
+        other => without_field(&other.to_string(), "awardDate"),
+    })?;
+    let time_is_valid = time.is_empty()
+        || DateTime::parse_from_rfc3339(text).is_ok()
+        || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").is_ok()
+        || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok();
+    if !time_is_valid {
+        return Err(form());
     }
-    if let Ok(moment) = DateTime::parse_from_rfc3339(text) {
-        return Some(moment.date_naive());
+    Ok(date)
+}
+
+/// `-?DIGITS(.DIGITS)?`, at most `MAX_AMOUNT_LITERAL_CHARS` long: `domain::money`'s
+/// grammar, with room after the point for a float rendering's noise digits.
+fn is_plain_amount(literal: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    let unsigned = literal.strip_prefix('-').unwrap_or(literal);
+    let well_formed = match unsigned.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(unsigned),
+    };
+    well_formed && literal.len() <= MAX_AMOUNT_LITERAL_CHARS
+}
+
+/// A domain message that starts with the field's name, without it (a problem is shown
+/// after its field already).
+fn without_field(message: &str, field: &str) -> String {
+    message
+        .strip_prefix(field)
+        .map(str::trim_start)
+        .unwrap_or(message)
+        .to_string()
+}
+
+/// The first string in `value` (at `path`) that text may not hold.
+fn first_bad_string(
+    value: &serde_json::Value,
+    path: String,
+    found: &mut Option<(String, domain::TextError)>,
+) {
+    if found.is_some() {
+        return;
     }
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-        .ok()
-        .map(|moment| moment.date())
+    match value {
+        serde_json::Value::String(text) => {
+            if let Err(error) = domain::text::check_any(&path, text) {
+                *found = Some((path, error));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                first_bad_string(item, format!("{path}[{index}]"), found);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (name, item) in fields {
+                let inner = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                first_bad_string(item, inner, found);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -682,13 +792,90 @@ mod tests {
     #[test]
     fn exact_amounts_are_never_read_through_floating_point() {
         // 0.1 + 0.2 style values and amounts beyond f64's 15-16 significant digits.
-        let file = parse(
-            &package(&[&grant("360G-1", "123456789012.34"), &grant("360G-2", "1e3")]),
-            "t",
-        )
-        .unwrap();
+        let file = parse(&package(&[&grant("360G-1", "123456789012.34")]), "t").unwrap();
         assert_eq!(file.grants[0].amount, "123456789012.34".parse().unwrap());
-        assert_eq!(file.grants[1].amount, Money::pounds(1_000));
+    }
+
+    #[test]
+    fn exponent_forms_are_refused_as_graphql_refuses_them() {
+        let found = problems(&package(&[
+            &grant("360G-1", "1e3"),
+            &grant("360G-2", "1.5E2"),
+            &grant("360G-3", "100"),
+        ]));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("grant 360G-1: amountAwarded 1e3 is not a plain decimal amount"),
+            "{found:?}"
+        );
+        assert!(found[1].starts_with("grant 360G-2: amountAwarded 1.5E2"));
+    }
+
+    #[test]
+    fn award_dates_are_read_in_the_one_strict_form() {
+        for ok in [
+            "2021-01-26",
+            "2021-01-26T00:00:00+00:00",
+            "2021-01-26T23:30:00-05:00",
+            "2021-01-26T10:00:00Z",
+            "2021-01-26T10:00:00",
+            "2021-01-26T10:00:00.123Z",
+        ] {
+            let text = package(&[&grant("360G-1", "1").replace("2021-01-26T00:00:00+00:00", ok)]);
+            let file = parse(&text, "t").unwrap_or_else(|error| panic!("{ok}: {error}"));
+            assert_eq!(file.grants[0].awarded_on.to_string(), "2021-01-26", "{ok}");
+        }
+        for bad in [
+            "+12026-12-01",
+            "-2026-12-01",
+            "2026-1-1",
+            "0000-01-01",
+            "2026-01-01Tnonsense",
+            "2026-01-01 junk",
+        ] {
+            let text = package(&[&grant("360G-1", "1").replace("2021-01-26T00:00:00+00:00", bad)]);
+            let found = problems(&text);
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert!(
+                found[0].starts_with("grant 360G-1: awardDate "),
+                "{found:?}"
+            );
+        }
+        let text =
+            package(&[&grant("360G-1", "1").replace("2021-01-26T00:00:00+00:00", "0000-01-01")]);
+        assert!(problems(&text)[0].contains("1900-01-01 to 2200-12-31"));
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_refused_naming_the_field() {
+        let nul = grant("360G-1", "1").replace("A grant", "A\\u0000grant");
+        let found = problems(&package(&[&nul]));
+        assert_eq!(
+            found,
+            vec!["grant 360G-1: title contains the control character U+0000 at character 2; text may not hold control characters"]
+        );
+        let bidi = grant("360G-2", "1").replace("\"Hall\"", "\"Hall\\u202e\"");
+        let found = problems(&package(&[&bidi]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "grant 360G-2: recipientOrganization[0].name contains the bidirectional"
+            ),
+            "{found:?}"
+        );
+        let blank = grant("360G-3", "1").replace("A grant", "\\u200b\\u200b");
+        assert_eq!(
+            problems(&package(&[&blank])),
+            vec!["grant 360G-3: title holds only spaces or invisible characters; give a visible value"]
+        );
+        let escape = grant("360G-4", "1").replace("\"Arts\"}, {", "\"Arts\\u001b[2J\"}, {");
+        let found = problems(&package(&[&escape]));
+        assert!(
+            found[0].starts_with(
+                "grant 360G-4: grantProgramme[0].title contains the control character U+001B"
+            ),
+            "{found:?}"
+        );
     }
 
     #[test]
