@@ -315,9 +315,7 @@ async fn connect_postgres(url: &str) -> Result<PgPool, StoreError> {
                 let _ = connection.close().await;
                 break;
             }
-            Ok(Err(error))
-                if is_refused(&error) && tokio::time::Instant::now() < deadline =>
-            {
+            Ok(Err(error)) if is_refused(&error) && tokio::time::Instant::now() < deadline => {
                 tracing::warn!(%server, "PostgreSQL is not accepting connections yet; waiting");
                 tokio::time::sleep(Duration::from_millis(POSTGRES_STARTUP_RETRY_MS)).await;
             }

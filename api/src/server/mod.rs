@@ -37,7 +37,7 @@ pub mod settings;
 pub mod social;
 pub mod startup;
 pub mod subscriptions;
-pub mod transport;
 pub mod text_guard;
+pub mod transport;
 pub mod types;
 pub mod websocket;
