@@ -29,7 +29,13 @@ enum Cleanup {
 impl TestDatabase {
     /// A new, migrated PostgreSQL database. Fails (never skips) when PostgreSQL is down.
     pub async fn postgres() -> Result<TestDatabase, StoreError> {
-        let admin_url = test_postgres_url();
+        TestDatabase::postgres_at(&test_postgres_url()).await
+    }
+
+    /// A new, migrated PostgreSQL database on the server `admin_url` points at (a private
+    /// cluster of a fault test, say), created through that URL's database.
+    pub async fn postgres_at(admin_url: &str) -> Result<TestDatabase, StoreError> {
+        let admin_url = admin_url.to_string();
         let name = format!("fundledger_test_{}", uuid::Uuid::new_v4().simple());
         let admin = sqlx::PgPool::connect(&admin_url).await?;
         sqlx::query(&format!("CREATE DATABASE {name}"))

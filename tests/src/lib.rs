@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod cluster;
+
 /// How long a spawned server may take to print its URL.
 pub const STARTUP_TIMEOUT_MS: u64 = 60_000;
 
@@ -65,6 +67,22 @@ async fn spawn_app_with(program: &str, store: Store, reference_geography: bool) 
         Store::Postgres => TestDatabase::postgres().await,
     }
     .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)");
+    spawn_app_over(program, database, reference_geography, &[]).await
+}
+
+/// Starts `program serve` over `database` (e.g. one on a `cluster::PrivateCluster`) with
+/// extra environment variables `env` (e.g. a fault test's shorter thresholds).
+pub async fn spawn_app_over(
+    program: &str,
+    database: TestDatabase,
+    reference_geography: bool,
+    env: &[(&str, String)],
+) -> TestApp {
+    let store = if database.database.is_postgres() {
+        Store::Postgres
+    } else {
+        Store::Sqlite
+    };
     let secret = test_secret();
     let mut child = Command::new(program)
         .args([
@@ -75,6 +93,7 @@ async fn spawn_app_with(program: &str, store: Store, reference_geography: bool) 
             "127.0.0.1:0",
         ])
         .args((!reference_geography).then_some("--no-reference-geography"))
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
         .env("FUNDLEDGER_JWT_SECRET", &secret)
         .env(
             "RUST_LOG",
