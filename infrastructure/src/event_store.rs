@@ -659,6 +659,13 @@ async fn back_off(attempt: usize) {
 }
 
 fn persistence_error(error: PersistenceError) -> StoreError {
+    if let PersistenceError::UnknownError(source) | PersistenceError::ConnectionError(source) =
+        &error
+    {
+        if let Some(message) = crate::restored_log::restored_log_refusal(source.as_ref()) {
+            return StoreError::RestoredLogNeedsRepair(message);
+        }
+    }
     StoreError::Persistence(error.to_string())
 }
 

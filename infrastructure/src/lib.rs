@@ -4,6 +4,7 @@
 //! aggregates, the reference geography (England's shipped in the binary), the import of published 360Giving history, and the
 //! public exports (360Giving).
 
+pub mod backup;
 pub mod ballot_codes;
 pub mod business_date;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod geography;
 pub mod import;
 pub mod ledger;
 pub mod reference;
+pub mod restored_log;
 pub mod test_support;
 pub mod upcast;
 
@@ -24,4 +26,5 @@ pub use database::{Database, StoreError};
 pub use event_log::{LogCursor, LoggedEvent, StoredEvent};
 pub use event_store::{AggregateStore, CommandContext, CommandError, Committed};
 pub use ledger::{Ledger, LedgerError};
+pub use restored_log::{LogOrder, RepairOutcome, REPAIR_COMMAND};
 pub use upcast::{upcast, UpcastError, CURRENT_EVENT_VERSION};

@@ -13,6 +13,9 @@ pub const CONCURRENCY: &str = "CONCURRENCY";
 pub const INTERNAL: &str = "INTERNAL";
 /// The request took longer than the server allows (`REQUEST_TIMEOUT_MS`).
 pub const TIMEOUT: &str = "TIMEOUT";
+/// Writes are refused until an operator repairs the store (a PostgreSQL log restored from
+/// a logical dump: `fundledger repair-restored-log`); the message says what to run.
+pub const NEEDS_REPAIR: &str = "NEEDS_REPAIR";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -46,6 +49,7 @@ impl ApiError {
                 ErrorKind::Forbidden => FORBIDDEN,
                 ErrorKind::Conflict => CONFLICT,
                 ErrorKind::Concurrency => CONCURRENCY,
+                ErrorKind::NeedsRepair => NEEDS_REPAIR,
                 ErrorKind::Internal => INTERNAL,
             },
         }

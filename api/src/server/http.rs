@@ -237,7 +237,36 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// How long `/readyz` waits for the store to say whether its log was restored.
+pub const RESTORED_LOG_CHECK_TIMEOUT_MS: u64 = 500;
+
+/// `/readyz`'s answer while the store refuses writes because its PostgreSQL log was
+/// restored from a logical dump and not repaired (`infrastructure::restored_log`): 503
+/// with what to run. `None` otherwise, also when the store does not answer in time (the
+/// other checks report an unreachable store).
+pub(crate) async fn restored_log_unready(app: &App) -> Option<Response> {
+    let database = &app.state.ledger.database;
+    let order = tokio::time::timeout(
+        Duration::from_millis(RESTORED_LOG_CHECK_TIMEOUT_MS),
+        database.log_order(),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    let problem = order.problem()?;
+    Some(
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {problem}\n"),
+        )
+            .into_response(),
+    )
+}
+
 async fn readyz(State(app): State<App>) -> Response {
+    if let Some(unready) = restored_log_unready(&app).await {
+        return unready;
+    }
     match app.state.projector.lag().await {
         Ok(lag) if lag.events_behind <= READY_MAX_PROJECTOR_LAG_EVENTS => (
             StatusCode::OK,

@@ -68,6 +68,7 @@ fn outcome_label(code: &'static str) -> &'static str {
         "FORBIDDEN" => "forbidden",
         "CONFLICT" => "conflict",
         "CONCURRENCY" => "concurrency",
+        "NEEDS_REPAIR" => "needs_repair",
         _ => "internal",
     }
 }
@@ -81,6 +82,7 @@ impl ApiError {
             ErrorKind::Forbidden => "FORBIDDEN",
             ErrorKind::Conflict => "CONFLICT",
             ErrorKind::Concurrency => "CONCURRENCY",
+            ErrorKind::NeedsRepair => super::errors::NEEDS_REPAIR,
             ErrorKind::Internal => "INTERNAL",
         }
     }

@@ -17,6 +17,9 @@ pub enum ErrorKind {
     Conflict,
     /// Lost a race too many times; retrying is safe.
     Concurrency,
+    /// The store refuses writes until an operator repairs it (a restored log); retrying
+    /// the same request later, with the same idempotency key, is safe.
+    NeedsRepair,
     Internal,
 }
 
@@ -58,6 +61,7 @@ impl LedgerError {
             LedgerError::BadInput(_) => ErrorKind::BadInput,
             LedgerError::Concurrency(_) => ErrorKind::Concurrency,
             LedgerError::KeyReused(_) => ErrorKind::Conflict,
+            LedgerError::Store(StoreError::RestoredLogNeedsRepair(_)) => ErrorKind::NeedsRepair,
             LedgerError::Store(_) => ErrorKind::Internal,
         }
     }
