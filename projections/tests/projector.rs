@@ -1058,11 +1058,11 @@ async fn a_restored_log_refuses_writes_until_repaired_then_keeps_its_order_and_p
     let Database::Postgres(pool) = &db else {
         unreachable!()
     };
-    // A dump of a busier cluster in a fresh one: txids ahead of this cluster's counter,
-    // in an order that is not the positions' (what a real restore keeps).
+    // A dump of a busier cluster in a fresh one: the same order, every txid ahead of
+    // this cluster's counter.
     sqlx::query(
-        "UPDATE events SET txid = (pg_snapshot_xmax(pg_current_snapshot())::text::bigint
-                                   + 1000000 + (position * 7919) % 1009)::text::xid8",
+        "UPDATE events SET txid = (txid::text::bigint + 1000000
+                                   + pg_snapshot_xmax(pg_current_snapshot())::text::bigint)::text::xid8",
     )
     .execute(pool)
     .await
