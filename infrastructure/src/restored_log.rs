@@ -161,7 +161,7 @@ async fn repair_holding_lock(
     let LogOrder::RestoredAhead {
         max_txid,
         next_txid,
-    } = log_order_on(&mut *tx).await?
+    } = log_order_on(&mut tx).await?
     else {
         return Ok(RepairOutcome::NothingToRepair);
     };

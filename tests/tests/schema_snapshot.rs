@@ -70,8 +70,9 @@ schema_snapshot`): do not edit by hand. Money is a string of pounds with at most
 places; dates are `YYYY-MM-DD` (UK business dates). The figures' definitions are in
 `GLOSSARY.md`; the minimum public contract, which this reference includes, is
 `../shared/API.md`. An error carries `extensions.code`: `BAD_INPUT` (the message names the
-field), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `CONFLICT`, `CONCURRENCY`, `TIMEOUT` or
-`INTERNAL`.
+field), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `CONFLICT`, `CONCURRENCY`, `TIMEOUT`,
+`NEEDS_REPAIR` (writes refused until an operator repairs the store; the message says what
+to run; resend later with the same idempotency key) or `INTERNAL`.
 ";
 
 /// Markdown for the whole schema: the three root types' fields first, then every other
