@@ -134,6 +134,25 @@ pub enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// After restoring a PostgreSQL logical dump (pg_dump / pg_restore) into a cluster whose
+    /// transaction counter is behind the dump's: makes every restored event sort before any
+    /// new write (a new log epoch; no event's content, position or order changes), so the
+    /// store accepts writes again. Stop every server first. On a store that needs no
+    /// repair (or SQLite) it changes nothing and says so.
+    RepairRestoredLog {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Writes an online, consistent copy of an embedded SQLite store (`VACUUM INTO`), safe
+    /// while a server writes; never overwrites a file. (PostgreSQL: see the README's
+    /// "Backups and restore".)
+    Backup {
+        /// The new file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +303,60 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
         } => rebuild(projection.as_deref(), &database_url).await?,
         Command::Verify { database_url } => verify(&database_url).await?,
+        Command::RepairRestoredLog { database_url } => repair_restored_log(&database_url).await?,
+        Command::Backup { out, database_url } => backup(&out, &database_url).await?,
+    }
+    Ok(())
+}
+
+/// `backup`: see `Database::backup_sqlite_into`.
+async fn backup(out: &std::path::Path, database_url: &str) -> anyhow::Result<()> {
+    let config = StoreConfig::from_url(database_url)?;
+    if !config.is_embedded() {
+        anyhow::bail!(
+            "backup copies an embedded SQLite store; back PostgreSQL up with pg_basebackup and \
+             WAL archiving, or pg_dump (README, \"Backups and restore\")"
+        );
+    }
+    let database = Database::connect(&config)
+        .await
+        .with_context(|| format!("opening the store at {database_url}"))?;
+    let events = database.event_count().await?;
+    database.backup_sqlite_into(out).await?;
+    println!(
+        "backed up the store (at least {events} events) to {}; keep the signing secret file beside the store \
+         ({}) with it if the server generated one",
+        out.display(),
+        crate::server::settings::SECRET_FILE_SUFFIX
+    );
+    Ok(())
+}
+
+/// `repair-restored-log`: see `infrastructure::restored_log`. Opens the store without
+/// finishing pending steps (that would read the log this repairs).
+async fn repair_restored_log(database_url: &str) -> anyhow::Result<()> {
+    use infrastructure::RepairOutcome;
+    let config = StoreConfig::from_url(database_url)?;
+    let database = Database::connect(&config)
+        .await
+        .with_context(|| format!("opening the store at {database_url}"))?;
+    let outcome = database
+        .repair_restored_log(projections::projector::PROJECTOR_LOCK_KEY)
+        .await?;
+    match outcome {
+        RepairOutcome::NothingToRepair => {
+            println!("nothing to repair: new writes already sort after every event in the log")
+        }
+        RepairOutcome::Repaired {
+            epoch,
+            events,
+            max_txid,
+            next_txid,
+        } => println!(
+            "repaired: the {events} restored events (transaction ids up to {max_txid}; this \
+             cluster's next is {next_txid}) now sort before every new write (log epoch \
+             {epoch}); writes are accepted again. Run `fundledger verify` to check."
+        ),
     }
     Ok(())
 }

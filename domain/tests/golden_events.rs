@@ -335,6 +335,7 @@ fn round_examples() -> Vec<RoundEvent> {
                     votes: 2,
                     outcome: VoteOutcome::Approved,
                     submitted_at: Some(LogPlace {
+                        epoch: 0,
                         txid: 812,
                         position: 3,
                     }),
@@ -344,6 +345,7 @@ fn round_examples() -> Vec<RoundEvent> {
                     votes: 1,
                     outcome: VoteOutcome::DidNotFit,
                     submitted_at: Some(LogPlace {
+                        epoch: 0,
                         txid: 815,
                         position: 1,
                     }),

@@ -97,6 +97,16 @@ pub enum StoreError {
          correct DATABASE_URL"
     )]
     MissingDatabase { server: String, name: String },
+    /// A write refused because the log was restored from a logical dump and not repaired
+    /// (`restored_log`): the store's message names the repair command.
+    #[error("{0}")]
+    RestoredLogNeedsRepair(String),
+    /// `repair-restored-log` refused to run (a server is still projecting).
+    #[error("repair refused: {0}")]
+    RepairRefused(String),
+    /// `backup` refused to run (a PostgreSQL store, or the file exists).
+    #[error("backup refused: {0}")]
+    BackupRefused(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -8,16 +8,20 @@ use sqlx::Row;
 
 use crate::database::{Database, StoreError};
 
-/// A point in the global order: events are read in ascending (txid, position). On SQLite
-/// txid is always 0 and the order is `position` alone.
+/// A point in the global order: events are read in ascending (epoch, txid, position). On
+/// SQLite epoch and txid are always 0 and the order is `position` alone. The epoch only
+/// grows when `fundledger repair-restored-log` starts a new one after a logical restore
+/// (migration 0016): every event of an earlier epoch sorts before every later write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LogCursor {
+    pub epoch: i64,
     pub txid: i64,
     pub position: i64,
 }
 
 impl LogCursor {
     pub const START: LogCursor = LogCursor {
+        epoch: 0,
         txid: 0,
         position: 0,
     };
@@ -27,6 +31,7 @@ impl LogCursor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedEvent {
     pub position: i64,
+    pub epoch: i64,
     pub txid: i64,
     pub aggregate_type: String,
     pub aggregate_id: String,
@@ -40,23 +45,29 @@ pub struct LoggedEvent {
 impl LoggedEvent {
     pub fn cursor(&self) -> LogCursor {
         LogCursor {
+            epoch: self.epoch,
             txid: self.txid,
             position: self.position,
         }
     }
 }
 
+/// Events of an earlier epoch than the current one (`log_epoch`) all committed before it
+/// began, so they are readable whatever their txid (after a logical restore their txids
+/// may lie ahead of this cluster's counter); the current epoch's only below every running
+/// transaction.
 const POSTGRES_READ_LOG: &str = "
-SELECT position, txid::text::bigint AS txid, aggregate_type, aggregate_id, sequence,
-       event_type, event_version, payload, metadata
+SELECT position, log_epoch AS epoch, txid::text::bigint AS txid, aggregate_type,
+       aggregate_id, sequence, event_type, event_version, payload, metadata
   FROM events
- WHERE (txid, position) > ($1::text::xid8, $2)
-   AND txid < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY txid, position
- LIMIT $3";
+ WHERE (log_epoch, txid, position) > ($1, $2::text::xid8, $3)
+   AND ($5 OR log_epoch < (SELECT epoch FROM log_epoch)
+        OR txid < pg_snapshot_xmin(pg_current_snapshot()))
+ ORDER BY log_epoch, txid, position
+ LIMIT $4";
 
 const SQLITE_READ_LOG: &str = "
-SELECT position, txid, aggregate_type, aggregate_id, sequence,
+SELECT position, 0 AS epoch, txid, aggregate_type, aggregate_id, sequence,
        event_type, event_version, payload, metadata
   FROM events
  WHERE position > $1
@@ -72,18 +83,42 @@ impl Database {
         after: LogCursor,
         limit: i64,
     ) -> Result<Vec<LoggedEvent>, StoreError> {
+        self.read_log_of(after, limit, false).await
+    }
+
+    /// `read_log` over every stored event, whatever its transaction id: only for a log
+    /// restored from a logical dump and not yet repaired (`restored_log`), where every
+    /// write is refused, so every stored event is committed and none can commit among
+    /// them later. `verify` reads such a log with this.
+    pub async fn read_restored_log(
+        &self,
+        after: LogCursor,
+        limit: i64,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
+        self.read_log_of(after, limit, true).await
+    }
+
+    async fn read_log_of(
+        &self,
+        after: LogCursor,
+        limit: i64,
+        every_stored: bool,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
         match self {
             Database::Postgres(pool) => {
                 let rows = sqlx::query(POSTGRES_READ_LOG)
+                    .bind(after.epoch)
                     .bind(after.txid.to_string())
                     .bind(after.position)
                     .bind(limit)
+                    .bind(every_stored)
                     .fetch_all(pool)
                     .await?;
                 rows.iter()
                     .map(|row| {
                         Ok(LoggedEvent {
                             position: row.try_get("position")?,
+                            epoch: row.try_get("epoch")?,
                             txid: row.try_get("txid")?,
                             aggregate_type: row.try_get("aggregate_type")?,
                             aggregate_id: row.try_get("aggregate_id")?,
@@ -109,6 +144,7 @@ impl Database {
                         let metadata: String = row.try_get("metadata")?;
                         Ok(LoggedEvent {
                             position: row.try_get("position")?,
+                            epoch: row.try_get("epoch")?,
                             txid: row.try_get("txid")?,
                             aggregate_type: row.try_get("aggregate_type")?,
                             aggregate_id: row.try_get("aggregate_id")?,
@@ -143,7 +179,9 @@ impl Database {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let readable: Option<bool> = sqlx::query_scalar(
-                "SELECT txid < pg_snapshot_xmin(pg_current_snapshot()) FROM events WHERE position = $1",
+                "SELECT log_epoch < (SELECT epoch FROM log_epoch)
+                        OR txid < pg_snapshot_xmin(pg_current_snapshot())
+                   FROM events WHERE position = $1",
             )
             .bind(position)
             .fetch_optional(pool)
@@ -161,23 +199,26 @@ impl Database {
 
     /// Where `reader` has got to; the start of the log if it has never run.
     pub async fn load_checkpoint(&self, reader: &str) -> Result<LogCursor, StoreError> {
-        let row: Option<(i64, i64)> =
-            match self {
-                Database::Postgres(pool) => sqlx::query_as(
-                    "SELECT txid::text::bigint, position FROM log_checkpoints WHERE reader = $1",
-                )
-                .bind(reader)
-                .fetch_optional(pool)
-                .await?,
-                Database::Sqlite(pool) => {
-                    sqlx::query_as("SELECT txid, position FROM log_checkpoints WHERE reader = $1")
-                        .bind(reader)
-                        .fetch_optional(pool)
-                        .await?
-                }
-            };
+        let row: Option<(i64, i64, i64)> = match self {
+            Database::Postgres(pool) => sqlx::query_as(
+                "SELECT log_epoch, txid::text::bigint, position FROM log_checkpoints WHERE reader = $1",
+            )
+            .bind(reader)
+            .fetch_optional(pool)
+            .await?,
+            Database::Sqlite(pool) => sqlx::query_as(
+                "SELECT 0, txid, position FROM log_checkpoints WHERE reader = $1",
+            )
+            .bind(reader)
+            .fetch_optional(pool)
+            .await?,
+        };
         Ok(row
-            .map(|(txid, position)| LogCursor { txid, position })
+            .map(|(epoch, txid, position)| LogCursor {
+                epoch,
+                txid,
+                position,
+            })
             .unwrap_or(LogCursor::START))
     }
 
@@ -186,12 +227,15 @@ impl Database {
         match self {
             Database::Postgres(pool) => {
                 sqlx::query(
-                    "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, $2::text::xid8, $3)
-                     ON CONFLICT (reader) DO UPDATE SET txid = EXCLUDED.txid, position = EXCLUDED.position",
+                    "INSERT INTO log_checkpoints (reader, txid, position, log_epoch)
+                     VALUES ($1, $2::text::xid8, $3, $4)
+                     ON CONFLICT (reader) DO UPDATE SET txid = EXCLUDED.txid,
+                         position = EXCLUDED.position, log_epoch = EXCLUDED.log_epoch",
                 )
                 .bind(reader)
                 .bind(cursor.txid.to_string())
                 .bind(cursor.position)
+                .bind(cursor.epoch)
                 .execute(pool)
                 .await?;
             }
@@ -216,6 +260,7 @@ impl Database {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
     pub position: i64,
+    pub epoch: i64,
     pub txid: i64,
     pub aggregate_type: String,
     pub aggregate_id: String,
@@ -238,6 +283,7 @@ impl StoredEvent {
     pub fn into_parts(self) -> (LoggedEvent, String, String) {
         let event = LoggedEvent {
             position: self.position,
+            epoch: self.epoch,
             txid: self.txid,
             aggregate_type: self.aggregate_type,
             aggregate_id: self.aggregate_id,
@@ -274,14 +320,16 @@ impl LoggedEvent {
 /// The whole readable log in one statement: the same rule as `POSTGRES_READ_LOG` (only
 /// transactions older than every running one), evaluated once for the statement's snapshot.
 const POSTGRES_STREAM_LOG: &str = "
-SELECT position, txid::text::bigint AS txid, aggregate_type, aggregate_id, sequence,
-       event_type, event_version, payload::text AS payload, metadata::text AS metadata
+SELECT position, log_epoch AS epoch, txid::text::bigint AS txid, aggregate_type,
+       aggregate_id, sequence, event_type, event_version, payload::text AS payload,
+       metadata::text AS metadata
   FROM events
- WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY txid, position";
+ WHERE log_epoch < (SELECT epoch FROM log_epoch)
+    OR txid < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY log_epoch, txid, position";
 
 const SQLITE_STREAM_LOG: &str = "
-SELECT position, txid, aggregate_type, aggregate_id, sequence,
+SELECT position, 0 AS epoch, txid, aggregate_type, aggregate_id, sequence,
        event_type, event_version, payload, metadata
   FROM events
  ORDER BY position";
@@ -292,6 +340,7 @@ macro_rules! stored_event {
         let row = $row;
         StoredEvent {
             position: row.try_get("position")?,
+            epoch: row.try_get("epoch")?,
             txid: row.try_get("txid")?,
             aggregate_type: row.try_get("aggregate_type")?,
             aggregate_id: row.try_get("aggregate_id")?,

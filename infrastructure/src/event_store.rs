@@ -714,6 +714,13 @@ async fn back_off(attempt: usize) {
 /// The store's error behind postgres-es's or sqlite-es's: both box the `sqlx::Error`, whose
 /// code tells a refused write (a full disk) from other failures.
 fn persistence_error(error: PersistenceError) -> StoreError {
+    if let PersistenceError::UnknownError(source) | PersistenceError::ConnectionError(source) =
+        &error
+    {
+        if let Some(message) = crate::restored_log::restored_log_refusal(source.as_ref()) {
+            return StoreError::RestoredLogNeedsRepair(message);
+        }
+    }
     match error {
         PersistenceError::ConnectionError(inner)
         | PersistenceError::DeserializationError(inner)

@@ -4,6 +4,7 @@
 //! aggregates, the reference geography (England's shipped in the binary), the import of published 360Giving history, and the
 //! public exports (360Giving).
 
+pub mod backup;
 pub mod ballot_codes;
 pub mod business_date;
 pub mod command_log;
@@ -17,6 +18,7 @@ pub mod import;
 pub mod ledger;
 pub mod outage;
 pub mod reference;
+pub mod restored_log;
 pub mod test_support;
 pub mod upcast;
 
@@ -26,4 +28,5 @@ pub use database::{Database, StoreError, WriteHealth};
 pub use event_log::{LogCursor, LoggedEvent, OldestTransaction, StoredEvent};
 pub use event_store::{AggregateStore, CommandContext, CommandError, Committed};
 pub use ledger::{Ledger, LedgerError};
+pub use restored_log::{LogOrder, RepairOutcome, REPAIR_COMMAND};
 pub use upcast::{upcast, UpcastError, CURRENT_EVENT_VERSION};

@@ -37,7 +37,7 @@ async fn plain_read(db: &Database) -> (usize, usize) {
     let mut rows = sqlx::query(
         "SELECT position, txid::text::bigint AS txid, aggregate_type, aggregate_id, sequence, event_type,
                 event_version, payload::text AS payload, metadata::text AS metadata
-           FROM events ORDER BY txid, position",
+           FROM events ORDER BY log_epoch, txid, position",
     )
     .fetch(pool);
     let (mut count, mut bytes) = (0usize, 0usize);

@@ -452,6 +452,7 @@ mod tests {
         // by accident.
         let event = LoggedEvent {
             position: 7,
+            epoch: 0,
             txid: 0,
             aggregate_type: "Fund".into(),
             aggregate_id: "FUND-1".into(),
@@ -634,6 +635,7 @@ mod tests {
     fn a_stored_event_has_the_bytes_of_the_parsed_event() {
         let stored = StoredEvent {
             position: 7,
+            epoch: 0,
             txid: 0,
             aggregate_type: "Fund".into(),
             aggregate_id: "FUND-1".into(),

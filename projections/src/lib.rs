@@ -64,8 +64,8 @@ pub enum ProjectionError {
     #[error(
         "the event log holds transaction ids from another cluster (max txid {max_txid} is not below this \
          cluster's next id {next_txid}): it was restored from a logical dump. Events would stay hidden and \
-         new ones would sort before them. Restore from a physical backup (pg_basebackup / PITR) instead; \
-         see projections/README.md"
+         new ones would sort before them. Stop the servers and run `fundledger repair-restored-log` \
+         (README, \"Backups and restore\")"
     )]
     LogicalRestoreDetected { max_txid: i64, next_txid: i64 },
     #[error("no projection named '{0}' (known: fund_position, round_summary, award_register, neighbourhood_totals, daily_series, hash_chain, all)")]

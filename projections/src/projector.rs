@@ -113,20 +113,27 @@ impl ProjectorHandle {
     /// What the public answers are computed from: the watermark and the latest geography
     /// import, read together in one statement.
     pub async fn read_models_version(&self) -> Result<ReadModelsVersion, ProjectionError> {
-        let (txid, position, geography): (Option<i64>, Option<i64>, Option<i64>) =
-            on_pool!(&self.db, |pool| {
-                sqlx::query_as(
-                    "SELECT (SELECT CAST(CAST(txid AS TEXT) AS BIGINT) FROM log_checkpoints
-                              WHERE reader = $1),
-                            (SELECT position FROM log_checkpoints WHERE reader = $1),
-                            (SELECT max(import_id) FROM geography_imports)",
-                )
-                .bind(PROJECTIONS_READER)
-                .fetch_one(pool)
-                .await?
-            });
+        let (epoch, txid, position, geography): (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        ) = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT (SELECT {CHECKPOINT_EPOCH} FROM log_checkpoints WHERE reader = $1),
+                        (SELECT CAST(CAST(txid AS TEXT) AS BIGINT) FROM log_checkpoints
+                          WHERE reader = $1),
+                        (SELECT position FROM log_checkpoints WHERE reader = $1),
+                        (SELECT max(import_id) FROM geography_imports)",
+                CHECKPOINT_EPOCH = checkpoint_epoch(&self.db)
+            ))
+            .bind(PROJECTIONS_READER)
+            .fetch_one(pool)
+            .await?
+        });
         Ok(ReadModelsVersion {
             watermark: LogCursor {
+                epoch: epoch.unwrap_or(0),
                 txid: txid.unwrap_or(0),
                 position: position.unwrap_or(0),
             },
@@ -146,29 +153,38 @@ impl ProjectorHandle {
         if position <= 0 {
             return Ok(Some(LogCursor::START));
         }
-        let row: Option<(i64, i64, Option<i64>, Option<i64>)> = on_pool!(&self.db, |pool| {
-            sqlx::query_as(
-                "SELECT CAST(CAST(txid AS TEXT) AS BIGINT), position,
+        type Row = (i64, i64, i64, Option<i64>, Option<i64>, Option<i64>);
+        let row: Option<Row> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {EVENT_EPOCH}, CAST(CAST(txid AS TEXT) AS BIGINT), position,
+                        (SELECT {CHECKPOINT_EPOCH} FROM log_checkpoints WHERE reader = $2),
                         (SELECT CAST(CAST(txid AS TEXT) AS BIGINT) FROM log_checkpoints
                           WHERE reader = $2),
                         (SELECT position FROM log_checkpoints WHERE reader = $2)
                    FROM events WHERE position = $1",
-            )
+                EVENT_EPOCH = checkpoint_epoch(&self.db),
+                CHECKPOINT_EPOCH = checkpoint_epoch(&self.db)
+            ))
             .bind(position)
             .bind(PROJECTIONS_READER)
             .fetch_optional(pool)
             .await?
         });
-        Ok(
-            row.and_then(|(txid, position, watermark_txid, watermark_position)| {
-                let place = LogCursor { txid, position };
+        Ok(row.and_then(
+            |(epoch, txid, position, watermark_epoch, watermark_txid, watermark_position)| {
+                let place = LogCursor {
+                    epoch,
+                    txid,
+                    position,
+                };
                 let watermark = LogCursor {
+                    epoch: watermark_epoch.unwrap_or(0),
                     txid: watermark_txid.unwrap_or(0),
                     position: watermark_position.unwrap_or(0),
                 };
                 (place <= watermark).then_some(place)
-            }),
-        )
+            },
+        ))
     }
 
     /// Whether the event at `position` (and so everything committed before it) is projected.
@@ -222,10 +238,11 @@ impl ProjectorHandle {
             Database::Postgres(pool) => {
                 sqlx::query_as(
                     "SELECT count(*), CAST(extract(epoch FROM now() - min(recorded_at)) AS DOUBLE PRECISION)
-                       FROM events WHERE (txid, position) > ($1::text::xid8, $2)",
+                       FROM events WHERE (log_epoch, txid, position) > ($3, $1::text::xid8, $2)",
                 )
                 .bind(watermark.txid.to_string())
                 .bind(watermark.position)
+                .bind(watermark.epoch)
                 .fetch_one(pool)
                 .await?
             }
@@ -329,16 +346,26 @@ impl Projector {
                     }
                 }
             }
-            Database::Postgres(pool) => loop {
-                match self.lead_postgres(pool).await {
-                    Ok(()) => {}
-                    Err(error) => {
-                        self.handle.active.store(false, Ordering::Relaxed);
-                        tracing::error!(%error, "projector stopped leading; standing by");
-                        tokio::time::sleep(Duration::from_millis(ERROR_BACKOFF_MS)).await;
+            Database::Postgres(pool) => {
+                // A restored log stays refused until an operator repairs it: said once, not
+                // every second.
+                let mut restore_reported = false;
+                loop {
+                    match self.lead_postgres(pool).await {
+                        Ok(()) => {}
+                        Err(error) => {
+                            self.handle.active.store(false, Ordering::Relaxed);
+                            let restored =
+                                matches!(error, ProjectionError::LogicalRestoreDetected { .. });
+                            if !(restored && restore_reported) {
+                                tracing::error!(%error, "projector stopped leading; standing by");
+                            }
+                            restore_reported |= restored;
+                            tokio::time::sleep(Duration::from_millis(ERROR_BACKOFF_MS)).await;
+                        }
                     }
                 }
-            },
+            }
         }
     }
 
@@ -843,12 +870,15 @@ async fn set_checkpoint(
     cursor: LogCursor,
 ) -> Result<(), ProjectionError> {
     sqlx::query(
-        "INSERT INTO log_checkpoints (reader, txid, position) VALUES ($1, $2::text::xid8, $3)
-         ON CONFLICT (reader) DO UPDATE SET txid = EXCLUDED.txid, position = EXCLUDED.position",
+        "INSERT INTO log_checkpoints (reader, txid, position, log_epoch)
+         VALUES ($1, $2::text::xid8, $3, $4)
+         ON CONFLICT (reader) DO UPDATE SET txid = EXCLUDED.txid, position = EXCLUDED.position,
+             log_epoch = EXCLUDED.log_epoch",
     )
     .bind(PROJECTIONS_READER)
     .bind(cursor.txid.to_string())
     .bind(cursor.position)
+    .bind(cursor.epoch)
     .execute(tx)
     .await?;
     Ok(())
@@ -935,12 +965,16 @@ fn advance_checkpoint(db: &Database, from: LogCursor, to: LogCursor) -> Sql {
             .bind(Param::Text(to.txid.to_string()))
             .push(" AS TEXT) AS xid8), position = ")
             .bind(Param::Int(to.position))
+            .push(", log_epoch = ")
+            .bind(Param::Int(to.epoch))
             .push(" WHERE reader = ")
             .bind_text(PROJECTIONS_READER)
             .push(" AND txid = CAST(CAST(")
             .bind(Param::Text(from.txid.to_string()))
             .push(" AS TEXT) AS xid8) AND position = ")
-            .bind(Param::Int(from.position));
+            .bind(Param::Int(from.position))
+            .push(" AND log_epoch = ")
+            .bind(Param::Int(from.epoch));
     } else {
         sql.push("UPDATE log_checkpoints SET txid = ")
             .bind(Param::Int(to.txid))
@@ -1034,20 +1068,24 @@ async fn truncate_and_drop_indexes(
 /// transaction counter is behind the dump's: its events would stay invisible to the
 /// commit-order reader, and new events would sort before them. See projections/README.md.
 pub async fn check_restore_safety(db: &Database) -> Result<(), ProjectionError> {
-    let Database::Postgres(pool) = db else {
-        return Ok(());
-    };
-    let (max_txid, next_txid): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT (SELECT max(txid)::text::bigint FROM events),
-                pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
-    )
-    .fetch_one(pool)
-    .await?;
-    match max_txid {
-        Some(max_txid) if max_txid >= next_txid => Err(ProjectionError::LogicalRestoreDetected {
+    match db.log_order().await? {
+        infrastructure::LogOrder::RestoredAhead {
+            max_txid,
+            next_txid,
+        } => Err(ProjectionError::LogicalRestoreDetected {
             max_txid,
             next_txid,
         }),
-        _ => Ok(()),
+        infrastructure::LogOrder::Safe => Ok(()),
+    }
+}
+
+/// The checkpoint's (or an event's) epoch column: SQLite's log has one epoch, 0, and no
+/// such column.
+fn checkpoint_epoch(db: &Database) -> &'static str {
+    if db.is_postgres() {
+        "log_epoch"
+    } else {
+        "0"
     }
 }

@@ -1027,6 +1027,107 @@ async fn a_log_restored_from_a_logical_dump_is_refused() {
     );
 }
 
+/// The whole log in its order, as (epoch, position): every stored event on a restored
+/// log not yet repaired, the readable log otherwise.
+async fn log_order(db: &Database, restored: bool) -> Vec<(i64, i64)> {
+    let mut cursor = LogCursor::START;
+    let mut order = Vec::new();
+    loop {
+        let events = if restored {
+            db.read_restored_log(cursor, 1000).await.unwrap()
+        } else {
+            db.read_log(cursor, 1000).await.unwrap()
+        };
+        let Some(last) = events.last() else {
+            return order;
+        };
+        cursor = last.cursor();
+        order.extend(events.iter().map(|event| (event.epoch, event.position)));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_log_refuses_writes_until_repaired_then_keeps_its_order_and_projects_new_writes()
+{
+    use infrastructure::ledger::{ErrorKind, Request};
+    use infrastructure::{LogOrder, RepairOutcome};
+    let test = TestDatabase::postgres().await.unwrap();
+    let db = test.database.clone();
+    history(&test, &busy_history()[..4]).await;
+    wait_readable(&db).await;
+    let Database::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    // A dump of a busier cluster in a fresh one: the same order, every txid ahead of
+    // this cluster's counter.
+    sqlx::query(
+        "UPDATE events SET txid = (txid::text::bigint + 1000000
+                                   + pg_snapshot_xmax(pg_current_snapshot())::text::bigint)::text::xid8",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    assert!(matches!(
+        db.log_order().await.unwrap(),
+        LogOrder::RestoredAhead { .. }
+    ));
+    let restored = log_order(&db, true).await;
+    let head = db.head_position().await.unwrap();
+    assert_eq!(restored.len() as i64, db.event_count().await.unwrap());
+
+    // Every write is refused, with the repair command named, and nothing is written.
+    let ledger = support::ledger(&test).await;
+    let refused = ledger
+        .establish_fund(
+            &Request::new("officer-1", support::day_of(5)),
+            "Written behind the restored log",
+            &domain::OrgId::new(support::FUNDER),
+            "Test trust",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::NeedsRepair, "{refused}");
+    assert!(
+        refused.to_string().contains("repair-restored-log"),
+        "{refused}"
+    );
+    assert_eq!(db.head_position().await.unwrap(), head);
+
+    let key = projections::projector::PROJECTOR_LOCK_KEY;
+    let RepairOutcome::Repaired { events, epoch, .. } = db.repair_restored_log(key).await.unwrap()
+    else {
+        panic!("the restored log was not repaired")
+    };
+    assert_eq!((events, epoch), (restored.len() as i64, 1));
+    assert_eq!(
+        db.repair_restored_log(key).await.unwrap(),
+        RepairOutcome::NothingToRepair,
+        "a second repair changes nothing"
+    );
+    assert_eq!(db.log_order().await.unwrap(), LogOrder::Safe);
+    // The restored events read in the same order, whatever their txids.
+    assert_eq!(log_order(&db, false).await, restored);
+
+    // A new write sorts after every restored event and is projected; verify agrees.
+    let established = ledger
+        .establish_fund(
+            &Request::new("officer-1", support::day_of(5)),
+            "Written after the repair",
+            &domain::OrgId::new(support::FUNDER),
+            "Test trust",
+        )
+        .await
+        .unwrap();
+    wait_readable(&db).await;
+    let after = log_order(&db, false).await;
+    assert_eq!(after[..restored.len()], restored[..]);
+    assert_eq!(after[restored.len()..], [(1, established.position)]);
+    Projector::new(db.clone()).catch_up().await.unwrap();
+    let report = verify(&db).await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.mismatches);
+    assert_eq!(report.projected as usize, restored.len() + 1);
+}
+
 async fn prompt_pickup(kind: &str) {
     let test = TestDatabase::of_kind(kind).await.unwrap();
     let db = test.database.clone();

@@ -72,8 +72,10 @@ places; dates are `YYYY-MM-DD` (UK business dates). The figures' definitions are
 `../shared/API.md`. An error carries `extensions.code`: `BAD_INPUT` (the message names the
 field), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `CONFLICT`, `CONCURRENCY`, `TIMEOUT`,
 `UNAVAILABLE` (the database cannot be reached: HTTP 503 with `Retry-After`; retry then, a
-write with the same `idempotencyKey`) or `INTERNAL`. A mutation that answers has committed:
-its payload's `projected` says whether its object could be read yet (null until then).
+write with the same `idempotencyKey`), `NEEDS_REPAIR` (writes refused until an operator
+repairs the store; the message says what to run; resend later with the same idempotency
+key) or `INTERNAL`. A mutation that answers has committed: its payload's `projected` says
+whether its object could be read yet (null until then).
 ";
 
 /// Markdown for the whole schema: the three root types' fields first, then every other

@@ -291,7 +291,11 @@ mod tests {
     }
 
     fn place(txid: i64, position: i64) -> LogCursor {
-        LogCursor { txid, position }
+        LogCursor {
+            epoch: 0,
+            txid,
+            position,
+        }
     }
 
     fn at(position: i64) -> ReadModelsVersion {

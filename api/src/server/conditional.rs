@@ -198,7 +198,11 @@ mod tests {
 
     fn version(position: i64) -> ReadModelsVersion {
         ReadModelsVersion {
-            watermark: LogCursor { txid: 9, position },
+            watermark: LogCursor {
+                epoch: 0,
+                txid: 9,
+                position,
+            },
             geography: 2,
         }
     }

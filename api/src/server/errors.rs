@@ -19,6 +19,9 @@ pub const TIMEOUT: &str = "TIMEOUT";
 pub const UNAVAILABLE: &str = "UNAVAILABLE";
 /// The `Retry-After` an `UNAVAILABLE` answer carries, in seconds.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
+/// Writes are refused until an operator repairs the store (a PostgreSQL log restored from
+/// a logical dump: `fundledger repair-restored-log`); the message says what to run.
+pub const NEEDS_REPAIR: &str = "NEEDS_REPAIR";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -57,6 +60,7 @@ impl ApiError {
                 ErrorKind::Conflict => CONFLICT,
                 ErrorKind::Concurrency => CONCURRENCY,
                 ErrorKind::Unavailable => UNAVAILABLE,
+                ErrorKind::NeedsRepair => NEEDS_REPAIR,
                 ErrorKind::Internal => INTERNAL,
             },
         }

@@ -452,10 +452,39 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// How long `/readyz` waits for the store to say whether its log was restored.
+pub const RESTORED_LOG_CHECK_TIMEOUT_MS: u64 = 500;
+
+/// `/readyz`'s answer while the store refuses writes because its PostgreSQL log was
+/// restored from a logical dump and not repaired (`infrastructure::restored_log`): 503
+/// with what to run. `None` otherwise, also when the store does not answer in time (the
+/// other checks report an unreachable store).
+pub(crate) async fn restored_log_unready(app: &App) -> Option<Response> {
+    let database = &app.state.ledger.database;
+    let order = tokio::time::timeout(
+        Duration::from_millis(RESTORED_LOG_CHECK_TIMEOUT_MS),
+        database.log_order(),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    let problem = order.problem()?;
+    Some(
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {problem}\n"),
+        )
+            .into_response(),
+    )
+}
+
 /// Ready while the store answers (within `HEALTH_CHECK_TIMEOUT_MS`) and the projections
 /// keep up: by time (`READY_MAX_PROJECTION_LAG_MS`, naming what holds them back) and by
 /// count (`READY_MAX_PROJECTOR_LAG_EVENTS`).
 async fn readyz(State(app): State<App>) -> Response {
+    if let Some(unready) = restored_log_unready(&app).await {
+        return unready;
+    }
     if let Some(failure) = app
         .state
         .ledger

@@ -77,6 +77,7 @@ fn outcome_label(code: &'static str) -> &'static str {
         "CONFLICT" => "conflict",
         "CONCURRENCY" => "concurrency",
         "UNAVAILABLE" => "unavailable",
+        "NEEDS_REPAIR" => "needs_repair",
         _ => "internal",
     }
 }
@@ -91,6 +92,7 @@ impl ApiError {
             ErrorKind::Conflict => "CONFLICT",
             ErrorKind::Concurrency => "CONCURRENCY",
             ErrorKind::Unavailable => "UNAVAILABLE",
+            ErrorKind::NeedsRepair => super::errors::NEEDS_REPAIR,
             ErrorKind::Internal => "INTERNAL",
         }
     }

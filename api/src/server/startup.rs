@@ -85,6 +85,10 @@ impl Application {
         let keys = TokenKeys::new(&secret);
         let database = Database::connect(&config).await?;
         let ledger = Ledger::open(database.clone()).await?;
+        // Said once here; `/readyz` repeats it and the store refuses writes until repaired.
+        if let Some(problem) = database.log_order().await?.problem() {
+            tracing::error!("{problem}");
+        }
         // Finish any step a crash left half done before taking requests.
         ledger.complete_pending_steps().await?;
         if settings.reference_geography {

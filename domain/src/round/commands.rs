@@ -50,15 +50,24 @@ pub struct ApplicationFacts {
 }
 
 /// A place in the global event log, in the order every reader of the log sees: on
-/// PostgreSQL the writing transaction's id, then the position; on SQLite (one writer,
+/// PostgreSQL the log's epoch (0 until a repaired logical restore begins another), the
+/// writing transaction's id, then the position; on SQLite (one writer, epoch and
 /// transaction id always 0) the position alone. Given by the store when the event is
 /// written, so no applicant can choose it.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 pub struct LogPlace {
+    /// Left out of the JSON when 0, so places recorded before epochs existed read and
+    /// write back unchanged.
+    #[serde(default, skip_serializing_if = "is_first_epoch")]
+    pub epoch: i64,
     pub txid: i64,
     pub position: i64,
+}
+
+fn is_first_epoch(epoch: &i64) -> bool {
+    *epoch == 0
 }
 
 /// An application with the votes it received, for `AllocateByVotes`.

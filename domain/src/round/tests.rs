@@ -800,7 +800,11 @@ fn voting_closed() -> RoundEvent {
 
 /// A place in the log as SQLite gives it (transaction id 0, the position alone).
 fn logged(position: i64) -> LogPlace {
-    LogPlace { txid: 0, position }
+    LogPlace {
+        epoch: 0,
+        txid: 0,
+        position,
+    }
 }
 
 /// An application the log recorded at `logged_at` (all on the same day).
@@ -995,14 +999,17 @@ async fn tied_votes_go_to_the_submission_the_log_recorded_first_not_the_id_or_th
     // is the transaction id first: APP-MMMM took position 11 before APP-ZZZZ took 12, but
     // its transaction (8) started after APP-ZZZZ's (7), and readers of the log see it after.
     let zzzz = LogPlace {
+        epoch: 0,
         txid: 7,
         position: 12,
     };
     let mmmm = LogPlace {
+        epoch: 0,
         txid: 8,
         position: 11,
     };
     let ground = LogPlace {
+        epoch: 0,
         txid: 9,
         position: 30,
     };

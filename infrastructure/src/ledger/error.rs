@@ -20,6 +20,9 @@ pub enum ErrorKind {
     /// The store could not be reached (down, restarting): retry later with the same
     /// idempotency key; a write whose answer was lost is then applied once.
     Unavailable,
+    /// The store refuses writes until an operator repairs it (a restored log); retrying
+    /// the same request later, with the same idempotency key, is safe.
+    NeedsRepair,
     Internal,
 }
 
@@ -65,6 +68,7 @@ impl LedgerError {
             // A refused write (a full disk) recorded nothing: the same request may be
             // sent again once the store writes, as after an outage.
             LedgerError::Store(error) if error.is_unwritable() => ErrorKind::Unavailable,
+            LedgerError::Store(StoreError::RestoredLogNeedsRepair(_)) => ErrorKind::NeedsRepair,
             LedgerError::Store(_) => ErrorKind::Internal,
         }
     }

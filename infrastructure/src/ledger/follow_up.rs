@@ -408,6 +408,11 @@ impl Ledger {
     /// checked the rule) is logged and passed over, so one bad event can't stall the log;
     /// a store error stops the run without moving the checkpoint, to be retried.
     pub async fn complete_pending_steps(&self) -> Result<usize, LedgerError> {
+        // A restored log not yet repaired refuses writes, and its events stay unreadable
+        // to this reader: nothing can be completed until the repair (`restored_log`).
+        if self.database.log_order().await? != crate::LogOrder::Safe {
+            return Ok(0);
+        }
         // Everything committed before this call should be seen by it; a long transaction
         // elsewhere in the cluster can delay that, and then the rest waits for the next run.
         let head = self.database.head_position().await?;

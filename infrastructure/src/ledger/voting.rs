@@ -270,10 +270,10 @@ async fn submission_place(
     database: &Database,
     application_id: &ApplicationId,
 ) -> Result<Option<LogPlace>, StoreError> {
-    let place: Option<(i64, i64)> = match database {
+    let place: Option<(i64, i64, i64)> = match database {
         Database::Postgres(pool) => {
             sqlx::query_as(
-                "SELECT txid::text::bigint, position FROM events
+                "SELECT log_epoch, txid::text::bigint, position FROM events
                   WHERE aggregate_type = 'Application' AND aggregate_id = $1
                     AND event_type = 'ApplicationSubmitted'",
             )
@@ -283,7 +283,7 @@ async fn submission_place(
         }
         Database::Sqlite(pool) => {
             sqlx::query_as(
-                "SELECT txid, position FROM events
+                "SELECT 0, txid, position FROM events
                   WHERE aggregate_type = 'Application' AND aggregate_id = $1
                     AND event_type = 'ApplicationSubmitted'",
             )
@@ -292,7 +292,11 @@ async fn submission_place(
             .await?
         }
     };
-    Ok(place.map(|(txid, position)| LogPlace { txid, position }))
+    Ok(place.map(|(epoch, txid, position)| LogPlace {
+        epoch,
+        txid,
+        position,
+    }))
 }
 
 /// Ballots cast in `round_id` and the votes of each application, from the log.

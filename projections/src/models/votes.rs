@@ -348,6 +348,7 @@ impl ExpectedVotes {
             },
             Decoded::Application(ApplicationEvent::ApplicationSubmitted { .. }) => {
                 let place = LogPlace {
+                    epoch: place.epoch,
                     txid: place.txid,
                     position,
                 };

@@ -78,7 +78,14 @@ async fn main() -> anyhow::Result<()> {
     .fetch_one(pool)
     .await?;
     database
-        .save_checkpoint(PROCESS_MANAGER_READER, LogCursor { txid, position })
+        .save_checkpoint(
+            PROCESS_MANAGER_READER,
+            LogCursor {
+                epoch: 0,
+                txid,
+                position,
+            },
+        )
         .await?;
     sqlx::query("VACUUM ANALYZE events").execute(pool).await?;
     eprintln!(
