@@ -69,7 +69,7 @@ async fn write_until(app: Arc<TestApp>, fund: String, writer: usize, until: Inst
     while Instant::now() < until {
         let (key, input) = receipt(&fund, &format!("w{writer}-{index}"));
         index += 1;
-        let reply = keyed(&app, "receiveCapital", &key, input.clone(), "fund { id }").await;
+        let reply = keyed(&app, "receiveCapital", &key, input.clone(), "fundId").await;
         if is_success(&reply) {
             let answer = reply.data()["receiveCapital"].clone();
             sent.acknowledged.push((key, input, answer, Instant::now()));
@@ -86,13 +86,13 @@ async fn write_until(app: Arc<TestApp>, fund: String, writer: usize, until: Inst
 /// applied now, or answers the earlier write it turns out to have made.
 async fn resend(app: Arc<TestApp>, sent: Arc<Sent>) {
     for (key, input, answer, _) in &sent.acknowledged {
-        let again = keyed(&app, "receiveCapital", key, input.clone(), "fund { id }")
+        let again = keyed(&app, "receiveCapital", key, input.clone(), "fundId")
             .await
             .ok();
         assert_eq!(&again.data()["receiveCapital"], answer, "key {key}");
     }
     for (key, input, _) in &sent.failed {
-        keyed(&app, "receiveCapital", key, input.clone(), "fund { id }")
+        keyed(&app, "receiveCapital", key, input.clone(), "fundId")
             .await
             .ok();
     }
@@ -140,11 +140,11 @@ async fn a_postgres_crash_under_load_loses_no_acknowledged_write_and_the_server_
             "establishFund",
             &format!("fund-{writer}"),
             json!({ "name": format!("Fund {writer}"), "funderOrgId": "GB-CHC-7", "funderName": "F" }),
-            "fund { id }",
+            "fundId",
         )
         .await
         .ok();
-        funds.push(s(&reply.data()["establishFund"]["fund"]["id"]));
+        funds.push(s(&reply.data()["establishFund"]["fundId"]));
     }
 
     let started = Instant::now();

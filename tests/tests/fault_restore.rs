@@ -67,22 +67,22 @@ async fn keyed_fund(app: &TestApp, label: &str) -> (String, Vec<Acknowledged>) {
     let input =
         json!({ "name": format!("Fund {label}"), "funderOrgId": "GB-CHC-7", "funderName": "F" });
     let key = format!("fund-{label}");
-    let answer = keyed(app, "establishFund", &key, input.clone(), "fund { id }")
+    let answer = keyed(app, "establishFund", &key, input.clone(), "fundId")
         .await
         .ok()
         .data()["establishFund"]
         .clone();
-    let fund = s(&answer["fund"]["id"]);
+    let fund = s(&answer["fundId"]);
     written.push(Acknowledged {
         name: "establishFund",
         key,
         input,
-        selection: "fund { id }",
+        selection: "fundId",
         answer,
     });
     let input = json!({ "fundId": fund, "amount": "1000.00", "source": "Endowment", "receivedOn": business_day() });
     let key = format!("capital-{label}");
-    let answer = keyed(app, "receiveCapital", &key, input.clone(), "fund { id }")
+    let answer = keyed(app, "receiveCapital", &key, input.clone(), "fundId")
         .await
         .ok()
         .data()["receiveCapital"]
@@ -91,7 +91,7 @@ async fn keyed_fund(app: &TestApp, label: &str) -> (String, Vec<Acknowledged>) {
         name: "receiveCapital",
         key,
         input,
-        selection: "fund { id }",
+        selection: "fundId",
         answer,
     });
     (fund, written)
@@ -240,7 +240,7 @@ async fn a_logical_restore_into_a_fresh_cluster_refuses_writes_until_repaired_an
         "establishFund",
         "fund-refused",
         json!({ "name": "Refused", "funderOrgId": "GB-CHC-7", "funderName": "F" }),
-        "fund { id }",
+        "fundId",
     )
     .await
     .expect_code("NEEDS_REPAIR");

@@ -117,19 +117,23 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), record_metrics))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-                let request_id = request
-                    .headers()
-                    .get(&REQUEST_ID_HEADER)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id = %request_id,
-                )
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    let request_id = request
+                        .headers()
+                        .get(&REQUEST_ID_HEADER)
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                })
+                // The access line (`record_metrics`) already records every status; tower-http's
+                // own ERROR line for each 5xx would flood an outage's log at the wrong level.
+                .on_failure(()),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
         .with_state(app)
@@ -482,7 +486,13 @@ pub(crate) async fn restored_log_unready(app: &App) -> Option<Response> {
 /// keep up: by time (`READY_MAX_PROJECTION_LAG_MS`, naming what holds them back) and by
 /// count (`READY_MAX_PROJECTOR_LAG_EVENTS`).
 async fn readyz(State(app): State<App>) -> Response {
-    if let Some(unready) = restored_log_unready(&app).await {
+    // Both reads at once: each is bounded (500 ms, 800 ms), and readiness must answer
+    // within a second even when the store does not.
+    let (restored, health) = tokio::join!(
+        restored_log_unready(&app),
+        ProjectionHealth::check(&app.state)
+    );
+    if let Some(unready) = restored {
         return unready;
     }
     if let Some(failure) = app
@@ -498,7 +508,7 @@ async fn readyz(State(app): State<App>) -> Response {
         ));
     }
     let max_lag = ready_max_lag();
-    match ProjectionHealth::check(&app.state).await {
+    match health {
         Ok(health) if health.stalled(max_lag) => not_ready(health.stall_description(max_lag)),
         Ok(health) if health.lag.events_behind > READY_MAX_PROJECTOR_LAG_EVENTS => {
             not_ready(format!(
