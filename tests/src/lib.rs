@@ -172,63 +172,14 @@ async fn spawn_server(
     env: &[(&str, String)],
     stderr: Stdio,
 ) -> TestApp {
-    let store = if database.database.is_postgres() {
-        Store::Postgres
-    } else {
-        Store::Sqlite
-    };
     let secret = test_secret();
-    let mut child = Command::new(program)
-        .args([
-            "serve",
-            "--database-url",
-            &database.url,
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args((!reference_geography).then_some("--no-reference-geography"))
-        .args(args)
-        .env("FUNDLEDGER_JWT_SECRET", &secret)
-        .env(
-            "RUST_LOG",
-            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawning fundledger serve");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let (base, dev_token) =
-        tokio::time::timeout(Duration::from_millis(STARTUP_TIMEOUT_MS), async {
-            let mut base = None;
-            while let Some(line) = lines
-                .next_line()
-                .await
-                .expect("reading the server's output")
-            {
-                if let Some(url) = line.strip_prefix("fundledger serving ") {
-                    base = Some(url.trim().trim_end_matches("/graphql").to_string());
-                    if store == Store::Postgres {
-                        return (base, None);
-                    }
-                } else if let Some(token) =
-                    line.strip_prefix("development admin token (embedded store only): ")
-                {
-                    return (base, Some(token.trim().to_string()));
-                }
-            }
-            panic!("the server exited before printing its URL");
-        })
-        .await
-        .expect("the server printed its URL in time");
-    let base = base.expect("the URL comes before the token");
-    // Keep draining stdout so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let mut serve_args = args.to_vec();
+    if !reference_geography {
+        serve_args.push("--no-reference-geography");
+    }
+    let server = launch(program, &database.url, &secret, &serve_args, env, stderr).await;
     TestApp {
-        base,
+        base: server.base,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -236,48 +187,35 @@ async fn spawn_server(
         keys: TokenKeys::new(&secret),
         database,
         secret,
-        dev_token,
-        child,
+        dev_token: server.dev_token,
+        child: server.child,
     }
 }
 
-/// A `fundledger serve` process on a database it does not own: a second server beside a
-/// `TestApp`'s (`TestApp::spawn_peer`), or one to `TestApp::adopt`. Killed when dropped.
-pub struct TestServer {
-    child: Child,
-    /// `http://127.0.0.1:PORT`
-    pub base: String,
-    pub dev_token: Option<String>,
-}
-
-impl TestServer {
-    /// SIGKILL, as a crash: nothing runs on the way out. Waits for the process to end.
-    pub async fn kill9(&mut self) {
-        let _ = self.child.kill().await;
-    }
-}
-
-/// Starts `program serve` on `database_url` with `secret` (no reference geography) and
-/// waits for it to print its URL (and, on the embedded store, the development token).
-/// For the fault tests, which start servers again on a store they keep.
-async fn start_server(program: &str, database_url: &str, secret: &str) -> TestServer {
+/// Runs `program serve` on `database_url` signed with `secret`, with `args` and `env`
+/// added, and waits for it to print its URL (and, on the embedded store, the development
+/// token). Standard output is drained for as long as the server runs.
+async fn launch(
+    program: &str,
+    database_url: &str,
+    secret: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+    stderr: Stdio,
+) -> TestServer {
     let embedded = !database_url.starts_with("postgres");
     let mut child = Command::new(program)
-        .args([
-            "serve",
-            "--database-url",
-            database_url,
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .arg("--no-reference-geography")
+        .args(["serve", "--database-url", database_url])
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .env("FUNDLEDGER_JWT_SECRET", secret)
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
         )
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("spawning fundledger serve");
@@ -314,6 +252,29 @@ async fn start_server(program: &str, database_url: &str, secret: &str) -> TestSe
         base,
         dev_token,
     }
+}
+
+/// A `fundledger serve` process on a database it does not own: a second server beside a
+/// `TestApp`'s (`TestApp::spawn_peer`), or one to `TestApp::adopt`. Killed when dropped.
+pub struct TestServer {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub dev_token: Option<String>,
+}
+
+impl TestServer {
+    /// SIGKILL, as a crash: nothing runs on the way out. Waits for the process to end.
+    pub async fn kill9(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Starts `program serve` on `database_url` with `secret` (no reference geography): for
+/// the fault tests, which start servers again on a store they keep.
+async fn start_server(program: &str, database_url: &str, secret: &str) -> TestServer {
+    let args = ["--no-reference-geography"];
+    launch(program, database_url, secret, &args, &[], Stdio::inherit()).await
 }
 
 /// A GraphQL response, with helpers for the checks tests make.
