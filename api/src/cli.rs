@@ -50,7 +50,7 @@ pub struct TransportArgs {
     #[arg(long, env = "FUNDLEDGER_MAX_WS_CONNECTIONS_PER_ADDRESS", default_value_t = crate::server::websocket::DEFAULT_MAX_WS_CONNECTIONS_PER_ADDRESS)]
     pub max_ws_connections_per_address: usize,
     /// Most GraphQL operations near the complexity cap running at once; more wait up to
-    /// 2 s, then are answered TIMEOUT. Hidden: tests set it to 1.
+    /// 2 s, then are answered TIMEOUT. Hidden: for tests and benchmarks.
     #[arg(long, hide = true, env = "FUNDLEDGER_MAX_HEAVY_OPERATIONS", default_value_t = crate::server::admission::DEFAULT_MAX_HEAVY_OPERATIONS)]
     pub max_heavy_operations: usize,
     /// Milliseconds a heavy operation waits for its turn. Hidden: tests set it to 0.

@@ -22,9 +22,11 @@ use super::errors::TIMEOUT;
 /// Estimated complexity (see `schema::MAX_QUERY_COMPLEXITY`) above which an operation is
 /// heavy: ten times what a screen's query asks, a tenth of the cap.
 pub const HEAVY_QUERY_COMPLEXITY: usize = 500;
-/// Heavy operations running at once across the server (`--max-heavy-operations`): fewer
-/// than the 2 cores the server is sized for, so cheap queries always find one free.
-pub const DEFAULT_MAX_HEAVY_OPERATIONS: usize = 2;
+/// Heavy operations running at once across the server (`--max-heavy-operations`). One, so
+/// that on the 2 cores the server is sized for one core is always left to cheap queries:
+/// measured (tests/bench/RESULTS.md) a simple query's median under 4 attackers was 0.55 s
+/// without admission, 0.19 s with 2 permits and 0.04 s with 1.
+pub const DEFAULT_MAX_HEAVY_OPERATIONS: usize = 1;
 /// Longest a heavy operation waits for a permit before it is answered `TIMEOUT`
 /// (`--heavy-wait-ms`).
 pub const DEFAULT_HEAVY_QUERY_WAIT_MS: u64 = 2_000;
