@@ -640,7 +640,7 @@ async fn heavy_operations_take_turns_and_cheap_ones_do_not_wait(store: Store) {
         submit(&app, ORG, &round, &format!("Heavy {index}"), "3000.00").await;
     }
     let head = app.head().await;
-    // 100 aliases count about 3,400: under the cap of 5,000, over the heavy mark of 500.
+    // 100 aliases: under the complexity cap of 5,000, far over the heavy mark of 500.
     let heavy: Vec<String> = (0..8)
         .map(|n| heavy_query(&format!("h{n}_"), 100))
         .collect();

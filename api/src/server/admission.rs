@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use super::errors::TIMEOUT;
 
 /// Estimated complexity (see `schema::MAX_QUERY_COMPLEXITY`) above which an operation is
-/// heavy: ten times what a screen's query asks, a tenth of the cap.
+/// heavy: a tenth of the cap.
 pub const HEAVY_QUERY_COMPLEXITY: usize = 500;
 /// Heavy operations running at once across the server (`--max-heavy-operations`). One, so
 /// that on the 2 cores the server is sized for one core is always left to cheap queries:
