@@ -49,6 +49,13 @@ pub struct TransportArgs {
     /// Most `/graphql/ws` sockets open at once from one client address.
     #[arg(long, env = "FUNDLEDGER_MAX_WS_CONNECTIONS_PER_ADDRESS", default_value_t = crate::server::websocket::DEFAULT_MAX_WS_CONNECTIONS_PER_ADDRESS)]
     pub max_ws_connections_per_address: usize,
+    /// Most GraphQL operations near the complexity cap running at once; more wait up to
+    /// 2 s, then are answered TIMEOUT. Hidden: for tests and benchmarks.
+    #[arg(long, hide = true, env = "FUNDLEDGER_MAX_HEAVY_OPERATIONS", default_value_t = crate::server::admission::DEFAULT_MAX_HEAVY_OPERATIONS)]
+    pub max_heavy_operations: usize,
+    /// Milliseconds a heavy operation waits for its turn. Hidden: tests set it to 0.
+    #[arg(long, hide = true, env = "FUNDLEDGER_HEAVY_WAIT_MS", default_value_t = crate::server::admission::DEFAULT_HEAVY_QUERY_WAIT_MS)]
+    pub heavy_wait_ms: u64,
 }
 
 impl TransportArgs {
@@ -60,6 +67,8 @@ impl TransportArgs {
             body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
             max_ws_connections: self.max_ws_connections,
             max_ws_connections_per_address: self.max_ws_connections_per_address,
+            max_heavy_operations: self.max_heavy_operations,
+            heavy_wait: std::time::Duration::from_millis(self.heavy_wait_ms),
         }
     }
 }

@@ -2,8 +2,9 @@
 //! connections are capped per address, `/graphql/ws` has the limits HTTP has, lists
 //! without pages count in the complexity estimate and by their real length, queries must
 //! be JSON, every response carries the security headers, GraphiQL loads nothing from
-//! another site, `/metrics` can be kept off the public port, and a malformed award cursor
-//! is refused. Each refusal is a clear error and writes nothing (the log's head is
+//! another site, `/metrics` can be kept off the public port, a malformed award cursor
+//! is refused, and operations near the complexity cap take turns while cheap ones do not
+//! wait. Each refusal is a clear error and writes nothing (the log's head is
 //! unchanged).
 
 mod common;
@@ -613,6 +614,87 @@ async fn a_malformed_award_cursor_is_bad_input(store: Store) {
     assert_eq!(app.head().await, head, "nothing was written");
 }
 
+/// `aliases` aliases of funds → rounds → applications, each alias named after `tag` so
+/// that no two requests share a body (the public cache would answer a repeat).
+fn heavy_query(tag: &str, aliases: usize) -> String {
+    let fields: String = (0..aliases)
+        .map(|index| {
+            format!("{tag}{index}: funds {{ id rounds {{ id applications {{ id title amountRequested }} }} }} ")
+        })
+        .collect();
+    format!("{{ {fields} }}")
+}
+
+async fn heavy_operations_take_turns_and_cheap_ones_do_not_wait(store: Store) {
+    // One permit and no wait: a heavy operation that finds the permit taken is refused at
+    // once, so overlapping heavy operations show as TIMEOUT answers (with the default
+    // 2 s wait they would queue instead).
+    let app = spawn_app_with_args(
+        PROGRAM,
+        store,
+        &["--max-heavy-operations", "1", "--heavy-wait-ms", "0"],
+    )
+    .await;
+    let (_, round) = fund_and_round(&app).await;
+    for index in 0..10 {
+        submit(&app, ORG, &round, &format!("Heavy {index}"), "3000.00").await;
+    }
+    let head = app.head().await;
+    // 100 aliases: under the complexity cap of 5,000, far over the heavy mark of 500.
+    let heavy: Vec<String> = (0..8)
+        .map(|n| heavy_query(&format!("h{n}_"), 100))
+        .collect();
+    let cheap = "{ ledger { position } }";
+    let heavy_replies = futures::future::join_all(
+        heavy
+            .iter()
+            .map(|query| app.gql_now(None, query, json!({}))),
+    );
+    let cheap_replies = async {
+        // Cheap queries asked while the heavy ones run are answered, never refused.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut replies = Vec::new();
+        for _ in 0..3 {
+            replies.push(app.gql_now(None, cheap, json!({})).await);
+        }
+        replies
+    };
+    let (heavy_replies, cheap_replies) = tokio::join!(heavy_replies, cheap_replies);
+    for reply in cheap_replies {
+        assert!(reply.ok().data()["ledger"]["position"].is_i64());
+    }
+    let refused: Vec<_> = heavy_replies
+        .iter()
+        .filter(|reply| reply.code() == Some("TIMEOUT"))
+        .collect();
+    let answered = heavy_replies
+        .iter()
+        .filter(|reply| reply.body.get("errors").is_none())
+        .count();
+    assert_eq!(
+        answered + refused.len(),
+        8,
+        "every heavy answer is data or TIMEOUT"
+    );
+    assert!(answered >= 1, "the first heavy operation runs");
+    assert!(
+        !refused.is_empty(),
+        "8 heavy operations at once with 1 permit and no wait: some are refused"
+    );
+    let message = refused[0].message();
+    assert!(
+        message.contains("busy") && message.contains("1 heavy operations"),
+        "{message}"
+    );
+    // The permit is given back: a heavy operation alone runs.
+    let reply = app
+        .gql_now(None, &heavy_query("again", 100), json!({}))
+        .await
+        .ok();
+    assert_eq!(reply.data()["again0"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.head().await, head, "nothing was written");
+}
+
 /// Store-independent rules run on SQLite only (they test the transport, not the store).
 mod sqlite_only {
     use super::*;
@@ -645,6 +727,11 @@ mod sqlite_only {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn metrics_can_be_kept_off_the_public_port() {
         super::metrics_can_be_kept_off_the_public_port(Store::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn heavy_operations_take_turns_and_cheap_ones_do_not_wait() {
+        super::heavy_operations_take_turns_and_cheap_ones_do_not_wait(Store::Sqlite).await
     }
 }
 

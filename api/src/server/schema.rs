@@ -17,6 +17,7 @@ use super::errors::BAD_INPUT;
 use super::mutations::Mutation;
 use super::query::Query;
 use super::subscriptions::Subscription;
+use super::transport::TransportLimits;
 
 /// Deepest selection nesting accepted (GraphiQL's introspection query needs about 13).
 pub const MAX_QUERY_DEPTH: usize = 16;
@@ -41,14 +42,20 @@ pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// The schema with its limits, serving from `state` (None: for SDL export only).
-pub fn build_schema(state: Option<Arc<AppState>>) -> AppSchema {
+/// The schema with its limits, serving from `state` (None: for SDL export only), at most
+/// as many heavy operations at once as `limits` allow (admission.rs).
+pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
     let builder = Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
         .limit_complexity(MAX_QUERY_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES_PER_FIELD)
         .extension(ResolveBudget)
+        // Operations near the complexity cap take turns (admission.rs).
+        .extension(super::admission::HeavyAdmission::new(
+            limits.max_heavy_operations,
+            limits.heavy_wait,
+        ))
         // No control or bidi character in any string of any request (text_guard.rs).
         .extension(super::text_guard::TextGuard);
     match state {
@@ -59,7 +66,7 @@ pub fn build_schema(state: Option<Arc<AppState>>) -> AppSchema {
 
 /// The schema's SDL, as the snapshot test keeps it.
 pub fn sdl() -> String {
-    build_schema(None).sdl()
+    build_schema(None, &TransportLimits::default()).sdl()
 }
 
 /// Holds each operation to `MAX_RESOLVED_VALUES` resolved values.

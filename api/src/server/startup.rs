@@ -122,7 +122,7 @@ impl Application {
             feed,
             public_cache: Arc::new(PublicQueryCache::default()),
         });
-        let schema = build_schema(Some(state.clone()));
+        let schema = build_schema(Some(state.clone()), &settings.transport);
         let app = App::new(
             state,
             schema,

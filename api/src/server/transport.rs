@@ -46,6 +46,10 @@ pub struct TransportLimits {
     pub body_timeout: Duration,
     pub max_ws_connections: usize,
     pub max_ws_connections_per_address: usize,
+    /// Heavy GraphQL operations running at once (admission.rs).
+    pub max_heavy_operations: usize,
+    /// How long a heavy operation waits for its turn.
+    pub heavy_wait: Duration,
 }
 
 impl Default for TransportLimits {
@@ -58,6 +62,8 @@ impl Default for TransportLimits {
             max_ws_connections: super::websocket::DEFAULT_MAX_WS_CONNECTIONS,
             max_ws_connections_per_address:
                 super::websocket::DEFAULT_MAX_WS_CONNECTIONS_PER_ADDRESS,
+            max_heavy_operations: super::admission::DEFAULT_MAX_HEAVY_OPERATIONS,
+            heavy_wait: Duration::from_millis(super::admission::DEFAULT_HEAVY_QUERY_WAIT_MS),
         }
     }
 }
