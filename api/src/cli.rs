@@ -327,9 +327,9 @@ async fn backup(out: &std::path::Path, database_url: &str) -> anyhow::Result<()>
              WAL archiving, or pg_dump (README, \"Backups and restore\")"
         );
     }
-    let database = Database::connect(&config)
+    let database = Database::connect_existing(&config)
         .await
-        .with_context(|| format!("opening the store at {database_url}"))?;
+        .with_context(|| format!("opening the store at {}", config.redacted_url()))?;
     let events = database.event_count().await?;
     database.backup_sqlite_into(out).await?;
     println!(
@@ -346,9 +346,9 @@ async fn backup(out: &std::path::Path, database_url: &str) -> anyhow::Result<()>
 async fn repair_restored_log(database_url: &str) -> anyhow::Result<()> {
     use infrastructure::RepairOutcome;
     let config = StoreConfig::from_url(database_url)?;
-    let database = Database::connect(&config)
+    let database = Database::connect_existing(&config)
         .await
-        .with_context(|| format!("opening the store at {database_url}"))?;
+        .with_context(|| format!("opening the store at {}", config.redacted_url()))?;
     let outcome = database
         .repair_restored_log(projections::projector::PROJECTOR_LOCK_KEY)
         .await?;

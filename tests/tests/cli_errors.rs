@@ -101,10 +101,13 @@ fn assert_plain_error(output: &Output, mentions: &[&str]) -> String {
 async fn reading_commands_refuse_a_store_that_does_not_exist_and_create_nothing() {
     let dir = scratch_dir();
     let url = format!("sqlite://{}", dir.join("misspelt.db").display());
+    let backup = dir.join("copy.db").display().to_string();
     for args in [
         vec!["verify", "--database-url", &url],
         vec!["rebuild", "--database-url", &url],
         vec!["export", "360giving", "--database-url", &url],
+        vec!["repair-restored-log", "--database-url", &url],
+        vec!["backup", "--out", &backup, "--database-url", &url],
     ] {
         let output = run(&args, &[]).await;
         assert_plain_error(&output, &["misspelt.db", "does not exist"]);
