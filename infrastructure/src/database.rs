@@ -325,7 +325,10 @@ async fn connect_postgres(url: &str) -> Result<PgPool, StoreError> {
                 let _ = connection.close().await;
                 break;
             }
-            Ok(Err(error)) if is_refused(&error) && tokio::time::Instant::now() < deadline => {
+            Ok(Err(error))
+                if crate::outage::sqlx_is_unavailable(&error)
+                    && tokio::time::Instant::now() < deadline =>
+            {
                 tracing::warn!(%server, "PostgreSQL is not accepting connections yet; waiting");
                 tokio::time::sleep(Duration::from_millis(POSTGRES_STARTUP_RETRY_MS)).await;
             }
@@ -347,16 +350,6 @@ async fn connect_postgres(url: &str) -> Result<PgPool, StoreError> {
         .acquire_timeout(Duration::from_millis(POSTGRES_ACQUIRE_TIMEOUT_MS))
         .connect_with(options)
         .await?)
-}
-
-/// A connection refused outright, or a server still starting or shutting down
-/// (`57P03` cannot_connect_now): worth waiting for at start.
-fn is_refused(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
-        sqlx::Error::Database(database) => database.code().as_deref() == Some("57P03"),
-        _ => false,
-    }
 }
 
 fn postgres_connect_error(

@@ -75,11 +75,7 @@ async fn spawn_app_with(
     reference_geography: bool,
     args: &[&str],
 ) -> TestApp {
-    let database = match store {
-        Store::Sqlite => TestDatabase::sqlite().await,
-        Store::Postgres => TestDatabase::postgres().await,
-    }
-    .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)");
+    let database = fresh_database(store).await;
     let stderr = Stdio::inherit();
     spawn_server(program, database, reference_geography, args, &[], stderr).await
 }
@@ -112,11 +108,7 @@ pub async fn spawn_app_logged(
     store: Store,
     env: &[(&str, String)],
 ) -> (TestApp, ServerLog) {
-    let database = match store {
-        Store::Sqlite => TestDatabase::sqlite().await,
-        Store::Postgres => TestDatabase::postgres().await,
-    }
-    .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)");
+    let database = fresh_database(store).await;
     let mut app = spawn_server(program, database, false, &[], env, Stdio::piped()).await;
     let stderr = app.child.stderr.take().expect("piped stderr");
     (app, ServerLog::follow(stderr))
@@ -162,6 +154,15 @@ impl ServerLog {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// A fresh, empty database of `store`.
+async fn fresh_database(store: Store) -> TestDatabase {
+    match store {
+        Store::Sqlite => TestDatabase::sqlite().await,
+        Store::Postgres => TestDatabase::postgres().await,
+    }
+    .expect("a fresh test database (is PostgreSQL up on 127.0.0.1:5432?)")
 }
 
 async fn spawn_server(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::extract::{DefaultBodyLimit, Extension, MatchedPath, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -276,27 +276,13 @@ fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Box<Respon
 
 async fn graphql(
     State(app): State<App>,
+    checked: Option<Extension<CheckedViewer>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Some(refused) = require_json(&headers) {
-        return refused;
-    }
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            return refuse(
-                rejection.status(),
-                format!(
-                "request body refused ({rejection}); the limit is {MAX_REQUEST_BODY_BYTES} bytes"
-            ),
-                BAD_INPUT,
-            )
-        }
-    };
-    let viewer = match viewer_of(&app, &headers) {
-        Ok(viewer) => viewer,
-        Err(refusal) => return refuse(StatusCode::UNAUTHORIZED, refusal, UNAUTHENTICATED),
+    let (body, viewer) = match admitted(&app, checked, &headers, body) {
+        Ok(admitted) => admitted,
+        Err(refused) => return *refused,
     };
     let deadline = tokio::time::Instant::now() + Duration::from_millis(REQUEST_TIMEOUT_MS);
     let min_place = match min_position_place(&app, &headers).await {
@@ -342,6 +328,33 @@ async fn graphql(
         return conditional::tagged(answer, conditional::etag(version));
     }
     answer(&response, encoded)
+}
+
+/// A POSTed request's body and viewer, or its refusal: JSON only, within the body limit,
+/// with a valid token if any.
+fn admitted(
+    app: &App,
+    checked: Option<Extension<CheckedViewer>>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Bytes, Viewer), Box<Response>> {
+    if let Some(refused) = require_json(headers) {
+        return Err(Box::new(refused));
+    }
+    let body = body.map_err(|rejection| {
+        Box::new(refuse(
+            rejection.status(),
+            format!(
+                "request body refused ({rejection}); the limit is {MAX_REQUEST_BODY_BYTES} bytes"
+            ),
+            BAD_INPUT,
+        ))
+    })?;
+    // The request middleware has checked the token already (for the access line).
+    let viewer = checked.map_or_else(|| viewer_of(app, headers), |Extension(c)| c.0);
+    let viewer = viewer
+        .map_err(|refusal| Box::new(refuse(StatusCode::UNAUTHORIZED, refusal, UNAUTHENTICATED)))?;
+    Ok((body, viewer))
 }
 
 /// A GraphQL answer; with HTTP 503 and `Retry-After` when the store could not be reached
@@ -473,13 +486,7 @@ pub(crate) async fn restored_log_unready(app: &App) -> Option<Response> {
     .ok()?
     .ok()?;
     let problem = order.problem()?;
-    Some(
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: {problem}\n"),
-        )
-            .into_response(),
-    )
+    Some(not_ready(problem))
 }
 
 /// Ready while the store answers (within `HEALTH_CHECK_TIMEOUT_MS`) and the projections
@@ -568,11 +575,19 @@ async fn metrics(State(app): State<App>) -> Response {
 /// duration in milliseconds (to the response's head: a streamed export's body may take
 /// longer), request id and the kind of actor. Never the token, its subject, the query
 /// string or the body: they may hold personal data.
-async fn record_metrics(State(app): State<App>, request: Request<Body>, next: Next) -> Response {
+async fn record_metrics(
+    State(app): State<App>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let actor = actor_kind(&app, request.headers());
+    // The token is checked once per request: here, for the access line's actor kind, and
+    // handed on to the GraphQL handler.
+    let viewer = viewer_of(&app, request.headers());
+    let actor = viewer.as_ref().map_or("invalid", actor_kind_of);
+    request.extensions_mut().insert(CheckedViewer(viewer));
     let request_id = request
         .headers()
         .get(&REQUEST_ID_HEADER)
@@ -600,22 +615,9 @@ async fn record_metrics(State(app): State<App>, request: Request<Body>, next: Ne
     response
 }
 
-/// The kind of actor a request's `Authorization` names, for the access log: `anonymous`,
-/// `admin`, `panel`, `grantee`, or `invalid` (a token that does not verify). Checked here
-/// again rather than trusted from the header's claims; the handler does its own check.
-fn actor_kind(app: &App, headers: &HeaderMap) -> &'static str {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return "anonymous";
-    };
-    let viewer = value
-        .to_str()
-        .ok()
-        .map(|text| app.state.keys.viewer_for_header(Some(text)));
-    match viewer {
-        Some(Ok(viewer)) => actor_kind_of(&viewer),
-        _ => "invalid",
-    }
-}
+/// The request's viewer, or why its token was refused, as `record_metrics` found it.
+#[derive(Clone)]
+struct CheckedViewer(Result<Viewer, String>);
 
 /// How logs name a viewer: `anonymous`, `admin`, `panel` or `grantee` (never who).
 pub(crate) fn actor_kind_of(viewer: &Viewer) -> &'static str {
