@@ -4,6 +4,7 @@
 //! aggregates, the reference geography (England's shipped in the binary), the import of published 360Giving history, and the
 //! public exports (360Giving).
 
+pub mod accounts;
 pub mod backup;
 pub mod ballot_codes;
 pub mod business_date;

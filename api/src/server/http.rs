@@ -103,7 +103,8 @@ pub fn router(app: App) -> Router {
         )
         .route("/graphql/ws", get(super::websocket::graphql_ws))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .merge(crate::web::routes());
     if app.metrics_public {
         routes = routes.route("/metrics", get(metrics));
     }
