@@ -42,8 +42,9 @@ pub(crate) fn check_role(role: &ScopedRole) -> AccountResult<()> {
             "the owner role has no scope; give an empty scope".into(),
         )),
         RoleKind::Owner => Ok(()),
-        kind => domain::text::check_line(kind.scope_noun(), &role.scope)
-            .map_err(|error| AccountError::Invalid(error.to_string())),
+        kind => {
+            super::people::check_one_line(&format!("{kind}'s {}", kind.scope_noun()), &role.scope)
+        }
     }
 }
 

@@ -63,11 +63,18 @@ pub(crate) fn person_from_row((id, name, email, created_at, erased_at): PersonRo
     }
 }
 
+/// Refuses a text that is not one visible line (empty included).
+pub(crate) fn check_one_line(field: &str, text: &str) -> AccountResult<()> {
+    if text.trim().is_empty() {
+        return Err(AccountError::Invalid(format!("enter the {field}")));
+    }
+    domain::text::check_line(field, text).map_err(|error| AccountError::Invalid(error.to_string()))
+}
+
 /// A name as given (trimmed), refused unless it is one visible line of sensible length.
 pub(crate) fn checked_name(field: &str, name: &str) -> AccountResult<String> {
     let name = name.trim();
-    domain::text::check_line(field, name)
-        .map_err(|error| AccountError::Invalid(error.to_string()))?;
+    check_one_line(field, name)?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(AccountError::Invalid(format!(
             "{field} is {} characters long; the most is {MAX_NAME_CHARS}",
@@ -169,8 +176,7 @@ pub async fn upsert_organisation(db: &Database, org: &OrgId, name: &str) -> Acco
     const SQL: &str = "INSERT INTO organisations (org_id, name, created_at) VALUES ($1, $2, $3) \
          ON CONFLICT (org_id) DO UPDATE SET name = excluded.name";
     let id = org.to_string();
-    domain::text::check_line("organisation id", &id)
-        .map_err(|error| AccountError::Invalid(error.to_string()))?;
+    check_one_line("organisation id", &id)?;
     let name = checked_name("organisation name", name)?;
     on_store!(db, pool => {
         sqlx::query(SQL).bind(&id).bind(&name).bind(now()).execute(pool).await?;
