@@ -102,9 +102,12 @@ pub enum Command {
     /// Prints a signed bearer token (signed with FUNDLEDGER_JWT_SECRET, or the embedded
     /// store's own secret kept beside the database file).
     Token {
-        /// admin, panel or grantee.
+        /// owner, admin, panel or grantee. `owner` (the operator's bootstrap, any store)
+        /// makes the person with the email `--subject` an owner and prints an API token of
+        /// theirs (`flt_…`), and on standard error a sign-in link when the server's address
+        /// is known (`--listen` or FUNDLEDGER_PUBLIC_URL).
         #[arg(long)]
-        role: crate::server::auth::Role,
+        role: crate::owner::TokenRole,
         /// Who the token is for (recorded as the actor of their commands).
         #[arg(long)]
         subject: String,
@@ -114,6 +117,9 @@ pub enum Command {
         /// Lifetime, e.g. 8h, 30m, 7d.
         #[arg(long, default_value = "8h", value_parser = crate::server::auth::parse_ttl)]
         ttl: std::time::Duration,
+        /// The server's address (`host:port` or a URL), for the owner's sign-in link.
+        #[arg(long)]
+        listen: Option<String>,
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
@@ -278,8 +284,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             subject,
             org,
             ttl,
+            listen,
             database_url,
-        } => print_token(role, &subject, org.as_deref(), ttl, &database_url)?,
+        } => match role {
+            crate::owner::TokenRole::Owner => {
+                print_owner_token(&subject, ttl, listen.as_deref(), &database_url).await?
+            }
+            crate::owner::TokenRole::Jwt(role) => {
+                print_token(role, &subject, org.as_deref(), ttl, &database_url)?
+            }
+        },
         Command::Demo { database_url } => {
             let ledger = open(&database_url, Store::CreateIfMissing).await?;
             let summary = crate::demo::load(&ledger).await?;
@@ -389,6 +403,34 @@ fn print_token(
     Ok(())
 }
 
+/// `token --role owner`: makes the person with `email` an owner (on an existing store) and
+/// prints an API token of theirs; a sign-in link goes to standard error when the server's
+/// address is known, so `$(fundledger token …)` still captures the token alone.
+async fn print_owner_token(
+    email: &str,
+    ttl: std::time::Duration,
+    listen: Option<&str>,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    let config = StoreConfig::from_url(database_url)?;
+    let database = Database::connect_existing(&config)
+        .await
+        .with_context(|| format!("opening the store at {}", config.redacted_url()))?;
+    let ttl_seconds = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+    let (owner, token) = crate::owner::bootstrap_owner(&database, email, ttl_seconds).await?;
+    println!("{}", token.secret);
+    if let Some(base) = crate::owner::link_base(listen) {
+        if let Some(link) = crate::owner::sign_in_link(&database, &owner, &base).await? {
+            let minutes = infrastructure::accounts::links::SIGN_IN_LINK_TTL_SECONDS / 60;
+            eprintln!(
+                "sign in as {} (link valid for {minutes} minutes): {link}",
+                owner.display_name()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `import geography`: a reference-geography CSV of another vintage or nation.
 async fn import_geography(file: &std::path::Path, database_url: &str) -> anyhow::Result<()> {
     let ledger = open(database_url, Store::CreateIfMissing).await?;
@@ -416,6 +458,9 @@ async fn serve(settings: crate::server::settings::Settings) -> anyhow::Result<()
     }
     if let Some(token) = application.dev_token() {
         println!("development admin token (embedded store only): {token}");
+    }
+    if let Some((email, link)) = application.owner_sign_in() {
+        println!("sign in as the owner ({email}): {link}");
     }
     use std::io::Write;
     std::io::stdout().flush()?;

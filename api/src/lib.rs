@@ -5,5 +5,6 @@ pub mod demo;
 pub mod export;
 pub mod logging;
 pub mod mail;
+pub mod owner;
 pub mod server;
 pub mod web;

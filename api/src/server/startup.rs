@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use infrastructure::accounts::{AccountError, Person};
 use infrastructure::{Database, Ledger, StoreConfig};
 use projections::Projector;
 use tokio::net::TcpListener;
@@ -57,6 +58,21 @@ pub enum StartupError {
     Serve(std::io::Error),
     #[error(transparent)]
     Token(#[from] super::auth::AuthError),
+    #[error("making the first owner: {0}")]
+    Owner(#[from] AccountError),
+}
+
+/// The embedded store's ways in for its developer: an admin token, and the first owner
+/// (made if there is none) with a sign-in link at `address`.
+async fn embedded_sign_in(
+    keys: &TokenKeys,
+    database: &Database,
+    address: SocketAddr,
+) -> Result<(Option<String>, Option<(Person, String)>), StartupError> {
+    let ttl = Duration::from_secs(DEV_TOKEN_TTL_SECONDS);
+    let token = keys.mint(Role::Admin, "dev-admin", None, ttl)?;
+    let owner = crate::owner::embedded_owner_sign_in(database, &address.to_string()).await?;
+    Ok((Some(token), owner))
 }
 
 pub struct Application {
@@ -68,6 +84,8 @@ pub struct Application {
     app: App,
     projector: Projector,
     dev_token: Option<String>,
+    /// The embedded store's owner and a sign-in link for them.
+    owner_sign_in: Option<(Person, String)>,
     demo_summary: Option<String>,
 }
 
@@ -103,15 +121,9 @@ impl Application {
             None
         };
         let projector = Projector::new(database.clone());
-        let dev_token = if config.is_embedded() {
-            Some(keys.mint(
-                Role::Admin,
-                "dev-admin",
-                None,
-                Duration::from_secs(DEV_TOKEN_TTL_SECONDS),
-            )?)
-        } else {
-            None
+        let (dev_token, owner_sign_in) = match config.is_embedded() {
+            true => embedded_sign_in(&keys, &database, address).await?,
+            false => (None, None),
         };
         let (feed, _) = broadcast::channel(FEED_CHANNEL_ITEMS);
         let state = Arc::new(AppState {
@@ -137,6 +149,7 @@ impl Application {
             app,
             projector,
             dev_token,
+            owner_sign_in,
             demo_summary,
         })
     }
@@ -158,6 +171,13 @@ impl Application {
     /// An admin token for the embedded store's developer; `None` on PostgreSQL.
     pub fn dev_token(&self) -> Option<&str> {
         self.dev_token.as_deref()
+    }
+
+    /// The embedded store's owner (their email) and a sign-in link for them; `None` on
+    /// PostgreSQL (where `fundledger token --role owner` makes the first owner).
+    pub fn owner_sign_in(&self) -> Option<(&str, &str)> {
+        let (owner, link) = self.owner_sign_in.as_ref()?;
+        Some((owner.email.as_deref().unwrap_or_default(), link.as_str()))
     }
 
     /// The demo loader's summary, when this start loaded the demo data.
