@@ -279,21 +279,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             serve(settings).await?
         }
-        Command::Token {
-            role,
-            subject,
-            org,
-            ttl,
-            listen,
-            database_url,
-        } => match role {
-            crate::owner::TokenRole::Owner => {
-                print_owner_token(&subject, ttl, listen.as_deref(), &database_url).await?
-            }
-            crate::owner::TokenRole::Jwt(role) => {
-                print_token(role, &subject, org.as_deref(), ttl, &database_url)?
-            }
-        },
+        command @ Command::Token { .. } => token(command).await?,
         Command::Demo { database_url } => {
             let ledger = open(&database_url, Store::CreateIfMissing).await?;
             let summary = crate::demo::load(&ledger).await?;
@@ -401,6 +387,29 @@ fn print_token(
     let token = crate::server::auth::TokenKeys::new(&secret).mint(role, subject, org, ttl)?;
     println!("{token}");
     Ok(())
+}
+
+/// `token`: an owner's API token (`--role owner`), or an operator's JWT.
+async fn token(command: Command) -> anyhow::Result<()> {
+    let Command::Token {
+        role,
+        subject,
+        org,
+        ttl,
+        listen,
+        database_url,
+    } = command
+    else {
+        unreachable!("called with the token command only")
+    };
+    match role {
+        crate::owner::TokenRole::Owner => {
+            print_owner_token(&subject, ttl, listen.as_deref(), &database_url).await
+        }
+        crate::owner::TokenRole::Jwt(role) => {
+            print_token(role, &subject, org.as_deref(), ttl, &database_url)
+        }
+    }
 }
 
 /// `token --role owner`: makes the person with `email` an owner (on an existing store) and

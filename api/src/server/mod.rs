@@ -15,6 +15,7 @@
 //! - [`transport`]: the accept loop (header/idle timeouts, connection caps);
 //!   [`websocket`]: `/graphql/ws` and its limits; [`graphiql`]: GraphiQL, served locally.
 
+pub mod account_api;
 pub mod admission;
 pub mod auth;
 pub mod budget;

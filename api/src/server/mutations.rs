@@ -668,7 +668,8 @@ pub struct RecordReturnInput {
 
 pub struct Mutation;
 
-#[Object]
+// Merged into the schema's `Mutation` (schema.rs); this part's own name never shows.
+#[Object(name = "LedgerMutation")]
 impl Mutation {
     /// Admin: sets up a fund.
     async fn establish_fund(

@@ -86,7 +86,8 @@ impl SocialReturnScope {
 
 pub struct Query;
 
-#[Object]
+// Merged into the schema's `Query` (schema.rs); this part's own name never shows.
+#[Object(name = "LedgerQuery")]
 impl Query {
     /// Every fund, by id.
     #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]

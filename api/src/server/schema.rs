@@ -10,8 +10,9 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
 };
-use async_graphql::{Response, Schema, ServerError, ServerResult, Value};
+use async_graphql::{MergedObject, Response, Schema, ServerError, ServerResult, Value};
 
+use super::account_api::{AccountMutation, AccountQuery};
 use super::context::AppState;
 use super::errors::BAD_INPUT;
 use super::mutations::Mutation;
@@ -40,12 +41,25 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.
 pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+// The query root: the ledger's fields and each issue's parts, merged under one name
+// (a plain comment: it is not part of the published reference).
+#[derive(MergedObject)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(Query, AccountQuery);
+
+// The mutation root, merged as the query root is.
+#[derive(MergedObject)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(Mutation, AccountMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
+    let query = QueryRoot(Query, AccountQuery);
+    let mutation = MutationRoot(Mutation, AccountMutation);
+    let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
         .limit_complexity(MAX_QUERY_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
