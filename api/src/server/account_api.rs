@@ -17,14 +17,6 @@ pub const MAX_API_TOKEN_DAYS: i32 = 366;
 /// Most tokens `apiTokens` lists (newest first).
 pub const MAX_API_TOKENS_LISTED: usize = 200;
 
-/// Until `Viewer` carries the signed-in person (the scopes work), no viewer has one.
-/// Remove this when `Viewer::person` exists there.
-impl Viewer {
-    pub fn person(&self) -> Option<&PersonId> {
-        None
-    }
-}
-
 /// The signed-in person calling `what`.
 fn signed_in_person<'a>(ctx: &Context<'a>, what: &str) -> GqlResult<&'a PersonId> {
     let caller = viewer(ctx);
