@@ -46,7 +46,9 @@ macro_rules! erase_person_steps {
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some((email, person_erased_at)) = found else {
-            return Err(PersonalError::NotFound(format!("person {person_id} not found")));
+            return Err(PersonalError::NotFound(format!(
+                "person {person_id} not found"
+            )));
         };
         let subject = person_id.actor();
         let key_erased = erase_key!(tx, &subject);
@@ -68,12 +70,11 @@ macro_rules! erase_person_steps {
         .execute(&mut *tx)
         .await?;
         let ended = |sql: &'static str| sqlx::query(sql).bind(person_id.as_str()).bind(now);
-        let sessions_ended = ended(
-            "UPDATE sessions SET ended_at = $2 WHERE person_id = $1 AND ended_at IS NULL",
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let sessions_ended =
+            ended("UPDATE sessions SET ended_at = $2 WHERE person_id = $1 AND ended_at IS NULL")
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         let api_tokens_revoked = ended(
             "UPDATE api_tokens SET revoked_at = $2 WHERE person_id = $1 AND revoked_at IS NULL",
         )
@@ -141,8 +142,18 @@ pub async fn person_by_email(
     const SQL: &str = "SELECT person_id FROM people WHERE email = $1";
     let email = email.trim().to_lowercase();
     let id: Option<String> = match db {
-        Database::Postgres(pool) => sqlx::query_scalar(SQL).bind(&email).fetch_optional(pool).await?,
-        Database::Sqlite(pool) => sqlx::query_scalar(SQL).bind(&email).fetch_optional(pool).await?,
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(SQL)
+                .bind(&email)
+                .fetch_optional(pool)
+                .await?
+        }
+        Database::Sqlite(pool) => {
+            sqlx::query_scalar(SQL)
+                .bind(&email)
+                .fetch_optional(pool)
+                .await?
+        }
     };
     Ok(id.map(PersonId::new))
 }
@@ -184,7 +195,9 @@ pub async fn erase_subject(
         return erase_person(db, &person_id, by).await;
     }
     if subject.trim().is_empty() {
-        return Err(PersonalError::NotFound("give the subject to erase".to_string()));
+        return Err(PersonalError::NotFound(
+            "give the subject to erase".to_string(),
+        ));
     }
     let already_erased = match db {
         Database::Postgres(pool) => {
@@ -200,7 +213,12 @@ pub async fn erase_subject(
             already
         }
     };
-    tracing::info!(subject, by, repeat = already_erased, "erased a subject's key");
+    tracing::info!(
+        subject,
+        by,
+        repeat = already_erased,
+        "erased a subject's key"
+    );
     Ok(Erasure {
         subject: subject.to_string(),
         already_erased,

@@ -232,9 +232,8 @@ async fn read_keys(
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!(
-        "SELECT subject, key_hex FROM subject_keys WHERE subject IN ({placeholders})"
-    );
+    let sql =
+        format!("SELECT subject, key_hex FROM subject_keys WHERE subject IN ({placeholders})");
     let rows: Vec<(String, Option<String>)> = match db {
         Database::Postgres(pool) => {
             let mut query = sqlx::query_as(&sql);
@@ -307,9 +306,11 @@ mod tests {
     #[test]
     fn altered_ciphertext_is_refused() {
         let sealed = seal_with_key(&KEY, "person:P-1", "private words");
-        let (head, last) = sealed.split_at(sealed.len() - 1);
-        let flipped = if last == "A" { "B" } else { "A" };
-        let tampered = format!("{head}{flipped}");
+        // Change one character in the middle of the ciphertext.
+        let at = sealed.len() - 10;
+        let flipped = if &sealed[at..=at] == "A" { "B" } else { "A" };
+        let tampered = format!("{}{flipped}{}", &sealed[..at], &sealed[at + 1..]);
+        assert_ne!(tampered, sealed);
         assert!(matches!(
             open(&tampered, &KEY),
             Err(PersonalError::Unreadable(_))
@@ -322,7 +323,10 @@ mod tests {
         let other_id = URL_SAFE_NO_PAD.encode("person:P-2");
         let own_id = URL_SAFE_NO_PAD.encode("person:P-1");
         let moved = sealed.replacen(&own_id, &other_id, 1);
-        assert!(matches!(open(&moved, &KEY), Err(PersonalError::Unreadable(_))));
+        assert!(matches!(
+            open(&moved, &KEY),
+            Err(PersonalError::Unreadable(_))
+        ));
     }
 
     #[test]
