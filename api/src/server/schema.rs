@@ -40,24 +40,32 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.
 pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+/// The mutation root: the ledger's mutations and those of each issue-13 part.
+#[derive(async_graphql::MergedObject)]
+pub struct MutationRoot(Mutation, super::erasure_api::ErasureMutation);
+
+pub type AppSchema = Schema<Query, MutationRoot, Subscription>;
 
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
-        .limit_depth(MAX_QUERY_DEPTH)
-        .limit_complexity(MAX_QUERY_COMPLEXITY)
-        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
-        .limit_directives(MAX_DIRECTIVES_PER_FIELD)
-        .extension(ResolveBudget)
-        // Operations near the complexity cap take turns (admission.rs).
-        .extension(super::admission::HeavyAdmission::new(
-            limits.max_heavy_operations,
-            limits.heavy_wait,
-        ))
-        // No control or bidi character in any string of any request (text_guard.rs).
-        .extension(super::text_guard::TextGuard);
+    let builder = Schema::build(
+        Query,
+        MutationRoot(Mutation, super::erasure_api::ErasureMutation),
+        Subscription,
+    )
+    .limit_depth(MAX_QUERY_DEPTH)
+    .limit_complexity(MAX_QUERY_COMPLEXITY)
+    .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+    .limit_directives(MAX_DIRECTIVES_PER_FIELD)
+    .extension(ResolveBudget)
+    // Operations near the complexity cap take turns (admission.rs).
+    .extension(super::admission::HeavyAdmission::new(
+        limits.max_heavy_operations,
+        limits.heavy_wait,
+    ))
+    // No control or bidi character in any string of any request (text_guard.rs).
+    .extension(super::text_guard::TextGuard);
     match state {
         Some(state) => builder.data(state).finish(),
         None => builder.finish(),

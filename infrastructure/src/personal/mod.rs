@@ -7,12 +7,15 @@
 //!
 //! - `seal.rs`: `seal`, `unseal_many`, the request-scoped [`Keyring`], [`Text`].
 //! - `erase.rs`: `erase_person`, `erase_subject`.
+//! - `texts.rs`: an application's texts from its events; how actors are shown (names).
 
 pub mod erase;
 pub mod seal;
+pub mod texts;
 
 pub use erase::{erase_person, erase_subject, person_by_email, Erasure};
 pub use seal::{is_sealed, seal, unseal_many, Keyring, Text, ERASED_TEXT, SEALED_PREFIX};
+pub use texts::{application_texts, display_names, ApplicationTexts};
 
 use crate::ledger::LedgerError;
 use crate::StoreError;
