@@ -81,6 +81,14 @@ async fn sealed_texts_open_until_their_subject_is_erased() {
         erase_subject(db, "grantee:GB-CHC-1:sub", "operator")
             .await
             .unwrap();
+        assert!(matches!(
+            erase_subject(db, "grantee:GB-CHC-9:nobody", "operator").await,
+            Err(PersonalError::NotFound(_))
+        ));
+        let again = erase_subject(db, "grantee:GB-CHC-1:sub", "operator")
+            .await
+            .unwrap();
+        assert!(again.already_erased);
         let texts = unseal_many(db, &[&panel, &grantee]).await.unwrap();
         assert_eq!(
             texts,

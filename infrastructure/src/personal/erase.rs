@@ -194,10 +194,11 @@ pub async fn erase_subject(
     if let Some(person_id) = PersonId::from_actor(subject) {
         return erase_person(db, &person_id, by).await;
     }
-    if subject.trim().is_empty() {
-        return Err(PersonalError::NotFound(
-            "give the subject to erase".to_string(),
-        ));
+    if !has_key_row(db, subject).await? {
+        return Err(PersonalError::NotFound(format!(
+            "no text was ever sealed for subject {subject:?}: nothing to erase (a person is \
+             erased by email or id)"
+        )));
     }
     let already_erased = match db {
         Database::Postgres(pool) => {
@@ -227,4 +228,24 @@ pub async fn erase_subject(
         roles_revoked: 0,
         invitations_cleared: 0,
     })
+}
+
+/// Whether the subject ever had a key (sealed any text), erased or not.
+async fn has_key_row(db: &Database, subject: &str) -> Result<bool, PersonalError> {
+    const SQL: &str = "SELECT COUNT(*) FROM subject_keys WHERE subject = $1";
+    let rows: i64 = match db {
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(SQL)
+                .bind(subject)
+                .fetch_one(pool)
+                .await?
+        }
+        Database::Sqlite(pool) => {
+            sqlx::query_scalar(SQL)
+                .bind(subject)
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    Ok(rows > 0)
 }
