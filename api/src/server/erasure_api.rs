@@ -17,8 +17,7 @@ use infrastructure::personal::{self, Keyring, Text};
 use infrastructure::{Database, LedgerError, StoreError};
 use serde::Serialize;
 
-use super::auth::Viewer;
-use super::context::{state, viewer};
+use super::context::{fund_of_round, require_signed_in, state};
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, FORBIDDEN, NOT_FOUND};
 
 /// Stored personal texts as the caller sees them, in order: unsealed, plain, or
@@ -82,17 +81,13 @@ impl ErasureMutation {
         ctx: &Context<'_>,
         input: ErasePersonInput,
     ) -> GqlResult<ErasePersonPayload> {
-        let viewer = viewer(ctx);
-        if matches!(viewer, Viewer::Public) {
-            return Err(ApiError::sign_in_required("erasePerson")).coded();
-        }
+        let viewer = require_signed_in(ctx)?;
         let person_id = PersonId::new(input.person_id.trim());
         if person_id.as_str().is_empty() {
             return Err(coded("personId is required", BAD_INPUT));
         }
         let db = state(ctx).database();
-        let roles = viewer_roles(viewer);
-        if !may_erase(ctx, db, &roles, &person_id).await? {
+        if !may_erase(ctx, db, viewer.roles(), &person_id).await? {
             return Err(coded(
                 "erasePerson is open to owners and to officers of a fund where the person \
                  holds or held a role",
@@ -110,19 +105,6 @@ impl ErasureMutation {
             already_erased: erasure.already_erased,
             summary: erasure.to_string(),
         })
-    }
-}
-
-/// The caller's roles. Until `Viewer` carries roles (the scopes branch), an admin JWT is
-/// an owner of every fund and every other caller holds no role that may erase.
-fn viewer_roles(viewer: &Viewer) -> Roles {
-    match viewer {
-        Viewer::Admin { .. } => Roles {
-            owner: true,
-            all_funds: true,
-            ..Roles::default()
-        },
-        _ => Roles::default(),
     }
 }
 
@@ -146,12 +128,7 @@ async fn may_erase(
     for (role, scope) in grants.coded()? {
         let fund = match role.as_str() {
             r if r == RoleKind::Officer.as_str() => Some(FundId::new(scope)),
-            r if r == RoleKind::Panel.as_str() => state(ctx)
-                .ledger
-                .round(&RoundId::new(scope))
-                .await
-                .ok()
-                .and_then(|round| round.terms().map(|terms| terms.fund_id.clone())),
+            r if r == RoleKind::Panel.as_str() => fund_of_round(ctx, &RoundId::new(scope)).await?,
             _ => None,
         };
         if fund.is_some_and(|fund| roles.is_officer_of(&fund)) {

@@ -405,10 +405,8 @@ impl Application {
     }
 
     fn require_applicant_or_panel(&self, ctx: &Context<'_>, field: &str) -> GqlResult<()> {
-        let applicant = viewer(ctx)
-            .org()
-            .is_some_and(|org| org.as_str() == self.0.applicant_org_id);
-        if applicant {
+        let applicant = domain::OrgId::new(self.0.applicant_org_id.as_str());
+        if viewer(ctx).roles().is_member_of(&applicant) {
             return Ok(());
         }
         self.require_panel_detail(ctx, field)
