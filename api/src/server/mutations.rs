@@ -719,7 +719,8 @@ async fn grant_officer_of_new_fund(
 
 pub struct Mutation;
 
-#[Object]
+// Merged into the schema's `Mutation` (schema.rs), under a name of its own.
+#[Object(name = "LedgerMutation")]
 impl Mutation {
     /// Admin: sets up a fund.
     async fn establish_fund(

@@ -42,6 +42,7 @@ pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 
 /// The mutation root: the ledger's mutations and those of each issue-13 part.
 #[derive(async_graphql::MergedObject)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(Mutation, super::erasure_api::ErasureMutation);
 
 pub type AppSchema = Schema<Query, MutationRoot, Subscription>;

@@ -514,14 +514,14 @@ impl Application {
             })
             .collect())
     }
-    /// What the applicant wrote about the project (admin, panel and the applicant only;
-    /// `[erased]` once its writer is erased).
+    /// What the applicant wrote about the project (the fund's officers, the round's panel
+    /// and the applicant only; `[erased]` once its writer is erased).
     async fn description(&self, ctx: &Context<'_>) -> GqlResult<String> {
         self.require_applicant_or_panel(ctx, "description")?;
         let texts = self.texts(ctx).await?;
         shown_text(ctx, &texts.description).await
     }
-    /// Why it was declined, if it was (admin, panel and the applicant only).
+    /// Why it was declined, if it was (as `description`).
     async fn decline_reason(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
         self.require_applicant_or_panel(ctx, "declineReason")?;
         match self.texts(ctx).await?.decline_reason {
