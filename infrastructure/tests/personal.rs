@@ -4,7 +4,8 @@
 
 use infrastructure::accounts::PersonId;
 use infrastructure::personal::{
-    erase_person, erase_subject, is_sealed, seal, unseal_many, Keyring, PersonalError, Text,
+    display_names, erase_person, erase_subject, is_sealed, seal, unseal_many, Keyring,
+    PersonalError, Text,
 };
 use infrastructure::test_support::TestDatabase;
 use infrastructure::Database;
@@ -169,6 +170,14 @@ async fn erasing_a_person_shreds_their_key_and_ends_every_way_in() {
             .await,
             1
         );
+
+        // Shown by name until erased, then as erased; scores record the bare id.
+        let names = display_names(db, &["P-panel", "person:P-other", "operator-sub"])
+            .await
+            .unwrap();
+        assert_eq!(names["P-panel"], "[erased person]");
+        assert_eq!(names["person:P-other"], "Pat Panel");
+        assert_eq!(names["operator-sub"], "operator-sub");
 
         let again = erase_person(db, &person, "person:P-owner").await.unwrap();
         assert!(again.already_erased);

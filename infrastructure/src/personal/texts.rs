@@ -66,6 +66,12 @@ pub async fn application_texts(
     Ok(texts)
 }
 
+/// The person an actor (`person:P-…`) or a panel score's member (the bare `P-…`, as
+/// scores record people) names.
+fn person_named(actor: &str) -> Option<PersonId> {
+    PersonId::from_actor(actor).or_else(|| actor.starts_with("P-").then(|| PersonId::new(actor)))
+}
+
 /// How each actor is shown: a person's name (or email when they gave no name), or
 /// [`ERASED_PERSON`] once erased; any other actor (an operator token's) as itself. One
 /// query for all the people among `actors`.
@@ -75,7 +81,7 @@ pub async fn display_names(
 ) -> Result<HashMap<String, String>, StoreError> {
     let people: Vec<PersonId> = actors
         .iter()
-        .filter_map(|actor| PersonId::from_actor(actor))
+        .filter_map(|actor| person_named(actor))
         .collect();
     let mut found: HashMap<String, String> = HashMap::new();
     if !people.is_empty() {
@@ -110,15 +116,14 @@ pub async fn display_names(
                 (None, Some(name), _) => name,
                 (None, None, email) => email.unwrap_or_default(),
             };
-            found.insert(PersonId::new(id).actor(), shown);
+            found.insert(id, shown);
         }
     }
     Ok(actors
         .iter()
         .map(|actor| {
-            let shown = found
-                .get(*actor)
-                .cloned()
+            let shown = person_named(actor)
+                .and_then(|person| found.get(person.as_str()).cloned())
                 .unwrap_or_else(|| actor.to_string());
             (actor.to_string(), shown)
         })
