@@ -168,6 +168,24 @@ pub enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Erases a person (UK GDPR; PERSONAL-DATA.md): their name and email, their key (every
+    /// text they wrote in the log then reads `[erased]`), their sessions, API tokens and
+    /// roles; or, with `--subject`, the key of an operator token's actor. The log, money
+    /// and hash chain are untouched (`verify` still passes). Running it again is harmless.
+    #[command(group(clap::ArgGroup::new("who").required(true).args(["email", "person", "subject"])))]
+    ErasePerson {
+        /// The person's email.
+        #[arg(long)]
+        email: Option<String>,
+        /// The person's id (`P-…`).
+        #[arg(long)]
+        person: Option<String>,
+        /// An actor as the log records it (`person:P-…`, `grantee:{org}:{sub}`…).
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,7 +332,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify { database_url } => verify(&database_url).await?,
         Command::RepairRestoredLog { database_url } => repair_restored_log(&database_url).await?,
         Command::Backup { out, database_url } => backup(&out, &database_url).await?,
+        Command::ErasePerson {
+            email,
+            person,
+            subject,
+            database_url,
+        } => erase_person(email, person, subject, &database_url).await?,
     }
+    Ok(())
+}
+
+/// The actor the operator's erasures are recorded under (`role_grants.revoked_by`).
+const OPERATOR_ACTOR: &str = "operator:cli";
+
+/// `erase-person`: see `infrastructure::personal::erase`. Prints one line.
+async fn erase_person(
+    email: Option<String>,
+    person: Option<String>,
+    subject: Option<String>,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    use infrastructure::personal;
+    let config = StoreConfig::from_url(database_url)?;
+    let database = Database::connect_existing(&config)
+        .await
+        .with_context(|| format!("opening the store at {}", config.redacted_url()))?;
+    let subject = match (email, person, subject) {
+        (Some(email), _, _) => match personal::person_by_email(&database, &email).await? {
+            Some(person) => person.actor(),
+            None => anyhow::bail!("no person has the email {}", email.trim()),
+        },
+        (_, Some(person), _) => infrastructure::accounts::PersonId::new(person.trim()).actor(),
+        (_, _, Some(subject)) => subject.trim().to_string(),
+        (None, None, None) => anyhow::bail!("give --email, --person or --subject"),
+    };
+    let erasure = personal::erase_subject(&database, &subject, OPERATOR_ACTOR).await?;
+    println!("{erasure}");
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod geography;
 pub mod import;
 pub mod ledger;
 pub mod outage;
+pub mod personal;
 pub mod reference;
 pub mod restored_log;
 pub mod test_support;

@@ -26,9 +26,19 @@ const PURPOSE: &str = "SECRET-PURPOSE";
 const PAYMENT_REF: &str = "SECRET-PAYREF";
 const REJECT_REASON: &str = "SECRET-REJECT";
 
-const PANEL_ONLY: [&str; 5] = [COMMENT, MEMBER, CONFLICTED, DECLINED_TITLE, PENDING_TITLE];
+/// The fund's officers and the round's panel (and, for the decline reason, the applicant:
+/// not a grantee of the walk) read these; comments and reasons are unsealed for them
+/// (PERSONAL-DATA.md).
+const PANEL_ONLY: [&str; 6] = [
+    COMMENT,
+    MEMBER,
+    CONFLICTED,
+    DECLINED_TITLE,
+    PENDING_TITLE,
+    DECLINE_REASON,
+];
 const PARTIES_ONLY: [&str; 3] = [PURPOSE, PAYMENT_REF, REJECT_REASON];
-const NEVER: [&str; 2] = [COMMENT, DECLINE_REASON];
+const NEVER: [&str; 0] = [];
 
 struct Seeded {
     ids: HashMap<&'static str, String>,
@@ -326,6 +336,8 @@ async fn no_public_field_leaks_private_data(store: Store) {
         "{admin_codes:?}"
     );
     for marker in [
+        COMMENT,
+        DECLINE_REASON,
         MEMBER,
         CONFLICTED,
         DECLINED_TITLE,

@@ -314,7 +314,11 @@ async fn graphql(
     };
     tracing::debug!(role = viewer.role_name(), "graphql request");
     let cacheable = cache_version.filter(|_| is_query_only(&request.query));
-    let request = request.data(viewer).data(PayloadProjection::starting_now());
+    let request = request
+        .data(viewer)
+        .data(PayloadProjection::starting_now())
+        // Subject keys read once per request (personal texts, erasure_api.rs).
+        .data(infrastructure::personal::Keyring::default());
     let response = match execute(&app, request, deadline).await {
         Ok(response) => response,
         Err(refused) => return refused,

@@ -22,6 +22,7 @@ pub mod budget;
 pub mod cache;
 pub mod conditional;
 pub mod context;
+pub mod erasure_api;
 pub mod errors;
 pub mod graphiql;
 pub mod health;

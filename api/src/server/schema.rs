@@ -13,6 +13,7 @@ use async_graphql::extensions::{
 use async_graphql::{MergedObject, Response, Schema, ServerError, ServerResult, Value};
 
 use super::account_api::{AccountMutation, AccountQuery};
+use super::erasure_api::ErasureMutation;
 use super::context::AppState;
 use super::errors::BAD_INPUT;
 use super::mutations::Mutation;
@@ -50,7 +51,7 @@ pub struct QueryRoot(Query, AccountQuery);
 // The mutation root, merged as the query root is.
 #[derive(MergedObject)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(Mutation, AccountMutation);
+pub struct MutationRoot(Mutation, AccountMutation, ErasureMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 
@@ -58,7 +59,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
     let query = QueryRoot(Query, AccountQuery);
-    let mutation = MutationRoot(Mutation, AccountMutation);
+    let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation);
     let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
         .limit_complexity(MAX_QUERY_COMPLEXITY)

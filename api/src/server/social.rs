@@ -344,8 +344,8 @@ impl RecordedInput {
     async fn value(&self) -> MoneyValue {
         money(self.0.value)
     }
-    async fn description(&self) -> &str {
-        &self.0.description
+    async fn description(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        super::erasure_api::shown_text(ctx, &self.0.description).await
     }
     async fn contributed_on(&self) -> DateValue {
         DateValue(self.0.contributed_on)

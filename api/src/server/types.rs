@@ -6,11 +6,13 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject};
 use domain::{ApplicationId, AwardId, FundId, GeoCode, RoundId};
+use infrastructure::personal::{application_texts, ApplicationTexts};
 use projections::read;
 use rust_decimal::Decimal;
 
 use super::auth::Viewer;
 use super::context::{payload_projected, state, viewer};
+use super::erasure_api::{shown_names, shown_text, shown_texts};
 use super::errors::{coded, ApiError, Coded, GqlResult, FORBIDDEN};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
 use super::schema::UNPAGED_LIST_ITEMS;
@@ -382,7 +384,11 @@ pub struct Application(pub read::ApplicationRecord);
 #[derive(SimpleObject)]
 pub struct PanelScore {
     pub member: String,
+    /// The member's name, or `[erased person]`.
+    pub member_name: String,
     pub score: i32,
+    /// The member's comment with their latest score, or `[erased]`.
+    pub comment: String,
 }
 
 impl Application {
@@ -396,6 +402,23 @@ impl Application {
                 FORBIDDEN,
             ))
         }
+    }
+
+    fn require_applicant_or_panel(&self, ctx: &Context<'_>, field: &str) -> GqlResult<()> {
+        let applicant = domain::OrgId::new(self.0.applicant_org_id.as_str());
+        if viewer(ctx).roles().is_member_of(&applicant) {
+            return Ok(());
+        }
+        self.require_panel_detail(ctx, field)
+    }
+
+    /// The application's personal texts as stored (sealed), from its events.
+    async fn texts(&self, ctx: &Context<'_>) -> GqlResult<ApplicationTexts> {
+        let id = ApplicationId::new(self.0.application_id.clone());
+        application_texts(state(ctx).database(), &id)
+            .await
+            .map_err(infrastructure::LedgerError::from)
+            .coded()
     }
 
     async fn aggregate(&self, ctx: &Context<'_>) -> GqlResult<domain::application::Application> {
@@ -471,14 +494,40 @@ impl Application {
     async fn scores(&self, ctx: &Context<'_>) -> GqlResult<Vec<PanelScore>> {
         self.require_panel_detail(ctx, "scores")?;
         let application = self.aggregate(ctx).await?;
-        Ok(application
-            .panel_scores()
+        let texts = self.texts(ctx).await?;
+        let scores = application.panel_scores();
+        let members: Vec<&str> = scores.keys().map(String::as_str).collect();
+        let stored: Vec<&str> = members
             .iter()
-            .map(|(member, score)| PanelScore {
+            .map(|member| texts.comments.get(*member).map_or("", String::as_str))
+            .collect();
+        let comments = shown_texts(ctx, &stored).await?;
+        let names = shown_names(ctx, &members).await?;
+        Ok(scores
+            .iter()
+            .zip(comments)
+            .map(|((member, score), comment)| PanelScore {
                 member: member.clone(),
+                member_name: names.get(member).cloned().unwrap_or_else(|| member.clone()),
                 score: i32::from(score.value()),
+                comment,
             })
             .collect())
+    }
+    /// What the applicant wrote about the project (the fund's officers, the round's panel
+    /// and the applicant only; `[erased]` once its writer is erased).
+    async fn description(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        self.require_applicant_or_panel(ctx, "description")?;
+        let texts = self.texts(ctx).await?;
+        shown_text(ctx, &texts.description).await
+    }
+    /// Why it was declined, if it was (as `description`).
+    async fn decline_reason(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        self.require_applicant_or_panel(ctx, "declineReason")?;
+        match self.texts(ctx).await?.decline_reason {
+            Some(reason) => Ok(Some(shown_text(ctx, &reason).await?)),
+            None => Ok(None),
+        }
     }
     /// Panel members who declared a conflict of interest (admin and panel only).
     async fn conflicts(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
@@ -698,8 +747,8 @@ impl Drawdown {
     async fn amount(&self) -> MoneyValue {
         money(self.0.amount)
     }
-    async fn purpose(&self) -> &str {
-        &self.0.purpose
+    async fn purpose(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        shown_text(ctx, &self.0.purpose).await
     }
     async fn status(&self) -> DrawdownStatus {
         match self.0.status.as_str() {
@@ -722,8 +771,11 @@ impl Drawdown {
         self.0.payment_ref.as_deref()
     }
     /// Why it was rejected, if it was.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+    async fn reason(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        match &self.0.reason {
+            Some(reason) => Ok(Some(shown_text(ctx, reason).await?)),
+            None => Ok(None),
+        }
     }
 }
 

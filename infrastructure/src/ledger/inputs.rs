@@ -1,7 +1,9 @@
 //! Recording an award's inputs (match funding, in-kind contributions, volunteer time): the
 //! social return's investment beyond the money the fund paid.
 
-use domain::award::{AwardCommand, InputKind, InputRecorder, RecordInput};
+use domain::award::{
+    AwardCommand, AwardError, InputKind, InputRecorder, RecordInput, MAX_INPUT_DESCRIPTION_CHARS,
+};
 use domain::{AwardId, Date, Money};
 
 use super::{Ledger, Outcome, Request};
@@ -26,12 +28,20 @@ impl Ledger {
         request: &Request,
         input: NewInput,
     ) -> Result<Outcome<AwardId>, LedgerError> {
+        // The limit is on the words the person wrote; sealing lengthens them.
+        let chars = input.description.trim().chars().count();
+        if chars > MAX_INPUT_DESCRIPTION_CHARS {
+            return Err(LedgerError::Award(AwardError::InputDescriptionTooLong {
+                chars,
+                max: MAX_INPUT_DESCRIPTION_CHARS,
+            }));
+        }
         let command = AwardCommand::RecordInput(RecordInput {
             by: input.by,
             input_id: request.new_id("INP"),
             kind: input.kind,
             value: input.value,
-            description: input.description,
+            description: self.sealed(request, &input.description).await?,
             contributed_on: input.contributed_on,
             today: request.today,
         });

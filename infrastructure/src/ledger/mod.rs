@@ -437,7 +437,7 @@ impl Ledger {
             applicant: input.applicant,
             applicant_name: input.applicant_name.trim().to_string(),
             title: input.title.trim().to_string(),
-            description: input.description.trim().to_string(),
+            description: self.sealed(request, &input.description).await?,
             amount_requested: input.amount_requested,
             neighbourhood: input.neighbourhood,
             themes: input
@@ -517,7 +517,7 @@ impl Ledger {
         let command = ApplicationCommand::Score {
             member: member.to_string(),
             score,
-            comment: comment.trim().to_string(),
+            comment: self.sealed(request, comment).await?,
             scored_on: request.today,
         };
         self.on_application(request, application_id, command).await
@@ -530,7 +530,7 @@ impl Ledger {
         reason: &str,
     ) -> Result<Outcome<ApplicationId>, LedgerError> {
         let command = ApplicationCommand::Decline {
-            reason: reason.trim().to_string(),
+            reason: self.sealed(request, reason).await?,
             decided_on: request.today,
         };
         self.on_application(request, application_id, command).await
@@ -645,7 +645,7 @@ impl Ledger {
             by: by.clone(),
             drawdown_id: drawdown_id.clone(),
             amount,
-            purpose: purpose.trim().to_string(),
+            purpose: self.sealed(request, purpose).await?,
             requested_on: request.today,
         };
         let outcome = self.on_award(request, award_id, command).await?;
@@ -677,7 +677,7 @@ impl Ledger {
     ) -> Result<Outcome<AwardId>, LedgerError> {
         let command = AwardCommand::RejectDrawdown {
             drawdown_id: drawdown_id.clone(),
-            reason: reason.trim().to_string(),
+            reason: self.sealed(request, reason).await?,
             rejected_on: request.today,
         };
         self.on_award(request, award_id, command).await
@@ -714,7 +714,7 @@ impl Ledger {
     ) -> Result<Outcome<AwardId>, LedgerError> {
         let award = self.award(award_id).await?;
         let variation_id = request.new_id("VAR");
-        let reason = reason.trim().to_string();
+        let reason = self.sealed(request, reason).await?;
         if new_amount > award.amount() {
             // Checked here too: the round takes the increase before the award sees the
             // lines, and a variation of an award with lines must carry new ones.
@@ -782,7 +782,7 @@ impl Ledger {
         let command = AwardCommand::RecordReturn {
             return_id: request.new_id("RET"),
             amount,
-            reason: reason.trim().to_string(),
+            reason: self.sealed(request, reason).await?,
             returned_on: request.today,
         };
         self.on_award(request, award_id, command).await
@@ -851,6 +851,21 @@ impl Ledger {
             closed_on: request.today,
         };
         self.on_award(request, award_id, command).await
+    }
+}
+
+impl Ledger {
+    /// Personal free text as the log records it: trimmed, then sealed under the writer's
+    /// key (`crate::personal`). Sealed before the command is built, so the domain sees a
+    /// string as before; empty text stays empty (and is refused as before). Idempotency
+    /// keys hash the caller's input, not this, so a retry still matches.
+    pub(crate) async fn sealed(
+        &self,
+        request: &Request,
+        text: &str,
+    ) -> Result<String, LedgerError> {
+        let sealed = crate::personal::seal(&self.database, &request.command.actor, text.trim());
+        Ok(sealed.await?)
     }
 }
 
