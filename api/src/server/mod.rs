@@ -28,6 +28,7 @@ pub mod http;
 pub mod metrics;
 pub mod mutations;
 pub mod page;
+pub mod people_api;
 pub mod priority;
 pub mod public;
 pub mod query;

@@ -666,6 +666,7 @@ pub struct RecordReturnInput {
 
 // ---------------------------------------------------------------- mutations
 
+#[derive(Default)]
 pub struct Mutation;
 
 #[Object]

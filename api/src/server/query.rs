@@ -84,6 +84,7 @@ impl SocialReturnScope {
     }
 }
 
+#[derive(Default)]
 pub struct Query;
 
 #[Object]

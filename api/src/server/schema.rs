@@ -10,11 +10,12 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
 };
-use async_graphql::{Response, Schema, ServerError, ServerResult, Value};
+use async_graphql::{MergedObject, Response, Schema, ServerError, ServerResult, Value};
 
 use super::context::AppState;
 use super::errors::BAD_INPUT;
 use super::mutations::Mutation;
+use super::people_api::{PeopleMutation, PeopleQuery};
 use super::query::Query;
 use super::subscriptions::Subscription;
 use super::transport::TransportLimits;
@@ -40,12 +41,22 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.
 pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+/// The query root: each part's fields merged into one `Query` type.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(Query, PeopleQuery);
+
+/// The mutation root: each part's fields merged into one `Mutation` type.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(Mutation, PeopleMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
         .limit_complexity(MAX_QUERY_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
