@@ -669,7 +669,7 @@ pub struct RecordReturnInput {
 #[derive(Default)]
 pub struct Mutation;
 
-#[Object]
+#[Object(name = "LedgerMutation")]
 impl Mutation {
     /// Admin: sets up a fund.
     async fn establish_fund(

@@ -87,7 +87,7 @@ impl SocialReturnScope {
 #[derive(Default)]
 pub struct Query;
 
-#[Object]
+#[Object(name = "LedgerQuery")]
 impl Query {
     /// Every fund, by id.
     #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]

@@ -41,12 +41,12 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 /// Most directives on one field.
 pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 
-/// The query root: each part's fields merged into one `Query` type.
+// The query root: each part's fields merged into one `Query` type.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(Query, PeopleQuery);
 
-/// The mutation root: each part's fields merged into one `Mutation` type.
+// The mutation root: each part's fields merged into one `Mutation` type.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(Mutation, PeopleMutation);
