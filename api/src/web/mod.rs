@@ -7,7 +7,9 @@
 //! - `session.rs`: the session cookie, the signed-in person (`SignedIn`), CSRF on every
 //!   form, starting and ending sessions.
 
+pub mod invitations;
 pub mod layout;
+pub mod people;
 pub mod session;
 
 use axum::Router;
