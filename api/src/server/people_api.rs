@@ -11,7 +11,7 @@ pub mod scopes;
 
 use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject};
 use domain::FundId;
-use infrastructure::accounts::{Invitation, PersonId, RoleKind, Roles, ScopedRole};
+use infrastructure::accounts::{Invitation, PersonId, RoleKind, ScopedRole};
 
 use self::errors::{PeopleError, PeopleResult};
 use self::manage::{Caller, InviteRequest, NamedInvitation};
@@ -151,29 +151,8 @@ pub(crate) fn caller(viewer: &Viewer, what: &str) -> PeopleResult<Caller> {
     }
     Ok(Caller {
         actor: viewer.actor(),
-        roles: viewer_roles(viewer),
+        roles: viewer.roles().clone(),
     })
-}
-
-/// TEMPORARY until the scopes branch lands (`Viewer::roles()` then replaces this): the
-/// roles today's global JWT roles mean.
-fn viewer_roles(viewer: &Viewer) -> Roles {
-    match viewer {
-        Viewer::Public => Roles::default(),
-        Viewer::Admin { .. } => Roles {
-            owner: true,
-            all_funds: true,
-            ..Roles::default()
-        },
-        Viewer::Panel { .. } => Roles {
-            all_rounds: true,
-            ..Roles::default()
-        },
-        Viewer::Grantee { org, .. } => Roles {
-            member_of: [org.clone()].into_iter().collect(),
-            ..Roles::default()
-        },
-    }
 }
 
 fn rfc3339(seconds: i64) -> String {
