@@ -167,7 +167,8 @@ pub(crate) fn check_line(field: &str, text: &str) -> PeopleResult<()> {
         .map_err(|error| PeopleError::BadInput(error.message))
 }
 
-/// How long a new invitation stays open: `FUNDLEDGER_INVITATION_DAYS` (default 7), or
+/// How long a new invitation stays open: `FUNDLEDGER_INVITATION_DAYS` (default 7, at most
+/// 30: `accounts::invitations::MAX_INVITATION_TTL_SECONDS`), or
 /// `FUNDLEDGER_INVITATION_SECONDS` (for tests of expiry; wins when set).
 pub fn invitation_ttl_seconds() -> PeopleResult<i64> {
     let read = |name: &str, unit: i64, max: i64| -> PeopleResult<Option<i64>> {
@@ -181,8 +182,8 @@ pub fn invitation_ttl_seconds() -> PeopleResult<i64> {
             },
         }
     };
-    Ok(read("FUNDLEDGER_INVITATION_SECONDS", 1, 90 * 86_400)?
-        .or(read("FUNDLEDGER_INVITATION_DAYS", 86_400, 90)?)
+    Ok(read("FUNDLEDGER_INVITATION_SECONDS", 1, 30 * 86_400)?
+        .or(read("FUNDLEDGER_INVITATION_DAYS", 86_400, 30)?)
         .unwrap_or(accounts::invitations::DEFAULT_INVITATION_TTL_SECONDS))
 }
 
