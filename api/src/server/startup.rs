@@ -57,6 +57,8 @@ pub enum StartupError {
     Serve(std::io::Error),
     #[error(transparent)]
     Token(#[from] super::auth::AuthError),
+    #[error(transparent)]
+    Web(#[from] crate::web::settings::WebSettingsError),
 }
 
 pub struct Application {
@@ -77,6 +79,7 @@ impl Application {
         // The port first: a server that cannot listen must fail before it creates a store
         // file, a secret or a schema.
         let (listener, address) = bind(&settings.listen).await?;
+        let web = Arc::new(crate::web::WebSettings::from_env(address)?);
         let metrics_listener = match &settings.metrics_listen {
             Some(metrics_listen) => Some(bind(metrics_listen).await?),
             None => None,
@@ -121,6 +124,7 @@ impl Application {
             keys,
             feed,
             public_cache: Arc::new(PublicQueryCache::default()),
+            web,
         });
         let schema = build_schema(Some(state.clone()), &settings.transport);
         let app = App::new(

@@ -8,19 +8,20 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use infrastructure::accounts::{self, AccountError, Invitation};
-use maud::html;
+
 use serde::Deserialize;
 
-use super::layout::page;
+use super::layout::{html as answer, page};
 use super::session::sign_in_and_redirect;
 use crate::server::http::App;
 use crate::server::people_api::errors::PeopleError;
 use crate::server::people_api::manage::{actor_name, check_line};
 use crate::server::people_api::scopes::{describe, scope_name};
+use maud::html;
 
 /// Where a person lands after accepting.
 pub const AFTER_ACCEPTING: &str = "/account";
@@ -66,7 +67,7 @@ fn closed_page(error: AccountError) -> Response {
         p class="govuk-body" { (advice) }
         p class="govuk-body" { a class="govuk-link" href="/sign-in" { "Sign in" } }
     };
-    (status, Html(page(title, None, body).into_string())).into_response()
+    answer(status, page(title, None, body))
 }
 
 async fn open(State(app): State<App>, Path(secret): Path<String>) -> Response {
@@ -160,7 +161,7 @@ async fn offer_page(
     } else {
         "Accept your invitation"
     };
-    (status, Html(page(title, None, body).into_string())).into_response()
+    answer(status, page(title, None, body))
 }
 
 #[derive(Debug, Deserialize)]

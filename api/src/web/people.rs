@@ -5,16 +5,19 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use domain::FundId;
-use infrastructure::accounts::{self, PersonId, RoleKind, Roles, ScopedRole};
+use infrastructure::accounts::{self, PersonId, RoleKind, ScopedRole};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::page;
-use super::session::{csrf_matches, SignedIn, CSRF_FIELD};
+use super::layout::{
+    self, csrf_field, error_for, error_summary, html as answer, page, text_input, FieldError,
+    TextInput,
+};
+use super::session::{SignedIn, SignedInForm};
 use crate::server::http::App;
 use crate::server::people_api::errors::PeopleError;
 use crate::server::people_api::mail;
@@ -50,13 +53,13 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-/// The signed-in person as the people rules see them: roles read now.
-pub(crate) async fn caller_of(app: &App, signed_in: &SignedIn) -> Result<Caller, PeopleError> {
-    let grants = accounts::grants::live_roles(app.state.database(), &signed_in.person.id).await?;
-    Ok(Caller {
+/// The signed-in person as the people rules see them: their live roles (read on this
+/// request by `SignedIn`).
+pub(crate) fn caller_of(signed_in: &SignedIn) -> Caller {
+    Caller {
         actor: signed_in.person.id.actor(),
-        roles: Roles::from_grants(&grants),
-    })
+        roles: signed_in.roles.clone(),
+    }
 }
 
 /// A refusal or failure as a page, with the status its code means.
@@ -71,22 +74,11 @@ pub(crate) fn error_page(signed_in: Option<&SignedIn>, error: &PeopleError) -> R
             "Sorry, there is a problem",
         ),
     };
-    let body = html! {
-        h1 class="govuk-heading-l" { (title) }
-        p class="govuk-body" { (error.message()) }
-    };
-    let who = signed_in.map(|s| (&s.person, s.session.csrf_token.as_str()));
-    (status, Html(page(title, who, body).into_string())).into_response()
-}
-
-fn csrf_refused(signed_in: &SignedIn) -> Response {
-    error_page(
-        Some(signed_in),
-        &PeopleError::Forbidden(
-            "the form was out of date or not sent from this site; go back, reload the page \
-             and try again"
-                .into(),
-        ),
+    layout::error_page(
+        status,
+        title,
+        layout::para(&error.message()),
+        signed_in.and_then(SignedIn::frame),
     )
 }
 
@@ -117,8 +109,6 @@ async fn people_page(
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct InviteForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     name: String,
@@ -132,9 +122,6 @@ pub(crate) struct InviteForm {
     organisation_name: String,
 }
 
-/// A form error: the field's id and the message.
-type FieldError = (&'static str, String);
-
 async fn render_people(
     app: &App,
     signed_in: &SignedIn,
@@ -144,10 +131,7 @@ async fn render_people(
     errors: &[FieldError],
 ) -> Response {
     let fund = FundId::new(fund_id);
-    let listed = match caller_of(app, signed_in).await {
-        Ok(caller) => manage::fund_people(&app.state, &caller, &fund).await,
-        Err(error) => Err(error),
-    };
+    let listed = manage::fund_people(&app.state, &caller_of(signed_in), &fund).await;
     let listed = match listed {
         Ok(listed) => listed,
         Err(error) => return error_page(Some(signed_in), &error),
@@ -157,7 +141,7 @@ async fn render_people(
         .unwrap_or_else(|_| fund.to_string());
     let csrf = signed_in.session.csrf_token.as_str();
     let body = html! {
-        @if !errors.is_empty() { (error_summary(errors)) }
+        (error_summary(errors))
         @if let Some(done) = notice.done.as_deref() { (banner(done, notice.email.as_deref())) }
         span class="govuk-caption-l" { (fund_name) }
         h1 class="govuk-heading-l" { "People" }
@@ -175,28 +159,7 @@ async fn render_people(
     } else {
         "Error: People".to_string()
     };
-    (
-        status,
-        Html(page(&title, Some((&signed_in.person, csrf)), body).into_string()),
-    )
-        .into_response()
-}
-
-fn error_summary(errors: &[FieldError]) -> Markup {
-    html! {
-        div class="govuk-error-summary" data-module="govuk-error-summary" {
-            div role="alert" {
-                h2 class="govuk-error-summary__title" { "There is a problem" }
-                div class="govuk-error-summary__body" {
-                    ul class="govuk-list govuk-error-summary__list" {
-                        @for (field, message) in errors {
-                            li { a href=(format!("#{field}")) { (message) } }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    answer(status, page(&title, signed_in.frame(), body))
 }
 
 fn banner(done: &str, email: Option<&str>) -> Markup {
@@ -210,17 +173,7 @@ fn banner(done: &str, email: Option<&str>) -> Markup {
         "removed" => "Role removed".to_string(),
         _ => return html! {},
     };
-    html! {
-        div class="govuk-notification-banner govuk-notification-banner--success" role="alert"
-            aria-labelledby="banner-title" data-module="govuk-notification-banner" {
-            div class="govuk-notification-banner__header" {
-                h2 class="govuk-notification-banner__title" id="banner-title" { "Success" }
-            }
-            div class="govuk-notification-banner__content" {
-                p class="govuk-notification-banner__heading" { (text) }
-            }
-        }
-    }
+    layout::notification_banner("Success", &text, html! {}, true)
 }
 
 fn role_label(role: RoleKind, scope_name: &str) -> String {
@@ -304,7 +257,7 @@ fn invitations_table(fund_id: &str, listed: &FundPeople, csrf: &str) -> Markup {
                             td class="govuk-table__cell" { (date_time(named.invitation.expires_at)) }
                             td class="govuk-table__cell" {
                                 form method="post" action=(format!("/manage/funds/{}/invitations/{}/withdraw", urlencode(fund_id), urlencode(&named.invitation.invitation_id))) {
-                                    input type="hidden" name=(CSRF_FIELD) value=(csrf);
+                                    (csrf_field(csrf))
                                     button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" {
                                         "Withdraw" span class="govuk-visually-hidden" { " the invitation to " (email) }
                                     }
@@ -325,49 +278,27 @@ pub(crate) fn date_time(seconds: i64) -> String {
         .to_string()
 }
 
-fn field_error(errors: &[FieldError], field: &str) -> Option<String> {
-    errors
-        .iter()
-        .find(|(id, _)| *id == field)
-        .map(|(_, message)| message.clone())
-}
-
-fn text_field(
-    id: &'static str,
-    label: &str,
-    value: &str,
-    kind: &str,
-    errors: &[FieldError],
-) -> Markup {
-    let error = field_error(errors, id);
-    let group = if error.is_some() {
-        "govuk-form-group govuk-form-group--error"
-    } else {
-        "govuk-form-group"
-    };
-    html! {
-        div class=(group) {
-            label class="govuk-label" for=(id) { (label) }
-            @if let Some(message) = &error {
-                p id=(format!("{id}-error")) class="govuk-error-message" {
-                    span class="govuk-visually-hidden" { "Error: " } (message)
-                }
-            }
-            input class="govuk-input" id=(id) name=(id) type=(kind) value=(value)
-                spellcheck="false" autocomplete=(if kind == "email" { "off" } else { "off" })
-                aria-describedby=[error.as_ref().map(|_| format!("{id}-error"))];
-        }
-    }
+fn text_field(name: &str, label: &str, value: &str, kind: &str, errors: &[FieldError]) -> Markup {
+    text_input(&TextInput {
+        name,
+        label,
+        value,
+        error: error_for(errors, name),
+        input_type: Some(kind),
+        autocomplete: Some("off"),
+        spellcheck_off: true,
+        ..TextInput::default()
+    })
 }
 
 fn select_field(
-    id: &'static str,
+    id: &str,
     label: &str,
     choices: &[(String, String)],
     chosen: &str,
     errors: &[FieldError],
 ) -> Markup {
-    let error = field_error(errors, id);
+    let error = error_for(errors, id);
     let group = if error.is_some() {
         "govuk-form-group govuk-form-group--error"
     } else {
@@ -412,11 +343,11 @@ fn invite_form(
         "new".into(),
         "A new group with no registration (name it below)".into(),
     ));
-    let role_error = field_error(errors, "role");
+    let role_error = error_for(errors, "role");
     html! {
         h2 class="govuk-heading-m" id="invite" { "Invite someone" }
         form method="post" action=(format!("{}/invite", people_path(fund_id))) novalidate {
-            input type="hidden" name=(CSRF_FIELD) value=(csrf);
+            (csrf_field(csrf))
             (text_field("email", "Email address", &form.email, "email", errors))
             (text_field("name", "Name (optional)", &form.name, "text", errors))
             div class=(if role_error.is_some() { "govuk-form-group govuk-form-group--error" } else { "govuk-form-group" }) {
@@ -447,33 +378,33 @@ fn invite_form(
 fn check_invite_form(form: &InviteForm) -> (Option<RoleKind>, Vec<FieldError>) {
     let mut errors = Vec::new();
     if let Err(error) = accounts::normalise_email(&form.email) {
-        errors.push(("email", error.to_string()));
+        errors.push(FieldError::new("email", error.to_string()));
     }
     let role = match form.role.as_str() {
         "officer" => Some(RoleKind::Officer),
         "panel" => Some(RoleKind::Panel),
         "member" => Some(RoleKind::Member),
         _ => {
-            errors.push(("role", "Choose the role to invite them to".to_string()));
+            errors.push(FieldError::new("role", "Choose the role to invite them to"));
             None
         }
     };
     if role == Some(RoleKind::Panel) && form.round_id.is_empty() {
-        errors.push((
+        errors.push(FieldError::new(
             "round_id",
-            "Choose the round they will be a panel member of".into(),
+            "Choose the round they will be a panel member of",
         ));
     }
     if role == Some(RoleKind::Member) {
         if form.organisation.is_empty() {
-            errors.push((
+            errors.push(FieldError::new(
                 "organisation",
-                "Choose the organisation, or a new group".into(),
+                "Choose the organisation, or a new group",
             ));
         } else if form.organisation == "new" && form.organisation_name.trim().is_empty() {
-            errors.push((
+            errors.push(FieldError::new(
                 "organisation_name",
-                "Enter the name of the new group".into(),
+                "Enter the name of the new group",
             ));
         }
     }
@@ -482,13 +413,9 @@ fn check_invite_form(form: &InviteForm) -> (Option<RoleKind>, Vec<FieldError>) {
 
 async fn invite(
     State(app): State<App>,
-    signed_in: SignedIn,
     Path(fund_id): Path<String>,
-    Form(form): Form<InviteForm>,
+    SignedInForm { signed_in, form }: SignedInForm<InviteForm>,
 ) -> Response {
-    if !csrf_matches(&signed_in.session, &form.csrf_token) {
-        return csrf_refused(&signed_in);
-    }
     let (role, errors) = check_invite_form(&form);
     if !errors.is_empty() {
         return render_people(&app, &signed_in, &fund_id, Notice::default(), form, &errors).await;
@@ -503,10 +430,7 @@ async fn invite(
         organisation_id: Some(form.organisation.clone()).filter(|_| !new_group),
         organisation_name: Some(form.organisation_name.clone()).filter(|_| new_group),
     };
-    let result = match caller_of(&app, &signed_in).await {
-        Ok(caller) => invite_and_mail(&app, &caller, &request).await,
-        Err(error) => Err(error),
-    };
+    let result = invite_and_mail(&app, &caller_of(&signed_in), &request).await;
     match result {
         Ok(created) => {
             let done = if created {
@@ -523,7 +447,7 @@ async fn invite(
             Redirect::to(&to).into_response()
         }
         Err(PeopleError::BadInput(message)) => {
-            let errors = [("email", message)];
+            let errors = [FieldError::new("email", message)];
             render_people(&app, &signed_in, &fund_id, Notice::default(), form, &errors).await
         }
         Err(error) => error_page(Some(&signed_in), &error),
@@ -542,25 +466,16 @@ async fn invite_and_mail(
     Ok(secret.is_some())
 }
 
+/// A form with nothing but its CSRF token (checked by `SignedInForm`).
 #[derive(Debug, Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
+struct NoFields {}
 
 async fn withdraw(
     State(app): State<App>,
-    signed_in: SignedIn,
     Path((fund_id, invitation_id)): Path<(String, String)>,
-    Form(form): Form<CsrfOnly>,
+    SignedInForm { signed_in, .. }: SignedInForm<NoFields>,
 ) -> Response {
-    if !csrf_matches(&signed_in.session, &form.csrf_token) {
-        return csrf_refused(&signed_in);
-    }
-    let result = match caller_of(&app, &signed_in).await {
-        Ok(caller) => manage::withdraw(&app.state, &caller, &invitation_id).await,
-        Err(error) => Err(error),
-    };
+    let result = manage::withdraw(&app.state, &caller_of(&signed_in), &invitation_id).await;
     match result {
         Ok(_) => Redirect::to(&format!("{}?done=withdrawn", people_path(&fund_id))).into_response(),
         Err(error) => error_page(Some(&signed_in), &error),
@@ -569,8 +484,6 @@ async fn withdraw(
 
 #[derive(Debug, Deserialize)]
 struct RemoveForm {
-    #[serde(default)]
-    csrf_token: String,
     person_id: String,
     role: String,
     #[serde(default)]
@@ -598,8 +511,7 @@ async fn confirm_remove(
 ) -> Response {
     let checked = async {
         let role = form.role()?;
-        let caller = caller_of(&app, &signed_in).await?;
-        manage::require_officer(&app.state, &caller, &FundId::new(&fund_id)).await?;
+        manage::require_officer(&app.state, &caller_of(&signed_in), &FundId::new(&fund_id)).await?;
         let person =
             accounts::people::person(app.state.database(), &PersonId::new(&form.person_id))
                 .await?
@@ -619,7 +531,7 @@ async fn confirm_remove(
         h1 class="govuk-heading-l" { "Remove " (person.display_name()) " as " (what) "?" }
         p class="govuk-body" { "They will no longer be able to act as " (what) ", from their next request." }
         form method="post" action=(format!("{}/remove", people_path(&fund_id))) {
-            input type="hidden" name=(CSRF_FIELD) value=(csrf);
+            (csrf_field(csrf))
             input type="hidden" name="person_id" value=(person.id.as_str());
             input type="hidden" name="role" value=(role.role.as_str());
             input type="hidden" name="scope" value=(role.scope);
@@ -629,28 +541,21 @@ async fn confirm_remove(
             }
         }
     };
-    Html(page("Remove a role", Some((&signed_in.person, csrf)), body).into_string()).into_response()
+    answer(
+        StatusCode::OK,
+        page("Remove a role", signed_in.frame(), body),
+    )
 }
 
 async fn remove(
     State(app): State<App>,
-    signed_in: SignedIn,
     Path(fund_id): Path<String>,
-    Form(form): Form<RemoveForm>,
+    SignedInForm { signed_in, form }: SignedInForm<RemoveForm>,
 ) -> Response {
-    if !csrf_matches(&signed_in.session, &form.csrf_token) {
-        return csrf_refused(&signed_in);
-    }
     let result = async {
         let role = form.role()?;
-        let caller = caller_of(&app, &signed_in).await?;
-        manage::remove_role(
-            &app.state,
-            &caller,
-            &PersonId::new(form.person_id.trim()),
-            &role,
-        )
-        .await
+        let person = PersonId::new(form.person_id.trim());
+        manage::remove_role(&app.state, &caller_of(&signed_in), &person, &role).await
     };
     match result.await {
         Ok(_) => Redirect::to(&format!("{}?done=removed", people_path(&fund_id))).into_response(),

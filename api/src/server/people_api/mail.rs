@@ -1,9 +1,10 @@
 //! The invitation email: what it grants, who sent it, the link and when it expires.
 
-use super::errors::PeopleResult;
+use super::errors::{PeopleError, PeopleResult};
 use super::manage::{actor_name, Caller, NamedInvitation};
 use super::scopes::describe;
 use crate::server::context::AppState;
+use crate::server::errors::ApiError;
 
 /// The link an invitation's secret opens: `{public URL}/invitations/{secret}`.
 pub fn invitation_link(public_url: &str, secret: &str) -> String {
@@ -44,15 +45,18 @@ pub async fn send_invitation(
     secret: &str,
 ) -> PeopleResult<()> {
     let sender = actor_name(state, &caller.actor).await?;
-    let link = invitation_link(&public_url(state), secret);
+    let link = invitation_link(&state.web.public_url, secret);
     let (subject, body) = invitation_message(named, greeting_name, &sender, &link);
     let to = named.invitation.email.clone().unwrap_or_default();
-    // TEMPORARY until the signin branch's Mailer lands on AppState.
-    tracing::info!(target: "fundledger::mail", %to, %subject, %body, "mail not sent: no mailer yet");
-    Ok(())
-}
-
-/// The server's public URL (TEMPORARY: the signin branch's setting replaces this).
-fn public_url(_state: &AppState) -> String {
-    std::env::var("FUNDLEDGER_PUBLIC_URL").unwrap_or_else(|_| "http://localhost:8080".into())
+    state
+        .web
+        .mailer
+        .send(&to, &subject, &body)
+        .await
+        .map_err(|error| {
+            // The invitation stands (withdraw it or invite again); the cause is logged.
+            PeopleError::Api(ApiError::Unavailable(format!(
+                "the invitation to {to} was made but could not be mailed: {error}"
+            )))
+        })
 }
