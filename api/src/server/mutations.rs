@@ -717,6 +717,7 @@ async fn grant_officer_of_new_fund(
         })
 }
 
+#[derive(Default)]
 pub struct Mutation;
 
 // Merged into the schema's `Mutation` (schema.rs); this part's own name never shows.

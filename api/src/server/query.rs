@@ -85,6 +85,7 @@ impl SocialReturnScope {
     }
 }
 
+#[derive(Default)]
 pub struct Query;
 
 // Merged into the schema's `Query` (schema.rs); this part's own name never shows.

@@ -17,6 +17,7 @@ use super::erasure_api::ErasureMutation;
 use super::context::AppState;
 use super::errors::BAD_INPUT;
 use super::mutations::Mutation;
+use super::people_api::{PeopleMutation, PeopleQuery};
 use super::query::Query;
 use super::subscriptions::Subscription;
 use super::transport::TransportLimits;
@@ -46,20 +47,20 @@ pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 // (a plain comment: it is not part of the published reference).
 #[derive(MergedObject)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(Query, AccountQuery);
+pub struct QueryRoot(Query, AccountQuery, PeopleQuery);
 
 // The mutation root, merged as the query root is.
 #[derive(MergedObject)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(Mutation, AccountMutation, ErasureMutation);
+pub struct MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let query = QueryRoot(Query, AccountQuery);
-    let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation);
+    let query = QueryRoot(Query, AccountQuery, PeopleQuery::default());
+    let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation::default());
     let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
         .limit_complexity(MAX_QUERY_COMPLEXITY)

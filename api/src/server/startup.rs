@@ -60,6 +60,8 @@ pub enum StartupError {
     Token(#[from] super::auth::AuthError),
     #[error("making the first owner: {0}")]
     Owner(#[from] AccountError),
+    #[error(transparent)]
+    Web(#[from] crate::web::settings::WebSettingsError),
 }
 
 /// The embedded store's ways in for its developer: an admin token, and the first owner
@@ -95,6 +97,7 @@ impl Application {
         // The port first: a server that cannot listen must fail before it creates a store
         // file, a secret or a schema.
         let (listener, address) = bind(&settings.listen).await?;
+        let web = Arc::new(crate::web::WebSettings::from_env(address)?);
         let metrics_listener = match &settings.metrics_listen {
             Some(metrics_listen) => Some(bind(metrics_listen).await?),
             None => None,
@@ -133,6 +136,7 @@ impl Application {
             keys,
             feed,
             public_cache: Arc::new(PublicQueryCache::default()),
+            web,
         });
         let schema = build_schema(Some(state.clone()), &settings.transport);
         let app = App::new(
