@@ -29,7 +29,7 @@ use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
 use super::types::{
     application_after, award_after, fund_after, round_after, Application, Award, DecisionMode,
-    Drawdown, Fund, Round,
+    Drawdown, Fund, PanelSeesScores, Round,
 };
 
 /// The most themes a round or an application may list.
@@ -437,6 +437,10 @@ pub struct OpenRoundInput {
     /// Panel scores an application needs before it can be approved (PANEL rounds).
     #[graphql(default = 0)]
     pub min_panel_scores: u32,
+    /// When panel members see each other's scores and comments: AFTER_OWN_SCORE (the
+    /// default) or ALWAYS. (Left out of the request digest when absent.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panel_sees_scores: Option<PanelSeesScores>,
     pub idempotency_key: Option<String>,
 }
 
@@ -888,6 +892,7 @@ impl Mutation {
             themes: input.themes.clone(),
             decision_mode: input.decision_mode.into(),
             min_panel_scores: input.min_panel_scores,
+            panel_sees_scores: input.panel_sees_scores.unwrap_or_default().into(),
         };
         let outcome = run(
             ctx,
