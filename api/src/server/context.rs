@@ -29,6 +29,38 @@ pub const MUTATION_PROJECTION_WAIT_MS: u64 = 5_000;
 /// The longest idempotency key accepted.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 
+/// The client's address, as the transport saw it (absent for a schema called directly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// Ballot attempts allowed from one address in one round per window: every attempt
+/// counts, right code or wrong, because a guess must be refused before it is tried (a
+/// count of wrong codes alone would still let the guess past the limit be checked).
+pub const BALLOT_ATTEMPTS_PER_ADDRESS: u32 = 30;
+/// The window of `BALLOT_ATTEMPTS_PER_ADDRESS`, in seconds.
+pub const BALLOT_ATTEMPT_WINDOW_SECONDS: i64 = 10 * 60;
+
+/// Counts one ballot attempt from the caller's address in `round`; `THROTTLED` (saying
+/// how long to wait) past `BALLOT_ATTEMPTS_PER_ADDRESS`.
+pub async fn throttle_ballot(ctx: &Context<'_>, round: &RoundId) -> GqlResult<()> {
+    let address = ctx
+        .data_opt::<ClientAddress>()
+        .map_or_else(|| "unknown".to_string(), |address| address.0.to_string());
+    let rule = infrastructure::accounts::ThrottleRule {
+        limit: BALLOT_ATTEMPTS_PER_ADDRESS,
+        window_seconds: BALLOT_ATTEMPT_WINDOW_SECONDS,
+    };
+    infrastructure::accounts::throttle::hit(
+        state(ctx).database(),
+        &format!("ballot:ip:{address}:round:{round}"),
+        rule,
+        "ballot attempts from this address in this round",
+    )
+    .await
+    .map_err(super::principal::account_error)
+    .coded()
+}
+
 /// Shared by every request.
 pub struct AppState {
     pub ledger: Arc<Ledger>,

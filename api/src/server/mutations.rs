@@ -23,7 +23,8 @@ use super::context::{
     ledger_request, payload_projected, require_any_member, require_member_of,
     require_member_of_application, require_member_of_award, require_officer_of,
     require_officer_of_application, require_officer_of_award, require_officer_of_round,
-    require_owner, require_panel_of_application, state, viewer, MAX_IDEMPOTENCY_KEY_CHARS,
+    require_owner, require_panel_of_application, state, throttle_ballot, viewer,
+    MAX_IDEMPOTENCY_KEY_CHARS,
 };
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
@@ -980,6 +981,7 @@ impl Mutation {
         )?;
         check_line("ballotCode", &input.ballot_code)?;
         let round_id = RoundId::new(input.round_id.trim());
+        throttle_ballot(ctx, &round_id).await?;
         let application_ids: Vec<ApplicationId> = input
             .application_ids
             .iter()
