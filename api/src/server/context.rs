@@ -165,6 +165,9 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
 // outsiders: a caller whose roles are scoped gets the same `FORBIDDEN` for an id of another
 // scope and for an id that does not exist; only a caller with an unscoped role (owner, an
 // unscoped admin or panel token), who would be allowed anywhere, hears `NOT_FOUND`.
+//
+// Mutations that resolve an id to its scope check `require_signed_in` first, then their
+// input, then the scope (a store read): bad input is `BAD_INPUT` whatever the id names.
 
 /// The name of the field being resolved, for refusals (`establishFund`, `scores`).
 fn field_name(ctx: &Context<'_>) -> String {

@@ -23,7 +23,7 @@ use super::context::{
     ledger_request, payload_projected, require_any_member, require_member_of,
     require_member_of_application, require_member_of_award, require_officer_of,
     require_officer_of_application, require_officer_of_award, require_officer_of_round,
-    require_owner, require_panel_of_application, state, throttle_ballot, viewer,
+    require_owner, require_panel_of_application, require_signed_in, state, throttle_ballot, viewer,
     MAX_IDEMPOTENCY_KEY_CHARS,
 };
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT};
@@ -930,7 +930,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: IssueBallotCodesInput,
     ) -> GqlResult<BallotCodesPayload> {
-        let viewer = require_officer_of_round(ctx, &RoundId::new(input.round_id.trim())).await?;
+        require_signed_in(ctx)?;
         let count = usize::try_from(input.count).unwrap_or(0);
         if count == 0 || count > MAX_BALLOT_CODES_PER_REQUEST {
             return Err(coded(
@@ -943,6 +943,7 @@ impl Mutation {
         }
         // The digest covers the round and the count, not the fresh codes: a retry is the
         // same request.
+        let viewer = require_officer_of_round(ctx, &RoundId::new(input.round_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let round_id = RoundId::new(input.round_id.trim());
         let codes: Vec<String> = (0..count).map(|_| random_code()).collect();
@@ -1129,14 +1130,15 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ScoreApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
-        let member =
-            require_panel_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
-                .await?;
+        require_signed_in(ctx)?;
         check_text("comment", &input.comment)?;
         let score = u8::try_from(input.score)
             .map_err(|_| format!("a score is a whole number from 1 to 5, not {}", input.score))
             .and_then(Score::new)
             .map_err(|message| coded(message, BAD_INPUT))?;
+        let member =
+            require_panel_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
+                .await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
         let outcome = run(
@@ -1182,10 +1184,11 @@ impl Mutation {
         ctx: &Context<'_>,
         input: DeclineApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
+        require_signed_in(ctx)?;
+        check_text("reason", &input.reason)?;
         let viewer =
             require_officer_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
                 .await?;
-        check_text("reason", &input.reason)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
         let outcome = run(
@@ -1223,8 +1226,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RequestDrawdownInput,
     ) -> GqlResult<DrawdownPayload> {
-        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("purpose", &input.purpose)?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1275,8 +1279,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RejectDrawdownInput,
     ) -> GqlResult<DrawdownPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("reason", &input.reason)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let drawdown = DrawdownId::new(input.drawdown_id.trim());
@@ -1301,8 +1306,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RecordPaymentInput,
     ) -> GqlResult<DrawdownPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_line("paymentRef", &input.payment_ref)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let drawdown = DrawdownId::new(input.drawdown_id.trim());
@@ -1335,11 +1341,12 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReportSpendInput,
     ) -> GqlResult<AwardPayload> {
-        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_count("lines", input.lines.len(), MAX_SPEND_LINES)?;
         for line in &input.lines {
             check_line("category", &line.category)?;
         }
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let lines = input
@@ -1372,8 +1379,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReportOutcomeInput,
     ) -> GqlResult<AwardPayload> {
-        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_line("indicator", &input.indicator)?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1399,13 +1407,14 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VaryAwardInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("reason", &input.reason)?;
         let lines = input
             .budget_lines
             .as_deref()
             .map(budget_lines)
             .transpose()?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1431,8 +1440,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: SetBudgetLinesInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         let lines = budget_lines(&input.lines)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1450,8 +1460,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RecordReturnInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("reason", &input.reason)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
