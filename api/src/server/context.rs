@@ -390,8 +390,8 @@ pub async fn require_member_of_application(
         ));
     }
     match application_parties(ctx, application).await? {
-        Some((_, _, org)) => require_member_of(ctx, &org).map(|_| org),
-        None => Err(forbidden(
+        Some((_, _, org)) if viewer.roles().is_member_of(&org) => Ok(org),
+        _ => Err(forbidden(
             ctx,
             viewer,
             "a member of the applicant organisation",
@@ -436,8 +436,12 @@ pub async fn require_member_of_award(ctx: &Context<'_>, award: &AwardId) -> GqlR
         return Err(forbidden(ctx, viewer, "a member of the award's recipient"));
     }
     match award_parties(ctx, award).await? {
-        Some((_, org)) => require_member_of(ctx, &org).map(|_| org),
-        None => Err(forbidden(ctx, viewer, "a member of the award's recipient")),
+        Some((_, org)) if viewer.roles().is_member_of(&org) => Ok(org),
+        _ => Err(forbidden(
+            ctx,
+            viewer,
+            "a member of the award's recipient organisation",
+        )),
     }
 }
 
