@@ -772,7 +772,7 @@ async fn a_revoked_token_and_a_removed_role_are_refused_at_once(store: Store) {
     let officer = ScopedRole::officer(&FundId::new(&m.fund_x));
     let person = m
         .app
-        .person_with_roles("revoked@example.org", &[officer.clone()])
+        .person_with_roles("revoked@example.org", std::slice::from_ref(&officer))
         .await;
     let (token_id, secret) = m.app.api_token_of(&person).await;
     let capital = json!({ "input": { "fundId": m.fund_x, "amount": "10.00", "source": "Gift",
