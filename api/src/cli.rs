@@ -114,8 +114,16 @@ pub enum Command {
         /// The organisation a grantee acts for (360Giving org id).
         #[arg(long)]
         org: Option<String>,
-        /// Lifetime, e.g. 8h, 30m, 7d.
-        #[arg(long, default_value = "8h", value_parser = crate::server::auth::parse_ttl)]
+        /// Narrows an admin token to one fund (an officer of that fund only). Without it an
+        /// admin token is an owner and an officer of every fund, as before.
+        #[arg(long)]
+        fund: Option<String>,
+        /// Narrows a panel token to one round. Without it a panel token scores every round.
+        #[arg(long)]
+        round: Option<String>,
+        /// Lifetime, e.g. 1h, 30m, 8h, 7d. Short by default: people sign in or use API
+        /// tokens; this is the operator's tool.
+        #[arg(long, default_value = "1h", value_parser = crate::server::auth::parse_ttl)]
         ttl: std::time::Duration,
         /// The server's address (`host:port` or a URL), for the owner's sign-in link.
         #[arg(long)]
@@ -429,7 +437,7 @@ async fn repair_restored_log(database_url: &str) -> anyhow::Result<()> {
 fn print_token(
     role: crate::server::auth::Role,
     subject: &str,
-    org: Option<&str>,
+    scope: &crate::server::auth::TokenScope,
     ttl: std::time::Duration,
     database_url: &str,
 ) -> anyhow::Result<()> {
@@ -437,7 +445,8 @@ fn print_token(
         database_url,
         std::env::var("FUNDLEDGER_JWT_SECRET").ok().as_deref(),
     )?;
-    let token = crate::server::auth::TokenKeys::new(&secret).mint(role, subject, org, ttl)?;
+    let token =
+        crate::server::auth::TokenKeys::new(&secret).mint_scoped(role, subject, scope, ttl)?;
     println!("{token}");
     Ok(())
 }
@@ -448,6 +457,8 @@ async fn token(command: Command) -> anyhow::Result<()> {
         role,
         subject,
         org,
+        fund,
+        round,
         ttl,
         listen,
         database_url,
@@ -460,7 +471,8 @@ async fn token(command: Command) -> anyhow::Result<()> {
             print_owner_token(&subject, ttl, listen.as_deref(), &database_url).await
         }
         crate::owner::TokenRole::Jwt(role) => {
-            print_token(role, &subject, org.as_deref(), ttl, &database_url)
+            let scope = crate::server::auth::TokenScope { org, fund, round };
+            print_token(role, &subject, &scope, ttl, &database_url)
         }
     }
 }

@@ -278,6 +278,7 @@ fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Box<Respon
 async fn graphql(
     State(app): State<App>,
     checked: Option<Extension<CheckedViewer>>,
+    peer: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -324,6 +325,13 @@ async fn graphql(
         .data(PayloadProjection::starting_now())
         // Subject keys read once per request (personal texts, erasure_api.rs).
         .data(infrastructure::personal::Keyring::default());
+    // Where the request came from, for throttles (ballot codes).
+    let request = match peer {
+        Some(Extension(axum::extract::ConnectInfo(peer))) => {
+            request.data(super::context::ClientAddress(peer.ip()))
+        }
+        None => request,
+    };
     let response = match execute(&app, request, deadline).await {
         Ok(response) => response,
         Err(refused) => return refused,
@@ -376,7 +384,17 @@ fn answer(response: &async_graphql::Response, encoded: Bytes) -> Response {
             .and_then(|extensions| extensions.get("code"))
             .is_some_and(|code| *code == async_graphql::Value::from(UNAVAILABLE))
     });
+    let throttled = response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from(super::errors::THROTTLED))
+    });
     let mut answer = ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
+    if throttled && !unavailable {
+        *answer.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    }
     if unavailable {
         *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         answer

@@ -173,6 +173,110 @@ fn lookup_failed(error: AccountError) -> Refusal {
     }
 }
 
+// ---------------------------------------------------------------- `me`
+
+/// The caller as `Query.me` shows them: the person (none for an operator's JWT) and the
+/// roles they hold now.
+#[derive(async_graphql::SimpleObject)]
+pub struct Me {
+    /// The person's id; null for an operator's token, which stands for no person.
+    pub person_id: Option<String>,
+    /// Null for an operator's token, or once the person was erased.
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub roles: Vec<MyRole>,
+}
+
+/// One role the caller holds: `role` is owner, officer, panel or member; `scope` the
+/// fund, round or organisation id, null for an owner and for an operator token's role
+/// over every fund or round.
+#[derive(async_graphql::SimpleObject, Debug, Clone, PartialEq, Eq)]
+pub struct MyRole {
+    pub role: String,
+    pub scope: Option<String>,
+}
+
+/// The roles, listed: unscoped ones first, then each scope in order.
+pub fn listed_roles(roles: &accounts::Roles) -> Vec<MyRole> {
+    let unscoped = |role: &str| MyRole {
+        role: role.to_string(),
+        scope: None,
+    };
+    let scoped = |role: &str, scope: &str| MyRole {
+        role: role.to_string(),
+        scope: Some(scope.to_string()),
+    };
+    let mut listed = Vec::new();
+    if roles.owner {
+        listed.push(unscoped("owner"));
+    }
+    if roles.all_funds {
+        listed.push(unscoped("officer"));
+    }
+    if roles.all_rounds {
+        listed.push(unscoped("panel"));
+    }
+    listed.extend(
+        roles
+            .officer_of
+            .iter()
+            .map(|fund| scoped("officer", fund.as_str())),
+    );
+    listed.extend(
+        roles
+            .panel_of
+            .iter()
+            .map(|round| scoped("panel", round.as_str())),
+    );
+    listed.extend(
+        roles
+            .member_of
+            .iter()
+            .map(|org| scoped("member", org.as_str())),
+    );
+    listed
+}
+
+/// `Query.me`: null for the public.
+pub async fn me(ctx: &async_graphql::Context<'_>) -> super::errors::GqlResult<Option<Me>> {
+    use super::errors::Coded;
+    let viewer = super::context::viewer(ctx);
+    let Some(caller) = viewer.caller() else {
+        return Ok(None);
+    };
+    let person = match &caller.person {
+        Some(id) => {
+            let db = super::context::state(ctx).database();
+            accounts::people::person(db, id)
+                .await
+                .map_err(account_error)
+                .coded()?
+        }
+        None => None,
+    };
+    Ok(Some(Me {
+        person_id: caller.person.as_ref().map(ToString::to_string),
+        name: person.as_ref().and_then(|person| person.name.clone()),
+        email: person.and_then(|person| person.email),
+        roles: listed_roles(&caller.roles),
+    }))
+}
+
+/// An accounts error as the API answers it: an unreachable store `UNAVAILABLE`, a
+/// throttle `THROTTLED`, a refusal `BAD_INPUT`, anything else `INTERNAL`.
+pub fn account_error(error: AccountError) -> super::errors::ApiError {
+    use super::errors::ApiError;
+    match error {
+        AccountError::Store(store) if store.is_unavailable() => {
+            ApiError::Unavailable(store.to_string())
+        }
+        AccountError::Store(store) => ApiError::Internal(store.to_string()),
+        AccountError::Throttled { .. } => ApiError::Throttled(error.to_string()),
+        AccountError::NotFound(_) => ApiError::NotFound(error.to_string()),
+        other => ApiError::BadInput(other.to_string()),
+    }
+}
+
 /// Compares without stopping at the first difference, so timing says nothing.
 fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
     left.len() == right.len()
