@@ -136,7 +136,7 @@ pub async fn request_link(
         Ok(email) => email,
         Err(error) => {
             let (token, cookie) = signed_out_token(&app.state.web, &headers);
-            let errors = [FieldError::new("email", error.to_string())];
+            let errors = [FieldError::new("email", sentence(&error.to_string()))];
             let markup = email_form(&token, &next, &form.email, &errors);
             return with_cookie(html(StatusCode::BAD_REQUEST, markup), cookie);
         }
@@ -169,6 +169,15 @@ pub async fn request_link(
         Err(error) => return super::failure_page(&error, None),
     }
     html(StatusCode::OK, check_your_email(&form.email))
+}
+
+/// `text` with a capital first letter, as GOV.UK's messages are.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn link_url(app: &App, secret: &str, next: &str) -> String {
