@@ -16,7 +16,7 @@
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use infrastructure::accounts::{self, AccountError, SessionLimits, API_TOKEN_PREFIX};
+use infrastructure::accounts::{self, AccountError, API_TOKEN_PREFIX};
 
 use super::auth::{Via, Viewer};
 use super::context::AppState;
@@ -153,7 +153,7 @@ async fn viewer_for_api_token(state: &AppState, secret: &str) -> Result<Viewer, 
 }
 
 async fn viewer_for_session(state: &AppState, secret: &str) -> Result<Viewer, Refusal> {
-    let limits = SessionLimits::default();
+    let limits = state.web.session_limits;
     match accounts::principal::principal_for_session(state.database(), secret, limits).await {
         Ok(Some((principal, _))) => Ok(Viewer::for_principal(&principal)),
         Ok(None) => Ok(Viewer::Public),

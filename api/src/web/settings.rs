@@ -95,6 +95,12 @@ impl WebSettings {
         })
     }
 
+    /// Every default, mail to the log: for a state built by hand (tests of resolvers).
+    pub fn defaults(listen: SocketAddr) -> WebSettings {
+        let mailer = Mailer::new(None, None).expect("the default sender is an address");
+        WebSettings::from_lookup(listen, |_| None, mailer).expect("the defaults are valid")
+    }
+
     /// An absolute URL for `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.public_url)
