@@ -37,6 +37,8 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub feed: broadcast::Sender<FeedItem>,
     pub public_cache: Arc<PublicQueryCache>,
+    /// Single sign-on, when `FUNDLEDGER_OIDC_*` configure it.
+    pub sso: Option<Arc<crate::web::oidc::SingleSignOn>>,
 }
 
 impl AppState {

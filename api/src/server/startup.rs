@@ -57,6 +57,8 @@ pub enum StartupError {
     Serve(std::io::Error),
     #[error(transparent)]
     Token(#[from] super::auth::AuthError),
+    #[error(transparent)]
+    Sso(#[from] crate::web::oidc::SsoError),
 }
 
 pub struct Application {
@@ -81,6 +83,7 @@ impl Application {
             Some(metrics_listen) => Some(bind(metrics_listen).await?),
             None => None,
         };
+        let sso = crate::web::oidc::SingleSignOn::start(address)?;
         let secret = resolve_jwt_secret(&settings.database_url, settings.jwt_secret.as_deref())?;
         let keys = TokenKeys::new(&secret);
         let database = Database::connect(&config).await?;
@@ -121,6 +124,7 @@ impl Application {
             keys,
             feed,
             public_cache: Arc::new(PublicQueryCache::default()),
+            sso,
         });
         let schema = build_schema(Some(state.clone()), &settings.transport);
         let app = App::new(

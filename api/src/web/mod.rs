@@ -6,8 +6,10 @@
 //!   with who is signed in, error summary).
 //! - `session.rs`: the session cookie, the signed-in person (`SignedIn`), CSRF on every
 //!   form, starting and ending sessions.
+//! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider.
 
 pub mod layout;
+pub mod oidc;
 pub mod session;
 
 use axum::Router;
@@ -16,5 +18,5 @@ use crate::server::http::App;
 
 /// Every screen's route. `http::router` merges these.
 pub fn routes() -> Router<App> {
-    Router::new()
+    Router::new().merge(oidc::routes())
 }
