@@ -50,7 +50,8 @@ CREATE TABLE invitations
     expires_at    BIGINT NOT NULL,
     accepted_at   BIGINT,
     accepted_by   TEXT,
-    withdrawn_at  BIGINT
+    withdrawn_at  BIGINT,
+    withdrawn_by  TEXT
 );
 CREATE INDEX invitations_scope ON invitations (role, scope);
 
@@ -98,7 +99,7 @@ CREATE TABLE throttle_counters
 (
     bucket       TEXT    NOT NULL,
     window_start BIGINT  NOT NULL,
-    hits         INTEGER NOT NULL,
+    hits         BIGINT  NOT NULL,
     PRIMARY KEY (bucket, window_start)
 );
 

@@ -17,6 +17,18 @@
 //! - `principal.rs`: who a session or API token stands for, with roles read afresh.
 //! - `throttle.rs`: fixed-window counters shared by every server process.
 
+/// Runs `$body` with `$pool` bound to the store's pool, whichever it is: the accounts'
+/// SQL is written once, in the dialect both stores read (`$n` placeholders, `RETURNING`,
+/// `ON CONFLICT`), and compiled for each pool type.
+macro_rules! on_store {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            crate::Database::Postgres($pool) => $body,
+            crate::Database::Sqlite($pool) => $body,
+        }
+    };
+}
+
 pub mod api_tokens;
 pub mod grants;
 pub mod invitations;
