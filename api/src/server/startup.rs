@@ -58,6 +58,8 @@ pub enum StartupError {
     #[error(transparent)]
     Token(#[from] super::auth::AuthError),
     #[error(transparent)]
+    Web(#[from] crate::web::settings::WebSettingsError),
+    #[error(transparent)]
     Sso(#[from] crate::web::oidc::SsoError),
 }
 
@@ -79,11 +81,12 @@ impl Application {
         // The port first: a server that cannot listen must fail before it creates a store
         // file, a secret or a schema.
         let (listener, address) = bind(&settings.listen).await?;
+        let web = Arc::new(crate::web::WebSettings::from_env(address)?);
+        let sso = crate::web::oidc::SingleSignOn::start(&web)?;
         let metrics_listener = match &settings.metrics_listen {
             Some(metrics_listen) => Some(bind(metrics_listen).await?),
             None => None,
         };
-        let sso = crate::web::oidc::SingleSignOn::start(address)?;
         let secret = resolve_jwt_secret(&settings.database_url, settings.jwt_secret.as_deref())?;
         let keys = TokenKeys::new(&secret);
         let database = Database::connect(&config).await?;
@@ -124,6 +127,7 @@ impl Application {
             keys,
             feed,
             public_cache: Arc::new(PublicQueryCache::default()),
+            web,
             sso,
         });
         let schema = build_schema(Some(state.clone()), &settings.transport);

@@ -3,20 +3,63 @@
 //! GraphQL. Works without JavaScript; every asset is served from this binary.
 //!
 //! - `layout.rs`: the page frame (GOV.UK Design System patterns, the service's header
-//!   with who is signed in, error summary).
-//! - `session.rs`: the session cookie, the signed-in person (`SignedIn`), CSRF on every
-//!   form, starting and ending sessions.
-//! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider.
+//!   with who is signed in, error summary, form pieces) and `html`/`error_page` answers
+//!   with the screens' Content-Security-Policy.
+//! - `session.rs`: the session cookie, the signed-in person (`SignedIn`,
+//!   `OptionalSignedIn`), CSRF on every form (`SignedInForm`, `SignedOutForm`), starting
+//!   and ending sessions, `safe_next` (no open redirect).
+//! - `settings.rs`: `WebSettings` (public URL, session and link lifetimes, the `Mailer`),
+//!   from the environment; carried by `AppState::web`.
+//! - `assets.rs`: GOV.UK Frontend's CSS and JS (vendored in `api/assets/govuk/`) and ours,
+//!   at `/assets/{version}/…`, cached for a year.
+//! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider
+//!   (`/sign-in/sso`, `sso_button`).
 
+pub mod assets;
 pub mod layout;
 pub mod oidc;
 pub mod session;
+pub mod settings;
 
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
 use axum::Router;
+use infrastructure::accounts::{AccountError, Person};
+use maud::html;
 
 use crate::server::http::App;
 
+pub use settings::WebSettings;
+
 /// Every screen's route. `http::router` merges these.
 pub fn routes() -> Router<App> {
-    Router::new().merge(oidc::routes())
+    Router::new()
+        .route("/assets/{version}/{name}", get(assets::asset))
+        .merge(oidc::routes())
+}
+
+/// The page for an accounts operation that failed for want of the store (503, try
+/// again) or a fault (500); nothing more is said of a fault than that it was logged.
+pub fn failure_page(error: &AccountError, signed_in: Option<(&Person, &str)>) -> Response {
+    match error {
+        AccountError::Store(store) if store.is_unavailable() => {
+            tracing::warn!(%error, "a screen could not reach the store");
+            layout::error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, the service is unavailable",
+                html! { p class="govuk-body" { "The store cannot be reached just now. Try again in a few minutes." } },
+                signed_in,
+            )
+        }
+        _ => {
+            tracing::error!(%error, "a screen failed");
+            layout::error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service",
+                html! { p class="govuk-body" { "The problem has been logged. Try again later." } },
+                signed_in,
+            )
+        }
+    }
 }

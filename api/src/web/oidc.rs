@@ -25,11 +25,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use cookie::{Cookie, CookieBuilder, SameSite};
 use infrastructure::accounts::{self, AccountError, ThrottleRule};
 use maud::{html, Markup};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
@@ -43,7 +44,8 @@ use subtle::ConstantTimeEq;
 use tokio::sync::RwLock;
 
 use super::layout;
-use super::session::sign_in_and_redirect;
+use super::session::{append_cookie, cookie_value, safe_next, sign_in_and_redirect};
+use super::WebSettings;
 use crate::server::http::App;
 
 /// The cookie that carries one sign-in attempt's `state`, nonce, PKCE verifier and `next`.
@@ -60,8 +62,8 @@ pub const SSO_CALLBACK_RULE: ThrottleRule = ThrottleRule {
     limit: 20,
     window_seconds: 15 * 60,
 };
+const SSO_PATH: &str = "/sign-in/sso";
 const CALLBACK_PATH: &str = "/sign-in/sso/callback";
-const DEFAULT_NEXT: &str = "/account";
 
 /// The client as discovery makes it: authorization endpoint known, token and userinfo
 /// endpoints as the provider stated them.
@@ -97,9 +99,9 @@ pub struct SsoSettings {
 }
 
 impl SsoSettings {
-    /// The settings from `FUNDLEDGER_OIDC_*`, with the redirect URL under `public_url`;
+    /// The settings from `FUNDLEDGER_OIDC_*`, with the redirect URL under the public URL;
     /// `None` when single sign-on is not configured, an error when it is half configured.
-    pub fn from_env(public_url: &str) -> Result<Option<SsoSettings>, SsoError> {
+    pub fn from_env(web: &WebSettings) -> Result<Option<SsoSettings>, SsoError> {
         let read = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         let issuer = read("FUNDLEDGER_OIDC_ISSUER");
         let client_id = read("FUNDLEDGER_OIDC_CLIENT_ID");
@@ -117,8 +119,7 @@ impl SsoSettings {
         };
         let issuer = IssuerUrl::new(issuer.trim_end_matches('/').to_string())
             .map_err(|e| SsoError::Config(format!("FUNDLEDGER_OIDC_ISSUER is not a URL ({e})")))?;
-        let public_url = public_url.trim_end_matches('/');
-        let redirect = RedirectUrl::new(format!("{public_url}{CALLBACK_PATH}"))
+        let redirect = RedirectUrl::new(web.url(CALLBACK_PATH))
             .map_err(|e| SsoError::Config(format!("the public URL is not a URL ({e})")))?;
         Ok(Some(SsoSettings {
             issuer,
@@ -126,7 +127,7 @@ impl SsoSettings {
             client_secret: ClientSecret::new(client_secret),
             name: read("FUNDLEDGER_OIDC_NAME").unwrap_or_else(|| "single sign-on".into()),
             redirect,
-            secure_cookies: public_url.starts_with("https://"),
+            secure_cookies: web.secure_cookies,
         }))
     }
 }
@@ -156,17 +157,17 @@ impl SingleSignOn {
     }
 
     /// From the environment (`SsoSettings::from_env`); `None` when not configured.
-    pub fn from_env(public_url: &str) -> Result<Option<Arc<SingleSignOn>>, SsoError> {
-        match SsoSettings::from_env(public_url)? {
+    pub fn from_env(web: &WebSettings) -> Result<Option<Arc<SingleSignOn>>, SsoError> {
+        match SsoSettings::from_env(web)? {
             Some(settings) => Ok(Some(Arc::new(SingleSignOn::new(settings)?))),
             None => Ok(None),
         }
     }
 
-    /// Single sign-on for a server listening on `address`, from the environment, with
-    /// its provider's discovery begun; `None` when not configured.
-    pub fn start(address: SocketAddr) -> Result<Option<Arc<SingleSignOn>>, SsoError> {
-        let sso = SingleSignOn::from_env(&public_url(address))?;
+    /// Single sign-on from the environment, with its provider's discovery begun; `None`
+    /// when not configured.
+    pub fn start(web: &WebSettings) -> Result<Option<Arc<SingleSignOn>>, SsoError> {
+        let sso = SingleSignOn::from_env(web)?;
         if let Some(sso) = &sso {
             sso.discover_in_background();
         }
@@ -228,20 +229,10 @@ impl SingleSignOn {
     }
 }
 
-/// The site's public URL: `FUNDLEDGER_PUBLIC_URL`, or `http://{address}` (the listener's
-/// own address) when unset.
-pub fn public_url(address: SocketAddr) -> String {
-    std::env::var("FUNDLEDGER_PUBLIC_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-        .map(|url| url.trim_end_matches('/').to_string())
-        .unwrap_or_else(|| format!("http://{address}"))
-}
-
 /// The single sign-on routes. `web::routes` merges them.
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/sign-in/sso", get(start))
+        .route(SSO_PATH, get(start))
         .route(CALLBACK_PATH, get(callback))
 }
 
@@ -249,7 +240,7 @@ pub fn routes() -> Router<App> {
 /// page, when single sign-on is configured; `next` is passed on.
 pub fn sso_button(app: &App, next: &str) -> Option<Markup> {
     let sso = app.state.sso.as_ref()?;
-    let href = format!("/sign-in/sso?next={}", query_value(&local_path(Some(next))));
+    let href = format!("{SSO_PATH}?next={}", query_value(&safe_next(Some(next))));
     Some(html! {
         a href=(href) role="button" draggable="false"
             class="govuk-button govuk-button--secondary" data-module="govuk-button" {
@@ -289,12 +280,10 @@ async fn start(State(app): State<App>, Query(query): Query<StartQuery>) -> Respo
         state: state.secret().clone(),
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
-        next: local_path(query.next.as_deref()),
+        next: safe_next(query.next.as_deref()),
     };
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let headers = response.headers_mut();
-    headers.insert(LOCATION, header_value(url.as_str()));
-    headers.insert(SET_COOKIE, attempt.cookie(sso.settings.secure_cookies));
+    let mut response = Redirect::to(url.as_str()).into_response();
+    append_cookie(&mut response, attempt.cookie(sso.settings.secure_cookies));
     response
 }
 
@@ -326,8 +315,7 @@ async fn callback(
             refusal.page(sso.name())
         }
     };
-    let cleared = Attempt::cleared_cookie(sso.settings.secure_cookies);
-    response.headers_mut().append(SET_COOKIE, cleared);
+    append_cookie(&mut response, Attempt::removal(sso.settings.secure_cookies));
     response
 }
 
@@ -424,7 +412,7 @@ struct Attempt {
 }
 
 impl Attempt {
-    fn cookie(&self, secure: bool) -> HeaderValue {
+    fn cookie(&self, secure: bool) -> Cookie<'static> {
         let value = format!(
             "{}.{}.{}.{}",
             self.state,
@@ -432,22 +420,28 @@ impl Attempt {
             self.verifier,
             hex::encode(self.next.as_bytes())
         );
-        cookie_header(&value, SSO_ATTEMPT_SECONDS, secure)
+        let max_age = cookie::time::Duration::seconds(SSO_ATTEMPT_SECONDS as i64);
+        Attempt::cookie_of(value, secure).max_age(max_age).build()
     }
 
-    fn cleared_cookie(secure: bool) -> HeaderValue {
-        cookie_header("", 0, secure)
+    /// A cookie that removes the attempt's (same name and path).
+    fn removal(secure: bool) -> Cookie<'static> {
+        let mut cookie = Attempt::cookie_of(String::new(), secure).build();
+        cookie.make_removal();
+        cookie
+    }
+
+    fn cookie_of(value: String, secure: bool) -> CookieBuilder<'static> {
+        Cookie::build((SSO_COOKIE, value))
+            .path(SSO_PATH)
+            .http_only(true)
+            // Lax: the provider's redirect back is a top-level GET from another site.
+            .same_site(SameSite::Lax)
+            .secure(secure)
     }
 
     fn from_headers(headers: &HeaderMap) -> Option<Attempt> {
-        let value = headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|header| header.to_str().ok())
-            .flat_map(|header| header.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == SSO_COOKIE)
-            .map(|(_, value)| value)?;
+        let value = cookie_value(headers, SSO_COOKIE)?;
         let mut parts = value.split('.');
         let (state, nonce, verifier, next) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -458,36 +452,8 @@ impl Attempt {
             state: state.into(),
             nonce: nonce.into(),
             verifier: verifier.into(),
-            next: local_path(Some(&next)),
+            next: safe_next(Some(&next)),
         })
-    }
-}
-
-fn cookie_header(value: &str, max_age_seconds: u64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    header_value(&format!(
-        "{SSO_COOKIE}={value}; Path=/sign-in/sso; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
-    ))
-}
-
-fn header_value(value: &str) -> HeaderValue {
-    // Every value here is ASCII we made (URLs the url crate serialised, base64url, hex).
-    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("/"))
-}
-
-/// `next` if it is a path on this site, else the account page: never a redirect elsewhere.
-fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && path.len() <= 2_000
-                && !path.chars().any(|c| c.is_control() || c.is_whitespace()) =>
-        {
-            path.to_string()
-        }
-        _ => DEFAULT_NEXT.to_string(),
     }
 }
 
@@ -516,7 +482,7 @@ enum Refusal {
     NoEmail,
     UnverifiedEmail,
     NoAccount(String),
-    Store(String),
+    Store(AccountError),
 }
 
 impl From<AccountError> for Refusal {
@@ -529,7 +495,7 @@ impl From<AccountError> for Refusal {
                 message: error.to_string(),
                 retry_after_seconds,
             },
-            other => Refusal::Store(other.to_string()),
+            other => Refusal::Store(other),
         }
     }
 }
@@ -589,7 +555,7 @@ impl Refusal {
             NoEmail => format!("{provider} did not tell us your email address, which is how we find your account. {not_signed_in}"),
             UnverifiedEmail => format!("{provider} has not verified your email address, so it cannot sign you in here. Sign in with an email link instead."),
             NoAccount(email) => format!("There is no account for {email}. Ask a fund officer to invite you; if you have been invited, accept the invitation from its email first."),
-            Store(_) => "Your account could not be checked just now. Try again in a few minutes.".into(),
+            Store(_) => "Your account could not be checked just now.".into(),
         }
     }
 
@@ -598,24 +564,23 @@ impl Refusal {
         match self {
             Refusal::Unavailable(detail)
             | Refusal::CodeRefused(detail)
-            | Refusal::BadIdToken(detail)
-            | Refusal::Store(detail) => detail,
+            | Refusal::BadIdToken(detail) => detail,
             _ => "",
         }
     }
 
     /// The refusal as a page; signs nobody in.
     fn page(&self, provider: &str) -> Response {
-        let title = self.title();
-        let body = html! {
-            h1 class="govuk-heading-l" { (title) }
+        if let Refusal::Store(error) = self {
+            return super::failure_page(error, None);
+        }
+        let message = html! {
             p class="govuk-body" { (self.explanation(provider)) }
             p class="govuk-body" {
                 a class="govuk-link" href="/sign-in" { "Go to the sign-in page" }
             }
         };
-        let page = layout::page(title, None, body).into_string();
-        let mut response = (self.status(), Html(page)).into_response();
+        let mut response = layout::error_page(self.status(), self.title(), message, None);
         if let Refusal::Throttled {
             retry_after_seconds,
             ..
@@ -623,7 +588,7 @@ impl Refusal {
         {
             response
                 .headers_mut()
-                .insert("retry-after", HeaderValue::from(*retry_after_seconds));
+                .insert(RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
         }
         response
     }
