@@ -100,14 +100,7 @@ impl Application {
         if settings.reference_geography {
             ledger.geography.load_reference_if_empty(&database).await?;
         }
-        let demo_summary = if settings.demo && database.is_empty().await? {
-            let summary = crate::demo::load(&ledger)
-                .await
-                .map_err(|error| StartupError::Demo(error.to_string()))?;
-            Some(summary.to_string())
-        } else {
-            None
-        };
+        let demo_summary = load_demo_if_wanted(settings.demo, &ledger, &database).await?;
         let projector = Projector::new(database.clone());
         let dev_token = if config.is_embedded() {
             Some(keys.mint(
@@ -298,6 +291,21 @@ async fn serve_draining(
             Ok(())
         }
     }
+}
+
+/// Loads the demo data when `wanted` and the store is empty; the loader's summary.
+async fn load_demo_if_wanted(
+    wanted: bool,
+    ledger: &Ledger,
+    database: &Database,
+) -> Result<Option<String>, StartupError> {
+    if !wanted || !database.is_empty().await? {
+        return Ok(None);
+    }
+    let summary = crate::demo::load(ledger)
+        .await
+        .map_err(|error| StartupError::Demo(error.to_string()))?;
+    Ok(Some(summary.to_string()))
 }
 
 /// A listener on `address` and the address it got (port 0 picks one).
