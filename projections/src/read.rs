@@ -180,6 +180,9 @@ pub struct AwardFilter {
     pub round: Option<RoundId>,
     pub fund: Option<FundId>,
     pub recipient_org_id: Option<String>,
+    /// Awards to any of these organisations (a member of several: `myAwards`); `None`: no
+    /// restriction, `Some(empty)`: none.
+    pub recipient_org_ids: Option<Vec<String>>,
     pub theme: Option<String>,
     /// "offered", "active", "closed" or "historic".
     pub status: Option<String>,
@@ -322,6 +325,18 @@ fn award_conditions(sql: &mut Sql, filter: &AwardFilter) {
     if let Some(org) = &filter.recipient_org_id {
         sql.push(" AND a.recipient_org_id = ")
             .bind_text(org.as_str());
+    }
+    if let Some(orgs) = &filter.recipient_org_ids {
+        if orgs.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(" AND a.recipient_org_id IN (");
+            for (index, org) in orgs.iter().enumerate() {
+                sql.push(if index == 0 { "" } else { ", " })
+                    .bind_text(org.as_str());
+            }
+            sql.push(")");
+        }
     }
     if let Some(theme) = &filter.theme {
         sql.push(" AND EXISTS (SELECT 1 FROM rm_award_themes t WHERE t.award_id = a.award_id AND t.theme = ")

@@ -360,6 +360,8 @@ impl TestApp {
                 sub: "late".into(),
                 role: Role::Admin,
                 org: None,
+                fund: None,
+                round: None,
                 iss: TOKEN_ISSUER.into(),
                 iat: now - 7200,
                 exp: now - 3600,

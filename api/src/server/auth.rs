@@ -7,7 +7,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use domain::OrgId;
+use domain::{FundId, OrgId, RoundId};
+use infrastructure::accounts::{Credential, PersonId, Principal, Roles};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -91,19 +92,54 @@ pub struct Claims {
     /// The organisation a grantee acts for (required for grantees, absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
+    /// Narrows an admin token to one fund (officer of that fund only; absent: every fund
+    /// and the owner's right to create funds, today's meaning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fund: Option<String>,
+    /// Narrows a panel token to one round (absent: every round, today's meaning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<String>,
     pub iss: String,
     pub iat: u64,
     pub exp: u64,
 }
 
-/// Who a request is from, once its token (if any) has been checked.
+/// How a caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// An operator's JWT from `fundledger token` (no person behind it).
+    Jwt,
+    /// A person's API token (`flt_…`).
+    ApiToken { token_id: String },
+    /// A person's session cookie; GraphQL over it needs this CSRF token in a header.
+    Session {
+        session_id: String,
+        csrf_token: String,
+    },
+}
+
+/// A caller who proved who they are: the actor their commands are recorded under, the
+/// person (none for an operator's JWT), what they may do now, and how they came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub actor: String,
+    /// The name recorded on a panel member's scores and conflicts: the JWT's subject, or
+    /// the person's id (never a name or email: the log must hold no personal data).
+    pub member: String,
+    pub person: Option<PersonId>,
+    pub roles: Roles,
+    pub via: Via,
+}
+
+/// Who a request is from, once its credential (if any) has been checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {
     Public,
-    Admin { subject: String },
-    Panel { subject: String },
-    Grantee { subject: String, org: OrgId },
+    Caller(Caller),
 }
+
+/// The roles of the anonymous public: none.
+static NO_ROLES: std::sync::LazyLock<Roles> = std::sync::LazyLock::new(Roles::default);
 
 impl Viewer {
     pub fn from_claims(claims: Claims) -> Result<Viewer, AuthError> {
@@ -111,63 +147,142 @@ impl Viewer {
         if subject.is_empty() {
             return Err(AuthError::Invalid("the token names no subject".into()));
         }
-        // The subject and org become the actor of every command, stored in the log.
-        let clean = |text: &str| domain::text::check_line("subject", text).is_ok();
-        if !clean(&subject) || !claims.org.as_deref().is_none_or(clean) {
+        // The subject and scopes become the actor of every command, stored in the log.
+        let clean = |text: &String| domain::text::check_line("subject", text).is_ok();
+        let scopes = [&claims.org, &claims.fund, &claims.round];
+        if !clean(&subject) || !scopes.iter().all(|scope| scope.as_ref().is_none_or(clean)) {
             return Err(AuthError::Invalid(
-                "the token's subject or organisation holds control or invisible characters".into(),
+                "the token's subject or scope holds control or invisible characters".into(),
             ));
         }
-        Ok(match claims.role {
-            Role::Admin => Viewer::Admin { subject },
-            Role::Panel => Viewer::Panel { subject },
-            Role::Grantee => match claims.org.filter(|org| !org.trim().is_empty()) {
-                Some(org) => Viewer::Grantee {
-                    subject,
-                    org: OrgId::new(org.trim()),
-                },
-                None => {
-                    return Err(AuthError::Invalid(
-                        "a grantee token must name its organisation".into(),
-                    ))
+        let scope = |text: &Option<String>| {
+            text.as_deref()
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .map(str::to_string)
+        };
+        let (fund, round, org) = (
+            scope(&claims.fund),
+            scope(&claims.round),
+            scope(&claims.org),
+        );
+        let mut roles = Roles::default();
+        let actor = match (claims.role, fund, round, org) {
+            (Role::Admin, fund, None, None) => {
+                match fund {
+                    Some(fund) => {
+                        roles.officer_of.insert(FundId::new(fund));
+                    }
+                    None => (roles.owner, roles.all_funds) = (true, true),
                 }
+                format!("admin:{subject}")
+            }
+            (Role::Panel, None, round, None) => {
+                match round {
+                    Some(round) => {
+                        roles.panel_of.insert(RoundId::new(round));
+                    }
+                    None => roles.all_rounds = true,
+                }
+                format!("panel:{subject}")
+            }
+            (Role::Grantee, None, None, Some(org)) => {
+                let actor = format!("grantee:{org}:{subject}");
+                roles.member_of.insert(OrgId::new(org));
+                actor
+            }
+            (Role::Grantee, _, _, None) => {
+                return Err(AuthError::Invalid(
+                    "a grantee token must name its organisation".into(),
+                ))
+            }
+            (role, ..) => {
+                return Err(AuthError::Invalid(format!(
+                    "a {role} token carries a scope it cannot have (admin: fund; panel: round; grantee: org)"
+                )))
+            }
+        };
+        Ok(Viewer::Caller(Caller {
+            actor,
+            member: subject,
+            person: None,
+            roles,
+            via: Via::Jwt,
+        }))
+    }
+
+    /// The viewer a signed-in person (session or API token) stands for: actor
+    /// `person:{id}`, with the roles they hold now.
+    pub fn for_principal(principal: &Principal) -> Viewer {
+        let id = principal.person.id.clone();
+        Viewer::Caller(Caller {
+            actor: id.actor(),
+            member: id.to_string(),
+            via: match &principal.credential {
+                Credential::ApiToken { token_id } => Via::ApiToken {
+                    token_id: token_id.clone(),
+                },
+                Credential::Session {
+                    session_id,
+                    csrf_token,
+                } => Via::Session {
+                    session_id: session_id.clone(),
+                    csrf_token: csrf_token.clone(),
+                },
             },
+            person: Some(id),
+            roles: principal.roles.clone(),
         })
+    }
+
+    /// The caller, unless this is the public.
+    pub fn caller(&self) -> Option<&Caller> {
+        match self {
+            Viewer::Public => None,
+            Viewer::Caller(caller) => Some(caller),
+        }
+    }
+
+    /// The signed-in person (none for the public and for an operator's JWT).
+    pub fn person(&self) -> Option<&PersonId> {
+        self.caller().and_then(|caller| caller.person.as_ref())
+    }
+
+    /// What this caller may do now (the public: nothing).
+    pub fn roles(&self) -> &Roles {
+        self.caller().map_or(&NO_ROLES, |caller| &caller.roles)
     }
 
     /// Recorded as the actor of every command this viewer runs.
     pub fn actor(&self) -> String {
-        match self {
-            Viewer::Public => "public".to_string(),
-            Viewer::Admin { subject } => format!("admin:{subject}"),
-            Viewer::Panel { subject } => format!("panel:{subject}"),
-            Viewer::Grantee { subject, org } => format!("grantee:{org}:{subject}"),
-        }
+        self.caller()
+            .map_or_else(|| "public".to_string(), |caller| caller.actor.clone())
     }
 
+    /// How logs and refusals name this caller's kind (never who): the widest role held.
     pub fn role_name(&self) -> &'static str {
-        match self {
-            Viewer::Public => "public",
-            Viewer::Admin { .. } => "admin",
-            Viewer::Panel { .. } => "panel",
-            Viewer::Grantee { .. } => "grantee",
+        let Some(caller) = self.caller() else {
+            return "public";
+        };
+        let roles = &caller.roles;
+        if roles.owner {
+            "owner"
+        } else if roles.is_any_officer() {
+            "officer"
+        } else if roles.is_any_panel() {
+            "panel"
+        } else if !roles.member_of.is_empty() {
+            "member"
+        } else if caller.person.is_some() {
+            "person"
+        } else {
+            "operator"
         }
     }
 
-    pub fn is_admin(&self) -> bool {
-        matches!(self, Viewer::Admin { .. })
-    }
-
-    /// Admin and panel see applications' scores and the panel's workings.
-    pub fn sees_panel_detail(&self) -> bool {
-        matches!(self, Viewer::Admin { .. } | Viewer::Panel { .. })
-    }
-
-    pub fn org(&self) -> Option<&OrgId> {
-        match self {
-            Viewer::Grantee { org, .. } => Some(org),
-            _ => None,
-        }
+    /// How the caller came (none for the public).
+    pub fn via(&self) -> Option<&Via> {
+        self.caller().map(|caller| &caller.via)
     }
 }
 
@@ -183,6 +298,53 @@ pub enum AuthError {
     BadHeader,
     #[error("cannot sign the token: {0}")]
     Mint(String),
+}
+
+/// What a token from `fundledger token` is narrowed to: a grantee's organisation
+/// (`--org`, required), an admin's fund (`--fund`), a panel member's round (`--round`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenScope {
+    pub org: Option<String>,
+    pub fund: Option<String>,
+    pub round: Option<String>,
+}
+
+impl TokenScope {
+    /// Refuses a scope the role cannot carry, or one that is not a clean line.
+    fn check(&self, role: Role) -> Result<(), AuthError> {
+        for (flag, value) in [
+            ("--org", &self.org),
+            ("--fund", &self.fund),
+            ("--round", &self.round),
+        ] {
+            if let Some(value) = value {
+                domain::text::check_line(flag, value)
+                    .map_err(|error| AuthError::Mint(error.to_string()))?;
+                if value.trim().is_empty() {
+                    return Err(AuthError::Mint(format!("{flag} needs an id")));
+                }
+            }
+        }
+        let allowed = match role {
+            Role::Admin => self.org.is_none() && self.round.is_none(),
+            Role::Panel => self.org.is_none() && self.fund.is_none(),
+            Role::Grantee => self.fund.is_none() && self.round.is_none(),
+        };
+        if role == Role::Grantee && self.org.is_none() {
+            return Err(AuthError::Mint("a grantee token needs --org ORG_ID".into()));
+        }
+        if !allowed {
+            return Err(AuthError::Mint(format!(
+                "a {role} token takes only {}",
+                match role {
+                    Role::Admin => "--fund (an officer of that fund; none: every fund)",
+                    Role::Panel => "--round (a panel member of that round; none: every round)",
+                    Role::Grantee => "--org",
+                }
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Signs and checks tokens with one shared secret.
@@ -215,7 +377,7 @@ impl TokenKeys {
         }
     }
 
-    /// Signs a token for `role`, valid for `ttl` from now.
+    /// Signs a token for `role`, valid for `ttl` from now, without a fund or round scope.
     pub fn mint(
         &self,
         role: Role,
@@ -223,26 +385,27 @@ impl TokenKeys {
         org: Option<&str>,
         ttl: Duration,
     ) -> Result<String, AuthError> {
+        let scope = TokenScope {
+            org: org.map(str::to_string),
+            ..TokenScope::default()
+        };
+        self.mint_scoped(role, subject, &scope, ttl)
+    }
+
+    /// Signs a token for `role` narrowed to `scope`, valid for `ttl` from now.
+    pub fn mint_scoped(
+        &self,
+        role: Role,
+        subject: &str,
+        scope: &TokenScope,
+        ttl: Duration,
+    ) -> Result<String, AuthError> {
         if subject.trim().is_empty() {
             return Err(AuthError::Mint("a token needs a subject".into()));
         }
         domain::text::check_line("--subject", subject)
             .map_err(|error| AuthError::Mint(error.to_string()))?;
-        if let Some(org) = org {
-            domain::text::check_line("--org", org)
-                .map_err(|error| AuthError::Mint(error.to_string()))?;
-        }
-        match (role, org) {
-            (Role::Grantee, None) => {
-                return Err(AuthError::Mint("a grantee token needs --org ORG_ID".into()));
-            }
-            (Role::Admin | Role::Panel, Some(_)) => {
-                return Err(AuthError::Mint(format!(
-                    "a {role} token is not bound to an organisation"
-                )));
-            }
-            _ => {}
-        }
+        scope.check(role)?;
         if ttl.as_secs() == 0 || ttl.as_secs() > MAX_TOKEN_TTL_SECONDS {
             return Err(AuthError::Mint(format!(
                 "a token lives from 1 second to {MAX_TOKEN_TTL_SECONDS} seconds, not {}",
@@ -250,10 +413,13 @@ impl TokenKeys {
             )));
         }
         let now = jsonwebtoken::get_current_timestamp();
+        let trimmed = |text: &Option<String>| text.as_deref().map(|text| text.trim().to_string());
         self.sign(&Claims {
             sub: subject.trim().to_string(),
             role,
-            org: org.map(|org| org.trim().to_string()),
+            org: trimmed(&scope.org),
+            fund: trimmed(&scope.fund),
+            round: trimmed(&scope.round),
             iss: TOKEN_ISSUER.to_string(),
             iat: now,
             exp: now + ttl.as_secs(),
@@ -366,13 +532,12 @@ mod tests {
                 Duration::from_secs(60),
             )
             .unwrap();
-        assert_eq!(
-            keys.verify(&token).unwrap(),
-            Viewer::Grantee {
-                subject: "amy".into(),
-                org: OrgId::new("GB-CHC-1")
-            }
-        );
+        let viewer = keys.verify(&token).unwrap();
+        assert_eq!(viewer.actor(), "grantee:GB-CHC-1:amy");
+        assert_eq!(viewer.person(), None);
+        assert_eq!(viewer.role_name(), "member");
+        assert!(viewer.roles().is_member_of(&OrgId::new("GB-CHC-1")));
+        assert!(!viewer.roles().is_member_of(&OrgId::new("GB-CHC-2")));
     }
 
     #[test]
@@ -395,6 +560,8 @@ mod tests {
                 sub: "a".into(),
                 role: Role::Admin,
                 org: None,
+                fund: None,
+                round: None,
                 iss: TOKEN_ISSUER.into(),
                 iat: now - 7200,
                 exp: now - 3600,
@@ -410,6 +577,8 @@ mod tests {
             sub: "a".into(),
             role: Role::Admin,
             org: None,
+            fund: None,
+            round: None,
             iss: TOKEN_ISSUER.into(),
             iat,
             exp,
@@ -497,6 +666,47 @@ mod tests {
         bad.sub = "\u{202e}evil".into();
         let token = keys.sign(&bad).unwrap();
         assert!(keys.verify(&token).is_err());
+    }
+
+    #[test]
+    fn unscoped_tokens_keep_their_meaning_and_scoped_ones_narrow() {
+        let keys = TokenKeys::new(SECRET);
+        let hour = Duration::from_secs(3600);
+        let admin = keys
+            .verify(&keys.mint(Role::Admin, "a", None, hour).unwrap())
+            .unwrap();
+        assert_eq!(admin.actor(), "admin:a");
+        assert!(admin.roles().can_create_funds());
+        assert!(admin.roles().is_officer_of(&FundId::new("any")));
+        let fund = TokenScope {
+            fund: Some("F1".into()),
+            ..TokenScope::default()
+        };
+        let officer = keys
+            .verify(&keys.mint_scoped(Role::Admin, "a", &fund, hour).unwrap())
+            .unwrap();
+        assert_eq!(officer.actor(), "admin:a");
+        assert_eq!(officer.role_name(), "officer");
+        assert!(officer.roles().is_officer_of(&FundId::new("F1")));
+        assert!(!officer.roles().is_officer_of(&FundId::new("F2")));
+        assert!(!officer.roles().can_create_funds());
+        let round = TokenScope {
+            round: Some("R1".into()),
+            ..TokenScope::default()
+        };
+        let panel = keys
+            .verify(&keys.mint_scoped(Role::Panel, "p", &round, hour).unwrap())
+            .unwrap();
+        assert!(panel.roles().is_panel_of(&RoundId::new("R1")));
+        assert!(!panel.roles().is_panel_of(&RoundId::new("R2")));
+        let all_rounds = keys
+            .verify(&keys.mint(Role::Panel, "p", None, hour).unwrap())
+            .unwrap();
+        assert!(all_rounds.roles().is_panel_of(&RoundId::new("R2")));
+        assert!(keys.mint_scoped(Role::Panel, "p", &fund, hour).is_err());
+        assert!(keys.mint_scoped(Role::Admin, "a", &round, hour).is_err());
+        assert_eq!(Viewer::Public.roles(), &Roles::default());
+        assert_eq!(Viewer::Public.actor(), "public");
     }
 
     #[test]

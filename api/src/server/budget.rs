@@ -8,7 +8,7 @@ use domain::{AwardId, FundId, RoundId};
 use projections::budget_lines::{self, BudgetLineFigures, BudgetScope};
 use rust_decimal::Decimal;
 
-use super::context::{state, viewer};
+use super::context::{award_parties, fund_of_round, require_signed_in, state};
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, GeoCodeValue, MoneyValue};
 
@@ -73,11 +73,22 @@ impl BudgetSummary {
     /// Admin only: how many of the scope's awards had reported more spend than was paid to
     /// them by the as-of date (see `Award.spentAbovePaid`).
     async fn awards_spent_above_paid(&self, ctx: &Context<'_>) -> GqlResult<i64> {
-        let viewer = viewer(ctx);
-        if !viewer.is_admin() {
-            return Err(ApiError::forbidden(
-                "awardsSpentAbovePaid",
-                viewer.role_name(),
+        let viewer = require_signed_in(ctx)?;
+        let roles = viewer.roles();
+        let allowed = match &self.scope {
+            BudgetScope::Fund(fund) => roles.is_officer_of(fund),
+            BudgetScope::Round(round) => fund_of_round(ctx, round)
+                .await?
+                .is_some_and(|fund| roles.is_officer_of(&fund)),
+            BudgetScope::Award(award) => award_parties(ctx, award)
+                .await?
+                .is_some_and(|(fund, _)| roles.is_officer_of(&fund)),
+            // An area spans funds: every fund's officer only.
+            BudgetScope::Area(_) => roles.all_funds || roles.owner,
+        };
+        if !allowed {
+            return Err(ApiError::Forbidden(
+                "awardsSpentAbovePaid is visible to the officers of the scope's fund only".into(),
             ))
             .coded();
         }

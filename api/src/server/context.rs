@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Context, ErrorExtensions};
-use domain::OrgId;
+use domain::{ApplicationId, AwardId, FundId, OrgId, RoundId};
 use infrastructure::ledger::Request;
 use infrastructure::{Ledger, LogCursor};
 use projections::ProjectorHandle;
@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 
 use super::auth::{TokenKeys, Viewer};
 use super::cache::PublicQueryCache;
-use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, CONCURRENCY};
+use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, CONCURRENCY, NOT_FOUND};
 use super::metrics::Metrics;
 use super::subscriptions::FeedItem;
 
@@ -128,31 +128,285 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Public)
 }
 
-/// Admin only: anonymous callers are `UNAUTHENTICATED`, other roles `FORBIDDEN`.
-pub fn require_admin<'a>(ctx: &Context<'a>, what: &str) -> GqlResult<&'a Viewer> {
+// ---- scoped checks ----
+//
+// Every check refuses the public with `UNAUTHENTICATED` and a caller without the role with
+// `FORBIDDEN`, before anything runs. Where an id has to be resolved to the fund, round or
+// organisation it belongs to, the aggregate is loaded through the ledger (authoritative and
+// cached; the read models can lag behind a just-made award). Existence is not revealed to
+// outsiders: a caller whose roles are scoped gets the same `FORBIDDEN` for an id of another
+// scope and for an id that does not exist; only a caller with an unscoped role (owner, an
+// unscoped admin or panel token), who would be allowed anywhere, hears `NOT_FOUND`.
+
+/// The name of the field being resolved, for refusals (`establishFund`, `scores`).
+fn field_name(ctx: &Context<'_>) -> String {
+    ctx.field().name().to_string()
+}
+
+/// Any caller with a credential (the public: `UNAUTHENTICATED`).
+pub fn require_signed_in<'a>(ctx: &Context<'a>) -> GqlResult<&'a Viewer> {
     let viewer = viewer(ctx);
     match viewer {
-        Viewer::Admin { .. } => Ok(viewer),
-        Viewer::Public => Err(ApiError::sign_in_required(what)).coded(),
-        other => Err(ApiError::forbidden(what, other.role_name())).coded(),
+        Viewer::Public => Err(ApiError::sign_in_required(&field_name(ctx))).coded(),
+        Viewer::Caller(_) => Ok(viewer),
     }
 }
 
-/// A panel member; returns the member's name as recorded on scores and conflicts.
-pub fn require_panel(ctx: &Context<'_>, what: &str) -> GqlResult<String> {
-    match viewer(ctx) {
-        Viewer::Panel { subject } => Ok(subject.clone()),
-        Viewer::Public => Err(ApiError::sign_in_required(what)).coded(),
-        other => Err(ApiError::forbidden(what, other.role_name())).coded(),
+fn forbidden(ctx: &Context<'_>, viewer: &Viewer, scope: &str) -> async_graphql::Error {
+    ApiError::Forbidden(format!(
+        "{} is not open to this {} here: it needs {scope}",
+        field_name(ctx),
+        viewer.role_name()
+    ))
+    .extend()
+}
+
+/// May create funds (an owner, or an unscoped admin token).
+pub fn require_owner<'a>(ctx: &Context<'a>) -> GqlResult<&'a Viewer> {
+    let viewer = require_signed_in(ctx)?;
+    if viewer.roles().can_create_funds() {
+        Ok(viewer)
+    } else {
+        Err(forbidden(ctx, viewer, "an owner"))
     }
 }
 
-/// A grantee; returns the organisation the token is bound to.
-pub fn require_grantee(ctx: &Context<'_>, what: &str) -> GqlResult<OrgId> {
-    match viewer(ctx) {
-        Viewer::Grantee { org, .. } => Ok(org.clone()),
-        Viewer::Public => Err(ApiError::sign_in_required(what)).coded(),
-        other => Err(ApiError::forbidden(what, other.role_name())).coded(),
+/// An officer of `fund`. The id is checked as given: whether it exists or not, an officer
+/// of another fund is `FORBIDDEN`, so nothing about other funds is revealed.
+pub fn require_officer_of<'a>(ctx: &Context<'a>, fund: &FundId) -> GqlResult<&'a Viewer> {
+    let viewer = require_signed_in(ctx)?;
+    if viewer.roles().is_officer_of(fund) {
+        Ok(viewer)
+    } else {
+        Err(forbidden(
+            ctx,
+            viewer,
+            &format!("an officer of fund {fund}"),
+        ))
+    }
+}
+
+/// A panel member of `round`; returns the name recorded on their scores and conflicts.
+pub fn require_panel_of(ctx: &Context<'_>, round: &RoundId) -> GqlResult<String> {
+    let viewer = require_signed_in(ctx)?;
+    match viewer.caller() {
+        Some(caller) if caller.roles.is_panel_of(round) => Ok(caller.member.clone()),
+        _ => Err(forbidden(
+            ctx,
+            viewer,
+            &format!("a panel member of round {round}"),
+        )),
+    }
+}
+
+/// A member of `org` (acts for that organisation).
+pub fn require_member_of<'a>(ctx: &Context<'a>, org: &OrgId) -> GqlResult<&'a Viewer> {
+    let viewer = require_signed_in(ctx)?;
+    if viewer.roles().is_member_of(org) {
+        Ok(viewer)
+    } else {
+        Err(forbidden(
+            ctx,
+            viewer,
+            &format!("a member of organisation {org}"),
+        ))
+    }
+}
+
+/// A member of at least one organisation.
+pub fn require_any_member<'a>(ctx: &Context<'a>) -> GqlResult<&'a Viewer> {
+    let viewer = require_signed_in(ctx)?;
+    if viewer.roles().member_of.is_empty() {
+        Err(forbidden(ctx, viewer, "a member of a grantee organisation"))
+    } else {
+        Ok(viewer)
+    }
+}
+
+/// Unknown ids: `NOT_FOUND` for a caller who holds the unscoped role (allowed anywhere),
+/// else the same `FORBIDDEN` an id of another scope gets.
+fn unknown(
+    ctx: &Context<'_>,
+    unscoped: bool,
+    what: &str,
+    id: &str,
+    scope: &str,
+) -> async_graphql::Error {
+    if unscoped {
+        coded(format!("{what} {id} not found"), NOT_FOUND)
+    } else {
+        forbidden(ctx, viewer(ctx), scope)
+    }
+}
+
+/// Loads an aggregate for a check: `Ok(None)` when it does not exist, the store's error
+/// (`UNAVAILABLE`) when it cannot be read.
+fn load_for_check<T>(loaded: Result<T, infrastructure::LedgerError>) -> GqlResult<Option<T>> {
+    match loaded {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if matches!(error.kind(), infrastructure::ledger::ErrorKind::NotFound) => {
+            Ok(None)
+        }
+        Err(error) => Err(ApiError::from(error).extend()),
+    }
+}
+
+/// The fund a round belongs to (`None`: no such round).
+pub async fn fund_of_round(ctx: &Context<'_>, round: &RoundId) -> GqlResult<Option<FundId>> {
+    let loaded = load_for_check(state(ctx).ledger.round(round).await)?;
+    Ok(loaded.and_then(|round| round.terms().map(|terms| terms.fund_id.clone())))
+}
+
+/// An officer of the fund `round` belongs to.
+pub async fn require_officer_of_round<'a>(
+    ctx: &Context<'a>,
+    round: &RoundId,
+) -> GqlResult<&'a Viewer> {
+    let viewer = require_signed_in(ctx)?;
+    if !viewer.roles().is_any_officer() {
+        return Err(forbidden(ctx, viewer, "an officer of the round's fund"));
+    }
+    match fund_of_round(ctx, round).await? {
+        Some(fund) => require_officer_of(ctx, &fund),
+        None => Err(unknown(
+            ctx,
+            viewer.roles().all_funds || viewer.roles().owner,
+            "round",
+            round.as_str(),
+            "an officer of the round's fund",
+        )),
+    }
+}
+
+/// An application's round and applicant (`None`: no such application).
+pub async fn application_parties(
+    ctx: &Context<'_>,
+    application: &ApplicationId,
+) -> GqlResult<Option<(RoundId, FundId, OrgId)>> {
+    let loaded = load_for_check(state(ctx).ledger.application(application).await)?;
+    Ok(loaded.and_then(|application| {
+        application.submission().map(|submission| {
+            (
+                submission.round_id.clone(),
+                submission.fund_id.clone(),
+                submission.applicant.clone(),
+            )
+        })
+    }))
+}
+
+/// An officer of the fund `application` was submitted to.
+pub async fn require_officer_of_application<'a>(
+    ctx: &Context<'a>,
+    application: &ApplicationId,
+) -> GqlResult<&'a Viewer> {
+    let viewer = require_signed_in(ctx)?;
+    if !viewer.roles().is_any_officer() {
+        return Err(forbidden(
+            ctx,
+            viewer,
+            "an officer of the application's fund",
+        ));
+    }
+    match application_parties(ctx, application).await? {
+        Some((_, fund, _)) => require_officer_of(ctx, &fund),
+        None => Err(unknown(
+            ctx,
+            viewer.roles().all_funds || viewer.roles().owner,
+            "application",
+            application.as_str(),
+            "an officer of the application's fund",
+        )),
+    }
+}
+
+/// A panel member of the round `application` was submitted to; returns the member's name.
+pub async fn require_panel_of_application(
+    ctx: &Context<'_>,
+    application: &ApplicationId,
+) -> GqlResult<String> {
+    let viewer = require_signed_in(ctx)?;
+    if !viewer.roles().is_any_panel() {
+        return Err(forbidden(
+            ctx,
+            viewer,
+            "a panel member of the application's round",
+        ));
+    }
+    match application_parties(ctx, application).await? {
+        Some((round, _, _)) => require_panel_of(ctx, &round),
+        None => Err(unknown(
+            ctx,
+            viewer.roles().all_rounds,
+            "application",
+            application.as_str(),
+            "a panel member of the application's round",
+        )),
+    }
+}
+
+/// A member of the organisation that submitted `application`; returns that organisation.
+pub async fn require_member_of_application(
+    ctx: &Context<'_>,
+    application: &ApplicationId,
+) -> GqlResult<OrgId> {
+    let viewer = require_signed_in(ctx)?;
+    if viewer.roles().member_of.is_empty() {
+        return Err(forbidden(
+            ctx,
+            viewer,
+            "a member of the applicant organisation",
+        ));
+    }
+    match application_parties(ctx, application).await? {
+        Some((_, _, org)) => require_member_of(ctx, &org).map(|_| org),
+        None => Err(forbidden(
+            ctx,
+            viewer,
+            "a member of the applicant organisation",
+        )),
+    }
+}
+
+/// An award's fund and recipient (`None`: no such award).
+pub async fn award_parties(
+    ctx: &Context<'_>,
+    award: &AwardId,
+) -> GqlResult<Option<(FundId, OrgId)>> {
+    let loaded = load_for_check(state(ctx).ledger.award(award).await)?;
+    Ok(loaded.and_then(|award| award.fund_id().cloned().zip(award.recipient().cloned())))
+}
+
+/// An officer of the fund that made `award`.
+pub async fn require_officer_of_award<'a>(
+    ctx: &Context<'a>,
+    award: &AwardId,
+) -> GqlResult<&'a Viewer> {
+    let viewer = require_signed_in(ctx)?;
+    if !viewer.roles().is_any_officer() {
+        return Err(forbidden(ctx, viewer, "an officer of the award's fund"));
+    }
+    match award_parties(ctx, award).await? {
+        Some((fund, _)) => require_officer_of(ctx, &fund),
+        None => Err(unknown(
+            ctx,
+            viewer.roles().all_funds || viewer.roles().owner,
+            "award",
+            award.as_str(),
+            "an officer of the award's fund",
+        )),
+    }
+}
+
+/// A member of `award`'s recipient organisation; returns that organisation.
+pub async fn require_member_of_award(ctx: &Context<'_>, award: &AwardId) -> GqlResult<OrgId> {
+    let viewer = require_signed_in(ctx)?;
+    if viewer.roles().member_of.is_empty() {
+        return Err(forbidden(ctx, viewer, "a member of the award's recipient"));
+    }
+    match award_parties(ctx, award).await? {
+        Some((_, org)) => require_member_of(ctx, &org).map(|_| org),
+        None => Err(forbidden(ctx, viewer, "a member of the award's recipient")),
     }
 }
 

@@ -20,8 +20,10 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use super::context::{
-    ledger_request, payload_projected, require_admin, require_grantee, require_panel, state,
-    viewer, MAX_IDEMPOTENCY_KEY_CHARS,
+    ledger_request, payload_projected, require_any_member, require_member_of,
+    require_member_of_application, require_member_of_award, require_officer_of,
+    require_officer_of_application, require_officer_of_award, require_officer_of_round,
+    require_owner, require_panel_of_application, state, viewer, MAX_IDEMPOTENCY_KEY_CHARS,
 };
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
@@ -484,6 +486,11 @@ pub struct SubmitApplicationInput {
     /// The applicant organisation's name (the organisation is the token's). Needed on the
     /// organisation's first application; later ones reuse the name on its awards.
     pub applicant_name: Option<String>,
+    /// The organisation applying: required when the caller is a member of more than one,
+    /// else their one organisation. (Left out of the request digest when absent, so a
+    /// retry from before the field existed is the same request.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
     pub idempotency_key: Option<String>,
 }
 
@@ -666,6 +673,50 @@ pub struct RecordReturnInput {
 
 // ---------------------------------------------------------------- mutations
 
+/// The organisation a member applies for: the one named (which they must be a member of),
+/// else their only one; a member of several must name it.
+fn applicant_org(ctx: &Context<'_>, named: Option<&str>) -> GqlResult<OrgId> {
+    let viewer = require_any_member(ctx)?;
+    match named.map(str::trim).filter(|org| !org.is_empty()) {
+        Some(org) => {
+            let org = OrgId::new(org);
+            require_member_of(ctx, &org)?;
+            Ok(org)
+        }
+        None => match viewer.roles().only_org() {
+            Some(org) => Ok(org.clone()),
+            None => Err(coded(
+                "you act for more than one organisation: name the one applying in organisationId",
+                BAD_INPUT,
+            )),
+        },
+    }
+}
+
+/// A person who establishes a fund becomes an officer of it (an operator's JWT has no
+/// person: its unscoped admin role covers every fund already). The fund exists either
+/// way; a failed grant is reported so the owner can grant it again.
+async fn grant_officer_of_new_fund(
+    ctx: &Context<'_>,
+    viewer: &super::auth::Viewer,
+    fund: &FundId,
+) -> GqlResult<()> {
+    let Some(person) = viewer.person() else {
+        return Ok(());
+    };
+    let role = infrastructure::accounts::ScopedRole::officer(fund);
+    infrastructure::accounts::grants::grant_role(state(ctx).database(), person, &role, &viewer.actor())
+        .await
+        .map(|_| ())
+        .map_err(|error| {
+            tracing::warn!(%error, %fund, "could not grant the fund's founder its officer role");
+            coded(
+                format!("fund {fund} was established, but granting you its officer role failed ({error}); retry the grant"),
+                super::errors::UNAVAILABLE,
+            )
+        })
+}
+
 pub struct Mutation;
 
 #[Object]
@@ -676,7 +727,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: EstablishFundInput,
     ) -> GqlResult<FundPayload> {
-        let viewer = require_admin(ctx, "establishFund")?;
+        let viewer = require_owner(ctx)?;
         check_line("name", &input.name)?;
         check_line("funderName", &input.funder_name)?;
         check_line("funderOrgId", &input.funder_org_id)?;
@@ -695,6 +746,7 @@ impl Mutation {
             ),
         )
         .await?;
+        grant_officer_of_new_fund(ctx, viewer, &outcome.value).await?;
         Ok(FundPayload {
             position: outcome.position,
             fund_id: outcome.value,
@@ -707,7 +759,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReceiveCapitalInput,
     ) -> GqlResult<FundPayload> {
-        let viewer = require_admin(ctx, "receiveCapital")?;
+        let viewer = require_officer_of(ctx, &FundId::new(input.fund_id.trim()))?;
         check_line("source", &input.source)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let fund_id = FundId::new(input.fund_id.trim());
@@ -736,7 +788,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: SetOutcomeProxyInput,
     ) -> GqlResult<FundPayload> {
-        let viewer = require_admin(ctx, "setOutcomeProxy")?;
+        let viewer = require_officer_of(ctx, &FundId::new(input.fund_id.trim()))?;
         check_line("indicator", &input.indicator)?;
         check_line("unit", &input.unit)?;
         let duration_years = u32::try_from(input.duration_years).map_err(|_| {
@@ -784,7 +836,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: super::priority::DeclarePriorityAreasInput,
     ) -> GqlResult<FundPayload> {
-        let viewer = require_admin(ctx, "declarePriorityAreas")?;
+        let viewer = require_officer_of(ctx, &FundId::new(input.fund_id.trim()))?;
         check_line("name", &input.name)?;
         check_count("areas", input.areas.len(), domain::fund::MAX_PRIORITY_AREAS)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
@@ -813,7 +865,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: OpenRoundInput,
     ) -> GqlResult<RoundPayload> {
-        let viewer = require_admin(ctx, "openRound")?;
+        let viewer = require_officer_of(ctx, &FundId::new(input.fund_id.trim()))?;
         check_line("name", &input.name)?;
         check_themes(&input.themes)?;
         check_count(
@@ -851,7 +903,7 @@ impl Mutation {
 
     /// Admin: closes a round; its unawarded budget returns to the fund.
     async fn close_round(&self, ctx: &Context<'_>, input: RoundInput) -> GqlResult<RoundPayload> {
-        let viewer = require_admin(ctx, "closeRound")?;
+        let viewer = require_officer_of_round(ctx, &RoundId::new(input.round_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let round_id = RoundId::new(input.round_id.trim());
         let outcome = run(
@@ -872,7 +924,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: IssueBallotCodesInput,
     ) -> GqlResult<BallotCodesPayload> {
-        let viewer = require_admin(ctx, "issueBallotCodes")?;
+        let viewer = require_officer_of_round(ctx, &RoundId::new(input.round_id.trim())).await?;
         let count = usize::try_from(input.count).unwrap_or(0);
         if count == 0 || count > MAX_BALLOT_CODES_PER_REQUEST {
             return Err(coded(
@@ -972,7 +1024,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RoundInput,
     ) -> GqlResult<RoundPayload> {
-        let viewer = require_admin(ctx, "allocateByVotes")?;
+        let viewer = require_officer_of_round(ctx, &RoundId::new(input.round_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let round_id = RoundId::new(input.round_id.trim());
         let outcome = run(
@@ -993,7 +1045,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: SubmitApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
-        let org = require_grantee(ctx, "submitApplication")?;
+        let org = applicant_org(ctx, input.organisation_id.as_deref())?;
         check_line("title", &input.title)?;
         check_text("description", &input.description)?;
         check_themes(&input.themes)?;
@@ -1030,7 +1082,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
-        let org = require_grantee(ctx, "withdrawApplication")?;
+        let org =
+            require_member_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
+                .await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
         let outcome = run(
@@ -1048,7 +1102,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
-        let member = require_panel(ctx, "declareConflict")?;
+        let member =
+            require_panel_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
+                .await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
         let outcome = run(
@@ -1066,7 +1122,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ScoreApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
-        let member = require_panel(ctx, "scoreApplication")?;
+        let member =
+            require_panel_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
+                .await?;
         check_text("comment", &input.comment)?;
         let score = u8::try_from(input.score)
             .map_err(|_| format!("a score is a whole number from 1 to 5, not {}", input.score))
@@ -1091,7 +1149,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ApproveApplicationInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_admin(ctx, "approveApplication")?;
+        let viewer =
+            require_officer_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
+                .await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
         let outcome = run(
@@ -1115,7 +1175,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: DeclineApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
-        let viewer = require_admin(ctx, "declineApplication")?;
+        let viewer =
+            require_officer_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
+                .await?;
         check_text("reason", &input.reason)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
@@ -1136,7 +1198,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: AwardInput,
     ) -> GqlResult<AwardPayload> {
-        let org = require_grantee(ctx, "acceptAgreement")?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1154,7 +1216,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RequestDrawdownInput,
     ) -> GqlResult<DrawdownPayload> {
-        let org = require_grantee(ctx, "requestDrawdown")?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         check_text("purpose", &input.purpose)?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
@@ -1183,7 +1245,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: DrawdownInput,
     ) -> GqlResult<DrawdownPayload> {
-        let viewer = require_admin(ctx, "approveDrawdown")?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let drawdown = DrawdownId::new(input.drawdown_id.trim());
@@ -1206,7 +1268,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RejectDrawdownInput,
     ) -> GqlResult<DrawdownPayload> {
-        let viewer = require_admin(ctx, "rejectDrawdown")?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         check_text("reason", &input.reason)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
@@ -1232,7 +1294,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RecordPaymentInput,
     ) -> GqlResult<DrawdownPayload> {
-        let viewer = require_admin(ctx, "recordPayment")?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         check_line("paymentRef", &input.payment_ref)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
@@ -1266,7 +1328,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReportSpendInput,
     ) -> GqlResult<AwardPayload> {
-        let org = require_grantee(ctx, "reportSpend")?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         check_count("lines", input.lines.len(), MAX_SPEND_LINES)?;
         for line in &input.lines {
             check_line("category", &line.category)?;
@@ -1303,7 +1365,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReportOutcomeInput,
     ) -> GqlResult<AwardPayload> {
-        let org = require_grantee(ctx, "reportOutcome")?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         check_line("indicator", &input.indicator)?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
@@ -1330,7 +1392,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VaryAwardInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_admin(ctx, "varyAward")?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         check_text("reason", &input.reason)?;
         let lines = input
             .budget_lines
@@ -1362,7 +1424,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: SetBudgetLinesInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_admin(ctx, "setBudgetLines")?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let lines = budget_lines(&input.lines)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
@@ -1381,7 +1443,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RecordReturnInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_admin(ctx, "recordReturn")?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         check_text("reason", &input.reason)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
@@ -1409,7 +1471,7 @@ impl Mutation {
 
     /// Admin: closes an award.
     async fn close_award(&self, ctx: &Context<'_>, input: AwardInput) -> GqlResult<AwardPayload> {
-        let viewer = require_admin(ctx, "closeAward")?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(

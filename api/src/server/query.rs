@@ -7,7 +7,7 @@ use async_graphql::{Context, InputObject, Object};
 use domain::{AwardId, FundId, RoundId};
 use projections::read;
 
-use super::context::{require_grantee, state};
+use super::context::{require_any_member, state};
 use super::errors::{coded, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, GeoCodeValue};
 use super::schema::UNPAGED_LIST_ITEMS;
@@ -39,6 +39,7 @@ impl AwardFilter {
             round: self.round.clone().map(RoundId::new),
             fund: self.fund.clone().map(FundId::new),
             recipient_org_id: self.recipient_org_id.clone(),
+            recipient_org_ids: None,
             theme: self.theme.clone(),
             status: self.status.map(|status| status.as_read().to_string()),
             awarded_from: self.awarded_from.map(|date| date.0),
@@ -266,7 +267,7 @@ impl Query {
         Ok(equity.map(Equity))
     }
 
-    /// The signed-in grantee's own awards, with balances, drawdowns and reports.
+    /// The awards of every organisation the caller is a member of, with balances, drawdowns and reports.
     #[graphql(
         complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
     )]
@@ -276,9 +277,10 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<AwardConnection> {
-        let org = require_grantee(ctx, "myAwards")?;
+        let viewer = require_any_member(ctx)?;
+        let orgs = &viewer.roles().member_of;
         let filter = read::AwardFilter {
-            recipient_org_id: Some(org.as_str().to_string()),
+            recipient_org_ids: Some(orgs.iter().map(|org| org.as_str().to_string()).collect()),
             ..read::AwardFilter::default()
         };
         let page = read::awards(

@@ -11,9 +11,10 @@ use projections::read;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::auth::Viewer;
-use super::context::{ledger_request, state, viewer};
-use super::errors::{ApiError, Coded, GqlResult};
+use super::context::{
+    ledger_request, require_member_of_award, require_officer_of_award, require_signed_in, state,
+};
+use super::errors::{Coded, GqlResult};
 use super::mutations::{award_payload, check_text, run, AwardPayload};
 use super::scalars::{DateValue, DecimalValue, MoneyValue};
 use super::types::{money, OutcomeProxy};
@@ -378,20 +379,29 @@ pub struct RecordInputInput {
     pub idempotency_key: Option<String>,
 }
 
-/// `recordInput`: the recipient of the award (a grantee token for its organisation) or an
-/// admin; other roles are refused before anything is read.
+/// `recordInput`: a member of the award's recipient organisation or an officer of its
+/// fund; other callers are refused before anything is written.
 pub async fn record_input(ctx: &Context<'_>, input: RecordInputInput) -> GqlResult<AwardPayload> {
-    let viewer = viewer(ctx);
-    let by = match viewer {
-        Viewer::Admin { .. } => InputRecorder::Officer,
-        Viewer::Grantee { org, .. } => InputRecorder::Grantee(org.clone()),
-        Viewer::Public => return Err(ApiError::sign_in_required("recordInput")).coded(),
-        other => return Err(ApiError::forbidden("recordInput", other.role_name())).coded(),
+    let award_id = AwardId::new(input.award_id.trim());
+    let viewer = require_signed_in(ctx)?;
+    let roles = viewer.roles();
+    let by = if !roles.is_any_officer() {
+        InputRecorder::Grantee(require_member_of_award(ctx, &award_id).await?)
+    } else if roles.member_of.is_empty() {
+        require_officer_of_award(ctx, &award_id).await?;
+        InputRecorder::Officer
+    } else {
+        // Both an officer somewhere and a member somewhere: officer of this award's fund
+        // first, else a member of its recipient.
+        match require_officer_of_award(ctx, &award_id).await {
+            Ok(_) => InputRecorder::Officer,
+            Err(_) => InputRecorder::Grantee(require_member_of_award(ctx, &award_id).await?),
+        }
     };
     check_text("description", &input.description)?;
     let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
     let new_input = NewInput {
-        award_id: AwardId::new(input.award_id.trim()),
+        award_id,
         by,
         kind: input.kind.to_domain(),
         value: input.value.money(),

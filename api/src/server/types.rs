@@ -358,12 +358,12 @@ pub fn may_see_application(
     record: &read::ApplicationRecord,
     participatory: bool,
 ) -> bool {
-    viewer.sees_panel_detail()
+    let roles = viewer.roles();
+    roles.is_officer_of(&record.fund_id)
+        || roles.is_panel_of(&record.round_id)
         || record.status == "approved"
         || (participatory && record.status == "submitted")
-        || viewer
-            .org()
-            .is_some_and(|org| org.as_str() == record.applicant_org_id)
+        || roles.is_member_of(&domain::OrgId::new(record.applicant_org_id.as_str()))
 }
 
 // ---------------------------------------------------------------- applications
@@ -387,11 +387,12 @@ pub struct PanelScore {
 
 impl Application {
     fn require_panel_detail(&self, ctx: &Context<'_>, field: &str) -> GqlResult<()> {
-        if viewer(ctx).sees_panel_detail() {
+        let roles = viewer(ctx).roles();
+        if roles.is_officer_of(&self.0.fund_id) || roles.is_panel_of(&self.0.round_id) {
             Ok(())
         } else {
             Err(coded(
-                format!("{field} is visible to admin and panel only"),
+                format!("{field} is visible to the fund's officers and the round's panel only"),
                 FORBIDDEN,
             ))
         }
@@ -524,15 +525,14 @@ pub struct Award(pub read::AwardRecord);
 impl Award {
     fn require_party(&self, ctx: &Context<'_>, field: &str) -> GqlResult<()> {
         let viewer = viewer(ctx);
-        if viewer.is_admin()
-            || viewer
-                .org()
-                .is_some_and(|org| org.as_str() == self.0.recipient_org_id)
+        let roles = viewer.roles();
+        if roles.is_officer_of(&self.0.fund_id)
+            || roles.is_member_of(&domain::OrgId::new(self.0.recipient_org_id.as_str()))
         {
             Ok(())
         } else {
             Err(coded(
-                format!("{field} is visible to admin and the recipient only"),
+                format!("{field} is visible to the fund's officers and the recipient only"),
                 FORBIDDEN,
             ))
         }
