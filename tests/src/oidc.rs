@@ -9,8 +9,10 @@
 //! then the provider started on that port with the server's callback.
 
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::LOCATION;
 use reqwest::{Client, StatusCode, Url};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -100,14 +102,42 @@ pub async fn spawn_app_with_provider(
     (app, log, provider)
 }
 
-/// A client that keeps cookies (as a browser does) and does not follow redirects.
-pub fn browser_like_client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("http client")
+/// A client that keeps cookies (as a browser does) and does not follow redirects; its
+/// cookie jar can be read.
+pub struct Browser {
+    pub client: Client,
+    pub jar: Arc<Jar>,
+}
+
+impl Browser {
+    pub fn new() -> Browser {
+        let jar = Arc::new(Jar::default());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
+        Browser { client, jar }
+    }
+
+    /// The value of cookie `name` this browser would send to `url`.
+    pub fn cookie(&self, url: &str, name: &str) -> Option<String> {
+        let url = Url::parse(url).expect("a URL");
+        let header = self.jar.cookies(&url)?;
+        let header = header.to_str().ok()?.to_string();
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+    }
+}
+
+impl Default for Browser {
+    fn default() -> Browser {
+        Browser::new()
+    }
 }
 
 /// Where a redirect answer points (resolved against the URL it answered).

@@ -8,13 +8,13 @@ mod common;
 
 use common::PROGRAM;
 use fundledger_tests::oidc::{
-    browser_like_client, cancel_at_provider, log_in_at_provider, open_provider_login,
-    query_parameter, redirect_target, spawn_app_with_provider, with_query_parameter, PROVIDER_NAME,
+    cancel_at_provider, log_in_at_provider, open_provider_login, query_parameter, redirect_target,
+    spawn_app_with_provider, with_query_parameter, Browser, PROVIDER_NAME,
 };
 use fundledger_tests::{Store, TestApp};
-use infrastructure::accounts::{people, sessions, Person};
+use infrastructure::accounts::{people, principal, sessions, Person, SessionLimits};
 use reqwest::header::{COOKIE, SET_COOKIE};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
 const OFFICER_EMAIL: &str = "officer@example.org";
 
@@ -48,14 +48,18 @@ fn starts_session(cookies: &[String]) -> bool {
         .any(|cookie| cookie.starts_with("fundledger_session=") && !cookie.contains("Max-Age=0"))
 }
 
-/// Whether `client` is signed in: `/account` answers the page rather than a redirect.
-async fn signed_in(app: &TestApp, client: &Client) -> bool {
-    let response = client
-        .get(format!("{}/account", app.base))
-        .send()
+/// Who `browser` is signed in as: the live session its cookie names, read in the store.
+async fn signed_in_as(app: &TestApp, browser: &Browser) -> Option<Person> {
+    let secret = browser.cookie(&app.base, "fundledger_session")?;
+    let limits = SessionLimits::default();
+    principal::principal_for_session(&app.database.database, &secret, limits)
         .await
-        .expect("GET /account");
-    response.status() == StatusCode::OK
+        .expect("principal")
+        .map(|(principal, _)| principal.person)
+}
+
+async fn signed_in(app: &TestApp, browser: &Browser) -> bool {
+    signed_in_as(app, browser).await.is_some()
 }
 
 /// The callback answer's status and page, which must sign nobody in.
@@ -75,12 +79,13 @@ fn start_url(app: &TestApp) -> String {
 async fn a_known_person_with_a_verified_email_signs_in(store: Store) {
     let (app, _log, _provider) = spawn_app_with_provider(PROGRAM, store).await;
     let person = known_person(&app, OFFICER_EMAIL).await;
-    let client = browser_like_client();
-    assert!(!signed_in(&app, &client).await, "not signed in before");
+    let browser = Browser::new();
+    let client = &browser.client;
+    assert!(!signed_in(&app, &browser).await, "not signed in before");
 
-    let login = open_provider_login(&client, &start_url(&app)).await;
+    let login = open_provider_login(client, &start_url(&app)).await;
     // The provider states the email as typed; the server matches it as stored.
-    let callback = log_in_at_provider(&client, &login, "Officer@Example.org").await;
+    let callback = log_in_at_provider(client, &login, "Officer@Example.org").await;
     assert!(callback.starts_with(&format!("{}/sign-in/sso/callback?", app.base)));
     let answer = client.get(&callback).send().await.expect("callback");
     let cookies = set_cookies(&answer);
@@ -91,6 +96,8 @@ async fn a_known_person_with_a_verified_email_signs_in(store: Store) {
         .find(|cookie| cookie.starts_with("fundledger_session="))
         .expect("session cookie");
     assert!(session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Lax"));
+    let signed_in_person = signed_in_as(&app, &browser).await.expect("signed in");
+    assert_eq!(signed_in_person.id, person.id);
 
     let account = client
         .get(format!("{}/account", app.base))
@@ -108,9 +115,10 @@ async fn a_known_person_with_a_verified_email_signs_in(store: Store) {
 
 async fn an_unknown_email_is_refused_and_nothing_is_created(store: Store) {
     let (app, _log, _provider) = spawn_app_with_provider(PROGRAM, store).await;
-    let client = browser_like_client();
-    let login = open_provider_login(&client, &start_url(&app)).await;
-    let callback = log_in_at_provider(&client, &login, "stranger@example.org").await;
+    let browser = Browser::new();
+    let client = &browser.client;
+    let login = open_provider_login(client, &start_url(&app)).await;
+    let callback = log_in_at_provider(client, &login, "stranger@example.org").await;
     let (status, page) = refused(client.get(&callback).send().await.expect("callback")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("Ask a fund officer to invite you"), "{page}");
@@ -118,16 +126,17 @@ async fn an_unknown_email_is_refused_and_nothing_is_created(store: Store) {
         .await
         .expect("lookup");
     assert_eq!(stranger, None, "nobody was created");
-    assert!(!signed_in(&app, &client).await);
+    assert!(!signed_in(&app, &browser).await);
 }
 
 async fn an_unverified_email_is_refused(store: Store) {
     let (app, _log, _provider) = spawn_app_with_provider(PROGRAM, store).await;
     // The test provider leaves addresses starting "unverified" unverified.
     let person = known_person(&app, "unverified.officer@example.org").await;
-    let client = browser_like_client();
-    let login = open_provider_login(&client, &start_url(&app)).await;
-    let callback = log_in_at_provider(&client, &login, "unverified.officer@example.org").await;
+    let browser = Browser::new();
+    let client = &browser.client;
+    let login = open_provider_login(client, &start_url(&app)).await;
+    let callback = log_in_at_provider(client, &login, "unverified.officer@example.org").await;
     let (status, page) = refused(client.get(&callback).send().await.expect("callback")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
@@ -135,14 +144,15 @@ async fn an_unverified_email_is_refused(store: Store) {
         "{page}"
     );
     assert_eq!(session_count(&app, &person).await, 0);
-    assert!(!signed_in(&app, &client).await);
+    assert!(!signed_in(&app, &browser).await);
 }
 
 async fn a_cancelled_sign_in_signs_nobody_in(store: Store) {
     let (app, _log, _provider) = spawn_app_with_provider(PROGRAM, store).await;
-    let client = browser_like_client();
-    let login = open_provider_login(&client, &start_url(&app)).await;
-    let callback = cancel_at_provider(&client, &login).await;
+    let browser = Browser::new();
+    let client = &browser.client;
+    let login = open_provider_login(client, &start_url(&app)).await;
+    let callback = cancel_at_provider(client, &login).await;
     assert_eq!(
         query_parameter(&callback, "error").as_deref(),
         Some("access_denied")
@@ -153,15 +163,16 @@ async fn a_cancelled_sign_in_signs_nobody_in(store: Store) {
         page.contains(&format!("{PROVIDER_NAME} did not sign you in")),
         "{page}"
     );
-    assert!(!signed_in(&app, &client).await);
+    assert!(!signed_in(&app, &browser).await);
 }
 
 async fn a_tampered_state_is_refused(store: Store) {
     let (app, _log, _provider) = spawn_app_with_provider(PROGRAM, store).await;
     let person = known_person(&app, OFFICER_EMAIL).await;
-    let client = browser_like_client();
-    let login = open_provider_login(&client, &start_url(&app)).await;
-    let callback = log_in_at_provider(&client, &login, OFFICER_EMAIL).await;
+    let browser = Browser::new();
+    let client = &browser.client;
+    let login = open_provider_login(client, &start_url(&app)).await;
+    let callback = log_in_at_provider(client, &login, OFFICER_EMAIL).await;
     let tampered = with_query_parameter(&callback, "state", "forged-state");
     let (status, page) = refused(client.get(&tampered).send().await.expect("callback")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -174,13 +185,14 @@ async fn a_tampered_state_is_refused(store: Store) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("expired or was already used"), "{page}");
     assert_eq!(session_count(&app, &person).await, 0);
-    assert!(!signed_in(&app, &client).await);
+    assert!(!signed_in(&app, &browser).await);
 }
 
 async fn a_replayed_callback_is_refused(store: Store) {
     let (app, _log, _provider) = spawn_app_with_provider(PROGRAM, store).await;
     let person = known_person(&app, OFFICER_EMAIL).await;
-    let client = browser_like_client();
+    let browser = Browser::new();
+    let client = &browser.client;
     // Start by hand to keep the attempt's cookie, as someone who copied it would.
     let start = client.get(start_url(&app)).send().await.expect("start");
     let attempt_cookie = set_cookies(&start)
@@ -189,8 +201,8 @@ async fn a_replayed_callback_is_refused(store: Store) {
         .and_then(|cookie| cookie.split(';').next().map(str::to_string))
         .expect("the attempt's cookie");
     let authorize = redirect_target(&start);
-    let interaction = fundledger_tests::oidc::follow(&client, &authorize).await;
-    let callback = log_in_at_provider(&client, &interaction, OFFICER_EMAIL).await;
+    let interaction = fundledger_tests::oidc::follow(client, &authorize).await;
+    let callback = log_in_at_provider(client, &interaction, OFFICER_EMAIL).await;
     let first = client.get(&callback).send().await.expect("callback");
     assert!(
         starts_session(&set_cookies(&first)),
@@ -203,8 +215,11 @@ async fn a_replayed_callback_is_refused(store: Store) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("expired or was already used"), "{page}");
     // Again from elsewhere with the copied cookie: the provider refuses the used code.
-    let elsewhere = browser_like_client();
-    let replay = elsewhere.get(&callback).header(COOKIE, &attempt_cookie);
+    let elsewhere = Browser::new();
+    let replay = elsewhere
+        .client
+        .get(&callback)
+        .header(COOKIE, &attempt_cookie);
     let (status, page) = refused(replay.send().await.expect("replay")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("did not accept this sign-in"), "{page}");
@@ -214,7 +229,8 @@ async fn a_replayed_callback_is_refused(store: Store) {
 
 async fn callbacks_are_throttled_per_address(store: Store) {
     let (app, _log, _provider) = spawn_app_with_provider(PROGRAM, store).await;
-    let client = browser_like_client();
+    let browser = Browser::new();
+    let client = &browser.client;
     let callback = format!("{}/sign-in/sso/callback?code=x&state=y", app.base);
     for _ in 0..20 {
         let response = client.get(&callback).send().await.expect("callback");
