@@ -6,6 +6,7 @@
 
 mod common;
 
+use api::web::oidc::SSO_CALLBACK_RULE;
 use common::PROGRAM;
 use fundledger_tests::oidc::{
     cancel_at_provider, log_in_at_provider, open_provider_login, query_parameter, redirect_target,
@@ -232,7 +233,7 @@ async fn callbacks_are_throttled_per_address(store: Store) {
     let browser = Browser::new();
     let client = &browser.client;
     let callback = format!("{}/sign-in/sso/callback?code=x&state=y", app.base);
-    for _ in 0..20 {
+    for _ in 0..SSO_CALLBACK_RULE.limit {
         let response = client.get(&callback).send().await.expect("callback");
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     }

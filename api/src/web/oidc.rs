@@ -57,9 +57,10 @@ pub const SSO_ATTEMPT_SECONDS: u64 = 600;
 pub const DISCOVERY_MAX_AGE_SECONDS: u64 = 3600;
 /// The longest any request to the provider may take.
 pub const PROVIDER_TIMEOUT_MS: u64 = 10_000;
-/// Callbacks per client address per window: each one costs a request to the provider.
+/// Callbacks per client address per window: each one can cost a request to the provider.
+/// Higher than the email form's, as a whole office may sign in from one address at nine.
 pub const SSO_CALLBACK_RULE: ThrottleRule = ThrottleRule {
-    limit: 20,
+    limit: 60,
     window_seconds: 15 * 60,
 };
 const SSO_PATH: &str = "/sign-in/sso";
@@ -337,12 +338,6 @@ async fn finish(
     )
     .await?;
     let attempt = Attempt::from_headers(headers).ok_or(Refusal::NoAttempt)?;
-    if let Some(error) = query.error {
-        return Err(Refusal::ProviderSaid {
-            error,
-            description: query.error_description,
-        });
-    }
     let state = query.state.unwrap_or_default();
     if !bool::from(state.as_bytes().ct_eq(attempt.state.as_bytes())) {
         return Err(Refusal::StateMismatch);
@@ -353,7 +348,17 @@ async fn finish(
             return Err(Refusal::WrongIssuer(iss));
         }
     }
-    let code = query.code.ok_or(Refusal::StateMismatch)?;
+    // Only an answer to this browser's attempt (state checked above) says why it failed:
+    // nobody else can put their words on this page.
+    if let Some(error) = query.error {
+        return Err(Refusal::ProviderSaid {
+            error,
+            description: query.error_description,
+        });
+    }
+    let code = query
+        .code
+        .ok_or_else(|| Refusal::CodeRefused("the answer carried no code".into()))?;
     let email = verified_email(sso, code, &attempt).await?;
     let person = accounts::people::person_by_email(database, &email)
         .await?
