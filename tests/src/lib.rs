@@ -2,7 +2,10 @@
 //! random port over a fresh database of its own (a SQLite file or a PostgreSQL database),
 //! and returns a client that speaks GraphQL to it with tokens of any role.
 
+pub mod browser;
 pub mod faults;
+pub mod smtp;
+pub mod web_client;
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -99,6 +102,13 @@ pub async fn spawn_app_over(
         Stdio::inherit(),
     )
     .await
+}
+
+/// Starts `program serve` over a fresh database of `store` with extra environment `env`
+/// (e.g. `FUNDLEDGER_SMTP_URL` from `smtp::SmtpServer::url`, shorter lifetimes).
+pub async fn spawn_app_with_env(program: &str, store: Store, env: &[(&str, String)]) -> TestApp {
+    let database = fresh_database(store).await;
+    spawn_server(program, database, false, &[], env, Stdio::inherit()).await
 }
 
 /// Starts `program serve` over a fresh database of `store` with extra environment `env`

@@ -378,7 +378,9 @@ pub fn warning_text(text: &str) -> Markup {
 /// A table with a caption and column headings (`scope="col"`); each row's first cell is
 /// its heading (`scope="row"`).
 pub fn table(caption: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
+    // A wide table scrolls inside its own focusable region, never the page (320 px).
     html! {
+        div class="fl-table-wrapper" role="region" aria-label=(caption) tabindex="0" {
         table class="govuk-table" {
             caption class="govuk-table__caption govuk-table__caption--m" { (caption) }
             thead class="govuk-table__head" {
@@ -401,6 +403,7 @@ pub fn table(caption: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
                     }
                 }
             }
+        }
         }
     }
 }

@@ -10,20 +10,25 @@
 //!   and ending sessions, `safe_next` (no open redirect).
 //! - `settings.rs`: `WebSettings` (public URL, session and link lifetimes, the `Mailer`),
 //!   from the environment; carried by `AppState::web`.
+//! - `sign_in.rs`: `/sign-in` (email → mailed single-use link, throttled),
+//!   `/sign-in/link/{secret}` (a button that uses it), `/sign-out`, `/signed-out`.
+//! - `account.rs`: `/account` (name, email, roles, sessions, API tokens) and its forms.
 //! - `assets.rs`: GOV.UK Frontend's CSS and JS (vendored in `api/assets/govuk/`) and ours,
 //!   at `/assets/{version}/…`, cached for a year.
 //! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider
 //!   (`/sign-in/sso`, `sso_button`).
 
+pub mod account;
 pub mod assets;
 pub mod layout;
 pub mod oidc;
 pub mod session;
 pub mod settings;
+pub mod sign_in;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use infrastructure::accounts::{AccountError, Person};
 use maud::html;
@@ -36,6 +41,31 @@ pub use settings::WebSettings;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/assets/{version}/{name}", get(assets::asset))
+        .route(
+            "/sign-in",
+            get(sign_in::sign_in_page).post(sign_in::request_link),
+        )
+        .route(
+            "/sign-in/link/{secret}",
+            get(sign_in::link_page).post(sign_in::use_link),
+        )
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/signed-out", get(sign_in::signed_out_page))
+        .route("/account", get(account::account_page))
+        .route("/account/name", post(account::change_name))
+        .route("/account/tokens", post(account::create_token))
+        .route(
+            "/account/tokens/{token_id}/revoke",
+            post(account::revoke_token),
+        )
+        .route(
+            "/account/sessions/{session_id}/end",
+            post(account::end_other_session),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            post(account::sign_out_everywhere),
+        )
         .merge(oidc::routes())
 }
 
