@@ -84,6 +84,22 @@ async fn a_known_person_with_a_verified_email_signs_in(store: Store) {
     let client = &browser.client;
     assert!(!signed_in(&app, &browser).await, "not signed in before");
 
+    // The sign-in page offers the provider, keeping `next`.
+    let sign_in = client
+        .get(format!("{}/sign-in?next=%2Faccount", app.base))
+        .send()
+        .await
+        .expect("GET /sign-in");
+    let sign_in = sign_in.text().await.expect("page");
+    assert!(
+        sign_in.contains(&format!("Sign in with {PROVIDER_NAME}")),
+        "{sign_in}"
+    );
+    assert!(
+        sign_in.contains(r#"href="/sign-in/sso?next=%2Faccount""#),
+        "{sign_in}"
+    );
+
     let login = open_provider_login(client, &start_url(&app)).await;
     // The provider states the email as typed; the server matches it as stored.
     let callback = log_in_at_provider(client, &login, "Officer@Example.org").await;
@@ -256,6 +272,20 @@ on_both_stores!(
     a_replayed_callback_is_refused,
     callbacks_are_throttled_per_address,
 );
+
+/// Without `FUNDLEDGER_OIDC_*` the sign-in page offers email links only, and the single
+/// sign-on routes say it is not set up (store-independent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_settings_there_is_no_single_sign_on() {
+    let app = fundledger_tests::spawn_app(PROGRAM, Store::Sqlite).await;
+    let (status, page) = app.get("/sign-in").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Email me a sign-in link"), "{page}");
+    assert!(!page.contains("Sign in with"), "{page}");
+    let (status, page) = app.get("/sign-in/sso").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Single sign-on is not set up"), "{page}");
+}
 
 /// Settings are read once at start-up: a half-configured provider stops the server
 /// before it serves (store-independent).
