@@ -18,6 +18,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 pub mod cluster;
+pub mod oidc;
 
 /// How long a spawned server may take to print its URL.
 pub const STARTUP_TIMEOUT_MS: u64 = 60_000;

@@ -101,7 +101,9 @@ async fn schema_over(db: &Database) -> AppSchema {
         projector: projections::ProjectorHandle::new(db.clone()),
         metrics: Arc::default(),
         keys: TokenKeys::new("account-api-test-secret-long-enough-for-the-server-0123456789"),
-        web: Arc::new(api::web::WebSettings::defaults("127.0.0.1:8080".parse().expect("an address"))),
+        web: Arc::new(api::web::WebSettings::defaults(
+            "127.0.0.1:8080".parse().expect("an address"),
+        )),
         feed: tokio::sync::broadcast::channel(16).0,
         public_cache: Arc::default(),
     };

@@ -71,6 +71,8 @@ pub struct AppState {
     pub public_cache: Arc<PublicQueryCache>,
     /// The screens' settings and the mailer (`web::settings`), for pages and resolvers.
     pub web: Arc<crate::web::WebSettings>,
+    /// Single sign-on, when `FUNDLEDGER_OIDC_*` configure it.
+    pub sso: Option<Arc<crate::web::oidc::SingleSignOn>>,
 }
 
 impl AppState {

@@ -13,8 +13,8 @@ use async_graphql::extensions::{
 use async_graphql::{MergedObject, Response, Schema, ServerError, ServerResult, Value};
 
 use super::account_api::{AccountMutation, AccountQuery};
-use super::erasure_api::ErasureMutation;
 use super::context::AppState;
+use super::erasure_api::ErasureMutation;
 use super::errors::BAD_INPUT;
 use super::mutations::Mutation;
 use super::people_api::{PeopleMutation, PeopleQuery};
@@ -60,7 +60,12 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
     let query = QueryRoot(Query, AccountQuery, PeopleQuery::default());
-    let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation::default());
+    let mutation = MutationRoot(
+        Mutation,
+        AccountMutation,
+        ErasureMutation,
+        PeopleMutation::default(),
+    );
     let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
         .limit_complexity(MAX_QUERY_COMPLEXITY)

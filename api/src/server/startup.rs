@@ -62,6 +62,8 @@ pub enum StartupError {
     Owner(#[from] AccountError),
     #[error(transparent)]
     Web(#[from] crate::web::settings::WebSettingsError),
+    #[error(transparent)]
+    Sso(#[from] crate::web::oidc::SsoError),
 }
 
 /// The embedded store's ways in for its developer: an admin token, and the first owner
@@ -98,6 +100,7 @@ impl Application {
         // file, a secret or a schema.
         let (listener, address) = bind(&settings.listen).await?;
         let web = Arc::new(crate::web::WebSettings::from_env(address)?);
+        let sso = crate::web::oidc::SingleSignOn::start(&web)?;
         let metrics_listener = match &settings.metrics_listen {
             Some(metrics_listen) => Some(bind(metrics_listen).await?),
             None => None,
@@ -115,14 +118,7 @@ impl Application {
         if settings.reference_geography {
             ledger.geography.load_reference_if_empty(&database).await?;
         }
-        let demo_summary = if settings.demo && database.is_empty().await? {
-            let summary = crate::demo::load(&ledger)
-                .await
-                .map_err(|error| StartupError::Demo(error.to_string()))?;
-            Some(summary.to_string())
-        } else {
-            None
-        };
+        let demo_summary = load_demo_if_wanted(settings.demo, &ledger, &database).await?;
         let projector = Projector::new(database.clone());
         let (dev_token, owner_sign_in) = match config.is_embedded() {
             true => embedded_sign_in(&keys, &database, address).await?,
@@ -137,6 +133,7 @@ impl Application {
             feed,
             public_cache: Arc::new(PublicQueryCache::default()),
             web,
+            sso,
         });
         let schema = build_schema(Some(state.clone()), &settings.transport);
         let app = App::new(
@@ -314,6 +311,21 @@ async fn serve_draining(
             Ok(())
         }
     }
+}
+
+/// Loads the demo data when `wanted` and the store is empty; the loader's summary.
+async fn load_demo_if_wanted(
+    wanted: bool,
+    ledger: &Ledger,
+    database: &Database,
+) -> Result<Option<String>, StartupError> {
+    if !wanted || !database.is_empty().await? {
+        return Ok(None);
+    }
+    let summary = crate::demo::load(ledger)
+        .await
+        .map_err(|error| StartupError::Demo(error.to_string()))?;
+    Ok(Some(summary.to_string()))
 }
 
 /// A listener on `address` and the address it got (port 0 picks one).

@@ -15,11 +15,14 @@
 //! - `account.rs`: `/account` (name, email, roles, sessions, API tokens) and its forms.
 //! - `assets.rs`: GOV.UK Frontend's CSS and JS (vendored in `api/assets/govuk/`) and ours,
 //!   at `/assets/{version}/…`, cached for a year.
+//! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider
+//!   (`/sign-in/sso`, `sso_button`).
 
 pub mod account;
 pub mod assets;
 pub mod invitations;
 pub mod layout;
+pub mod oidc;
 pub mod people;
 pub mod session;
 pub mod settings;
@@ -67,6 +70,7 @@ pub fn routes() -> Router<App> {
         )
         .merge(people::routes())
         .merge(invitations::routes())
+        .merge(oidc::routes())
 }
 
 /// The page for an accounts operation that failed for want of the store (503, try

@@ -71,12 +71,12 @@ pub async fn sign_in_page(
     let (token, cookie) = signed_out_token(&app.state.web, &headers);
     let next = safe_next(query.next.as_deref());
     with_cookie(
-        html(StatusCode::OK, email_form(&token, &next, "", &[])),
+        html(StatusCode::OK, email_form(&app, &token, &next, "", &[])),
         cookie,
     )
 }
 
-fn email_form(token: &str, next: &str, email: &str, errors: &[FieldError]) -> Markup {
+fn email_form(app: &App, token: &str, next: &str, email: &str, errors: &[FieldError]) -> Markup {
     let title = if errors.is_empty() {
         "Sign in".to_string()
     } else {
@@ -105,6 +105,11 @@ fn email_form(token: &str, next: &str, email: &str, errors: &[FieldError]) -> Ma
                 }
                 p class="govuk-body" {
                     "If you have not used fundledger before, ask a fund officer to invite you."
+                }
+                @if let Some(sso) = super::oidc::sso_button(app, next) {
+                    h2 class="govuk-heading-m" { "Staff" }
+                    p class="govuk-body" { "Or sign in with your organisation's account." }
+                    (sso)
                 }
             }
         }
@@ -137,7 +142,7 @@ pub async fn request_link(
         Err(error) => {
             let (token, cookie) = signed_out_token(&app.state.web, &headers);
             let errors = [FieldError::new("email", sentence(&error.to_string()))];
-            let markup = email_form(&token, &next, &form.email, &errors);
+            let markup = email_form(&app, &token, &next, &form.email, &errors);
             return with_cookie(html(StatusCode::BAD_REQUEST, markup), cookie);
         }
     };
