@@ -102,7 +102,8 @@ pub enum Command {
     /// Prints a signed bearer token (signed with FUNDLEDGER_JWT_SECRET, or the embedded
     /// store's own secret kept beside the database file).
     Token {
-        /// admin, panel or grantee.
+        /// admin, panel or grantee. (`owner`, a person's API token for the first owner, is
+        /// the accounts work's: it parses here before `Role`.)
         #[arg(long)]
         role: crate::server::auth::Role,
         /// Who the token is for (recorded as the actor of their commands).
@@ -111,8 +112,16 @@ pub enum Command {
         /// The organisation a grantee acts for (360Giving org id).
         #[arg(long)]
         org: Option<String>,
-        /// Lifetime, e.g. 8h, 30m, 7d.
-        #[arg(long, default_value = "8h", value_parser = crate::server::auth::parse_ttl)]
+        /// Narrows an admin token to one fund (an officer of that fund only). Without it an
+        /// admin token is an owner and an officer of every fund, as before.
+        #[arg(long)]
+        fund: Option<String>,
+        /// Narrows a panel token to one round. Without it a panel token scores every round.
+        #[arg(long)]
+        round: Option<String>,
+        /// Lifetime, e.g. 1h, 30m, 8h, 7d. Short by default: people sign in or use API
+        /// tokens; this is the operator's tool.
+        #[arg(long, default_value = "1h", value_parser = crate::server::auth::parse_ttl)]
         ttl: std::time::Duration,
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
@@ -293,11 +302,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token {
             role,
+            fund,
+            round,
             subject,
             org,
             ttl,
             database_url,
-        } => print_token(role, &subject, org.as_deref(), ttl, &database_url)?,
+        } => {
+            let scope = crate::server::auth::TokenScope { org, fund, round };
+            print_token(role, &subject, &scope, ttl, &database_url)?
+        }
         Command::Demo { database_url } => {
             let ledger = open(&database_url, Store::CreateIfMissing).await?;
             let summary = crate::demo::load(&ledger).await?;
@@ -429,7 +443,7 @@ async fn repair_restored_log(database_url: &str) -> anyhow::Result<()> {
 fn print_token(
     role: crate::server::auth::Role,
     subject: &str,
-    org: Option<&str>,
+    scope: &crate::server::auth::TokenScope,
     ttl: std::time::Duration,
     database_url: &str,
 ) -> anyhow::Result<()> {
@@ -437,7 +451,8 @@ fn print_token(
         database_url,
         std::env::var("FUNDLEDGER_JWT_SECRET").ok().as_deref(),
     )?;
-    let token = crate::server::auth::TokenKeys::new(&secret).mint(role, subject, org, ttl)?;
+    let token =
+        crate::server::auth::TokenKeys::new(&secret).mint_scoped(role, subject, scope, ttl)?;
     println!("{token}");
     Ok(())
 }

@@ -579,6 +579,7 @@ async fn open_round(
                 themes: plan.themes.iter().map(|theme| theme.to_string()).collect(),
                 decision_mode: plan.decision_mode,
                 min_panel_scores: plan.min_panel_scores,
+                panel_sees_scores: domain::round::PanelSeesScores::default(),
             },
         )
         .await;

@@ -50,6 +50,7 @@ pub fn terms() -> RoundTerms {
         themes: vec!["food".to_string(), "youth".to_string()],
         decision_mode: DecisionMode::Panel,
         min_panel_scores: 2,
+        panel_sees_scores: crate::round::PanelSeesScores::default(),
     }
 }
 

@@ -18,7 +18,9 @@ use domain::award::{
 };
 use domain::ballot::{Ballot, BallotCodeHash, BallotEvent};
 use domain::fund::{Fund, FundEvent};
-use domain::round::{DecisionMode, LogPlace, Round, RoundEvent, RoundTerms, VoteLine, VoteOutcome};
+use domain::round::{
+    DecisionMode, LogPlace, PanelSeesScores, Round, RoundEvent, RoundTerms, VoteLine, VoteOutcome,
+};
 use domain::{
     ApplicationId, AwardId, Date, DrawdownId, Fraction, FundId, GeoCode, Money, OrgId,
     OutcomeProxy, RoundId,
@@ -52,6 +54,7 @@ fn terms() -> RoundTerms {
         themes: vec!["food".into()],
         decision_mode: DecisionMode::Panel,
         min_panel_scores: 2,
+        panel_sees_scores: PanelSeesScores::AfterOwnScore,
     }
 }
 
@@ -269,7 +272,10 @@ fn round_examples() -> Vec<RoundEvent> {
         RoundEvent::RoundOpened {
             round_id: RoundId::new("round-1"),
             budget: Money::pounds(50000),
-            terms: terms(),
+            terms: RoundTerms {
+                panel_sees_scores: PanelSeesScores::Always,
+                ..terms()
+            },
         },
         RoundEvent::ApplicationApproved {
             application_id: ApplicationId::new("app-1"),
@@ -587,6 +593,15 @@ fn older_shapes_still_decode_with_their_new_fields_absent() {
     };
     assert_eq!(lines.len(), 2);
     assert!(lines.iter().all(|line| line.submitted_at.is_none()));
+    let opened: RoundEvent = decode_file("Round/RoundOpened.v1-before-panel_sees_scores.json");
+    assert_eq!(
+        opened,
+        RoundEvent::RoundOpened {
+            round_id: RoundId::new("round-1"),
+            budget: Money::pounds(50000),
+            terms: terms(),
+        }
+    );
 }
 
 fn decode_file<E: DeserializeOwned>(relative: &str) -> E {

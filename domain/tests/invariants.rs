@@ -73,6 +73,7 @@ fn terms(round: usize) -> RoundTerms {
             DecisionMode::Panel
         },
         min_panel_scores: if round == 0 { 2 } else { 1 },
+        panel_sees_scores: domain::round::PanelSeesScores::default(),
     }
 }
 

@@ -286,6 +286,7 @@ async fn racing_approvals_never_overspend_the_round() {
                 themes: vec![],
                 decision_mode: DecisionMode::Panel,
                 min_panel_scores: 1,
+                panel_sees_scores: domain::round::PanelSeesScores::default(),
             },
         )
         .await
@@ -385,6 +386,7 @@ async fn process_manager_completes_half_done_steps(kind: &str) {
                     themes: vec![],
                     decision_mode: DecisionMode::Panel,
                     min_panel_scores: 0,
+                    panel_sees_scores: domain::round::PanelSeesScores::default(),
                 },
                 allocated_on: date("2026-01-01"),
             },

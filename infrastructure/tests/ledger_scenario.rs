@@ -100,6 +100,7 @@ async fn whole_life_of_a_fund(kind: &str) {
                 themes: vec!["youth".into(), "food".into()],
                 decision_mode: DecisionMode::Panel,
                 min_panel_scores: 2,
+                panel_sees_scores: domain::round::PanelSeesScores::default(),
             },
         )
         .await

@@ -150,6 +150,7 @@ fn push_rounds(rows: &mut Vec<EventRow>, fund: &FundId, capital: Money, budget: 
             themes: vec![],
             decision_mode: DecisionMode::Panel,
             min_panel_scores: 0,
+            panel_sees_scores: domain::round::PanelSeesScores::default(),
         };
         available = available
             .checked_sub(budget)

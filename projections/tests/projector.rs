@@ -225,6 +225,7 @@ async fn text_with_copy_escapes_survives_a_rebuild(kind: &str) {
                 themes: vec![],
                 decision_mode: DecisionMode::Panel,
                 min_panel_scores: 0,
+                panel_sees_scores: domain::round::PanelSeesScores::default(),
             },
         )
         .await

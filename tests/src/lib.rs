@@ -7,7 +7,8 @@ pub mod faults;
 use std::process::Stdio;
 use std::time::Duration;
 
-use api::server::auth::{Claims, Role, TokenKeys, TOKEN_ISSUER};
+use api::server::auth::{Claims, Role, TokenKeys, TokenScope, TOKEN_ISSUER};
+use infrastructure::accounts::{self, PersonId, ScopedRole};
 use infrastructure::test_support::TestDatabase;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -366,6 +367,73 @@ impl TestApp {
                 exp: now - 3600,
             })
             .expect("signing")
+    }
+
+    /// A JWT for `role` narrowed to `scope` (`--fund`, `--round`, `--org`).
+    pub fn scoped_token(&self, role: Role, subject: &str, scope: &TokenScope) -> String {
+        self.keys
+            .mint_scoped(role, subject, scope, Duration::from_secs(3600))
+            .expect("minting a scoped test token")
+    }
+
+    /// A person in the test's own store holding `roles` (granted as an officer would).
+    pub async fn person_with_roles(&self, email: &str, roles: &[ScopedRole]) -> PersonId {
+        let db = &self.database.database;
+        let person = accounts::people::find_or_create_person(db, email, None)
+            .await
+            .expect("making a test person");
+        for role in roles {
+            accounts::grants::grant_role(db, &person.id, role, "test")
+                .await
+                .expect("granting a test role");
+        }
+        person.id
+    }
+
+    /// A fresh API token of `person` (every role they hold): its id and its `flt_…` secret.
+    pub async fn api_token_of(&self, person: &PersonId) -> (String, String) {
+        let made = accounts::api_tokens::create_api_token(
+            &self.database.database,
+            person,
+            "test script",
+            &[],
+            3600,
+        )
+        .await
+        .expect("making a test API token");
+        (made.token.token_id, made.secret)
+    }
+
+    /// A fresh session of `person`, as signing in would start it.
+    pub async fn session_of(&self, person: &PersonId) -> accounts::NewSession {
+        accounts::sessions::start_session(
+            &self.database.database,
+            person,
+            "email",
+            accounts::SessionLimits::default(),
+        )
+        .await
+        .expect("starting a test session")
+    }
+
+    /// GraphQL with a session's cookie and `csrf` in `X-CSRF-Token` (none: no header).
+    pub async fn gql_session(
+        &self,
+        session: &accounts::NewSession,
+        csrf: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Reply {
+        let body =
+            serde_json::to_vec(&json!({ "query": query, "variables": variables })).expect("json");
+        let mut headers = vec![(
+            "cookie",
+            format!("{}={}", api::web::session::SESSION_COOKIE, session.secret),
+        )];
+        if let Some(csrf) = csrf {
+            headers.push((api::web::session::CSRF_HEADER, csrf.to_string()));
+        }
+        self.post_raw(None, &headers, body).await
     }
 
     /// An admin token signed with some other secret.

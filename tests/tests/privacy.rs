@@ -1,7 +1,7 @@
-//! Walks every field of the schema (by introspection) as the public, a panel member and
-//! another grantee, over a ledger seeded with private markers, and proves that no private
-//! data comes back in any field or error. The admin walk sees the markers, so the walk
-//! does reach the private fields.
+//! Walks every field of the schema (by introspection) as the public, panel members, another
+//! grantee, another fund's officer and another round's panel member, over a ledger seeded
+//! with private markers, and proves that no private data comes back in any field or error.
+//! The admin walk sees the markers, so the walk does reach the private fields.
 
 mod common;
 
@@ -388,11 +388,45 @@ async fn no_public_field_leaks_private_data(store: Store) {
         );
     }
 
-    let (panel_sees, _) = walk(&app, Some(&app.panel("panel-pat")), &seeded).await;
+    // A panel member sees their own score; another member's only once they have scored
+    // it themselves (the round's default), so one who has not sees no one else's.
+    let (panel_sees, _) = walk(&app, Some(&app.panel(MEMBER)), &seeded).await;
     for marker in PARTIES_ONLY.iter().chain(&NEVER) {
         assert!(!panel_sees.contains(marker), "the panel can read {marker}");
     }
     assert!(panel_sees.contains(MEMBER), "the panel sees scores");
+    let (unscored_sees, _) = walk(&app, Some(&app.panel("panel-pat")), &seeded).await;
+    assert!(
+        !unscored_sees.contains(MEMBER),
+        "a panel member who has not scored sees another's score"
+    );
+
+    // An officer of another fund, and a panel member of another round, see nothing private.
+    let other_fund = app.scoped_token(
+        api::server::auth::Role::Admin,
+        "officer-elsewhere",
+        &api::server::auth::TokenScope {
+            fund: Some("FND-ELSEWHERE".into()),
+            ..Default::default()
+        },
+    );
+    let other_round = app.scoped_token(
+        api::server::auth::Role::Panel,
+        "panel-elsewhere",
+        &api::server::auth::TokenScope {
+            round: Some("RND-ELSEWHERE".into()),
+            ..Default::default()
+        },
+    );
+    for (who, token) in [
+        ("another fund's officer", other_fund),
+        ("another round's panel", other_round),
+    ] {
+        let (sees, _) = walk(&app, Some(&token), &seeded).await;
+        for marker in PANEL_ONLY.iter().chain(&PARTIES_ONLY).chain(&NEVER) {
+            assert!(!sees.contains(marker), "{who} can read {marker}");
+        }
+    }
 }
 
 on_both_stores!(no_public_field_leaks_private_data);

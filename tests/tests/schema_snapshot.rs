@@ -74,7 +74,14 @@ field), `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `CONFLICT`, `CONCURRENCY`, 
 `UNAVAILABLE` (the database cannot be reached: HTTP 503 with `Retry-After`; retry then, a
 write with the same `idempotencyKey`), `NEEDS_REPAIR` (writes refused until an operator
 repairs the store; the message says what to run; resend later with the same idempotency
-key) or `INTERNAL`. A mutation that answers has committed: its payload's `projected` says
+key), `THROTTLED` (too many attempts, e.g. ballot codes from one address: HTTP 429; the
+message says how long to wait) or `INTERNAL`. A caller is the public (no credential), an
+operator's JWT (`fundledger token`), a person's API token (`Authorization: Bearer flt_…`)
+or a person's session cookie (GraphQL then needs the header `X-CSRF-Token` with the
+session's CSRF token, else `FORBIDDEN`). Roles are scoped: the owner creates funds; an
+officer acts on their funds; a panel member on their rounds; a member for their
+organisations. `UNAUTHENTICATED` is a missing or bad credential, `FORBIDDEN` a role or
+scope the caller lacks; an id of another scope and an unknown id get the same `FORBIDDEN`. A mutation that answers has committed: its payload's `projected` says
 whether its object could be read yet (null until then).
 ";
 

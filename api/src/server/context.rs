@@ -29,6 +29,38 @@ pub const MUTATION_PROJECTION_WAIT_MS: u64 = 5_000;
 /// The longest idempotency key accepted.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 
+/// The client's address, as the transport saw it (absent for a schema called directly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// Ballot attempts allowed from one address in one round per window: every attempt
+/// counts, right code or wrong, because a guess must be refused before it is tried (a
+/// count of wrong codes alone would still let the guess past the limit be checked).
+pub const BALLOT_ATTEMPTS_PER_ADDRESS: u32 = 30;
+/// The window of `BALLOT_ATTEMPTS_PER_ADDRESS`, in seconds.
+pub const BALLOT_ATTEMPT_WINDOW_SECONDS: i64 = 10 * 60;
+
+/// Counts one ballot attempt from the caller's address in `round`; `THROTTLED` (saying
+/// how long to wait) past `BALLOT_ATTEMPTS_PER_ADDRESS`.
+pub async fn throttle_ballot(ctx: &Context<'_>, round: &RoundId) -> GqlResult<()> {
+    let address = ctx
+        .data_opt::<ClientAddress>()
+        .map_or_else(|| "unknown".to_string(), |address| address.0.to_string());
+    let rule = infrastructure::accounts::ThrottleRule {
+        limit: BALLOT_ATTEMPTS_PER_ADDRESS,
+        window_seconds: BALLOT_ATTEMPT_WINDOW_SECONDS,
+    };
+    infrastructure::accounts::throttle::hit(
+        state(ctx).database(),
+        &format!("ballot:ip:{address}:round:{round}"),
+        rule,
+        "ballot attempts from this address in this round",
+    )
+    .await
+    .map_err(super::principal::account_error)
+    .coded()
+}
+
 /// Shared by every request.
 pub struct AppState {
     pub ledger: Arc<Ledger>,
@@ -133,6 +165,9 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
 // outsiders: a caller whose roles are scoped gets the same `FORBIDDEN` for an id of another
 // scope and for an id that does not exist; only a caller with an unscoped role (owner, an
 // unscoped admin or panel token), who would be allowed anywhere, hears `NOT_FOUND`.
+//
+// Mutations that resolve an id to its scope check `require_signed_in` first, then their
+// input, then the scope (a store read): bad input is `BAD_INPUT` whatever the id names.
 
 /// The name of the field being resolved, for refusals (`establishFund`, `scores`).
 fn field_name(ctx: &Context<'_>) -> String {
@@ -355,8 +390,8 @@ pub async fn require_member_of_application(
         ));
     }
     match application_parties(ctx, application).await? {
-        Some((_, _, org)) => require_member_of(ctx, &org).map(|_| org),
-        None => Err(forbidden(
+        Some((_, _, org)) if viewer.roles().is_member_of(&org) => Ok(org),
+        _ => Err(forbidden(
             ctx,
             viewer,
             "a member of the applicant organisation",
@@ -401,8 +436,12 @@ pub async fn require_member_of_award(ctx: &Context<'_>, award: &AwardId) -> GqlR
         return Err(forbidden(ctx, viewer, "a member of the award's recipient"));
     }
     match award_parties(ctx, award).await? {
-        Some((_, org)) => require_member_of(ctx, &org).map(|_| org),
-        None => Err(forbidden(ctx, viewer, "a member of the award's recipient")),
+        Some((_, org)) if viewer.roles().is_member_of(&org) => Ok(org),
+        _ => Err(forbidden(
+            ctx,
+            viewer,
+            "a member of the award's recipient organisation",
+        )),
     }
 }
 

@@ -22,6 +22,10 @@ pub const RETRY_AFTER_SECONDS: u64 = 1;
 /// Writes are refused until an operator repairs the store (a PostgreSQL log restored from
 /// a logical dump: `fundledger repair-restored-log`); the message says what to run.
 pub const NEEDS_REPAIR: &str = "NEEDS_REPAIR";
+/// Too many attempts (wrong ballot codes, sign-in requests) from one address or for one
+/// account: the message says how long to wait. Sent with HTTP 429 where the transport
+/// allows.
+pub const THROTTLED: &str = "THROTTLED";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -42,6 +46,9 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
+    /// Too many attempts; the message says how long to wait.
+    #[error("{0}")]
+    Throttled(String),
 }
 
 impl ApiError {
@@ -53,6 +60,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => UNAUTHENTICATED,
             ApiError::Unavailable(_) => UNAVAILABLE,
             ApiError::Internal(_) => INTERNAL,
+            ApiError::Throttled(_) => THROTTLED,
             ApiError::Ledger(error) => match error.kind() {
                 ErrorKind::BadInput => BAD_INPUT,
                 ErrorKind::NotFound => NOT_FOUND,

@@ -25,7 +25,7 @@ use super::cache::{is_query_only, Lookup};
 use super::conditional;
 use super::context::AppState;
 use super::context::PayloadProjection;
-use super::errors::{BAD_INPUT, RETRY_AFTER_SECONDS, TIMEOUT, UNAUTHENTICATED, UNAVAILABLE};
+use super::errors::{BAD_INPUT, RETRY_AFTER_SECONDS, TIMEOUT, UNAVAILABLE};
 use super::health::{ready_max_lag, ProjectionHealth};
 use super::schema::AppSchema;
 use super::transport::{ConnectionLimiter, TransportLimits};
@@ -278,10 +278,16 @@ fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Box<Respon
 async fn graphql(
     State(app): State<App>,
     checked: Option<Extension<CheckedViewer>>,
+    peer: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let (body, viewer) = match admitted(&app, checked, &headers, body) {
+    // The request middleware has found the viewer already (for the access line).
+    let viewer = match checked {
+        Some(Extension(checked)) => checked.0,
+        None => super::principal::viewer_for_request(&app.state, &headers).await,
+    };
+    let (body, viewer) = match admitted(viewer, &headers, body) {
         Ok(admitted) => admitted,
         Err(refused) => return *refused,
     };
@@ -319,6 +325,13 @@ async fn graphql(
         .data(PayloadProjection::starting_now())
         // Subject keys read once per request (personal texts, erasure_api.rs).
         .data(infrastructure::personal::Keyring::default());
+    // Where the request came from, for throttles (ballot codes).
+    let request = match peer {
+        Some(Extension(axum::extract::ConnectInfo(peer))) => {
+            request.data(super::context::ClientAddress(peer.ip()))
+        }
+        None => request,
+    };
     let response = match execute(&app, request, deadline).await {
         Ok(response) => response,
         Err(refused) => return refused,
@@ -336,10 +349,9 @@ async fn graphql(
 }
 
 /// A POSTed request's body and viewer, or its refusal: JSON only, within the body limit,
-/// with a valid token if any.
+/// with a valid credential if any (and a session's CSRF token with its cookie).
 fn admitted(
-    app: &App,
-    checked: Option<Extension<CheckedViewer>>,
+    viewer: Result<Viewer, super::principal::Refusal>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(Bytes, Viewer), Box<Response>> {
@@ -355,10 +367,10 @@ fn admitted(
             BAD_INPUT,
         ))
     })?;
-    // The request middleware has checked the token already (for the access line).
-    let viewer = checked.map_or_else(|| viewer_of(app, headers), |Extension(c)| c.0);
-    let viewer = viewer
-        .map_err(|refusal| Box::new(refuse(StatusCode::UNAUTHORIZED, refusal, UNAUTHENTICATED)))?;
+    let viewer = viewer.map_err(|refusal| Box::new(refusal.to_response()))?;
+    if let Some(refusal) = super::principal::csrf_refusal(&viewer, headers) {
+        return Err(Box::new(refusal.to_response()));
+    }
     Ok((body, viewer))
 }
 
@@ -372,7 +384,17 @@ fn answer(response: &async_graphql::Response, encoded: Bytes) -> Response {
             .and_then(|extensions| extensions.get("code"))
             .is_some_and(|code| *code == async_graphql::Value::from(UNAVAILABLE))
     });
+    let throttled = response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from(super::errors::THROTTLED))
+    });
     let mut answer = ([(header::CONTENT_TYPE, "application/json")], encoded).into_response();
+    if throttled && !unavailable {
+        *answer.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    }
     if unavailable {
         *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         answer
@@ -380,23 +402,6 @@ fn answer(response: &async_graphql::Response, encoded: Bytes) -> Response {
             .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
     }
     answer
-}
-
-/// Who is asking, from the `Authorization` header (none: the public); the refusal's
-/// message otherwise.
-fn viewer_of(app: &App, headers: &HeaderMap) -> Result<Viewer, String> {
-    let authorization = match headers
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str())
-    {
-        None => None,
-        Some(Ok(value)) => Some(value),
-        Some(Err(_)) => return Err("the Authorization header is not text".to_string()),
-    };
-    app.state
-        .keys
-        .viewer_for_header(authorization)
-        .map_err(|error| error.to_string())
 }
 
 /// Runs `request` until `deadline`; every error in the answer carries a code.
@@ -588,10 +593,13 @@ async fn record_metrics(
     let started = Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().cloned();
-    // The token is checked once per request: here, for the access line's actor kind, and
-    // handed on to the GraphQL handler.
-    let viewer = viewer_of(&app, request.headers());
-    let actor = viewer.as_ref().map_or("invalid", actor_kind_of);
+    // The credential is checked once per request: here, for the access line's actor kind,
+    // and handed on to the GraphQL handler.
+    let viewer = super::principal::viewer_for_request(&app.state, request.headers()).await;
+    let actor = match &viewer {
+        Ok(viewer) => actor_kind_of(viewer),
+        Err(refusal) => refusal.actor_kind(),
+    };
     request.extensions_mut().insert(CheckedViewer(viewer));
     let request_id = request
         .headers()
@@ -620,11 +628,12 @@ async fn record_metrics(
     response
 }
 
-/// The request's viewer, or why its token was refused, as `record_metrics` found it.
+/// The request's viewer, or why its credential was refused, as `record_metrics` found it.
 #[derive(Clone)]
-struct CheckedViewer(Result<Viewer, String>);
+struct CheckedViewer(Result<Viewer, super::principal::Refusal>);
 
-/// How logs name a viewer: `anonymous`, `admin`, `panel` or `grantee` (never who).
+/// How logs name a viewer: `anonymous`, `owner`, `officer`, `panel`, `member`, `person` or
+/// `operator` (never who).
 pub(crate) fn actor_kind_of(viewer: &Viewer) -> &'static str {
     match viewer {
         Viewer::Public => "anonymous",

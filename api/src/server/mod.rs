@@ -10,8 +10,9 @@
 //! - [`cache`]: answers to public queries, kept while the read models are unchanged.
 //! - [`conditional`]: `ETag`s from the read-models version, `304`s, `GET /graphql?query=`.
 //! - [`runtime_metrics`]: `/metrics`' build, process and connection-pool lines.
-//! - [`auth`]: bearer tokens and roles; [`context`]: what resolvers reach and the role
-//!   checks; [`errors`]: one `extensions.code` per error.
+//! - [`auth`]: JWTs and the `Viewer` (actor, person, scoped roles); [`principal`]: who is
+//!   asking (API token, JWT, session cookie + CSRF header); [`context`]: what resolvers
+//!   reach and the scoped checks; [`errors`]: one `extensions.code` per error.
 //! - [`transport`]: the accept loop (header/idle timeouts, connection caps);
 //!   [`websocket`]: `/graphql/ws` and its limits; [`graphiql`]: GraphiQL, served locally.
 
@@ -29,6 +30,7 @@ pub mod http;
 pub mod metrics;
 pub mod mutations;
 pub mod page;
+pub mod principal;
 pub mod priority;
 pub mod public;
 pub mod query;

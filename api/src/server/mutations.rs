@@ -23,13 +23,14 @@ use super::context::{
     ledger_request, payload_projected, require_any_member, require_member_of,
     require_member_of_application, require_member_of_award, require_officer_of,
     require_officer_of_application, require_officer_of_award, require_officer_of_round,
-    require_owner, require_panel_of_application, state, viewer, MAX_IDEMPOTENCY_KEY_CHARS,
+    require_owner, require_panel_of_application, require_signed_in, state, throttle_ballot, viewer,
+    MAX_IDEMPOTENCY_KEY_CHARS,
 };
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT};
 use super::scalars::{DateValue, DecimalValue, GeoCodeValue, MoneyValue};
 use super::types::{
     application_after, award_after, fund_after, round_after, Application, Award, DecisionMode,
-    Drawdown, Fund, Round,
+    Drawdown, Fund, PanelSeesScores, Round,
 };
 
 /// The most themes a round or an application may list.
@@ -437,6 +438,10 @@ pub struct OpenRoundInput {
     /// Panel scores an application needs before it can be approved (PANEL rounds).
     #[graphql(default = 0)]
     pub min_panel_scores: u32,
+    /// When panel members see each other's scores and comments: AFTER_OWN_SCORE (the
+    /// default) or ALWAYS. (Left out of the request digest when absent.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panel_sees_scores: Option<PanelSeesScores>,
     pub idempotency_key: Option<String>,
 }
 
@@ -889,6 +894,7 @@ impl Mutation {
             themes: input.themes.clone(),
             decision_mode: input.decision_mode.into(),
             min_panel_scores: input.min_panel_scores,
+            panel_sees_scores: input.panel_sees_scores.unwrap_or_default().into(),
         };
         let outcome = run(
             ctx,
@@ -925,7 +931,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: IssueBallotCodesInput,
     ) -> GqlResult<BallotCodesPayload> {
-        let viewer = require_officer_of_round(ctx, &RoundId::new(input.round_id.trim())).await?;
+        require_signed_in(ctx)?;
         let count = usize::try_from(input.count).unwrap_or(0);
         if count == 0 || count > MAX_BALLOT_CODES_PER_REQUEST {
             return Err(coded(
@@ -938,6 +944,7 @@ impl Mutation {
         }
         // The digest covers the round and the count, not the fresh codes: a retry is the
         // same request.
+        let viewer = require_officer_of_round(ctx, &RoundId::new(input.round_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let round_id = RoundId::new(input.round_id.trim());
         let codes: Vec<String> = (0..count).map(|_| random_code()).collect();
@@ -976,6 +983,7 @@ impl Mutation {
         )?;
         check_line("ballotCode", &input.ballot_code)?;
         let round_id = RoundId::new(input.round_id.trim());
+        throttle_ballot(ctx, &round_id).await?;
         let application_ids: Vec<ApplicationId> = input
             .application_ids
             .iter()
@@ -1123,14 +1131,15 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ScoreApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
-        let member =
-            require_panel_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
-                .await?;
+        require_signed_in(ctx)?;
         check_text("comment", &input.comment)?;
         let score = u8::try_from(input.score)
             .map_err(|_| format!("a score is a whole number from 1 to 5, not {}", input.score))
             .and_then(Score::new)
             .map_err(|message| coded(message, BAD_INPUT))?;
+        let member =
+            require_panel_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
+                .await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
         let outcome = run(
@@ -1176,10 +1185,11 @@ impl Mutation {
         ctx: &Context<'_>,
         input: DeclineApplicationInput,
     ) -> GqlResult<ApplicationPayload> {
+        require_signed_in(ctx)?;
+        check_text("reason", &input.reason)?;
         let viewer =
             require_officer_of_application(ctx, &ApplicationId::new(input.application_id.trim()))
                 .await?;
-        check_text("reason", &input.reason)?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = ApplicationId::new(input.application_id.trim());
         let outcome = run(
@@ -1217,8 +1227,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RequestDrawdownInput,
     ) -> GqlResult<DrawdownPayload> {
-        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("purpose", &input.purpose)?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1269,8 +1280,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RejectDrawdownInput,
     ) -> GqlResult<DrawdownPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("reason", &input.reason)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let drawdown = DrawdownId::new(input.drawdown_id.trim());
@@ -1295,8 +1307,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RecordPaymentInput,
     ) -> GqlResult<DrawdownPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_line("paymentRef", &input.payment_ref)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let drawdown = DrawdownId::new(input.drawdown_id.trim());
@@ -1329,11 +1342,12 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReportSpendInput,
     ) -> GqlResult<AwardPayload> {
-        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_count("lines", input.lines.len(), MAX_SPEND_LINES)?;
         for line in &input.lines {
             check_line("category", &line.category)?;
         }
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let lines = input
@@ -1366,8 +1380,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReportOutcomeInput,
     ) -> GqlResult<AwardPayload> {
-        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_line("indicator", &input.indicator)?;
+        let org = require_member_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer(ctx), input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1393,13 +1408,14 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VaryAwardInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("reason", &input.reason)?;
         let lines = input
             .budget_lines
             .as_deref()
             .map(budget_lines)
             .transpose()?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1425,8 +1441,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: SetBudgetLinesInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         let lines = budget_lines(&input.lines)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(
@@ -1444,8 +1461,9 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RecordReturnInput,
     ) -> GqlResult<AwardPayload> {
-        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
+        require_signed_in(ctx)?;
         check_text("reason", &input.reason)?;
+        let viewer = require_officer_of_award(ctx, &AwardId::new(input.award_id.trim())).await?;
         let request = ledger_request(viewer, input.idempotency_key.as_deref(), &input)?;
         let id = AwardId::new(input.award_id.trim());
         let outcome = run(

@@ -294,6 +294,12 @@ impl Query {
         Ok(award_connection(page, after.as_deref()))
     }
 
+    /// Who is asking: the signed-in person (or an operator's token) and the roles held
+    /// now; null for the public.
+    async fn me(&self, ctx: &Context<'_>) -> GqlResult<Option<super::principal::Me>> {
+        super::principal::me(ctx).await
+    }
+
     /// The ledger's head as far as the read models have got.
     async fn ledger(&self, ctx: &Context<'_>) -> GqlResult<LedgerHead> {
         Ok(LedgerHead(

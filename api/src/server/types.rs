@@ -202,6 +202,34 @@ impl From<DecisionMode> for domain::round::DecisionMode {
     }
 }
 
+/// When a round's panel members see each other's scores and comments.
+#[derive(Enum, Copy, Clone, Default, Eq, PartialEq, Debug, serde::Serialize)]
+pub enum PanelSeesScores {
+    /// Once they have scored the application themselves (the default).
+    #[default]
+    AfterOwnScore,
+    /// Always.
+    Always,
+}
+
+impl From<PanelSeesScores> for domain::round::PanelSeesScores {
+    fn from(choice: PanelSeesScores) -> domain::round::PanelSeesScores {
+        match choice {
+            PanelSeesScores::AfterOwnScore => domain::round::PanelSeesScores::AfterOwnScore,
+            PanelSeesScores::Always => domain::round::PanelSeesScores::Always,
+        }
+    }
+}
+
+impl From<domain::round::PanelSeesScores> for PanelSeesScores {
+    fn from(choice: domain::round::PanelSeesScores) -> PanelSeesScores {
+        match choice {
+            domain::round::PanelSeesScores::AfterOwnScore => PanelSeesScores::AfterOwnScore,
+            domain::round::PanelSeesScores::Always => PanelSeesScores::Always,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct ApplicationCounts {
     pub submitted: i64,
@@ -338,6 +366,14 @@ impl Round {
             .and_then(|votes| votes.allocated_on)
             .map(DateValue))
     }
+    /// When the round's panel members see each other's scores (chosen at opening).
+    async fn panel_sees_scores(&self, ctx: &Context<'_>) -> GqlResult<PanelSeesScores> {
+        let round = state(ctx).ledger.round(&self.0.round_id).await.coded()?;
+        Ok(round
+            .terms()
+            .map(|terms| terms.panel_sees_scores.into())
+            .unwrap_or_default())
+    }
 }
 
 impl Round {
@@ -421,6 +457,29 @@ impl Application {
             .coded()
     }
 
+    /// `Some(member)`: the viewer is a panel member (not an officer of the fund) who may
+    /// see only their own score yet; `None`: every score.
+    async fn scores_limited_to(
+        &self,
+        ctx: &Context<'_>,
+        application: &domain::application::Application,
+    ) -> GqlResult<Option<String>> {
+        let viewer = viewer(ctx);
+        let Some(caller) = viewer.caller() else {
+            return Ok(None);
+        };
+        if caller.roles.is_officer_of(&self.0.fund_id)
+            || application.panel_scores().contains_key(&caller.member)
+        {
+            return Ok(None);
+        }
+        let round = state(ctx).ledger.round(&self.0.round_id).await.coded()?;
+        let always = round
+            .terms()
+            .is_some_and(|terms| terms.panel_sees_scores == domain::round::PanelSeesScores::Always);
+        Ok((!always).then(|| caller.member.clone()))
+    }
+
     async fn aggregate(&self, ctx: &Context<'_>) -> GqlResult<domain::application::Application> {
         state(ctx)
             .ledger
@@ -490,13 +549,20 @@ impl Application {
         .await
         .coded()
     }
-    /// Each panel member's current score (admin and panel only).
+    /// Each panel member's current score: for the fund's officers; for the round's panel,
+    /// the others' scores once the member has scored it (or always, if the round was
+    /// opened with `panelSeesScores: ALWAYS`), until then their own only.
     async fn scores(&self, ctx: &Context<'_>) -> GqlResult<Vec<PanelScore>> {
         self.require_panel_detail(ctx, "scores")?;
         let application = self.aggregate(ctx).await?;
+        let only = self.scores_limited_to(ctx, &application).await?;
         let texts = self.texts(ctx).await?;
-        let scores = application.panel_scores();
-        let members: Vec<&str> = scores.keys().map(String::as_str).collect();
+        let scores: Vec<_> = application
+            .panel_scores()
+            .iter()
+            .filter(|(member, _)| only.as_ref().is_none_or(|only| *member == only))
+            .collect();
+        let members: Vec<&str> = scores.iter().map(|(member, _)| member.as_str()).collect();
         let stored: Vec<&str> = members
             .iter()
             .map(|member| texts.comments.get(*member).map_or("", String::as_str))
@@ -504,7 +570,7 @@ impl Application {
         let comments = shown_texts(ctx, &stored).await?;
         let names = shown_names(ctx, &members).await?;
         Ok(scores
-            .iter()
+            .into_iter()
             .zip(comments)
             .map(|((member, score), comment)| PanelScore {
                 member: member.clone(),
@@ -529,7 +595,8 @@ impl Application {
             None => Ok(None),
         }
     }
-    /// Panel members who declared a conflict of interest (admin and panel only).
+    /// Panel members who declared a conflict of interest (the fund's officers and the
+    /// round's panel only).
     async fn conflicts(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
         self.require_panel_detail(ctx, "conflicts")?;
         let application = self.aggregate(ctx).await?;

@@ -14,6 +14,25 @@ pub enum DecisionMode {
     Participatory,
 }
 
+/// When a panel member sees the other members' scores and comments on an application of
+/// the round: once they have scored it themselves (the default: no anchoring on others'
+/// marks), or always. Chosen when the round opens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PanelSeesScores {
+    #[default]
+    AfterOwnScore,
+    Always,
+}
+
+impl PanelSeesScores {
+    /// The default, left out of stored events so rounds opened before the choice existed
+    /// (and rounds that keep the default) encode exactly as before.
+    pub fn is_after_own_score(&self) -> bool {
+        *self == PanelSeesScores::AfterOwnScore
+    }
+}
+
 /// What a round is: set when the fund allocates its budget and fixed once the round opens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoundTerms {
@@ -28,6 +47,9 @@ pub struct RoundTerms {
     pub decision_mode: DecisionMode,
     /// Panel scores an application needs before an approval (PANEL rounds).
     pub min_panel_scores: u32,
+    /// When panel members see each other's scores (absent in events stored before it).
+    #[serde(default, skip_serializing_if = "PanelSeesScores::is_after_own_score")]
+    pub panel_sees_scores: PanelSeesScores,
 }
 
 /// What the round needs to know of an application to decide on it. The application layer

@@ -14,7 +14,8 @@ mod tests;
 
 pub use aggregate::Round;
 pub use commands::{
-    ApplicationFacts, DecisionMode, LogPlace, RoundCommand, RoundTerms, VoteCandidate,
+    ApplicationFacts, DecisionMode, LogPlace, PanelSeesScores, RoundCommand, RoundTerms,
+    VoteCandidate,
 };
 pub use error::RoundError;
 pub use events::{RoundEvent, VoteLine, VoteOutcome};

@@ -118,6 +118,8 @@ pub struct OpenRound {
     pub themes: Vec<String>,
     pub decision_mode: DecisionMode,
     pub min_panel_scores: u32,
+    /// When panel members see each other's scores (default: after their own).
+    pub panel_sees_scores: domain::round::PanelSeesScores,
 }
 
 /// The input of `submit_application`.
@@ -349,6 +351,7 @@ impl Ledger {
                 .collect(),
             decision_mode: input.decision_mode,
             min_panel_scores: input.min_panel_scores,
+            panel_sees_scores: input.panel_sees_scores,
         };
         // Refuse a round the round aggregate would refuse before any budget moves.
         if terms.name.is_empty() {

@@ -443,6 +443,7 @@ pub async fn run_ops(ledger: &Ledger, world: &mut World, ops: &[Op]) {
                         themes: vec![],
                         decision_mode: DecisionMode::Panel,
                         min_panel_scores: 0,
+                        panel_sees_scores: domain::round::PanelSeesScores::default(),
                     },
                 )
                 .await
