@@ -180,20 +180,24 @@ pub enum Command {
     /// text they wrote in the log then reads `[erased]`), their sessions, API tokens and
     /// roles; or, with `--subject`, the key of an operator token's actor. The log, money
     /// and hash chain are untouched (`verify` still passes). Running it again is harmless.
-    #[command(group(clap::ArgGroup::new("who").required(true).args(["email", "person", "subject"])))]
-    ErasePerson {
-        /// The person's email.
-        #[arg(long)]
-        email: Option<String>,
-        /// The person's id (`P-…`).
-        #[arg(long)]
-        person: Option<String>,
-        /// An actor as the log records it (`person:P-…`, `grantee:{org}:{sub}`…).
-        #[arg(long)]
-        subject: Option<String>,
-        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-        database_url: String,
-    },
+    ErasePerson(ErasePersonArgs),
+}
+
+/// Whom `erase-person` erases: exactly one of the three.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["email", "person", "subject"])))]
+pub struct ErasePersonArgs {
+    /// The person's email.
+    #[arg(long)]
+    email: Option<String>,
+    /// The person's id (`P-…`).
+    #[arg(long)]
+    person: Option<String>,
+    /// An actor as the log records it (`person:P-…`, `grantee:{org}:{sub}`…).
+    #[arg(long)]
+    subject: Option<String>,
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,12 +344,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify { database_url } => verify(&database_url).await?,
         Command::RepairRestoredLog { database_url } => repair_restored_log(&database_url).await?,
         Command::Backup { out, database_url } => backup(&out, &database_url).await?,
-        Command::ErasePerson {
-            email,
-            person,
-            subject,
-            database_url,
-        } => erase_person(email, person, subject, &database_url).await?,
+        Command::ErasePerson(args) => erase_person(args).await?,
     }
     Ok(())
 }
@@ -354,14 +353,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 const OPERATOR_ACTOR: &str = "operator:cli";
 
 /// `erase-person`: see `infrastructure::personal::erase`. Prints one line.
-async fn erase_person(
-    email: Option<String>,
-    person: Option<String>,
-    subject: Option<String>,
-    database_url: &str,
-) -> anyhow::Result<()> {
+async fn erase_person(args: ErasePersonArgs) -> anyhow::Result<()> {
     use infrastructure::personal;
-    let config = StoreConfig::from_url(database_url)?;
+    let ErasePersonArgs {
+        email,
+        person,
+        subject,
+        database_url,
+    } = args;
+    let config = StoreConfig::from_url(&database_url)?;
     let database = Database::connect_existing(&config)
         .await
         .with_context(|| format!("opening the store at {}", config.redacted_url()))?;

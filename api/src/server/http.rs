@@ -275,6 +275,24 @@ fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Box<Respon
     Ok(encoded)
 }
 
+/// What every GraphQL request carries: who is asking, the mutation payloads' wait, the
+/// request's subject keys (personal texts, `erasure_api.rs`) and where it came from (for
+/// throttles: ballot codes).
+fn with_request_data(
+    request: async_graphql::Request,
+    viewer: Viewer,
+    peer: Option<std::net::SocketAddr>,
+) -> async_graphql::Request {
+    let request = request
+        .data(viewer)
+        .data(PayloadProjection::starting_now())
+        .data(infrastructure::personal::Keyring::default());
+    match peer {
+        Some(peer) => request.data(super::context::ClientAddress(peer.ip())),
+        None => request,
+    }
+}
+
 async fn graphql(
     State(app): State<App>,
     checked: Option<Extension<CheckedViewer>>,
@@ -320,18 +338,7 @@ async fn graphql(
     };
     tracing::debug!(role = viewer.role_name(), "graphql request");
     let cacheable = cache_version.filter(|_| is_query_only(&request.query));
-    let request = request
-        .data(viewer)
-        .data(PayloadProjection::starting_now())
-        // Subject keys read once per request (personal texts, erasure_api.rs).
-        .data(infrastructure::personal::Keyring::default());
-    // Where the request came from, for throttles (ballot codes).
-    let request = match peer {
-        Some(Extension(axum::extract::ConnectInfo(peer))) => {
-            request.data(super::context::ClientAddress(peer.ip()))
-        }
-        None => request,
-    };
+    let request = with_request_data(request, viewer, peer.map(|Extension(info)| info.0));
     let response = match execute(&app, request, deadline).await {
         Ok(response) => response,
         Err(refused) => return refused,

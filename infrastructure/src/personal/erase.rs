@@ -173,7 +173,9 @@ pub async fn erase_person(
             erasure
         }
         Database::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
+            // Take the write lock at once: a read first and a write later would fail with
+            // "database is locked" when another connection writes in between.
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             let erasure = erase_person_steps!(&mut *tx, person_id, by);
             tx.commit().await?;
             erasure
@@ -208,7 +210,9 @@ pub async fn erase_subject(
             already
         }
         Database::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
+            // Take the write lock at once: a read first and a write later would fail with
+            // "database is locked" when another connection writes in between.
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             let already = erase_key!(&mut *tx, subject);
             tx.commit().await?;
             already
