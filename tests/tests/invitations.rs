@@ -35,7 +35,9 @@ mod mail_catcher {
                 .port();
             let directory = std::env::temp_dir()
                 .join(format!("fundledger-mail-{}", uuid::Uuid::new_v4().simple()));
-            std::fs::create_dir_all(&directory).expect("the Maildir");
+            for sub in ["tmp", "new", "cur"] {
+                std::fs::create_dir_all(directory.join(sub)).expect("the Maildir");
+            }
             let child = tokio::process::Command::new("python3")
                 .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
                 .args(["-c", "aiosmtpd.handlers.Mailbox"])
@@ -44,8 +46,15 @@ mod mail_catcher {
                 .spawn()
                 .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
             for _ in 0..200 {
-                if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                    return SmtpServer { child, port, directory };
+                if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_ok()
+                {
+                    return SmtpServer {
+                        child,
+                        port,
+                        directory,
+                    };
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -60,7 +69,9 @@ mod mail_catcher {
         pub fn messages_to(&self, to: &str) -> Vec<String> {
             let mut found = Vec::new();
             for sub in ["new", "cur"] {
-                let Ok(entries) = std::fs::read_dir(self.directory.join(sub)) else { continue };
+                let Ok(entries) = std::fs::read_dir(self.directory.join(sub)) else {
+                    continue;
+                };
                 for entry in entries.flatten() {
                     let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
                     let rcpt = text.lines().any(|line| {
@@ -97,12 +108,15 @@ mod mail_catcher {
 
 const INVITE: &str = "mutation($input: InvitePersonInput!) { invitePerson(input: $input) { \
     created invitation { invitationId email status invitedBy grants { role scope scopeName } } } }";
-const WITHDRAW: &str = "mutation($input: WithdrawInvitationInput!) { withdrawInvitation(input: $input) { \
+const WITHDRAW: &str =
+    "mutation($input: WithdrawInvitationInput!) { withdrawInvitation(input: $input) { \
     invitation { invitationId status } } }";
-const REMOVE: &str = "mutation($input: RemoveRoleInput!) { removeRole(input: $input) { personId removed } }";
+const REMOVE: &str =
+    "mutation($input: RemoveRoleInput!) { removeRole(input: $input) { personId removed } }";
 const PEOPLE: &str = "query($fund: String!) { people(fundId: $fund) { personId name email roles { role scope scopeName } } \
     invitations(fundId: $fund) { invitationId email status grants { role scope } } }";
-const SCORE: &str = "mutation($input: ScoreApplicationInput!) { scoreApplication(input: $input) { position } }";
+const SCORE: &str =
+    "mutation($input: ScoreApplicationInput!) { scoreApplication(input: $input) { position } }";
 
 /// A server sending mail to a real SMTP server of its own, with extra environment.
 async fn spawn_with_mail(store: Store, env: &[(&str, String)]) -> (TestApp, SmtpServer) {
@@ -134,7 +148,8 @@ async fn invitation_path(smtp: &SmtpServer, to: &str) -> String {
 }
 
 async fn invite(app: &TestApp, token: &str, input: Value) -> Reply {
-    app.gql(Some(token), INVITE, json!({ "input": input })).await
+    app.gql(Some(token), INVITE, json!({ "input": input }))
+        .await
 }
 
 /// A browser-less client: no redirects followed, cookies handled by hand.
@@ -181,15 +196,24 @@ async fn accept(app: &TestApp, path: &str, name: &str) -> SignedInSession {
     // The session's CSRF token, as its pages' forms carry it, read from the store.
     let secret = cookie.trim_start_matches("fundledger_session=");
     let limits = infrastructure::accounts::SessionLimits::default();
-    let session = infrastructure::accounts::sessions::session_by_secret(&app.database.database, secret, limits)
-        .await
-        .expect("reading the session")
-        .expect("a live session");
-    let person = infrastructure::accounts::people::person(&app.database.database, &session.person_id)
-        .await
-        .expect("reading the person")
-        .expect("the person");
-    assert_eq!(person.name.as_deref(), Some(name), "the name given on accepting");
+    let session = infrastructure::accounts::sessions::session_by_secret(
+        &app.database.database,
+        secret,
+        limits,
+    )
+    .await
+    .expect("reading the session")
+    .expect("a live session");
+    let person =
+        infrastructure::accounts::people::person(&app.database.database, &session.person_id)
+            .await
+            .expect("reading the person")
+            .expect("the person");
+    assert_eq!(
+        person.name.as_deref(),
+        Some(name),
+        "the name given on accepting"
+    );
     SignedInSession {
         csrf: session.csrf_token,
         cookie,
@@ -220,7 +244,8 @@ async fn post_form(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)
 
 /// GraphQL as the signed-in person (the session cookie and its CSRF header).
 async fn gql_as(app: &TestApp, session: &SignedInSession, query: &str, variables: Value) -> Reply {
-    let body = serde_json::to_vec(&json!({ "query": query, "variables": variables })).expect("json");
+    let body =
+        serde_json::to_vec(&json!({ "query": query, "variables": variables })).expect("json");
     app.post_raw(
         None,
         &[
@@ -238,7 +263,10 @@ async fn two_funds(app: &TestApp) -> [(String, String, String); 2] {
     let (fund_y, round_b) = fund_and_round(app).await;
     let application_a = submit(app, ORG, &round_a, "Food bank", "1000.00").await;
     let application_b = submit(app, OTHER_ORG, &round_b, "Lunch club", "1000.00").await;
-    [(fund_x, round_a, application_a), (fund_y, round_b, application_b)]
+    [
+        (fund_x, round_a, application_a),
+        (fund_y, round_b, application_b),
+    ]
 }
 
 async fn an_accepted_invitation_grants_its_role_and_no_other(store: Store) {
@@ -255,19 +283,38 @@ async fn an_accepted_invitation_grants_its_role_and_no_other(store: Store) {
     assert_eq!(invitation["email"], "pat@example.org");
     assert_eq!(invitation["status"], "OPEN");
     assert_eq!(invitation["grants"]["scopeName"], "Round One");
-    assert!(!invited.body.to_string().contains("/invitations/"), "never the link");
+    assert!(
+        !invited.body.to_string().contains("/invitations/"),
+        "never the link"
+    );
     let path = invitation_path(&smtp, "pat@example.org").await;
     let (status, page) = get_page(&app, &path, None).await;
     assert_eq!(status, 200);
     assert!(page.contains("panel member of Round One"), "{page}");
     let head = app.head().await;
     let pat = accept(&app, &path, "Pat Lee").await;
-    assert_eq!(app.head().await, head, "accepting writes nothing to the log");
+    assert_eq!(
+        app.head().await,
+        head,
+        "accepting writes nothing to the log"
+    );
     // Pat scores in round A, and is refused round B.
-    let scored = gql_as(&app, &pat, SCORE, json!({ "input": { "applicationId": application_a, "score": 4, "comment": "Good" } })).await;
+    let scored = gql_as(
+        &app,
+        &pat,
+        SCORE,
+        json!({ "input": { "applicationId": application_a, "score": 4, "comment": "Good" } }),
+    )
+    .await;
     scored.ok();
     let head = app.head().await;
-    let refused = gql_as(&app, &pat, SCORE, json!({ "input": { "applicationId": application_b, "score": 4, "comment": "No" } })).await;
+    let refused = gql_as(
+        &app,
+        &pat,
+        SCORE,
+        json!({ "input": { "applicationId": application_b, "score": 4, "comment": "No" } }),
+    )
+    .await;
     refused.expect_code("FORBIDDEN");
     assert_eq!(app.head().await, head, "a refused score writes nothing");
 }
@@ -277,9 +324,13 @@ async fn an_expired_invitation_is_refused(store: Store) {
     let (app, smtp) = spawn_with_mail(store, &env).await;
     let (fund, round) = fund_and_round(&app).await;
     let admin = app.admin();
-    invite(&app, &admin, json!({ "email": "late@example.org", "role": "PANEL", "roundId": round }))
-        .await
-        .ok();
+    invite(
+        &app,
+        &admin,
+        json!({ "email": "late@example.org", "role": "PANEL", "roundId": round }),
+    )
+    .await
+    .ok();
     let late = invitation_path(&smtp, "late@example.org").await;
     // Past its 1 s lifetime on the real clock.
     tokio::time::sleep(Duration::from_millis(2_000)).await;
@@ -294,17 +345,28 @@ async fn an_expired_invitation_is_refused(store: Store) {
         .expect("POST");
     assert_eq!(refused.status().as_u16(), 410);
     assert!(refused.headers().get("set-cookie").is_none(), "no session");
-    let people = app.gql(Some(&admin), PEOPLE, json!({ "fund": fund })).await.ok();
-    assert!(!people.body.to_string().contains("late@example.org"), "{}", people.body);
+    let people = app
+        .gql(Some(&admin), PEOPLE, json!({ "fund": fund }))
+        .await
+        .ok();
+    assert!(
+        !people.body.to_string().contains("late@example.org"),
+        "{}",
+        people.body
+    );
 }
 
 async fn used_and_withdrawn_invitations_are_refused(store: Store) {
     let (app, smtp) = spawn_with_mail(store, &[]).await;
     let (fund, _) = fund_and_round(&app).await;
     let admin = app.admin();
-    invite(&app, &admin, json!({ "email": "twice@example.org", "role": "OFFICER", "fundId": fund }))
-        .await
-        .ok();
+    invite(
+        &app,
+        &admin,
+        json!({ "email": "twice@example.org", "role": "OFFICER", "fundId": fund }),
+    )
+    .await
+    .ok();
     let twice = invitation_path(&smtp, "twice@example.org").await;
     accept(&app, &twice, "Twice").await;
     let (status, page) = get_page(&app, &twice, None).await;
@@ -317,20 +379,40 @@ async fn used_and_withdrawn_invitations_are_refused(store: Store) {
         .await
         .expect("POST");
     assert_eq!(second.status().as_u16(), 410);
-    assert!(second.headers().get("set-cookie").is_none(), "no session for a used link");
-    let withdrawn = invite(&app, &admin, json!({ "email": "gone@example.org", "role": "OFFICER", "fundId": fund }))
-        .await
-        .ok();
+    assert!(
+        second.headers().get("set-cookie").is_none(),
+        "no session for a used link"
+    );
+    let withdrawn = invite(
+        &app,
+        &admin,
+        json!({ "email": "gone@example.org", "role": "OFFICER", "fundId": fund }),
+    )
+    .await
+    .ok();
     let id = s(&withdrawn.data()["invitePerson"]["invitation"]["invitationId"]);
     let gone = invitation_path(&smtp, "gone@example.org").await;
-    let reply = app.gql(Some(&admin), WITHDRAW, json!({ "input": { "invitationId": id } })).await.ok();
-    assert_eq!(reply.data()["withdrawInvitation"]["invitation"]["status"], "WITHDRAWN");
+    let reply = app
+        .gql(
+            Some(&admin),
+            WITHDRAW,
+            json!({ "input": { "invitationId": id } }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        reply.data()["withdrawInvitation"]["invitation"]["status"],
+        "WITHDRAWN"
+    );
     let (status, page) = get_page(&app, &gone, None).await;
     assert_eq!(status, 410);
     assert!(page.contains("has been withdrawn"), "{page}");
     let (status, _) = get_page(&app, "/invitations/not-a-real-secret", None).await;
     assert_eq!(status, 404);
-    let people = app.gql(Some(&admin), PEOPLE, json!({ "fund": fund })).await.ok();
+    let people = app
+        .gql(Some(&admin), PEOPLE, json!({ "fund": fund }))
+        .await
+        .ok();
     let listed = people.body.to_string();
     assert!(listed.contains("twice@example.org"), "{listed}");
     assert!(!listed.contains("gone@example.org"), "{listed}");
@@ -340,34 +422,94 @@ async fn an_officer_of_one_fund_cannot_invite_or_remove_in_another(store: Store)
     let (app, smtp) = spawn_with_mail(store, &[]).await;
     let [(fund_x, round_a, _), (fund_y, round_b, _)] = two_funds(&app).await;
     let admin = app.admin();
-    invite(&app, &admin, json!({ "email": "olu@example.org", "role": "OFFICER", "fundId": fund_x })).await.ok();
-    let olu = accept(&app, &invitation_path(&smtp, "olu@example.org").await, "Olu").await;
-    invite(&app, &admin, json!({ "email": "bea@example.org", "role": "PANEL", "roundId": round_b })).await.ok();
+    invite(
+        &app,
+        &admin,
+        json!({ "email": "olu@example.org", "role": "OFFICER", "fundId": fund_x }),
+    )
+    .await
+    .ok();
+    let olu = accept(
+        &app,
+        &invitation_path(&smtp, "olu@example.org").await,
+        "Olu",
+    )
+    .await;
+    invite(
+        &app,
+        &admin,
+        json!({ "email": "bea@example.org", "role": "PANEL", "roundId": round_b }),
+    )
+    .await
+    .ok();
     let bea_path = invitation_path(&smtp, "bea@example.org").await;
     accept(&app, &bea_path, "Bea").await;
     // Olu invites to fund X's round; not to fund Y, its round or its officers.
-    gql_as(&app, &olu, INVITE, json!({ "input": { "email": "ann@example.org", "role": "PANEL", "roundId": round_a } })).await.ok();
+    gql_as(
+        &app,
+        &olu,
+        INVITE,
+        json!({ "input": { "email": "ann@example.org", "role": "PANEL", "roundId": round_a } }),
+    )
+    .await
+    .ok();
     for input in [
         json!({ "email": "x@example.org", "role": "OFFICER", "fundId": fund_y }),
         json!({ "email": "x@example.org", "role": "PANEL", "roundId": round_b }),
         json!({ "email": "x@example.org", "role": "MEMBER", "fundId": fund_y, "organisationId": OTHER_ORG }),
         json!({ "email": "x@example.org", "role": "MEMBER", "fundId": fund_x, "organisationId": OTHER_ORG }),
     ] {
-        gql_as(&app, &olu, INVITE, json!({ "input": input })).await.expect_code("FORBIDDEN");
+        gql_as(&app, &olu, INVITE, json!({ "input": input }))
+            .await
+            .expect_code("FORBIDDEN");
     }
-    assert!(smtp.messages_to("x@example.org").is_empty(), "no refused invitation was mailed");
+    assert!(
+        smtp.messages_to("x@example.org").is_empty(),
+        "no refused invitation was mailed"
+    );
     // Nor remove Bea from fund Y's round, nor list fund Y's people.
-    let people_y = app.gql(Some(&admin), PEOPLE, json!({ "fund": fund_y })).await.ok();
-    let bea = people_y.data()["people"].as_array().expect("people").iter()
-        .find(|person| person["email"] == "bea@example.org").expect("Bea listed").clone();
+    let people_y = app
+        .gql(Some(&admin), PEOPLE, json!({ "fund": fund_y }))
+        .await
+        .ok();
+    let bea = people_y.data()["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|person| person["email"] == "bea@example.org")
+        .expect("Bea listed")
+        .clone();
     let bea_id = s(&bea["personId"]);
-    gql_as(&app, &olu, REMOVE, json!({ "input": { "personId": bea_id, "role": "PANEL", "scope": round_b } })).await.expect_code("FORBIDDEN");
-    gql_as(&app, &olu, PEOPLE, json!({ "fund": fund_y })).await.expect_code("FORBIDDEN");
-    let still = app.gql(Some(&admin), PEOPLE, json!({ "fund": fund_y })).await.ok();
-    assert!(still.body.to_string().contains("bea@example.org"), "Bea keeps her role");
+    gql_as(
+        &app,
+        &olu,
+        REMOVE,
+        json!({ "input": { "personId": bea_id, "role": "PANEL", "scope": round_b } }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    gql_as(&app, &olu, PEOPLE, json!({ "fund": fund_y }))
+        .await
+        .expect_code("FORBIDDEN");
+    let still = app
+        .gql(Some(&admin), PEOPLE, json!({ "fund": fund_y }))
+        .await
+        .ok();
+    assert!(
+        still.body.to_string().contains("bea@example.org"),
+        "Bea keeps her role"
+    );
     // Anonymous callers are asked to sign in.
-    app.gql(None, PEOPLE, json!({ "fund": fund_x })).await.expect_code("UNAUTHENTICATED");
-    app.gql(None, INVITE, json!({ "input": { "email": "a@example.org", "role": "OFFICER", "fundId": fund_x } })).await.expect_code("UNAUTHENTICATED");
+    app.gql(None, PEOPLE, json!({ "fund": fund_x }))
+        .await
+        .expect_code("UNAUTHENTICATED");
+    app.gql(
+        None,
+        INVITE,
+        json!({ "input": { "email": "a@example.org", "role": "OFFICER", "fundId": fund_x } }),
+    )
+    .await
+    .expect_code("UNAUTHENTICATED");
 }
 
 async fn a_removed_role_is_refused_on_the_next_request(store: Store) {
@@ -375,39 +517,88 @@ async fn a_removed_role_is_refused_on_the_next_request(store: Store) {
     let (fund, round) = fund_and_round(&app).await;
     let application = submit(&app, ORG, &round, "Food bank", "1000.00").await;
     let admin = app.admin();
-    invite(&app, &admin, json!({ "email": "sam@example.org", "role": "PANEL", "roundId": round })).await.ok();
-    let sam = accept(&app, &invitation_path(&smtp, "sam@example.org").await, "Sam").await;
-    let people = app.gql(Some(&admin), PEOPLE, json!({ "fund": fund })).await.ok();
-    let sam_entry = people.data()["people"].as_array().expect("people").iter()
-        .find(|person| person["email"] == "sam@example.org").expect("Sam listed").clone();
+    invite(
+        &app,
+        &admin,
+        json!({ "email": "sam@example.org", "role": "PANEL", "roundId": round }),
+    )
+    .await
+    .ok();
+    let sam = accept(
+        &app,
+        &invitation_path(&smtp, "sam@example.org").await,
+        "Sam",
+    )
+    .await;
+    let people = app
+        .gql(Some(&admin), PEOPLE, json!({ "fund": fund }))
+        .await
+        .ok();
+    let sam_entry = people.data()["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|person| person["email"] == "sam@example.org")
+        .expect("Sam listed")
+        .clone();
     assert_eq!(sam_entry["roles"][0]["role"], "PANEL");
     let removed = app.gql(Some(&admin), REMOVE, json!({ "input": { "personId": sam_entry["personId"], "role": "PANEL", "scope": round } })).await.ok();
     assert_eq!(removed.data()["removeRole"]["removed"], true);
     let head = app.head().await;
-    gql_as(&app, &sam, SCORE, json!({ "input": { "applicationId": application, "score": 3, "comment": "Late" } }))
-        .await
-        .expect_code("FORBIDDEN");
+    gql_as(
+        &app,
+        &sam,
+        SCORE,
+        json!({ "input": { "applicationId": application, "score": 3, "comment": "Late" } }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
     assert_eq!(app.head().await, head);
 }
 
 async fn people_forms_refuse_a_post_without_the_csrf_token(store: Store) {
     let (app, smtp) = spawn_with_mail(store, &[]).await;
     let (fund, round) = fund_and_round(&app).await;
-    invite(&app, &app.admin(), json!({ "email": "olu@example.org", "role": "OFFICER", "fundId": fund })).await.ok();
-    let olu = accept(&app, &invitation_path(&smtp, "olu@example.org").await, "Olu").await;
+    invite(
+        &app,
+        &app.admin(),
+        json!({ "email": "olu@example.org", "role": "OFFICER", "fundId": fund }),
+    )
+    .await
+    .ok();
+    let olu = accept(
+        &app,
+        &invitation_path(&smtp, "olu@example.org").await,
+        "Olu",
+    )
+    .await;
     let path = format!("/manage/funds/{fund}/people/invite");
-    let form = [("email", "eve@example.org"), ("role", "panel"), ("round_id", round.as_str())];
+    let form = [
+        ("email", "eve@example.org"),
+        ("role", "panel"),
+        ("round_id", round.as_str()),
+    ];
     assert_eq!(post_form(&app, &path, &olu.cookie, &form).await, 403);
     let mut wrong = form.to_vec();
     wrong.push(("csrf_token", "not-the-token"));
     assert_eq!(post_form(&app, &path, &olu.cookie, &wrong).await, 403);
-    let people = gql_as(&app, &olu, PEOPLE, json!({ "fund": fund })).await.ok();
-    assert!(!people.body.to_string().contains("eve@example.org"), "nothing was made");
+    let people = gql_as(&app, &olu, PEOPLE, json!({ "fund": fund }))
+        .await
+        .ok();
+    assert!(
+        !people.body.to_string().contains("eve@example.org"),
+        "nothing was made"
+    );
     // With the token it works, and the page lists the open invitation.
     let mut right = form.to_vec();
     right.push(("csrf_token", olu.csrf.as_str()));
     assert_eq!(post_form(&app, &path, &olu.cookie, &right).await, 303);
-    let (status, page) = get_page(&app, &format!("/manage/funds/{fund}/people"), Some(&olu.cookie)).await;
+    let (status, page) = get_page(
+        &app,
+        &format!("/manage/funds/{fund}/people"),
+        Some(&olu.cookie),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(page.contains("eve@example.org"), "{page}");
     invitation_path(&smtp, "eve@example.org").await;

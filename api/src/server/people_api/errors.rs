@@ -20,7 +20,10 @@ pub enum PeopleError {
     /// Would break a rule: removing the last owner; an invitation no longer open.
     #[error("{0}")]
     Conflict(String),
-    /// The store or the mail server: mapped through `ApiError` (logged, not shown).
+    /// The mail server did not take the invitation (the invitation stands).
+    #[error("{0}")]
+    Mail(String),
+    /// The store: mapped through `ApiError` (logged, not shown).
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -33,6 +36,7 @@ impl PeopleError {
             PeopleError::Unauthenticated(_) => UNAUTHENTICATED,
             PeopleError::Forbidden(_) => FORBIDDEN,
             PeopleError::Conflict(_) => CONFLICT,
+            PeopleError::Mail(_) => UNAVAILABLE,
             PeopleError::Api(error) => error.code(),
         }
     }

@@ -4,7 +4,6 @@ use super::errors::{PeopleError, PeopleResult};
 use super::manage::{actor_name, Caller, NamedInvitation};
 use super::scopes::describe;
 use crate::server::context::AppState;
-use crate::server::errors::ApiError;
 
 /// The link an invitation's secret opens: `{public URL}/invitations/{secret}`.
 pub fn invitation_link(public_url: &str, secret: &str) -> String {
