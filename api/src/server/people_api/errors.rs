@@ -5,7 +5,9 @@ use async_graphql::ErrorExtensions;
 use infrastructure::accounts::AccountError;
 use infrastructure::LedgerError;
 
-use crate::server::errors::{ApiError, BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED};
+use crate::server::errors::{
+    ApiError, BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, UNAVAILABLE,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {
