@@ -15,7 +15,7 @@ use infrastructure::accounts::{self, AccountError, Invitation};
 
 use serde::Deserialize;
 
-use super::layout::{html as answer, page};
+use super::layout::{error_summary, html as answer, page, FieldError};
 use super::session::sign_in_and_redirect;
 use crate::server::http::App;
 use crate::server::people_api::errors::PeopleError;
@@ -77,6 +77,38 @@ async fn open(State(app): State<App>, Path(secret): Path<String>) -> Response {
     }
 }
 
+fn name_error_summary(name_error: Option<&str>) -> maud::Markup {
+    let errors: Vec<FieldError> = name_error
+        .map(|message| FieldError::new("name", message))
+        .into_iter()
+        .collect();
+    error_summary(&errors)
+}
+
+/// What the invitation grants, who sent it, to which email, until when.
+fn grant_summary(what: &str, sender: &str, invitation: &Invitation) -> maud::Markup {
+    html! {
+        dl class="govuk-summary-list" {
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Role" }
+                dd class="govuk-summary-list__value" { (what) }
+            }
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Invited by" }
+                dd class="govuk-summary-list__value" { (sender) }
+            }
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Email" }
+                dd class="govuk-summary-list__value" { (invitation.email.clone().unwrap_or_default()) }
+            }
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Expires" }
+                dd class="govuk-summary-list__value" { (super::people::date_time(invitation.expires_at)) }
+            }
+        }
+    }
+}
+
 async fn offer_page(
     app: &App,
     secret: &str,
@@ -108,35 +140,9 @@ async fn offer_page(
         "govuk-form-group"
     };
     let body = html! {
-        @if let Some(message) = name_error {
-            div class="govuk-error-summary" data-module="govuk-error-summary" {
-                div role="alert" {
-                    h2 class="govuk-error-summary__title" { "There is a problem" }
-                    div class="govuk-error-summary__body" {
-                        ul class="govuk-list govuk-error-summary__list" { li { a href="#name" { (message) } } }
-                    }
-                }
-            }
-        }
+        (name_error_summary(name_error))
         h1 class="govuk-heading-l" { "You're invited to be " (what) }
-        dl class="govuk-summary-list" {
-            div class="govuk-summary-list__row" {
-                dt class="govuk-summary-list__key" { "Role" }
-                dd class="govuk-summary-list__value" { (what) }
-            }
-            div class="govuk-summary-list__row" {
-                dt class="govuk-summary-list__key" { "Invited by" }
-                dd class="govuk-summary-list__value" { (sender) }
-            }
-            div class="govuk-summary-list__row" {
-                dt class="govuk-summary-list__key" { "Email" }
-                dd class="govuk-summary-list__value" { (invitation.email.clone().unwrap_or_default()) }
-            }
-            div class="govuk-summary-list__row" {
-                dt class="govuk-summary-list__key" { "Expires" }
-                dd class="govuk-summary-list__value" { (super::people::date_time(invitation.expires_at)) }
-            }
-        }
+        (grant_summary(&what, &sender, invitation))
         form method="post" action=(format!("/invitations/{secret}")) novalidate {
             div class=(group) {
                 label class="govuk-label govuk-label--s" for="name" { "Your name" }

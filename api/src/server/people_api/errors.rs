@@ -5,7 +5,9 @@ use async_graphql::ErrorExtensions;
 use infrastructure::accounts::AccountError;
 use infrastructure::LedgerError;
 
-use crate::server::errors::{ApiError, BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED};
+use crate::server::errors::{
+    ApiError, BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, UNAVAILABLE,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {
@@ -20,7 +22,10 @@ pub enum PeopleError {
     /// Would break a rule: removing the last owner; an invitation no longer open.
     #[error("{0}")]
     Conflict(String),
-    /// The store or the mail server: mapped through `ApiError` (logged, not shown).
+    /// The mail server did not take the invitation (the invitation stands).
+    #[error("{0}")]
+    Mail(String),
+    /// The store: mapped through `ApiError` (logged, not shown).
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -33,6 +38,7 @@ impl PeopleError {
             PeopleError::Unauthenticated(_) => UNAUTHENTICATED,
             PeopleError::Forbidden(_) => FORBIDDEN,
             PeopleError::Conflict(_) => CONFLICT,
+            PeopleError::Mail(_) => UNAVAILABLE,
             PeopleError::Api(error) => error.code(),
         }
     }

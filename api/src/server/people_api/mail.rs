@@ -4,7 +4,6 @@ use super::errors::{PeopleError, PeopleResult};
 use super::manage::{actor_name, Caller, NamedInvitation};
 use super::scopes::describe;
 use crate::server::context::AppState;
-use crate::server::errors::ApiError;
 
 /// The link an invitation's secret opens: `{public URL}/invitations/{secret}`.
 pub fn invitation_link(public_url: &str, secret: &str) -> String {
@@ -54,9 +53,10 @@ pub async fn send_invitation(
         .send(&to, &subject, &body)
         .await
         .map_err(|error| {
-            // The invitation stands (withdraw it or invite again); the cause is logged.
-            PeopleError::Api(ApiError::Unavailable(format!(
-                "the invitation to {to} was made but could not be mailed: {error}"
-            )))
+            tracing::warn!(%error, "an invitation could not be mailed");
+            PeopleError::Mail(format!(
+                "the invitation was made but the mail server did not take it; withdraw it \
+                 and invite again later ({error})"
+            ))
         })
 }

@@ -203,7 +203,9 @@ pub async fn invite(
         check_line("name", name)?;
     }
     let (role, scope_name) = invitation_target(state, caller, request).await?;
-    let open = accounts::invitations::open_invitations(state.database(), &[role.clone()]).await?;
+    let open =
+        accounts::invitations::open_invitations(state.database(), std::slice::from_ref(&role))
+            .await?;
     if let Some(invitation) = open
         .into_iter()
         .find(|invitation| invitation.email.as_deref() == Some(email.as_str()))
