@@ -733,3 +733,26 @@ async fn catch_up(database: &Database) -> anyhow::Result<()> {
         "the read models did not catch up with the event log in {CATCH_UP_ATTEMPTS} attempts"
     )
 }
+
+/// Each runtime thread's stack. Tokio's default (2 MiB) overflowed on a debug build when a
+/// mutation's future (the command path, sealing, a session lookup) grew past it; 8 MiB is
+/// address space, not memory, until a thread touches it.
+pub const RUNTIME_THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// The whole process: parse the command line, set up logging, run it on a runtime of our
+/// own (for its threads' stack size). `fundledger` and the tests' copy both call this.
+pub fn run_process() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init(cli.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(RUNTIME_THREAD_STACK_BYTES)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run_to_exit(cli)),
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

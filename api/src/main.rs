@@ -2,17 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc rather than glibc's malloc: the server and the rebuild allocate many small,
 /// short-lived values (request buffers, decoded events, row keys); profiled, glibc's
 /// malloc and free took ~9% of the cached query path's CPU and more of the rebuild's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = api::cli::Cli::parse();
-    api::logging::init(cli.log_format);
-    api::cli::run_to_exit(cli).await
+fn main() -> ExitCode {
+    api::cli::run_process()
 }

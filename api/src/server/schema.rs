@@ -59,13 +59,8 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let query = QueryRoot(Query, AccountQuery, PeopleQuery::default());
-    let mutation = MutationRoot(
-        Mutation,
-        AccountMutation,
-        ErasureMutation,
-        PeopleMutation::default(),
-    );
+    let query = QueryRoot(Query, AccountQuery, PeopleQuery);
+    let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation);
     let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
         .limit_complexity(MAX_QUERY_COMPLEXITY)

@@ -4,11 +4,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = api::cli::Cli::parse();
-    api::logging::init(cli.log_format);
-    api::cli::run_to_exit(cli).await
+fn main() -> ExitCode {
+    api::cli::run_process()
 }
