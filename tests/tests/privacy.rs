@@ -277,7 +277,7 @@ async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, V
                 ("socialReturn", "scope") => {
                     args.push(format!("scope: {{ fund: \"{}\" }}", seeded.ids["fund"]))
                 }
-                ("equity", "fundId") => args.push(format!("fundId: \"{}\"", seeded.ids["fund"])),
+                (_, "fundId") => args.push(format!("fundId: \"{}\"", seeded.ids["fund"])),
                 (_, "first") => args.push(format!("first: {WALK_PAGE}")),
                 _ if arg["type"]["kind"] == "NON_NULL" => {
                     panic!("the walk cannot fill {name}({arg_name})")

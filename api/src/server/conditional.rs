@@ -104,11 +104,14 @@ pub struct GetRequest {
 /// answered like a `POST` (same limits, same public cache), tagged and conditional.
 pub async fn graphql_get(
     State(app): State<App>,
+    signed_in: crate::web::session::OptionalSignedIn,
     headers: HeaderMap,
     Query(get): Query<GetRequest>,
 ) -> Response {
     let Some(query) = get.query else {
-        return super::graphiql::page().await;
+        // A signed-in person's GraphiQL sends their session's CSRF token with each request.
+        let csrf = signed_in.0.map(|signed_in| signed_in.session.csrf_token);
+        return super::graphiql::page(csrf.as_deref());
     };
     if headers.contains_key(header::AUTHORIZATION) {
         return refuse(

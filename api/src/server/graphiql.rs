@@ -48,12 +48,24 @@ const ASSETS: [(&str, &str, &[u8]); 5] = [
 ];
 
 /// `GET /graphql`: the GraphiQL page.
-pub async fn page() -> Response {
+/// GraphiQL's page; `csrf` (the signed-in person's session token, if any) goes in a meta
+/// tag that `graphiql-init.js` sends as `X-CSRF-Token`, so GraphiQL works signed in. The
+/// page is then personal: never stored by a cache.
+pub fn page(csrf: Option<&str>) -> Response {
+    // A CSRF token is URL-safe base64: nothing in it needs escaping, but refuse anything else.
+    let csrf = csrf
+        .filter(|token| {
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(|token| format!("<meta name=\"fundledger-csrf\" content=\"{token}\">\n"))
+        .unwrap_or_default();
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"robots\" content=\"noindex\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>fundledger GraphiQL</title>\n\
+         <title>fundledger GraphiQL</title>\n{csrf}\
          <style>body {{ height: 100%; margin: 0; width: 100%; overflow: hidden; }} #graphiql {{ height: 100vh; }}</style>\n\
          <link rel=\"stylesheet\" href=\"{ASSETS_PATH}/graphiql.min.css\">\n\
          <script src=\"{ASSETS_PATH}/react.production.min.js\"></script>\n\
@@ -70,6 +82,7 @@ pub async fn page() -> Response {
                 header::CONTENT_SECURITY_POLICY,
                 GRAPHIQL_CONTENT_SECURITY_POLICY,
             ),
+            (header::CACHE_CONTROL, "no-store"),
         ],
         page,
     )

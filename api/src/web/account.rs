@@ -190,7 +190,17 @@ fn roles_section(roles: &[(ScopedRole, String)]) -> Markup {
             p class="govuk-body" { "You have no roles yet. A fund officer can invite you to one." }
         } @else {
             ul class="govuk-list govuk-list--bullet" {
-                @for (_, label) in roles { li { (label) } }
+                @for (role, label) in roles {
+                    li {
+                        (label)
+                        @if role.role == RoleKind::Officer {
+                            " – "
+                            a class="govuk-link" href=(format!("/manage/funds/{}/people", role.scope)) {
+                                "people" span class="govuk-visually-hidden" { " of " (label) }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
