@@ -606,7 +606,81 @@ async fn people_forms_refuse_a_post_without_the_csrf_token(store: Store) {
     invitation_path(&smtp, "eve@example.org").await;
 }
 
+/// In a real browser: an officer signs in, invites a panel member from the people page, the
+/// panel member opens the mailed link, accepts and lands signed in; every page scanned by
+/// axe-core and kept as screenshots at 1280 and 390 px.
+async fn in_a_browser_an_officer_invites_a_panel_member(store: Store) {
+    let (app, smtp) = spawn_with_mail(store, &[]).await;
+    let (fund, round) = fund_and_round(&app).await;
+    let db = &app.database.database;
+    let officer = app
+        .person_with_roles(
+            "olu@example.org",
+            &[infrastructure::accounts::ScopedRole::officer(
+                &domain::FundId::new(&fund),
+            )],
+        )
+        .await;
+    let (_, secret) =
+        infrastructure::accounts::links::issue_sign_in_link(db, "olu@example.org", 600)
+            .await
+            .expect("a sign-in link")
+            .expect("the officer exists");
+    assert!(officer.as_str().starts_with("P-"));
+    let browser = fundledger_tests::browser::Browser::start(&app.base).await;
+    let name = |page: &str| format!("invitation-{page}-{store:?}").to_lowercase();
+    browser.goto(&format!("/sign-in/link/{secret}")).await;
+    browser.click_and_wait("button.govuk-button").await;
+    assert_eq!(browser.path().await, "/account");
+    assert!(browser.text("#main-content").await.contains("people"));
+    browser.goto(&format!("/manage/funds/{fund}/people")).await;
+    browser.axe_scan("the fund's people page").await;
+    browser.screenshot(&name("people")).await;
+    browser.fill("#email", "pat@example.org").await;
+    browser.fill("#name", "Pat").await;
+    browser.click("#role-panel").await;
+    browser
+        .find("#round_id")
+        .await
+        .select_by_value(&round)
+        .await
+        .expect("choosing the round");
+    browser
+        .click_and_wait("form[action$='/invite'] button.govuk-button")
+        .await;
+    assert!(
+        browser
+            .text("#main-content")
+            .await
+            .contains("pat@example.org"),
+        "the open invitation is listed"
+    );
+    browser.axe_scan("the people page after inviting").await;
+    browser.screenshot(&name("people-invited")).await;
+
+    let path = invitation_path(&smtp, "pat@example.org").await;
+    browser.goto(&path).await;
+    assert!(browser
+        .text("#main-content")
+        .await
+        .contains("panel member of Round One"));
+    browser.axe_scan("the invitation page").await;
+    browser.screenshot(&name("invitation")).await;
+    browser.fill("#name", "Pat Lee").await;
+    browser.click_and_wait("form button.govuk-button").await;
+    assert_eq!(browser.path().await, "/account");
+    let account = browser.text("#main-content").await;
+    assert!(
+        account.contains("Pat Lee") && account.contains("Panel member of Round One"),
+        "{account}"
+    );
+    browser.axe_scan("the new panel member's account").await;
+    browser.screenshot(&name("accepted")).await;
+    browser.close().await;
+}
+
 on_both_stores!(
+    in_a_browser_an_officer_invites_a_panel_member,
     an_accepted_invitation_grants_its_role_and_no_other,
     an_expired_invitation_is_refused,
     used_and_withdrawn_invitations_are_refused,

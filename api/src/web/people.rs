@@ -196,7 +196,9 @@ fn remove_link(fund_id: &str, person: &PersonId, role: &ScopedRole) -> String {
 }
 
 fn people_table(fund_id: &str, listed: &FundPeople) -> Markup {
+    // Each table scrolls in its own focusable region, never the page (320 px wide).
     html! {
+        div class="fl-table-wrapper" role="region" aria-label="Who has a role" tabindex="0" {
         table class="govuk-table" {
             caption class="govuk-table__caption govuk-table__caption--m" { "Who has a role" }
             thead class="govuk-table__head" {
@@ -230,6 +232,7 @@ fn people_table(fund_id: &str, listed: &FundPeople) -> Markup {
             }
         }
     }
+    }
 }
 
 fn invitations_table(fund_id: &str, listed: &FundPeople, csrf: &str) -> Markup {
@@ -238,6 +241,7 @@ fn invitations_table(fund_id: &str, listed: &FundPeople, csrf: &str) -> Markup {
         @if listed.invitations.is_empty() {
             p class="govuk-body" { "There are no open invitations." }
         } @else {
+            div class="fl-table-wrapper" role="region" aria-label="Open invitations" tabindex="0" {
             table class="govuk-table" {
                 caption class="govuk-visually-hidden" { "Open invitations" }
                 thead class="govuk-table__head" {
@@ -266,6 +270,7 @@ fn invitations_table(fund_id: &str, listed: &FundPeople, csrf: &str) -> Markup {
                         }
                     }
                 }
+            }
             }
         }
     }
