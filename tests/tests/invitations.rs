@@ -10,101 +10,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use fundledger_tests::smtp::SmtpServer;
 use fundledger_tests::{spawn_app_over, Reply, Store, TestApp};
 use infrastructure::test_support::TestDatabase;
-use mail_catcher::SmtpServer;
 use serde_json::{json, Value};
-
-/// A real SMTP server (aiosmtpd) writing what it receives to a Maildir. TEMPORARY: the
-/// signin branch's `fundledger_tests::smtp::SmtpServer` (the same calls) replaces it.
-mod mail_catcher {
-    use std::path::PathBuf;
-    use std::time::Duration;
-
-    pub struct SmtpServer {
-        child: tokio::process::Child,
-        port: u16,
-        directory: PathBuf,
-    }
-
-    impl SmtpServer {
-        pub async fn start() -> SmtpServer {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|listener| listener.local_addr())
-                .expect("a free port")
-                .port();
-            let directory = std::env::temp_dir()
-                .join(format!("fundledger-mail-{}", uuid::Uuid::new_v4().simple()));
-            for sub in ["tmp", "new", "cur"] {
-                std::fs::create_dir_all(directory.join(sub)).expect("the Maildir");
-            }
-            let child = tokio::process::Command::new("python3")
-                .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-                .args(["-c", "aiosmtpd.handlers.Mailbox"])
-                .arg(&directory)
-                .kill_on_drop(true)
-                .spawn()
-                .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
-            for _ in 0..200 {
-                if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                    .await
-                    .is_ok()
-                {
-                    return SmtpServer {
-                        child,
-                        port,
-                        directory,
-                    };
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            panic!("the SMTP server did not listen on {port}");
-        }
-
-        pub fn url(&self) -> String {
-            format!("smtp://127.0.0.1:{}", self.port)
-        }
-
-        /// The whole text of every message received for `to`.
-        pub fn messages_to(&self, to: &str) -> Vec<String> {
-            let mut found = Vec::new();
-            for sub in ["new", "cur"] {
-                let Ok(entries) = std::fs::read_dir(self.directory.join(sub)) else {
-                    continue;
-                };
-                for entry in entries.flatten() {
-                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                    let rcpt = text.lines().any(|line| {
-                        line.to_ascii_lowercase().starts_with("x-rcptto:")
-                            && line.to_ascii_lowercase().contains(&to.to_ascii_lowercase())
-                    });
-                    if rcpt {
-                        found.push(text);
-                    }
-                }
-            }
-            found
-        }
-
-        pub async fn wait_for_message(&self, to: &str, timeout: Duration) -> String {
-            let deadline = tokio::time::Instant::now() + timeout;
-            loop {
-                if let Some(message) = self.messages_to(to).into_iter().next() {
-                    return message;
-                }
-                assert!(tokio::time::Instant::now() < deadline, "no mail to {to}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
-
-    impl Drop for SmtpServer {
-        fn drop(&mut self) {
-            let _ = self.child.start_kill();
-            let _ = std::fs::remove_dir_all(&self.directory);
-        }
-    }
-}
 
 const INVITE: &str = "mutation($input: InvitePersonInput!) { invitePerson(input: $input) { \
     created invitation { invitationId email status invitedBy grants { role scope scopeName } } } }";
@@ -135,10 +44,13 @@ async fn spawn_with_mail(store: Store, env: &[(&str, String)]) -> (TestApp, Smtp
 
 /// The path (`/invitations/{secret}`) of the link in the invitation mailed to `to`.
 async fn invitation_path(smtp: &SmtpServer, to: &str) -> String {
-    let message = smtp.wait_for_message(to, Duration::from_secs(20)).await;
-    // Quoted-printable soft line breaks (a long line is folded with a trailing `=`).
-    let body = message.replace("=\r\n", "").replace("=\n", "");
-    assert!(body.contains("You're invited to be"), "{body}");
+    let message = smtp.wait_for_message(to).await;
+    assert!(
+        message.subject.contains("You're invited to be"),
+        "{}",
+        message.subject
+    );
+    let body = message.body;
     let start = body
         .find("/invitations/")
         .unwrap_or_else(|| panic!("no invitation link in the mail to {to}: {body}"));
