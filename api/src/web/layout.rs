@@ -375,12 +375,20 @@ pub fn warning_text(text: &str) -> Markup {
     }
 }
 
+/// A wide table's own scroll region: it scrolls inside this focusable region, never the
+/// page (320 px wide). Every screen's table goes in one.
+pub fn table_region(label: &str, table: Markup) -> Markup {
+    html! {
+        div class="fl-table-wrapper" role="region" aria-label=(label) tabindex="0" { (table) }
+    }
+}
+
 /// A table with a caption and column headings (`scope="col"`); each row's first cell is
 /// its heading (`scope="row"`).
 pub fn table(caption: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
-    // A wide table scrolls inside its own focusable region, never the page (320 px).
-    html! {
-        div class="fl-table-wrapper" role="region" aria-label=(caption) tabindex="0" {
+    table_region(
+        caption,
+        html! {
         table class="govuk-table" {
             caption class="govuk-table__caption govuk-table__caption--m" { (caption) }
             thead class="govuk-table__head" {
@@ -404,8 +412,8 @@ pub fn table(caption: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
                 }
             }
         }
-        }
-    }
+        },
+    )
 }
 
 /// A GOV.UK tag (a status word).

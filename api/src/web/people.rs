@@ -14,8 +14,8 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{
-    self, csrf_field, error_for, error_summary, html as answer, page, text_input, FieldError,
-    TextInput,
+    self, csrf_field, error_for, error_summary, html as answer, page, table_region, text_input,
+    FieldError, TextInput,
 };
 use super::session::{SignedIn, SignedInForm};
 use crate::server::http::App;
@@ -196,31 +196,32 @@ fn remove_link(fund_id: &str, person: &PersonId, role: &ScopedRole) -> String {
 }
 
 fn people_table(fund_id: &str, listed: &FundPeople) -> Markup {
-    // Each table scrolls in its own focusable region, never the page (320 px wide).
-    html! {
-        div class="fl-table-wrapper" role="region" aria-label="Who has a role" tabindex="0" {
-        table class="govuk-table" {
-            caption class="govuk-table__caption govuk-table__caption--m" { "Who has a role" }
-            thead class="govuk-table__head" {
-                tr class="govuk-table__row" {
-                    th scope="col" class="govuk-table__header" { "Name" }
-                    th scope="col" class="govuk-table__header" { "Email" }
-                    th scope="col" class="govuk-table__header" { "Roles" }
-                }
-            }
-            tbody class="govuk-table__body" {
-                @for entry in &listed.people {
+    table_region(
+        "Who has a role",
+        html! {
+            table class="govuk-table" {
+                caption class="govuk-table__caption govuk-table__caption--m" { "Who has a role" }
+                thead class="govuk-table__head" {
                     tr class="govuk-table__row" {
-                        th scope="row" class="govuk-table__header" { (entry.person.display_name()) }
-                        td class="govuk-table__cell" { (entry.person.email.clone().unwrap_or_default()) }
-                        td class="govuk-table__cell" {
-                            ul class="govuk-list" {
-                                @for (role, scope_name) in &entry.roles {
-                                    li {
-                                        (role_label(role.role, scope_name)) " "
-                                        a class="govuk-link" href=(remove_link(fund_id, &entry.person.id, role)) {
-                                            "Remove" span class="govuk-visually-hidden" {
-                                                " " (entry.person.display_name()) " as " (role_label(role.role, scope_name))
+                        th scope="col" class="govuk-table__header" { "Name" }
+                        th scope="col" class="govuk-table__header" { "Email" }
+                        th scope="col" class="govuk-table__header" { "Roles" }
+                    }
+                }
+                tbody class="govuk-table__body" {
+                    @for entry in &listed.people {
+                        tr class="govuk-table__row" {
+                            th scope="row" class="govuk-table__header" { (entry.person.display_name()) }
+                            td class="govuk-table__cell" { (entry.person.email.clone().unwrap_or_default()) }
+                            td class="govuk-table__cell" {
+                                ul class="govuk-list" {
+                                    @for (role, scope_name) in &entry.roles {
+                                        li {
+                                            (role_label(role.role, scope_name)) " "
+                                            a class="govuk-link" href=(remove_link(fund_id, &entry.person.id, role)) {
+                                                "Remove" span class="govuk-visually-hidden" {
+                                                    " " (entry.person.display_name()) " as " (role_label(role.role, scope_name))
+                                                }
                                             }
                                         }
                                     }
@@ -230,9 +231,8 @@ fn people_table(fund_id: &str, listed: &FundPeople) -> Markup {
                     }
                 }
             }
-        }
-    }
-    }
+        },
+    )
 }
 
 fn invitations_table(fund_id: &str, listed: &FundPeople, csrf: &str) -> Markup {
@@ -241,7 +241,7 @@ fn invitations_table(fund_id: &str, listed: &FundPeople, csrf: &str) -> Markup {
         @if listed.invitations.is_empty() {
             p class="govuk-body" { "There are no open invitations." }
         } @else {
-            div class="fl-table-wrapper" role="region" aria-label="Open invitations" tabindex="0" {
+            (table_region("Open invitations", html! {
             table class="govuk-table" {
                 caption class="govuk-visually-hidden" { "Open invitations" }
                 thead class="govuk-table__head" {
@@ -271,7 +271,7 @@ fn invitations_table(fund_id: &str, listed: &FundPeople, csrf: &str) -> Markup {
                     }
                 }
             }
-            }
+            }))
         }
     }
 }
