@@ -197,6 +197,7 @@ impl Browser {
 
     /// Runs axe-core on the page; panics listing every serious or critical violation.
     pub async fn axe_scan(&self, page_name: &str) {
+        crate::ensure_npm_packages("browser", "node_modules/axe-core/axe.min.js");
         let axe = std::fs::read_to_string(axe_path()).unwrap_or_else(|error| {
             panic!(
                 "reading axe-core at {} ({error}): run npm ci --prefix tests/browser",

@@ -599,3 +599,28 @@ pub fn input_type(mutation: &str) -> String {
         }
     }
 }
+
+/// Installs a test tool's npm packages (`npm ci --prefix tests/{folder}`, from its
+/// committed lock file) unless `marker` (a path inside the folder) is already there, so the
+/// README's `cargo test --workspace` works on a fresh clone. One install at a time.
+pub fn ensure_npm_packages(folder: &str, marker: &str) {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    if dir.join(marker).exists() {
+        return;
+    }
+    let status = std::process::Command::new("npm")
+        .arg("ci")
+        .arg("--prefix")
+        .arg(&dir)
+        .args(["--no-audit", "--no-fund", "--loglevel=error"])
+        .status();
+    assert!(
+        matches!(&status, Ok(status) if status.success()),
+        "npm ci --prefix {} failed ({status:?}); is Node.js installed?",
+        dir.display()
+    );
+}

@@ -46,6 +46,7 @@ impl OidcProvider {
     /// Starts the provider on `port` with one client (`CLIENT_ID`, `client_secret`) whose
     /// only redirect URI is `redirect_uri`, and waits until it listens.
     pub async fn start(port: u16, client_secret: &str, redirect_uri: &str) -> OidcProvider {
+        crate::ensure_npm_packages("oidc", "node_modules/oidc-provider/package.json");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/provider.mjs");
         let mut child = Command::new("node")
             .arg(script)
