@@ -20,6 +20,42 @@ use serde::Serialize;
 use super::context::{fund_of_round, require_signed_in, state};
 use super::errors::{coded, ApiError, Coded, GqlResult, BAD_INPUT, FORBIDDEN, NOT_FOUND};
 
+/// One request's application texts, each application's read once however many of its
+/// fields (description, decline reason, scores' comments) the query asks for.
+#[derive(Default)]
+pub struct ApplicationTextCache(
+    std::sync::Mutex<HashMap<domain::ApplicationId, personal::ApplicationTexts>>,
+);
+
+/// The application's stored (sealed) texts, read from its events once per request.
+pub async fn application_texts(
+    ctx: &Context<'_>,
+    id: &domain::ApplicationId,
+) -> GqlResult<personal::ApplicationTexts> {
+    let cache = ctx.data_opt::<ApplicationTextCache>();
+    let cached = cache.and_then(|cache| lock(cache).get(id).cloned());
+    if let Some(texts) = cached {
+        return Ok(texts);
+    }
+    let texts = personal::application_texts(state(ctx).database(), id)
+        .await
+        .map_err(LedgerError::from)
+        .coded()?;
+    if let Some(cache) = cache {
+        lock(cache).insert(id.clone(), texts.clone());
+    }
+    Ok(texts)
+}
+
+fn lock(
+    cache: &ApplicationTextCache,
+) -> std::sync::MutexGuard<'_, HashMap<domain::ApplicationId, personal::ApplicationTexts>> {
+    cache
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Stored personal texts as the caller sees them, in order: unsealed, plain, or
 /// `[erased]`. Keys are looked up once per subject per request.
 pub async fn shown_texts(ctx: &Context<'_>, stored: &[&str]) -> GqlResult<Vec<String>> {

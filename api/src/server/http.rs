@@ -286,7 +286,8 @@ fn with_request_data(
     let request = request
         .data(viewer)
         .data(PayloadProjection::starting_now())
-        .data(infrastructure::personal::Keyring::default());
+        .data(infrastructure::personal::Keyring::default())
+        .data(super::erasure_api::ApplicationTextCache::default());
     match peer {
         Some(peer) => request.data(super::context::ClientAddress(peer.ip())),
         None => request,

@@ -6,7 +6,7 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject};
 use domain::{ApplicationId, AwardId, FundId, GeoCode, RoundId};
-use infrastructure::personal::{application_texts, ApplicationTexts};
+use infrastructure::personal::ApplicationTexts;
 use projections::read;
 use rust_decimal::Decimal;
 
@@ -451,10 +451,7 @@ impl Application {
     /// The application's personal texts as stored (sealed), from its events.
     async fn texts(&self, ctx: &Context<'_>) -> GqlResult<ApplicationTexts> {
         let id = ApplicationId::new(self.0.application_id.clone());
-        application_texts(state(ctx).database(), &id)
-            .await
-            .map_err(infrastructure::LedgerError::from)
-            .coded()
+        super::erasure_api::application_texts(ctx, &id).await
     }
 
     /// `Some(member)`: the viewer is a panel member (not an officer of the fund) who may
