@@ -1298,9 +1298,11 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 // ---------------------------------------------------------------- social return
 
 mod inputs;
+mod places;
 mod social_return;
 
 pub use inputs::{award_inputs, InputRecord};
+pub use places::{places, PlaceRecord};
 pub use social_return::{
     outcome_proxy_versions, social_return, version_in_force, LineYear, ProxyVersion, SocialReturn,
     SocialReturnLine,

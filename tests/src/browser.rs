@@ -95,6 +95,23 @@ impl Browser {
         }
     }
 
+    /// Signs this browser in with a session's secret (`TestApp::session_of`): the same
+    /// cookie `/sign-in/link/…` sets. For journeys whose sign-in is not what they test;
+    /// `tests/invitations.rs` and `tests/work_round.rs` sign in through the screens.
+    pub async fn use_session(&self, secret: &str) {
+        self.goto("/signed-out").await;
+        let mut cookie = fantoccini::cookies::Cookie::new(
+            api::web::session::SESSION_COOKIE.to_string(),
+            secret.to_string(),
+        );
+        cookie.set_path("/");
+        cookie.set_http_only(true);
+        self.client
+            .add_cookie(cookie)
+            .await
+            .expect("setting the session cookie");
+    }
+
     /// Opens `path` on the server under test (or an absolute URL).
     pub async fn goto(&self, path: &str) {
         let url = if path.starts_with("http") {

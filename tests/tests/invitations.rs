@@ -94,7 +94,7 @@ async fn accept(app: &TestApp, path: &str, name: &str) -> SignedInSession {
     assert_eq!(response.status().as_u16(), 303, "accepting redirects");
     assert_eq!(
         response.headers()["location"].to_str().unwrap_or_default(),
-        "/account"
+        "/work"
     );
     let cookie = response
         .headers()
@@ -543,8 +543,8 @@ async fn in_a_browser_an_officer_invites_a_panel_member(store: Store) {
     let name = |page: &str| format!("invitation-{page}-{store:?}").to_lowercase();
     browser.goto(&format!("/sign-in/link/{secret}")).await;
     browser.click_and_wait("button.govuk-button").await;
-    assert_eq!(browser.path().await, "/account");
-    assert!(browser.text("#main-content").await.contains("people"));
+    assert_eq!(browser.path().await, "/work");
+    assert!(browser.text("#main-content").await.contains("Funds you run"));
     browser.goto(&format!("/manage/funds/{fund}/people")).await;
     browser.axe_scan("the fund's people page").await;
     browser.screenshot(&name("people")).await;
@@ -580,7 +580,9 @@ async fn in_a_browser_an_officer_invites_a_panel_member(store: Store) {
     browser.screenshot(&name("invitation")).await;
     browser.fill("#name", "Pat Lee").await;
     browser.click_and_wait("form button.govuk-button").await;
-    assert_eq!(browser.path().await, "/account");
+    assert_eq!(browser.path().await, "/work");
+    assert!(browser.text("#main-content").await.contains("Round One"));
+    browser.goto("/account").await;
     let account = browser.text("#main-content").await;
     assert!(
         account.contains("Pat Lee") && account.contains("Panel member of Round One"),

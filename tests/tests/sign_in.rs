@@ -105,10 +105,10 @@ async fn a_mailed_link_signs_in_once_with_a_safe_cookie() {
         assert_eq!(asked.status, 200);
         assert!(asked.body.contains("Check your email"), "{}", asked.body);
         let link = mailed_link(&world, EMAIL, 1).await;
-        // A link to another site as `next` lands on the account page instead.
+        // A link to another site as `next` lands on the work page instead.
         let signed_in = use_link(&client, &link, "https://evil.example/").await;
         assert_eq!(signed_in.status, 303, "{}", signed_in.body);
-        assert_eq!(signed_in.location(), Some("/account"));
+        assert_eq!(signed_in.location(), Some("/work"));
         let cookie = signed_in
             .set_cookie("fundledger_session")
             .expect("a session cookie");

@@ -278,7 +278,7 @@ fn encode_answer(response: &async_graphql::Response) -> Result<Bytes, Box<Respon
 /// What every GraphQL request carries: who is asking, the mutation payloads' wait, the
 /// request's subject keys (personal texts, `erasure_api.rs`) and where it came from (for
 /// throttles: ballot codes).
-fn with_request_data(
+pub(crate) fn with_request_data(
     request: async_graphql::Request,
     viewer: Viewer,
     peer: Option<std::net::SocketAddr>,

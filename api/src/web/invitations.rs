@@ -24,7 +24,7 @@ use crate::server::people_api::scopes::{describe, scope_name};
 use maud::html;
 
 /// Where a person lands after accepting.
-pub const AFTER_ACCEPTING: &str = "/account";
+pub const AFTER_ACCEPTING: &str = "/work";
 
 pub fn routes() -> Router<App> {
     Router::new().route("/invitations/{secret}", get(open).post(accept))

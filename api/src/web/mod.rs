@@ -15,6 +15,7 @@
 //! - `account.rs`: `/account` (name, email, roles, sessions, API tokens) and its forms.
 //! - `assets.rs`: GOV.UK Frontend's CSS and JS (vendored in `api/assets/govuk/`) and ours,
 //!   at `/assets/{version}/…`, cached for a year.
+//! - `work/`: the work screens of officers, panel members, grantees and voters (issue 14).
 //! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider
 //!   (`/sign-in/sso`, `sso_button`).
 
@@ -27,6 +28,7 @@ pub mod people;
 pub mod session;
 pub mod settings;
 pub mod sign_in;
+pub mod work;
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -71,6 +73,7 @@ pub fn routes() -> Router<App> {
         .merge(people::routes())
         .merge(invitations::routes())
         .merge(oidc::routes())
+        .merge(work::routes())
 }
 
 /// The page for an accounts operation that failed for want of the store (503, try

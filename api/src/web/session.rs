@@ -33,7 +33,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The double-submit cookie of signed-out forms.
 pub const FORM_COOKIE: &str = "fundledger_form";
 /// Where a signed-in person lands when no (safe) `next` is given.
-pub const DEFAULT_LANDING: &str = "/account";
+pub const DEFAULT_LANDING: &str = "/work";
 /// The longest `next` path kept; a longer one is dropped for `DEFAULT_LANDING`.
 pub const MAX_NEXT_CHARS: usize = 512;
 
