@@ -25,6 +25,7 @@ pub mod conditional;
 pub mod context;
 pub mod erasure_api;
 pub mod errors;
+pub mod grantee_fields;
 pub mod graphiql;
 pub mod health;
 pub mod http;
