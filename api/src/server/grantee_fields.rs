@@ -39,7 +39,9 @@ impl Group {
         let database = state(ctx).database();
         let mut found = Vec::new();
         for round in read::rounds(database, None, None).await.coded()? {
-            let applications = read::applications(database, &round.round_id).await.coded()?;
+            let applications = read::applications(database, &round.round_id)
+                .await
+                .coded()?;
             found.extend(
                 applications
                     .into_iter()

@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 
 use super::award::{load, AwardView};
 use super::form_page as page_of;
-use super::widgets::{back_link, choices, date_input, hidden, money_words, read_date, textarea, Choice, Fields};
+use super::widgets::{
+    back_link, choices, date_input, hidden, money_words, read_date, textarea, Choice, Fields,
+};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, text_input, FieldError, SummaryRow, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
@@ -81,7 +83,11 @@ impl Action {
     fn refusal_fields(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Action::Accept => &[("", "accept")],
-            Action::Drawdown => &[("exceeds", "amount"), ("purpose", "purpose"), ("amount", "amount")],
+            Action::Drawdown => &[
+                ("exceeds", "amount"),
+                ("purpose", "purpose"),
+                ("amount", "amount"),
+            ],
             Action::Spend => &[
                 ("overlaps", "start"),
                 ("periodStart", "start"),
@@ -90,8 +96,18 @@ impl Action {
                 ("category", "line-0"),
                 ("amount", "line-0"),
             ],
-            Action::Outcome => &[("indicator", "indicator"), ("quantity", "quantity"), ("decimal", "quantity"), ("periodEnd", "on")],
-            Action::Contribution => &[("value", "value"), ("contributedOn", "on"), ("description", "description"), ("kind", "kind")],
+            Action::Outcome => &[
+                ("indicator", "indicator"),
+                ("quantity", "quantity"),
+                ("decimal", "quantity"),
+                ("periodEnd", "on"),
+            ],
+            Action::Contribution => &[
+                ("value", "value"),
+                ("contributedOn", "on"),
+                ("description", "description"),
+                ("kind", "kind"),
+            ],
         }
     }
 }
@@ -102,8 +118,15 @@ struct Ready {
     input: Value,
 }
 
-async fn start(app: &App, signed_in: &SignedIn, org: &str, award: &str, slug: &str) -> Result<(AwardView, Action), Problem> {
-    let action = Action::from_slug(slug).ok_or_else(|| Problem::new("NOT_FOUND", "no such page"))?;
+async fn start(
+    app: &App,
+    signed_in: &SignedIn,
+    org: &str,
+    award: &str,
+    slug: &str,
+) -> Result<(AwardView, Action), Problem> {
+    let action =
+        Action::from_slug(slug).ok_or_else(|| Problem::new("NOT_FOUND", "no such page"))?;
     let view = load(app, signed_in, org, award).await?;
     Ok((view, action))
 }
@@ -137,7 +160,9 @@ pub async fn check_page(
     }
     match read(&view, action, &form) {
         Err(errors) => action_form(&signed_in, &view, action, &form, &errors),
-        Ok(ready) if action == Action::Accept => write(&app, &signed_in, &view, action, &form, ready).await,
+        Ok(ready) if action == Action::Accept => {
+            write(&app, &signed_in, &view, action, &form, ready).await
+        }
         Ok(ready) => check_answers(&signed_in, &view, action, &form, &ready),
     }
 }
@@ -158,7 +183,14 @@ pub async fn confirm(
     }
 }
 
-async fn write(app: &App, signed_in: &SignedIn, view: &AwardView, action: Action, form: &Fields, ready: Ready) -> Response {
+async fn write(
+    app: &App,
+    signed_in: &SignedIn,
+    view: &AwardView,
+    action: Action,
+    form: &Fields,
+    ready: Ready,
+) -> Response {
     let Some(key) = idempotency_key(action.slug(), form.get(FORM_KEY_FIELD)) else {
         let mut fresh = form.clone();
         fresh.0.retain(|(name, _)| name != FORM_KEY_FIELD);
@@ -184,7 +216,13 @@ async fn write(app: &App, signed_in: &SignedIn, view: &AwardView, action: Action
     }
 }
 
-fn action_form(signed_in: &SignedIn, view: &AwardView, action: Action, fields: &Fields, errors: &[FieldError]) -> Response {
+fn action_form(
+    signed_in: &SignedIn,
+    view: &AwardView,
+    action: Action,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
     let form_key = match fields.get(FORM_KEY_FIELD) {
         "" => new_form_key(),
         key => key.to_string(),
@@ -221,7 +259,12 @@ fn accept_terms(view: &AwardView, errors: &[FieldError]) -> Markup {
     let lines: Vec<Vec<Markup>> = award
         .budget_lines
         .iter()
-        .map(|line| vec![html! { (line.category) }, html! { (money_words(&line.planned)) }])
+        .map(|line| {
+            vec![
+                html! { (line.category) },
+                html! { (money_words(&line.planned)) },
+            ]
+        })
         .collect();
     html! {
         @if let Some(error) = error_for(errors, "accept") {
@@ -251,7 +294,11 @@ fn drawdown_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> 
 
 /// The categories a spend report is made under: the award's budget lines.
 fn categories(view: &AwardView) -> Vec<String> {
-    view.award.budget_lines.iter().map(|line| line.category.clone()).collect()
+    view.award
+        .budget_lines
+        .iter()
+        .map(|line| line.category.clone())
+        .collect()
 }
 
 fn spend_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> Markup {
@@ -282,7 +329,10 @@ fn outcome_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> M
     let options: Vec<Choice> = view
         .indicators
         .iter()
-        .map(|indicator| Choice { value: indicator.indicator.clone(), label: format!("{} (counted in: {})", indicator.indicator, indicator.unit) })
+        .map(|indicator| Choice {
+            value: indicator.indicator.clone(),
+            label: format!("{} (counted in: {})", indicator.indicator, indicator.unit),
+        })
         .collect();
     let chosen = fields.all("indicator");
     html! {
@@ -297,7 +347,10 @@ fn outcome_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> M
 }
 
 const KINDS: [(&str, &str); 3] = [
-    ("MATCH_FUNDING", "Match funding: money from another funder for the same work"),
+    (
+        "MATCH_FUNDING",
+        "Match funding: money from another funder for the same work",
+    ),
     ("IN_KIND", "In kind: goods, premises or services given free"),
     ("VOLUNTEER_TIME", "Volunteer time"),
 ];
@@ -305,7 +358,10 @@ const KINDS: [(&str, &str); 3] = [
 fn contribution_fields(fields: &Fields, errors: &[FieldError]) -> Markup {
     let options: Vec<Choice> = KINDS
         .iter()
-        .map(|(value, label)| Choice { value: value.to_string(), label: label.to_string() })
+        .map(|(value, label)| Choice {
+            value: value.to_string(),
+            label: label.to_string(),
+        })
         .collect();
     html! {
         (choices("radio", "kind", "What kind of contribution?", None, &options, &fields.all("kind"), error_for(errors, "kind")))
@@ -319,7 +375,10 @@ fn contribution_fields(fields: &Fields, errors: &[FieldError]) -> Markup {
 fn read(view: &AwardView, action: Action, fields: &Fields) -> Result<Ready, Vec<FieldError>> {
     let award = json!(view.award.id);
     match action {
-        Action::Accept => Ok(Ready { rows: Vec::new(), input: json!({ "awardId": award }) }),
+        Action::Accept => Ok(Ready {
+            rows: Vec::new(),
+            input: json!({ "awardId": award }),
+        }),
         Action::Drawdown => read_drawdown(fields, award),
         Action::Spend => read_spend(view, fields, award),
         Action::Outcome => read_outcome(fields, award),
@@ -360,7 +419,10 @@ fn read_drawdown(fields: &Fields, award: Value) -> Result<Ready, Vec<FieldError>
         return Err(errors);
     }
     Ok(Ready {
-        rows: vec![("Amount".into(), money_words(&amount)), ("What it is for".into(), purpose.clone())],
+        rows: vec![
+            ("Amount".into(), money_words(&amount)),
+            ("What it is for".into(), purpose.clone()),
+        ],
         input: json!({ "awardId": award, "amount": amount, "purpose": purpose }),
     })
 }
@@ -380,46 +442,90 @@ fn read_spend(view: &AwardView, fields: &Fields, award: Value) -> Result<Ready, 
         }
         let category = match fixed.get(index) {
             Some(category) => category.clone(),
-            None => required(fields, &format!("category-{index}"), "Name the kind of spending", &mut errors),
+            None => required(
+                fields,
+                &format!("category-{index}"),
+                "Name the kind of spending",
+                &mut errors,
+            ),
         };
         let amount = money_field(fields, &line, "Amount", &mut errors);
         rows.push((category.clone(), money_words(&amount)));
         lines.push(json!({ "category": category, "amount": amount }));
     }
     if lines.is_empty() && errors.is_empty() {
-        errors.push(FieldError::new("line-0", "Enter what you spent under at least one line"));
+        errors.push(FieldError::new(
+            "line-0",
+            "Enter what you spent under at least one line",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    rows.insert(0, ("Period".into(), format!("{} to {}", super::widgets::date_words(&start), super::widgets::date_words(&end))));
-    Ok(Ready { rows, input: json!({ "awardId": award, "periodStart": start, "periodEnd": end, "lines": lines }) })
+    rows.insert(
+        0,
+        (
+            "Period".into(),
+            format!(
+                "{} to {}",
+                super::widgets::date_words(&start),
+                super::widgets::date_words(&end)
+            ),
+        ),
+    );
+    Ok(Ready {
+        rows,
+        input: json!({ "awardId": award, "periodStart": start, "periodEnd": end, "lines": lines }),
+    })
 }
 
 fn read_outcome(fields: &Fields, award: Value) -> Result<Ready, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let indicator = required(fields, "indicator", "Choose the outcome you are reporting", &mut errors);
+    let indicator = required(
+        fields,
+        "indicator",
+        "Choose the outcome you are reporting",
+        &mut errors,
+    );
     let quantity = required(fields, "quantity", "Enter how many", &mut errors).replace(',', "");
     let on = date_field(fields, "on", "the date the number runs up to", &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(Ready {
-        rows: vec![("Outcome".into(), indicator.clone()), ("How many".into(), quantity.clone()), ("Up to".into(), super::widgets::date_words(&on))],
+        rows: vec![
+            ("Outcome".into(), indicator.clone()),
+            ("How many".into(), quantity.clone()),
+            ("Up to".into(), super::widgets::date_words(&on)),
+        ],
         input: json!({ "awardId": award, "indicator": indicator, "quantity": quantity, "periodEnd": on }),
     })
 }
 
 fn read_contribution(fields: &Fields, award: Value) -> Result<Ready, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let kind = required(fields, "kind", "Choose the kind of contribution", &mut errors);
+    let kind = required(
+        fields,
+        "kind",
+        "Choose the kind of contribution",
+        &mut errors,
+    );
     let value = money_field(fields, "value", "Value", &mut errors);
     let on = date_field(fields, "on", "the date it went in", &mut errors);
-    let description = required(fields, "description", "Say what the contribution was", &mut errors);
+    let description = required(
+        fields,
+        "description",
+        "Say what the contribution was",
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(errors);
     }
-    let kind_words = KINDS.iter().find(|(value, _)| *value == kind).map(|(_, label)| label.to_string()).unwrap_or(kind.clone());
+    let kind_words = KINDS
+        .iter()
+        .find(|(value, _)| *value == kind)
+        .map(|(_, label)| label.to_string())
+        .unwrap_or_else(|| kind.clone());
     Ok(Ready {
         rows: vec![
             ("Kind".into(), kind_words),
@@ -431,7 +537,13 @@ fn read_contribution(fields: &Fields, award: Value) -> Result<Ready, Vec<FieldEr
     })
 }
 
-fn check_answers(signed_in: &SignedIn, view: &AwardView, action: Action, form: &Fields, ready: &Ready) -> Response {
+fn check_answers(
+    signed_in: &SignedIn,
+    view: &AwardView,
+    action: Action,
+    form: &Fields,
+    ready: &Ready,
+) -> Response {
     let target = format!("{}/{}", view.path(), action.slug());
     let rows: Vec<SummaryRow> = ready
         .rows

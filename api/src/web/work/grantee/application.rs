@@ -73,13 +73,25 @@ pub struct Done {
     done: String,
 }
 
-async fn load(app: &App, signed_in: &SignedIn, org: &str, id: &str) -> Result<(Application, String), Problem> {
-    let answer: Answer = gql::read(app, signed_in, APPLICATION, json!({ "org": org, "id": id })).await?;
+async fn load(
+    app: &App,
+    signed_in: &SignedIn,
+    org: &str,
+    id: &str,
+) -> Result<(Application, String), Problem> {
+    let answer: Answer =
+        gql::read(app, signed_in, APPLICATION, json!({ "org": org, "id": id })).await?;
     let application = answer
         .group
         .application
         .ok_or_else(|| Problem::new("NOT_FOUND", "no such application"))?;
-    let round: RoundAnswer = gql::read(app, signed_in, ROUND_NAME, json!({ "round": application.round_id })).await?;
+    let round: RoundAnswer = gql::read(
+        app,
+        signed_in,
+        ROUND_NAME,
+        json!({ "round": application.round_id }),
+    )
+    .await?;
     let round = round
         .round
         .map(|round| match round.fund {
@@ -104,24 +116,7 @@ pub async fn application_page(
         .await
         .map(|place| place.name)
         .unwrap_or_else(|| "A place no longer in the reference geography".to_string());
-    let mut rows = vec![
-        SummaryRow { key: "Round".into(), value: html! { (round) }, action: None },
-        SummaryRow { key: "Status".into(), value: layout::tag(&status_of_application(&application.status), None), action: None },
-        SummaryRow { key: "Sent on".into(), value: html! { (date_words(&application.submitted_on)) }, action: None },
-        SummaryRow { key: "Neighbourhood".into(), value: html! { (place) }, action: None },
-        SummaryRow { key: "Amount asked for".into(), value: html! { (money_words(&application.amount_requested)) }, action: None },
-        SummaryRow { key: "Themes".into(), value: html! { (if application.themes.is_empty() { "None".to_string() } else { application.themes.join(", ") }) }, action: None },
-        SummaryRow { key: "What it will do".into(), value: html! { p class="govuk-body fl-pre-line" { (application.description) } }, action: None },
-    ];
-    if let Some(decided) = &application.decided_on {
-        rows.push(SummaryRow { key: "Decided on".into(), value: html! { (date_words(decided)) }, action: None });
-    }
-    if let Some(amount) = &application.approved_amount {
-        rows.push(SummaryRow { key: "Amount awarded".into(), value: html! { (money_words(amount)) }, action: None });
-    }
-    if let Some(reason) = &application.decline_reason {
-        rows.push(SummaryRow { key: "Why it was not funded".into(), value: html! { p class="govuk-body fl-pre-line" { (reason) } }, action: None });
-    }
+    let rows = rows(&application, &round, &place);
     let body = html! {
         @if done.done == "submitted" {
             (panel("Application received", html! { "We have your application for " strong { (application.title) } }))
@@ -146,6 +141,54 @@ pub async fn application_page(
     };
     let title = application.title.clone();
     form_page(&signed_in, &title, &[], body)
+}
+
+fn row(key: &str, value: maud::Markup) -> SummaryRow {
+    SummaryRow {
+        key: key.to_string(),
+        value,
+        action: None,
+    }
+}
+
+/// What the group wrote and where the application stands, row by row.
+fn rows(application: &Application, round: &str, place: &str) -> Vec<SummaryRow> {
+    let themes = if application.themes.is_empty() {
+        "None".to_string()
+    } else {
+        application.themes.join(", ")
+    };
+    let mut rows = vec![
+        row("Round", html! { (round) }),
+        row(
+            "Status",
+            layout::tag(&status_of_application(&application.status), None),
+        ),
+        row("Sent on", html! { (date_words(&application.submitted_on)) }),
+        row("Neighbourhood", html! { (place) }),
+        row(
+            "Amount asked for",
+            html! { (money_words(&application.amount_requested)) },
+        ),
+        row("Themes", html! { (themes) }),
+        row(
+            "What it will do",
+            html! { p class="govuk-body fl-pre-line" { (application.description) } },
+        ),
+    ];
+    if let Some(decided) = &application.decided_on {
+        rows.push(row("Decided on", html! { (date_words(decided)) }));
+    }
+    if let Some(amount) = &application.approved_amount {
+        rows.push(row("Amount awarded", html! { (money_words(amount)) }));
+    }
+    if let Some(reason) = &application.decline_reason {
+        rows.push(row(
+            "Why it was not funded",
+            html! { p class="govuk-body fl-pre-line" { (reason) } },
+        ));
+    }
+    rows
 }
 
 /// `GET …/withdraw`: are you sure?
@@ -190,7 +233,9 @@ pub async fn withdraw(
     };
     let input = json!({ "input": { "applicationId": id, "idempotencyKey": key } });
     match gql::write(&app, &signed_in, WITHDRAW, input).await {
-        Ok(_) => Redirect::to(&format!("{}?done=withdrawn", application_path(&org, &id))).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("{}?done=withdrawn", application_path(&org, &id))).into_response()
+        }
         Err(problem) => problem_page(Some(&signed_in), &problem),
     }
 }

@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::home::places_in_words;
-use super::widgets::{self, back_link, choices, hidden, link_button, money_words, textarea, Choice, Fields};
+use super::widgets::{
+    self, back_link, choices, hidden, link_button, money_words, textarea, Choice, Fields,
+};
 use super::{application_path, apply_path, form_page, group_path, refusal_beside};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, text_input, FieldError, SummaryRow, TextInput};
@@ -69,8 +71,15 @@ pub struct PlaceQuery {
     place: String,
 }
 
-async fn applying(app: &App, signed_in: &SignedIn, org: &str, round: &str, place: &str) -> Result<Applying, Problem> {
-    let answer: RoundAnswer = gql::read(app, signed_in, ROUND, json!({ "org": org, "round": round })).await?;
+async fn applying(
+    app: &App,
+    signed_in: &SignedIn,
+    org: &str,
+    round: &str,
+    place: &str,
+) -> Result<Applying, Problem> {
+    let answer: RoundAnswer =
+        gql::read(app, signed_in, ROUND, json!({ "org": org, "round": round })).await?;
     let round = answer
         .round
         .ok_or_else(|| Problem::new("NOT_FOUND", "no such round"))?;
@@ -124,7 +133,10 @@ pub async fn where_page(
     };
     let unknown = !query.place.trim().is_empty() && applying.place.is_none();
     let errors: Vec<FieldError> = if unknown {
-        vec![FieldError::new("place", "Choose the neighbourhood from the list or the map")]
+        vec![FieldError::new(
+            "place",
+            "Choose the neighbourhood from the list or the map",
+        )]
     } else {
         Vec::new()
     };
@@ -174,13 +186,21 @@ pub async fn project_page(
     project_form(&signed_in, &applying, &fields, &[])
 }
 
-fn project_form(signed_in: &SignedIn, applying: &Applying, fields: &Fields, errors: &[FieldError]) -> Response {
+fn project_form(
+    signed_in: &SignedIn,
+    applying: &Applying,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
     let action = format!("{}/project", apply_path(&applying.org, &applying.round.id));
     let theme_choices: Vec<Choice> = applying
         .round
         .themes
         .iter()
-        .map(|theme| Choice { value: theme.clone(), label: widgets::capitalised(theme) })
+        .map(|theme| Choice {
+            value: theme.clone(),
+            label: widgets::capitalised(theme),
+        })
         .collect();
     let form_key = match fields.get(FORM_KEY_FIELD) {
         "" => new_form_key(),
@@ -234,12 +254,18 @@ fn place_row(applying: &Applying, error: Option<&str>) -> Markup {
 }
 
 /// What the person typed, read: the variables for `submitApplication`, or the problems.
-fn read_answers(applying: &Applying, fields: &Fields) -> Result<serde_json::Value, Vec<FieldError>> {
+fn read_answers(
+    applying: &Applying,
+    fields: &Fields,
+) -> Result<serde_json::Value, Vec<FieldError>> {
     let mut errors = Vec::new();
     let place = match &applying.place {
         Some(place) => place.code.clone(),
         None => {
-            errors.push(FieldError::new("place", "Choose the neighbourhood your project will work in"));
+            errors.push(FieldError::new(
+                "place",
+                "Choose the neighbourhood your project will work in",
+            ));
             String::new()
         }
     };
@@ -253,7 +279,10 @@ fn read_answers(applying: &Applying, fields: &Fields) -> Result<serde_json::Valu
     }
     let description = fields.get("description").trim().to_string();
     if description.is_empty() {
-        errors.push(FieldError::new("description", "Say what the project will do"));
+        errors.push(FieldError::new(
+            "description",
+            "Say what the project will do",
+        ));
     }
     let amount = match read_money("Amount", fields.get("amount")) {
         Ok(amount) => amount.to_plain_string(),
@@ -300,7 +329,12 @@ fn change_button(action: &str, what: &str) -> Markup {
     }
 }
 
-fn check_answers(signed_in: &SignedIn, applying: &Applying, form: &Fields, input: &serde_json::Value) -> Response {
+fn check_answers(
+    signed_in: &SignedIn,
+    applying: &Applying,
+    form: &Fields,
+    input: &serde_json::Value,
+) -> Response {
     let project = format!("{}/project", apply_path(&applying.org, &applying.round.id));
     let submit = format!("{}/submit", apply_path(&applying.org, &applying.round.id));
     let text = |field: &str| input[field].as_str().unwrap_or("").to_string();
@@ -308,16 +342,38 @@ fn check_answers(signed_in: &SignedIn, applying: &Applying, form: &Fields, input
     let mut rows = vec![SummaryRow {
         key: "Neighbourhood".into(),
         value: html! { (applying.place.as_ref().map(place_words).unwrap_or_default()) },
-        action: Some(html! { a class="govuk-link" href=(chooser(applying)) { "Change" span class="govuk-visually-hidden" { " the neighbourhood (your other answers are asked again)" } } }),
+        action: Some(
+            html! { a class="govuk-link" href=(chooser(applying)) { "Change" span class="govuk-visually-hidden" { " the neighbourhood (your other answers are asked again)" } } },
+        ),
     }];
     if applying.group_name.is_none() {
-        rows.push(SummaryRow { key: "Your group's name".into(), value: html! { (text("applicantName")) }, action: Some(change_button(&project, "your group's name")) });
+        rows.push(SummaryRow {
+            key: "Your group's name".into(),
+            value: html! { (text("applicantName")) },
+            action: Some(change_button(&project, "your group's name")),
+        });
     }
-    rows.push(SummaryRow { key: "Project title".into(), value: html! { (text("title")) }, action: Some(change_button(&project, "the title")) });
-    rows.push(SummaryRow { key: "What it will do".into(), value: html! { p class="govuk-body fl-pre-line" { (text("description")) } }, action: Some(change_button(&project, "the description")) });
-    rows.push(SummaryRow { key: "Amount".into(), value: html! { (money_words(&text("amountRequested"))) }, action: Some(change_button(&project, "the amount")) });
+    rows.push(SummaryRow {
+        key: "Project title".into(),
+        value: html! { (text("title")) },
+        action: Some(change_button(&project, "the title")),
+    });
+    rows.push(SummaryRow {
+        key: "What it will do".into(),
+        value: html! { p class="govuk-body fl-pre-line" { (text("description")) } },
+        action: Some(change_button(&project, "the description")),
+    });
+    rows.push(SummaryRow {
+        key: "Amount".into(),
+        value: html! { (money_words(&text("amountRequested"))) },
+        action: Some(change_button(&project, "the amount")),
+    });
     if !applying.round.themes.is_empty() {
-        rows.push(SummaryRow { key: "Themes".into(), value: html! { @if themes.is_empty() { "None chosen" } @else { (themes.join(", ")) } }, action: Some(change_button(&project, "the themes")) });
+        rows.push(SummaryRow {
+            key: "Themes".into(),
+            value: html! { @if themes.is_empty() { "None chosen" } @else { (themes.join(", ")) } },
+            action: Some(change_button(&project, "the themes")),
+        });
     }
     let body = html! {
         (caption(applying))
@@ -385,7 +441,11 @@ fn refused(applying: &Applying, problem: &Problem) -> Option<FieldError> {
         ],
     )?;
     if error.field == "place" && problem.message.contains("is not in an area") {
-        let name = applying.place.as_ref().map(|place| place.name.clone()).unwrap_or_default();
+        let name = applying
+            .place
+            .as_ref()
+            .map(|place| place.name.clone())
+            .unwrap_or_default();
         error.message = format!(
             "{name} is not in an area this round funds: choose a neighbourhood in {}",
             applying.places

@@ -20,7 +20,8 @@ use crate::web::session::SignedIn;
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places;
 
-const AWARD: &str = "query($id: String!) { award(id: $id) { id fundId roundId recipientOrgId recipientName \
+const AWARD: &str =
+    "query($id: String!) { award(id: $id) { id fundId roundId recipientOrgId recipientName \
     title neighbourhood status awardedOn acceptedOn closedOn awarded paid returned approvedUnpaid \
     requestedPending availableToDraw spendReported spentAbovePaid \
     budgetLines { category planned spent variance } \
@@ -152,7 +153,12 @@ impl AwardView {
 }
 
 /// The award `id` of group `org`, read as the member; not found when it is another's.
-pub async fn load(app: &App, signed_in: &SignedIn, org: &str, id: &str) -> Result<AwardView, Problem> {
+pub async fn load(
+    app: &App,
+    signed_in: &SignedIn,
+    org: &str,
+    id: &str,
+) -> Result<AwardView, Problem> {
     let answer: AwardAnswer = gql::read(app, signed_in, AWARD, json!({ "id": id })).await?;
     let award = answer
         .award
@@ -172,7 +178,10 @@ pub async fn load(app: &App, signed_in: &SignedIn, org: &str, id: &str) -> Resul
     Ok(AwardView {
         org: org.to_string(),
         award,
-        outcomes: answer.social_return.map(|account| account.lines).unwrap_or_default(),
+        outcomes: answer
+            .social_return
+            .map(|account| account.lines)
+            .unwrap_or_default(),
         fund_name,
         round_name: fund.round.map(|round| round.name).unwrap_or_default(),
         indicators,
@@ -208,7 +217,10 @@ pub async fn award_page(
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
     let place = match &view.award.neighbourhood {
-        Some(code) => places::place_name(&app, code).await.map(|place| place.name).unwrap_or_default(),
+        Some(code) => places::place_name(&app, code)
+            .await
+            .map(|place| place.name)
+            .unwrap_or_default(),
         None => String::new(),
     };
     let body = html! {
@@ -250,11 +262,27 @@ fn next_steps(view: &AwardView) -> Markup {
 
 fn position(view: &AwardView, place: &str) -> Markup {
     let award = &view.award;
-    let money = |key: &str, value: &str| SummaryRow { key: key.into(), value: html! { (money_words(value)) }, action: None };
+    let money = |key: &str, value: &str| SummaryRow {
+        key: key.into(),
+        value: html! { (money_words(value)) },
+        action: None,
+    };
     let mut rows = vec![
-        SummaryRow { key: "Status".into(), value: layout::tag(&award_status(&award.status), None), action: None },
-        SummaryRow { key: "Round".into(), value: html! { (view.round_name) }, action: None },
-        SummaryRow { key: "Neighbourhood".into(), value: html! { (place) }, action: None },
+        SummaryRow {
+            key: "Status".into(),
+            value: layout::tag(&award_status(&award.status), None),
+            action: None,
+        },
+        SummaryRow {
+            key: "Round".into(),
+            value: html! { (view.round_name) },
+            action: None,
+        },
+        SummaryRow {
+            key: "Neighbourhood".into(),
+            value: html! { (place) },
+            action: None,
+        },
         money("Awarded", &award.awarded),
         money("Paid", &award.paid),
         money("Approved, not yet paid", &award.approved_unpaid),
@@ -279,7 +307,14 @@ fn lines_and_reports(view: &AwardView) -> Markup {
     let lines: Vec<Vec<Markup>> = award
         .budget_lines
         .iter()
-        .map(|line| vec![html! { (line.category) }, html! { (money_words(&line.planned)) }, html! { (money_words(&line.spent)) }, html! { (money_words(&line.variance)) }])
+        .map(|line| {
+            vec![
+                html! { (line.category) },
+                html! { (money_words(&line.planned)) },
+                html! { (money_words(&line.spent)) },
+                html! { (money_words(&line.variance)) },
+            ]
+        })
         .collect();
     let drawdowns: Vec<Vec<Markup>> = award
         .drawdowns
@@ -294,12 +329,25 @@ fn lines_and_reports(view: &AwardView) -> Markup {
     let outcomes: Vec<Vec<Markup>> = view
         .outcomes
         .iter()
-        .map(|line| vec![html! { (line.indicator) }, html! { (line.quantity) }, html! { (line.reports) }])
+        .map(|line| {
+            vec![
+                html! { (line.indicator) },
+                html! { (line.quantity) },
+                html! { (line.reports) },
+            ]
+        })
         .collect();
     let inputs: Vec<Vec<Markup>> = award
         .inputs
         .iter()
-        .map(|input| vec![html! { (date_words(&input.contributed_on)) }, html! { (enum_words(&input.kind)) }, html! { (money_words(&input.value)) }, html! { (input.description) }])
+        .map(|input| {
+            vec![
+                html! { (date_words(&input.contributed_on)) },
+                html! { (enum_words(&input.kind)) },
+                html! { (money_words(&input.value)) },
+                html! { (input.description) },
+            ]
+        })
         .collect();
     html! {
         @if !lines.is_empty() { (table("Budget lines", &["Category", "Planned", "Spent", "Left"], &lines)) }
@@ -312,15 +360,25 @@ fn lines_and_reports(view: &AwardView) -> Markup {
 /// What happened and when, oldest first.
 fn history(view: &AwardView) -> Markup {
     let award = &view.award;
-    let mut events: Vec<(String, String)> = vec![(award.awarded_on.clone(), format!("Awarded {}", money_words(&award.awarded)))];
+    let mut events: Vec<(String, String)> = vec![(
+        award.awarded_on.clone(),
+        format!("Awarded {}", money_words(&award.awarded)),
+    )];
     if let Some(accepted) = &award.accepted_on {
         events.push((accepted.clone(), "Grant agreement accepted".to_string()));
     }
     for drawdown in &award.drawdowns {
         let amount = money_words(&drawdown.amount);
-        events.push((drawdown.requested_on.clone(), format!("Drawdown of {amount} requested")));
+        events.push((
+            drawdown.requested_on.clone(),
+            format!("Drawdown of {amount} requested"),
+        ));
         if let Some(decided) = &drawdown.decided_on {
-            let verb = if drawdown.status == "REJECTED" { "rejected" } else { "approved" };
+            let verb = if drawdown.status == "REJECTED" {
+                "rejected"
+            } else {
+                "approved"
+            };
             events.push((decided.clone(), format!("Drawdown of {amount} {verb}")));
         }
         if let Some(paid) = &drawdown.paid_on {
@@ -328,7 +386,14 @@ fn history(view: &AwardView) -> Markup {
         }
     }
     for input in &award.inputs {
-        events.push((input.contributed_on.clone(), format!("{} of {} contributed", enum_words(&input.kind), money_words(&input.value))));
+        events.push((
+            input.contributed_on.clone(),
+            format!(
+                "{} of {} contributed",
+                enum_words(&input.kind),
+                money_words(&input.value)
+            ),
+        ));
     }
     if let Some(closed) = &award.closed_on {
         events.push((closed.clone(), "Award closed".to_string()));

@@ -86,7 +86,10 @@ struct HomeAnswer {
 
 /// The group's name as people read it (its id while none is known).
 pub fn group_name(group: &Group, org: &str) -> String {
-    group.name.clone().unwrap_or_else(|| org.to_string())
+    group
+        .name
+        .clone()
+        .unwrap_or_else(|| "Your group".to_string())
 }
 
 /// A list of places by name ("Anywhere" when empty).
@@ -104,15 +107,27 @@ pub async fn places_in_words(app: &App, codes: &[String]) -> String {
     names.join(", ")
 }
 
-pub async fn group_page(State(app): State<App>, Path(org): Path<String>, signed_in: SignedIn) -> Response {
+pub async fn group_page(
+    State(app): State<App>,
+    Path(org): Path<String>,
+    signed_in: SignedIn,
+) -> Response {
     let answer: HomeAnswer = match gql::read(&app, &signed_in, HOME, json!({ "org": org })).await {
         Ok(answer) => answer,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
     let name = group_name(&answer.group, &org);
-    let open: Vec<&OpenRound> = answer.rounds.iter().filter(|round| round.status == "OPEN").collect();
+    let open: Vec<&OpenRound> = answer
+        .rounds
+        .iter()
+        .filter(|round| round.status == "OPEN")
+        .collect();
     let rounds = rounds_section(&app, &org, &open).await;
-    let round_names: Vec<(String, String)> = answer.rounds.iter().map(|round| (round.id.clone(), round.name.clone())).collect();
+    let round_names: Vec<(String, String)> = answer
+        .rounds
+        .iter()
+        .map(|round| (round.id.clone(), round.name.clone()))
+        .collect();
     let body = html! {
         span class="govuk-caption-l" { "Your group" }
         h1 class="govuk-heading-l" { (name) }
@@ -168,7 +183,11 @@ fn row(key: &str, value: Markup) -> Markup {
     }
 }
 
-fn applications_section(org: &str, applications: &[ApplicationLine], rounds: &[(String, String)]) -> Markup {
+fn applications_section(
+    org: &str,
+    applications: &[ApplicationLine],
+    rounds: &[(String, String)],
+) -> Markup {
     let rows: Vec<Vec<Markup>> = applications
         .iter()
         .map(|application| {

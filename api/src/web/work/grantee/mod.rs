@@ -38,8 +38,14 @@ pub fn routes() -> Router<App> {
             "/groups/{org}/rounds/{round}/apply/project",
             get(apply::project_page).post(apply::check_page),
         )
-        .route("/groups/{org}/rounds/{round}/apply/submit", post(apply::submit))
-        .route("/groups/{org}/applications/{id}", get(application::application_page))
+        .route(
+            "/groups/{org}/rounds/{round}/apply/submit",
+            post(apply::submit),
+        )
+        .route(
+            "/groups/{org}/applications/{id}",
+            get(application::application_page),
+        )
         .route(
             "/groups/{org}/applications/{id}/withdraw",
             get(application::withdraw_page).post(application::withdraw),
@@ -49,7 +55,10 @@ pub fn routes() -> Router<App> {
             "/groups/{org}/awards/{award}/{action}",
             get(actions::action_page).post(actions::check_page),
         )
-        .route("/groups/{org}/awards/{award}/{action}/confirm", post(actions::confirm))
+        .route(
+            "/groups/{org}/awards/{award}/{action}/confirm",
+            post(actions::confirm),
+        )
 }
 
 /// `/groups/{org}`.
@@ -91,7 +100,12 @@ pub fn refusal_beside(problem: &Problem, fields: &[(&str, &str)]) -> Option<Fiel
 
 /// A whole page for the signed-in member: the title gets "Error: " when `errors` has any,
 /// and the error summary comes first.
-pub fn form_page(signed_in: &SignedIn, title: &str, errors: &[FieldError], body: Markup) -> axum::response::Response {
+pub fn form_page(
+    signed_in: &SignedIn,
+    title: &str,
+    errors: &[FieldError],
+    body: Markup,
+) -> axum::response::Response {
     let title = if errors.is_empty() {
         title.to_string()
     } else {

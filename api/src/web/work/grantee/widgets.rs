@@ -79,7 +79,13 @@ fn described_by(name: &str, hint: Option<&str>, error: Option<&str>) -> Option<S
 }
 
 /// GOV.UK's textarea.
-pub fn textarea(name: &str, label: &str, hint: Option<&str>, value: &str, error: Option<&str>) -> Markup {
+pub fn textarea(
+    name: &str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    error: Option<&str>,
+) -> Markup {
     let class = if error.is_some() {
         "govuk-textarea govuk-textarea--error"
     } else {
@@ -114,7 +120,12 @@ pub fn choices(
     error: Option<&str>,
 ) -> Markup {
     let (outer, item, input_class, label_class) = if kind == "radio" {
-        ("govuk-radios", "govuk-radios__item", "govuk-radios__input", "govuk-label govuk-radios__label")
+        (
+            "govuk-radios",
+            "govuk-radios__item",
+            "govuk-radios__input",
+            "govuk-label govuk-radios__label",
+        )
     } else {
         (
             "govuk-checkboxes",
@@ -145,12 +156,22 @@ pub fn choices(
 }
 
 /// GOV.UK's date input: fields `{name}-day`, `{name}-month`, `{name}-year`.
-pub fn date_input(name: &str, legend: &str, hint: Option<&str>, fields: &Fields, error: Option<&str>) -> Markup {
+pub fn date_input(
+    name: &str,
+    legend: &str,
+    hint: Option<&str>,
+    fields: &Fields,
+    error: Option<&str>,
+) -> Markup {
     let part = |suffix: &str, label: &str, width: &str| {
         let id = format!("{name}-{suffix}");
         let class = format!(
             "govuk-input govuk-date-input__input {width}{}",
-            if error.is_some() { " govuk-input--error" } else { "" }
+            if error.is_some() {
+                " govuk-input--error"
+            } else {
+                ""
+            }
         );
         html! {
             div class="govuk-date-input__item" {
@@ -266,7 +287,12 @@ mod tests {
     use super::*;
 
     fn fields(pairs: &[(&str, &str)]) -> Fields {
-        Fields(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect())
+        Fields(
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -274,8 +300,13 @@ mod tests {
         let form = fields(&[("on-day", "7"), ("on-month", "12"), ("on-year", "2026")]);
         assert_eq!(read_date(&form, "on", "the date").unwrap(), "2026-12-07");
         let bad = fields(&[("on-day", "31"), ("on-month", "2"), ("on-year", "2026")]);
-        assert!(read_date(&bad, "on", "the date").unwrap_err().contains("real date"));
-        assert_eq!(read_date(&Fields::default(), "on", "the date").unwrap_err(), "Enter the date");
+        assert!(read_date(&bad, "on", "the date")
+            .unwrap_err()
+            .contains("real date"));
+        assert_eq!(
+            read_date(&Fields::default(), "on", "the date").unwrap_err(),
+            "Enter the date"
+        );
         assert_eq!(date_words("2026-12-07"), "7 December 2026");
         assert_eq!(money_words("1250.00"), "£1,250.00");
         assert_eq!(enum_words("VOLUNTEER_TIME"), "Volunteer time");
