@@ -85,7 +85,7 @@ struct HomeAnswer {
 }
 
 /// The group's name as people read it (its id while none is known).
-pub fn group_name(group: &Group, org: &str) -> String {
+pub fn group_name(group: &Group) -> String {
     group
         .name
         .clone()
@@ -116,7 +116,7 @@ pub async fn group_page(
         Ok(answer) => answer,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    let name = group_name(&answer.group, &org);
+    let name = group_name(&answer.group);
     let open: Vec<&OpenRound> = answer
         .rounds
         .iter()
