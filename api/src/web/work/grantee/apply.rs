@@ -159,7 +159,7 @@ pub async fn where_page(
                     }
                 }
             }
-            (link_button(&format!("{}/project?place={}", apply_path(&org, &round), crate::web::work::forms::encode(&place.code)), "Continue", false))
+            (link_button(&format!("{}/project?place={}", apply_path(&org, &round), super::encode(&place.code)), "Continue", false))
         } @else {
             @if unknown { p id="place" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error: " } "Choose the neighbourhood from the list or the map" } }
             (link_button(&chooser(&applying), "Choose the neighbourhood", false))

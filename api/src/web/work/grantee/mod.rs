@@ -24,7 +24,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::Markup;
 
-use super::forms::encode;
 use super::gql::Problem;
 use crate::server::http::App;
 use crate::web::layout::{self, FieldError};
@@ -59,6 +58,18 @@ pub fn routes() -> Router<App> {
             "/groups/{org}/awards/{award}/{action}/confirm",
             post(actions::confirm),
         )
+}
+
+/// Characters a path segment keeps as they are (ids such as `GB-CHC-1234567`, `AW-…`).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// An id as a path segment or query value: percent-encoded, its dashes kept readable.
+pub fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// `/groups/{org}`.
