@@ -278,6 +278,8 @@ async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, V
                     args.push(format!("scope: {{ fund: \"{}\" }}", seeded.ids["fund"]))
                 }
                 (_, "fundId") => args.push(format!("fundId: \"{}\"", seeded.ids["fund"])),
+                // The seeded grantee's organisation: only its members may read `group`.
+                (_, "organisationId") => args.push(format!("organisationId: \"{ORG}\"")),
                 (_, "first") => args.push(format!("first: {WALK_PAGE}")),
                 _ if arg["type"]["kind"] == "NON_NULL" => {
                     panic!("the walk cannot fill {name}({arg_name})")
