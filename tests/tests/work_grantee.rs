@@ -76,13 +76,8 @@ async fn setup(store: Store) -> Setup {
 }
 
 /// An application by `org` approved for `amount` with two budget lines, through GraphQL.
-async fn award_for(
-    app: &TestApp,
-    org: &str,
-    round: &str,
-    amount: &str,
-    lines: Value,
-) -> (String, String) {
+/// An application by `org` for a project in Hull, through GraphQL.
+async fn submit_in_hull(app: &TestApp, org: &str, round: &str, amount: &str) -> String {
     let application = mutate(
         app,
         &app.grantee(org),
@@ -93,7 +88,18 @@ async fn award_for(
         "application { id }",
     )
     .await;
-    let application = s(&application["application"]["id"]);
+    s(&application["application"]["id"])
+}
+
+/// An application by `org` approved for `amount` with budget `lines`, through GraphQL.
+async fn award_for(
+    app: &TestApp,
+    org: &str,
+    round: &str,
+    amount: &str,
+    lines: Value,
+) -> (String, String) {
+    let application = submit_in_hull(app, org, round, amount).await;
     let award = approve_with_lines(app, &application, amount, lines).await;
     (application, award)
 }
@@ -493,7 +499,91 @@ async fn a_double_posted_drawdown_is_made_once(store: Store) {
     );
 }
 
+/// Over plain HTTP: the group withdraws an application after the confirm page; once the
+/// round closes, an application sent is refused beside the round, nothing written.
+async fn a_group_withdraws_and_a_closed_round_refuses(store: Store) {
+    let started = Instant::now();
+    let setup = setup(store).await;
+    let app = &setup.app;
+    let application = submit_in_hull(app, ORG, &setup.round, "200.00").await;
+    let client = WebClient::new(&app.base);
+    client.put_cookie(api::web::session::SESSION_COOKIE, Some(&setup.secret));
+    let page = format!("/groups/{ORG}/applications/{application}");
+    let confirm = client.get(&format!("{page}/withdraw")).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let csrf = confirm.field("csrf_token").expect("the CSRF field");
+    let key = confirm.field("form_key").expect("the form key");
+    let withdrawn = client
+        .post_form(
+            &format!("{page}/withdraw"),
+            &[("csrf_token", csrf.as_str()), ("form_key", key.as_str())],
+        )
+        .await;
+    assert_eq!(
+        withdrawn.location(),
+        Some(format!("{page}?done=withdrawn").as_str())
+    );
+    let shown = client.get(&format!("{page}?done=withdrawn")).await;
+    assert!(shown.body.contains("You withdrew the application"));
+    assert!(shown.body.contains("Withdrawn"));
+    let status = app
+        .gql_now(
+            Some(&app.admin()),
+            "query($id: String!) { round(id: $id) { applications { id status } } }",
+            json!({ "id": setup.round }),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        status.data()["round"]["applications"],
+        json!([{ "id": application, "status": "WITHDRAWN" }])
+    );
+
+    mutate(
+        app,
+        &app.admin(),
+        "closeRound",
+        json!({ "roundId": setup.round }),
+        "",
+    )
+    .await;
+    let apply = format!("/groups/{ORG}/rounds/{}/apply", setup.round);
+    let form = client
+        .get(&format!("{apply}/project?place={IN_HULL}"))
+        .await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let key = form.field("form_key").expect("the form key");
+    let head = app.head().await;
+    let sent = client
+        .post_form(
+            &format!("{apply}/submit"),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("form_key", key.as_str()),
+                ("place", IN_HULL),
+                ("title", "Late"),
+                ("description", "Too late"),
+                ("amount", "£100"),
+                ("themes", "food"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 400, "{}", sent.body);
+    assert!(
+        sent.body
+            .contains("This round is not taking applications now"),
+        "{}",
+        sent.body
+    );
+    assert_eq!(app.head().await, head, "nothing written");
+    eprintln!(
+        "a_group_withdraws_and_a_closed_round_refuses ({store:?}): {:?}",
+        started.elapsed()
+    );
+}
+
 on_both_stores!(
     a_member_applies_and_runs_the_award,
-    a_double_posted_drawdown_is_made_once
+    a_double_posted_drawdown_is_made_once,
+    a_group_withdraws_and_a_closed_round_refuses
 );
