@@ -446,6 +446,16 @@ async fn a_double_posted_drawdown_is_made_once(store: Store) {
     let check = client.post_form(&path, &fields).await;
     assert_eq!(check.status, 200);
     assert!(check.body.contains("Check your answers"));
+    // "Change" on the check page: the form again, with the answers as given.
+    let mut change = fields.to_vec();
+    change.push(("change", "Amount"));
+    let again = client.post_form(&path, &change).await;
+    assert_eq!(again.status, 200);
+    assert!(
+        again.body.contains("Request a drawdown") && again.body.contains("value=\"£100\""),
+        "{}",
+        again.body
+    );
     let head = app.head().await;
     for _ in 0..2 {
         let sent = client.post_form(&format!("{path}/confirm"), &fields).await;

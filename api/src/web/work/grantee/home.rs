@@ -129,7 +129,9 @@ pub async fn group_page(
         .map(|round| (round.id.clone(), round.name.clone()))
         .collect();
     let body = html! {
-        span class="govuk-caption-l" { "Your group" }
+        @if answer.group.name.is_some() {
+            span class="govuk-caption-l" { "Your group" }
+        }
         h1 class="govuk-heading-l" { (name) }
         (rounds)
         (applications_section(&org, &answer.group.applications, &round_names))
