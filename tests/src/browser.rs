@@ -100,12 +100,20 @@ impl Browser {
     /// `tests/invitations.rs` and `tests/work_round.rs` sign in through the screens.
     pub async fn use_session(&self, secret: &str) {
         self.goto("/signed-out").await;
-        let mut cookie = fantoccini::cookies::Cookie::new(
-            api::web::session::SESSION_COOKIE.to_string(),
-            secret.to_string(),
-        );
-        cookie.set_path("/");
-        cookie.set_http_only(true);
+        // Chromium refuses a cookie without a domain, and one without SameSite (which
+        // WebDriver sends as None) unless it is Secure: say both, as the server does.
+        let host = self
+            .base
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split([':', '/']).next())
+            .unwrap_or("127.0.0.1")
+            .to_string();
+        let cookie = fantoccini::cookies::Cookie::parse(format!(
+            "{}={secret}; Path=/; Domain={host}; HttpOnly; SameSite=Lax",
+            api::web::session::SESSION_COOKIE
+        ))
+        .expect("a session cookie");
         self.client
             .add_cookie(cookie)
             .await
