@@ -122,20 +122,6 @@ async fn approve_with_lines(
     award
 }
 
-/// Signs the browser in with a session's secret. (`Browser::use_session` is refused by
-/// chromedriver here, "invalid 'domain'": the cookie is set from the page instead.)
-async fn sign_in(browser: &Browser, secret: &str) {
-    browser.goto("/sign-in").await;
-    browser
-        .client
-        .execute(
-            "document.cookie = arguments[0] + '=' + arguments[1] + '; path=/; SameSite=Lax';",
-            vec![json!(api::web::session::SESSION_COOKIE), json!(secret)],
-        )
-        .await
-        .expect("setting the session cookie");
-}
-
 fn stamp(name: &str, store: Store) -> String {
     format!("work-grantee-{name}-{store:?}").to_lowercase()
 }
@@ -349,7 +335,7 @@ async fn a_member_applies_and_runs_the_award(store: Store) {
     let started = Instant::now();
     let setup = setup(store).await;
     let browser = Browser::start(&setup.app.base).await;
-    sign_in(&browser, &setup.secret).await;
+    browser.use_session(&setup.secret).await;
     let application = apply_in_the_browser(&browser, &setup, store).await;
     let lines = json!([{ "category": "Food", "amount": "850.00" }, { "category": "Hall hire", "amount": "400.00" }]);
     let award = approve_with_lines(&setup.app, &application, "1250.00", lines).await;
