@@ -23,7 +23,8 @@ E06000010,Hull,lad,,258038,
 E01033646,Kingston upon Hull 034A,lsoa,E06000010,1500,1
 ";
 
-const APPLICATION: &str = "query($id: String!) { application(id: $id) { status awardId approvedAmount declineReason } }";
+const APPLICATION: &str =
+    "query($id: String!) { application(id: $id) { status awardId approvedAmount declineReason } }";
 const AWARD: &str = "query($id: String!) { award(id: $id) { amount paid status \
     budgetLines { category planned } drawdowns { id status paymentRef } history { happened } } }";
 
@@ -52,7 +53,14 @@ async fn read(app: &TestApp, query: &str, id: &str) -> Value {
 
 async fn scored_application(app: &TestApp, round: &str, title: &str, amount: &str) -> String {
     let application = submit(app, ORG, round, title, amount).await;
-    score(app, "panel-pat", &application, 4, "A strong plan.\nWell costed.").await;
+    score(
+        app,
+        "panel-pat",
+        &application,
+        4,
+        "A strong plan.\nWell costed.",
+    )
+    .await;
     application
 }
 
@@ -74,11 +82,22 @@ fn shot(store: Store, page: &str) -> String {
 }
 
 async fn approve_with_budget_lines(browser: &Browser, store: Store, application: &str) {
-    browser.goto(&format!("/manage/applications/{application}")).await;
+    browser
+        .goto(&format!("/manage/applications/{application}"))
+        .await;
     let page = browser.text("#main-content").await;
-    assert!(page.contains("Kingston upon Hull 034A"), "the place by name: {page}");
-    assert!(page.contains("£12,000.00") && page.contains("4.0 out of 5"), "{page}");
-    assert!(page.contains("Well costed.") && page.contains("Met"), "{page}");
+    assert!(
+        page.contains("Kingston upon Hull 034A"),
+        "the place by name: {page}"
+    );
+    assert!(
+        page.contains("£12,000.00") && page.contains("4.0 out of 5"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Well costed.") && page.contains("Met"),
+        "{page}"
+    );
     browser.axe_scan("the application page").await;
     browser.screenshot(&shot(store, "application")).await;
     browser.click_and_wait("a[href$='/approve']").await;
@@ -91,39 +110,59 @@ async fn approve_with_budget_lines(browser: &Browser, store: Store, application:
     browser.screenshot(&shot(store, "approve")).await;
     browser.click_and_wait("form button.govuk-button").await;
     let check = browser.text("#main-content").await;
-    assert!(check.contains("£10,000.00") && check.contains("£6,000.00"), "{check}");
+    assert!(
+        check.contains("£10,000.00") && check.contains("£6,000.00"),
+        "{check}"
+    );
     browser.axe_scan("the approval's check your answers").await;
     browser.screenshot(&shot(store, "approve-check")).await;
     browser.click_and_wait("button[value='confirm']").await;
     let path = browser.path().await;
     assert!(path.ends_with("?done=approved"), "{path}");
     let page = browser.text("#main-content").await;
-    assert!(page.contains("Application approved") && page.contains("Rent"), "{page}");
+    assert!(
+        page.contains("Application approved") && page.contains("Rent"),
+        "{page}"
+    );
     browser.axe_scan("the award page").await;
     browser.screenshot(&shot(store, "award")).await;
 }
 
 async fn approve_and_pay_drawdown(browser: &Browser, store: Store, award: &str, drawdown: &str) {
-    browser.goto(&format!("/manage/awards/{award}/drawdowns/{drawdown}")).await;
+    browser
+        .goto(&format!("/manage/awards/{award}/drawdowns/{drawdown}"))
+        .await;
     let page = browser.text("#main-content").await;
-    assert!(page.contains("Freezers and shelving") && page.contains("£4,000.00"), "{page}");
+    assert!(
+        page.contains("Freezers and shelving") && page.contains("£4,000.00"),
+        "{page}"
+    );
     browser.axe_scan("the drawdown page").await;
     browser.screenshot(&shot(store, "drawdown")).await;
     browser.click_and_wait("a[href$='/approve']").await;
     browser.axe_scan("the drawdown's approval").await;
     browser.click_and_wait("#approve").await;
-    assert!(browser.text("#main-content").await.contains("Drawdown approved"));
+    assert!(browser
+        .text("#main-content")
+        .await
+        .contains("Drawdown approved"));
     browser.click_and_wait("a[href$='/pay']").await;
     browser.axe_scan("the payment form").await;
     browser.screenshot(&shot(store, "pay")).await;
     browser.fill("#reference", "BACS-0042").await;
     browser.click_and_wait("form button.govuk-button").await;
     let check = browser.text("#main-content").await;
-    assert!(check.contains("BACS-0042") && check.contains("£4,000.00"), "{check}");
+    assert!(
+        check.contains("BACS-0042") && check.contains("£4,000.00"),
+        "{check}"
+    );
     browser.axe_scan("the payment's check your answers").await;
     browser.click_and_wait("button[value='confirm']").await;
     let page = browser.text("#main-content").await;
-    assert!(page.contains("Payment recorded") && page.contains("BACS-0042"), "{page}");
+    assert!(
+        page.contains("Payment recorded") && page.contains("BACS-0042"),
+        "{page}"
+    );
     browser.axe_scan("the paid drawdown").await;
 }
 
@@ -155,7 +194,12 @@ async fn an_officer_approves_and_pays(store: Store) {
     assert_eq!(answer["award"]["drawdowns"][0]["paymentRef"], "BACS-0042");
     browser.goto(&format!("/manage/awards/{award}")).await;
     let page = browser.text("#main-content").await;
-    for said in ["Award made for £10,000.00", "The group accepted", "£4,000.00 paid", "Budget lines set"] {
+    for said in [
+        "Award made for £10,000.00",
+        "The group accepted",
+        "£4,000.00 paid",
+        "Budget lines set",
+    ] {
         assert!(page.contains(said), "the history says {said:?}: {page}");
     }
     browser.screenshot(&shot(store, "award-history")).await;
@@ -174,33 +218,48 @@ async fn refusals_and_a_decline(store: Store) {
     let secret = officer_of(&app, "olu@example.org", &fund).await;
     let browser = Browser::start(&app.base).await;
     browser.use_session(&secret).await;
-    browser.goto(&format!("/manage/applications/{second}/approve")).await;
+    browser
+        .goto(&format!("/manage/applications/{second}/approve"))
+        .await;
     browser.click_and_wait("form button.govuk-button").await;
     browser.click_and_wait("button[value='confirm']").await;
     assert!(browser.title().await.starts_with("Error: "));
     let error = browser.text("#amount-error").await;
-    assert!(error.contains("£20,000.00") || error.contains("budget"), "{error}");
+    assert!(
+        error.contains("£20,000.00") || error.contains("budget"),
+        "{error}"
+    );
     browser.axe_scan("the refused approval").await;
     browser.screenshot(&shot(store, "approve-refused")).await;
     let answer = read(&app, APPLICATION, &second).await;
     assert_eq!(answer["application"]["status"], "SUBMITTED");
 
-    browser.goto(&format!("/manage/applications/{third}/decline")).await;
+    browser
+        .goto(&format!("/manage/applications/{third}/decline"))
+        .await;
     browser.axe_scan("the decline form").await;
     browser.click_and_wait("form button.govuk-button").await;
     assert!(browser.text("#reason-error").await.contains("Enter why"));
     browser.axe_scan("the decline form with an error").await;
-    browser.fill("#reason", "Outside this round's themes.").await;
+    browser
+        .fill("#reason", "Outside this round's themes.")
+        .await;
     browser.click_and_wait("form button.govuk-button").await;
     browser.axe_scan("the decline's check your answers").await;
     browser.screenshot(&shot(store, "decline-check")).await;
     browser.click_and_wait("button[value='confirm']").await;
     let page = browser.text("#main-content").await;
-    assert!(page.contains("Application declined") && page.contains("Outside this round"), "{page}");
+    assert!(
+        page.contains("Application declined") && page.contains("Outside this round"),
+        "{page}"
+    );
     browser.axe_scan("the declined application").await;
     let answer = read(&app, APPLICATION, &third).await;
     assert_eq!(answer["application"]["status"], "DECLINED");
-    assert_eq!(answer["application"]["declineReason"], "Outside this round's themes.");
+    assert_eq!(
+        answer["application"]["declineReason"],
+        "Outside this round's themes."
+    );
     browser.close().await;
 }
 
@@ -216,7 +275,10 @@ async fn web_officer(app: &TestApp, email: &str, fund: &str) -> WebClient {
 async fn form_of(client: &WebClient, path: &str) -> (String, String) {
     let page: WebPage = client.get(path).await;
     assert_eq!(page.status, 200, "{path}: {}", page.body);
-    (page.field("csrf_token").expect("a CSRF field"), page.field("form_key").expect("a form key"))
+    (
+        page.field("csrf_token").expect("a CSRF field"),
+        page.field("form_key").expect("a form key"),
+    )
 }
 
 /// A drawdown over what the award has left is refused; the same payment form posted twice
@@ -230,13 +292,27 @@ async fn payments_apply_once_and_over_award_is_refused(store: Store) {
     let client = web_officer(&app, "olu@example.org", &fund).await;
     let approve = |drawdown: &str| format!("/manage/awards/{award}/drawdowns/{drawdown}/approve");
     let (csrf, key) = form_of(&client, &approve(&first)).await;
-    let page = client.post_form(&approve(&first), &[("csrf_token", &csrf), ("form_key", &key)]).await;
+    let page = client
+        .post_form(
+            &approve(&first),
+            &[("csrf_token", &csrf), ("form_key", &key)],
+        )
+        .await;
     assert_eq!(page.status, 303, "{}", page.body);
     let head = app.head().await;
     let (csrf, key) = form_of(&client, &approve(&second)).await;
-    let page = client.post_form(&approve(&second), &[("csrf_token", &csrf), ("form_key", &key)]).await;
+    let page = client
+        .post_form(
+            &approve(&second),
+            &[("csrf_token", &csrf), ("form_key", &key)],
+        )
+        .await;
     assert_eq!(page.status, 400, "{}", page.body);
-    assert!(page.body.contains("exceeds") && page.body.contains("available to draw"), "{}", page.body);
+    assert!(
+        page.body.contains("exceeds") && page.body.contains("available to draw"),
+        "{}",
+        page.body
+    );
     assert_eq!(app.head().await, head, "the refused approval wrote nothing");
 
     let pay = format!("/manage/awards/{award}/drawdowns/{first}/pay");
@@ -244,7 +320,11 @@ async fn payments_apply_once_and_over_award_is_refused(store: Store) {
     let today: chrono::NaiveDate = business_day().parse().unwrap();
     let (day, month, year) = {
         use chrono::Datelike;
-        (today.day().to_string(), today.month().to_string(), today.year().to_string())
+        (
+            today.day().to_string(),
+            today.month().to_string(),
+            today.year().to_string(),
+        )
     };
     let fields = |key: &str| -> Vec<(&'static str, String)> {
         vec![
@@ -261,7 +341,8 @@ async fn payments_apply_once_and_over_award_is_refused(store: Store) {
         let client = &client;
         let pay = pay.clone();
         async move {
-            let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             client.post_form(&pay, &borrowed).await
         }
     };
@@ -269,8 +350,16 @@ async fn payments_apply_once_and_over_award_is_refused(store: Store) {
     assert_eq!(once.status, 303, "{}", once.body);
     let head = app.head().await;
     let twice = post(fields(&key)).await;
-    assert_eq!(twice.status, 303, "the same form again answers as the first: {}", twice.body);
-    assert_eq!(app.head().await, head, "the same form posted twice wrote once");
+    assert_eq!(
+        twice.status, 303,
+        "the same form again answers as the first: {}",
+        twice.body
+    );
+    assert_eq!(
+        app.head().await,
+        head,
+        "the same form posted twice wrote once"
+    );
     let answer = read(&app, AWARD, &award).await;
     assert_eq!(answer["award"]["paid"], "6000.00");
     let payments = answer["award"]["history"]
@@ -285,7 +374,11 @@ async fn payments_apply_once_and_over_award_is_refused(store: Store) {
     let again = post(fields(&new_key)).await;
     assert_eq!(again.status, 400, "{}", again.body);
     assert!(again.body.contains("paid"), "{}", again.body);
-    assert_eq!(app.head().await, head, "paying a paid drawdown wrote nothing");
+    assert_eq!(
+        app.head().await,
+        head,
+        "paying a paid drawdown wrote nothing"
+    );
 }
 
 /// An officer of another fund sees "not found" for the application, the award, the
@@ -312,11 +405,18 @@ async fn an_officer_of_another_fund_gets_not_found(store: Store) {
         assert!(page.body.contains("Page not found"), "{path}");
     }
     let account = client.get("/account").await;
-    let csrf = account.field("csrf_token").expect("the account page's CSRF field");
+    let csrf = account
+        .field("csrf_token")
+        .expect("the account page's CSRF field");
     let key = "a-form-key-of-their-own".to_string();
     let head = app.head().await;
     let path = format!("/manage/applications/{pending}/approve");
-    let fields = [("csrf_token", csrf.as_str()), ("form_key", key.as_str()), ("step", "confirm"), ("amount", "500")];
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("step", "confirm"),
+        ("amount", "500"),
+    ];
     let page = client.post_form(&path, &fields).await;
     assert_eq!(page.status, 404, "{}", page.body);
     assert_eq!(app.head().await, head, "nothing was written");

@@ -119,7 +119,7 @@ pub async fn award_history(
         .map_err(LedgerError::from)
         .coded()?;
     let mut entries: Vec<(AwardHistoryEntry, Option<String>)> =
-        events.into_iter().filter_map(entry_of).collect();
+        events.into_iter().map(entry_of).collect();
     let sealed: Vec<&str> = entries
         .iter()
         .filter_map(|(_, reason)| reason.as_deref())
@@ -150,7 +150,7 @@ fn entry(on: domain::Date, happened: AwardHappening) -> AwardHistoryEntry {
 }
 
 /// An event as an entry, with its stored (sealed) reason apart, to be shown once for all.
-fn entry_of(event: AwardEvent) -> Option<(AwardHistoryEntry, Option<String>)> {
+fn entry_of(event: AwardEvent) -> (AwardHistoryEntry, Option<String>) {
     use AwardHappening as H;
     let mut reason = None;
     let made = match event {
@@ -158,7 +158,10 @@ fn entry_of(event: AwardEvent) -> Option<(AwardHistoryEntry, Option<String>)> {
             amount: money,
             awarded_on,
             ..
-        } => AwardHistoryEntry { amount: amount(money), ..entry(awarded_on, H::Made) },
+        } => AwardHistoryEntry {
+            amount: amount(money),
+            ..entry(awarded_on, H::Made)
+        },
         AwardEvent::HistoricGrantImported(grant) => AwardHistoryEntry {
             amount: amount(grant.amount),
             ..entry(grant.awarded_on, H::Imported)
@@ -229,7 +232,10 @@ fn entry_of(event: AwardEvent) -> Option<(AwardHistoryEntry, Option<String>)> {
             ..
         } => {
             reason = Some(why);
-            AwardHistoryEntry { amount: amount(money), ..entry(returned_on, H::MoneyReturned) }
+            AwardHistoryEntry {
+                amount: amount(money),
+                ..entry(returned_on, H::MoneyReturned)
+            }
         }
         AwardEvent::SpendReported {
             period_start,
@@ -251,7 +257,9 @@ fn entry_of(event: AwardEvent) -> Option<(AwardHistoryEntry, Option<String>)> {
             ..entry(period_end, H::OutcomeReported)
         },
         AwardEvent::AwardClosed {
-            closed_on, released, ..
+            closed_on,
+            released,
+            ..
         } => AwardHistoryEntry {
             amount: released.and_then(amount),
             ..entry(closed_on, H::Closed)
@@ -271,7 +279,7 @@ fn entry_of(event: AwardEvent) -> Option<(AwardHistoryEntry, Option<String>)> {
             ..entry(input.contributed_on, H::InputRecorded)
         },
     };
-    Some((made, reason))
+    (made, reason)
 }
 
 /// The award's events in order (one query), upcast to today's shape.

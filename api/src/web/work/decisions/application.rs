@@ -24,8 +24,10 @@ const APPLICATION: &str = "query($id: String!) { application(id: $id) { id round
 const ROUND: &str = "query($round: String!, $place: GeoCode!) { round(id: $round) { name \
     minPanelScores remaining } neighbourhood(code: $place) { name } }";
 const APPROVE: &str = "mutation($input: ApproveApplicationInput!) { approveApplication(input: $input) { position awardId } }";
-const DECLINE: &str = "mutation($input: DeclineApplicationInput!) { declineApplication(input: $input) { position } }";
-pub const SET_LINES: &str = "mutation($input: SetBudgetLinesInput!) { setBudgetLines(input: $input) { position } }";
+const DECLINE: &str =
+    "mutation($input: DeclineApplicationInput!) { declineApplication(input: $input) { position } }";
+pub const SET_LINES: &str =
+    "mutation($input: SetBudgetLinesInput!) { setBudgetLines(input: $input) { position } }";
 
 #[derive(Debug, Deserialize)]
 struct ApplicationAnswer {
@@ -88,15 +90,25 @@ struct Loaded {
 }
 
 async fn load(app: &App, signed_in: &SignedIn, id: &str) -> Result<Loaded, Problem> {
-    let answer: ApplicationAnswer = gql::read(app, signed_in, APPLICATION, json!({ "id": id })).await?;
+    let answer: ApplicationAnswer =
+        gql::read(app, signed_in, APPLICATION, json!({ "id": id })).await?;
     let application = answer
         .application
         .ok_or_else(|| Problem::new("NOT_FOUND", "no such application"))?;
     let variables = json!({ "round": application.round_id, "place": application.neighbourhood });
     let answer: RoundAnswer = gql::read(app, signed_in, ROUND, variables).await?;
-    let round = answer.round.ok_or_else(|| Problem::new("NOT_FOUND", "no such round"))?;
-    let place = answer.neighbourhood.name.unwrap_or_else(|| application.neighbourhood.clone());
-    Ok(Loaded { application, round, place })
+    let round = answer
+        .round
+        .ok_or_else(|| Problem::new("NOT_FOUND", "no such round"))?;
+    let place = answer
+        .neighbourhood
+        .name
+        .unwrap_or_else(|| application.neighbourhood.clone());
+    Ok(Loaded {
+        application,
+        round,
+        place,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,7 +219,11 @@ fn panel_section(loaded: &Loaded) -> Markup {
 
 // ---------------------------------------------------------------- approve
 
-pub async fn approve_form(State(app): State<App>, signed_in: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn approve_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     let loaded = match load(&app, &signed_in, &id).await {
         Ok(loaded) => loaded,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
@@ -217,7 +233,12 @@ pub async fn approve_form(State(app): State<App>, signed_in: SignedIn, Path(id):
     approve_page(&signed_in, &loaded, &fields, &[])
 }
 
-fn approve_page(signed_in: &SignedIn, loaded: &Loaded, fields: &Fields, errors: &[FieldError]) -> Response {
+fn approve_page(
+    signed_in: &SignedIn,
+    loaded: &Loaded,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
     let application = &loaded.application;
     let hint = format!(
         "{MONEY_HINT}. They asked for {}; the round has {} left.",
@@ -269,7 +290,13 @@ pub async fn approve_post(
     }
 }
 
-fn approve_check(signed_in: &SignedIn, loaded: &Loaded, form: &Fields, amount: domain::Money, lines: &[BudgetRow]) -> Response {
+fn approve_check(
+    signed_in: &SignedIn,
+    loaded: &Loaded,
+    form: &Fields,
+    amount: domain::Money,
+    lines: &[BudgetRow],
+) -> Response {
     let application = &loaded.application;
     let mut rows = vec![
         widgets::text_row("Group", &application.applicant_name),
@@ -293,7 +320,9 @@ fn approve_check(signed_in: &SignedIn, loaded: &Loaded, form: &Fields, amount: d
             caption: &application.title,
             action: &action,
             rows,
-            warning: Some("Approving makes the award and takes its amount from the round's budget."),
+            warning: Some(
+                "Approving makes the award and takes its amount from the round's budget.",
+            ),
             confirm: "Approve and make the award",
         },
         form,
@@ -328,7 +357,10 @@ async fn approve_confirmed(
     if !lines.is_empty() {
         let key = idempotency_key("approve-lines", field(form, "form_key"));
         if let Err(problem) = super::award::set_lines(app, signed_in, &award, lines, key).await {
-            return super::award::lines_refused_after_approval(app, signed_in, &award, form, &problem).await;
+            return super::award::lines_refused_after_approval(
+                app, signed_in, &award, form, &problem,
+            )
+            .await;
         }
     }
     Redirect::to(&format!("/manage/awards/{}?done=approved", encode(&award))).into_response()
@@ -336,14 +368,23 @@ async fn approve_confirmed(
 
 // ---------------------------------------------------------------- decline
 
-pub async fn decline_form(State(app): State<App>, signed_in: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn decline_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     match load(&app, &signed_in, &id).await {
         Ok(loaded) => decline_page(&signed_in, &loaded, &Fields::new(), &[]),
         Err(problem) => problem_page(Some(&signed_in), &problem),
     }
 }
 
-fn decline_page(signed_in: &SignedIn, loaded: &Loaded, fields: &Fields, errors: &[FieldError]) -> Response {
+fn decline_page(
+    signed_in: &SignedIn,
+    loaded: &Loaded,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
     let application = &loaded.application;
     let action = format!("/manage/applications/{}/decline", encode(&application.id));
     let body = html! {
@@ -370,7 +411,10 @@ pub async fn decline_post(
     };
     let reason = field(&form, "reason").trim().to_string();
     if reason.is_empty() {
-        let errors = [FieldError::new("reason", "Enter why the application is declined")];
+        let errors = [FieldError::new(
+            "reason",
+            "Enter why the application is declined",
+        )];
         return decline_page(&signed_in, &loaded, &form, &errors);
     }
     let application = &loaded.application;
@@ -382,10 +426,17 @@ pub async fn decline_post(
             };
             let input = json!({ "input": { "applicationId": application.id, "reason": reason, "idempotencyKey": key } });
             match gql::write(&app, &signed_in, DECLINE, input).await {
-                Ok(_) => Redirect::to(&format!("/manage/applications/{}?done=declined", encode(&application.id))).into_response(),
-                Err(problem) if problem.is_about_input() => {
-                    decline_page(&signed_in, &loaded, &form, &[FieldError::new("reason", problem.sentence())])
-                }
+                Ok(_) => Redirect::to(&format!(
+                    "/manage/applications/{}?done=declined",
+                    encode(&application.id)
+                ))
+                .into_response(),
+                Err(problem) if problem.is_about_input() => decline_page(
+                    &signed_in,
+                    &loaded,
+                    &form,
+                    &[FieldError::new("reason", problem.sentence())],
+                ),
                 Err(problem) => problem_page(Some(&signed_in), &problem),
             }
         }
@@ -403,7 +454,9 @@ pub async fn decline_post(
                     caption: &application.title,
                     action: &action,
                     rows,
-                    warning: Some("The group will be told, with your reason. This cannot be undone."),
+                    warning: Some(
+                        "The group will be told, with your reason. This cannot be undone.",
+                    ),
                     confirm: "Decline the application",
                 },
                 &form,

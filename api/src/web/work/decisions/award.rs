@@ -130,12 +130,18 @@ async fn names(app: &App, signed_in: &SignedIn, award: &AwardView) -> (String, S
         neighbourhood: Named,
     }
     let (Some(round), Some(place)) = (&award.round_id, &award.neighbourhood) else {
-        return (String::new(), award.neighbourhood.clone().unwrap_or_default());
+        return (
+            String::new(),
+            award.neighbourhood.clone().unwrap_or_default(),
+        );
     };
     let variables = json!({ "round": round, "place": place });
     match gql::read::<Answer>(app, signed_in, NAMES, variables).await {
         Ok(answer) => (
-            answer.round.and_then(|round| round.name).unwrap_or_default(),
+            answer
+                .round
+                .and_then(|round| round.name)
+                .unwrap_or_default(),
             answer.neighbourhood.name.unwrap_or_else(|| place.clone()),
         ),
         Err(_) => (String::new(), place.clone()),
@@ -184,7 +190,10 @@ pub async fn award_page(
         (outcomes_section(&award))
         (history_section(&award))
     };
-    layout::html(StatusCode::OK, layout::page(&award.title, signed_in.frame(), body))
+    layout::html(
+        StatusCode::OK,
+        layout::page(&award.title, signed_in.frame(), body),
+    )
 }
 
 fn story_rows(award: &AwardView, round: &str, place: &str) -> Vec<layout::SummaryRow> {
@@ -200,7 +209,11 @@ fn story_rows(award: &AwardView, round: &str, place: &str) -> Vec<layout::Summar
     rows.push(widgets::text_row("Awarded on", &day(&award.awarded_on)));
     rows.push(widgets::text_row(
         "Agreement accepted",
-        &award.accepted_on.as_deref().map(day).unwrap_or_else(|| "Not yet".to_string()),
+        &award
+            .accepted_on
+            .as_deref()
+            .map(day)
+            .unwrap_or_else(|| "Not yet".to_string()),
     ));
     if let Some(closed) = &award.closed_on {
         rows.push(widgets::text_row("Closed on", &day(closed)));
@@ -279,7 +292,11 @@ fn drawdowns_section(award: &AwardView) -> Markup {
         .drawdowns
         .iter()
         .map(|drawdown| {
-            let href = format!("/manage/awards/{}/drawdowns/{}", encode(&award.id), encode(&drawdown.id));
+            let href = format!(
+                "/manage/awards/{}/drawdowns/{}",
+                encode(&award.id),
+                encode(&drawdown.id)
+            );
             vec![
                 html! { a class="govuk-link" href=(href) { (day(&drawdown.requested_on)) } },
                 html! { (pounds(&drawdown.amount)) },
@@ -352,7 +369,11 @@ fn happening(entry: &HistoryView) -> String {
         "PAYMENT_RECORDED" => format!("{amount} paid"),
         "VARIED" => format!(
             "Award varied from {} to {amount}",
-            entry.previous_amount.as_deref().map(pounds).unwrap_or_default()
+            entry
+                .previous_amount
+                .as_deref()
+                .map(pounds)
+                .unwrap_or_default()
         ),
         "BUDGET_LINES_SET" => "Budget lines set".to_string(),
         "MONEY_RETURNED" => format!("{amount} returned to the fund"),
@@ -414,7 +435,12 @@ fn row_count(fields: &Fields) -> usize {
 }
 
 /// Budget line rows (category and amount), as a fieldset: no JavaScript needed.
-pub fn budget_line_rows(fields: &Fields, errors: &[FieldError], legend: &str, hint: &str) -> Markup {
+pub fn budget_line_rows(
+    fields: &Fields,
+    errors: &[FieldError],
+    legend: &str,
+    hint: &str,
+) -> Markup {
     html! {
         fieldset class="govuk-fieldset" aria-describedby="budget-lines-hint" {
             legend class="govuk-fieldset__legend govuk-fieldset__legend--m" { (legend) }
@@ -448,9 +474,15 @@ pub fn read_budget_lines(fields: &Fields, errors: &mut Vec<FieldError>) -> Vec<B
         let amount = field(fields, &format!("line-amount-{n}")).trim();
         match (category.is_empty(), amount.is_empty()) {
             (true, true) => {}
-            (true, false) => errors.push(FieldError::new(&format!("category-{n}"), format!("Enter the category of budget line {n}"))),
+            (true, false) => errors.push(FieldError::new(
+                &format!("category-{n}"),
+                format!("Enter the category of budget line {n}"),
+            )),
             (false, _) => match read_money(&format!("Amount {n}"), amount) {
-                Ok(amount) => lines.push(BudgetRow { category: category.to_string(), amount }),
+                Ok(amount) => lines.push(BudgetRow {
+                    category: category.to_string(),
+                    amount,
+                }),
                 Err(message) => errors.push(FieldError::new(&format!("line-amount-{n}"), message)),
             },
         }
@@ -475,7 +507,8 @@ pub async fn set_lines(
     lines: &[BudgetRow],
     key: Option<String>,
 ) -> Result<Written, Problem> {
-    let input = json!({ "input": { "awardId": award, "lines": lines_json(lines), "idempotencyKey": key } });
+    let input =
+        json!({ "input": { "awardId": award, "lines": lines_json(lines), "idempotencyKey": key } });
     gql::write(app, signed_in, super::application::SET_LINES, input).await
 }
 
@@ -497,7 +530,13 @@ pub async fn lines_refused_after_approval(
     }
 }
 
-fn lines_page(signed_in: &SignedIn, award: &AwardView, fields: &Fields, errors: &[FieldError], note: Option<&str>) -> Response {
+fn lines_page(
+    signed_in: &SignedIn,
+    award: &AwardView,
+    fields: &Fields,
+    errors: &[FieldError],
+    note: Option<&str>,
+) -> Response {
     let action = format!("/manage/awards/{}/budget-lines", encode(&award.id));
     let hint = format!(
         "What the award is for, by category. They must add up to the award, {}.",
@@ -527,7 +566,11 @@ pub fn current_lines(award: &AwardView, fields: &mut Fields) {
     }
 }
 
-pub async fn lines_form(State(app): State<App>, signed_in: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn lines_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     match load_award(&app, &signed_in, &id).await {
         Ok(award) => {
             let mut fields = Fields::new();
@@ -550,7 +593,10 @@ pub async fn lines_post(
     let mut errors = Vec::new();
     let lines = read_budget_lines(&form, &mut errors);
     if lines.is_empty() && errors.is_empty() {
-        errors.push(FieldError::new("category-1", "Enter at least one budget line"));
+        errors.push(FieldError::new(
+            "category-1",
+            "Enter at least one budget line",
+        ));
     }
     if !errors.is_empty() || field(&form, "step") == "change" {
         return lines_page(&signed_in, &award, &form, &errors, None);
@@ -560,10 +606,15 @@ pub async fn lines_post(
             return lines_page(&signed_in, &award, &Fields::new(), &[], None);
         };
         return match set_lines(&app, &signed_in, &award.id, &lines, Some(key)).await {
-            Ok(_) => Redirect::to(&format!("/manage/awards/{}?done=lines", encode(&award.id))).into_response(),
-            Err(problem) if problem.is_about_input() => {
-                lines_page(&signed_in, &award, &form, &[FieldError::new("category-1", problem.sentence())], None)
-            }
+            Ok(_) => Redirect::to(&format!("/manage/awards/{}?done=lines", encode(&award.id)))
+                .into_response(),
+            Err(problem) if problem.is_about_input() => lines_page(
+                &signed_in,
+                &award,
+                &form,
+                &[FieldError::new("category-1", problem.sentence())],
+                None,
+            ),
             Err(problem) => problem_page(Some(&signed_in), &problem),
         };
     }

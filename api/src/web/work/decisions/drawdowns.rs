@@ -18,9 +18,12 @@ use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{encode, idempotency_key};
 use crate::web::work::gql::{self, problem_page, Problem};
 
-const APPROVE: &str = "mutation($input: DrawdownInput!) { approveDrawdown(input: $input) { position } }";
-const REJECT: &str = "mutation($input: RejectDrawdownInput!) { rejectDrawdown(input: $input) { position } }";
-const PAY: &str = "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { position } }";
+const APPROVE: &str =
+    "mutation($input: DrawdownInput!) { approveDrawdown(input: $input) { position } }";
+const REJECT: &str =
+    "mutation($input: RejectDrawdownInput!) { rejectDrawdown(input: $input) { position } }";
+const PAY: &str =
+    "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { position } }";
 
 /// An award with one of its drawdowns.
 struct Loaded {
@@ -30,11 +33,20 @@ struct Loaded {
 
 impl Loaded {
     fn link(&self) -> String {
-        format!("/manage/awards/{}/drawdowns/{}", encode(&self.award.id), encode(&self.drawdown.id))
+        format!(
+            "/manage/awards/{}/drawdowns/{}",
+            encode(&self.award.id),
+            encode(&self.drawdown.id)
+        )
     }
 }
 
-async fn load(app: &App, signed_in: &SignedIn, award: &str, drawdown: &str) -> Result<Loaded, Problem> {
+async fn load(
+    app: &App,
+    signed_in: &SignedIn,
+    award: &str,
+    drawdown: &str,
+) -> Result<Loaded, Problem> {
     let mut award = load_award(app, signed_in, award).await?;
     let index = award
         .drawdowns
@@ -93,7 +105,10 @@ pub async fn drawdown_page(
         }
     };
     let title = format!("Drawdown of {}", pounds(&drawdown.amount));
-    layout::html(StatusCode::OK, layout::page(&title, signed_in.frame(), body))
+    layout::html(
+        StatusCode::OK,
+        layout::page(&title, signed_in.frame(), body),
+    )
 }
 
 fn summary_rows(loaded: &Loaded) -> Vec<layout::SummaryRow> {
@@ -117,8 +132,14 @@ fn summary_rows(loaded: &Loaded) -> Vec<layout::SummaryRow> {
         rows.push(widgets::row("Why it was rejected", widgets::prose(reason)));
     }
     rows.push(widgets::text_row("Award", &pounds(&loaded.award.awarded)));
-    rows.push(widgets::text_row("Paid on the award so far", &pounds(&loaded.award.paid)));
-    rows.push(widgets::text_row("Available to draw", &pounds(&loaded.award.available_to_draw)));
+    rows.push(widgets::text_row(
+        "Paid on the award so far",
+        &pounds(&loaded.award.paid),
+    ));
+    rows.push(widgets::text_row(
+        "Available to draw",
+        &pounds(&loaded.award.available_to_draw),
+    ));
     rows
 }
 
@@ -144,7 +165,11 @@ fn approve_page(signed_in: &SignedIn, loaded: &Loaded, errors: &[FieldError]) ->
     widgets::form_page(signed_in, "Approve the drawdown", errors, body)
 }
 
-pub async fn approve_form(State(app): State<App>, signed_in: SignedIn, Path(ids): Path<(String, String)>) -> Response {
+pub async fn approve_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(ids): Path<(String, String)>,
+) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
     approve_page(&signed_in, &loaded, &[])
 }
@@ -166,18 +191,32 @@ pub async fn approve_post(
     let Some(key) = idempotency_key("approve-drawdown", field(&form, "form_key")) else {
         return approve_page(&signed_in, &loaded, &[]);
     };
-    match gql::write(&app, &signed_in, APPROVE, json!({ "input": input(&loaded, &key) })).await {
+    match gql::write(
+        &app,
+        &signed_in,
+        APPROVE,
+        json!({ "input": input(&loaded, &key) }),
+    )
+    .await
+    {
         Ok(_) => done(&loaded, "approved"),
-        Err(problem) if problem.is_about_input() => {
-            approve_page(&signed_in, &loaded, &[FieldError::new("approve", problem.sentence())])
-        }
+        Err(problem) if problem.is_about_input() => approve_page(
+            &signed_in,
+            &loaded,
+            &[FieldError::new("approve", problem.sentence())],
+        ),
         Err(problem) => problem_page(Some(&signed_in), &problem),
     }
 }
 
 // ---------------------------------------------------------------- reject
 
-fn reject_page(signed_in: &SignedIn, loaded: &Loaded, fields: &Fields, errors: &[FieldError]) -> Response {
+fn reject_page(
+    signed_in: &SignedIn,
+    loaded: &Loaded,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
     let body = html! {
         (widgets::back_link(&loaded.link(), "Back to the drawdown"))
         span class="govuk-caption-l" { (loaded.award.title) }
@@ -191,7 +230,11 @@ fn reject_page(signed_in: &SignedIn, loaded: &Loaded, fields: &Fields, errors: &
     widgets::form_page(signed_in, "Reject the drawdown", errors, body)
 }
 
-pub async fn reject_form(State(app): State<App>, signed_in: SignedIn, Path(ids): Path<(String, String)>) -> Response {
+pub async fn reject_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(ids): Path<(String, String)>,
+) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
     reject_page(&signed_in, &loaded, &Fields::new(), &[])
 }
@@ -204,7 +247,10 @@ pub async fn reject_post(
     let loaded = loaded_or_page!(app, signed_in, ids);
     let reason = field(&form, "reason").trim().to_string();
     if reason.is_empty() {
-        let errors = [FieldError::new("reason", "Enter why the drawdown is rejected")];
+        let errors = [FieldError::new(
+            "reason",
+            "Enter why the drawdown is rejected",
+        )];
         return reject_page(&signed_in, &loaded, &form, &errors);
     }
     let Some(key) = idempotency_key("reject-drawdown", field(&form, "form_key")) else {
@@ -214,16 +260,24 @@ pub async fn reject_post(
     input["reason"] = json!(reason);
     match gql::write(&app, &signed_in, REJECT, json!({ "input": input })).await {
         Ok(_) => done(&loaded, "rejected"),
-        Err(problem) if problem.is_about_input() => {
-            reject_page(&signed_in, &loaded, &form, &[FieldError::new("reason", problem.sentence())])
-        }
+        Err(problem) if problem.is_about_input() => reject_page(
+            &signed_in,
+            &loaded,
+            &form,
+            &[FieldError::new("reason", problem.sentence())],
+        ),
         Err(problem) => problem_page(Some(&signed_in), &problem),
     }
 }
 
 // ---------------------------------------------------------------- payment
 
-fn pay_page(signed_in: &SignedIn, loaded: &Loaded, fields: &Fields, errors: &[FieldError]) -> Response {
+fn pay_page(
+    signed_in: &SignedIn,
+    loaded: &Loaded,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
     let body = html! {
         (widgets::back_link(&loaded.link(), "Back to the drawdown"))
         span class="govuk-caption-l" { (loaded.award.title) }
@@ -249,7 +303,11 @@ fn pay_page(signed_in: &SignedIn, loaded: &Loaded, fields: &Fields, errors: &[Fi
     widgets::form_page(signed_in, "Record the payment", errors, body)
 }
 
-pub async fn pay_form(State(app): State<App>, signed_in: SignedIn, Path(ids): Path<(String, String)>) -> Response {
+pub async fn pay_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(ids): Path<(String, String)>,
+) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
     let mut fields = Fields::new();
     widgets::date_fields(&mut fields, "paid-on", infrastructure::business_today());
@@ -285,8 +343,17 @@ pub async fn pay_post(
             match gql::write(&app, &signed_in, PAY, json!({ "input": input })).await {
                 Ok(_) => done(&loaded, "paid"),
                 Err(problem) if problem.is_about_input() => {
-                    let field = if problem.message.contains("paymentRef") { "reference" } else { "paid-on-day" };
-                    pay_page(&signed_in, &loaded, &form, &[FieldError::new(field, problem.sentence())])
+                    let field = if problem.message.contains("paymentRef") {
+                        "reference"
+                    } else {
+                        "paid-on-day"
+                    };
+                    pay_page(
+                        &signed_in,
+                        &loaded,
+                        &form,
+                        &[FieldError::new(field, problem.sentence())],
+                    )
                 }
                 Err(problem) => problem_page(Some(&signed_in), &problem),
             }
@@ -303,7 +370,9 @@ pub async fn pay_post(
                     widgets::text_row("Paid on", &day(&paid_on)),
                     widgets::text_row("Payment reference", &reference),
                 ],
-                warning: Some("A payment cannot be undone; money given back is recorded as a return."),
+                warning: Some(
+                    "A payment cannot be undone; money given back is recorded as a return.",
+                ),
                 confirm: "Record the payment",
             };
             widgets::check_answers_page(&signed_in, check, &form)

@@ -21,7 +21,10 @@ use crate::server::http::App;
 
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/manage/applications/{application}", get(application::application_page))
+        .route(
+            "/manage/applications/{application}",
+            get(application::application_page),
+        )
         .route(
             "/manage/applications/{application}/approve",
             get(application::approve_form).post(application::approve_post),

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde_json::json;
 
-use super::award::{budget_line_rows, current_lines, lines_json, load_award, read_budget_lines, AwardView};
+use super::award::{
+    budget_line_rows, current_lines, lines_json, load_award, read_budget_lines, AwardView,
+};
 use super::widgets::{self, field, pounds, Fields};
 use crate::server::http::App;
 use crate::web::layout::{self, FieldError, TextInput};
@@ -17,7 +19,8 @@ use crate::web::work::gql::{self, problem_page};
 use crate::web::work::money::{read_money, MONEY_HINT};
 
 const VARY: &str = "mutation($input: VaryAwardInput!) { varyAward(input: $input) { position } }";
-const RETURN: &str = "mutation($input: RecordReturnInput!) { recordReturn(input: $input) { position } }";
+const RETURN: &str =
+    "mutation($input: RecordReturnInput!) { recordReturn(input: $input) { position } }";
 const CLOSE: &str = "mutation($input: AwardInput!) { closeAward(input: $input) { position } }";
 
 fn award_link(award: &AwardView) -> String {
@@ -30,8 +33,17 @@ fn done(award: &AwardView, what: &str) -> Response {
 
 // ---------------------------------------------------------------- vary
 
-fn vary_page(signed_in: &SignedIn, award: &AwardView, fields: &Fields, errors: &[FieldError]) -> Response {
-    let hint = format!("{MONEY_HINT}. It is {} now; {} has been paid.", pounds(&award.awarded), pounds(&award.paid));
+fn vary_page(
+    signed_in: &SignedIn,
+    award: &AwardView,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
+    let hint = format!(
+        "{MONEY_HINT}. It is {} now; {} has been paid.",
+        pounds(&award.awarded),
+        pounds(&award.paid)
+    );
     let body = html! {
         (widgets::back_link(&award_link(award), "Back to the award"))
         span class="govuk-caption-l" { (award.title) }
@@ -54,7 +66,11 @@ fn vary_page(signed_in: &SignedIn, award: &AwardView, fields: &Fields, errors: &
     widgets::form_page(signed_in, "Vary the award", errors, body)
 }
 
-pub async fn vary_form(State(app): State<App>, signed_in: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn vary_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     match load_award(&app, &signed_in, &id).await {
         Ok(award) => {
             let mut fields = Fields::new();
@@ -98,9 +114,12 @@ pub async fn vary_post(
             }
             match gql::write(&app, &signed_in, VARY, json!({ "input": input })).await {
                 Ok(_) => done(&award, "varied"),
-                Err(problem) if problem.is_about_input() => {
-                    vary_page(&signed_in, &award, &form, &[FieldError::new("amount", problem.sentence())])
-                }
+                Err(problem) if problem.is_about_input() => vary_page(
+                    &signed_in,
+                    &award,
+                    &form,
+                    &[FieldError::new("amount", problem.sentence())],
+                ),
                 Err(problem) => problem_page(Some(&signed_in), &problem),
             }
         }
@@ -111,7 +130,10 @@ pub async fn vary_post(
                 widgets::row("Why", widgets::prose(&reason)),
             ];
             for line in &lines {
-                rows.push(widgets::text_row(&format!("Budget line: {}", line.category), &line.amount.to_string()));
+                rows.push(widgets::text_row(
+                    &format!("Budget line: {}", line.category),
+                    &line.amount.to_string(),
+                ));
             }
             let action = format!("{}/vary", award_link(&award));
             let check = widgets::Check {
@@ -129,8 +151,17 @@ pub async fn vary_post(
 
 // ---------------------------------------------------------------- return
 
-fn return_page(signed_in: &SignedIn, award: &AwardView, fields: &Fields, errors: &[FieldError]) -> Response {
-    let hint = format!("{MONEY_HINT}. {} has been paid and {} returned so far.", pounds(&award.paid), pounds(&award.returned));
+fn return_page(
+    signed_in: &SignedIn,
+    award: &AwardView,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Response {
+    let hint = format!(
+        "{MONEY_HINT}. {} has been paid and {} returned so far.",
+        pounds(&award.paid),
+        pounds(&award.returned)
+    );
     let body = html! {
         (widgets::back_link(&award_link(award), "Back to the award"))
         span class="govuk-caption-l" { (award.title) }
@@ -151,7 +182,11 @@ fn return_page(signed_in: &SignedIn, award: &AwardView, fields: &Fields, errors:
     widgets::form_page(signed_in, "Record money returned", errors, body)
 }
 
-pub async fn return_form(State(app): State<App>, signed_in: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn return_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     match load_award(&app, &signed_in, &id).await {
         Ok(award) => return_page(&signed_in, &award, &Fields::new(), &[]),
         Err(problem) => problem_page(Some(&signed_in), &problem),
@@ -173,7 +208,10 @@ pub async fn return_post(
         .ok();
     let reason = field(&form, "reason").trim().to_string();
     if reason.is_empty() {
-        errors.push(FieldError::new("reason", "Enter why the money was returned"));
+        errors.push(FieldError::new(
+            "reason",
+            "Enter why the money was returned",
+        ));
     }
     let (Some(amount), true) = (amount, errors.is_empty()) else {
         return return_page(&signed_in, &award, &form, &errors);
@@ -187,9 +225,12 @@ pub async fn return_post(
             let input = json!({ "input": { "awardId": award.id, "amount": amount.to_plain_string(), "reason": reason, "idempotencyKey": key } });
             match gql::write(&app, &signed_in, RETURN, input).await {
                 Ok(_) => done(&award, "returned"),
-                Err(problem) if problem.is_about_input() => {
-                    return_page(&signed_in, &award, &form, &[FieldError::new("amount", problem.sentence())])
-                }
+                Err(problem) if problem.is_about_input() => return_page(
+                    &signed_in,
+                    &award,
+                    &form,
+                    &[FieldError::new("amount", problem.sentence())],
+                ),
                 Err(problem) => problem_page(Some(&signed_in), &problem),
             }
         }
@@ -214,7 +255,10 @@ pub async fn return_post(
 // ---------------------------------------------------------------- close
 
 fn close_page(signed_in: &SignedIn, award: &AwardView, errors: &[FieldError]) -> Response {
-    let undrawn = match (award.awarded.parse::<domain::Money>(), award.paid.parse::<domain::Money>()) {
+    let undrawn = match (
+        award.awarded.parse::<domain::Money>(),
+        award.paid.parse::<domain::Money>(),
+    ) {
         (Ok(awarded), Ok(paid)) => awarded.saturating_sub(paid).to_string(),
         _ => "What has not been paid".to_string(),
     };
@@ -239,7 +283,11 @@ fn close_page(signed_in: &SignedIn, award: &AwardView, errors: &[FieldError]) ->
     widgets::form_page(signed_in, "Close the award", errors, body)
 }
 
-pub async fn close_form(State(app): State<App>, signed_in: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn close_form(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     match load_award(&app, &signed_in, &id).await {
         Ok(award) => close_page(&signed_in, &award, &[]),
         Err(problem) => problem_page(Some(&signed_in), &problem),
@@ -261,9 +309,11 @@ pub async fn close_post(
     let input = json!({ "input": { "awardId": award.id, "idempotencyKey": key } });
     match gql::write(&app, &signed_in, CLOSE, input).await {
         Ok(_) => done(&award, "closed"),
-        Err(problem) if problem.is_about_input() => {
-            close_page(&signed_in, &award, &[FieldError::new("close", problem.sentence())])
-        }
+        Err(problem) if problem.is_about_input() => close_page(
+            &signed_in,
+            &award,
+            &[FieldError::new("close", problem.sentence())],
+        ),
         Err(problem) => problem_page(Some(&signed_in), &problem),
     }
 }

@@ -102,13 +102,23 @@ pub fn textarea(
 
 /// GOV.UK's date input (day, month, year) named `{name}-day` etc.; the error links to
 /// `{name}-day`.
-pub fn date_input(name: &str, legend: &str, hint: &str, fields: &Fields, errors: &[FieldError]) -> Markup {
+pub fn date_input(
+    name: &str,
+    legend: &str,
+    hint: &str,
+    fields: &Fields,
+    errors: &[FieldError],
+) -> Markup {
     let error = layout::error_for(errors, &format!("{name}-day"));
     let part = |suffix: &str, label: &str, width: &str| {
         let id = format!("{name}-{suffix}");
         let class = format!(
             "govuk-input govuk-date-input__input govuk-input--width-{width}{}",
-            if error.is_some() { " govuk-input--error" } else { "" }
+            if error.is_some() {
+                " govuk-input--error"
+            } else {
+                ""
+            }
         );
         html! {
             div class="govuk-date-input__item" {
@@ -143,17 +153,25 @@ pub fn date_input(name: &str, legend: &str, hint: &str, fields: &Fields, errors:
 /// The date a date input holds, as GraphQL's `YYYY-MM-DD`, or a sentence for beside it.
 /// (Only reads what was typed; whether the date is allowed is the ledger's to say.)
 pub fn read_date(fields: &Fields, name: &str, label: &str) -> Result<String, String> {
-    let part = |suffix: &str| field(fields, &format!("{name}-{suffix}")).trim().to_string();
+    let part = |suffix: &str| {
+        field(fields, &format!("{name}-{suffix}"))
+            .trim()
+            .to_string()
+    };
     let (day, month, year) = (part("day"), part("month"), part("year"));
     if day.is_empty() && month.is_empty() && year.is_empty() {
         return Err(format!("Enter the {}", label.to_lowercase()));
     }
     let number = |text: &str| text.parse::<u32>().ok();
     match (number(&day), number(&month), number(&year)) {
-        (Some(d), Some(m), Some(y)) if year.len() == 4 => chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
-            .map(|date| date.to_string())
-            .ok_or_else(|| format!("{label} must be a real date")),
-        _ => Err(format!("{label} must be a real date, for example 27 3 2026")),
+        (Some(d), Some(m), Some(y)) if year.len() == 4 => {
+            chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+                .map(|date| date.to_string())
+                .ok_or_else(|| format!("{label} must be a real date"))
+        }
+        _ => Err(format!(
+            "{label} must be a real date, for example 27 3 2026"
+        )),
     }
 }
 
@@ -216,13 +234,29 @@ pub fn check_answers_page(signed_in: &SignedIn, check: Check, fields: &Fields) -
             }
         }))
     };
-    layout::html(StatusCode::OK, layout::page(check.title, signed_in.frame(), body))
+    layout::html(
+        StatusCode::OK,
+        layout::page(check.title, signed_in.frame(), body),
+    )
 }
 
 /// A form page: the error summary first, "Error: " in the title when there are errors.
-pub fn form_page(signed_in: &SignedIn, title: &str, errors: &[FieldError], body: Markup) -> Response {
-    let full_title = if errors.is_empty() { title.to_string() } else { format!("Error: {title}") };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+pub fn form_page(
+    signed_in: &SignedIn,
+    title: &str,
+    errors: &[FieldError],
+    body: Markup,
+) -> Response {
+    let full_title = if errors.is_empty() {
+        title.to_string()
+    } else {
+        format!("Error: {title}")
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let body = html! { (layout::error_summary(errors)) (body) };
     layout::html(status, layout::page(&full_title, signed_in.frame(), body))
 }
@@ -245,4 +279,3 @@ pub fn text_row(key: &str, value: &str) -> SummaryRow {
 pub fn back_link(href: &str, text: &str) -> Markup {
     html! { a class="govuk-back-link" href=(href) { (text) } }
 }
-
