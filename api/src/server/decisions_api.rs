@@ -91,10 +91,11 @@ pub enum AwardHappening {
 }
 
 /// One thing that happened to an award, on the business date its event records.
-#[derive(SimpleObject, Debug)]
+#[derive(SimpleObject)]
 pub struct AwardHistoryEntry {
     /// The date it happened (for a report, the end of its period).
     pub on: DateValue,
+    /// What happened.
     pub happened: AwardHappening,
     /// The amount it concerns (see `AwardHappening`); null when none.
     pub amount: Option<MoneyValue>,
