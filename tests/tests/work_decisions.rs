@@ -43,6 +43,22 @@ async fn officer_of(app: &TestApp, email: &str, fund: &str) -> String {
     app.session_of(&person).await.secret
 }
 
+/// A browser signed in as a new officer of `fund`, through a sign-in link (as by email).
+async fn officer_browser(app: &TestApp, email: &str, fund: &str) -> Browser {
+    let db = &app.database.database;
+    app.person_with_roles(email, &[ScopedRole::officer(&domain::FundId::new(fund))])
+        .await;
+    let (_, secret) = infrastructure::accounts::links::issue_sign_in_link(db, email, 600)
+        .await
+        .expect("a sign-in link")
+        .expect("the officer exists");
+    let browser = Browser::start(&app.base).await;
+    browser.goto(&format!("/sign-in/link/{secret}")).await;
+    browser.click_and_wait("button.govuk-button").await;
+    assert_eq!(browser.path().await, "/work");
+    browser
+}
+
 async fn read(app: &TestApp, query: &str, id: &str) -> Value {
     app.gql(Some(&app.admin()), query, json!({ "id": id }))
         .await
@@ -172,9 +188,7 @@ async fn an_officer_approves_and_pays(store: Store) {
     let app = app_with_places(store).await;
     let (fund, round) = fund_and_round(&app).await;
     let application = scored_application(&app, &round, "Hull Community Larder", "12000.00").await;
-    let secret = officer_of(&app, "olu@example.org", &fund).await;
-    let browser = Browser::start(&app.base).await;
-    browser.use_session(&secret).await;
+    let browser = officer_browser(&app, "olu@example.org", &fund).await;
     approve_with_budget_lines(&browser, store, &application).await;
     let answer = read(&app, APPLICATION, &application).await;
     assert_eq!(answer["application"]["approvedAmount"], "10000.00");
@@ -215,9 +229,7 @@ async fn refusals_and_a_decline(store: Store) {
     approve(&app, &first, "30000.00").await;
     let second = scored_application(&app, &round, "Second larder", "25000.00").await;
     let third = scored_application(&app, &round, "Third larder", "1000.00").await;
-    let secret = officer_of(&app, "olu@example.org", &fund).await;
-    let browser = Browser::start(&app.base).await;
-    browser.use_session(&secret).await;
+    let browser = officer_browser(&app, "olu@example.org", &fund).await;
     browser
         .goto(&format!("/manage/applications/{second}/approve"))
         .await;
