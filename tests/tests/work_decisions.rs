@@ -45,6 +45,7 @@ async fn officer_of(app: &TestApp, email: &str, fund: &str) -> String {
 
 /// A browser signed in as a new officer of `fund`, through a sign-in link (as by email).
 async fn officer_browser(app: &TestApp, email: &str, fund: &str) -> Browser {
+    settle(app).await;
     let db = &app.database.database;
     app.person_with_roles(email, &[ScopedRole::officer(&domain::FundId::new(fund))])
         .await;
@@ -59,8 +60,9 @@ async fn officer_browser(app: &TestApp, email: &str, fund: &str) -> Browser {
     browser
 }
 
+/// `query` once the read models show everything written so far.
 async fn read(app: &TestApp, query: &str, id: &str) -> Value {
-    app.gql(Some(&app.admin()), query, json!({ "id": id }))
+    app.gql_now(Some(&app.admin()), query, json!({ "id": id }))
         .await
         .ok()
         .data()
@@ -85,7 +87,15 @@ async fn drawdown_requested(app: &TestApp, award: &str, amount: &str) -> String 
     let grantee = app.grantee(ORG);
     let input = json!({ "awardId": award, "amount": amount, "purpose": "Freezers and shelving" });
     let payload = mutate(app, &grantee, "requestDrawdown", input, "drawdownId").await;
+    settle(app).await;
     s(&payload["drawdownId"])
+}
+
+/// Waits until the read models show everything written so far (the pages read them).
+async fn settle(app: &TestApp) {
+    app.gql_now(Some(&app.admin()), "{ funds { id } }", json!({}))
+        .await
+        .ok();
 }
 
 async fn accept(app: &TestApp, award: &str) {
@@ -277,6 +287,7 @@ async fn refusals_and_a_decline(store: Store) {
 
 /// A signed-in plain HTTP client (no JavaScript), with the session's CSRF token.
 async fn web_officer(app: &TestApp, email: &str, fund: &str) -> WebClient {
+    settle(app).await;
     let client = WebClient::new(&app.base);
     let secret = officer_of(app, email, fund).await;
     client.put_cookie(api::web::session::SESSION_COOKIE, Some(&secret));
