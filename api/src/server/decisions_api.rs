@@ -150,6 +150,19 @@ fn entry(on: domain::Date, happened: AwardHappening) -> AwardHistoryEntry {
     }
 }
 
+fn drawdown(
+    on: domain::Date,
+    happened: AwardHappening,
+    id: &domain::DrawdownId,
+    money: Money,
+) -> AwardHistoryEntry {
+    AwardHistoryEntry {
+        amount: amount(money),
+        drawdown_id: Some(id.as_str().to_string()),
+        ..entry(on, happened)
+    }
+}
+
 /// An event as an entry, with its stored (sealed) reason apart, to be shown once for all.
 fn entry_of(event: AwardEvent) -> (AwardHistoryEntry, Option<String>) {
     use AwardHappening as H;
@@ -173,20 +186,12 @@ fn entry_of(event: AwardEvent) -> (AwardHistoryEntry, Option<String>) {
             amount: money,
             requested_on,
             ..
-        } => AwardHistoryEntry {
-            amount: amount(money),
-            drawdown_id: Some(drawdown_id.as_str().to_string()),
-            ..entry(requested_on, H::DrawdownRequested)
-        },
+        } => drawdown(requested_on, H::DrawdownRequested, &drawdown_id, money),
         AwardEvent::DrawdownApproved {
             drawdown_id,
             amount: money,
             approved_on,
-        } => AwardHistoryEntry {
-            amount: amount(money),
-            drawdown_id: Some(drawdown_id.as_str().to_string()),
-            ..entry(approved_on, H::DrawdownApproved)
-        },
+        } => drawdown(approved_on, H::DrawdownApproved, &drawdown_id, money),
         AwardEvent::DrawdownRejected {
             drawdown_id,
             amount: money,
@@ -194,11 +199,7 @@ fn entry_of(event: AwardEvent) -> (AwardHistoryEntry, Option<String>) {
             rejected_on,
         } => {
             reason = Some(why);
-            AwardHistoryEntry {
-                amount: amount(money),
-                drawdown_id: Some(drawdown_id.as_str().to_string()),
-                ..entry(rejected_on, H::DrawdownRejected)
-            }
+            drawdown(rejected_on, H::DrawdownRejected, &drawdown_id, money)
         }
         AwardEvent::PaymentRecorded {
             drawdown_id,
@@ -207,11 +208,33 @@ fn entry_of(event: AwardEvent) -> (AwardHistoryEntry, Option<String>) {
             paid_on,
             ..
         } => AwardHistoryEntry {
-            amount: amount(money),
-            drawdown_id: Some(drawdown_id.as_str().to_string()),
             detail: Some(format!("Payment reference {payment_ref}")),
-            ..entry(paid_on, H::PaymentRecorded)
+            ..drawdown(paid_on, H::PaymentRecorded, &drawdown_id, money)
         },
+        AwardEvent::BudgetLinesSet { lines, set_on, .. } => AwardHistoryEntry {
+            detail: Some(
+                lines
+                    .iter()
+                    .map(|line| format!("{} {}", line.category, line.amount))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ..entry(set_on, H::BudgetLinesSet)
+        },
+        AwardEvent::InputRecorded(input) => AwardHistoryEntry {
+            amount: amount(input.value),
+            ..entry(input.contributed_on, H::InputRecorded)
+        },
+        other => return later_entry(other),
+    };
+    (made, reason)
+}
+
+/// `entry_of` for the changes, reports and closing.
+fn later_entry(event: AwardEvent) -> (AwardHistoryEntry, Option<String>) {
+    use AwardHappening as H;
+    let mut reason = None;
+    let made = match event {
         AwardEvent::AwardVaried {
             old_amount,
             new_amount,
@@ -265,20 +288,7 @@ fn entry_of(event: AwardEvent) -> (AwardHistoryEntry, Option<String>) {
             amount: released.and_then(amount),
             ..entry(closed_on, H::Closed)
         },
-        AwardEvent::BudgetLinesSet { lines, set_on, .. } => AwardHistoryEntry {
-            detail: Some(
-                lines
-                    .iter()
-                    .map(|line| format!("{} {}", line.category, line.amount))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            ..entry(set_on, H::BudgetLinesSet)
-        },
-        AwardEvent::InputRecorded(input) => AwardHistoryEntry {
-            amount: amount(input.value),
-            ..entry(input.contributed_on, H::InputRecorded)
-        },
+        _ => unreachable!("entry_of answers for every other event"),
     };
     (made, reason)
 }
