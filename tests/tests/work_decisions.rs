@@ -447,9 +447,127 @@ async fn an_officer_of_another_fund_gets_not_found(store: Store) {
     assert_eq!(answer["application"]["status"], "SUBMITTED");
 }
 
+/// Drawdown `amount` requested, approved and paid through the API.
+async fn paid_drawdown(app: &TestApp, award: &str, amount: &str) {
+    let drawdown = drawdown_requested(app, award, amount).await;
+    let ids = json!({ "awardId": award, "drawdownId": drawdown });
+    mutate(app, &app.admin(), "approveDrawdown", ids.clone(), "").await;
+    let mut payment = ids;
+    payment["paymentRef"] = json!("BACS-1");
+    payment["paidOn"] = json!(business_day());
+    mutate(app, &app.admin(), "recordPayment", payment, "").await;
+    settle(app).await;
+}
+
+/// Fills a form's fields and continues to its check-your-answers page, then confirms.
+async fn through_check(browser: &Browser, fields: &[(&str, &str)], page: &str) {
+    for (css, text) in fields {
+        browser.fill(css, text).await;
+    }
+    browser.click_and_wait("form button.govuk-button").await;
+    browser
+        .axe_scan(&format!("{page}'s check your answers"))
+        .await;
+    browser.click_and_wait("button[value='confirm']").await;
+}
+
+/// An officer sets an offered award's budget lines, varies an award, rejects a
+/// drawdown, records a return and closes the award; its history tells it.
+async fn an_officer_varies_returns_and_closes(store: Store) {
+    let app = app_with_places(store).await;
+    let world = world(&app).await;
+    let award = world.award.clone();
+    let offered = scored_application(&app, &world.round, "Second larder", "2000.00").await;
+    let offered = approve(&app, &offered, "2000.00").await;
+    paid_drawdown(&app, &award, "1000.00").await;
+    let rejected = drawdown_requested(&app, &award, "500.00").await;
+    let browser = officer_browser(&app, "olu@example.org", &world.fund).await;
+
+    browser
+        .goto(&format!("/manage/awards/{offered}/budget-lines"))
+        .await;
+    browser.axe_scan("the budget lines form").await;
+    browser.screenshot(&shot(store, "budget-lines")).await;
+    let lines = [
+        ("#category-1", "Food"),
+        ("#line-amount-1", "1500"),
+        ("#category-2", "Rent"),
+        ("#line-amount-2", "500"),
+    ];
+    through_check(&browser, &lines, "the budget lines").await;
+    assert!(browser
+        .text("#main-content")
+        .await
+        .contains("Budget lines set"));
+
+    browser.goto(&format!("/manage/awards/{award}/vary")).await;
+    browser.axe_scan("the variation form").await;
+    browser.screenshot(&shot(store, "vary")).await;
+    through_check(
+        &browser,
+        &[("#amount", "8,000"), ("#reason", "A smaller project.")],
+        "the variation",
+    )
+    .await;
+    assert!(browser.text("#main-content").await.contains("Award varied"));
+
+    browser
+        .goto(&format!(
+            "/manage/awards/{award}/drawdowns/{rejected}/reject"
+        ))
+        .await;
+    browser.axe_scan("the rejection form").await;
+    browser.fill("#reason", "Not in the agreed budget.").await;
+    browser.click_and_wait("form button.govuk-button").await;
+    assert!(browser
+        .text("#main-content")
+        .await
+        .contains("Drawdown rejected"));
+
+    browser
+        .goto(&format!("/manage/awards/{award}/return"))
+        .await;
+    browser.axe_scan("the return form").await;
+    through_check(
+        &browser,
+        &[("#amount", "200"), ("#reason", "Unspent.")],
+        "the return",
+    )
+    .await;
+    assert!(browser
+        .text("#main-content")
+        .await
+        .contains("Return recorded"));
+
+    browser.goto(&format!("/manage/awards/{award}/close")).await;
+    browser.axe_scan("the close page").await;
+    browser.screenshot(&shot(store, "close")).await;
+    browser.click_and_wait("#close").await;
+    let page = browser.text("#main-content").await;
+    for said in [
+        "Award closed",
+        "Award varied from £10,000.50 to £8,000.00",
+        "£200.00 returned",
+        "Drawdown of £500.00 rejected",
+        "Not in the agreed budget.",
+    ] {
+        assert!(page.contains(said), "the award page says {said:?}: {page}");
+    }
+    browser.axe_scan("the closed award").await;
+    let answer = read(&app, AWARD, &award).await;
+    assert_eq!(answer["award"]["status"], "CLOSED");
+    let answer = read(&app, AWARD, &offered).await;
+    assert_eq!(
+        answer["award"]["budgetLines"][0],
+        json!({ "category": "Food", "planned": "1500.00" })
+    );
+    browser.close().await;
+}
+
 on_both_stores!(
     an_officer_approves_and_pays,
     refusals_and_a_decline,
     payments_apply_once_and_over_award_is_refused,
     an_officer_of_another_fund_gets_not_found,
+    an_officer_varies_returns_and_closes,
 );
