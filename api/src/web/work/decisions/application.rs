@@ -219,6 +219,12 @@ fn panel_section(loaded: &Loaded) -> Markup {
 
 // ---------------------------------------------------------------- approve
 
+/// An application already decided has nothing to decide: back to it.
+fn decided(loaded: &Loaded) -> Response {
+    let link = format!("/manage/applications/{}", encode(&loaded.application.id));
+    Redirect::to(&link).into_response()
+}
+
 pub async fn approve_form(
     State(app): State<App>,
     signed_in: SignedIn,
@@ -228,6 +234,9 @@ pub async fn approve_form(
         Ok(loaded) => loaded,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
+    if loaded.application.status != "SUBMITTED" {
+        return decided(&loaded);
+    }
     let mut fields = Fields::new();
     fields.insert("amount".into(), loaded.application.amount_requested.clone());
     approve_page(&signed_in, &loaded, &fields, &[])
@@ -374,6 +383,7 @@ pub async fn decline_form(
     Path(id): Path<String>,
 ) -> Response {
     match load(&app, &signed_in, &id).await {
+        Ok(loaded) if loaded.application.status != "SUBMITTED" => decided(&loaded),
         Ok(loaded) => decline_page(&signed_in, &loaded, &Fields::new(), &[]),
         Err(problem) => problem_page(Some(&signed_in), &problem),
     }

@@ -171,6 +171,9 @@ pub async fn approve_form(
     Path(ids): Path<(String, String)>,
 ) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
+    if loaded.drawdown.status != "REQUESTED" {
+        return Redirect::to(&loaded.link()).into_response();
+    }
     approve_page(&signed_in, &loaded, &[])
 }
 
@@ -236,6 +239,9 @@ pub async fn reject_form(
     Path(ids): Path<(String, String)>,
 ) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
+    if loaded.drawdown.status != "REQUESTED" {
+        return Redirect::to(&loaded.link()).into_response();
+    }
     reject_page(&signed_in, &loaded, &Fields::new(), &[])
 }
 
@@ -309,6 +315,9 @@ pub async fn pay_form(
     Path(ids): Path<(String, String)>,
 ) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
+    if loaded.drawdown.status != "APPROVED" {
+        return Redirect::to(&loaded.link()).into_response();
+    }
     let mut fields = Fields::new();
     widgets::date_fields(&mut fields, "paid-on", infrastructure::business_today());
     pay_page(&signed_in, &loaded, &fields, &[])
