@@ -568,10 +568,44 @@ async fn an_officer_varies_returns_and_closes(store: Store) {
     browser.close().await;
 }
 
+/// Approving before the panel's quorum (or above the amount asked) is refused beside the
+/// amount, over plain HTTP, and nothing is written.
+async fn approvals_the_ledger_refuses_are_shown_beside_the_amount(store: Store) {
+    let app = spawn(store).await;
+    let (fund, round) = fund_and_round(&app).await;
+    let unscored = submit(&app, ORG, &round, "Unscored", "1000.00").await;
+    let scored = scored_application(&app, &round, "Scored", "1000.00").await;
+    let client = web_officer(&app, "olu@example.org", &fund).await;
+    for (application, amount, says) in [
+        (&unscored, "1000", "panel scores"),
+        (&scored, "1,500", "exceeds"),
+    ] {
+        let path = format!("/manage/applications/{application}/approve");
+        let (csrf, key) = form_of(&client, &path).await;
+        let head = app.head().await;
+        let fields = [
+            ("csrf_token", csrf.as_str()),
+            ("form_key", key.as_str()),
+            ("step", "confirm"),
+            ("amount", amount),
+        ];
+        let page = client.post_form(&path, &fields).await;
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(
+            page.body.contains("id=\"amount-error\"") && page.body.contains(says),
+            "{says}: {}",
+            page.body
+        );
+        assert!(page.body.contains("<title>Error: "), "{}", page.body);
+        assert_eq!(app.head().await, head, "a refused approval wrote nothing");
+    }
+}
+
 on_both_stores!(
     an_officer_approves_and_pays,
     refusals_and_a_decline,
     payments_apply_once_and_over_award_is_refused,
     an_officer_of_another_fund_gets_not_found,
     an_officer_varies_returns_and_closes,
+    approvals_the_ledger_refuses_are_shown_beside_the_amount,
 );
