@@ -735,6 +735,7 @@ async fn every_private_field_is_seen_by_its_scope_only(store: Store) {
         "budgetLines { category }",
         "spentAbovePaid",
         "inputs { value }",
+        "history { happened }",
     ] {
         let query = format!("query($a: String!) {{ award(id: $a) {{ id {field} }} }}");
         m.check_field(field, party, &query, json!({ "a": award }))

@@ -133,6 +133,7 @@ async fn seed(app: &TestApp) -> Seeded {
     ids.insert("fund", w.fund);
     ids.insert("round", w.round);
     ids.insert("award", w.award);
+    ids.insert("application", pending);
     Seeded {
         ids,
         position: last["position"].as_i64().expect("position"),
@@ -267,7 +268,7 @@ async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, V
         for arg in field["args"].as_array().into_iter().flatten() {
             let arg_name = arg["name"].as_str().unwrap_or_default();
             match (name, arg_name) {
-                ("fund" | "round" | "award", "id") => {
+                ("fund" | "round" | "award" | "application", "id") => {
                     args.push(format!("id: \"{}\"", seeded.ids[name]))
                 }
                 (_, "code") => args.push(format!("code: \"{AREA}\"")),

@@ -23,6 +23,7 @@ pub mod budget;
 pub mod cache;
 pub mod conditional;
 pub mod context;
+pub mod decisions_api;
 pub mod erasure_api;
 pub mod errors;
 pub mod grantee_fields;

@@ -14,6 +14,7 @@ use async_graphql::{MergedObject, Response, Schema, ServerError, ServerResult, V
 
 use super::account_api::{AccountMutation, AccountQuery};
 use super::context::AppState;
+use super::decisions_api::DecisionsQuery;
 use super::erasure_api::ErasureMutation;
 use super::errors::BAD_INPUT;
 use super::grantee_fields::GroupQuery;
@@ -48,7 +49,7 @@ pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 // (a plain comment: it is not part of the published reference).
 #[derive(MergedObject)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery);
+pub struct QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery);
 
 // The mutation root, merged as the query root is.
 #[derive(MergedObject)]
@@ -60,7 +61,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let query = QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery);
+    let query = QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery);
     let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation);
     let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)

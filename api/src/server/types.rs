@@ -366,6 +366,11 @@ impl Round {
             .and_then(|votes| votes.allocated_on)
             .map(DateValue))
     }
+    /// Panel scores an application needs before an officer may approve it (PANEL rounds:
+    /// the quorum chosen at opening; conflicted members' scores do not count).
+    async fn min_panel_scores(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        super::decisions_api::min_panel_scores(ctx, &self.0.round_id).await
+    }
     /// When the round's panel members see each other's scores (chosen at opening).
     async fn panel_sees_scores(&self, ctx: &Context<'_>) -> GqlResult<PanelSeesScores> {
         let round = state(ctx).ledger.round(&self.0.round_id).await.coded()?;
@@ -783,6 +788,17 @@ impl Award {
     async fn inputs(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::social::RecordedInput>> {
         self.require_party(ctx, "inputs")?;
         super::social::award_inputs(ctx, &self.0.award_id).await
+    }
+    /// What happened to the award and when, oldest first: made, agreement accepted,
+    /// drawdowns requested, approved, rejected and paid, variations, budget lines, returns,
+    /// spend and outcome reports, contributions, closing (admin and the recipient only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<Vec<super::decisions_api::AwardHistoryEntry>> {
+        self.require_party(ctx, "history")?;
+        super::decisions_api::award_history(ctx, &self.0.award_id).await
     }
     /// Drawdown requests and their payments (admin and the recipient only).
     #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
