@@ -174,7 +174,7 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
     let refused = client
         .post_form(
             &format!("/panel/applications/{second}"),
-            &[("csrf_token", &session.csrf_token), ("form_key", &key), ("score", "5"), ("comment", "")],
+            &[("csrf_token", session.csrf_token.as_str()), ("form_key", key.as_str()), ("score", "5"), ("comment", "")],
         )
         .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
@@ -347,7 +347,7 @@ async fn to_check_page(client: &WebClient, round: &str, code: &str, choices: &[&
     assert_eq!(start.status, 200);
     let csrf = start.field("csrf_token").expect("the double-submit token");
     let chose = client
-        .post_form(&format!("/vote/{round}/choose"), &[("csrf_token", &csrf), ("ballot_code", code)])
+        .post_form(&format!("/vote/{round}/choose"), &[("csrf_token", csrf.as_str()), ("ballot_code", code)])
         .await;
     assert_eq!(chose.status, 200, "{}", chose.body);
     let mut form = vec![("csrf_token", csrf.as_str()), ("ballot_code", code)];
@@ -386,7 +386,7 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
     assert!(refused.body.contains("not valid for this vote"), "{}", refused.body);
     // A code of the wrong shape never leaves the first step.
     let short = client
-        .post_form(&format!("/vote/{round}/choose"), &[("csrf_token", &csrf), ("ballot_code", "ABC")])
+        .post_form(&format!("/vote/{round}/choose"), &[("csrf_token", csrf.as_str()), ("ballot_code", "ABC")])
         .await;
     assert_eq!(short.status, 400);
     assert!(short.body.contains("16 letters and numbers"));

@@ -75,7 +75,8 @@ pub async fn score(
         (_, None) => Problem::new("BAD_INPUT", "This form was out of date; check your answers and save your score again"),
         (Ok(score), Some(key)) => {
             let input = json!({ "input": {
-                "applicationId": application, "score": score, "comment": form.comment, "idempotencyKey": key,
+                "applicationId": application, "score": score,
+                "comment": form.comment.replace("\r\n", "\n"), "idempotencyKey": key,
             }});
             match gql::write(&app, &signed_in, SCORE, input).await {
                 Ok(_) => return to_round(&app, &signed_in, &application, "scored").await,
