@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 
 /// The place `AREA` is, by name, in the shipped reference geography.
 const AREA_NAME: &str = "Birmingham 031I";
-const DESCRIPTION: &str = "We will run a community larder.\nThree days a week.\n\nVolunteers from the estate.";
+const DESCRIPTION: &str =
+    "We will run a community larder.\nThree days a week.\n\nVolunteers from the estate.";
 
 const SCORES: &str = "query($round: String!) { round(id: $round) { applications { id conflicts scores { member score comment } } } }";
 const VOTES: &str =
@@ -93,45 +94,83 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
     let (round, [first, second], pat) = panel_world(&app).await;
     let browser = Browser::start(&app.base).await;
     let name = |page: &str| format!("work-panel-{page}-{store:?}").to_lowercase();
-    browser.use_session(&app.session_of(&pat).await.secret).await;
+    browser
+        .use_session(&app.session_of(&pat).await.secret)
+        .await;
 
     browser.goto("/panel").await;
     let rounds = browser.text("#main-content").await;
-    assert!(rounds.contains("Round One") && rounds.contains("2 applications"), "{rounds}");
+    assert!(
+        rounds.contains("Round One") && rounds.contains("2 applications"),
+        "{rounds}"
+    );
     browser.axe_scan("the panel's rounds").await;
     browser.screenshot(&name("rounds")).await;
 
-    browser.click_and_wait("#main-content td a, #main-content th a").await;
+    browser
+        .click_and_wait("#main-content td a, #main-content th a")
+        .await;
     assert_eq!(browser.path().await, format!("/panel/rounds/{round}"));
-    assert_eq!(browser.text("#progress").await, "You have scored 0 of 2 applications.");
+    assert_eq!(
+        browser.text("#progress").await,
+        "You have scored 0 of 2 applications."
+    );
     browser.axe_scan("a round's applications").await;
     browser.screenshot(&name("round")).await;
 
     browser.goto(&format!("/panel/applications/{first}")).await;
     let page = browser.text("#main-content").await;
-    for wrote in ["Community Larder", "Estate Larder Group", AREA_NAME, "£12,000.00", "food", "Three days a week.", "Volunteers from the estate."] {
+    for wrote in [
+        "Community Larder",
+        "Estate Larder Group",
+        AREA_NAME,
+        "£12,000.00",
+        "food",
+        "Three days a week.",
+        "Volunteers from the estate.",
+    ] {
         assert!(page.contains(wrote), "{wrote} missing from {page}");
     }
-    assert!(!page.contains("Good reach"), "another's comment before scoring: {page}");
+    assert!(
+        !page.contains("Good reach"),
+        "another's comment before scoring: {page}"
+    );
     assert!(!page.contains(AREA), "a GSS code shown: {page}");
     browser.axe_scan("an application").await;
     browser.screenshot(&name("application")).await;
 
     browser.click_and_wait("form button.govuk-button").await;
     assert!(browser.title().await.starts_with("Error: "));
-    assert_eq!(browser.text(".govuk-error-summary__list a").await, "Choose a score from 1 to 5");
+    assert_eq!(
+        browser.text(".govuk-error-summary__list a").await,
+        "Choose a score from 1 to 5"
+    );
     browser.axe_scan("the score form with an error").await;
 
     browser.click("#score-4").await;
-    browser.fill("#comment", "Clear plan.\nStrong local support.").await;
+    browser
+        .fill("#comment", "Clear plan.\nStrong local support.")
+        .await;
     browser.click_and_wait("form button.govuk-button").await;
-    assert!(browser.path().await.starts_with(&format!("/panel/rounds/{round}?done=scored")));
-    assert!(browser.text(".govuk-notification-banner").await.contains("Community Larder"));
-    assert_eq!(browser.text("#progress").await, "You have scored 1 of 2 applications.");
+    assert!(browser
+        .path()
+        .await
+        .starts_with(&format!("/panel/rounds/{round}?done=scored")));
+    assert!(browser
+        .text(".govuk-notification-banner")
+        .await
+        .contains("Community Larder"));
+    assert_eq!(
+        browser.text("#progress").await,
+        "You have scored 1 of 2 applications."
+    );
     browser.axe_scan("the round after scoring").await;
     browser.screenshot(&name("scored")).await;
 
-    let scores = app.gql_now(Some(&app.admin()), SCORES, json!({ "round": round })).await.ok();
+    let scores = app
+        .gql_now(Some(&app.admin()), SCORES, json!({ "round": round }))
+        .await
+        .ok();
     let mine = application_of(scores.data(), &first)["scores"]
         .as_array()
         .expect("scores")
@@ -144,7 +183,10 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
 
     browser.goto(&format!("/panel/applications/{first}")).await;
     let page = browser.text("#main-content").await;
-    assert!(page.contains("Sam Scorer") && page.contains("Good reach but costly"), "{page}");
+    assert!(
+        page.contains("Sam Scorer") && page.contains("Good reach but costly"),
+        "{page}"
+    );
     assert!(browser.text("#your-score").await.contains('4'));
     browser.axe_scan("an application after scoring").await;
     browser.screenshot(&name("others-scores")).await;
@@ -153,13 +195,28 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
     browser.click_and_wait("#declare-conflict").await;
     browser.axe_scan("declaring a conflict").await;
     browser.screenshot(&name("conflict")).await;
-    browser.click_and_wait("form button.govuk-button--warning").await;
+    browser
+        .click_and_wait("form button.govuk-button--warning")
+        .await;
     assert!(browser.path().await.contains("done=conflict"));
-    assert_eq!(browser.text("#progress").await, "You have scored 1 of 1 application.");
+    assert_eq!(
+        browser.text("#progress").await,
+        "You have scored 1 of 1 application."
+    );
     browser.goto(&format!("/panel/applications/{second}")).await;
-    assert!(browser.text("#conflict-declared").await.contains("conflict of interest"));
-    let forms = browser.client.find_all(fantoccini::Locator::Css("input[name='score']")).await.expect("finding");
-    assert!(forms.is_empty(), "a conflicted member is offered the score form");
+    assert!(browser
+        .text("#conflict-declared")
+        .await
+        .contains("conflict of interest"));
+    let forms = browser
+        .client
+        .find_all(fantoccini::Locator::Css("input[name='score']"))
+        .await
+        .expect("finding");
+    assert!(
+        forms.is_empty(),
+        "a conflicted member is offered the score form"
+    );
     browser.axe_scan("an application with a conflict").await;
     browser.screenshot(&name("conflicted")).await;
     browser.close().await;
@@ -174,13 +231,27 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
     let refused = client
         .post_form(
             &format!("/panel/applications/{second}"),
-            &[("csrf_token", session.csrf_token.as_str()), ("form_key", key.as_str()), ("score", "5"), ("comment", "")],
+            &[
+                ("csrf_token", session.csrf_token.as_str()),
+                ("form_key", key.as_str()),
+                ("score", "5"),
+                ("comment", ""),
+            ],
         )
         .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
-    assert!(refused.body.contains("You declared a conflict of interest on this application"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("You declared a conflict of interest on this application"),
+        "{}",
+        refused.body
+    );
     assert_eq!(app.head().await, head, "a refused score wrote nothing");
-    let scores = app.gql_now(Some(&app.admin()), SCORES, json!({ "round": round })).await.ok();
+    let scores = app
+        .gql_now(Some(&app.admin()), SCORES, json!({ "round": round }))
+        .await
+        .ok();
     let second = application_of(scores.data(), &second);
     assert_eq!(second["conflicts"], json!([pat.to_string()]));
     assert_eq!(second["scores"], json!([]));
@@ -196,16 +267,31 @@ async fn a_score_form_sent_twice_scores_once(store: Store) {
     assert_eq!(page.status, 200);
     let key = page.field("form_key").expect("a form key");
     let csrf = page.field("csrf_token").expect("the CSRF token");
-    let form = [("csrf_token", csrf.as_str()), ("form_key", key.as_str()), ("score", "5"), ("comment", "Yes")];
-    let sent = client.post_form(&format!("/panel/applications/{first}"), &form).await;
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("score", "5"),
+        ("comment", "Yes"),
+    ];
+    let sent = client
+        .post_form(&format!("/panel/applications/{first}"), &form)
+        .await;
     assert_eq!(sent.status, 303, "{}", sent.body);
-    assert!(sent.location().unwrap_or_default().starts_with(&format!("/panel/rounds/{round}?done=scored")));
+    assert!(sent
+        .location()
+        .unwrap_or_default()
+        .starts_with(&format!("/panel/rounds/{round}?done=scored")));
     let head = app.head().await;
-    let again = client.post_form(&format!("/panel/applications/{first}"), &form).await;
+    let again = client
+        .post_form(&format!("/panel/applications/{first}"), &form)
+        .await;
     assert_eq!(again.status, 303, "{}", again.body);
     assert_eq!(app.head().await, head, "the same form twice wrote twice");
     let without_csrf = client
-        .post_form(&format!("/panel/applications/{first}"), &[("form_key", "other"), ("score", "1")])
+        .post_form(
+            &format!("/panel/applications/{first}"),
+            &[("form_key", "other"), ("score", "1")],
+        )
         .await;
     assert_eq!(without_csrf.status, 403);
     assert_eq!(app.head().await, head);
@@ -246,7 +332,12 @@ async fn voting_world(app: &TestApp) -> (String, [String; 3], Vec<String>) {
         "codes",
     )
     .await;
-    let codes = codes["codes"].as_array().expect("codes").iter().map(s).collect();
+    let codes = codes["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(s)
+        .collect();
     (round, [park, larder, choir], codes)
 }
 
@@ -279,8 +370,22 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     browser.goto(&format!("/vote/{round}")).await;
     assert_eq!(browser.text("h1").await, "Vote in People's Choice");
     let code_field = browser.find("#ballot_code").await;
-    assert_eq!(code_field.attr("autocomplete").await.expect("attr").as_deref(), Some("off"));
-    assert_eq!(code_field.attr("spellcheck").await.expect("attr").as_deref(), Some("false"));
+    assert_eq!(
+        code_field
+            .attr("autocomplete")
+            .await
+            .expect("attr")
+            .as_deref(),
+        Some("off")
+    );
+    assert_eq!(
+        code_field
+            .attr("spellcheck")
+            .await
+            .expect("attr")
+            .as_deref(),
+        Some("false")
+    );
     browser.axe_scan("the ballot code").await;
     browser.screenshot(&name("code")).await;
     phone(&browser).await;
@@ -288,7 +393,14 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     browser.fill("#ballot_code", &as_typed(&codes[0])).await;
     browser.click_and_wait("form button.govuk-button").await;
     let page = browser.text("#main-content").await;
-    for shown in ["Pocket Park", "Community Larder", "Youth Choir", AREA_NAME, "£5,000.00", "up to 5"] {
+    for shown in [
+        "Pocket Park",
+        "Community Larder",
+        "Youth Choir",
+        AREA_NAME,
+        "£5,000.00",
+        "up to 5",
+    ] {
         assert!(page.contains(shown), "{shown} missing from {page}");
     }
     assert!(!browser.path().await.contains(&codes[0]) && !page.contains(AREA));
@@ -297,14 +409,21 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     phone(&browser).await;
 
     browser.click_and_wait("form button.govuk-button").await;
-    assert_eq!(browser.text(".govuk-error-summary__list a").await, "Choose at least one project");
+    assert_eq!(
+        browser.text(".govuk-error-summary__list a").await,
+        "Choose at least one project"
+    );
     browser.axe_scan("choosing with an error").await;
     browser.click(&format!("input[value='{park}']")).await;
     browser.click(&format!("input[value='{choir}']")).await;
     browser.click_and_wait("form button.govuk-button").await;
     assert_eq!(browser.text("h1").await, "Check your vote");
     let check = browser.text("#main-content").await;
-    assert!(check.contains("Pocket Park") && check.contains("Youth Choir") && !check.contains("Community Larder"));
+    assert!(
+        check.contains("Pocket Park")
+            && check.contains("Youth Choir")
+            && !check.contains("Community Larder")
+    );
     browser.axe_scan("checking the vote").await;
     browser.screenshot(&name("check")).await;
     phone(&browser).await;
@@ -312,13 +431,19 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     browser.click_and_wait("form[action$='/cast'] button").await;
     assert_eq!(browser.text("h1").await, "Your vote has been cast");
     let voted = browser.text("#voted-for").await;
-    assert!(voted.contains("Pocket Park") && voted.contains("Youth Choir"), "{voted}");
+    assert!(
+        voted.contains("Pocket Park") && voted.contains("Youth Choir"),
+        "{voted}"
+    );
     assert!(!browser.text("#receipt-reference").await.is_empty());
     browser.axe_scan("the receipt").await;
     browser.screenshot(&name("receipt")).await;
     phone(&browser).await;
 
-    let counted = app.gql_now(None, VOTES, json!({ "round": round })).await.ok();
+    let counted = app
+        .gql_now(None, VOTES, json!({ "round": round }))
+        .await
+        .ok();
     assert_eq!(counted.data()["round"]["ballotsCast"], 1);
     assert_eq!(application_of(counted.data(), &park)["votes"], 1);
     assert_eq!(application_of(counted.data(), &choir)["votes"], 1);
@@ -332,34 +457,57 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     browser.click_and_wait("form button.govuk-button").await;
     browser.click_and_wait("form[action$='/cast'] button").await;
     assert!(browser.title().await.starts_with("Error: "));
-    assert!(browser.text(".govuk-error-summary__list a").await.contains("already been used"));
+    assert!(browser
+        .text(".govuk-error-summary__list a")
+        .await
+        .contains("already been used"));
     browser.axe_scan("a used code").await;
     browser.screenshot(&name("used-code")).await;
     browser.close().await;
-    let counted = app.gql_now(None, VOTES, json!({ "round": round })).await.ok();
+    let counted = app
+        .gql_now(None, VOTES, json!({ "round": round }))
+        .await
+        .ok();
     assert_eq!(counted.data()["round"]["ballotsCast"], 1);
     assert_eq!(application_of(counted.data(), &larder)["votes"], 0);
 }
 
 /// Steps a `WebClient` through the code and the choices to the check page; its form key.
-async fn to_check_page(client: &WebClient, round: &str, code: &str, choices: &[&str]) -> (String, String) {
+async fn to_check_page(
+    client: &WebClient,
+    round: &str,
+    code: &str,
+    choices: &[&str],
+) -> (String, String) {
     let start = client.get(&format!("/vote/{round}")).await;
     assert_eq!(start.status, 200);
     let csrf = start.field("csrf_token").expect("the double-submit token");
     let chose = client
-        .post_form(&format!("/vote/{round}/choose"), &[("csrf_token", csrf.as_str()), ("ballot_code", code)])
+        .post_form(
+            &format!("/vote/{round}/choose"),
+            &[("csrf_token", csrf.as_str()), ("ballot_code", code)],
+        )
         .await;
     assert_eq!(chose.status, 200, "{}", chose.body);
     let mut form = vec![("csrf_token", csrf.as_str()), ("ballot_code", code)];
     form.extend(choices.iter().map(|choice| ("choice", *choice)));
-    let check = client.post_form(&format!("/vote/{round}/check"), &form).await;
+    let check = client
+        .post_form(&format!("/vote/{round}/check"), &form)
+        .await;
     assert_eq!(check.status, 200, "{}", check.body);
     (csrf, check.field("form_key").expect("the cast form's key"))
 }
 
 fn receipt_reference(body: &str) -> String {
-    let start = body.find("id=\"receipt-reference\">").expect("a receipt reference") + 23;
-    body[start..].split('<').next().unwrap_or_default().to_string()
+    let start = body
+        .find("id=\"receipt-reference\">")
+        .expect("a receipt reference")
+        + 23;
+    body[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Store) {
@@ -367,26 +515,55 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
     let (round, [park, _, _], codes) = voting_world(&app).await;
     let client = WebClient::new(&app.base);
     let (csrf, key) = to_check_page(&client, &round, &codes[1], &[&park]).await;
-    let cast = [("csrf_token", csrf.as_str()), ("ballot_code", codes[1].as_str()), ("choice", park.as_str()), ("form_key", key.as_str())];
-    let first = client.post_form(&format!("/vote/{round}/cast"), &cast).await;
+    let cast = [
+        ("csrf_token", csrf.as_str()),
+        ("ballot_code", codes[1].as_str()),
+        ("choice", park.as_str()),
+        ("form_key", key.as_str()),
+    ];
+    let first = client
+        .post_form(&format!("/vote/{round}/cast"), &cast)
+        .await;
     assert_eq!(first.status, 200, "{}", first.body);
     let head = app.head().await;
-    let second = client.post_form(&format!("/vote/{round}/cast"), &cast).await;
+    let second = client
+        .post_form(&format!("/vote/{round}/cast"), &cast)
+        .await;
     assert_eq!(second.status, 200, "{}", second.body);
-    assert_eq!(receipt_reference(&first.body), receipt_reference(&second.body));
+    assert_eq!(
+        receipt_reference(&first.body),
+        receipt_reference(&second.body)
+    );
     assert_eq!(app.head().await, head, "the same ballot twice wrote twice");
-    let counted = app.gql_now(None, VOTES, json!({ "round": round })).await.ok();
+    let counted = app
+        .gql_now(None, VOTES, json!({ "round": round }))
+        .await
+        .ok();
     assert_eq!(counted.data()["round"]["ballotsCast"], 1);
 
     // A code of the right shape that was never issued: refused beside the code.
     let (csrf, key) = to_check_page(&client, &round, "ABCD-EFGH-JKMN-PQRS", &[&park]).await;
-    let wrong = [("csrf_token", csrf.as_str()), ("ballot_code", "ABCD-EFGH-JKMN-PQRS"), ("choice", park.as_str()), ("form_key", key.as_str())];
-    let refused = client.post_form(&format!("/vote/{round}/cast"), &wrong).await;
+    let wrong = [
+        ("csrf_token", csrf.as_str()),
+        ("ballot_code", "ABCD-EFGH-JKMN-PQRS"),
+        ("choice", park.as_str()),
+        ("form_key", key.as_str()),
+    ];
+    let refused = client
+        .post_form(&format!("/vote/{round}/cast"), &wrong)
+        .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
-    assert!(refused.body.contains("not valid for this vote"), "{}", refused.body);
+    assert!(
+        refused.body.contains("not valid for this vote"),
+        "{}",
+        refused.body
+    );
     // A code of the wrong shape never leaves the first step.
     let short = client
-        .post_form(&format!("/vote/{round}/choose"), &[("csrf_token", csrf.as_str()), ("ballot_code", "ABC")])
+        .post_form(
+            &format!("/vote/{round}/choose"),
+            &[("csrf_token", csrf.as_str()), ("ballot_code", "ABC")],
+        )
         .await;
     assert_eq!(short.status, 400);
     assert!(short.body.contains("16 letters and numbers"));
@@ -403,8 +580,15 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
 struct Cdp(&'static str);
 
 impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {

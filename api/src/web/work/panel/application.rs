@@ -22,17 +22,38 @@ use crate::web::work::forms::{encode, form_key_field, idempotency_key, new_form_
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places::place_name;
 
-const SCORE: &str = "mutation($input: ScoreApplicationInput!) { scoreApplication(input: $input) { position } }";
+const SCORE: &str =
+    "mutation($input: ScoreApplicationInput!) { scoreApplication(input: $input) { position } }";
 const DECLARE_CONFLICT: &str =
     "mutation($input: ApplicationInput!) { declareConflict(input: $input) { position } }";
 
 /// The scores a member gives, with what each means.
 const SCORES: [(&str, &str, &str); 5] = [
-    ("1", "1 \u{2013} Poor", "Does not meet the round's aims, or the plan is not credible"),
-    ("2", "2 \u{2013} Weak", "Meets few of the round's aims, or the plan has serious gaps"),
-    ("3", "3 \u{2013} Adequate", "Meets the round's aims, with some weaknesses"),
-    ("4", "4 \u{2013} Good", "Meets the round's aims well, with a clear plan"),
-    ("5", "5 \u{2013} Excellent", "An outstanding application: clear need, strong plan, good value"),
+    (
+        "1",
+        "1 \u{2013} Poor",
+        "Does not meet the round's aims, or the plan is not credible",
+    ),
+    (
+        "2",
+        "2 \u{2013} Weak",
+        "Meets few of the round's aims, or the plan has serious gaps",
+    ),
+    (
+        "3",
+        "3 \u{2013} Adequate",
+        "Meets the round's aims, with some weaknesses",
+    ),
+    (
+        "4",
+        "4 \u{2013} Good",
+        "Meets the round's aims well, with a clear plan",
+    ),
+    (
+        "5",
+        "5 \u{2013} Excellent",
+        "An outstanding application: clear need, strong plan, good value",
+    ),
 ];
 
 /// The score form as the member filled it in.
@@ -70,9 +91,15 @@ pub async fn score(
     SignedInForm { signed_in, form }: SignedInForm<ScoreForm>,
 ) -> Response {
     let chosen = form.score.as_deref().map(str::trim).unwrap_or("");
-    let refused = match (chosen.parse::<i64>(), idempotency_key("score", &form.form_key)) {
+    let refused = match (
+        chosen.parse::<i64>(),
+        idempotency_key("score", &form.form_key),
+    ) {
         (Err(_), _) => Problem::new("BAD_INPUT", "Choose a score from 1 to 5"),
-        (_, None) => Problem::new("BAD_INPUT", "This form was out of date; check your answers and save your score again"),
+        (_, None) => Problem::new(
+            "BAD_INPUT",
+            "This form was out of date; check your answers and save your score again",
+        ),
         (Ok(score), Some(key)) => {
             let input = json!({ "input": {
                 "applicationId": application, "score": score,
@@ -89,13 +116,33 @@ pub async fn score(
         Ok(found) => found,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    let field = if refused.message.contains("comment") { "comment" } else { "score" };
-    let errors = [FieldError::new(field, in_plain_words(&refused, &signed_in, &application))];
+    let field = if refused.message.contains("comment") {
+        "comment"
+    } else {
+        "score"
+    };
+    let errors = [FieldError::new(
+        field,
+        in_plain_words(&refused, &signed_in, &application),
+    )];
     let form = ScoreForm {
-        form_key: if form.form_key.is_empty() { new_form_key() } else { form.form_key },
+        form_key: if form.form_key.is_empty() {
+            new_form_key()
+        } else {
+            form.form_key
+        },
         ..form
     };
-    render(&app, &signed_in, &round, index, &form, &errors, StatusCode::BAD_REQUEST).await
+    render(
+        &app,
+        &signed_in,
+        &round,
+        index,
+        &form,
+        &errors,
+        StatusCode::BAD_REQUEST,
+    )
+    .await
 }
 
 /// The ledger's refusal as the member reads it: "you" for their own id, "this
@@ -134,7 +181,10 @@ async fn render(
     let member = member_id(signed_in);
     let place = place_name(app, &application.neighbourhood)
         .await
-        .map_or_else(|| "A place not in the reference geography".to_string(), |place| place.name);
+        .map_or_else(
+            || "A place not in the reference geography".to_string(),
+            |place| place.name,
+        );
     let title = if errors.is_empty() {
         application.title.clone()
     } else {
@@ -160,7 +210,11 @@ fn what_they_wrote(application: &PanelApplication, place: &str, member: &str) ->
     } else {
         application.themes.join(", ")
     };
-    let row = |key: &str, value: Markup| SummaryRow { key: key.to_string(), value, action: None };
+    let row = |key: &str, value: Markup| SummaryRow {
+        key: key.to_string(),
+        value,
+        action: None,
+    };
     html! {
         (summary_list(&[
             row("Group", html! { (application.applicant_name) }),
@@ -215,7 +269,11 @@ fn your_part(
     };
     let choices: Vec<Choice> = SCORES
         .iter()
-        .map(|(value, label, hint)| Choice { value, label, hint: Some(*hint) })
+        .map(|(value, label, hint)| Choice {
+            value,
+            label,
+            hint: Some(*hint),
+        })
         .collect();
     let action = format!("/panel/applications/{}", encode(&application.id));
     html! {
@@ -252,13 +310,25 @@ fn your_part(
 
 /// The panel's scores and comments, as far as GraphQL shows them to this member.
 fn panel_scores(round: &PanelRound, application: &PanelApplication, member: &str) -> Markup {
-    let others: Vec<_> = application.scores.iter().filter(|score| score.member != member).collect();
+    let others: Vec<_> = application
+        .scores
+        .iter()
+        .filter(|score| score.member != member)
+        .collect();
     let rows: Vec<Vec<Markup>> = application
         .scores
         .iter()
         .map(|score| {
-            let who = if score.member == member { "You".to_string() } else { score.member_name.clone() };
-            vec![html! { (who) }, html! { (score.score) }, prose(&score.comment)]
+            let who = if score.member == member {
+                "You".to_string()
+            } else {
+                score.member_name.clone()
+            };
+            vec![
+                html! { (who) },
+                html! { (score.score) },
+                prose(&score.comment),
+            ]
         })
         .collect();
     let waiting = application.own_score(member).is_none() && round.panel_sees_scores != "ALWAYS";
@@ -282,7 +352,9 @@ fn panel_scores(round: &PanelRound, application: &PanelApplication, member: &str
 fn conflict_words(count: usize) -> String {
     match count {
         1 => "1 panel member declared a conflict of interest on this application.".to_string(),
-        count => format!("{count} panel members declared a conflict of interest on this application."),
+        count => {
+            format!("{count} panel members declared a conflict of interest on this application.")
+        }
     }
 }
 
@@ -302,7 +374,13 @@ pub async fn conflict_page(
         Ok(found) => found,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    conflict_confirm(&signed_in, &round.applications[index], &new_form_key(), &[], StatusCode::OK)
+    conflict_confirm(
+        &signed_in,
+        &round.applications[index],
+        &new_form_key(),
+        &[],
+        StatusCode::OK,
+    )
 }
 
 fn conflict_confirm(
@@ -313,7 +391,11 @@ fn conflict_confirm(
     status: StatusCode,
 ) -> Response {
     let action = format!("/panel/applications/{}/conflict", encode(&application.id));
-    let title = if errors.is_empty() { "Declare a conflict of interest" } else { "Error: Declare a conflict of interest" };
+    let title = if errors.is_empty() {
+        "Declare a conflict of interest"
+    } else {
+        "Error: Declare a conflict of interest"
+    };
     let body = html! {
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
             (error_summary(errors))
@@ -349,7 +431,10 @@ pub async fn declare_conflict(
     SignedInForm { signed_in, form }: SignedInForm<ConflictForm>,
 ) -> Response {
     let refused = match idempotency_key("conflict", &form.form_key) {
-        None => Problem::new("BAD_INPUT", "This form was out of date; declare the conflict again"),
+        None => Problem::new(
+            "BAD_INPUT",
+            "This form was out of date; declare the conflict again",
+        ),
         Some(key) => {
             let input = json!({ "input": { "applicationId": application, "idempotencyKey": key } });
             match gql::write(&app, &signed_in, DECLARE_CONFLICT, input).await {
@@ -363,6 +448,15 @@ pub async fn declare_conflict(
         Ok(found) => found,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    let errors = [FieldError::new("confirm", in_plain_words(&refused, &signed_in, &application))];
-    conflict_confirm(&signed_in, &round.applications[index], &new_form_key(), &errors, StatusCode::BAD_REQUEST)
+    let errors = [FieldError::new(
+        "confirm",
+        in_plain_words(&refused, &signed_in, &application),
+    )];
+    conflict_confirm(
+        &signed_in,
+        &round.applications[index],
+        &new_form_key(),
+        &errors,
+        StatusCode::BAD_REQUEST,
+    )
 }

@@ -171,7 +171,8 @@ pub async fn read_round(
     in_full: bool,
 ) -> Result<PanelRound, Problem> {
     let query = if in_full { ROUND_IN_FULL } else { ROUND };
-    let answer: RoundAnswer = gql::read(app, signed_in, query, serde_json::json!({ "id": round })).await?;
+    let answer: RoundAnswer =
+        gql::read(app, signed_in, query, serde_json::json!({ "id": round })).await?;
     answer
         .round
         .ok_or_else(|| Problem::new("NOT_FOUND", "no such round"))
@@ -209,9 +210,17 @@ pub async fn find_application(
         )
         .await?;
         let Some(ids) = answer.round else { continue };
-        if ids.applications.iter().any(|candidate| candidate.id == application) {
+        if ids
+            .applications
+            .iter()
+            .any(|candidate| candidate.id == application)
+        {
             let round = read_round(app, signed_in, &ids.id, true).await?;
-            if let Some(index) = round.applications.iter().position(|candidate| candidate.id == application) {
+            if let Some(index) = round
+                .applications
+                .iter()
+                .position(|candidate| candidate.id == application)
+            {
                 return Ok((round, index));
             }
         }
@@ -249,10 +258,22 @@ mod tests {
 
     #[test]
     fn a_member_sees_where_they_are_with_each_application() {
-        assert_eq!(application("SUBMITTED", &[], &[]).state_of("me"), MemberState::ToScore);
-        assert_eq!(application("SUBMITTED", &[], &[("me", 4)]).state_of("me"), MemberState::Scored(4));
-        assert_eq!(application("SUBMITTED", &["me"], &[]).state_of("me"), MemberState::Conflict);
-        assert_eq!(application("APPROVED", &[], &[("you", 2)]).state_of("me"), MemberState::Closed);
+        assert_eq!(
+            application("SUBMITTED", &[], &[]).state_of("me"),
+            MemberState::ToScore
+        );
+        assert_eq!(
+            application("SUBMITTED", &[], &[("me", 4)]).state_of("me"),
+            MemberState::Scored(4)
+        );
+        assert_eq!(
+            application("SUBMITTED", &["me"], &[]).state_of("me"),
+            MemberState::Conflict
+        );
+        assert_eq!(
+            application("APPROVED", &[], &[("you", 2)]).state_of("me"),
+            MemberState::Closed
+        );
         let round = PanelRound {
             id: "R".into(),
             name: "R".into(),

@@ -42,7 +42,10 @@ pub async fn panel_page(State(app): State<App>, signed_in: SignedIn) -> Response
         }
         p class="govuk-body" { a class="govuk-link" href="/work" { "Back to your work" } }
     };
-    layout::html(StatusCode::OK, page("Your panel rounds", signed_in.frame(), body))
+    layout::html(
+        StatusCode::OK,
+        page("Your panel rounds", signed_in.frame(), body),
+    )
 }
 
 fn to_score_words(count: usize) -> String {
@@ -112,12 +115,19 @@ fn done_banner(round: &PanelRound, query: &DoneQuery) -> Markup {
     let title = query
         .application
         .as_deref()
-        .and_then(|id| round.applications.iter().find(|application| application.id == id))
+        .and_then(|id| {
+            round
+                .applications
+                .iter()
+                .find(|application| application.id == id)
+        })
         .map(|application| application.title.as_str())
         .unwrap_or("the application");
     let heading = match query.done.as_deref() {
         Some("scored") => format!("Your score for \u{201c}{title}\u{201d} has been saved"),
-        Some("conflict") => format!("Your conflict of interest on \u{201c}{title}\u{201d} has been recorded"),
+        Some("conflict") => {
+            format!("Your conflict of interest on \u{201c}{title}\u{201d} has been recorded")
+        }
         _ => return html! {},
     };
     notification_banner("Success", &heading, html! {}, true)
@@ -141,7 +151,13 @@ fn applications_table(round: &PanelRound, member: &str) -> Markup {
         .collect();
     table(
         "Applications",
-        &["Application", "Group", "Amount requested", "You", "Panel scores"],
+        &[
+            "Application",
+            "Group",
+            "Amount requested",
+            "You",
+            "Panel scores",
+        ],
         &rows,
     )
 }
@@ -172,7 +188,11 @@ fn panel_scores_words(application: &PanelApplication, member: &str) -> String {
     if application.state_of(member) == MemberState::Conflict {
         return "\u{2014}".to_string();
     }
-    let others = application.scores.iter().filter(|score| score.member != member).count();
+    let others = application
+        .scores
+        .iter()
+        .filter(|score| score.member != member)
+        .count();
     let seen_all = application.own_score(member).is_some() || others > 0;
     match (seen_all, application.scores.len()) {
         (false, _) => "Shown once you have scored".to_string(),

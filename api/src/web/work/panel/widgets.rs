@@ -88,13 +88,22 @@ pub fn choice_group(group: &ChoiceGroup) -> Markup {
 }
 
 /// A labelled textarea with its hint and error (GOV.UK's textarea).
-pub fn textarea(name: &str, label: &str, hint: Option<&str>, value: &str, error: Option<&str>) -> Markup {
+pub fn textarea(
+    name: &str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    error: Option<&str>,
+) -> Markup {
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described_by: Vec<&str> = [hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())]
-        .into_iter()
-        .flatten()
-        .collect();
+    let described_by: Vec<&str> = [
+        hint.map(|_| hint_id.as_str()),
+        error.map(|_| error_id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let class = if error.is_some() {
         "govuk-textarea govuk-textarea--error"
     } else {

@@ -45,8 +45,7 @@ const ROUND: &str = "query($id: String!) { round(id: $id) { \
     id name status closesOn decisionMode votingClosedOn fund { name } \
     applications { id title applicantName amountRequested neighbourhood status } } }";
 
-const CAST: &str =
-    "mutation($input: CastBallotInput!) { castBallot(input: $input) { position } }";
+const CAST: &str = "mutation($input: CastBallotInput!) { castBallot(input: $input) { position } }";
 
 #[derive(Debug, Deserialize)]
 struct RoundAnswer {
@@ -131,18 +130,30 @@ async fn open_round(app: &App, round: &str) -> Result<VoteRound, Response> {
                 Err(pages::closed_page(&round))
             }
         }
-        _ => Err(problem_page(None, &Problem::new("NOT_FOUND", "no such vote"))),
+        _ => Err(problem_page(
+            None,
+            &Problem::new("NOT_FOUND", "no such vote"),
+        )),
     }
 }
 
 /// `GET /vote/{round}`: how voting works, and the code.
-async fn code_page(State(app): State<App>, Path(round): Path<String>, headers: HeaderMap) -> Response {
+async fn code_page(
+    State(app): State<App>,
+    Path(round): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let round = match open_round(&app, &round).await {
         Ok(round) => round,
         Err(page) => return page,
     };
     let (token, cookie) = signed_out_token(&app.state.web, &headers);
-    let step = Step { round: &round, token: &token, form: &BallotForm::default(), errors: &[] };
+    let step = Step {
+        round: &round,
+        token: &token,
+        form: &BallotForm::default(),
+        errors: &[],
+    };
     with_cookie(pages::code_form(&step, StatusCode::OK), cookie)
 }
 
@@ -175,10 +186,20 @@ async fn choose(
     let (token, _) = signed_out_token(&app.state.web, &headers);
     if let Some(problem) = code_problem(&form.ballot_code) {
         let errors = [FieldError::new("ballot_code", problem)];
-        let step = Step { round: &round, token: &token, form: &form, errors: &errors };
+        let step = Step {
+            round: &round,
+            token: &token,
+            form: &form,
+            errors: &errors,
+        };
         return pages::code_form(&step, StatusCode::BAD_REQUEST);
     }
-    let step = Step { round: &round, token: &token, form: &form, errors: &[] };
+    let step = Step {
+        round: &round,
+        token: &token,
+        form: &form,
+        errors: &[],
+    };
     pages::choose_form(&app, &step, StatusCode::OK).await
 }
 
@@ -196,24 +217,42 @@ async fn check(
     let (token, _) = signed_out_token(&app.state.web, &headers);
     if let Some(problem) = code_problem(&form.ballot_code) {
         let errors = [FieldError::new("ballot_code", problem)];
-        let step = Step { round: &round, token: &token, form: &form, errors: &errors };
+        let step = Step {
+            round: &round,
+            token: &token,
+            form: &form,
+            errors: &errors,
+        };
         return pages::code_form(&step, StatusCode::BAD_REQUEST);
     }
     let max = domain::ballot::MAX_CHOICES_PER_BALLOT;
     let refusal = if form.choices.is_empty() {
         Some("Choose at least one project".to_string())
     } else if form.choices.len() > max {
-        Some(format!("Choose no more than {max} projects: you chose {}", form.choices.len()))
+        Some(format!(
+            "Choose no more than {max} projects: you chose {}",
+            form.choices.len()
+        ))
     } else {
         None
     };
     if let Some(refusal) = refusal {
         let errors = [FieldError::new("choice", refusal)];
-        let step = Step { round: &round, token: &token, form: &form, errors: &errors };
+        let step = Step {
+            round: &round,
+            token: &token,
+            form: &form,
+            errors: &errors,
+        };
         return pages::choose_form(&app, &step, StatusCode::BAD_REQUEST).await;
     }
     form.form_key = new_form_key();
-    let step = Step { round: &round, token: &token, form: &form, errors: &[] };
+    let step = Step {
+        round: &round,
+        token: &token,
+        form: &form,
+        errors: &[],
+    };
     pages::check_page(&step)
 }
 
@@ -233,7 +272,12 @@ async fn cast(
     let (token, _) = signed_out_token(&app.state.web, &headers);
     let Some(key) = idempotency_key("ballot", &form.form_key) else {
         form.form_key = new_form_key();
-        let step = Step { round: &round, token: &token, form: &form, errors: &[] };
+        let step = Step {
+            round: &round,
+            token: &token,
+            form: &form,
+            errors: &[],
+        };
         return pages::check_page(&step);
     };
     let input = json!({ "input": {
@@ -249,8 +293,16 @@ async fn cast(
 
 /// Where a refused ballot goes: a code problem back to the code, a choice problem back
 /// to the choices, anything else (voting closed, throttled, the store) to its own page.
-async fn refused(app: &App, round: &VoteRound, token: &str, form: &BallotForm, problem: &Problem) -> Response {
-    let plain = problem.message.replace(&format!("round {}", round.id), "this round");
+async fn refused(
+    app: &App,
+    round: &VoteRound,
+    token: &str,
+    form: &BallotForm,
+    problem: &Problem,
+) -> Response {
+    let plain = problem
+        .message
+        .replace(&format!("round {}", round.id), "this round");
     let (field, message) = match problem.code.as_str() {
         "FORBIDDEN" => ("ballot_code", "This ballot code is not valid for this vote. Check it against your ballot card".to_string()),
         "CONFLICT" if plain.contains("already been used") => (
@@ -263,7 +315,12 @@ async fn refused(app: &App, round: &VoteRound, token: &str, form: &BallotForm, p
         _ => return problem_page(None, &Problem::new(&problem.code, plain)),
     };
     let errors = [FieldError::new(field, message)];
-    let step = Step { round, token, form, errors: &errors };
+    let step = Step {
+        round,
+        token,
+        form,
+        errors: &errors,
+    };
     if field == "ballot_code" {
         pages::code_form(&step, StatusCode::BAD_REQUEST)
     } else {

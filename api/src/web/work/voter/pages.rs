@@ -92,7 +92,10 @@ pub fn code_form(step: &Step, status: StatusCode) -> Response {
         }
         p class="govuk-body" { "Your code is secret: it is your vote. Nobody can see how you voted." }
     });
-    layout::html(status, page(&step.title(&format!("Vote in {}", round.name)), None, body))
+    layout::html(
+        status,
+        page(&step.title(&format!("Vote in {}", round.name)), None, body),
+    )
 }
 
 /// The place an application is in, by name.
@@ -117,7 +120,11 @@ pub async fn choose_form(app: &App, step: &Step<'_>, status: StatusCode) -> Resp
         .round
         .in_contention()
         .zip(&hints)
-        .map(|(candidate, hint)| Choice { value: &candidate.id, label: &candidate.title, hint: Some(hint.as_str()) })
+        .map(|(candidate, hint)| Choice {
+            value: &candidate.id,
+            label: &candidate.title,
+            hint: Some(hint.as_str()),
+        })
         .collect();
     let legend = format!("Choose up to {} projects", max_choices());
     let hint = format!(
@@ -147,7 +154,14 @@ pub async fn choose_form(app: &App, step: &Step<'_>, status: StatusCode) -> Resp
             }
         }
     });
-    layout::html(status, page(&step.title(&format!("Choose projects – {}", step.round.name)), None, body))
+    layout::html(
+        status,
+        page(
+            &step.title(&format!("Choose projects – {}", step.round.name)),
+            None,
+            body,
+        ),
+    )
 }
 
 /// Step 3: check your vote; casting carries a form key (one cast, however often sent).
@@ -178,13 +192,25 @@ pub fn check_page(step: &Step) -> Response {
             (button("Cast my vote"))
         }
     });
-    layout::html(StatusCode::OK, page(&format!("Check your vote – {}", step.round.name), None, body))
+    layout::html(
+        StatusCode::OK,
+        page(
+            &format!("Check your vote – {}", step.round.name),
+            None,
+            body,
+        ),
+    )
 }
 
 fn chosen<'a>(round: &'a VoteRound, choices: &[String]) -> Vec<&'a Candidate> {
     choices
         .iter()
-        .filter_map(|id| round.applications.iter().find(|candidate| &candidate.id == id))
+        .filter_map(|id| {
+            round
+                .applications
+                .iter()
+                .find(|candidate| &candidate.id == id)
+        })
         .collect()
 }
 
@@ -218,7 +244,14 @@ pub async fn receipt(app: &App, round: &VoteRound, form: &BallotForm, position: 
         }
         p class="govuk-body" { a class="govuk-link" href="/" { "See the published grants" } }
     });
-    layout::html(StatusCode::OK, page(&format!("Your vote has been cast – {}", round.name), None, body))
+    layout::html(
+        StatusCode::OK,
+        page(
+            &format!("Your vote has been cast – {}", round.name),
+            None,
+            body,
+        ),
+    )
 }
 
 /// A round that takes no more votes.
