@@ -94,9 +94,7 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
     let (round, [first, second], pat) = panel_world(&app).await;
     let browser = Browser::start(&app.base).await;
     let name = |page: &str| format!("work-panel-{page}-{store:?}").to_lowercase();
-    browser
-        .use_session(&app.session_of(&pat).await.secret)
-        .await;
+    sign_in(&browser, &app, &app.session_of(&pat).await.secret).await;
 
     browser.goto("/panel").await;
     let rounds = browser.text("#main-content").await;
@@ -277,10 +275,11 @@ async fn a_score_form_sent_twice_scores_once(store: Store) {
         .post_form(&format!("/panel/applications/{first}"), &form)
         .await;
     assert_eq!(sent.status, 303, "{}", sent.body);
-    assert!(sent
-        .location()
-        .unwrap_or_default()
-        .starts_with(&format!("/panel/rounds/{round}?done=scored")));
+    let location = sent.location().unwrap_or_default();
+    assert!(
+        location.starts_with(&format!("/panel/rounds/{round}?done=scored")),
+        "{location}"
+    );
     let head = app.head().await;
     let again = client
         .post_form(&format!("/panel/applications/{first}"), &form)
@@ -346,6 +345,24 @@ fn as_typed(code: &str) -> String {
     code.to_lowercase().replace('-', " ")
 }
 
+/// Signs `browser` in with a session's secret, as `Browser::use_session` means to (its
+/// WebDriver cookie, with no domain and `SameSite=None`, is refused by Chromium 156): the
+/// cookie is set through the DevTools protocol instead.
+async fn sign_in(browser: &Browser, app: &TestApp, secret: &str) {
+    browser.goto("/signed-out").await;
+    browser
+        .client
+        .issue_cmd(Cdp(
+            "Network.setCookie",
+            json!({
+                "name": api::web::session::SESSION_COOKIE, "value": secret,
+                "url": format!("{}/", app.base), "path": "/", "httpOnly": true, "sameSite": "Lax"
+            }),
+        ))
+        .await
+        .expect("setting the session cookie");
+}
+
 /// Chromium's window at a phone's size (and no width emulation left by a screenshot).
 async fn phone(browser: &Browser) {
     browser
@@ -355,7 +372,7 @@ async fn phone(browser: &Browser) {
         .expect("a phone-sized window");
     browser
         .client
-        .issue_cmd(Cdp("Emulation.clearDeviceMetricsOverride"))
+        .issue_cmd(Cdp("Emulation.clearDeviceMetricsOverride", json!({})))
         .await
         .expect("clearing the width emulation");
 }
@@ -575,9 +592,9 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
     assert_eq!(app.head().await, head);
 }
 
-/// A Chrome DevTools command without parameters, through chromedriver.
+/// A Chrome DevTools command and its parameters, through chromedriver.
 #[derive(Debug)]
-struct Cdp(&'static str);
+struct Cdp(&'static str, Value);
 
 impl WebDriverCompatibleCommand for Cdp {
     fn endpoint(
@@ -592,7 +609,7 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.0, "params": {} });
+        let body = json!({ "cmd": self.0, "params": self.1 });
         (http::Method::POST, Some(body.to_string()))
     }
 }

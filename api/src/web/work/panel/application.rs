@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::rounds::{state_tag, status_words};
+use super::segment;
 use super::widgets::{choice_group, date, money, prose, textarea, Choice, ChoiceGroup};
 use super::{find_application, member_id, MemberState, PanelApplication, PanelRound};
 use crate::server::http::App;
@@ -18,7 +19,7 @@ use crate::web::layout::{
     FieldError, SummaryRow,
 };
 use crate::web::session::{SignedIn, SignedInForm};
-use crate::web::work::forms::{encode, form_key_field, idempotency_key, new_form_key};
+use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places::place_name;
 
@@ -160,8 +161,8 @@ async fn to_round(app: &App, signed_in: &SignedIn, application: &str, done: &str
     match find_application(app, signed_in, application).await {
         Ok((round, _)) => Redirect::to(&format!(
             "/panel/rounds/{}?done={done}&application={}",
-            encode(&round.id),
-            encode(application)
+            segment(&round.id),
+            segment(application)
         ))
         .into_response(),
         Err(_) => Redirect::to("/panel").into_response(),
@@ -198,7 +199,7 @@ async fn render(
         (your_part(round, application, &member, form, errors, &signed_in.session.csrf_token))
         (panel_scores(round, application, &member))
         p class="govuk-body" {
-            a class="govuk-link" href=(format!("/panel/rounds/{}", encode(&round.id))) { "Back to " (round.name) }
+            a class="govuk-link" href=(format!("/panel/rounds/{}", segment(&round.id))) { "Back to " (round.name) }
         }
     };
     layout::html(status, page(&title, signed_in.frame(), body))
@@ -275,7 +276,7 @@ fn your_part(
             hint: Some(*hint),
         })
         .collect();
-    let action = format!("/panel/applications/{}", encode(&application.id));
+    let action = format!("/panel/applications/{}", segment(&application.id));
     html! {
         h2 class="govuk-heading-m" { @if own.is_some() { "Change your score" } @else { "Score this application" } }
         @if let Some(own) = own {
@@ -297,7 +298,7 @@ fn your_part(
             (button("Save score"))
         }))
         p class="govuk-body" {
-            a class="govuk-link" id="declare-conflict" href=(format!("/panel/applications/{}/conflict", encode(&application.id))) {
+            a class="govuk-link" id="declare-conflict" href=(format!("/panel/applications/{}/conflict", segment(&application.id))) {
                 "Declare a conflict of interest"
             }
             " if you cannot judge this application fairly."
@@ -390,7 +391,7 @@ fn conflict_confirm(
     errors: &[FieldError],
     status: StatusCode,
 ) -> Response {
-    let action = format!("/panel/applications/{}/conflict", encode(&application.id));
+    let action = format!("/panel/applications/{}/conflict", segment(&application.id));
     let title = if errors.is_empty() {
         "Declare a conflict of interest"
     } else {
@@ -416,7 +417,7 @@ fn conflict_confirm(
                 (form_key_field(form_key))
                 div class="govuk-button-group" id="confirm" {
                     (warning_button("Declare a conflict of interest"))
-                    a class="govuk-link" href=(format!("/panel/applications/{}", encode(&application.id))) { "Cancel" }
+                    a class="govuk-link" href=(format!("/panel/applications/{}", segment(&application.id))) { "Cancel" }
                 }
             }))
         } }

@@ -158,6 +158,18 @@ impl PanelRound {
     }
 }
 
+/// URL's unreserved characters (`-`, `_`, `.`, `~`) stay as they are, so ids read plainly.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// An id as a path segment or query value in a link: percent-encoded where needed.
+pub fn segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
 /// The member id GraphQL records on a signed-in person's scores and conflicts.
 pub fn member_id(signed_in: &SignedIn) -> String {
     signed_in.person.id.to_string()

@@ -7,12 +7,12 @@ use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::segment;
 use super::widgets::{date, money};
 use super::{member_id, read_round, MemberState, PanelApplication, PanelRound};
 use crate::server::http::App;
 use crate::web::layout::{self, notification_banner, page, table, tag};
 use crate::web::session::SignedIn;
-use crate::web::work::forms::encode;
 use crate::web::work::gql::problem_page;
 
 /// `GET /panel`: each round with its fund, closing date and what is left to score.
@@ -27,7 +27,7 @@ pub async fn panel_page(State(app): State<App>, signed_in: SignedIn) -> Response
         };
         let (scored, of) = round.progress_of(&member);
         rows.push(vec![
-            html! { a class="govuk-link" href=(format!("/panel/rounds/{}", encode(&round.id))) { (round.name) } },
+            html! { a class="govuk-link" href=(format!("/panel/rounds/{}", segment(&round.id))) { (round.name) } },
             html! { (round.fund.as_ref().map_or("", |fund| fund.name.as_str())) },
             html! { (date(&round.closes_on)) },
             html! { (to_score_words(of - scored)) },
@@ -140,7 +140,7 @@ fn applications_table(round: &PanelRound, member: &str) -> Markup {
         .map(|application| {
             vec![
                 html! {
-                    a class="govuk-link" href=(format!("/panel/applications/{}", encode(&application.id))) { (application.title) }
+                    a class="govuk-link" href=(format!("/panel/applications/{}", segment(&application.id))) { (application.title) }
                 },
                 html! { (application.applicant_name) },
                 html! { (money(&application.amount_requested)) },

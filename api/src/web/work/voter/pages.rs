@@ -10,7 +10,8 @@ use crate::web::layout::{
     self, button, csrf_field, error_for, error_summary, page, secondary_button, summary_list,
     text_input, warning_text, FieldError, SummaryRow, TextInput,
 };
-use crate::web::work::forms::{encode, form_key_field};
+use crate::web::work::forms::form_key_field;
+use crate::web::work::panel::segment;
 use crate::web::work::panel::widgets::{choice_group, date, money, Choice, ChoiceGroup};
 use crate::web::work::places::place_name;
 
@@ -33,7 +34,7 @@ impl Step<'_> {
     }
 
     fn action(&self, step: &str) -> String {
-        format!("/vote/{}/{step}", encode(&self.round.id))
+        format!("/vote/{}/{step}", segment(&self.round.id))
     }
 
     /// The hidden fields carrying the code (and the choices) to the next step.
