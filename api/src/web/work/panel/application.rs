@@ -12,7 +12,7 @@ use serde_json::json;
 use super::rounds::{state_tag, status_words};
 use super::segment;
 use super::widgets::{choice_group, date, money, prose, textarea, Choice, ChoiceGroup};
-use super::{find_application, member_id, MemberState, PanelApplication, PanelRound};
+use super::{find_application, member_id, MemberState, PanelApplication, PanelRound, PanelScore};
 use crate::server::http::App;
 use crate::web::layout::{
     self, button, error_for, error_summary, page, post_form, summary_list, table, warning_button,
@@ -259,6 +259,27 @@ fn your_part(
         };
     }
     let own = application.own_score(member);
+    let action = format!("/panel/applications/{}", segment(&application.id));
+    html! {
+        h2 class="govuk-heading-m" { @if own.is_some() { "Change your score" } @else { "Score this application" } }
+        @if let Some(own) = own {
+            p class="govuk-body" id="your-score" { "Your score is " strong { (own.score) } ". You can change it until a decision is made." }
+        }
+        (post_form(&action, csrf_token, score_fields(own, form, errors)))
+        p class="govuk-body" {
+            a class="govuk-link" id="declare-conflict" href=(format!("/panel/applications/{}/conflict", segment(&application.id))) {
+                "Declare a conflict of interest"
+            }
+            " if you cannot judge this application fairly."
+        }
+        @if round.status == "CLOSED" {
+            p class="govuk-body" { "The round is closed to new applications." }
+        }
+    }
+}
+
+/// The score form's fields: the score (this member's current one chosen), the comment.
+fn score_fields(own: Option<&PanelScore>, form: &ScoreForm, errors: &[FieldError]) -> Markup {
     let chosen: Vec<String> = match (&form.score, own) {
         (Some(score), _) => vec![score.clone()],
         (None, Some(own)) => vec![own.score.to_string()],
@@ -276,36 +297,20 @@ fn your_part(
             hint: Some(*hint),
         })
         .collect();
-    let action = format!("/panel/applications/{}", segment(&application.id));
     html! {
-        h2 class="govuk-heading-m" { @if own.is_some() { "Change your score" } @else { "Score this application" } }
-        @if let Some(own) = own {
-            p class="govuk-body" id="your-score" { "Your score is " strong { (own.score) } ". You can change it until a decision is made." }
-        }
-        (post_form(&action, csrf_token, html! {
-            (form_key_field(&form.form_key))
-            (choice_group(&ChoiceGroup {
-                name: "score",
-                legend: "How well does this application meet the round's aims?",
-                legend_is_heading: false,
-                hint: None,
-                error: error_for(errors, "score"),
-                choices: &choices,
-                chosen: &chosen,
-                multiple: false,
-            }))
-            (textarea("comment", "Comment (optional)", Some("Why you gave this score. The fund's officers and, after they score, the other panel members read it."), &comment, error_for(errors, "comment")))
-            (button("Save score"))
+        (form_key_field(&form.form_key))
+        (choice_group(&ChoiceGroup {
+            name: "score",
+            legend: "How well does this application meet the round's aims?",
+            legend_is_heading: false,
+            hint: None,
+            error: error_for(errors, "score"),
+            choices: &choices,
+            chosen: &chosen,
+            multiple: false,
         }))
-        p class="govuk-body" {
-            a class="govuk-link" id="declare-conflict" href=(format!("/panel/applications/{}/conflict", segment(&application.id))) {
-                "Declare a conflict of interest"
-            }
-            " if you cannot judge this application fairly."
-        }
-        @if round.status == "CLOSED" {
-            p class="govuk-body" { "The round is closed to new applications." }
-        }
+        (textarea("comment", "Comment (optional)", Some("Why you gave this score. The fund's officers and, after they score, the other panel members read it."), &comment, error_for(errors, "comment")))
+        (button("Save score"))
     }
 }
 
