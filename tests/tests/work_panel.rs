@@ -590,6 +590,44 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
         .await;
     assert_eq!(forged.status, 403);
     assert_eq!(app.head().await, head);
+
+    // Once voting has closed, the ballot says so and takes no vote.
+    mutate(
+        &app,
+        &app.admin(),
+        "allocateByVotes",
+        json!({ "roundId": round }),
+        "",
+    )
+    .await;
+    let closing = app
+        .gql_now(None, VOTES, json!({ "round": round }))
+        .await
+        .ok();
+    assert_eq!(
+        closing.data()["round"]["ballotsCast"],
+        1,
+        "the read models have caught up"
+    );
+    let closed = client.get(&format!("/vote/{round}")).await;
+    assert!(closed.body.contains("Voting has closed"), "{}", closed.body);
+    let head = app.head().await;
+    let late = [
+        ("csrf_token", csrf.as_str()),
+        ("ballot_code", codes[0].as_str()),
+        ("choice", park.as_str()),
+        ("form_key", key.as_str()),
+    ];
+    let late = client
+        .post_form(&format!("/vote/{round}/cast"), &late)
+        .await;
+    assert!(late.body.contains("Voting has closed"), "{}", late.body);
+    assert_eq!(app.head().await, head);
+    let counted = app
+        .gql_now(None, VOTES, json!({ "round": round }))
+        .await
+        .ok();
+    assert_eq!(counted.data()["round"]["ballotsCast"], 1);
 }
 
 /// A Chrome DevTools command and its parameters, through chromedriver.
