@@ -25,6 +25,8 @@ const SCORES: &str = "query($round: String!) { round(id: $round) { applications 
 const VOTES: &str =
     "query($round: String!) { round(id: $round) { ballotsCast applications { id votes } } }";
 
+/// A server with the shipped reference geography, so places read by name (the browser
+/// journeys); the HTTP tests use `spawn` (faster: no geography to load).
 async fn app_for(store: Store) -> TestApp {
     spawn_app_with_reference_geography(PROGRAM, store).await
 }
@@ -256,7 +258,7 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
 }
 
 async fn a_score_form_sent_twice_scores_once(store: Store) {
-    let app = app_for(store).await;
+    let app = spawn(store).await;
     let (round, [first, _], pat) = panel_world(&app).await;
     let session = app.session_of(&pat).await;
     let client = WebClient::new(&app.base);
@@ -528,7 +530,7 @@ fn receipt_reference(body: &str) -> String {
 }
 
 async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Store) {
-    let app = app_for(store).await;
+    let app = spawn(store).await;
     let (round, [park, _, _], codes) = voting_world(&app).await;
     let client = WebClient::new(&app.base);
     let (csrf, key) = to_check_page(&client, &round, &codes[1], &[&park]).await;
