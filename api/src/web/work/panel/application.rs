@@ -338,16 +338,19 @@ fn panel_scores(round: &PanelRound, application: &PanelApplication, member: &str
         })
         .collect();
     let waiting = application.own_score(member).is_none() && round.panel_sees_scores != "ALWAYS";
+    let heading = "The panel's scores";
     html! {
-        h2 class="govuk-heading-m" { "The panel's scores" }
         @if application.state_of(member) == MemberState::Conflict && others.is_empty() {
+            h2 class="govuk-heading-m" { (heading) }
             p class="govuk-body" { "You do not see the panel's scores on an application you declared a conflict on." }
         } @else if waiting && others.is_empty() {
+            h2 class="govuk-heading-m" { (heading) }
             p class="govuk-body" { "You will see the other panel members' scores and comments once you have scored this application." }
         } @else if rows.is_empty() {
+            h2 class="govuk-heading-m" { (heading) }
             p class="govuk-body" { "No one has scored this application yet." }
         } @else {
-            (table("Scores so far", &["Panel member", "Score", "Comment"], &rows))
+            (table(heading, &["Panel member", "Score", "Comment"], &rows))
         }
         @if !application.conflicts.is_empty() {
             p class="govuk-body" { (conflict_words(application.conflicts.len())) }
