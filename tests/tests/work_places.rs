@@ -28,7 +28,10 @@ fn chooser() -> String {
 
 async fn signed_in_browser(app: &TestApp) -> Browser {
     let person = app
-        .person_with_roles("member@example.org", &[ScopedRole::member(&OrgId::new(ORG))])
+        .person_with_roles(
+            "member@example.org",
+            &[ScopedRole::member(&OrgId::new(ORG))],
+        )
         .await;
     let browser = Browser::start(&app.base).await;
     browser
@@ -73,7 +76,10 @@ async fn neighbourhood_of(app: &TestApp, code: &str) -> (String, String) {
     let area = &reply.data()["neighbourhood"];
     (
         area["level"].as_str().unwrap_or_default().to_string(),
-        area["parent"]["parent"]["code"].as_str().unwrap_or_default().to_string(),
+        area["parent"]["parent"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     )
 }
 
@@ -86,11 +92,16 @@ async fn choosing_a_neighbourhood_by_name(store: Store) {
     browser.screenshot("work-places-search").await;
 
     browser.fill("#q", "hull").await;
-    browser.click_and_wait("form[action='/places/choose'] button").await;
+    browser
+        .click_and_wait("form[action='/places/choose'] button")
+        .await;
     let results = browser.text(".fl-place-results").await;
     let first = browser.text(".fl-place-results li").await;
     assert!(first.starts_with("Kingston upon Hull\n"), "{first}");
-    assert!(first.contains("A local authority in Yorkshire and The Humber"), "{first}");
+    assert!(
+        first.contains("A local authority in Yorkshire and The Humber"),
+        "{first}"
+    );
     assert!(results.contains("Hull Road"), "{results}");
     assert!(!results.contains(HULL), "no code is shown: {results}");
     browser.axe_scan("place search results").await;
@@ -98,11 +109,17 @@ async fn choosing_a_neighbourhood_by_name(store: Store) {
 
     // The local authority narrows to its neighbourhoods, each with its ward.
     browser.click_and_wait(".fl-place-results li a").await;
-    assert_eq!(browser.text("h1").await, "Choose a neighbourhood in Kingston upon Hull");
+    assert_eq!(
+        browser.text("h1").await,
+        "Choose a neighbourhood in Kingston upon Hull"
+    );
     let table = browser.text("table").await;
     assert!(table.contains("Kingston upon Hull 003A"), "{table}");
     assert!(table.contains("Orchard Park"), "{table}");
-    assert!(table.contains("Among the 10% most deprived in England"), "{table}");
+    assert!(
+        table.contains("Among the 10% most deprived in England"),
+        "{table}"
+    );
     browser.axe_scan("a local authority's neighbourhoods").await;
     browser.screenshot("work-places-hull").await;
 
@@ -118,10 +135,16 @@ async fn choosing_a_neighbourhood_from_the_map(store: Store) {
     let browser = signed_in_browser(&app).await;
     browser.goto(&chooser()).await;
     browser.click_and_wait("a[href^='/places/map']").await;
-    assert_eq!(browser.text("h1").await, "Choose your local authority on the map");
+    assert_eq!(
+        browser.text("h1").await,
+        "Choose your local authority on the map"
+    );
     let links = browser
         .client
-        .execute("return document.querySelectorAll('svg a[href]').length", vec![])
+        .execute(
+            "return document.querySelectorAll('svg a[href]').length",
+            vec![],
+        )
         .await
         .expect("counting the map's links");
     assert_eq!(links.as_u64(), Some(317), "every local authority is a link");
@@ -132,8 +155,13 @@ async fn choosing_a_neighbourhood_from_the_map(store: Store) {
 
     // Click Hull on the map, then a neighbourhood on Hull's map.
     let hull = clickable_map_link(&browser, &format!("in={HULL}")).await;
-    browser.click_and_wait(&format!("svg a[href='{hull}']")).await;
-    assert_eq!(browser.text("h1").await, "Choose a neighbourhood in Kingston upon Hull");
+    browser
+        .click_and_wait(&format!("svg a[href='{hull}']"))
+        .await;
+    assert_eq!(
+        browser.text("h1").await,
+        "Choose a neighbourhood in Kingston upon Hull"
+    );
     browser.axe_scan("map of Hull's neighbourhoods").await;
     let neighbourhood = clickable_map_link(&browser, "place=E01").await;
     browser
@@ -154,7 +182,10 @@ async fn choosing_a_neighbourhood_from_the_map(store: Store) {
     browser
         .goto(&format!("{}&in={ORCHARD_PARK}", chooser()))
         .await;
-    assert_eq!(browser.text("h1").await, "Choose a neighbourhood in Orchard Park");
+    assert_eq!(
+        browser.text("h1").await,
+        "Choose a neighbourhood in Orchard Park"
+    );
     browser.axe_scan("a ward's neighbourhoods").await;
     browser.screenshot("work-places-ward").await;
     browser.close().await;
@@ -167,30 +198,57 @@ async fn the_chooser_finds_places_and_returns_only_to_this_site(store: Store) {
 
     let hull = web.get(&search("HULL")).await;
     assert_eq!(hull.status, 200);
-    let at_hull = hull.body.find(">Kingston upon Hull<").expect("Hull is found");
-    let at_ward = hull.body.find(">Hull Road<").expect("the ward Hull Road is found");
+    let at_hull = hull
+        .body
+        .find(">Kingston upon Hull<")
+        .expect("Hull is found");
+    let at_ward = hull
+        .body
+        .find(">Hull Road<")
+        .expect("the ward Hull Road is found");
     assert!(at_hull < at_ward, "the local authority comes first");
     let ward = web.get(&search("orchard%20park")).await;
-    assert!(ward.body.contains("A ward in Kingston upon Hull"), "{}", ward.body);
+    assert!(
+        ward.body.contains("A ward in Kingston upon Hull"),
+        "{}",
+        ward.body
+    );
     let punctuated = web.get(&search("st%20marys")).await;
     assert!(punctuated.body.contains(">St Mary&#39;s<") || punctuated.body.contains(">St Mary's<"));
     let nothing = web.get(&search("HU6%207RX")).await;
-    assert!(nothing.body.contains("No places match"), "a postcode is not a place name");
+    assert!(
+        nothing.body.contains("No places match"),
+        "a postcode is not a place name"
+    );
 
     let chosen = web
-        .get(&format!("/places/chosen?return=%2Fwork%3Fstep%3Dapply&level=lsoa&place={HULL_003A}"))
+        .get(&format!(
+            "/places/chosen?return=%2Fwork%3Fstep%3Dapply&level=lsoa&place={HULL_003A}"
+        ))
         .await;
     assert_eq!(chosen.status, 303);
-    assert_eq!(chosen.location(), Some(format!("{RETURN}&place={HULL_003A}").as_str()));
+    assert_eq!(
+        chosen.location(),
+        Some(format!("{RETURN}&place={HULL_003A}").as_str())
+    );
     // A local authority is not a neighbourhood: refused, nowhere sent.
     let wrong_level = web
-        .get(&format!("/places/chosen?return=%2Fwork&level=lsoa&place={HULL}"))
+        .get(&format!(
+            "/places/chosen?return=%2Fwork&level=lsoa&place={HULL}"
+        ))
         .await;
     assert_eq!(wrong_level.status, 400);
-    for outside in ["https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example", "%2F%5Cevil.example", ""] {
+    for outside in [
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+        "",
+    ] {
         for page in ["chosen", "choose", "map"] {
             let answer = web
-                .get(&format!("/places/{page}?return={outside}&level=lsoa&place={HULL_003A}"))
+                .get(&format!(
+                    "/places/{page}?return={outside}&level=lsoa&place={HULL_003A}"
+                ))
                 .await;
             assert_eq!(answer.status, 400, "{page} with return={outside}");
             assert_eq!(answer.location(), None);

@@ -28,13 +28,15 @@ pub async fn places(db: &Database) -> Result<Vec<PlaceRecord>> {
         .await?);
     Ok(rows
         .into_iter()
-        .map(|(code, name, level, parent_code, parent_name)| PlaceRecord {
-            code,
-            name,
-            level,
-            parent_code,
-            parent_name,
-        })
+        .map(
+            |(code, name, level, parent_code, parent_name)| PlaceRecord {
+                code,
+                name,
+                level,
+                parent_code,
+                parent_name,
+            },
+        )
         .collect())
 }
 

@@ -46,8 +46,11 @@ pub fn svg(label: &str, areas: &[MapArea]) -> Markup {
         .iter()
         .filter_map(|area| Some((area, boundaries::outline(&area.code)?)))
         .collect();
-    let Some(frame) = Frame::around(outlines.iter().flat_map(|(_, rings)| rings.iter().flatten()))
-    else {
+    let Some(frame) = Frame::around(
+        outlines
+            .iter()
+            .flat_map(|(_, rings)| rings.iter().flatten()),
+    ) else {
         return html! {};
     };
     let view_box = format!("-2 -2 {} {}", frame.width + 4, frame.height + 4);
@@ -116,7 +119,10 @@ impl Frame {
 
     fn snap(&self, (x, y): Point) -> Point {
         let half = self.step / 2;
-        ((x - self.min_x + half) / self.step, (y - self.min_y + half) / self.step)
+        (
+            (x - self.min_x + half) / self.step,
+            (y - self.min_y + half) / self.step,
+        )
     }
 
     /// The SVG path of `rings`: each ring snapped to the step, repeated and collinear
@@ -162,7 +168,8 @@ fn simplify(ring: Vec<Point>) -> Vec<Point> {
         let (ax, ay) = points[(index + count - 1) % count];
         let (bx, by) = points[index];
         let (cx, cy) = points[(index + 1) % count];
-        let cross = i64::from(bx - ax) * i64::from(cy - ay) - i64::from(by - ay) * i64::from(cx - ax);
+        let cross =
+            i64::from(bx - ax) * i64::from(cy - ay) - i64::from(by - ay) * i64::from(cx - ax);
         if cross != 0 {
             kept.push(points[index]);
         }
@@ -198,11 +205,17 @@ mod tests {
 
     #[test]
     fn areas_without_an_outline_are_left_out_and_none_draws_nothing() {
-        let markup = svg("Map", &[area("E06000010", "Hull", ""), area("E99", "Nowhere", "/n")]);
+        let markup = svg(
+            "Map",
+            &[area("E06000010", "Hull", ""), area("E99", "Nowhere", "/n")],
+        );
         let markup = markup.into_string();
         assert!(markup.contains("<title>Hull</title>"));
         assert!(!markup.contains("Nowhere"));
-        assert_eq!(svg("Map", &[area("E99", "Nowhere", "/n")]).into_string(), "");
+        assert_eq!(
+            svg("Map", &[area("E99", "Nowhere", "/n")]).into_string(),
+            ""
+        );
     }
 
     #[test]

@@ -84,7 +84,9 @@ impl PlaceIndex {
         let mut parents = Vec::with_capacity(records.len());
         for record in records {
             let name = readable(&record.name);
-            index.by_code.insert(record.code.clone(), index.places.len());
+            index
+                .by_code
+                .insert(record.code.clone(), index.places.len());
             parents.push(record.parent_code);
             index.places.push(Place {
                 key: normalise(&name),
@@ -229,7 +231,12 @@ impl PlaceIndex {
         if exact.len() == 1 {
             return exact;
         }
-        for (comma, _) in line.match_indices(',').collect::<Vec<_>>().into_iter().rev() {
+        for (comma, _) in line
+            .match_indices(',')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
             let name = normalise(&line[..comma]);
             let parent = normalise(&line[comma + 1..]);
             if name.is_empty() || parent.is_empty() {
@@ -240,7 +247,9 @@ impl PlaceIndex {
                 .iter()
                 .copied()
                 .filter(|&at| {
-                    self.places[at].parent.is_some_and(|up| self.is_called(up, &parent))
+                    self.places[at]
+                        .parent
+                        .is_some_and(|up| self.is_called(up, &parent))
                         || normalise(&level_in_words(&self.places[at].level)) == parent
                 })
                 .collect();
@@ -280,7 +289,10 @@ impl PlaceIndex {
     /// Parent" when others share the name.
     pub fn written(&self, at: usize) -> String {
         let place = &self.places[at];
-        match (self.names.get(&place.key).copied().unwrap_or(0), place.parent) {
+        match (
+            self.names.get(&place.key).copied().unwrap_or(0),
+            place.parent,
+        ) {
             (count, Some(parent)) if count > 1 => {
                 format!("{}, {}", place.name, self.places[parent].name)
             }
@@ -292,7 +304,11 @@ impl PlaceIndex {
     pub fn resolve(&self, lines: &[String]) -> Result<Vec<PlaceMatch>, Vec<NameProblem>> {
         let mut found = Vec::new();
         let mut problems = Vec::new();
-        for line in lines.iter().map(|line| line.trim()).filter(|line| !line.is_empty()) {
+        for line in lines
+            .iter()
+            .map(|line| line.trim())
+            .filter(|line| !line.is_empty())
+        {
             let named = self.named(line);
             match named.as_slice() {
                 [one] => found.push(self.matched(*one)),
@@ -379,9 +395,19 @@ mod tests {
     fn sample() -> PlaceIndex {
         PlaceIndex::build(vec![
             record("E92000001", "England", "country", None),
-            record("E12000003", "Yorkshire and The Humber", "region", Some("E92000001")),
+            record(
+                "E12000003",
+                "Yorkshire and The Humber",
+                "region",
+                Some("E92000001"),
+            ),
             record("E12000009", "South West", "region", Some("E92000001")),
-            record("E06000010", "Kingston upon Hull, City of", "lad", Some("E12000003")),
+            record(
+                "E06000010",
+                "Kingston upon Hull, City of",
+                "lad",
+                Some("E12000003"),
+            ),
             record("E06000014", "York", "lad", Some("E12000003")),
             record("E06000023", "Bristol, City of", "lad", Some("E12000009")),
             record("E05011539", "Orchard Park", "ward", Some("E06000010")),
@@ -389,14 +415,27 @@ mod tests {
             record("E05000001", "Castle", "ward", Some("E06000014")),
             record("E05000002", "Castle", "ward", Some("E06000023")),
             record("E05000003", "St Mary's", "ward", Some("E06000023")),
-            record("E01012345", "Kingston upon Hull 001A", "lsoa", Some("E05011539")),
-            record("E01012346", "Kingston upon Hull 001B", "lsoa", Some("E05011539")),
+            record(
+                "E01012345",
+                "Kingston upon Hull 001A",
+                "lsoa",
+                Some("E05011539"),
+            ),
+            record(
+                "E01012346",
+                "Kingston upon Hull 001B",
+                "lsoa",
+                Some("E05011539"),
+            ),
             record("E01014500", "Bristol 002C", "lsoa", Some("E05000002")),
         ])
     }
 
     fn codes(index: &PlaceIndex, found: &[usize]) -> Vec<String> {
-        found.iter().map(|&at| index.place(at).code.clone()).collect()
+        found
+            .iter()
+            .map(|&at| index.place(at).code.clone())
+            .collect()
     }
 
     #[test]
@@ -411,22 +450,37 @@ mod tests {
         let hull = index.matched(index.at("E06000010").unwrap());
         assert_eq!(hull.name, "Kingston upon Hull");
         assert_eq!(hull.level, "local authority");
-        assert_eq!(hull.context, "a local authority in Yorkshire and The Humber");
+        assert_eq!(
+            hull.context,
+            "a local authority in Yorkshire and The Humber"
+        );
         let lsoa = index.matched(index.at("E01012345").unwrap());
-        assert_eq!(lsoa.context, "a neighbourhood in Orchard Park ward, Kingston upon Hull");
+        assert_eq!(
+            lsoa.context,
+            "a neighbourhood in Orchard Park ward, Kingston upon Hull"
+        );
     }
 
     #[test]
     fn search_ignores_case_and_punctuation_and_ranks_the_exact_name_first() {
         let index = sample();
-        assert_eq!(codes(&index, &index.search("ST MARYS", 5, |_| true)), ["E05000003"]);
-        assert_eq!(codes(&index, &index.search("  york ", 5, |_| true))[0], "E06000014");
+        assert_eq!(
+            codes(&index, &index.search("ST MARYS", 5, |_| true)),
+            ["E05000003"]
+        );
+        assert_eq!(
+            codes(&index, &index.search("  york ", 5, |_| true))[0],
+            "E06000014"
+        );
         assert_eq!(
             codes(&index, &index.search("orchard park, hull", 5, |_| true)),
             ["E05011539", "E01012345", "E01012346"],
             "words of the place's own name or of the places it is in"
         );
-        assert_eq!(index.search("castle", 5, |place| place.level == "lsoa"), Vec::<usize>::new());
+        assert_eq!(
+            index.search("castle", 5, |place| place.level == "lsoa"),
+            Vec::<usize>::new()
+        );
         assert!(index.search("", 5, |_| true).is_empty());
         assert!(index.search("zzz", 5, |_| true).is_empty());
         assert_eq!(index.search("hull", 1, |_| true).len(), 1);
@@ -446,10 +500,22 @@ mod tests {
         ]
         .map(str::to_string)
         .to_vec();
-        let found: Vec<String> = index.resolve(&lines).unwrap().into_iter().map(|m| m.code).collect();
+        let found: Vec<String> = index
+            .resolve(&lines)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.code)
+            .collect();
         assert_eq!(
             found,
-            ["E06000010", "E06000010", "E05000001", "E05000002", "E05011539", "E06000014"]
+            [
+                "E06000010",
+                "E06000010",
+                "E05000001",
+                "E05000002",
+                "E05011539",
+                "E06000014"
+            ]
         );
     }
 
@@ -457,7 +523,11 @@ mod tests {
     fn an_ambiguous_or_unknown_line_says_what_to_write() {
         let index = sample();
         let problems = index
-            .resolve(&["Castle".to_string(), "Orchard Prak".to_string(), "Hull Road".to_string()])
+            .resolve(&[
+                "Castle".to_string(),
+                "Orchard Prak".to_string(),
+                "Hull Road".to_string(),
+            ])
             .unwrap_err();
         assert_eq!(problems.len(), 2);
         assert_eq!(problems[0].line, "Castle");
@@ -474,7 +544,10 @@ mod tests {
         );
         assert_eq!(problems[1].candidates[0].code, "E05011539");
         let nothing = index.resolve(&["Atlantis".to_string()]).unwrap_err();
-        assert_eq!(nothing[0].message, "No place is called \u{201c}Atlantis\u{201d}: check the spelling");
+        assert_eq!(
+            nothing[0].message,
+            "No place is called \u{201c}Atlantis\u{201d}: check the spelling"
+        );
         // The written forms resolve to exactly the place they were written for.
         for candidate in &problems[0].candidates {
             let at = index.at(&candidate.code).unwrap();
@@ -486,8 +559,14 @@ mod tests {
     fn descendants_at_a_level_are_found_below_wards() {
         let index = sample();
         let hull = index.at("E06000010").unwrap();
-        assert_eq!(codes(&index, &index.descendants_at(hull, "lsoa")), ["E01012345", "E01012346"]);
+        assert_eq!(
+            codes(&index, &index.descendants_at(hull, "lsoa")),
+            ["E01012345", "E01012346"]
+        );
         let lsoa = index.at("E01014500").unwrap();
-        assert_eq!(index.place(index.ancestor_at(lsoa, "lad").unwrap()).code, "E06000023");
+        assert_eq!(
+            index.place(index.ancestor_at(lsoa, "lad").unwrap()).code,
+            "E06000023"
+        );
     }
 }

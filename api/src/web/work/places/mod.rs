@@ -117,17 +117,17 @@ static KEPT: Mutex<Kept> = Mutex::new(None);
 /// import (one cheap query per call to know).
 pub async fn places(app: &App) -> Result<Arc<PlaceIndex>, Problem> {
     let unavailable = |error: projections::ProjectionError| {
-        {
         tracing::warn!(%error, "the place chooser could not read the geography");
         Problem::new("UNAVAILABLE", "The list of places cannot be read just now")
-    }
     };
     let db = app.state.database();
     let version = projections::read::geography_version(db)
         .await
         .map_err(unavailable)?;
     let state = Arc::as_ptr(&app.state) as usize;
-    if let Some((kept_state, kept_version, index)) = KEPT.lock().map(|kept| kept.clone()).ok().flatten() {
+    if let Some((kept_state, kept_version, index)) =
+        KEPT.lock().map(|kept| kept.clone()).ok().flatten()
+    {
         if kept_state == state && kept_version == version {
             return Ok(index);
         }
@@ -135,9 +135,11 @@ pub async fn places(app: &App) -> Result<Arc<PlaceIndex>, Problem> {
     let records = projections::read::reference_places(db)
         .await
         .map_err(unavailable)?;
-    let index = Arc::new(tokio::task::spawn_blocking(move || PlaceIndex::build(records))
-        .await
-        .map_err(|error| Problem::new("INTERNAL", error.to_string()))?);
+    let index = Arc::new(
+        tokio::task::spawn_blocking(move || PlaceIndex::build(records))
+            .await
+            .map_err(|error| Problem::new("INTERNAL", error.to_string()))?,
+    );
     if let Ok(mut kept) = KEPT.lock() {
         *kept = Some((state, version, index.clone()));
     }

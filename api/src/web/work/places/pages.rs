@@ -54,7 +54,7 @@ struct Ask {
 }
 
 impl Ask {
-    fn from(query: &ChooserQuery) -> Option<Ask> {
+    fn read(query: &ChooserQuery) -> Option<Ask> {
         let return_to = query.return_to.as_deref()?;
         if safe_next(Some(return_to)) != return_to {
             return None;
@@ -90,9 +90,17 @@ impl Ask {
 
     fn href(&self, place: &Place) -> Option<String> {
         if self.chooses(&place.level) {
-            Some(format!("/places/chosen?{}&place={}", self.params(), encode(&place.code)))
+            Some(format!(
+                "/places/chosen?{}&place={}",
+                self.params(),
+                encode(&place.code)
+            ))
         } else if self.narrows(&place.level) {
-            Some(format!("/places/choose?{}&in={}", self.params(), encode(&place.code)))
+            Some(format!(
+                "/places/choose?{}&in={}",
+                self.params(),
+                encode(&place.code)
+            ))
         } else {
             None
         }
@@ -112,7 +120,9 @@ fn broken_link(signed_in: &OptionalSignedIn) -> Response {
     layout::error_page(
         StatusCode::BAD_REQUEST,
         "This link to choose a place does not work",
-        layout::para("Go back to the page you came from and follow its link to choose a place again."),
+        layout::para(
+            "Go back to the page you came from and follow its link to choose a place again.",
+        ),
         signed_in.frame(),
     )
 }
@@ -123,7 +133,9 @@ pub fn with_place(return_to: &str, code: &str) -> String {
         Some((before, after)) => (before, Some(after)),
         None => (return_to, None),
     };
-    let (path, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
+    let (path, query) = before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""));
     let mut parts: Vec<String> = query
         .split('&')
         .filter(|part| !part.is_empty() && !part.starts_with("place="))
@@ -142,7 +154,10 @@ pub fn with_place(return_to: &str, code: &str) -> String {
 pub fn deprivation_in_words(decile: i64) -> String {
     match decile {
         1..=5 => format!("Among the {}% most deprived in England", decile * 10),
-        6..=10 => format!("Among the {}% least deprived in England", (11 - decile) * 10),
+        6..=10 => format!(
+            "Among the {}% least deprived in England",
+            (11 - decile) * 10
+        ),
         _ => "Not known".to_string(),
     }
 }
@@ -152,7 +167,7 @@ pub async fn choose(
     signed_in: OptionalSignedIn,
     Query(query): Query<ChooserQuery>,
 ) -> Response {
-    let Some(ask) = Ask::from(&query) else {
+    let Some(ask) = Ask::read(&query) else {
         return broken_link(&signed_in);
     };
     let index = match places(&app).await {
@@ -160,7 +175,10 @@ pub async fn choose(
         Err(problem) => return problem_page(signed_in.0.as_ref(), &problem),
     };
     let text = query.q.as_deref().unwrap_or("").trim();
-    let within = query.within.as_deref().and_then(|code| index.at(code.trim()));
+    let within = query
+        .within
+        .as_deref()
+        .and_then(|code| index.at(code.trim()));
     let title = match within {
         Some(at) => format!("Choose {} in {}", a(&ask.wanted()), index.place(at).name),
         None => format!("Choose {}", a(&ask.wanted())),
@@ -214,7 +232,9 @@ fn search_form(ask: &Ask, text: &str) -> Markup {
 
 fn results(index: &PlaceIndex, ask: &Ask, text: &str) -> Markup {
     let found: Vec<(usize, String)> = index
-        .search(text, MAX_RESULTS, |place| ask.chooses(&place.level) || ask.narrows(&place.level))
+        .search(text, MAX_RESULTS, |place| {
+            ask.chooses(&place.level) || ask.narrows(&place.level)
+        })
         .into_iter()
         .filter_map(|at| Some((at, ask.href(index.place(at))?)))
         .collect();
@@ -270,7 +290,11 @@ fn plural(level: &str) -> &'static str {
 
 /// The places wanted within `at`: a map of them, then a table.
 fn narrowed(index: &PlaceIndex, ask: &Ask, at: usize) -> Markup {
-    let level = if ask.level == "any" { "lsoa" } else { ask.level };
+    let level = if ask.level == "any" {
+        "lsoa"
+    } else {
+        ask.level
+    };
     let place = index.place(at);
     let inside = index.descendants_at(at, level);
     let caption = format!("{} in {}", capitalised(plural(level)), where_is(index, at));
@@ -333,7 +357,10 @@ fn choices_table(index: &PlaceIndex, ask: &Ask, caption: &str, inside: &[usize])
                 None => html! { (place.name) },
             };
             if neighbourhoods {
-                let ward = index.place(at).parent.map(|up| index.place(up).name.clone());
+                let ward = index
+                    .place(at)
+                    .parent
+                    .map(|up| index.place(up).name.clone());
                 let decile = place.imd_decile.map(deprivation_in_words);
                 vec![
                     name,
@@ -358,7 +385,7 @@ pub async fn england_map(
     signed_in: OptionalSignedIn,
     Query(query): Query<ChooserQuery>,
 ) -> Response {
-    let Some(ask) = Ask::from(&query) else {
+    let Some(ask) = Ask::read(&query) else {
         return broken_link(&signed_in);
     };
     let index = match places(&app).await {
@@ -441,14 +468,17 @@ pub async fn chosen(
     signed_in: OptionalSignedIn,
     Query(query): Query<ChooserQuery>,
 ) -> Response {
-    let Some(ask) = Ask::from(&query) else {
+    let Some(ask) = Ask::read(&query) else {
         return broken_link(&signed_in);
     };
     let index: Arc<PlaceIndex> = match places(&app).await {
         Ok(index) => index,
         Err(problem) => return problem_page(signed_in.0.as_ref(), &problem),
     };
-    let place = query.place.as_deref().and_then(|code| index.at(code.trim()));
+    let place = query
+        .place
+        .as_deref()
+        .and_then(|code| index.at(code.trim()));
     match place {
         Some(at) if ask.chooses(&index.place(at).level) => {
             Redirect::to(&with_place(&ask.return_to, &index.place(at).code)).into_response()
@@ -473,7 +503,10 @@ mod tests {
 
     #[test]
     fn the_place_is_added_to_the_return_query() {
-        assert_eq!(with_place("/groups/g/apply", "E01"), "/groups/g/apply?place=E01");
+        assert_eq!(
+            with_place("/groups/g/apply", "E01"),
+            "/groups/g/apply?place=E01"
+        );
         assert_eq!(with_place("/a?x=1&place=E02", "E01"), "/a?x=1&place=E01");
         assert_eq!(with_place("/a?x=1#where", "E01"), "/a?x=1&place=E01#where");
     }
@@ -481,21 +514,33 @@ mod tests {
     #[test]
     fn only_paths_on_this_site_are_returned_to() {
         let ask = |to: &str| {
-            Ask::from(&ChooserQuery {
+            Ask::read(&ChooserQuery {
                 return_to: Some(to.to_string()),
                 ..ChooserQuery::default()
             })
         };
         assert!(ask("/groups/g/apply?round=r").is_some());
-        for outside in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "evil", ""] {
+        for outside in [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "evil",
+            "",
+        ] {
             assert!(ask(outside).is_none(), "{outside}");
         }
-        assert!(Ask::from(&ChooserQuery::default()).is_none());
+        assert!(Ask::read(&ChooserQuery::default()).is_none());
     }
 
     #[test]
     fn deciles_read_as_words() {
-        assert_eq!(deprivation_in_words(1), "Among the 10% most deprived in England");
-        assert_eq!(deprivation_in_words(9), "Among the 20% least deprived in England");
+        assert_eq!(
+            deprivation_in_words(1),
+            "Among the 10% most deprived in England"
+        );
+        assert_eq!(
+            deprivation_in_words(9),
+            "Among the 20% least deprived in England"
+        );
     }
 }
