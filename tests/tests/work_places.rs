@@ -68,7 +68,7 @@ async fn clickable_map_link(browser: &Browser, wanted: &str) -> String {
 async fn neighbourhood_of(app: &TestApp, code: &str) -> (String, String) {
     let reply = app
         .gql(
-            Some(&app.admin()),
+            Some(app.admin().as_str()),
             "query($code: GeoCode!) { neighbourhood(code: $code) { level parent { parent { code } } } }",
             json!({ "code": code }),
         )
