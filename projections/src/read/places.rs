@@ -16,16 +16,18 @@ pub struct PlaceRecord {
     pub parent_name: Option<String>,
 }
 
+/// A row of the query below: code, name, level, parent code, parent name.
+type PlaceRow = (String, String, String, Option<String>, Option<String>);
+
 /// Every place of the reference geography with a name, by code.
 pub async fn places(db: &Database) -> Result<Vec<PlaceRecord>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
-        on_pool!(db, |pool| sqlx::query_as(
-            "SELECT g.code, g.name, g.level, g.parent_code, p.name \
+    let rows: Vec<PlaceRow> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT g.code, g.name, g.level, g.parent_code, p.name \
              FROM geography g LEFT JOIN geography p ON p.code = g.parent_code \
              ORDER BY g.code"
-        )
-        .fetch_all(pool)
-        .await?);
+    )
+    .fetch_all(pool)
+    .await?);
     Ok(rows
         .into_iter()
         .map(
@@ -50,16 +52,18 @@ pub struct ReferencePlace {
     pub imd_decile: Option<i64>,
 }
 
+/// A row of the query below: code, name, level, parent code, IMD decile.
+type ReferenceRow = (String, String, String, Option<String>, Option<i64>);
+
 /// Every named area of the reference geography, by code (the place chooser builds its
 /// in-memory index from these once per [`geography_version`]).
 pub async fn reference_places(db: &Database) -> Result<Vec<ReferencePlace>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<i64>)> =
-        on_pool!(db, |pool| sqlx::query_as(
-            "SELECT code, name, level, parent_code, CAST(imd_decile AS BIGINT) \
+    let rows: Vec<ReferenceRow> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT code, name, level, parent_code, CAST(imd_decile AS BIGINT) \
              FROM geography WHERE name IS NOT NULL ORDER BY code"
-        )
-        .fetch_all(pool)
-        .await?);
+    )
+    .fetch_all(pool)
+    .await?);
     Ok(rows
         .into_iter()
         .map(
