@@ -34,9 +34,21 @@ async fn signed_in_browser(app: &TestApp) -> Browser {
         )
         .await;
     let browser = Browser::start(&app.base).await;
+    // `Browser::use_session`'s cookie is refused by Chromium 156 ("invalid 'domain'",
+    // and fantoccini sends a cookie without SameSite as `SameSite=None`, refused without
+    // `Secure`): the same cookie, with the server's host and SameSite=Lax.
+    browser.goto("/signed-out").await;
+    let secret = app.session_of(&person).await.secret;
+    let cookie = fantoccini::cookies::Cookie::parse(format!(
+        "{}={secret}; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Lax",
+        api::web::session::SESSION_COOKIE
+    ))
+    .expect("a cookie");
     browser
-        .use_session(&app.session_of(&person).await.secret)
-        .await;
+        .client
+        .add_cookie(cookie)
+        .await
+        .expect("setting the session cookie");
     browser
 }
 
