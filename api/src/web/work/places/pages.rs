@@ -327,7 +327,7 @@ fn narrowed(index: &PlaceIndex, ask: &Ask, at: usize) -> Markup {
             h2 class="govuk-heading-m" { "On the map" }
             p class="govuk-body" { "Choose an area on the map, or from the table under it." }
             (maps::svg(&format!("Map of {}: each area is a link", caption.to_lowercase()), &areas))
-            (choices_table(index, ask, &caption, &inside))
+            (choices_table(index, ask, &caption, at, &inside))
         }
     }
 }
@@ -341,35 +341,46 @@ fn where_is(index: &PlaceIndex, at: usize) -> String {
     }
 }
 
-fn choices_table(index: &PlaceIndex, ask: &Ask, caption: &str, inside: &[usize]) -> Markup {
+fn choices_table(
+    index: &PlaceIndex,
+    ask: &Ask,
+    caption: &str,
+    within: usize,
+    inside: &[usize],
+) -> Markup {
     let neighbourhoods = inside.iter().any(|&at| index.place(at).level == "lsoa");
-    let headings: &[&str] = if neighbourhoods {
-        &["Neighbourhood", "Ward", "Deprivation"]
-    } else {
-        &["Name", "Where"]
+    let by_ward = neighbourhoods && index.place(within).level != "ward";
+    let ward_of = |at: usize| {
+        index
+            .place(at)
+            .parent
+            .map(|up| index.place(up).name.clone())
+            .unwrap_or_default()
+    };
+    let mut inside = inside.to_vec();
+    if by_ward {
+        inside.sort_by_cached_key(|&at| (ward_of(at), index.place(at).name.clone()));
+    }
+    let headings: &[&str] = match (neighbourhoods, by_ward) {
+        (true, true) => &["Neighbourhood", "Ward", "Deprivation in England"],
+        (true, false) => &["Neighbourhood", "Deprivation in England"],
+        _ => &["Name"],
     };
     let rows: Vec<Vec<Markup>> = inside
         .iter()
         .map(|&at| {
             let place = index.place(at);
-            let name = match ask.href(place) {
+            let mut row = vec![match ask.href(place) {
                 Some(href) => html! { a class="govuk-link" href=(href) { (place.name) } },
                 None => html! { (place.name) },
-            };
-            if neighbourhoods {
-                let ward = index
-                    .place(at)
-                    .parent
-                    .map(|up| index.place(up).name.clone());
-                let decile = place.imd_decile.map(deprivation_in_words);
-                vec![
-                    name,
-                    html! { (ward.unwrap_or_default()) },
-                    html! { (decile.unwrap_or_else(|| "Not known".to_string())) },
-                ]
-            } else {
-                vec![name, html! { (capitalised(&index.context(at))) }]
+            }];
+            if by_ward {
+                row.push(html! { (ward_of(at)) });
             }
+            if neighbourhoods {
+                row.push(html! { (place.imd_decile.map(deprivation_short).unwrap_or_else(|| "Not known".to_string())) });
+            }
+            row
         })
         .collect();
     html! {
@@ -377,6 +388,15 @@ fn choices_table(index: &PlaceIndex, ask: &Ask, caption: &str, inside: &[usize])
         @if neighbourhoods {
             p class="govuk-body-s" { (IMD_ATTRIBUTION) }
         }
+    }
+}
+
+/// The IMD decile in a table's few words: "10% most deprived".
+pub fn deprivation_short(decile: i64) -> String {
+    match decile {
+        1..=5 => format!("{}% most deprived", decile * 10),
+        6..=10 => format!("{}% least deprived", (11 - decile) * 10),
+        _ => "Not known".to_string(),
     }
 }
 
@@ -405,20 +425,25 @@ pub async fn england_map(
     let title = "Choose your local authority on the map";
     let body = html! {
         h1 class="govuk-heading-l" { (title) }
-        p class="govuk-body" {
-            @if ask.narrows("lad") {
-                "Choose your local authority, then your " (level_in_words(ask.level)) " on its map or from its list. "
-            }
-            a class="govuk-link" href=(format!("/places/choose?{}", ask.params())) { "Search by name instead" }
-        }
         div class="govuk-grid-row" {
             div class="govuk-grid-column-two-thirds" {
                 (maps::svg("Map of England's local authorities: each area is a link", &areas))
             }
             div class="govuk-grid-column-one-third" {
-                (by_region(&index, &authorities))
+                @if ask.narrows("lad") {
+                    p class="govuk-body" {
+                        "Choose your local authority on the map, or from the list under it. "
+                        "Then choose your " (level_in_words(ask.level)) " on its own map."
+                    }
+                } @else {
+                    p class="govuk-body" { "Choose your local authority on the map, or from the list under it." }
+                }
+                p class="govuk-body" {
+                    a class="govuk-link" href=(format!("/places/choose?{}", ask.params())) { "Search by name instead" }
+                }
             }
         }
+        (by_region(&index, &authorities))
     };
     layout::html(StatusCode::OK, page(title, signed_in.frame(), body))
 }
@@ -452,11 +477,13 @@ fn by_region(index: &PlaceIndex, authorities: &[(usize, String)]) -> Markup {
     regions.sort_by(|a, b| a.0.cmp(&b.0));
     html! {
         h2 class="govuk-heading-m" { "Local authorities by region" }
-        @for (region, list) in &regions {
-            h3 class="govuk-heading-s" { (region) }
-            ul class="govuk-list" {
-                @for (at, href) in list {
-                    li { a class="govuk-link" href=(href) { (index.place(*at).name) } }
+        div class="fl-place-columns" {
+            @for (region, list) in &regions {
+                h3 class="govuk-heading-s" { (region) }
+                ul class="govuk-list" {
+                    @for (at, href) in list {
+                        li { a class="govuk-link" href=(href) { (index.place(*at).name) } }
+                    }
                 }
             }
         }
