@@ -569,4 +569,64 @@ mod tests {
             "E06000023"
         );
     }
+
+    /// The shipped reference geography (40,390 areas), as a store loaded with it holds it.
+    fn england() -> PlaceIndex {
+        let areas = infrastructure::reference::england_2019().expect("the shipped geography");
+        PlaceIndex::build(
+            areas
+                .into_iter()
+                .map(|area| ReferencePlace {
+                    code: area.code.as_str().to_string(),
+                    name: area.name,
+                    level: area.level.as_str().to_string(),
+                    parent_code: area.parent_code.map(|code| code.as_str().to_string()),
+                    imd_decile: area.imd_decile.map(i64::from),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn on_the_shipped_geography_names_find_their_places_and_every_written_form_is_unique() {
+        let index = england();
+        let first = |text: &str| index.matched(index.search(text, 5, |_| true)[0]);
+        assert_eq!(first("hull").code, "E06000010");
+        let orchard_park = first("orchard park");
+        assert_eq!(orchard_park.code, "E05011539");
+        assert_eq!(orchard_park.context, "a ward in Kingston upon Hull");
+        assert_eq!(
+            first("Kingston upon Hull 003A").context,
+            "a neighbourhood in Orchard Park ward, Kingston upon Hull"
+        );
+        assert_eq!(first("BRISTOL").name, "Bristol");
+
+        let castles = index
+            .resolve(&["Kingston upon Hull".to_string(), "Castle".to_string()])
+            .unwrap_err();
+        assert_eq!(castles.len(), 1);
+        assert!(
+            castles[0].message.starts_with(
+                "19 places are called \u{201c}Castle\u{201d}: write the one you mean as"
+            ),
+            "{}",
+            castles[0].message
+        );
+        // Every place that shares its name with others can be written so that it names
+        // itself alone, and that is what the problems suggest.
+        let mut shared = 0;
+        for at in 0..index.places.len() {
+            if index.names[&index.places[at].key] > 1 {
+                shared += 1;
+                let written = index.written(at);
+                assert_eq!(
+                    index.named(&written),
+                    vec![at],
+                    "{written} ({})",
+                    index.places[at].code
+                );
+            }
+        }
+        assert!(shared > 800, "{shared} places share a name");
+    }
 }
