@@ -128,10 +128,7 @@ async fn choosing_a_neighbourhood_by_name(store: Store) {
     let table = browser.text("table").await;
     assert!(table.contains("Kingston upon Hull 003A"), "{table}");
     assert!(table.contains("Orchard Park"), "{table}");
-    assert!(
-        table.contains("10% most deprived"),
-        "{table}"
-    );
+    assert!(table.contains("10% most deprived"), "{table}");
     browser.axe_scan("a local authority's neighbourhoods").await;
     browser.screenshot("work-places-hull").await;
 
@@ -162,6 +159,19 @@ async fn choosing_a_neighbourhood_from_the_map(store: Store) {
     assert_eq!(links.as_u64(), Some(317), "every local authority is a link");
     let attribution = browser.text(".fl-map__attribution").await;
     assert!(attribution.contains("Contains OS data"), "{attribution}");
+    let focusable = browser
+        .client
+        .execute(
+            "const area = document.querySelector('svg a[href]'); area.focus();\
+             return document.activeElement === area && area.getAttribute('aria-label');",
+            vec![],
+        )
+        .await
+        .expect("focusing a map area");
+    assert!(
+        focusable.as_str().is_some_and(|name| !name.is_empty()),
+        "a map area takes the keyboard's focus and has a name: {focusable}"
+    );
     browser.axe_scan("map of England").await;
     browser.screenshot("work-places-england").await;
 
