@@ -8,6 +8,11 @@ use projections::read::ReferencePlace;
 
 use super::{level_in_words, NameProblem, PlaceMatch};
 
+/// The longest text a search or a line reads (longer is cut): longer than any name.
+pub const MAX_QUERY_CHARS: usize = 120;
+/// The most lines `resolve` reads.
+pub const MAX_LINES: usize = 1_000;
+
 /// One area as the chooser knows it.
 #[derive(Debug, Clone)]
 pub struct Place {
@@ -182,7 +187,9 @@ impl PlaceIndex {
     /// then every word of `text` starting a word of the name or of a larger place it is
     /// in ("orchard park hull"). Only places `wanted` keeps; at most `limit`.
     pub fn search(&self, text: &str, limit: usize, wanted: impl Fn(&Place) -> bool) -> Vec<usize> {
-        let query = normalise(text);
+        // A search is a place's name: longer text is cut, so no query costs more than one.
+        let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
+        let query = normalise(&text);
         if query.is_empty() {
             return Vec::new();
         }
@@ -304,11 +311,24 @@ impl PlaceIndex {
     pub fn resolve(&self, lines: &[String]) -> Result<Vec<PlaceMatch>, Vec<NameProblem>> {
         let mut found = Vec::new();
         let mut problems = Vec::new();
-        for line in lines
+        let lines: Vec<&str> = lines
             .iter()
             .map(|line| line.trim())
             .filter(|line| !line.is_empty())
-        {
+            .collect();
+        if lines.len() > MAX_LINES {
+            return Err(vec![NameProblem {
+                line: String::new(),
+                message: format!(
+                    "Write at most {MAX_LINES} places, one per line (there are {}): a larger place (a local authority or region) covers many",
+                    lines.len()
+                ),
+                candidates: Vec::new(),
+            }]);
+        }
+        for line in lines {
+            let line: String = line.chars().take(MAX_QUERY_CHARS).collect();
+            let line = line.as_str();
             let named = self.named(line);
             match named.as_slice() {
                 [one] => found.push(self.matched(*one)),
@@ -628,5 +648,21 @@ mod tests {
             }
         }
         assert!(shared > 800, "{shared} places share a name");
+    }
+
+    #[test]
+    fn long_text_costs_no_more_than_a_name() {
+        let index = sample();
+        let long = "hull ".repeat(10_000);
+        assert_eq!(
+            index.search(&long, 5, |_| true),
+            index.search(&long[..MAX_QUERY_CHARS], 5, |_| true),
+            "only the first {MAX_QUERY_CHARS} characters are read"
+        );
+        let lines = vec!["Castle, York".to_string(); MAX_LINES + 1];
+        let problems = index.resolve(&lines).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.starts_with("Write at most 1000 places"));
+        assert_eq!(index.resolve(&lines[..MAX_LINES]).unwrap().len(), MAX_LINES);
     }
 }
