@@ -1302,7 +1302,7 @@ mod places;
 mod social_return;
 
 pub use inputs::{award_inputs, InputRecord};
-pub use places::{places, PlaceRecord};
+pub use places::{geography_version, places, reference_places, PlaceRecord, ReferencePlace};
 pub use social_return::{
     outcome_proxy_versions, social_return, version_in_force, LineYear, ProxyVersion, SocialReturn,
     SocialReturnLine,

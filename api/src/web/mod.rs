@@ -16,6 +16,7 @@
 //! - `assets.rs`: GOV.UK Frontend's CSS and JS (vendored in `api/assets/govuk/`) and ours,
 //!   at `/assets/{version}/…`, cached for a year.
 //! - `work/`: the work screens of officers, panel members, grantees and voters (issue 14).
+//! - `maps/`: maps drawn on the server as SVG from the boundaries carried in the binary.
 //! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider
 //!   (`/sign-in/sso`, `sso_button`).
 
@@ -23,6 +24,7 @@ pub mod account;
 pub mod assets;
 pub mod invitations;
 pub mod layout;
+pub mod maps;
 pub mod oidc;
 pub mod people;
 pub mod session;

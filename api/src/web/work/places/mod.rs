@@ -2,13 +2,30 @@
 //! Other screens use `search`, `resolve_names`, `place_name` and `chooser_link`; the
 //! chooser pages live here too.
 //!
-//! (Skeleton: a first working version; the places work fills in ranking, the chooser
-//! pages and the map.)
+//! - `index.rs`: the reference geography in memory (built once per geography import,
+//!   kept here keyed by `projections::read::geography_version`), its ranking of names
+//!   and its reading of "one place per line".
+//! - `pages.rs`: `/places/choose` (search by name; a local authority or ward narrows to
+//!   its neighbourhoods, with a map of them), `/places/map` (England's local authorities
+//!   on a map), `/places/chosen` (checks the choice and sends the person back, 303, to
+//!   the page that asked, with `place={code}`).
+//!
+//! The reference geography is public data the same for every viewer, so these read it
+//! from the read models directly, not through GraphQL (nothing here is a rule of the
+//! ledger's).
 
+mod index;
+mod pages;
+
+use std::sync::{Arc, Mutex};
+
+use axum::routing::get;
 use axum::Router;
 
 use super::gql::Problem;
 use crate::server::http::App;
+
+pub use index::{normalise, PlaceIndex};
 
 /// A place of the reference geography as people read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +44,8 @@ pub struct PlaceMatch {
 pub struct NameProblem {
     /// The line as written.
     pub line: String,
-    /// A sentence for beside the field ("No place is called …", "3 places are called …").
+    /// A sentence for beside the field ("No place is called …", "3 places are called …"),
+    /// saying how to write each candidate so that it names one place.
     pub message: String,
     /// Places it might mean.
     pub candidates: Vec<PlaceMatch>,
@@ -35,95 +53,41 @@ pub struct NameProblem {
 
 pub fn routes() -> Router<App> {
     Router::new()
+        .route("/places/choose", get(pages::choose))
+        .route("/places/map", get(pages::england_map))
+        .route("/places/chosen", get(pages::chosen))
 }
 
-/// Places whose name matches `text`, best first, at most `limit`.
+/// Places whose name matches `text`, best first (the exact name, then local
+/// authorities, wards, neighbourhoods), at most `limit`.
 pub async fn search(app: &App, text: &str, limit: usize) -> Result<Vec<PlaceMatch>, Problem> {
-    let text = text.trim().to_lowercase();
-    if text.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut matches: Vec<(u8, PlaceMatch)> = all_places(app)
-        .await?
+    let index = places(app).await?;
+    Ok(index
+        .search(text, limit, |_| true)
         .into_iter()
-        .filter_map(|place| {
-            let name = place.name.to_lowercase();
-            let rank = if name == text {
-                0
-            } else if name.starts_with(&text) {
-                1
-            } else if name.contains(&text) {
-                2
-            } else {
-                return None;
-            };
-            Some((rank, place))
-        })
-        .collect();
-    matches.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    Ok(matches
-        .into_iter()
-        .take(limit)
-        .map(|(_, place)| place)
+        .map(|at| index.matched(at))
         .collect())
 }
 
-/// Each line names exactly one place (its name, any case), or the lines that don't.
+/// Each line (blank lines skipped) names exactly one place (its name in any case, or
+/// "Name, Parent"), or the lines that don't, each with what to write instead. The outer
+/// `Err`: the geography could not be read.
 pub async fn resolve_names(
     app: &App,
     lines: &[String],
 ) -> Result<Result<Vec<PlaceMatch>, Vec<NameProblem>>, Problem> {
-    let places = all_places(app).await?;
-    let mut found = Vec::new();
-    let mut problems = Vec::new();
-    for line in lines
-        .iter()
-        .map(|line| line.trim())
-        .filter(|line| !line.is_empty())
-    {
-        let wanted = line.to_lowercase();
-        let same: Vec<PlaceMatch> = places
-            .iter()
-            .filter(|place| place.name.to_lowercase() == wanted)
-            .cloned()
-            .collect();
-        match same.len() {
-            1 => found.extend(same),
-            0 => problems.push(NameProblem {
-                line: line.to_string(),
-                message: format!("No place is called \u{201c}{line}\u{201d}"),
-                candidates: Vec::new(),
-            }),
-            count => problems.push(NameProblem {
-                line: line.to_string(),
-                message: format!("{count} places are called \u{201c}{line}\u{201d}"),
-                candidates: same,
-            }),
-        }
-    }
-    Ok(if problems.is_empty() {
-        Ok(found)
-    } else {
-        Err(problems)
-    })
+    Ok(places(app).await?.resolve(lines))
 }
 
 /// The place with this code, if the reference geography has it.
 pub async fn place_name(app: &App, code: &str) -> Option<PlaceMatch> {
-    let code: domain::GeoCode = code.parse().ok()?;
-    let area = projections::read::area(app.state.database(), &code)
-        .await
-        .ok()?;
-    Some(PlaceMatch {
-        code: area.code,
-        name: area.name?,
-        level: level_in_words(area.level.as_deref().unwrap_or("")),
-        context: String::new(),
-    })
+    let index = places(app).await.ok()?;
+    Some(index.matched(index.at(code.trim())?))
 }
 
 /// The chooser's address: after choosing, the person comes back to `return_to` with
-/// `place={code}` added to its query. `level`: `lsoa` for a neighbourhood, `any`.
+/// `place={code}` added to its query. `level`: `lsoa` for a neighbourhood, `ward`, `lad`,
+/// or `any`.
 pub fn chooser_link(return_to: &str, level: &str) -> String {
     format!(
         "/places/choose?return={}&level={}",
@@ -145,21 +109,39 @@ pub fn level_in_words(level: &str) -> String {
     .to_string()
 }
 
-/// Every named place (read per call in this first version).
-async fn all_places(app: &App) -> Result<Vec<PlaceMatch>, Problem> {
-    let records = projections::read::places(app.state.database())
+/// The index kept: for which server state and geography import it was built.
+type Kept = Option<(usize, i64, Arc<PlaceIndex>)>;
+static KEPT: Mutex<Kept> = Mutex::new(None);
+
+/// The reference geography in memory: built on first use and again only after a new
+/// import (one cheap query per call to know).
+pub async fn places(app: &App) -> Result<Arc<PlaceIndex>, Problem> {
+    let unavailable = |error: projections::ProjectionError| {
+        tracing::warn!(%error, "the place chooser could not read the geography");
+        Problem::new("UNAVAILABLE", "The list of places cannot be read just now")
+    };
+    let db = app.state.database();
+    let version = projections::read::geography_version(db)
         .await
-        .map_err(|error| Problem::new("UNAVAILABLE", error.to_string()))?;
-    Ok(records
-        .into_iter()
-        .map(|record| PlaceMatch {
-            context: match &record.parent_name {
-                Some(parent) => format!("a {} in {parent}", level_in_words(&record.level)),
-                None => String::new(),
-            },
-            code: record.code,
-            name: record.name,
-            level: level_in_words(&record.level),
-        })
-        .collect())
+        .map_err(unavailable)?;
+    let state = Arc::as_ptr(&app.state) as usize;
+    if let Some((kept_state, kept_version, index)) =
+        KEPT.lock().map(|kept| kept.clone()).ok().flatten()
+    {
+        if kept_state == state && kept_version == version {
+            return Ok(index);
+        }
+    }
+    let records = projections::read::reference_places(db)
+        .await
+        .map_err(unavailable)?;
+    let index = Arc::new(
+        tokio::task::spawn_blocking(move || PlaceIndex::build(records))
+            .await
+            .map_err(|error| Problem::new("INTERNAL", error.to_string()))?,
+    );
+    if let Ok(mut kept) = KEPT.lock() {
+        *kept = Some((state, version, index.clone()));
+    }
+    Ok(index)
 }
