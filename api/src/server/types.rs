@@ -366,6 +366,14 @@ impl Round {
             .and_then(|votes| votes.allocated_on)
             .map(DateValue))
     }
+    /// Panel scores an application needs before it can be approved (PANEL rounds; chosen
+    /// at opening).
+    async fn min_panel_scores(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        let round = state(ctx).ledger.round(&self.0.round_id).await.coded()?;
+        Ok(round
+            .terms()
+            .map_or(0, |terms| i64::from(terms.min_panel_scores)))
+    }
     /// When the round's panel members see each other's scores (chosen at opening).
     async fn panel_sees_scores(&self, ctx: &Context<'_>) -> GqlResult<PanelSeesScores> {
         let round = state(ctx).ledger.round(&self.0.round_id).await.coded()?;
