@@ -386,7 +386,11 @@ fn flagged_queue(awards: &[AwardRow]) -> Markup {
 // `Award.reportsLate` (the notify work's reporting schedule) are in GraphQL, list
 // the reports due and late by those fields instead of this approximation.
 fn unreported_queue(awards: &[AwardRow]) -> Markup {
-    let is_zero = |amount: &str| amount.parse::<f64>().map_or(true, |value| value == 0.0);
+    let is_zero = |amount: &str| {
+        rust_decimal::Decimal::from_str_exact(amount)
+            .map(|value| value.is_zero())
+            .unwrap_or(true)
+    };
     let rows = awards
         .iter()
         .filter(|award| {

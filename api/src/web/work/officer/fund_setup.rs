@@ -192,7 +192,7 @@ async fn post_fund(
         "name": form.name.trim(),
         "funderName": form.funder_name.trim(),
         "funderOrgId": form.funder_org_id.trim(),
-        "establishedOn": (!established.is_empty()).then(|| established.read("Date").ok().map(|date| date.to_string())).flatten(),
+        "establishedOn": established.read("Date").ok().map(|date| date.to_string()),
         "idempotencyKey": key,
     });
     match gql::write(&app, &signed_in, ESTABLISH, json!({ "input": input })).await {

@@ -104,7 +104,7 @@ pub fn beside_field(problem: &Problem, fields: &[(&str, &str)], default: &str) -
     let field = fields
         .iter()
         .find(|(name, _)| problem.message.contains(name))
-        .map_or(default, |(_, field)| field);
+        .map_or(default, |(_, field)| *field);
     FieldError::new(field, problem.sentence())
 }
 

@@ -220,30 +220,31 @@ fn as_written(place: &PlaceMatch) -> String {
 }
 
 /// One sentence per line that did not name exactly one place, with the places it might
-/// mean written as the field takes them.
+/// mean written as the field takes them (unless the sentence already lists them).
 fn places_message(problems: &[NameProblem]) -> String {
     problems
         .iter()
         .map(|problem| {
+            let listed = problem
+                .candidates
+                .first()
+                .is_none_or(|place| problem.message.contains(&as_written(place)));
             if problem.candidates.is_empty() {
-                format!("{}: check the spelling, or leave it out.", problem.message)
+                format!(
+                    "{}: check the spelling, or leave it out.",
+                    problem.message.trim_end_matches('.')
+                )
+            } else if listed {
+                problem.message.clone()
             } else {
                 let candidates: Vec<String> = problem
                     .candidates
                     .iter()
-                    .map(|place| {
-                        format!(
-                            "\u{201c}{}\u{201d} ({} {})",
-                            as_written(place),
-                            place.level,
-                            place.context
-                        )
-                        .replace("  ", " ")
-                    })
+                    .map(|place| format!("\u{201c}{}\u{201d} ({})", as_written(place), place.level))
                     .collect();
                 format!(
                     "{}: {}. Write the one you mean as shown.",
-                    problem.message,
+                    problem.message.trim_end_matches('.'),
                     candidates.join("; ")
                 )
             }

@@ -243,6 +243,7 @@ pub fn read_percent(label: &str, written: &str) -> Result<Decimal, String> {
     if percent < Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
         return Err(format!("{label} must be between 0% and 100%"));
     }
+    let percent = percent.normalize();
     if percent.scale() > 2 {
         return Err(format!(
             "{label} can have at most 2 decimal places, like 12.25%"
