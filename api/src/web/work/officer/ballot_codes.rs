@@ -19,11 +19,11 @@ use serde_json::json;
 
 use super::round_page::{managed_round, ManagedRound};
 use super::widgets::read_whole;
-use super::{beside_field, form_page, round_path};
+use super::{beside_field, form_page, round_path, segment};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, text_input, FieldError, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
-use crate::web::work::forms::{encode, form_key_field, idempotency_key, new_form_key};
+use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key};
 use crate::web::work::gql::{self, problem_page};
 
 pub fn routes() -> Router<App> {
@@ -144,7 +144,7 @@ async fn issue(
 
 /// The codes, one card each, with the voting address and what to do.
 fn printable(app: &App, signed_in: &SignedIn, round: &ManagedRound, issued: &Issued) -> Response {
-    let address = app.state.web.url(&format!("/vote/{}", encode(&round.id)));
+    let address = app.state.web.url(&format!("/vote/{}", segment(&round.id)));
     let body = html! {
         div class="fl-no-print" {
             span class="govuk-caption-l" { (round.name) }

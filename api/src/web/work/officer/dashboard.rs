@@ -18,11 +18,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::widgets::{date_words, pounds};
-use super::{done_banner, form_page, fund_path, round_path};
+use super::{done_banner, form_page, fund_path, round_path, segment};
 use crate::server::http::App;
 use crate::web::layout::{self, summary_list, SummaryRow};
 use crate::web::session::SignedIn;
-use crate::web::work::forms::encode;
 use crate::web::work::gql::{self, problem_page, Problem};
 
 pub fn routes() -> Router<App> {
@@ -267,11 +266,11 @@ fn link(href: String, text: &str) -> Markup {
 }
 
 fn application_link(id: &str) -> String {
-    format!("/manage/applications/{}", encode(id))
+    format!("/manage/applications/{}", segment(id))
 }
 
 fn award_link(id: &str) -> String {
-    format!("/manage/awards/{}", encode(id))
+    format!("/manage/awards/{}", segment(id))
 }
 
 /// The mean of the scores to one place, or "None yet".
@@ -334,8 +333,8 @@ fn drawdown_queue(awards: &[AwardRow], status: &str, caption: &str, empty: &str)
         {
             let href = format!(
                 "/manage/awards/{}/drawdowns/{}",
-                encode(&award.id),
-                encode(&drawdown.id)
+                segment(&award.id),
+                segment(&drawdown.id)
             );
             let when = match (status, &drawdown.decided_on) {
                 ("APPROVED", Some(decided)) => format!("Approved {}", date_words(decided)),

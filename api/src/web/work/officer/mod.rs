@@ -33,7 +33,6 @@ use axum::response::Response;
 use axum::Router;
 use maud::{html, Markup};
 
-use super::forms::encode;
 use super::gql::Problem;
 use crate::server::http::App;
 use crate::web::layout::{self, error_summary, page, FieldError};
@@ -49,14 +48,25 @@ pub fn routes() -> Router<App> {
         .merge(ballot_codes::routes())
 }
 
+/// An id as one segment of a path: ids (`FUND-…`, `RND-…`) stay as they are; anything
+/// else a path segment cannot hold is percent-encoded.
+pub fn segment(id: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(id, KEEP).to_string()
+}
+
 /// `/manage/funds/{fund}`: the fund's dashboard.
 pub fn fund_path(fund: &str) -> String {
-    format!("/manage/funds/{}", encode(fund))
+    format!("/manage/funds/{}", segment(fund))
 }
 
 /// `/manage/rounds/{round}`: the round's page.
 pub fn round_path(round: &str) -> String {
-    format!("/manage/rounds/{}", encode(round))
+    format!("/manage/rounds/{}", segment(round))
 }
 
 /// Which button of a form was pressed: the form's own (check the answers), "Change" on

@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::widgets::{date_words, pounds};
-use super::{done_banner, form_page, fund_path, round_path, row};
+use super::{done_banner, form_page, fund_path, round_path, row, segment};
 use crate::server::http::App;
 use crate::web::layout::{self, summary_list};
 use crate::web::session::{SignedIn, SignedInForm};
-use crate::web::work::forms::{encode, form_key_field, idempotency_key, new_form_key};
+use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places;
 
@@ -300,7 +300,7 @@ fn applications(
             let place = places.get(&application.neighbourhood).cloned().unwrap_or_default();
             let decided = application.approved_amount.as_deref().map(pounds);
             let mut cells = vec![
-                html! { a class="govuk-link" href=(format!("/manage/applications/{}", encode(&application.id))) { (application.title) } },
+                html! { a class="govuk-link" href=(format!("/manage/applications/{}", segment(&application.id))) { (application.title) } },
                 html! { (application.applicant_name) },
                 html! { (place) },
                 html! { (pounds(&application.amount_requested)) },
