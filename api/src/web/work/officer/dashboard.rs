@@ -17,10 +17,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::widgets::{date_words, pounds};
+use super::widgets::{date_words, headed_table, pounds};
 use super::{done_banner, form_page, fund_path, round_path, segment};
 use crate::server::http::App;
-use crate::web::layout::{self, summary_list, SummaryRow};
+use crate::web::layout::{summary_list, SummaryRow};
 use crate::web::session::SignedIn;
 use crate::web::work::gql::{self, problem_page, Problem};
 
@@ -249,14 +249,14 @@ fn position(fund: &ManagedFund) -> Markup {
     }
 }
 
-/// A queue: its table, or "Nothing to do" with what is empty.
+/// A queue under its heading: its table, or "Nothing to do" with what is empty.
 fn queue(caption: &str, headings: &[&str], rows: Vec<Vec<Markup>>, empty: &str) -> Markup {
     html! {
         @if rows.is_empty() {
             h3 class="govuk-heading-m" { (caption) }
             p class="govuk-body fl-nothing" { "Nothing to do. " (empty) }
         } @else {
-            (layout::table(caption, headings, &rows))
+            (headed_table(3, caption, headings, &rows))
         }
     }
 }
@@ -426,11 +426,11 @@ fn rounds_table(rounds: &[RoundRow]) -> Markup {
         })
         .collect();
     html! {
-        h2 class="govuk-heading-l govuk-!-margin-top-6" { "Rounds" }
         @if rows.is_empty() {
+            h2 class="govuk-heading-m" { "Rounds" }
             p class="govuk-body" { "This fund has no rounds yet." }
         } @else {
-            (layout::table("Rounds", &["Round", "Status", "Decided by", "Budget", "Remaining", "Closes"], &rows))
+            (headed_table(2, "Rounds", &["Round", "Status", "Decided by", "Budget", "Remaining", "Closes"], &rows))
         }
     }
 }

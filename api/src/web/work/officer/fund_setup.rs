@@ -89,20 +89,19 @@ impl FundForm {
     }
 }
 
-/// Only someone who may create funds sees the form; anyone else gets "Page not found".
-fn may_create(signed_in: &SignedIn) -> Result<(), Response> {
-    if signed_in.roles.can_create_funds() {
-        Ok(())
-    } else {
-        Err(problem_page(
+/// Only someone who may create funds sees the form; anyone else gets "Page not found"
+/// (the page to show them instead).
+fn refused_unless_owner(signed_in: &SignedIn) -> Option<Response> {
+    (!signed_in.roles.can_create_funds()).then(|| {
+        problem_page(
             Some(signed_in),
             &Problem::new("FORBIDDEN", "only an owner sets up a fund"),
-        ))
-    }
+        )
+    })
 }
 
 async fn new_fund(signed_in: SignedIn) -> Response {
-    if let Err(page) = may_create(&signed_in) {
+    if let Some(page) = refused_unless_owner(&signed_in) {
         return page;
     }
     let form = FundForm {
@@ -172,7 +171,7 @@ async fn post_fund(
         mut form,
     }: SignedInForm<FundForm>,
 ) -> Response {
-    if let Err(page) = may_create(&signed_in) {
+    if let Some(page) = refused_unless_owner(&signed_in) {
         return page;
     }
     let Some(key) = idempotency_key("establish-fund", &form.form_key) else {

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::widgets::{
-    date_input, date_words, percent_words, pounds, read_percent, read_whole, DateParts,
+    date_input, date_words, headed_table, percent_words, pounds, read_percent, read_whole,
+    DateParts,
 };
 use super::{beside_field, done_banner, form_page, fund_path};
 use crate::server::http::App;
@@ -250,9 +251,10 @@ fn proxy_table(proxies: &[Proxy]) -> Markup {
         .collect();
     html! {
         @if rows.is_empty() {
+            h2 class="govuk-heading-m" { "Current proxies" }
             p class="govuk-body" { "The fund has no outcome proxies yet: grantees cannot report outcomes until it has." }
         } @else {
-            (layout::table("Current proxies", &["Indicator", "Unit", "Value per unit", "Deadweight", "Attribution", "Displacement", "Drop-off", "Years", "Set on"], &rows))
+            (headed_table(2, "Current proxies", &["Indicator", "Unit", "Value per unit", "Deadweight", "Attribution", "Displacement", "Drop-off", "Years", "Set on"], &rows))
         }
     }
 }

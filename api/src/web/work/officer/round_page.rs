@@ -13,7 +13,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::widgets::{date_words, pounds};
+use super::widgets::{date_words, headed_table, pounds};
 use super::{done_banner, form_page, fund_path, round_path, row, segment};
 use crate::server::http::App;
 use crate::web::layout::{self, summary_list};
@@ -324,7 +324,7 @@ fn applications(
             h2 class="govuk-heading-m" { "Applications" }
             p class="govuk-body" { "No applications yet." }
         } @else {
-            (layout::table("Applications", &["Application", "Group", "Place", "Requested", "Status", last], &rows))
+            (headed_table(2, "Applications", &["Application", "Group", "Place", "Requested", "Status", last], &rows))
         }
     }
 }
