@@ -329,6 +329,47 @@ async fn in_a_browser_an_owner_sets_up_a_fund_and_its_queues_fill(store: Store) 
         .await;
     browser.axe_scan("the dashboard with work to do").await;
     browser.screenshot(&shot(store, "dashboard-queues")).await;
+
+    // Approved (to pay), and spend reported above what was paid (flagged).
+    mutate(
+        &app,
+        &app.admin(),
+        "approveDrawdown",
+        json!({ "awardId": award, "drawdownId": drawdown }),
+        "drawdown { id }",
+    )
+    .await;
+    mutate(
+        &app,
+        &app.grantee(ORG),
+        "reportSpend",
+        json!({
+            "awardId": award, "periodStart": business_day(), "periodEnd": business_day(),
+            "lines": [{ "category": "Fridges", "amount": "3000.00" }]
+        }),
+        "award { id }",
+    )
+    .await;
+    browser.goto(&format!("/manage/funds/{fund}")).await;
+    let dashboard = browser.text("#main-content").await;
+    assert!(
+        dashboard.contains("No drawdowns are waiting for approval"),
+        "{dashboard}"
+    );
+    assert!(
+        !dashboard.contains("No approved drawdowns are waiting to be paid"),
+        "{dashboard}"
+    );
+    assert!(
+        !dashboard.contains("No award has reported more spend than it was paid"),
+        "{dashboard}"
+    );
+    browser
+        .find(&format!("a[href='/manage/awards/{award}']"))
+        .await;
+    browser
+        .axe_scan("the dashboard with payments and flags")
+        .await;
     browser.close().await;
 }
 
