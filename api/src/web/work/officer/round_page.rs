@@ -203,9 +203,15 @@ async fn place_names(app: &App, round: &ManagedRound) -> std::collections::HashM
         if names.contains_key(code) {
             continue;
         }
+        // A neighbourhood's own name is statistical ("Hartlepool 008A"): say where it is.
         let name = places::place_name(app, code).await.map_or_else(
             || "A place not in the reference geography".to_string(),
-            |place| place.name,
+            |place| match place.level.as_str() {
+                "neighbourhood" if !place.context.is_empty() => {
+                    format!("{} ({})", place.name, place.context)
+                }
+                _ => place.name,
+            },
         );
         names.insert(code.clone(), name);
     }
