@@ -16,7 +16,8 @@ use fundledger_tests::{mutate, spawn_app_with_reference_geography, Store, TestAp
 use infrastructure::accounts::ScopedRole;
 use serde_json::{json, Value};
 
-/// A neighbourhood (LSOA) in Burn Valley ward, Hartlepool.
+/// A neighbourhood (LSOA) in Burn Valley ward, Hartlepool (in the shipped reference
+/// geography; tests without it use the code as any well-formed code).
 const HARTLEPOOL_LSOA: &str = "E01011950";
 const HARTLEPOOL: &str = "E06000001";
 
@@ -376,7 +377,7 @@ async fn in_a_browser_an_owner_sets_up_a_fund_and_its_queues_fill(store: Store) 
 /// In a real browser: a round residents vote in; the officer issues ballot codes (the
 /// printable page), a resident votes (GraphQL), the officer counts the votes.
 async fn in_a_browser_an_officer_issues_ballot_codes_and_counts_the_votes(store: Store) {
-    let app = app_for(store).await;
+    let app = spawn(store).await;
     let fund = establish_fund(&app).await;
     mutate(&app, &app.admin(), "receiveCapital",
         json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }), "").await;
@@ -458,7 +459,7 @@ async fn in_a_browser_an_officer_issues_ballot_codes_and_counts_the_votes(store:
 /// Another fund's officer, and a person who is no owner, get "Page not found" on every
 /// officer page of a fund and round that are not theirs, and their POSTs change nothing.
 async fn another_funds_officer_gets_not_found(store: Store) {
-    let app = app_for(store).await;
+    let app = spawn(store).await;
     let (fund, round) = fund_and_round(&app).await;
     let other_fund = establish_fund(&app).await;
     let officer = ScopedRole::officer(&domain::FundId::new(&other_fund));
@@ -525,7 +526,7 @@ async fn form_of(client: &WebClient, path: &str) -> (WebPage, String, String) {
 /// issued once (the second answer says they were already shown), capital is received
 /// once, a round is closed once.
 async fn a_form_sent_twice_writes_once(store: Store) {
-    let app = app_for(store).await;
+    let app = spawn(store).await;
     let (fund, _) = fund_and_round(&app).await;
     let round = mutate(
         &app,
