@@ -146,3 +146,32 @@ pub fn row(key: &str, value: impl Into<String>) -> layout::SummaryRow {
         action: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_stay_readable_in_paths() {
+        assert_eq!(fund_path("FUND-12AB"), "/manage/funds/FUND-12AB");
+        assert_eq!(round_path("RND-9_x.y~z"), "/manage/rounds/RND-9_x.y~z");
+        assert_eq!(segment("a/b c?"), "a%2Fb%20c%3F");
+    }
+
+    #[test]
+    fn a_refusal_goes_beside_the_field_its_message_names() {
+        let problem = Problem::new("BAD_INPUT", "receivedOn: 2099-01-01 is after today");
+        let error = beside_field(
+            &problem,
+            &[("receivedOn", "received"), ("amount", "amount")],
+            "amount",
+        );
+        assert_eq!(error.field, "received");
+        assert_eq!(error.message, "ReceivedOn: 2099-01-01 is after today");
+        let other = Problem::new("CONFLICT", "not enough available");
+        assert_eq!(
+            beside_field(&other, &[("receivedOn", "received")], "amount").field,
+            "amount"
+        );
+    }
+}

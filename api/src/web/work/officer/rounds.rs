@@ -451,3 +451,70 @@ async fn post_round(
         Err(problem) => problem_page(Some(&signed_in), &problem),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(name: &str, level: &str, context: &str) -> PlaceMatch {
+        PlaceMatch {
+            code: "E05000001".into(),
+            name: name.into(),
+            level: level.into(),
+            context: context.into(),
+        }
+    }
+
+    #[test]
+    fn refused_place_names_say_what_to_write_instead() {
+        let newtown = NameProblem {
+            line: "Newtown".into(),
+            message: "2 places are called \u{201c}Newtown\u{201d}".into(),
+            candidates: vec![
+                place("Newtown", "ward", "a ward in Powys"),
+                place("Newtown", "ward", "a ward in Birmingham"),
+            ],
+        };
+        let atlantis = NameProblem {
+            line: "Atlantis".into(),
+            message: "No place is called \u{201c}Atlantis\u{201d}.".into(),
+            candidates: Vec::new(),
+        };
+        let message = places_message(&[newtown, atlantis]);
+        assert!(
+            message.contains("\u{201c}Newtown, Powys\u{201d} (ward)"),
+            "{message}"
+        );
+        assert!(
+            message.contains("\u{201c}Newtown, Birmingham\u{201d}"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Atlantis\u{201d}: check the spelling"),
+            "{message}"
+        );
+        // A sentence that already lists the candidates is kept as it is.
+        let listed = NameProblem {
+            line: "Newtown".into(),
+            message: "2 places are called Newtown: write Newtown, Powys or Newtown, Birmingham"
+                .into(),
+            candidates: vec![place("Newtown", "ward", "a ward in Powys")],
+        };
+        assert_eq!(
+            places_message(std::slice::from_ref(&listed)),
+            listed.message
+        );
+        assert_eq!(
+            as_written(&place("Hartlepool", "local authority", "")),
+            "Hartlepool"
+        );
+    }
+
+    #[test]
+    fn lines_skip_blanks_and_trim() {
+        assert_eq!(
+            lines(" food \n\n young people \n"),
+            vec!["food", "young people"]
+        );
+    }
+}
