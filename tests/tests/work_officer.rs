@@ -612,7 +612,66 @@ async fn a_form_sent_twice_writes_once(store: Store) {
     assert_eq!(app.head().await, after_first, "closing twice wrote once");
 }
 
+/// Opening a round for more than the fund has available is refused beside the budget,
+/// in words (no ids), and nothing is written.
+async fn an_over_budget_round_is_refused_beside_the_budget(store: Store) {
+    let app = spawn(store).await;
+    let (fund, _) = fund_and_round(&app).await;
+    let officer = ScopedRole::officer(&domain::FundId::new(&fund));
+    let client = client_as(&app, "olu@example.org", &[officer]).await;
+    let path = format!("/manage/funds/{fund}/rounds/new");
+    let (_, csrf, key) = form_of(&client, &path).await;
+    let head = app.head().await;
+    let page = client
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("form_key", key.as_str()),
+                ("name", "Too big"),
+                ("opens_day", "1"),
+                ("opens_month", "1"),
+                ("opens_year", "2020"),
+                ("closes_day", "31"),
+                ("closes_month", "12"),
+                ("closes_year", "2099"),
+                ("budget", "£60,000"),
+                ("decision_mode", "PANEL"),
+                ("min_panel_scores", "1"),
+                ("panel_sees_scores", "AFTER_OWN_SCORE"),
+                ("themes", ""),
+                ("places", ""),
+                ("action", "confirm"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains("<title>Error: Open a round"),
+        "{}",
+        page.body
+    );
+    let start = page
+        .body
+        .find("id=\"budget-error\"")
+        .expect("an error beside the budget");
+    let beside = &page.body[start..start + 300];
+    assert!(
+        beside.contains("£50,000.00") && !beside.contains("FUND-"),
+        "{beside}"
+    );
+    assert_eq!(app.head().await, head, "nothing written");
+    assert_eq!(
+        read_fund(&app, &fund).await["rounds"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 on_both_stores!(
+    an_over_budget_round_is_refused_beside_the_budget,
     in_a_browser_an_owner_sets_up_a_fund_and_its_queues_fill,
     in_a_browser_an_officer_issues_ballot_codes_and_counts_the_votes,
     another_funds_officer_gets_not_found,

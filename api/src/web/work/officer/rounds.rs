@@ -201,6 +201,14 @@ fn take<T>(errors: &mut Vec<FieldError>, id: &str, result: Result<T, String>) ->
     }
 }
 
+/// The fund's available money named by an over-budget refusal ("allocating £60,000.00
+/// to round … exceeds the £50,000.00 available in fund …"), to say it without the ids.
+fn available_in(message: &str) -> Option<&str> {
+    let (_, after) = message.split_once("exceeds the ")?;
+    let (available, _) = after.split_once(" available")?;
+    available.starts_with('£').then_some(available)
+}
+
 fn non_empty(text: &str, message: &str) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -445,7 +453,15 @@ async fn post_round(
                 ("minPanelScores", "min_panel_scores"),
                 ("name", "name"),
             ];
-            let error = beside_field(&problem, &fields, "name");
+            let error = match available_in(&problem.message) {
+                Some(available) => FieldError::new(
+                    "budget",
+                    format!(
+                        "Budget is more than the fund has available to set aside ({available})"
+                    ),
+                ),
+                None => beside_field(&problem, &fields, "name"),
+            };
             round_form(&signed_in, &fund, &fund_name, &form, &[error])
         }
         Err(problem) => problem_page(Some(&signed_in), &problem),
@@ -508,6 +524,14 @@ mod tests {
             as_written(&place("Hartlepool", "local authority", "")),
             "Hartlepool"
         );
+    }
+
+    #[test]
+    fn an_over_budget_refusal_names_the_available_money() {
+        let message =
+            "allocating £60,000.00 to round RND-1 exceeds the £50,000.00 available in fund FUND-1";
+        assert_eq!(available_in(message), Some("£50,000.00"));
+        assert_eq!(available_in("name must not be empty"), None);
     }
 
     #[test]
