@@ -271,6 +271,8 @@ async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, V
                 ("fund" | "round" | "award" | "application", "id") => {
                     args.push(format!("id: \"{}\"", seeded.ids[name]))
                 }
+                ("managedFund", "id") => args.push(format!("id: \"{}\"", seeded.ids["fund"])),
+                ("managedRound", "id") => args.push(format!("id: \"{}\"", seeded.ids["round"])),
                 (_, "code") => args.push(format!("code: \"{AREA}\"")),
                 ("budget", "scope") => {
                     args.push(format!("scope: {{ fund: \"{}\" }}", seeded.ids["fund"]))

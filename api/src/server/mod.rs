@@ -32,6 +32,7 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod mutations;
+pub mod officer_fields;
 pub mod page;
 pub mod people_api;
 pub mod principal;

@@ -19,6 +19,7 @@ use super::erasure_api::ErasureMutation;
 use super::errors::BAD_INPUT;
 use super::grantee_fields::GroupQuery;
 use super::mutations::Mutation;
+use super::officer_fields::OfficerQuery;
 use super::people_api::{PeopleMutation, PeopleQuery};
 use super::query::Query;
 use super::subscriptions::Subscription;
@@ -49,7 +50,7 @@ pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 // (a plain comment: it is not part of the published reference).
 #[derive(MergedObject)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery);
+pub struct QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery, OfficerQuery);
 
 // The mutation root, merged as the query root is.
 #[derive(MergedObject)]
@@ -61,7 +62,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let query = QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery);
+    let query = QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery, OfficerQuery);
     let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation);
     let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)

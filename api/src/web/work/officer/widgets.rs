@@ -1,0 +1,388 @@
+//! GOV.UK Design System pieces the officer's forms need beyond `layout.rs`: textarea,
+//! radios, date input (day, month, year) and reading what people typed into them
+//! (dates, percentages, whole numbers). Each refusal is a sentence for beside the field.
+
+use maud::{html, Markup};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// The `govuk-form-group` class, with its error modifier when `error` is set.
+fn group_class(error: Option<&str>) -> &'static str {
+    if error.is_some() {
+        "govuk-form-group govuk-form-group--error"
+    } else {
+        "govuk-form-group"
+    }
+}
+
+fn error_message(id: &str, error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(error) = error {
+            p id=(format!("{id}-error")) class="govuk-error-message" {
+                span class="govuk-visually-hidden" { "Error: " } (error)
+            }
+        }
+    }
+}
+
+/// `aria-describedby` for a field with an optional hint and error.
+fn described_by(id: &str, hint: bool, error: Option<&str>) -> Option<String> {
+    let mut ids = Vec::new();
+    if hint {
+        ids.push(format!("{id}-hint"));
+    }
+    if error.is_some() {
+        ids.push(format!("{id}-error"));
+    }
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// A labelled textarea (GOV.UK's textarea) with its hint and error.
+pub fn textarea(
+    id: &str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    error: Option<&str>,
+) -> Markup {
+    let class = if error.is_some() {
+        "govuk-textarea govuk-textarea--error"
+    } else {
+        "govuk-textarea"
+    };
+    html! {
+        div class=(group_class(error)) {
+            label class="govuk-label govuk-label--s" for=(id) { (label) }
+            @if let Some(hint) = hint {
+                div id=(format!("{id}-hint")) class="govuk-hint" { (hint) }
+            }
+            (error_message(id, error))
+            textarea class=(class) id=(id) name=(id) rows="5" spellcheck="false"
+                aria-describedby=[described_by(id, hint.is_some(), error)] { (value) }
+        }
+    }
+}
+
+/// Radios in a fieldset with a legend: `choices` are (value, label, optional hint). The
+/// first radio carries the field's `id`, so the error summary's link lands on it.
+pub fn radios(
+    id: &str,
+    legend: &str,
+    choices: &[(&str, &str, Option<&str>)],
+    chosen: &str,
+    error: Option<&str>,
+) -> Markup {
+    html! {
+        div class=(group_class(error)) {
+            fieldset class="govuk-fieldset" aria-describedby=[error.map(|_| format!("{id}-error"))] {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                (error_message(id, error))
+                div class="govuk-radios" data-module="govuk-radios" {
+                    @for (index, (value, text, hint)) in choices.iter().enumerate() {
+                        @let radio_id = if index == 0 { id.to_string() } else { format!("{id}-{value}") };
+                        div class="govuk-radios__item" {
+                            input class="govuk-radios__input" id=(radio_id) name=(id) type="radio"
+                                value=(value) checked[chosen == *value]
+                                aria-describedby=[hint.map(|_| format!("{radio_id}-hint"))];
+                            label class="govuk-label govuk-radios__label" for=(radio_id) { (text) }
+                            @if let Some(hint) = hint {
+                                div id=(format!("{radio_id}-hint")) class="govuk-hint govuk-radios__hint" { (hint) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A date as typed into a GOV.UK date input: day, month and year fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DateParts {
+    pub day: String,
+    pub month: String,
+    pub year: String,
+}
+
+impl DateParts {
+    pub fn of(date: domain::Date) -> DateParts {
+        use chrono::Datelike;
+        DateParts {
+            day: date.day().to_string(),
+            month: date.month().to_string(),
+            year: date.year().to_string(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.day.trim().is_empty() && self.month.trim().is_empty() && self.year.trim().is_empty()
+    }
+
+    /// The date, or a sentence naming `label` ("Date received must be a real date").
+    pub fn read(&self, label: &str) -> Result<domain::Date, String> {
+        if self.is_empty() {
+            return Err(format!("Enter the {}", label.to_lowercase()));
+        }
+        let part = |text: &str, what: &str| -> Result<u32, String> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(format!("{label} must include a {what}"));
+            }
+            text.parse::<u32>().map_err(|_| {
+                format!("{label} must be a real date, in numbers, for example 27 3 2026")
+            })
+        };
+        let day = part(&self.day, "day")?;
+        let month = part(&self.month, "month")?;
+        let year = part(&self.year, "year")?;
+        if !(1900..=2200).contains(&year) {
+            return Err(format!(
+                "{label} must have a year of 4 digits, for example 2026"
+            ));
+        }
+        let year = i32::try_from(year).map_err(|_| format!("{label} must be a real date"))?;
+        domain::Date::from_ymd_opt(year, month, day)
+            .ok_or_else(|| format!("{label} must be a real date"))
+    }
+}
+
+/// GOV.UK's date input: `id-day`, `id-month`, `id-year` in a fieldset; the day field
+/// carries `id` too (`{id}` is where the error summary links).
+pub fn date_input(
+    id: &str,
+    legend: &str,
+    hint: &str,
+    parts: &DateParts,
+    error: Option<&str>,
+) -> Markup {
+    let input_class = |width: &str| {
+        if error.is_some() {
+            format!(
+                "govuk-input govuk-date-input__input govuk-input--width-{width} govuk-input--error"
+            )
+        } else {
+            format!("govuk-input govuk-date-input__input govuk-input--width-{width}")
+        }
+    };
+    let fields = [
+        ("day", "Day", "2", parts.day.as_str()),
+        ("month", "Month", "2", parts.month.as_str()),
+        ("year", "Year", "4", parts.year.as_str()),
+    ];
+    html! {
+        div class=(group_class(error)) {
+            fieldset class="govuk-fieldset" role="group" aria-describedby=(described_by(id, true, error).unwrap_or_default()) {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                div id=(format!("{id}-hint")) class="govuk-hint" { (hint) }
+                (error_message(id, error))
+                div class="govuk-date-input" {
+                    @for (part, label, width, value) in fields {
+                        @let field_id = if part == "day" { id.to_string() } else { format!("{id}-{part}") };
+                        div class="govuk-date-input__item" {
+                            div class="govuk-form-group" {
+                                label class="govuk-label govuk-date-input__label" for=(field_id) { (label) }
+                                input class=(input_class(width)) id=(field_id) name=(format!("{id}_{part}"))
+                                    type="text" inputmode="numeric" value=(value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Hidden inputs carrying a date's parts forward (check-your-answers).
+pub fn hidden_date(id: &str, parts: &DateParts) -> Markup {
+    html! {
+        input type="hidden" name=(format!("{id}_day")) value=(parts.day);
+        input type="hidden" name=(format!("{id}_month")) value=(parts.month);
+        input type="hidden" name=(format!("{id}_year")) value=(parts.year);
+    }
+}
+
+/// A hidden input.
+pub fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
+/// A table under its own heading (`h2` or `h3`, `heading` text): the caption repeats the
+/// heading for screen readers only, so the page's headings list every table, full or
+/// empty. In its scroll region (`layout::table_region`), so 320 px pages never scroll
+/// sideways.
+pub fn headed_table(level: u8, heading: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
+    let table = html! {
+        table class="govuk-table" {
+            caption class="govuk-visually-hidden" { (heading) }
+            thead class="govuk-table__head" {
+                tr class="govuk-table__row" {
+                    @for column in headings {
+                        th scope="col" class="govuk-table__header" { (column) }
+                    }
+                }
+            }
+            tbody class="govuk-table__body" {
+                @for row in rows {
+                    tr class="govuk-table__row" {
+                        @for (index, cell) in row.iter().enumerate() {
+                            @if index == 0 {
+                                th scope="row" class="govuk-table__header" { (cell) }
+                            } @else {
+                                td class="govuk-table__cell" { (cell) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        @if level == 2 {
+            h2 class="govuk-heading-m" { (heading) }
+        } @else {
+            h3 class="govuk-heading-m" { (heading) }
+        }
+        (crate::web::layout::table_region(heading, table))
+    }
+}
+
+/// A date as people read it: "7 December 2026".
+pub fn long_date(date: domain::Date) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// A GraphQL `Date` (`2026-12-07`) as people read it; the text itself if unreadable.
+pub fn date_words(text: &str) -> String {
+    domain::dates::parse_date("date", text)
+        .map(long_date)
+        .unwrap_or_else(|_| text.to_string())
+}
+
+/// A GraphQL `Money` (`1250.00`) as people read it: `£1,250.00`.
+pub fn pounds(text: &str) -> String {
+    Decimal::from_str(text)
+        .ok()
+        .and_then(|amount| domain::Money::new(amount).ok())
+        .map(|money| money.to_string())
+        .unwrap_or_else(|| format!("£{text}"))
+}
+
+/// A share as people write it (`25%`, `25`, `12.5 %`) → the fraction GraphQL wants
+/// (`0.25`), 0 to 100 per cent with at most 2 decimal places.
+pub fn read_percent(label: &str, written: &str) -> Result<Decimal, String> {
+    let text = written.trim();
+    let text = text.strip_suffix('%').unwrap_or(text).trim();
+    if text.is_empty() {
+        return Err(format!(
+            "Enter the {}, as a percentage from 0 to 100",
+            label.to_lowercase()
+        ));
+    }
+    let percent = Decimal::from_str(text)
+        .map_err(|_| format!("{label} must be a percentage from 0 to 100, like 25% or 12.5"))?;
+    if percent < Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
+        return Err(format!("{label} must be between 0% and 100%"));
+    }
+    let percent = percent.normalize();
+    if percent.scale() > 2 {
+        return Err(format!(
+            "{label} can have at most 2 decimal places, like 12.25%"
+        ));
+    }
+    Ok((percent / Decimal::ONE_HUNDRED).normalize())
+}
+
+/// A fraction (`0.25`) as a percentage people read (`25%`).
+pub fn percent_words(fraction: &str) -> String {
+    match Decimal::from_str(fraction) {
+        Ok(fraction) => format!("{}%", (fraction * Decimal::ONE_HUNDRED).normalize()),
+        Err(_) => fraction.to_string(),
+    }
+}
+
+/// A whole number from `min` to `max`.
+pub fn read_whole(label: &str, written: &str, min: u32, max: u32) -> Result<u32, String> {
+    let text = written.trim();
+    if text.is_empty() {
+        return Err(format!("Enter the {}", label.to_lowercase()));
+    }
+    match text.parse::<u32>() {
+        Ok(number) if (min..=max).contains(&number) => Ok(number),
+        _ => Err(format!(
+            "{label} must be a whole number from {min} to {max}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_as_people_write_them_become_fractions() {
+        assert_eq!(
+            read_percent("Deadweight", "25%").unwrap().to_string(),
+            "0.25"
+        );
+        assert_eq!(
+            read_percent("Deadweight", " 25 ").unwrap().to_string(),
+            "0.25"
+        );
+        assert_eq!(
+            read_percent("Deadweight", "12.5 %").unwrap().to_string(),
+            "0.125"
+        );
+        assert_eq!(read_percent("Deadweight", "0").unwrap().to_string(), "0");
+        assert_eq!(read_percent("Deadweight", "100%").unwrap().to_string(), "1");
+        assert!(read_percent("Deadweight", "101")
+            .unwrap_err()
+            .contains("between"));
+        assert!(read_percent("Deadweight", "-1")
+            .unwrap_err()
+            .contains("between"));
+        assert!(read_percent("Deadweight", "1.125")
+            .unwrap_err()
+            .contains("2 decimal"));
+        assert!(read_percent("Deadweight", "a lot")
+            .unwrap_err()
+            .contains("percentage"));
+        assert!(read_percent("Deadweight", "")
+            .unwrap_err()
+            .contains("Enter"));
+        assert_eq!(percent_words("0.125"), "12.5%");
+    }
+
+    #[test]
+    fn dates_are_read_from_their_parts() {
+        let parts = |d: &str, m: &str, y: &str| DateParts {
+            day: d.into(),
+            month: m.into(),
+            year: y.into(),
+        };
+        assert_eq!(
+            parts("7", "12", "2026").read("Date").unwrap().to_string(),
+            "2026-12-07"
+        );
+        assert!(parts("31", "2", "2026")
+            .read("Date")
+            .unwrap_err()
+            .contains("real date"));
+        assert!(parts("", "2", "2026")
+            .read("Date")
+            .unwrap_err()
+            .contains("day"));
+        assert!(parts("1", "2", "26")
+            .read("Date")
+            .unwrap_err()
+            .contains("4 digits"));
+        assert!(parts("", "", "")
+            .read("Opening date")
+            .unwrap_err()
+            .contains("Enter the opening date"));
+        assert_eq!(
+            long_date(parts("7", "12", "2026").read("Date").unwrap()),
+            "7 December 2026"
+        );
+        assert_eq!(pounds("1250.5"), "£1,250.50");
+    }
+}
