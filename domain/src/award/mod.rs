@@ -14,6 +14,7 @@ mod events;
 mod inputs;
 #[cfg(test)]
 mod inputs_tests;
+mod reports_due;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +29,7 @@ pub use budget::{
 pub use commands::{AwardCommand, HistoricGrant, SpendLine};
 pub use error::AwardError;
 pub use events::AwardEvent;
+pub use reports_due::{reports_due, ReportHistory, ReportsDue, REPORT_DUE_DAYS};
 pub use inputs::{
     InputKind, InputRecorded, InputRecorder, RecordInput, MAX_INPUT_DESCRIPTION_CHARS,
 };
