@@ -22,21 +22,17 @@
 
 /// Runs `$body` with `$pool` bound to the store's pool, whichever it is (one SQL text for
 /// both stores).
-#[macro_export]
-#[doc(hidden)]
 macro_rules! on_database {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Database::Postgres($pool) => $body,
-            $crate::Database::Sqlite($pool) => $body,
+            crate::Database::Postgres($pool) => $body,
+            crate::Database::Sqlite($pool) => $body,
         }
     };
 }
 
 pub mod outbox;
 pub mod rules;
-
-use std::time::Duration;
 
 pub use outbox::{ClaimedMessage, Outcome, NOTIFIER_READER};
 pub use rules::{long_date, report_due_notices, AwardDue, Notice, NoticeKind};
@@ -45,8 +41,6 @@ use crate::{Ledger, LedgerError, LogOrder};
 
 /// Events read per batch (one transaction each).
 pub const NOTIFIER_BATCH_EVENTS: i64 = 200;
-/// How long a pass waits for the log's head to become readable (PostgreSQL).
-const NOTIFIER_WAIT: Duration = Duration::from_millis(200);
 
 /// Reads the log from the notifier's checkpoint to what is readable now, writing each
 /// batch's messages and the checkpoint together. Safe in any number of processes at
@@ -56,9 +50,7 @@ pub async fn enqueue_from_log(ledger: &Ledger, public_url: &str) -> Result<u64, 
     if database.log_order().await? != LogOrder::Safe {
         return Ok(0);
     }
-    let head = database.head_position().await?;
-    // Whatever is not readable yet is read on a later pass.
-    database.wait_until_readable(head, NOTIFIER_WAIT).await?;
+    // `read_log` returns only what is readable: a later event is read on a later pass.
     let mut cursor = database.load_checkpoint(NOTIFIER_READER).await?;
     let mut written = 0;
     loop {

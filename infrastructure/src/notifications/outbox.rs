@@ -252,7 +252,7 @@ pub async fn mark(
 ) -> Result<bool, StoreError> {
     let now = accounts::now();
     let given_up = matches!(outcome, Outcome::Failed(_)) && message.attempts >= MAX_ATTEMPTS;
-    crate::on_database!(db, pool => {
+    on_database!(db, pool => {
         let query = match outcome {
             Outcome::Sent | Outcome::Skipped => sqlx::query(MARK_DONE)
                 .bind(&message.source_key)
@@ -287,7 +287,7 @@ pub async fn address_of(db: &Database, person: &str) -> Result<Option<String>, S
 pub async fn counts(db: &Database) -> Result<Vec<(String, i64)>, StoreError> {
     const SQL: &str =
         "SELECT state, COUNT(*) FROM notification_outbox GROUP BY state ORDER BY state";
-    Ok(crate::on_database!(db, pool => sqlx::query_as(SQL).fetch_all(pool).await?))
+    Ok(on_database!(db, pool => sqlx::query_as(SQL).fetch_all(pool).await?))
 }
 
 #[cfg(test)]

@@ -77,6 +77,15 @@ fn award_link(public_url: &str, org: &OrgId, award: &AwardId) -> String {
     )
 }
 
+/// The event types that give notices (others are passed over without decoding).
+const NOTIFIED_EVENTS: [&str; 5] = [
+    "ApplicationSubmitted",
+    "ApplicationDeclined",
+    "ApprovalRecorded",
+    "DrawdownApproved",
+    "PaymentRecorded",
+];
+
 /// What an application's notices say about it.
 struct ApplicationFacts {
     id: ApplicationId,
@@ -101,20 +110,15 @@ pub async fn notices_of_event(
     public_url: &str,
     logged: &LoggedEvent,
 ) -> Result<Vec<Notice>, LedgerError> {
+    if !NOTIFIED_EVENTS.contains(&logged.event_type.as_str()) {
+        return Ok(Vec::new());
+    }
     let source_key = format!("event:{}", logged.position);
     let corrupt = |error: String| {
         LedgerError::Store(StoreError::Corrupt(format!(
             "event at position {}: {error}",
             logged.position
         )))
-    };
-    let decode = |logged: &LoggedEvent| {
-        crate::upcast::decode_stored(
-            &logged.aggregate_type,
-            &logged.event_type,
-            &logged.event_version,
-            logged.payload.clone(),
-        )
     };
     let notice = match logged.aggregate_type.as_str() {
         "Application" => {
@@ -142,6 +146,16 @@ pub async fn notices_of_event(
 }
 
 type Parts = (NoticeKind, OrgId, String, String);
+
+/// A logged event decoded as `E`, upcast first if it is of an older version.
+fn decode<E: serde::de::DeserializeOwned>(logged: &LoggedEvent) -> Result<E, String> {
+    crate::upcast::decode_stored(
+        &logged.aggregate_type,
+        &logged.event_type,
+        &logged.event_version,
+        logged.payload.clone(),
+    )
+}
 
 async fn application_facts(
     ledger: &Ledger,
