@@ -544,7 +544,10 @@ async fn in_a_browser_an_officer_invites_a_panel_member(store: Store) {
     browser.goto(&format!("/sign-in/link/{secret}")).await;
     browser.click_and_wait("button.govuk-button").await;
     assert_eq!(browser.path().await, "/work");
-    assert!(browser.text("#main-content").await.contains("Funds you run"));
+    assert!(browser
+        .text("#main-content")
+        .await
+        .contains("Funds you run"));
     browser.goto(&format!("/manage/funds/{fund}/people")).await;
     browser.axe_scan("the fund's people page").await;
     browser.screenshot(&name("people")).await;

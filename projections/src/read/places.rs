@@ -16,24 +16,28 @@ pub struct PlaceRecord {
     pub parent_name: Option<String>,
 }
 
+/// A row of the query below: code, name, level, parent code, parent name.
+type PlaceRow = (String, String, String, Option<String>, Option<String>);
+
 /// Every place of the reference geography with a name, by code.
 pub async fn places(db: &Database) -> Result<Vec<PlaceRecord>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
-        on_pool!(db, |pool| sqlx::query_as(
-            "SELECT g.code, g.name, g.level, g.parent_code, p.name \
+    let rows: Vec<PlaceRow> = on_pool!(db, |pool| sqlx::query_as(
+        "SELECT g.code, g.name, g.level, g.parent_code, p.name \
              FROM geography g LEFT JOIN geography p ON p.code = g.parent_code \
              ORDER BY g.code"
-        )
-        .fetch_all(pool)
-        .await?);
+    )
+    .fetch_all(pool)
+    .await?);
     Ok(rows
         .into_iter()
-        .map(|(code, name, level, parent_code, parent_name)| PlaceRecord {
-            code,
-            name,
-            level,
-            parent_code,
-            parent_name,
-        })
+        .map(
+            |(code, name, level, parent_code, parent_name)| PlaceRecord {
+                code,
+                name,
+                level,
+                parent_code,
+                parent_name,
+            },
+        )
         .collect())
 }

@@ -81,8 +81,7 @@ pub async fn execute(
     operation: &str,
     variables: Value,
 ) -> Result<Value, Problem> {
-    let request = async_graphql::Request::new(operation)
-        .variables(Variables::from_json(variables));
+    let request = async_graphql::Request::new(operation).variables(Variables::from_json(variables));
     let request = crate::server::http::with_request_data(
         request,
         viewer,

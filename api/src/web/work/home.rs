@@ -42,22 +42,53 @@ struct Place {
 async fn work_page(State(app): State<App>, signed_in: SignedIn) -> Response {
     let roles = &signed_in.roles;
     let funds: Vec<Place> = if roles.owner || roles.all_funds {
-        match gql::read::<FundsAnswer>(&app, &signed_in, "{ funds { id name } }", serde_json::json!({})).await {
+        match gql::read::<FundsAnswer>(
+            &app,
+            &signed_in,
+            "{ funds { id name } }",
+            serde_json::json!({}),
+        )
+        .await
+        {
             Ok(answer) => answer
                 .funds
                 .into_iter()
-                .map(|fund| Place { href: format!("/manage/funds/{}", encode(&fund.id)), name: fund.name })
+                .map(|fund| Place {
+                    href: format!("/manage/funds/{}", encode(&fund.id)),
+                    name: fund.name,
+                })
                 .collect(),
             Err(problem) => return problem_page(Some(&signed_in), &problem),
         }
     } else {
-        let grants = roles.officer_of.iter().map(ScopedRole::officer).collect::<Vec<_>>();
-        named(&app, &grants, |role| format!("/manage/funds/{}", encode(&role.scope))).await
+        let grants = roles
+            .officer_of
+            .iter()
+            .map(ScopedRole::officer)
+            .collect::<Vec<_>>();
+        named(&app, &grants, |role| {
+            format!("/manage/funds/{}", encode(&role.scope))
+        })
+        .await
     };
-    let panels = roles.panel_of.iter().map(ScopedRole::panel).collect::<Vec<_>>();
-    let panels = named(&app, &panels, |role| format!("/panel/rounds/{}", encode(&role.scope))).await;
-    let groups = roles.member_of.iter().map(ScopedRole::member).collect::<Vec<_>>();
-    let groups = named(&app, &groups, |role| format!("/groups/{}", encode(&role.scope))).await;
+    let panels = roles
+        .panel_of
+        .iter()
+        .map(ScopedRole::panel)
+        .collect::<Vec<_>>();
+    let panels = named(&app, &panels, |role| {
+        format!("/panel/rounds/{}", encode(&role.scope))
+    })
+    .await;
+    let groups = roles
+        .member_of
+        .iter()
+        .map(ScopedRole::member)
+        .collect::<Vec<_>>();
+    let groups = named(&app, &groups, |role| {
+        format!("/groups/{}", encode(&role.scope))
+    })
+    .await;
     let body = html! {
         h1 class="govuk-heading-l" { "Your work" }
         @if roles.is_empty() {
@@ -75,11 +106,20 @@ async fn work_page(State(app): State<App>, signed_in: SignedIn) -> Response {
 }
 
 /// Each role's scope by name (its id when it has none), linked by `href`.
-async fn named(app: &App, roles: &[ScopedRole], href: impl Fn(&ScopedRole) -> String) -> Vec<Place> {
+async fn named(
+    app: &App,
+    roles: &[ScopedRole],
+    href: impl Fn(&ScopedRole) -> String,
+) -> Vec<Place> {
     let mut places = Vec::with_capacity(roles.len());
     for role in roles {
-        let name = scope_name(&app.state, role).await.unwrap_or_else(|_| role.scope.clone());
-        places.push(Place { href: href(role), name });
+        let name = scope_name(&app.state, role)
+            .await
+            .unwrap_or_else(|_| role.scope.clone());
+        places.push(Place {
+            href: href(role),
+            name,
+        });
     }
     places
 }

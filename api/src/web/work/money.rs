@@ -22,9 +22,14 @@ pub fn read_money(label: &str, written: &str) -> Result<Money, String> {
         return Err(format!("{label} cannot be negative"));
     }
     if text.chars().any(char::is_whitespace) {
-        return Err(format!("{label} must not contain spaces, for example 1250 or £1,250"));
+        return Err(format!(
+            "{label} must not contain spaces, for example 1250 or £1,250"
+        ));
     }
-    if !text.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') {
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    {
         return Err(format!(
             "{label} must be an amount in pounds, like £1,250 or 1250.50"
         ));
@@ -38,7 +43,11 @@ pub fn read_money(label: &str, written: &str) -> Result<Money, String> {
         None => String::new(),
         Some(pence) => pence_of(label, pence)?,
     };
-    let plain = if pence.is_empty() { whole } else { format!("{whole}.{pence}") };
+    let plain = if pence.is_empty() {
+        whole
+    } else {
+        format!("{whole}.{pence}")
+    };
     let amount = Decimal::from_str(&plain)
         .map_err(|_| format!("{label} must be an amount in pounds, like £1,250 or 1250.50"))?;
     Money::new(amount).map_err(|error| format!("{label}: {error}"))

@@ -61,7 +61,11 @@ pub async fn search(app: &App, text: &str, limit: usize) -> Result<Vec<PlaceMatc
         })
         .collect();
     matches.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    Ok(matches.into_iter().take(limit).map(|(_, place)| place).collect())
+    Ok(matches
+        .into_iter()
+        .take(limit)
+        .map(|(_, place)| place)
+        .collect())
 }
 
 /// Each line names exactly one place (its name, any case), or the lines that don't.
@@ -72,7 +76,11 @@ pub async fn resolve_names(
     let places = all_places(app).await?;
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    for line in lines.iter().map(|line| line.trim()).filter(|line| !line.is_empty()) {
+    for line in lines
+        .iter()
+        .map(|line| line.trim())
+        .filter(|line| !line.is_empty())
+    {
         let wanted = line.to_lowercase();
         let same: Vec<PlaceMatch> = places
             .iter()
@@ -93,13 +101,19 @@ pub async fn resolve_names(
             }),
         }
     }
-    Ok(if problems.is_empty() { Ok(found) } else { Err(problems) })
+    Ok(if problems.is_empty() {
+        Ok(found)
+    } else {
+        Err(problems)
+    })
 }
 
 /// The place with this code, if the reference geography has it.
 pub async fn place_name(app: &App, code: &str) -> Option<PlaceMatch> {
     let code: domain::GeoCode = code.parse().ok()?;
-    let area = projections::read::area(app.state.database(), &code).await.ok()?;
+    let area = projections::read::area(app.state.database(), &code)
+        .await
+        .ok()?;
     Some(PlaceMatch {
         code: area.code,
         name: area.name?,
