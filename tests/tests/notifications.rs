@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{accept_and_pay, approve, business_day, fund_and_round, s, submit, ORG, OTHER_ORG, PROGRAM};
+use common::{accept_and_pay, business_day, fund_and_round, s, score, submit, ORG, OTHER_ORG, PROGRAM};
 use domain::OrgId;
 use fundledger_tests::smtp::{ReceivedMail, SmtpServer};
 use fundledger_tests::{mutate, spawn_app_with_env, Store, TestApp};
@@ -107,6 +107,12 @@ fn long_date(date: chrono::NaiveDate) -> String {
 
 fn in_90_days() -> chrono::NaiveDate {
     infrastructure::business_today() + chrono::Days::new(90)
+}
+
+/// Scored by the panel (the round needs one score) and approved for `amount`.
+async fn approve(app: &TestApp, application: &str, amount: &str) -> String {
+    score(app, "panel-pat", application, 4, "strong plan").await;
+    common::approve(app, application, amount).await
 }
 
 async fn decline(app: &TestApp, application: &str, reason: &str) {
