@@ -8,7 +8,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{accept_and_pay, business_day, fund_and_round, s, score, submit, ORG, OTHER_ORG, PROGRAM};
+use common::{
+    accept_and_pay, business_day, fund_and_round, s, score, submit, ORG, OTHER_ORG, PROGRAM,
+};
 use domain::OrgId;
 use fundledger_tests::smtp::{ReceivedMail, SmtpServer};
 use fundledger_tests::{mutate, spawn_app_with_env, Store, TestApp};
@@ -92,7 +94,11 @@ fn assert_each_member_got(smtp: &SmtpServer, expected: &[String]) {
         let mut ids: Vec<&str> = mails.iter().map(|mail| mail.message_id.as_str()).collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), mails.len(), "one Message-ID per message: {ids:?}");
+        assert_eq!(
+            ids.len(),
+            mails.len(),
+            "one Message-ID per message: {ids:?}"
+        );
     }
     for outsider in [OLU, GONE] {
         assert!(smtp.messages_to(outsider).is_empty(), "{outsider} got mail");
@@ -126,7 +132,8 @@ async fn decline(app: &TestApp, application: &str, reason: &str) {
     .await;
 }
 
-const DUE: &str = "query($id: String!) { award(id: $id) { spendReportDueOn outcomeReportDueOn reportsLate } }";
+const DUE: &str =
+    "query($id: String!) { award(id: $id) { spendReportDueOn outcomeReportDueOn reportsLate } }";
 
 async fn the_groups_steps_mail_its_members_once_each(store: Store) {
     let (app, smtp, _env) = spawn_with_mail(store).await;
@@ -134,16 +141,35 @@ async fn the_groups_steps_mail_its_members_once_each(store: Store) {
     let (_fund, round) = fund_and_round(&app).await;
     let larder = submit(&app, ORG, &round, "Hull Community Larder", "12000.00").await;
     let received = smtp.wait_for_message(ANA).await;
-    assert_eq!(received.subject, "Application received: Hull Community Larder");
+    assert_eq!(
+        received.subject,
+        "Application received: Hull Community Larder"
+    );
     let link = format!("{}/groups/{ORG}/applications/{larder}", app.base);
     assert!(received.body.contains(&link), "{}", received.body);
     assert!(received.body.contains("£12,000.00"), "{}", received.body);
-    assert!(received.body.contains(&long_date(infrastructure::business_today())));
+    assert!(received
+        .body
+        .contains(&long_date(infrastructure::business_today())));
 
     let garden = submit(&app, ORG, &round, "Garden Club", "500.00").await;
-    decline(&app, &garden, "The treasurer's illness makes this too risky").await;
+    decline(
+        &app,
+        &garden,
+        "The treasurer's illness makes this too risky",
+    )
+    .await;
     let award = approve(&app, &larder, "10000.50").await;
-    accept_and_pay(&app, ORG, &award, "2500.00", "Fridges", "BACS-1", &business_day()).await;
+    accept_and_pay(
+        &app,
+        ORG,
+        &award,
+        "2500.00",
+        "Fridges",
+        "BACS-1",
+        &business_day(),
+    )
+    .await;
 
     let due = long_date(in_90_days());
     let mut expected = vec![
@@ -167,8 +193,15 @@ async fn the_groups_steps_mail_its_members_once_each(store: Store) {
         .iter()
         .find(|mail| mail.subject.starts_with("Application not approved"))
         .expect("the decline");
-    assert!(declined.body.contains("Sign in to read the reason"), "{}", declined.body);
-    assert!(!declined.body.contains("treasurer"), "a sealed reason was mailed");
+    assert!(
+        declined.body.contains("Sign in to read the reason"),
+        "{}",
+        declined.body
+    );
+    assert!(
+        !declined.body.contains("treasurer"),
+        "a sealed reason was mailed"
+    );
     let approved = mails
         .iter()
         .find(|mail| mail.subject.starts_with("Application approved"))
@@ -179,7 +212,10 @@ async fn the_groups_steps_mail_its_members_once_each(store: Store) {
         .contains(&format!("{}/groups/{ORG}/awards/{award}", app.base)));
 
     // The schedule the report-due mail used, on GraphQL for the parties only.
-    let reply = app.gql_now(Some(&app.admin()), DUE, json!({ "id": award })).await.ok();
+    let reply = app
+        .gql_now(Some(&app.admin()), DUE, json!({ "id": award }))
+        .await
+        .ok();
     let fields = &reply.data()["award"];
     assert_eq!(s(&fields["spendReportDueOn"]), in_90_days().to_string());
     assert_eq!(s(&fields["outcomeReportDueOn"]), in_90_days().to_string());
@@ -187,7 +223,10 @@ async fn the_groups_steps_mail_its_members_once_each(store: Store) {
     app.gql_now(Some(&app.grantee(OTHER_ORG)), DUE, json!({ "id": award }))
         .await
         .expect_code("FORBIDDEN");
-    let reply = app.gql_now(Some(&app.grantee(ORG)), DUE, json!({ "id": award })).await.ok();
+    let reply = app
+        .gql_now(Some(&app.grantee(ORG)), DUE, json!({ "id": award }))
+        .await
+        .ok();
     assert_eq!(reply.data()["award"]["reportsLate"], json!(false));
 }
 
@@ -208,7 +247,16 @@ async fn a_crash_between_steps_neither_loses_nor_repeats_mail(store: Store) {
     let award = approve(&app, &larder, "10000.50").await;
     settled(&app, 4).await;
     app.restart_with_env(PROGRAM, &env).await;
-    accept_and_pay(&app, ORG, &award, "2500.00", "Fridges", "BACS-1", &business_day()).await;
+    accept_and_pay(
+        &app,
+        ORG,
+        &award,
+        "2500.00",
+        "Fridges",
+        "BACS-1",
+        &business_day(),
+    )
+    .await;
 
     let due = long_date(in_90_days());
     let mut expected = vec![
@@ -235,7 +283,14 @@ async fn two_servers_on_one_store_send_each_message_once(store: Store) {
         applications.push(submit(&app, ORG, &round, title, "1000.00").await);
     }
     let award = approve(&app, &applications[0], "900.00").await;
-    mutate(&app, &app.grantee(ORG), "acceptAgreement", json!({ "awardId": award }), "").await;
+    mutate(
+        &app,
+        &app.grantee(ORG),
+        "acceptAgreement",
+        json!({ "awardId": award }),
+        "",
+    )
+    .await;
 
     let due = long_date(in_90_days());
     let mut expected: Vec<String> = titles

@@ -163,12 +163,18 @@ impl Metrics {
 
     fn render_notifications(&self, out: &mut String) {
         let counts = *self.notifications.lock().expect("metrics lock");
-        out.push_str("# HELP fundledger_notifications_sent_total Notification emails this process sent.\n");
+        out.push_str(
+            "# HELP fundledger_notifications_sent_total Notification emails this process sent.\n",
+        );
         out.push_str("# TYPE fundledger_notifications_sent_total counter\n");
         let _ = writeln!(out, "fundledger_notifications_sent_total {}", counts.sent);
         out.push_str("# HELP fundledger_notifications_failed_total Notification emails this process gave up on after the last attempt.\n");
         out.push_str("# TYPE fundledger_notifications_failed_total counter\n");
-        let _ = writeln!(out, "fundledger_notifications_failed_total {}", counts.given_up);
+        let _ = writeln!(
+            out,
+            "fundledger_notifications_failed_total {}",
+            counts.given_up
+        );
     }
 
     fn render_commands(&self, out: &mut String) {

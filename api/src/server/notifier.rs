@@ -49,7 +49,12 @@ pub struct NotifierSettingsError {
     max: u64,
 }
 
-fn number(name: &'static str, default: u64, min: u64, max: u64) -> Result<u64, NotifierSettingsError> {
+fn number(
+    name: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, NotifierSettingsError> {
     let Ok(value) = std::env::var(name) else {
         return Ok(default);
     };
@@ -69,7 +74,12 @@ impl NotifierSettings {
         let defaults = NotifierSettings::default();
         Ok(NotifierSettings {
             poll: Duration::from_millis(number("FUNDLEDGER_NOTIFY_POLL_MS", 500, 50, 60_000)?),
-            reminder_days: number("FUNDLEDGER_REPORT_REMINDER_DAYS", defaults.reminder_days, 0, 366)?,
+            reminder_days: number(
+                "FUNDLEDGER_REPORT_REMINDER_DAYS",
+                defaults.reminder_days,
+                0,
+                366,
+            )?,
             report_scan: Duration::from_secs(number(
                 "FUNDLEDGER_REPORT_SCAN_SECONDS",
                 defaults.report_scan.as_secs(),

@@ -11,7 +11,10 @@ use super::context::state;
 use super::errors::{Coded, GqlResult};
 
 /// The reports `award` has due now.
-pub async fn award_reports_due(ctx: &Context<'_>, award: &read::AwardRecord) -> GqlResult<ReportsDue> {
+pub async fn award_reports_due(
+    ctx: &Context<'_>,
+    award: &read::AwardRecord,
+) -> GqlResult<ReportsDue> {
     read::award_reports_due(state(ctx).database(), award)
         .await
         .coded()

@@ -270,11 +270,7 @@ fn spawn_background_tasks(
         app.state.ledger.clone(),
         stopped.clone(),
     ));
-    let notifier_task = tokio::spawn(run_notifier(
-        app.state.clone(),
-        notifier,
-        stopped.clone(),
-    ));
+    let notifier_task = tokio::spawn(run_notifier(app.state.clone(), notifier, stopped.clone()));
     let cache_task = tokio::spawn(
         app.state
             .public_cache

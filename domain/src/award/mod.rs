@@ -29,7 +29,7 @@ pub use budget::{
 pub use commands::{AwardCommand, HistoricGrant, SpendLine};
 pub use error::AwardError;
 pub use events::AwardEvent;
-pub use reports_due::{reports_due, ReportHistory, ReportsDue, REPORT_DUE_DAYS};
 pub use inputs::{
     InputKind, InputRecorded, InputRecorder, RecordInput, MAX_INPUT_DESCRIPTION_CHARS,
 };
+pub use reports_due::{reports_due, ReportHistory, ReportsDue, REPORT_DUE_DAYS};

@@ -403,11 +403,18 @@ mod tests {
         let notices = report_due_notices("http://x/", &soon, today, 14);
         assert_eq!(notices.len(), 2);
         assert_eq!(notices[0].source_key, "due:AW-1:spend:2026-12-20");
-        assert_eq!(notices[0].subject, "Report due on 20 December 2026: Park benches");
+        assert_eq!(
+            notices[0].subject,
+            "Report due on 20 December 2026: Park benches"
+        );
         assert!(notices[0]
             .body
             .contains("http://x/groups/GB-CHC-1/awards/AW-1"));
-        assert!(notices[1].subject.starts_with("Report late"), "{}", notices[1].subject);
+        assert!(
+            notices[1].subject.starts_with("Report late"),
+            "{}",
+            notices[1].subject
+        );
         assert_eq!(notices[1].kind, NoticeKind::OutcomeReportDue);
     }
 
