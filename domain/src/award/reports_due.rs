@@ -124,13 +124,14 @@ mod tests {
             reports_due(&history).outcome_report_due_on,
             Some(date("2026-04-01"))
         );
-        // A report of the first year's period meets the first due date.
-        history.outcome_period_ends = vec![date("2026-03-31")];
+        // A period ending before acceptance does not count.
+        history.outcome_period_ends = vec![date("2025-12-31")];
         assert_eq!(
             reports_due(&history).outcome_report_due_on,
-            Some(date("2026-04-01")),
-            "a period ending before the year's start does not count"
+            Some(date("2026-04-01"))
         );
+        // A report of the first year's period (ending on or after acceptance) meets the
+        // first due date.
         history.outcome_period_ends = vec![date("2026-01-01")];
         assert_eq!(
             reports_due(&history).outcome_report_due_on,
