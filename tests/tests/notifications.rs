@@ -187,6 +187,10 @@ async fn the_groups_steps_mail_its_members_once_each(store: Store) {
     expected.sort();
     settled(&app, 2 * expected.len() as i64).await;
     assert_each_member_got(&smtp, &expected);
+    let (status, metrics) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    let sent = format!("fundledger_notifications_sent_total {}", 2 * expected.len());
+    assert!(metrics.contains(&sent), "{sent} in {metrics}");
 
     let mails = smtp.messages_to(BEN);
     let declined = mails
