@@ -315,8 +315,54 @@ async fn two_servers_on_one_store_send_each_message_once(store: Store) {
     assert_each_member_got(&smtp, &expected);
 }
 
+/// (state, attempts, whether an error is recorded, seconds until the next try) per row.
+async fn outbox_rows(app: &TestApp) -> Vec<(String, i64, bool, i64)> {
+    const SQL: &str = "SELECT state, attempts, last_error, claimed_until FROM notification_outbox";
+    let rows: Vec<(String, i64, Option<String>, i64)> = match &app.database.database {
+        infrastructure::Database::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await,
+        infrastructure::Database::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await,
+    }
+    .expect("reading the outbox");
+    let now = chrono::Utc::now().timestamp();
+    rows.into_iter()
+        .map(|(state, attempts, error, until)| (state, attempts, error.is_some(), until - now))
+        .collect()
+}
+
+async fn an_unreachable_mail_server_is_tried_again_later(store: Store) {
+    // Nothing listens on this port: every send fails.
+    let port = fundledger_tests::smtp::free_port();
+    let env = vec![
+        ("FUNDLEDGER_SMTP_URL", format!("smtp://127.0.0.1:{port}")),
+        ("FUNDLEDGER_NOTIFY_POLL_MS", "100".into()),
+    ];
+    let app = spawn_app_with_env(PROGRAM, store, &env).await;
+    members(&app).await;
+    let (_fund, round) = fund_and_round(&app).await;
+    submit(&app, ORG, &round, "Hull Community Larder", "12000.00").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(SETTLE_MS);
+    loop {
+        let rows = outbox_rows(&app).await;
+        if rows.len() == 2 && rows.iter().all(|(_, attempts, _, _)| *attempts == 1) {
+            for (state, _, error, wait) in &rows {
+                // Kept pending with the error, the next try about 30 s away.
+                assert_eq!(state, "pending");
+                assert!(*error, "the failure is recorded");
+                assert!((20..=31).contains(wait), "next try in {wait} s");
+            }
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no failed attempt: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 on_both_stores!(
     the_groups_steps_mail_its_members_once_each,
     a_crash_between_steps_neither_loses_nor_repeats_mail,
     two_servers_on_one_store_send_each_message_once,
+    an_unreachable_mail_server_is_tried_again_later,
 );
