@@ -74,6 +74,19 @@ impl Mailer {
 
     /// Sends one plain-text message to `to`.
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
+        self.send_with_id(to, subject, body, None).await
+    }
+
+    /// Sends one plain-text message to `to` with `Message-ID: <{id}@{the sender's domain}>`
+    /// (`None`: one made up by lettre). A message sent again with the same id (a
+    /// notification retried after a crash) is a duplicate mail systems can drop.
+    pub async fn send_with_id(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        id: Option<&str>,
+    ) -> Result<(), MailError> {
         let Some(transport) = &self.transport else {
             tracing::info!(target: MAIL_LOG_TARGET, %to, %subject, "mail not sent (no FUNDLEDGER_SMTP_URL):\n{body}");
             return Ok(());
@@ -85,6 +98,7 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
+            .message_id(id.map(|id| format!("<{id}@{}>", self.from.email.domain())))
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
             .map_err(|error| MailError::Send(error.to_string()))?;

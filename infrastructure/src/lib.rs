@@ -17,6 +17,7 @@ pub mod export;
 pub mod geography;
 pub mod import;
 pub mod ledger;
+pub mod notifications;
 pub mod outage;
 pub mod personal;
 pub mod reference;

@@ -1299,10 +1299,14 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 
 mod inputs;
 mod places;
+mod reports_due;
 mod social_return;
 
 pub use inputs::{award_inputs, InputRecord};
 pub use places::{geography_version, places, reference_places, PlaceRecord, ReferencePlace};
+pub use reports_due::{
+    active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
+};
 pub use social_return::{
     outcome_proxy_versions, social_return, version_in_force, LineYear, ProxyVersion, SocialReturn,
     SocialReturnLine,

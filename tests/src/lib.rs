@@ -624,3 +624,32 @@ pub fn ensure_npm_packages(folder: &str, marker: &str) {
         dir.display()
     );
 }
+
+/// Restarts and peers with extra environment (e.g. `FUNDLEDGER_SMTP_URL`): the notification
+/// tests' servers must all mail the same test SMTP server.
+impl TestApp {
+    /// `restart`, with `env` added to the new server's environment.
+    pub async fn restart_with_env(&mut self, program: &str, env: &[(&str, String)]) {
+        self.kill9().await;
+        let server = self.start_peer_with_env(program, env).await;
+        self.adopt(server).await;
+    }
+
+    /// `spawn_peer`, with `env` added to the peer's environment.
+    pub async fn spawn_peer_with_env(&self, program: &str, env: &[(&str, String)]) -> TestServer {
+        self.start_peer_with_env(program, env).await
+    }
+
+    async fn start_peer_with_env(&self, program: &str, env: &[(&str, String)]) -> TestServer {
+        let args = ["--no-reference-geography"];
+        launch(
+            program,
+            &self.database.url,
+            &self.secret,
+            &args,
+            env,
+            Stdio::inherit(),
+        )
+        .await
+    }
+}

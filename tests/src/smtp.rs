@@ -31,6 +31,8 @@ pub struct ReceivedMail {
     pub subject: String,
     /// The decoded plain-text body.
     pub body: String,
+    /// The `Message-ID` header, as sent.
+    pub message_id: String,
 }
 
 impl ReceivedMail {
@@ -175,6 +177,7 @@ fn parse(raw: &[u8]) -> Option<ReceivedMail> {
             .body_text(0)
             .map(|body| body.to_string())
             .unwrap_or_default(),
+        message_id: header_text("Message-ID"),
     })
 }
 

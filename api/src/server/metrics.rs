@@ -36,6 +36,14 @@ pub struct Metrics {
     /// (route, method, status) not seen before: it runs on every request.
     requests: Mutex<BTreeMap<String, RouteRequests>>,
     commands: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    /// Notification messages sent, and given up after the last attempt.
+    notifications: Mutex<NotificationCounts>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct NotificationCounts {
+    sent: u64,
+    given_up: u64,
 }
 
 impl Metrics {
@@ -78,12 +86,28 @@ impl Metrics {
             .or_default() += 1;
     }
 
+    /// A notification's end: counted when sent, and when given up (`given_up`).
+    pub fn record_notification(
+        &self,
+        outcome: &infrastructure::notifications::Outcome,
+        given_up: bool,
+    ) {
+        let mut counts = self.notifications.lock().expect("metrics lock");
+        if *outcome == infrastructure::notifications::Outcome::Sent {
+            counts.sent += 1;
+        }
+        if given_up {
+            counts.given_up += 1;
+        }
+    }
+
     /// The text exposition, with the store's head and the projector's watermark and lag
     /// as gauges and the public query cache's counts.
     pub fn render(&self, lag: Option<Lag>, cache: CacheCounts) -> String {
         let mut out = String::new();
         self.render_requests(&mut out);
         self.render_commands(&mut out);
+        self.render_notifications(&mut out);
         render_cache(&mut out, cache);
         if let Some(lag) = lag {
             render_lag(&mut out, lag);
@@ -135,6 +159,22 @@ impl Metrics {
                 histogram.count
             );
         }
+    }
+
+    fn render_notifications(&self, out: &mut String) {
+        let counts = *self.notifications.lock().expect("metrics lock");
+        out.push_str(
+            "# HELP fundledger_notifications_sent_total Notification emails this process sent.\n",
+        );
+        out.push_str("# TYPE fundledger_notifications_sent_total counter\n");
+        let _ = writeln!(out, "fundledger_notifications_sent_total {}", counts.sent);
+        out.push_str("# HELP fundledger_notifications_failed_total Notification emails this process gave up on after the last attempt.\n");
+        out.push_str("# TYPE fundledger_notifications_failed_total counter\n");
+        let _ = writeln!(
+            out,
+            "fundledger_notifications_failed_total {}",
+            counts.given_up
+        );
     }
 
     fn render_commands(&self, out: &mut String) {

@@ -1,7 +1,8 @@
 //! Building and running the server: `Application::build` binds the listener, opens the
 //! store, finishes pending steps, loads demo data if asked and assembles the state;
 //! `run_until_stopped` serves until the shutdown future completes, then drains requests
-//! and stops the projector, the process manager and the live feed cleanly.
+//! and stops the projector, the process manager, the email notifier and the live feed
+//! cleanly.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use super::cache::PublicQueryCache;
 use super::context::AppState;
 use super::http::{metrics_router, router, App};
 use super::metrics::Metrics;
+use super::notifier::{run_notifier, NotifierSettings};
 use super::schema::build_schema;
 use super::settings::{resolve_jwt_secret, Settings, SettingsError};
 use super::subscriptions::{run_feed, FEED_CHANNEL_ITEMS};
@@ -64,6 +66,8 @@ pub enum StartupError {
     Web(#[from] crate::web::settings::WebSettingsError),
     #[error(transparent)]
     Sso(#[from] crate::web::oidc::SsoError),
+    #[error(transparent)]
+    Notifier(#[from] super::notifier::NotifierSettingsError),
 }
 
 /// The embedded store's ways in for its developer: an admin token, and the first owner
@@ -91,6 +95,7 @@ pub struct Application {
     /// The embedded store's owner and a sign-in link for them.
     owner_sign_in: Option<(Person, String)>,
     demo_summary: Option<String>,
+    notifier: NotifierSettings,
 }
 
 impl Application {
@@ -101,6 +106,7 @@ impl Application {
         let (listener, address) = bind(&settings.listen).await?;
         let web = Arc::new(crate::web::WebSettings::from_env(address)?);
         let sso = crate::web::oidc::SingleSignOn::start(&web)?;
+        let notifier = NotifierSettings::from_env()?;
         let metrics_listener = match &settings.metrics_listen {
             Some(metrics_listen) => Some(bind(metrics_listen).await?),
             None => None,
@@ -152,6 +158,7 @@ impl Application {
             dev_token,
             owner_sign_in,
             demo_summary,
+            notifier,
         })
     }
 
@@ -198,11 +205,12 @@ impl Application {
             limits,
             app,
             projector,
+            notifier,
             ..
         } = self;
         let (stop, stopped) = watch::channel(false);
         let database = app.state.ledger.database.clone();
-        let tasks = spawn_background_tasks(&app, projector, &stopped);
+        let tasks = spawn_background_tasks(&app, projector, notifier, &stopped);
         let metrics_task = metrics_listener.map(|(listener, _)| {
             let mut stopped = stopped.clone();
             let limits = limits.clone();
@@ -238,14 +246,15 @@ impl Application {
     }
 }
 
-/// Starts the projector, the process manager, the public cache's follower and the live
-/// feed, each running until `stopped` turns true; returned by name, in the order they
+/// Starts the projector, the process manager, the email notifier, the public cache's
+/// follower and the live feed, each running until `stopped` turns true; returned by name, in the order they
 /// are waited for at shutdown.
 fn spawn_background_tasks(
     app: &App,
     projector: Projector,
+    notifier: NotifierSettings,
     stopped: &watch::Receiver<bool>,
-) -> [(&'static str, JoinHandle<()>); 5] {
+) -> [(&'static str, JoinHandle<()>); 6] {
     let projector_task = tokio::spawn({
         let mut stopped = stopped.clone();
         async move {
@@ -261,6 +270,7 @@ fn spawn_background_tasks(
         app.state.ledger.clone(),
         stopped.clone(),
     ));
+    let notifier_task = tokio::spawn(run_notifier(app.state.clone(), notifier, stopped.clone()));
     let cache_task = tokio::spawn(
         app.state
             .public_cache
@@ -281,6 +291,7 @@ fn spawn_background_tasks(
         ("projector", projector_task),
         ("projection stall watcher", stall_task),
         ("process manager", process_manager_task),
+        ("email notifier", notifier_task),
         ("live feed", feed_task),
         ("public query cache", cache_task),
     ]

@@ -782,6 +782,30 @@ impl Award {
         let id = domain::AwardId::new(self.0.award_id.as_str());
         super::budget::award_spent_above_paid(ctx, &id, as_of).await
     }
+    /// When the next spend report is due (GLOSSARY.md "Reports due"): 90 days after the
+    /// earliest payment not yet covered by a spend report (a report covers the payments
+    /// made on or before its period's end). Null when none is due: no uncovered payment,
+    /// not yet accepted, or closed (admin and the recipient only).
+    async fn spend_report_due_on(&self, ctx: &Context<'_>) -> GqlResult<Option<DateValue>> {
+        self.require_party(ctx, "spendReportDueOn")?;
+        let due = super::reports_due::award_reports_due(ctx, &self.0).await?;
+        Ok(due.spend_report_due_on.map(DateValue))
+    }
+    /// When the next outcome report is due (GLOSSARY.md "Reports due"): 90 days after the
+    /// agreement is accepted, then yearly, each met by an outcome report whose period ends
+    /// on or after that year's start. Null before acceptance and once closed (admin and the
+    /// recipient only).
+    async fn outcome_report_due_on(&self, ctx: &Context<'_>) -> GqlResult<Option<DateValue>> {
+        self.require_party(ctx, "outcomeReportDueOn")?;
+        let due = super::reports_due::award_reports_due(ctx, &self.0).await?;
+        Ok(due.outcome_report_due_on.map(DateValue))
+    }
+    /// True when the spend or outcome report due date is before today (admin and the
+    /// recipient only).
+    async fn reports_late(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        self.require_party(ctx, "reportsLate")?;
+        super::reports_due::award_reports_late(ctx, &self.0).await
+    }
     /// Match funding, in-kind contributions and volunteer time recorded against the award
     /// (`recordInput`; admin and the recipient only).
     #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]

@@ -14,6 +14,7 @@ mod events;
 mod inputs;
 #[cfg(test)]
 mod inputs_tests;
+mod reports_due;
 #[cfg(test)]
 mod tests;
 
@@ -31,3 +32,4 @@ pub use events::AwardEvent;
 pub use inputs::{
     InputKind, InputRecorded, InputRecorder, RecordInput, MAX_INPUT_DESCRIPTION_CHARS,
 };
+pub use reports_due::{reports_due, ReportHistory, ReportsDue, REPORT_DUE_DAYS};
