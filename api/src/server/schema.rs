@@ -50,7 +50,14 @@ pub const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 // (a plain comment: it is not part of the published reference).
 #[derive(MergedObject)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery, OfficerQuery);
+pub struct QueryRoot(
+    Query,
+    AccountQuery,
+    PeopleQuery,
+    GroupQuery,
+    DecisionsQuery,
+    OfficerQuery,
+);
 
 // The mutation root, merged as the query root is.
 #[derive(MergedObject)]
@@ -62,7 +69,14 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 /// The schema with its limits, serving from `state` (None: for SDL export only), at most
 /// as many heavy operations at once as `limits` allow (admission.rs).
 pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> AppSchema {
-    let query = QueryRoot(Query, AccountQuery, PeopleQuery, GroupQuery, DecisionsQuery, OfficerQuery);
+    let query = QueryRoot(
+        Query,
+        AccountQuery,
+        PeopleQuery,
+        GroupQuery,
+        DecisionsQuery,
+        OfficerQuery,
+    );
     let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation);
     let builder = Schema::build(query, mutation, Subscription)
         .limit_depth(MAX_QUERY_DEPTH)
