@@ -66,6 +66,9 @@ fn navigation(signed_in: Option<(&Person, &str)>) -> Markup {
                         ul class="govuk-service-navigation__list" {
                             @if let Some((person, csrf_token)) = signed_in {
                                 li class="govuk-service-navigation__item" {
+                                    a class="govuk-service-navigation__link" href="/work" { "Your work" }
+                                }
+                                li class="govuk-service-navigation__item" {
                                     a class="govuk-service-navigation__link" href="/account" {
                                         "Your account"
                                         span class="govuk-visually-hidden" { " (" (person.display_name()) ")" }

@@ -39,9 +39,17 @@ pub fn idempotency_key(what: &str, form_key: &str) -> Option<String> {
     usable.then(|| format!("web:{what}:{key}"))
 }
 
+/// What `encode` leaves as it is: RFC 3986's unreserved characters, so an id such as
+/// `FUND-1A2B` reads the same in the address bar.
+const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// A path segment or query value, percent-encoded (ids in links).
 pub fn encode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(text, ENCODED).to_string()
 }
 
 #[cfg(test)]
@@ -57,5 +65,11 @@ mod tests {
         assert!(idempotency_key("approve", "").is_none());
         assert!(idempotency_key("approve", "has space").is_none());
         assert!(idempotency_key("approve", &"a".repeat(65)).is_none());
+    }
+
+    #[test]
+    fn ids_stay_readable_in_links_and_anything_else_is_encoded() {
+        assert_eq!(encode("FUND-1A2B_c.d~e"), "FUND-1A2B_c.d~e");
+        assert_eq!(encode("a/b?c&d e"), "a%2Fb%3Fc%26d%20e");
     }
 }
