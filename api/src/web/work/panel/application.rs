@@ -10,8 +10,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::rounds::{state_tag, status_words};
-use super::segment;
-use super::widgets::{choice_group, date, money, prose, textarea, Choice, ChoiceGroup};
 use super::{find_application, member_id, MemberState, PanelApplication, PanelRound, PanelScore};
 use crate::server::http::App;
 use crate::web::layout::{
@@ -22,6 +20,9 @@ use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places::place_name;
+use crate::web::work::widgets::{
+    choice_group, date, error_title, money, prose, segment, textarea, Choice, ChoiceGroup,
+};
 
 const SCORE: &str =
     "mutation($input: ScoreApplicationInput!) { scoreApplication(input: $input) { position } }";
@@ -141,7 +142,7 @@ pub async fn score(
         index,
         &form,
         &errors,
-        StatusCode::BAD_REQUEST,
+        StatusCode::OK,
     )
     .await
 }
@@ -186,11 +187,7 @@ async fn render(
             || "A place not in the reference geography".to_string(),
             |place| place.name,
         );
-    let title = if errors.is_empty() {
-        application.title.clone()
-    } else {
-        format!("Error: {}", application.title)
-    };
+    let title = error_title(&application.title, errors);
     let body = html! {
         (error_summary(errors))
         span class="govuk-caption-l" { (round.name) }
@@ -466,6 +463,6 @@ pub async fn declare_conflict(
         &round.applications[index],
         &new_form_key(),
         &errors,
-        StatusCode::BAD_REQUEST,
+        StatusCode::OK,
     )
 }
