@@ -23,8 +23,8 @@ use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key, FOR
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::money::{read_money, MONEY_HINT};
 use crate::web::work::widgets::{
-    back_link, choice_group, date, date_input, form_page as page_of, hidden, money, read_date,
-    refusal_beside, textarea, Choice, ChoiceGroup, Fields,
+    back_link, change_button, choice_group, date, date_input, form_page as page_of, hidden, money,
+    read_date, refusal_beside, textarea, Choice, ChoiceGroup, Fields,
 };
 
 /// The award's actions, by their path segment.
@@ -550,11 +550,7 @@ fn check_answers(
         .map(|(key, value)| SummaryRow {
             key: key.clone(),
             value: html! { (value) },
-            action: Some(html! {
-                button type="submit" class="fl-link-button govuk-link" formaction=(target) name="change" value=(key) {
-                    "Change" span class="govuk-visually-hidden" { " " (key.to_lowercase()) }
-                }
-            }),
+            action: Some(change_button(&target, key)),
         })
         .collect();
     let button = match action {

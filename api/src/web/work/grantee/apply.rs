@@ -22,8 +22,8 @@ use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::money::{read_money, MONEY_HINT};
 use crate::web::work::places::{self, PlaceMatch};
 use crate::web::work::widgets::{
-    self, back_link, choice_group, form_page, hidden, link_button, money, prose, refusal_beside,
-    segment, textarea, Choice, ChoiceGroup, Fields,
+    self, back_link, change_button, choice_group, form_page, hidden, link_button, money, prose,
+    refusal_beside, segment, textarea, Choice, ChoiceGroup, Fields,
 };
 
 const ROUND: &str = "query($org: String!, $round: String!) { \
@@ -327,14 +327,6 @@ pub async fn check_page(
     match read_answers(&applying, &form) {
         Ok(input) => check_answers(&signed_in, &applying, &form, &input),
         Err(errors) => project_form(&signed_in, &applying, &form, &errors),
-    }
-}
-
-fn change_button(action: &str, what: &str) -> Markup {
-    html! {
-        button type="submit" class="fl-link-button govuk-link" formaction=(action) name="change" value=(what) {
-            "Change" span class="govuk-visually-hidden" { " " (what) }
-        }
     }
 }
 

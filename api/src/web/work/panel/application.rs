@@ -118,11 +118,7 @@ pub async fn score(
         Ok(found) => found,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    let field = if refused.message.contains("comment") {
-        "comment"
-    } else {
-        "score"
-    };
+    let field = refused_field(&round.applications[index], &signed_in, &refused);
     let errors = [FieldError::new(
         field,
         in_plain_words(&refused, &signed_in, &application),
@@ -145,6 +141,22 @@ pub async fn score(
         StatusCode::OK,
     )
     .await
+}
+
+/// Where on the page a refused score's message goes: the comment or the score, or,
+/// when the page shows no score form (a declared conflict, a decided application),
+/// the words saying why.
+fn refused_field(
+    application: &PanelApplication,
+    signed_in: &SignedIn,
+    refused: &Problem,
+) -> &'static str {
+    match application.state_of(&member_id(signed_in)) {
+        MemberState::Conflict => "conflict-declared",
+        _ if !application.is_undecided() => "score-closed",
+        _ if refused.message.contains("comment") => "comment",
+        _ => "score",
+    }
 }
 
 /// The ledger's refusal as the member reads it: "you" for their own id, "this
@@ -250,7 +262,7 @@ fn your_part(
     if !application.is_undecided() {
         return html! {
             h2 class="govuk-heading-m" { "Your score" }
-            div class="govuk-inset-text" {
+            div class="govuk-inset-text" id="score-closed" {
                 "This application has been decided (" (status_words(&application.status).to_lowercase()) "), so it can no longer be scored."
             }
         };

@@ -56,3 +56,14 @@ pub fn check_answers_page(signed_in: &SignedIn, check: Check, fields: &Fields) -
         layout::page(check.title, signed_in.frame(), body),
     )
 }
+
+/// A row's "Change" on a check-your-answers page that carries the answers in its form:
+/// a button looking like a link, posting the form to `action` with `change=what` (the
+/// handler shows the form again with every answer kept).
+pub fn change_button(action: &str, what: &str) -> Markup {
+    html! {
+        button type="submit" class="fl-link-button govuk-link" formaction=(action) name="change" value=(what) {
+            "Change" span class="govuk-visually-hidden" { " " (what.to_lowercase()) }
+        }
+    }
+}

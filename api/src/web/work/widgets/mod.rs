@@ -14,7 +14,7 @@ mod answers;
 mod dates;
 mod inputs;
 
-pub use answers::{check_answers_page, row, text_row, Check};
+pub use answers::{change_button, check_answers_page, row, text_row, Check};
 pub use dates::{date_fields, date_input, read_date};
 pub use inputs::{choice_group, textarea, Choice, ChoiceGroup};
 
