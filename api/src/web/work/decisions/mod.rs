@@ -6,7 +6,8 @@
 //! - `award.rs`: an award's story and history; its budget lines.
 //! - `variations.rs`: vary, record a return, close.
 //! - `drawdowns.rs`: a drawdown: approve, reject, record its payment.
-//! (Form pieces, check your answers, how values read: `work/widgets/`.)
+//!
+//! Form pieces, check your answers and how values read: `work/widgets/`.
 
 mod application;
 mod award;

@@ -11,7 +11,8 @@
 //!   withdrawing.
 //! - `award.rs`: `/groups/{org}/awards/{award}`: position and history.
 //! - `actions.rs`: the award's actions, each a form → check your answers → write.
-//! (Form pieces, money and dates: `work/widgets/`.)
+//!
+//! Form pieces, money and dates: `work/widgets/`.
 
 pub mod actions;
 pub mod application;

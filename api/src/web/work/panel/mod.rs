@@ -10,7 +10,8 @@
 //!
 //! - `rounds.rs`: `/panel`, `/panel/rounds/{round}`.
 //! - `application.rs`: `/panel/applications/{id}`, its score and conflict forms.
-//! (Form pieces, money and dates: `work/widgets/`.)
+//!
+//! Form pieces, money and dates: `work/widgets/`.
 
 pub mod application;
 pub mod rounds;
