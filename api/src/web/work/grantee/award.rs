@@ -12,13 +12,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::home::award_status;
-use super::widgets::{back_link, date_words, enum_words, money_words};
-use super::{award_path, form_page, group_path};
+use super::{award_path, group_path};
 use crate::server::http::App;
 use crate::web::layout::{self, table, SummaryRow};
 use crate::web::session::SignedIn;
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places;
+use crate::web::work::widgets::{back_link, date, enum_words, form_page, money};
 
 const AWARD: &str =
     "query($id: String!) { award(id: $id) { id fundId roundId recipientOrgId recipientName \
@@ -264,7 +264,7 @@ fn position(view: &AwardView, place: &str) -> Markup {
     let award = &view.award;
     let money = |key: &str, value: &str| SummaryRow {
         key: key.into(),
-        value: html! { (money_words(value)) },
+        value: html! { (money(value)) },
         action: None,
     };
     let mut rows = vec![
@@ -310,9 +310,9 @@ fn lines_and_reports(view: &AwardView) -> Markup {
         .map(|line| {
             vec![
                 html! { (line.category) },
-                html! { (money_words(&line.planned)) },
-                html! { (money_words(&line.spent)) },
-                html! { (money_words(&line.variance)) },
+                html! { (money(&line.planned)) },
+                html! { (money(&line.spent)) },
+                html! { (money(&line.variance)) },
             ]
         })
         .collect();
@@ -320,8 +320,8 @@ fn lines_and_reports(view: &AwardView) -> Markup {
         .drawdowns
         .iter()
         .map(|drawdown| vec![
-            html! { (date_words(&drawdown.requested_on)) },
-            html! { (money_words(&drawdown.amount)) },
+            html! { (date(&drawdown.requested_on)) },
+            html! { (money(&drawdown.amount)) },
             html! { (drawdown.purpose) },
             html! { (enum_words(&drawdown.status)) @if let Some(reason) = &drawdown.reason { ": " (reason) } },
         ])
@@ -342,9 +342,9 @@ fn lines_and_reports(view: &AwardView) -> Markup {
         .iter()
         .map(|input| {
             vec![
-                html! { (date_words(&input.contributed_on)) },
+                html! { (date(&input.contributed_on)) },
                 html! { (enum_words(&input.kind)) },
-                html! { (money_words(&input.value)) },
+                html! { (money(&input.value)) },
                 html! { (input.description) },
             ]
         })
@@ -362,13 +362,13 @@ fn history(view: &AwardView) -> Markup {
     let award = &view.award;
     let mut events: Vec<(String, String)> = vec![(
         award.awarded_on.clone(),
-        format!("Awarded {}", money_words(&award.awarded)),
+        format!("Awarded {}", money(&award.awarded)),
     )];
     if let Some(accepted) = &award.accepted_on {
         events.push((accepted.clone(), "Grant agreement accepted".to_string()));
     }
     for drawdown in &award.drawdowns {
-        let amount = money_words(&drawdown.amount);
+        let amount = money(&drawdown.amount);
         events.push((
             drawdown.requested_on.clone(),
             format!("Drawdown of {amount} requested"),
@@ -391,7 +391,7 @@ fn history(view: &AwardView) -> Markup {
             format!(
                 "{} of {} contributed",
                 enum_words(&input.kind),
-                money_words(&input.value)
+                money(&input.value)
             ),
         ));
     }
@@ -402,8 +402,8 @@ fn history(view: &AwardView) -> Markup {
     html! {
         h2 class="govuk-heading-m" { "History" }
         ul class="govuk-list govuk-list--bullet" {
-            @for (date, what) in &events {
-                li { strong { (date_words(date)) } ": " (what) }
+            @for (on, what) in &events {
+                li { strong { (date(on)) } ": " (what) }
             }
         }
     }

@@ -192,7 +192,7 @@ async fn choose(
             form: &form,
             errors: &errors,
         };
-        return pages::code_form(&step, StatusCode::BAD_REQUEST);
+        return pages::code_form(&step, StatusCode::OK);
     }
     let step = Step {
         round: &round,
@@ -223,7 +223,7 @@ async fn check(
             form: &form,
             errors: &errors,
         };
-        return pages::code_form(&step, StatusCode::BAD_REQUEST);
+        return pages::code_form(&step, StatusCode::OK);
     }
     let max = domain::ballot::MAX_CHOICES_PER_BALLOT;
     let refusal = if form.choices.is_empty() {
@@ -244,7 +244,7 @@ async fn check(
             form: &form,
             errors: &errors,
         };
-        return pages::choose_form(&app, &step, StatusCode::BAD_REQUEST).await;
+        return pages::choose_form(&app, &step, StatusCode::OK).await;
     }
     form.form_key = new_form_key();
     let step = Step {
@@ -322,9 +322,9 @@ async fn refused(
         errors: &errors,
     };
     if field == "ballot_code" {
-        pages::code_form(&step, StatusCode::BAD_REQUEST)
+        pages::code_form(&step, StatusCode::OK)
     } else {
-        pages::choose_form(app, &step, StatusCode::BAD_REQUEST).await
+        pages::choose_form(app, &step, StatusCode::OK).await
     }
 }
 
