@@ -99,15 +99,33 @@ async fn confirm(browser: &Browser) {
     browser.click_and_wait("button[value='confirm']").await;
 }
 
-/// The path's segment after `after` (up to the next `/` or `?`).
+/// The path's segment after `after` (up to the next `/` or `?`), percent-decoded (some
+/// pages encode `-` in ids as `%2D`).
 fn segment_after(path: &str, after: &str) -> String {
-    path.split(after)
+    let segment = path
+        .split(after)
         .nth(1)
         .unwrap_or_else(|| panic!("{after} in {path}"))
         .split(['/', '?'])
         .next()
-        .unwrap_or_default()
-        .to_string()
+        .unwrap_or_default();
+    let mut decoded = Vec::new();
+    let bytes = segment.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = segment.get(index + 1..index + 3);
+        match hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+            Some(byte) if bytes[index] == b'%' => {
+                decoded.push(byte);
+                index += 3;
+            }
+            _ => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).expect("a UTF-8 id")
 }
 
 /// The owner signs in with the link the first start prints (what `serve` prints on the
@@ -389,10 +407,10 @@ async fn officer_pays(browser: &Browser, store: Store, fund: &str) {
         .contains("Payment recorded"));
     browser.goto(&format!("/manage/funds/{fund}")).await;
     let dashboard = browser.text("#main-content").await;
-    let due = dashboard
-        .split("Reports due")
-        .nth(1)
+    let queue = dashboard
+        .find("Reports due")
         .unwrap_or_else(|| panic!("a reports due queue: {dashboard}"));
+    let due = &dashboard[queue..];
     assert!(
         due.contains(TITLE) && due.contains("Spend report") && due.contains("Outcome report"),
         "{due}"
