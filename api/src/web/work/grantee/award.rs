@@ -433,3 +433,23 @@ fn history(view: &AwardView) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reports_due;
+
+    #[test]
+    fn due_reports_read_as_dates_and_a_late_one_is_tagged() {
+        let page = reports_due(Some("2000-01-31"), Some("2999-03-07")).into_string();
+        assert!(
+            page.contains("Spend report due by 31 January 2000"),
+            "{page}"
+        );
+        assert!(
+            page.contains("Outcome report due by 7 March 2999"),
+            "{page}"
+        );
+        assert_eq!(page.matches("Late").count(), 1, "{page}");
+        assert!(reports_due(None, None).into_string().is_empty());
+    }
+}

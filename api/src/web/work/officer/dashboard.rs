@@ -39,7 +39,7 @@ const FUND: &str = "query($id: String!) { managedFund(id: $id) { id name funderN
 /// `MAX_AWARD_PAGES` of them.
 const AWARDS: &str = "query($fund: String!, $after: String) { awards(filter: { fund: $fund }, first: 20, after: $after) { \
     pageInfo { hasNextPage endCursor } \
-    nodes { id title recipientName status paid spendReported spentAbovePaid \
+    nodes { id title recipientName paid spendReported spentAbovePaid \
       spendReportDueOn outcomeReportDueOn \
       drawdowns { id amount purpose status requestedOn decidedOn } } } }";
 const MAX_AWARD_PAGES: usize = 50;
@@ -128,7 +128,6 @@ struct AwardRow {
     id: String,
     title: String,
     recipient_name: String,
-    status: String,
     paid: String,
     spend_reported: String,
     spent_above_paid: bool,
@@ -466,5 +465,48 @@ fn rounds_table(rounds: &[RoundRow]) -> Markup {
         } @else {
             (headed_table(2, "Rounds", &["Round", "Status", "Decided by", "Budget", "Remaining", "Closes"], &rows))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn award(id: &str, spend: Option<&str>, outcome: Option<&str>) -> AwardRow {
+        AwardRow {
+            id: id.into(),
+            title: format!("Project {id}"),
+            recipient_name: "Orchard Park Larder".into(),
+            paid: "100.00".into(),
+            spend_reported: "0.00".into(),
+            spent_above_paid: false,
+            spend_report_due_on: spend.map(str::to_string),
+            outcome_report_due_on: outcome.map(str::to_string),
+            drawdowns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reports_due_soon_or_late_are_listed_soonest_first_and_late_ones_tagged() {
+        let window = ReportWindow {
+            today: "2026-12-07".into(),
+            until: "2026-12-21".into(),
+        };
+        let awards = [
+            award("A", Some("2026-12-20"), Some("2027-03-07")),
+            award("B", None, Some("2026-11-30")),
+            award("C", Some("2027-01-01"), None),
+        ];
+        let page = reports_due_queue(&awards, &window).into_string();
+        let late = page.find("30 November 2026").expect("the late report");
+        let soon = page.find("20 December 2026").expect("the report due soon");
+        assert!(late < soon, "soonest first: {page}");
+        assert_eq!(page.matches("Late").count(), 1, "{page}");
+        assert!(
+            !page.contains("7 March 2027") && !page.contains("Project C"),
+            "{page}"
+        );
+        let none = reports_due_queue(&awards[2..], &window).into_string();
+        assert!(none.contains("No spend or outcome report is due"), "{none}");
     }
 }
