@@ -24,6 +24,7 @@ const AWARD: &str =
     "query($id: String!) { award(id: $id) { id fundId roundId recipientOrgId recipientName \
     title neighbourhood status awardedOn acceptedOn closedOn awarded paid returned approvedUnpaid \
     requestedPending availableToDraw spendReported spentAbovePaid \
+    spendReportDueOn outcomeReportDueOn \
     budgetLines { category planned spent variance } \
     inputs { id kind value description contributedOn recordedBy } \
     drawdowns { id amount purpose status requestedOn decidedOn paidOn reason } } \
@@ -54,6 +55,8 @@ pub struct Award {
     pub available_to_draw: String,
     pub spend_reported: String,
     pub spent_above_paid: bool,
+    pub spend_report_due_on: Option<String>,
+    pub outcome_report_due_on: Option<String>,
     pub budget_lines: Vec<BudgetLine>,
     pub inputs: Vec<Contribution>,
     pub drawdowns: Vec<Drawdown>,
@@ -228,6 +231,10 @@ pub async fn award_page(
         (back_link(&group_path(&org), "Back to your group"))
         span class="govuk-caption-l" { "Award from " (view.fund_name) }
         h1 class="govuk-heading-l" { (view.award.title) }
+        (reports_due(
+            view.award.spend_report_due_on.as_deref(),
+            view.award.outcome_report_due_on.as_deref(),
+        ))
         (next_steps(&view))
         (position(&view, &place))
         (lines_and_reports(&view))
@@ -235,6 +242,24 @@ pub async fn award_page(
     };
     let title = view.award.title.clone();
     form_page(&signed_in, &title, &[], body)
+}
+
+/// The next reports due, each "Spend report due by 7 March 2027", a late one tagged
+/// "Late" in red (`Award.spendReportDueOn` / `outcomeReportDueOn`, GLOSSARY.md "Reports
+/// due"). Nothing when none is due.
+pub fn reports_due(spend: Option<&str>, outcome: Option<&str>) -> Markup {
+    let today = infrastructure::business_today().to_string();
+    let due = [("Spend report", spend), ("Outcome report", outcome)];
+    html! {
+        @for (report, on) in due {
+            @if let Some(on) = on {
+                p class="govuk-body fl-report-due" {
+                    @if on < today.as_str() { (layout::tag("Late", Some("red"))) " " }
+                    (report) " due by " (date_words(on))
+                }
+            }
+        }
+    }
 }
 
 fn next_steps(view: &AwardView) -> Markup {
@@ -406,5 +431,25 @@ fn history(view: &AwardView) -> Markup {
                 li { strong { (date(on)) } ": " (what) }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reports_due;
+
+    #[test]
+    fn due_reports_read_as_dates_and_a_late_one_is_tagged() {
+        let page = reports_due(Some("2000-01-31"), Some("2999-03-07")).into_string();
+        assert!(
+            page.contains("Spend report due by 31 January 2000"),
+            "{page}"
+        );
+        assert!(
+            page.contains("Outcome report due by 7 March 2999"),
+            "{page}"
+        );
+        assert_eq!(page.matches("Late").count(), 1, "{page}");
+        assert!(reports_due(None, None).into_string().is_empty());
     }
 }

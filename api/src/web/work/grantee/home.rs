@@ -20,7 +20,8 @@ use crate::web::work::widgets::{date, enum_words, money};
 const HOME: &str = "query($org: String!) { \
     group(organisationId: $org) { name applications { id roundId title amountRequested status submittedOn awardId } } \
     rounds { id name status opensOn closesOn themes eligibleAreas fund { name } } \
-    awards(filter: { recipientOrgId: $org }, first: 50) { nodes { id title status awarded paid availableToDraw acceptedOn } } }";
+    awards(filter: { recipientOrgId: $org }, first: 50) { nodes { id title status awarded paid availableToDraw acceptedOn \
+    spendReportDueOn outcomeReportDueOn } } }";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -75,6 +76,8 @@ struct AwardLine {
     paid: String,
     available_to_draw: String,
     accepted_on: Option<String>,
+    spend_report_due_on: Option<String>,
+    outcome_report_due_on: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,7 +258,13 @@ fn awards_section(org: &str, awards: &[AwardLine]) -> Markup {
                 html! { (money(&award.paid)) },
                 html! { (money(&award.available_to_draw)) },
                 html! { (layout::tag(&award_status(&award.status), None)) },
-                html! { (next_step(award)) },
+                html! {
+                    (next_step(award))
+                    (super::award::reports_due(
+                        award.spend_report_due_on.as_deref(),
+                        award.outcome_report_due_on.as_deref(),
+                    ))
+                },
             ]
         })
         .collect();
