@@ -329,6 +329,17 @@ async fn run_the_award(browser: &Browser, award_path: &str, store: Store) {
         .await;
     check_and_send(browser, "contribution", store).await;
     look(browser, "award-active", store).await;
+    // Every step is in the group's history, reports too (`Award.history`).
+    let history = browser.text("ol.fl-timeline").await;
+    for step in [
+        "The group accepted the grant agreement",
+        "The group asked to draw £400.00",
+        "Spend of £250.50 reported",
+        "Outcome reported",
+        "Contribution worth £500.00 recorded",
+    ] {
+        assert!(history.contains(step), "{step} in the history: {history}");
+    }
 }
 
 async fn a_member_applies_and_runs_the_award(store: Store) {

@@ -8,6 +8,8 @@
 //! - `home.rs`: `/work`, where a signed-in person lands: their funds, rounds and groups.
 //! - `forms.rs`: form keys (a form's write is idempotent: double clicks and resubmits
 //!   apply once), links.
+//! - `award_history.rs`: an award's history (`Award.history`) in words, for officers and
+//!   groups alike.
 //! - `officer/`: `/manage/funds/…`: set up a fund, its dashboard and work queues, open and
 //!   close rounds, ballot codes.
 //! - `decisions/`: `/manage/applications/…`, `/manage/awards/…`: decide applications,
@@ -19,6 +21,7 @@
 //! - `widgets/`: the form pieces and value formats the screens share (textarea, radios,
 //!   checkboxes, date input, check your answers, money and dates in words).
 
+pub mod award_history;
 pub mod decisions;
 pub mod forms;
 pub mod gql;

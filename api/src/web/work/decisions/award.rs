@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::server::http::App;
 use crate::web::layout::{self, FieldError, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
+use crate::web::work::award_history;
 use crate::web::work::forms::{encode, idempotency_key};
 use crate::web::work::gql::{self, problem_page, Problem, Written};
 use crate::web::work::money::read_money;
@@ -25,6 +26,7 @@ const AWARD: &str = "query($id: String!) { award(id: $id) { id applicationId rou
     inputs { kind value description contributedOn recordedBy } \
     drawdowns { id amount purpose status requestedOn decidedOn paidOn paymentRef reason } \
     history { on happened amount previousAmount drawdownId reason detail } } }";
+
 const NAMES: &str = "query($round: String!, $place: GeoCode!) { round(id: $round) { name } \
     neighbourhood(code: $place) { name } }";
 
@@ -97,17 +99,7 @@ pub struct DrawdownView {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryView {
-    pub on: String,
-    pub happened: String,
-    pub amount: Option<String>,
-    pub previous_amount: Option<String>,
-    pub drawdown_id: Option<String>,
-    pub reason: Option<String>,
-    pub detail: Option<String>,
-}
+pub use crate::web::work::award_history::HistoryEntry as HistoryView;
 
 /// The award as the signed-in person may see it (an officer of another fund: refused,
 /// as its private parts are the fund's officers' and the recipient's only).
@@ -359,65 +351,14 @@ fn outcomes_section(award: &AwardView) -> Markup {
     }
 }
 
-/// One history entry in words.
-fn happening(entry: &HistoryView) -> String {
-    let amount = entry
-        .amount
-        .as_deref()
-        .map(widgets::money)
-        .unwrap_or_default();
-    match entry.happened.as_str() {
-        "MADE" => format!("Award made for {amount}"),
-        "IMPORTED" => format!("Imported from published grants data, for {amount}"),
-        "AGREEMENT_ACCEPTED" => "The group accepted the grant agreement".to_string(),
-        "DRAWDOWN_REQUESTED" => format!("The group asked to draw {amount}"),
-        "DRAWDOWN_APPROVED" => format!("Drawdown of {amount} approved"),
-        "DRAWDOWN_REJECTED" => format!("Drawdown of {amount} rejected"),
-        "PAYMENT_RECORDED" => format!("{amount} paid"),
-        "VARIED" => format!(
-            "Award varied from {} to {amount}",
-            entry
-                .previous_amount
-                .as_deref()
-                .map(widgets::money)
-                .unwrap_or_default()
-        ),
-        "BUDGET_LINES_SET" => "Budget lines set".to_string(),
-        "MONEY_RETURNED" => format!("{amount} returned to the fund"),
-        "SPEND_REPORTED" => format!("Spend of {amount} reported"),
-        "OUTCOME_REPORTED" => "Outcome reported".to_string(),
-        "INPUT_RECORDED" => format!("Contribution worth {amount} recorded"),
-        "CLOSED" if amount.is_empty() => "Award closed".to_string(),
-        "CLOSED" => format!("Award closed; {amount} undrawn went back to the fund"),
-        other => widgets::enum_words(other),
-    }
-}
-
 fn history_section(award: &AwardView) -> Markup {
-    html! {
-        h2 class="govuk-heading-m" { "History" }
-        ol class="govuk-list fl-timeline" {
-            @for entry in &award.history {
-                li class="fl-timeline__item" {
-                    p class="govuk-body govuk-!-margin-bottom-1" {
-                        strong { (happening(entry)) }
-                    }
-                    p class="govuk-body-s govuk-!-margin-bottom-1" { (widgets::date(&entry.on)) }
-                    @if let Some(detail) = &entry.detail {
-                        p class="govuk-body-s govuk-!-margin-bottom-1" { (detail) }
-                    }
-                    @if let Some(reason) = &entry.reason {
-                        p class="govuk-body-s govuk-!-margin-bottom-1" { "Reason: " (reason) }
-                    }
-                    @if let Some(drawdown) = &entry.drawdown_id {
-                        p class="govuk-body-s" {
-                            a class="govuk-link" href=(format!("/manage/awards/{}/drawdowns/{}", encode(&award.id), encode(drawdown))) { "See the drawdown" }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    award_history::timeline(&award.history, |drawdown| {
+        Some(format!(
+            "/manage/awards/{}/drawdowns/{}",
+            encode(&award.id),
+            encode(drawdown)
+        ))
+    })
 }
 
 // ---------------------------------------------------------------- budget lines

@@ -16,6 +16,7 @@ use super::{award_path, group_path};
 use crate::server::http::App;
 use crate::web::layout::{self, table, SummaryRow};
 use crate::web::session::SignedIn;
+use crate::web::work::award_history::{self, HistoryEntry};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places;
 use crate::web::work::widgets::{back_link, date, enum_words, form_page, money};
@@ -27,7 +28,8 @@ const AWARD: &str =
     spendReportDueOn outcomeReportDueOn \
     budgetLines { category planned spent variance } \
     inputs { id kind value description contributedOn recordedBy } \
-    drawdowns { id amount purpose status requestedOn decidedOn paidOn reason } } \
+    drawdowns { id amount purpose status requestedOn decidedOn paidOn reason } \
+    history { on happened amount previousAmount drawdownId reason detail } } \
     socialReturn(scope: { award: $id }) { lines { indicator quantity reports } } }";
 
 const FUND: &str = "query($fund: String!, $round: String!) { \
@@ -60,6 +62,7 @@ pub struct Award {
     pub budget_lines: Vec<BudgetLine>,
     pub inputs: Vec<Contribution>,
     pub drawdowns: Vec<Drawdown>,
+    pub history: Vec<HistoryEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -382,56 +385,9 @@ fn lines_and_reports(view: &AwardView) -> Markup {
     }
 }
 
-/// What happened and when, oldest first.
+/// What happened and when, oldest first: every step of the award (`Award.history`).
 fn history(view: &AwardView) -> Markup {
-    let award = &view.award;
-    let mut events: Vec<(String, String)> = vec![(
-        award.awarded_on.clone(),
-        format!("Awarded {}", money(&award.awarded)),
-    )];
-    if let Some(accepted) = &award.accepted_on {
-        events.push((accepted.clone(), "Grant agreement accepted".to_string()));
-    }
-    for drawdown in &award.drawdowns {
-        let amount = money(&drawdown.amount);
-        events.push((
-            drawdown.requested_on.clone(),
-            format!("Drawdown of {amount} requested"),
-        ));
-        if let Some(decided) = &drawdown.decided_on {
-            let verb = if drawdown.status == "REJECTED" {
-                "rejected"
-            } else {
-                "approved"
-            };
-            events.push((decided.clone(), format!("Drawdown of {amount} {verb}")));
-        }
-        if let Some(paid) = &drawdown.paid_on {
-            events.push((paid.clone(), format!("{amount} paid")));
-        }
-    }
-    for input in &award.inputs {
-        events.push((
-            input.contributed_on.clone(),
-            format!(
-                "{} of {} contributed",
-                enum_words(&input.kind),
-                money(&input.value)
-            ),
-        ));
-    }
-    if let Some(closed) = &award.closed_on {
-        events.push((closed.clone(), "Award closed".to_string()));
-    }
-    events.sort_by(|a, b| a.0.cmp(&b.0));
-    html! {
-        h2 class="govuk-heading-m" { "History" }
-        ul class="govuk-list govuk-list--bullet" {
-            @for (on, what) in &events {
-                li { strong { (date(on)) } ": " (what) }
-            }
-        }
-    }
+    award_history::timeline(&view.award.history, |_| None)
 }
 
 #[cfg(test)]
