@@ -128,6 +128,12 @@ pub fn confirm_buttons(confirm: &str) -> Markup {
     }
 }
 
+/// A page's `?done=…` flag: what was just done, for its success banner.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Notice {
+    pub done: Option<String>,
+}
+
 /// A success banner for `?done=…`, when `text` is known.
 pub fn done_banner(text: Option<&str>) -> Markup {
     match text {

@@ -206,45 +206,9 @@ pub fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
 }
 
-/// A table under its own heading (`h2` or `h3`, `heading` text): the caption repeats the
-/// heading for screen readers only, so the page's headings list every table, full or
-/// empty. In its scroll region (`layout::table_region`), so 320 px pages never scroll
-/// sideways.
-pub fn headed_table(level: u8, heading: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
-    let table = html! {
-        table class="govuk-table" {
-            caption class="govuk-visually-hidden" { (heading) }
-            thead class="govuk-table__head" {
-                tr class="govuk-table__row" {
-                    @for column in headings {
-                        th scope="col" class="govuk-table__header" { (column) }
-                    }
-                }
-            }
-            tbody class="govuk-table__body" {
-                @for row in rows {
-                    tr class="govuk-table__row" {
-                        @for (index, cell) in row.iter().enumerate() {
-                            @if index == 0 {
-                                th scope="row" class="govuk-table__header" { (cell) }
-                            } @else {
-                                td class="govuk-table__cell" { (cell) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    html! {
-        @if level == 2 {
-            h2 class="govuk-heading-m" { (heading) }
-        } @else {
-            h3 class="govuk-heading-m" { (heading) }
-        }
-        (crate::web::layout::table_region(heading, table))
-    }
-}
+/// A table under its own heading: layout's (named here too, for the screens that
+/// take their widgets from this module).
+pub use crate::web::layout::headed_table;
 
 /// A date as people read it: "7 December 2026".
 pub fn long_date(date: domain::Date) -> String {
