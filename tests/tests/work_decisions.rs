@@ -330,7 +330,7 @@ async fn payments_apply_once_and_over_award_is_refused(store: Store) {
             &[("csrf_token", &csrf), ("form_key", &key)],
         )
         .await;
-    assert_eq!(page.status, 400, "{}", page.body);
+    assert_form_redisplayed(page.status, &page.body);
     assert!(
         page.body.contains("exceeds") && page.body.contains("available to draw"),
         "{}",
@@ -399,7 +399,7 @@ async fn payments_apply_once_and_over_award_is_refused(store: Store) {
         "a paid drawdown's form leads back to it"
     );
     let again = post(fields("a-new-form-key")).await;
-    assert_eq!(again.status, 400, "{}", again.body);
+    assert_form_redisplayed(again.status, &again.body);
     assert!(again.body.contains("paid"), "{}", again.body);
     assert_eq!(
         app.head().await,
@@ -590,7 +590,7 @@ async fn approvals_the_ledger_refuses_are_shown_beside_the_amount(store: Store) 
             ("amount", amount),
         ];
         let page = client.post_form(&path, &fields).await;
-        assert_eq!(page.status, 400, "{}", page.body);
+        assert_form_redisplayed(page.status, &page.body);
         assert!(
             page.body.contains("id=\"amount-error\"") && page.body.contains(says),
             "{says}: {}",

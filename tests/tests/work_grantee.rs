@@ -457,7 +457,7 @@ async fn a_double_posted_drawdown_is_made_once(store: Store) {
         ("purpose", "Food"),
     ];
     let refused = client.post_form(&format!("{path}/confirm"), &over).await;
-    assert_eq!(refused.status, 400);
+    assert_form_redisplayed(refused.status, &refused.body);
     assert!(
         refused.body.contains("available to draw now"),
         "{}",
@@ -543,7 +543,7 @@ async fn a_group_withdraws_and_a_closed_round_refuses(store: Store) {
             ],
         )
         .await;
-    assert_eq!(sent.status, 400, "{}", sent.body);
+    assert_form_redisplayed(sent.status, &sent.body);
     assert!(
         sent.body
             .contains("This round is not taking applications now"),

@@ -239,7 +239,7 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
             ],
         )
         .await;
-    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_form_redisplayed(refused.status, &refused.body);
     assert!(
         refused
             .body
@@ -294,6 +294,46 @@ async fn a_score_form_sent_twice_scores_once(store: Store) {
         .await;
     assert_eq!(without_csrf.status, 403);
     assert_eq!(app.head().await, head);
+
+    // The round page: the quorum (Round.minPanelScores, 1 here) and where each stands.
+    let round_page = client.get(&format!("/panel/rounds/{round}")).await;
+    assert_eq!(round_page.status, 200);
+    assert!(
+        round_page
+            .body
+            .contains("Each application needs 1 panel score before it can be decided.")
+            && round_page.body.contains("2 of the 1 needed")
+            && round_page
+                .body
+                .contains("Of the 1 whose scores you can see, 1 has reached it."),
+        "{}",
+        round_page.body
+    );
+    // Off the panel: not found, whether the round has applications or none.
+    let (_, empty_round) = fund_and_round(&app).await;
+    let empty = client.get(&format!("/panel/rounds/{empty_round}")).await;
+    assert_eq!(empty.status, 404, "{}", empty.body);
+    assert!(empty.body.contains("Page not found"), "{}", empty.body);
+    let outsider = app.person_with_roles("olive@example.org", &[]).await;
+    let outsider_client = WebClient::new(&app.base);
+    let outsider_session = app.session_of(&outsider).await;
+    outsider_client.put_cookie(
+        api::web::session::SESSION_COOKIE,
+        Some(&outsider_session.secret),
+    );
+    for path in [
+        format!("/panel/rounds/{round}"),
+        format!("/panel/rounds/{empty_round}"),
+        format!("/panel/applications/{first}"),
+    ] {
+        let page = outsider_client.get(&path).await;
+        assert_eq!(page.status, 404, "{path}: {}", page.body);
+        assert!(
+            page.body.contains("Page not found"),
+            "{path}: {}",
+            page.body
+        );
+    }
 }
 
 /// A participatory round with three applications and two ballot codes.
@@ -520,7 +560,7 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
     let refused = client
         .post_form(&format!("/vote/{round}/cast"), &wrong)
         .await;
-    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_form_redisplayed(refused.status, &refused.body);
     assert!(
         refused.body.contains("not valid for this vote"),
         "{}",
@@ -533,7 +573,7 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
             &[("csrf_token", csrf.as_str()), ("ballot_code", "ABC")],
         )
         .await;
-    assert_eq!(short.status, 400);
+    assert_form_redisplayed(short.status, &short.body);
     assert!(short.body.contains("16 letters and numbers"));
     // Without the double-submit token: refused before anything is read.
     let forged = WebClient::new(&app.base)

@@ -300,3 +300,27 @@ pub fn schema_errors(package: &Value) -> Vec<String> {
         .map(|error| format!("{error} at {}", error.instance_path()))
         .collect()
 }
+
+/// A form page shown again with its errors (the work screens' convention): status 200,
+/// "Error: " before the title, an error summary whose every link goes to an element
+/// with that id on the page.
+pub fn assert_form_redisplayed(status: u16, body: &str) {
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<title>Error: "), "no Error: title: {body}");
+    assert!(
+        body.contains("govuk-error-summary"),
+        "no error summary: {body}"
+    );
+    let summary = &body[body.find("govuk-error-summary").unwrap()..];
+    let summary = &summary[..summary.find("</ul>").unwrap_or(summary.len())];
+    let mut links = 0;
+    for part in summary.split("href=\"#").skip(1) {
+        let id = &part[..part.find('"').unwrap()];
+        assert!(
+            body.contains(&format!("id=\"{id}\"")),
+            "the error summary links to #{id}, which is not on the page: {body}"
+        );
+        links += 1;
+    }
+    assert!(links > 0, "the error summary links to no field: {body}");
+}

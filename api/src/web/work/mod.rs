@@ -16,6 +16,8 @@
 //! - `grantee/`: `/groups/…`: a group's rounds, applications, awards, drawdowns and reports.
 //! - `voter/`: `/vote/…`: a resident's ballot in a participatory round, on a phone.
 //! - `places/`: choosing a place by name or from a map (never by typing a GSS code).
+//! - `widgets/`: the form pieces and value formats the screens share (textarea, radios,
+//!   checkboxes, date input, check your answers, money and dates in words).
 
 pub mod decisions;
 pub mod forms;
@@ -27,6 +29,7 @@ pub mod officer;
 pub mod panel;
 pub mod places;
 pub mod voter;
+pub mod widgets;
 
 use axum::Router;
 

@@ -10,13 +10,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::award::{budget_line_rows, read_budget_lines, BudgetRow};
-use super::widgets::{self, day, field, pounds, Fields};
 use crate::server::http::App;
 use crate::web::layout::{self, FieldError, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{encode, idempotency_key};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::money::{read_money, MONEY_HINT};
+use crate::web::work::widgets::{self, Fields};
 
 const APPLICATION: &str = "query($id: String!) { application(id: $id) { id roundId fundId \
     applicantName title amountRequested neighbourhood themes status submittedOn decidedOn awardId \
@@ -160,18 +160,21 @@ fn summary_rows(loaded: &Loaded) -> Vec<layout::SummaryRow> {
         widgets::row("Status", widgets::status_tag(&application.status)),
         widgets::text_row("Group", &application.applicant_name),
         widgets::text_row("Place", &loaded.place),
-        widgets::text_row("Amount requested", &pounds(&application.amount_requested)),
+        widgets::text_row(
+            "Amount requested",
+            &widgets::money(&application.amount_requested),
+        ),
         widgets::text_row("Themes", &application.themes.join(", ")),
-        widgets::text_row("Submitted", &day(&application.submitted_on)),
+        widgets::text_row("Submitted", &widgets::date(&application.submitted_on)),
     ];
     if let Some(decided) = &application.decided_on {
-        rows.push(widgets::text_row("Decided", &day(decided)));
+        rows.push(widgets::text_row("Decided", &widgets::date(decided)));
     }
     if let (Some(amount), Some(award)) = (&application.approved_amount, &application.award_id) {
         rows.push(widgets::row(
             "Award",
             html! {
-                (pounds(amount)) " "
+                (widgets::money(amount)) " "
                 a class="govuk-link" href=(format!("/manage/awards/{}", encode(award))) { "See the award" }
             },
         ));
@@ -251,8 +254,8 @@ fn approve_page(
     let application = &loaded.application;
     let hint = format!(
         "{MONEY_HINT}. They asked for {}; the round has {} left.",
-        pounds(&application.amount_requested),
-        pounds(&loaded.round.remaining)
+        widgets::money(&application.amount_requested),
+        widgets::money(&loaded.round.remaining)
     );
     let action = format!("/manage/applications/{}/approve", encode(&application.id));
     let body = html! {
@@ -260,10 +263,10 @@ fn approve_page(
         span class="govuk-caption-l" { (application.title) }
         h1 class="govuk-heading-l" { "Approve this application" }
         (layout::post_form(&action, &signed_in.session.csrf_token, html! {
-            (widgets::key_field(fields))
+            (fields.key_field())
             (layout::text_input(&TextInput {
                 name: "amount", label: "Amount to award", hint: Some(&hint),
-                value: field(fields, "amount"), error: layout::error_for(errors, "amount"),
+                value: fields.get("amount"), error: layout::error_for(errors, "amount"),
                 width_class: Some("govuk-input--width-10"), spellcheck_off: true,
                 ..TextInput::default()
             }))
@@ -285,14 +288,14 @@ pub async fn approve_post(
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
     let mut errors = Vec::new();
-    let amount = read_money("Amount", field(&form, "amount"))
+    let amount = read_money("Amount", form.get("amount"))
         .map_err(|message| errors.push(FieldError::new("amount", message)))
         .ok();
     let lines = read_budget_lines(&form, &mut errors);
     let (Some(amount), true) = (amount, errors.is_empty()) else {
         return approve_page(&signed_in, &loaded, &form, &errors);
     };
-    match field(&form, "step") {
+    match form.get("step") {
         "change" => approve_page(&signed_in, &loaded, &form, &[]),
         "confirm" => approve_confirmed(&app, &signed_in, &loaded, &form, amount, &lines).await,
         _ => approve_check(&signed_in, &loaded, &form, amount, &lines),
@@ -309,7 +312,10 @@ fn approve_check(
     let application = &loaded.application;
     let mut rows = vec![
         widgets::text_row("Group", &application.applicant_name),
-        widgets::text_row("Amount requested", &pounds(&application.amount_requested)),
+        widgets::text_row(
+            "Amount requested",
+            &widgets::money(&application.amount_requested),
+        ),
         widgets::text_row("Amount to award", &amount.to_string()),
     ];
     rows.push(widgets::row(
@@ -346,7 +352,7 @@ async fn approve_confirmed(
     amount: domain::Money,
     lines: &[BudgetRow],
 ) -> Response {
-    let Some(key) = idempotency_key("approve", field(form, "form_key")) else {
+    let Some(key) = idempotency_key("approve", form.get("form_key")) else {
         return approve_page(signed_in, loaded, &Fields::new(), &[]);
     };
     let input = json!({ "input": {
@@ -364,7 +370,7 @@ async fn approve_confirmed(
         return problem_page(Some(signed_in), &Problem::new("INTERNAL", "no award id"));
     };
     if !lines.is_empty() {
-        let key = idempotency_key("approve-lines", field(form, "form_key"));
+        let key = idempotency_key("approve-lines", form.get("form_key"));
         if let Err(problem) = super::award::set_lines(app, signed_in, &award, lines, key).await {
             return super::award::lines_refused_after_approval(
                 app, signed_in, &award, form, &problem,
@@ -402,8 +408,8 @@ fn decline_page(
         span class="govuk-caption-l" { (application.title) }
         h1 class="govuk-heading-l" { "Decline this application" }
         (layout::post_form(&action, &signed_in.session.csrf_token, html! {
-            (widgets::key_field(fields))
-            (widgets::textarea("reason", "Why it is declined", Some("The group will see this."), field(fields, "reason"), errors))
+            (fields.key_field())
+            (widgets::textarea("reason", "Why it is declined", Some("The group will see this."), fields.get("reason"), layout::error_for(errors, "reason")))
             (layout::button("Continue"))
         }))
     };
@@ -419,7 +425,7 @@ pub async fn decline_post(
         Ok(loaded) => loaded,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    let reason = field(&form, "reason").trim().to_string();
+    let reason = form.get("reason").trim().to_string();
     if reason.is_empty() {
         let errors = [FieldError::new(
             "reason",
@@ -428,10 +434,10 @@ pub async fn decline_post(
         return decline_page(&signed_in, &loaded, &form, &errors);
     }
     let application = &loaded.application;
-    match field(&form, "step") {
+    match form.get("step") {
         "change" => decline_page(&signed_in, &loaded, &form, &[]),
         "confirm" => {
-            let Some(key) = idempotency_key("decline", field(&form, "form_key")) else {
+            let Some(key) = idempotency_key("decline", form.get("form_key")) else {
                 return decline_page(&signed_in, &loaded, &Fields::new(), &[]);
             };
             let input = json!({ "input": { "applicationId": application.id, "reason": reason, "idempotencyKey": key } });

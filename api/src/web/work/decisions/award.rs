@@ -10,13 +10,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::widgets::{self, day, field, pounds, words, Fields};
 use crate::server::http::App;
 use crate::web::layout::{self, FieldError, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{encode, idempotency_key};
 use crate::web::work::gql::{self, problem_page, Problem, Written};
 use crate::web::work::money::read_money;
+use crate::web::work::widgets::{self, Fields};
 
 const AWARD: &str = "query($id: String!) { award(id: $id) { id applicationId roundId \
     recipientName title neighbourhood themes status awardedOn acceptedOn closedOn awarded paid \
@@ -206,17 +206,20 @@ fn story_rows(award: &AwardView, round: &str, place: &str) -> Vec<layout::Summar
     }
     rows.push(widgets::text_row("Place", place));
     rows.push(widgets::text_row("Themes", &award.themes.join(", ")));
-    rows.push(widgets::text_row("Awarded on", &day(&award.awarded_on)));
+    rows.push(widgets::text_row(
+        "Awarded on",
+        &widgets::date(&award.awarded_on),
+    ));
     rows.push(widgets::text_row(
         "Agreement accepted",
         &award
             .accepted_on
             .as_deref()
-            .map(day)
+            .map(widgets::date)
             .unwrap_or_else(|| "Not yet".to_string()),
     ));
     if let Some(closed) = &award.closed_on {
-        rows.push(widgets::text_row("Closed on", &day(closed)));
+        rows.push(widgets::text_row("Closed on", &widgets::date(closed)));
     }
     if let Some(application) = &award.application_id {
         rows.push(widgets::row(
@@ -249,14 +252,14 @@ fn money_section(award: &AwardView) -> Markup {
     html! {
         h2 class="govuk-heading-m" { "The money" }
         (layout::summary_list(&[
-            widgets::text_row("Awarded", &pounds(&award.awarded)),
-            widgets::text_row("Paid", &pounds(&award.paid)),
-            widgets::text_row("Returned", &pounds(&award.returned)),
-            widgets::text_row("Disbursed (paid less returned)", &pounds(&award.disbursed)),
-            widgets::text_row("Approved, not yet paid", &pounds(&award.approved_unpaid)),
-            widgets::text_row("Requested, not yet decided", &pounds(&award.requested_pending)),
-            widgets::text_row("Available to draw", &pounds(&award.available_to_draw)),
-            widgets::text_row("Spend reported", &pounds(&award.spend_reported)),
+            widgets::text_row("Awarded", &widgets::money(&award.awarded)),
+            widgets::text_row("Paid", &widgets::money(&award.paid)),
+            widgets::text_row("Returned", &widgets::money(&award.returned)),
+            widgets::text_row("Disbursed (paid less returned)", &widgets::money(&award.disbursed)),
+            widgets::text_row("Approved, not yet paid", &widgets::money(&award.approved_unpaid)),
+            widgets::text_row("Requested, not yet decided", &widgets::money(&award.requested_pending)),
+            widgets::text_row("Available to draw", &widgets::money(&award.available_to_draw)),
+            widgets::text_row("Spend reported", &widgets::money(&award.spend_reported)),
         ]))
         @if award.spent_above_paid {
             (layout::warning_text("The group has reported spending more than it has been paid. This is allowed (it may have spent its own money first), but check it with them."))
@@ -271,9 +274,9 @@ fn budget_section(award: &AwardView) -> Markup {
         .map(|line| {
             vec![
                 html! { (line.category) },
-                html! { (pounds(&line.planned)) },
-                html! { (pounds(&line.spent)) },
-                html! { (pounds(&line.variance)) },
+                html! { (widgets::money(&line.planned)) },
+                html! { (widgets::money(&line.spent)) },
+                html! { (widgets::money(&line.variance)) },
             ]
         })
         .collect();
@@ -298,8 +301,8 @@ fn drawdowns_section(award: &AwardView) -> Markup {
                 encode(&drawdown.id)
             );
             vec![
-                html! { a class="govuk-link" href=(href) { (day(&drawdown.requested_on)) } },
-                html! { (pounds(&drawdown.amount)) },
+                html! { a class="govuk-link" href=(href) { (widgets::date(&drawdown.requested_on)) } },
+                html! { (widgets::money(&drawdown.amount)) },
                 html! { (drawdown.purpose) },
                 widgets::status_tag(&drawdown.status),
             ]
@@ -321,9 +324,9 @@ fn inputs_section(award: &AwardView) -> Markup {
         .iter()
         .map(|input| {
             vec![
-                html! { (day(&input.contributed_on)) },
-                html! { (words(&input.kind)) },
-                html! { (pounds(&input.value)) },
+                html! { (widgets::date(&input.contributed_on)) },
+                html! { (widgets::enum_words(&input.kind)) },
+                html! { (widgets::money(&input.value)) },
                 html! { (input.description) },
                 html! { (if input.recorded_by == "officer" { "An officer" } else { "The group" }) },
             ]
@@ -349,7 +352,7 @@ fn outcomes_section(award: &AwardView) -> Markup {
         } @else {
             ul class="govuk-list govuk-list--bullet" {
                 @for outcome in outcomes {
-                    li { (outcome.detail.as_deref().unwrap_or("")) " (period ending " (day(&outcome.on)) ")" }
+                    li { (outcome.detail.as_deref().unwrap_or("")) " (period ending " (widgets::date(&outcome.on)) ")" }
                 }
             }
         }
@@ -358,7 +361,11 @@ fn outcomes_section(award: &AwardView) -> Markup {
 
 /// One history entry in words.
 fn happening(entry: &HistoryView) -> String {
-    let amount = entry.amount.as_deref().map(pounds).unwrap_or_default();
+    let amount = entry
+        .amount
+        .as_deref()
+        .map(widgets::money)
+        .unwrap_or_default();
     match entry.happened.as_str() {
         "MADE" => format!("Award made for {amount}"),
         "IMPORTED" => format!("Imported from published grants data, for {amount}"),
@@ -372,7 +379,7 @@ fn happening(entry: &HistoryView) -> String {
             entry
                 .previous_amount
                 .as_deref()
-                .map(pounds)
+                .map(widgets::money)
                 .unwrap_or_default()
         ),
         "BUDGET_LINES_SET" => "Budget lines set".to_string(),
@@ -382,7 +389,7 @@ fn happening(entry: &HistoryView) -> String {
         "INPUT_RECORDED" => format!("Contribution worth {amount} recorded"),
         "CLOSED" if amount.is_empty() => "Award closed".to_string(),
         "CLOSED" => format!("Award closed; {amount} undrawn went back to the fund"),
-        other => words(other),
+        other => widgets::enum_words(other),
     }
 }
 
@@ -395,7 +402,7 @@ fn history_section(award: &AwardView) -> Markup {
                     p class="govuk-body govuk-!-margin-bottom-1" {
                         strong { (happening(entry)) }
                     }
-                    p class="govuk-body-s govuk-!-margin-bottom-1" { (day(&entry.on)) }
+                    p class="govuk-body-s govuk-!-margin-bottom-1" { (widgets::date(&entry.on)) }
                     @if let Some(detail) = &entry.detail {
                         p class="govuk-body-s govuk-!-margin-bottom-1" { (detail) }
                     }
@@ -426,8 +433,8 @@ pub struct BudgetRow {
 fn row_count(fields: &Fields) -> usize {
     let filled = (1..=50)
         .filter(|n| {
-            !field(fields, &format!("category-{n}")).trim().is_empty()
-                || !field(fields, &format!("line-amount-{n}")).trim().is_empty()
+            !fields.get(&format!("category-{n}")).trim().is_empty()
+                || !fields.get(&format!("line-amount-{n}")).trim().is_empty()
         })
         .max()
         .unwrap_or(0);
@@ -449,13 +456,13 @@ pub fn budget_line_rows(
                 div class="fl-budget-row" {
                     (layout::text_input(&TextInput {
                         name: &format!("category-{n}"), label: &format!("Category {n}"),
-                        value: field(fields, &format!("category-{n}")),
+                        value: fields.get(&format!("category-{n}")),
                         error: layout::error_for(errors, &format!("category-{n}")),
                         ..TextInput::default()
                     }))
                     (layout::text_input(&TextInput {
                         name: &format!("line-amount-{n}"), label: &format!("Amount {n}"),
-                        value: field(fields, &format!("line-amount-{n}")),
+                        value: fields.get(&format!("line-amount-{n}")),
                         error: layout::error_for(errors, &format!("line-amount-{n}")),
                         width_class: Some("govuk-input--width-10"), spellcheck_off: true,
                         ..TextInput::default()
@@ -470,8 +477,8 @@ pub fn budget_line_rows(
 pub fn read_budget_lines(fields: &Fields, errors: &mut Vec<FieldError>) -> Vec<BudgetRow> {
     let mut lines = Vec::new();
     for n in 1..=row_count(fields) {
-        let category = field(fields, &format!("category-{n}")).trim();
-        let amount = field(fields, &format!("line-amount-{n}")).trim();
+        let category = fields.get(&format!("category-{n}")).trim();
+        let amount = fields.get(&format!("line-amount-{n}")).trim();
         match (category.is_empty(), amount.is_empty()) {
             (true, true) => {}
             (true, false) => errors.push(FieldError::new(
@@ -540,7 +547,7 @@ fn lines_page(
     let action = format!("/manage/awards/{}/budget-lines", encode(&award.id));
     let hint = format!(
         "What the award is for, by category. They must add up to the award, {}.",
-        pounds(&award.awarded)
+        widgets::money(&award.awarded)
     );
     let body = html! {
         (widgets::back_link(&format!("/manage/awards/{}", encode(&award.id)), "Back to the award"))
@@ -550,7 +557,7 @@ fn lines_page(
         span class="govuk-caption-l" { (award.title) }
         h1 class="govuk-heading-l" { "Set the budget lines" }
         (layout::post_form(&action, &signed_in.session.csrf_token, html! {
-            (widgets::key_field(fields))
+            (fields.key_field())
             (budget_line_rows(fields, errors, "Budget lines", &hint))
             (layout::button("Continue"))
         }))
@@ -598,11 +605,11 @@ pub async fn lines_post(
             "Enter at least one budget line",
         ));
     }
-    if !errors.is_empty() || field(&form, "step") == "change" {
+    if !errors.is_empty() || form.get("step") == "change" {
         return lines_page(&signed_in, &award, &form, &errors, None);
     }
-    if field(&form, "step") == "confirm" {
-        let Some(key) = idempotency_key("budget", field(&form, "form_key")) else {
+    if form.get("step") == "confirm" {
+        let Some(key) = idempotency_key("budget", form.get("form_key")) else {
             return lines_page(&signed_in, &award, &Fields::new(), &[], None);
         };
         return match set_lines(&app, &signed_in, &award.id, &lines, Some(key)).await {

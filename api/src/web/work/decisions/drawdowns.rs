@@ -11,12 +11,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::award::{load_award, AwardView, DrawdownView};
-use super::widgets::{self, day, field, pounds, Fields};
 use crate::server::http::App;
 use crate::web::layout::{self, FieldError, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{encode, idempotency_key};
 use crate::web::work::gql::{self, problem_page, Problem};
+use crate::web::work::widgets::{self, Fields};
 
 const APPROVE: &str =
     "mutation($input: DrawdownInput!) { approveDrawdown(input: $input) { position } }";
@@ -91,7 +91,7 @@ pub async fn drawdown_page(
         }
         (widgets::back_link(&format!("/manage/awards/{}", encode(&loaded.award.id)), "Back to the award"))
         span class="govuk-caption-l" { (loaded.award.title) " – " (loaded.award.recipient_name) }
-        h1 class="govuk-heading-l" { "Drawdown of " (pounds(&drawdown.amount)) }
+        h1 class="govuk-heading-l" { "Drawdown of " (widgets::money(&drawdown.amount)) }
         (layout::summary_list(&summary_rows(&loaded)))
         @match drawdown.status.as_str() {
             "REQUESTED" => div class="govuk-button-group" {
@@ -104,7 +104,7 @@ pub async fn drawdown_page(
             _ => {},
         }
     };
-    let title = format!("Drawdown of {}", pounds(&drawdown.amount));
+    let title = format!("Drawdown of {}", widgets::money(&drawdown.amount));
     layout::html(
         StatusCode::OK,
         layout::page(&title, signed_in.frame(), body),
@@ -115,15 +115,15 @@ fn summary_rows(loaded: &Loaded) -> Vec<layout::SummaryRow> {
     let drawdown = &loaded.drawdown;
     let mut rows = vec![
         widgets::row("Status", widgets::status_tag(&drawdown.status)),
-        widgets::text_row("Amount", &pounds(&drawdown.amount)),
+        widgets::text_row("Amount", &widgets::money(&drawdown.amount)),
         widgets::row("What it is for", widgets::prose(&drawdown.purpose)),
-        widgets::text_row("Requested on", &day(&drawdown.requested_on)),
+        widgets::text_row("Requested on", &widgets::date(&drawdown.requested_on)),
     ];
     if let Some(decided) = &drawdown.decided_on {
-        rows.push(widgets::text_row("Decided on", &day(decided)));
+        rows.push(widgets::text_row("Decided on", &widgets::date(decided)));
     }
     if let Some(paid) = &drawdown.paid_on {
-        rows.push(widgets::text_row("Paid on", &day(paid)));
+        rows.push(widgets::text_row("Paid on", &widgets::date(paid)));
     }
     if let Some(reference) = &drawdown.payment_ref {
         rows.push(widgets::text_row("Payment reference", reference));
@@ -131,14 +131,17 @@ fn summary_rows(loaded: &Loaded) -> Vec<layout::SummaryRow> {
     if let Some(reason) = &drawdown.reason {
         rows.push(widgets::row("Why it was rejected", widgets::prose(reason)));
     }
-    rows.push(widgets::text_row("Award", &pounds(&loaded.award.awarded)));
+    rows.push(widgets::text_row(
+        "Award",
+        &widgets::money(&loaded.award.awarded),
+    ));
     rows.push(widgets::text_row(
         "Paid on the award so far",
-        &pounds(&loaded.award.paid),
+        &widgets::money(&loaded.award.paid),
     ));
     rows.push(widgets::text_row(
         "Available to draw",
-        &pounds(&loaded.award.available_to_draw),
+        &widgets::money(&loaded.award.available_to_draw),
     ));
     rows
 }
@@ -152,13 +155,13 @@ fn approve_page(signed_in: &SignedIn, loaded: &Loaded, errors: &[FieldError]) ->
         h1 class="govuk-heading-l" { "Approve the drawdown" }
         (layout::summary_list(&[
             widgets::text_row("Group", &loaded.award.recipient_name),
-            widgets::text_row("Amount", &pounds(&loaded.drawdown.amount)),
+            widgets::text_row("Amount", &widgets::money(&loaded.drawdown.amount)),
             widgets::row("What it is for", widgets::prose(&loaded.drawdown.purpose)),
-            widgets::text_row("Available to draw", &pounds(&loaded.award.available_to_draw)),
+            widgets::text_row("Available to draw", &widgets::money(&loaded.award.available_to_draw)),
         ]))
         p class="govuk-body" { "Approving commits the money for payment. Record the payment once it is made." }
         (layout::post_form(&format!("{}/approve", loaded.link()), &signed_in.session.csrf_token, html! {
-            (widgets::key_field(&Fields::new()))
+            (Fields::new().key_field())
             button id="approve" type="submit" class="govuk-button" data-module="govuk-button" { "Approve the drawdown" }
         }))
     };
@@ -191,7 +194,7 @@ pub async fn approve_post(
     SignedInForm { signed_in, form }: SignedInForm<Fields>,
 ) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
-    let Some(key) = idempotency_key("approve-drawdown", field(&form, "form_key")) else {
+    let Some(key) = idempotency_key("approve-drawdown", form.get("form_key")) else {
         return approve_page(&signed_in, &loaded, &[]);
     };
     match gql::write(
@@ -223,10 +226,10 @@ fn reject_page(
     let body = html! {
         (widgets::back_link(&loaded.link(), "Back to the drawdown"))
         span class="govuk-caption-l" { (loaded.award.title) }
-        h1 class="govuk-heading-l" { "Reject the drawdown of " (pounds(&loaded.drawdown.amount)) }
+        h1 class="govuk-heading-l" { "Reject the drawdown of " (widgets::money(&loaded.drawdown.amount)) }
         (layout::post_form(&format!("{}/reject", loaded.link()), &signed_in.session.csrf_token, html! {
-            (widgets::key_field(fields))
-            (widgets::textarea("reason", "Why it is rejected", Some("The group will see this."), field(fields, "reason"), errors))
+            (fields.key_field())
+            (widgets::textarea("reason", "Why it is rejected", Some("The group will see this."), fields.get("reason"), layout::error_for(errors, "reason")))
             (layout::warning_button("Reject the drawdown"))
         }))
     };
@@ -251,7 +254,7 @@ pub async fn reject_post(
     SignedInForm { signed_in, form }: SignedInForm<Fields>,
 ) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
-    let reason = field(&form, "reason").trim().to_string();
+    let reason = form.get("reason").trim().to_string();
     if reason.is_empty() {
         let errors = [FieldError::new(
             "reason",
@@ -259,7 +262,7 @@ pub async fn reject_post(
         )];
         return reject_page(&signed_in, &loaded, &form, &errors);
     }
-    let Some(key) = idempotency_key("reject-drawdown", field(&form, "form_key")) else {
+    let Some(key) = idempotency_key("reject-drawdown", form.get("form_key")) else {
         return reject_page(&signed_in, &loaded, &Fields::new(), &[]);
     };
     let mut input = input(&loaded, &key);
@@ -290,16 +293,16 @@ fn pay_page(
         h1 class="govuk-heading-l" { "Record the payment" }
         (layout::summary_list(&[
             widgets::text_row("Group", &loaded.award.recipient_name),
-            widgets::text_row("Amount paid", &pounds(&loaded.drawdown.amount)),
+            widgets::text_row("Amount paid", &widgets::money(&loaded.drawdown.amount)),
         ]))
         p class="govuk-body" { "The payment is the approved amount of the drawdown." }
         (layout::post_form(&format!("{}/pay", loaded.link()), &signed_in.session.csrf_token, html! {
-            (widgets::key_field(fields))
-            (widgets::date_input("paid-on", "When was it paid?", "For example, 27 3 2026. Not in the future.", fields, errors))
+            (fields.key_field())
+            (widgets::date_input("paid-on", "When was it paid?", Some("For example, 27 3 2026. Not in the future."), fields, layout::error_for(errors, "paid-on-day")))
             (layout::text_input(&TextInput {
                 name: "reference", label: "Payment reference",
                 hint: Some("The reference on the bank transfer, so the payment can be found."),
-                value: field(fields, "reference"), error: layout::error_for(errors, "reference"),
+                value: fields.get("reference"), error: layout::error_for(errors, "reference"),
                 width_class: Some("govuk-input--width-20"), spellcheck_off: true,
                 ..TextInput::default()
             }))
@@ -319,7 +322,11 @@ pub async fn pay_form(
         return Redirect::to(&loaded.link()).into_response();
     }
     let mut fields = Fields::new();
-    widgets::date_fields(&mut fields, "paid-on", infrastructure::business_today());
+    widgets::date_fields(
+        &mut fields,
+        "paid-on",
+        &infrastructure::business_today().to_string(),
+    );
     pay_page(&signed_in, &loaded, &fields, &[])
 }
 
@@ -330,20 +337,20 @@ pub async fn pay_post(
 ) -> Response {
     let loaded = loaded_or_page!(app, signed_in, ids);
     let mut errors = Vec::new();
-    let paid_on = widgets::read_date(&form, "paid-on", "Date paid")
+    let paid_on = widgets::read_date(&form, "paid-on", "the date paid")
         .map_err(|message| errors.push(FieldError::new("paid-on-day", message)))
         .ok();
-    let reference = field(&form, "reference").trim().to_string();
+    let reference = form.get("reference").trim().to_string();
     if reference.is_empty() {
         errors.push(FieldError::new("reference", "Enter the payment reference"));
     }
     let (Some(paid_on), true) = (paid_on, errors.is_empty()) else {
         return pay_page(&signed_in, &loaded, &form, &errors);
     };
-    match field(&form, "step") {
+    match form.get("step") {
         "change" => pay_page(&signed_in, &loaded, &form, &[]),
         "confirm" => {
-            let Some(key) = idempotency_key("pay", field(&form, "form_key")) else {
+            let Some(key) = idempotency_key("pay", form.get("form_key")) else {
                 return pay_page(&signed_in, &loaded, &Fields::new(), &[]);
             };
             let mut input = input(&loaded, &key);
@@ -375,8 +382,8 @@ pub async fn pay_post(
                 action: &action,
                 rows: vec![
                     widgets::text_row("Group", &loaded.award.recipient_name),
-                    widgets::text_row("Amount paid", &pounds(&loaded.drawdown.amount)),
-                    widgets::text_row("Paid on", &day(&paid_on)),
+                    widgets::text_row("Amount paid", &widgets::money(&loaded.drawdown.amount)),
+                    widgets::text_row("Paid on", &widgets::date(&paid_on)),
                     widgets::text_row("Payment reference", &reference),
                 ],
                 warning: Some(

@@ -6,13 +6,13 @@
 //! - `award.rs`: an award's story and history; its budget lines.
 //! - `variations.rs`: vary, record a return, close.
 //! - `drawdowns.rs`: a drawdown: approve, reject, record its payment.
-//! - `widgets.rs`: textarea, date input, check-your-answers, how values read.
+//!
+//! Form pieces, check your answers and how values read: `work/widgets/`.
 
 mod application;
 mod award;
 mod drawdowns;
 mod variations;
-mod widgets;
 
 use axum::routing::get;
 use axum::Router;

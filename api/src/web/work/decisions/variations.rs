@@ -10,13 +10,13 @@ use serde_json::json;
 use super::award::{
     budget_line_rows, current_lines, lines_json, load_award, read_budget_lines, AwardView,
 };
-use super::widgets::{self, field, pounds, Fields};
 use crate::server::http::App;
 use crate::web::layout::{self, FieldError, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{encode, idempotency_key};
 use crate::web::work::gql::{self, problem_page};
 use crate::web::work::money::{read_money, MONEY_HINT};
+use crate::web::work::widgets::{self, Fields};
 
 const VARY: &str = "mutation($input: VaryAwardInput!) { varyAward(input: $input) { position } }";
 const RETURN: &str =
@@ -41,8 +41,8 @@ fn vary_page(
 ) -> Response {
     let hint = format!(
         "{MONEY_HINT}. It is {} now; {} has been paid.",
-        pounds(&award.awarded),
-        pounds(&award.paid)
+        widgets::money(&award.awarded),
+        widgets::money(&award.paid)
     );
     let body = html! {
         (widgets::back_link(&award_link(award), "Back to the award"))
@@ -50,14 +50,14 @@ fn vary_page(
         h1 class="govuk-heading-l" { "Vary the award" }
         p class="govuk-body" { "A cut gives the difference back to the round's budget; an increase takes it from the round's budget." }
         (layout::post_form(&format!("{}/vary", award_link(award)), &signed_in.session.csrf_token, html! {
-            (widgets::key_field(fields))
+            (fields.key_field())
             (layout::text_input(&TextInput {
                 name: "amount", label: "New amount", hint: Some(&hint),
-                value: field(fields, "amount"), error: layout::error_for(errors, "amount"),
+                value: fields.get("amount"), error: layout::error_for(errors, "amount"),
                 width_class: Some("govuk-input--width-10"), spellcheck_off: true,
                 ..TextInput::default()
             }))
-            (widgets::textarea("reason", "Why it is varied", None, field(fields, "reason"), errors))
+            (widgets::textarea("reason", "Why it is varied", None, fields.get("reason"), layout::error_for(errors, "reason")))
             (budget_line_rows(fields, errors, "New budget lines",
                 "If the award has budget lines, give the new ones, adding up to the new amount. Otherwise you may leave them empty."))
             (layout::button("Continue"))
@@ -91,10 +91,10 @@ pub async fn vary_post(
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
     let mut errors = Vec::new();
-    let amount = read_money("New amount", field(&form, "amount"))
+    let amount = read_money("New amount", form.get("amount"))
         .map_err(|message| errors.push(FieldError::new("amount", message)))
         .ok();
-    let reason = field(&form, "reason").trim().to_string();
+    let reason = form.get("reason").trim().to_string();
     if reason.is_empty() {
         errors.push(FieldError::new("reason", "Enter why the award is varied"));
     }
@@ -102,10 +102,10 @@ pub async fn vary_post(
     let (Some(amount), true) = (amount, errors.is_empty()) else {
         return vary_page(&signed_in, &award, &form, &errors);
     };
-    match field(&form, "step") {
+    match form.get("step") {
         "change" => vary_page(&signed_in, &award, &form, &[]),
         "confirm" => {
-            let Some(key) = idempotency_key("vary", field(&form, "form_key")) else {
+            let Some(key) = idempotency_key("vary", form.get("form_key")) else {
                 return vary_page(&signed_in, &award, &Fields::new(), &[]);
             };
             let mut input = json!({ "awardId": award.id, "newAmount": amount.to_plain_string(), "reason": reason, "idempotencyKey": key });
@@ -125,7 +125,7 @@ pub async fn vary_post(
         }
         _ => {
             let mut rows = vec![
-                widgets::text_row("Amount now", &pounds(&award.awarded)),
+                widgets::text_row("Amount now", &widgets::money(&award.awarded)),
                 widgets::text_row("New amount", &amount.to_string()),
                 widgets::row("Why", widgets::prose(&reason)),
             ];
@@ -159,8 +159,8 @@ fn return_page(
 ) -> Response {
     let hint = format!(
         "{MONEY_HINT}. {} has been paid and {} returned so far.",
-        pounds(&award.paid),
-        pounds(&award.returned)
+        widgets::money(&award.paid),
+        widgets::money(&award.returned)
     );
     let body = html! {
         (widgets::back_link(&award_link(award), "Back to the award"))
@@ -168,14 +168,14 @@ fn return_page(
         h1 class="govuk-heading-l" { "Record money returned" }
         p class="govuk-body" { "Money the group gives back goes to the fund, not back to the award. It is recorded on today's date." }
         (layout::post_form(&format!("{}/return", award_link(award)), &signed_in.session.csrf_token, html! {
-            (widgets::key_field(fields))
+            (fields.key_field())
             (layout::text_input(&TextInput {
                 name: "amount", label: "Amount returned", hint: Some(&hint),
-                value: field(fields, "amount"), error: layout::error_for(errors, "amount"),
+                value: fields.get("amount"), error: layout::error_for(errors, "amount"),
                 width_class: Some("govuk-input--width-10"), spellcheck_off: true,
                 ..TextInput::default()
             }))
-            (widgets::textarea("reason", "Why it was returned", Some("For example, unspent at the end of the project."), field(fields, "reason"), errors))
+            (widgets::textarea("reason", "Why it was returned", Some("For example, unspent at the end of the project."), fields.get("reason"), layout::error_for(errors, "reason")))
             (layout::button("Continue"))
         }))
     };
@@ -203,10 +203,10 @@ pub async fn return_post(
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
     let mut errors = Vec::new();
-    let amount = read_money("Amount returned", field(&form, "amount"))
+    let amount = read_money("Amount returned", form.get("amount"))
         .map_err(|message| errors.push(FieldError::new("amount", message)))
         .ok();
-    let reason = field(&form, "reason").trim().to_string();
+    let reason = form.get("reason").trim().to_string();
     if reason.is_empty() {
         errors.push(FieldError::new(
             "reason",
@@ -216,10 +216,10 @@ pub async fn return_post(
     let (Some(amount), true) = (amount, errors.is_empty()) else {
         return return_page(&signed_in, &award, &form, &errors);
     };
-    match field(&form, "step") {
+    match form.get("step") {
         "change" => return_page(&signed_in, &award, &form, &[]),
         "confirm" => {
-            let Some(key) = idempotency_key("return", field(&form, "form_key")) else {
+            let Some(key) = idempotency_key("return", form.get("form_key")) else {
                 return return_page(&signed_in, &award, &Fields::new(), &[]);
             };
             let input = json!({ "input": { "awardId": award.id, "amount": amount.to_plain_string(), "reason": reason, "idempotencyKey": key } });
@@ -267,16 +267,16 @@ fn close_page(signed_in: &SignedIn, award: &AwardView, errors: &[FieldError]) ->
         span class="govuk-caption-l" { (award.title) }
         h1 class="govuk-heading-l" { "Close the award" }
         (layout::summary_list(&[
-            widgets::text_row("Awarded", &pounds(&award.awarded)),
-            widgets::text_row("Paid", &pounds(&award.paid)),
-            widgets::text_row("Returned", &pounds(&award.returned)),
+            widgets::text_row("Awarded", &widgets::money(&award.awarded)),
+            widgets::text_row("Paid", &widgets::money(&award.paid)),
+            widgets::text_row("Returned", &widgets::money(&award.returned)),
             widgets::text_row("Undrawn (goes back to the fund)", &undrawn),
         ]))
         p class="govuk-body" { "Closing ends the award. The undrawn part goes back to the fund (not to the round), and the award then counts at what it cost: paid less returned. The group can no longer draw money or report on it." }
         p class="govuk-body" { "Drawdowns still requested or approved and unpaid must be rejected or paid first." }
         (layout::warning_text("This cannot be undone."))
         (layout::post_form(&format!("{}/close", award_link(award)), &signed_in.session.csrf_token, html! {
-            (widgets::key_field(&Fields::new()))
+            (Fields::new().key_field())
             button id="close" type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { "Close the award" }
         }))
     };
@@ -303,7 +303,7 @@ pub async fn close_post(
         Ok(award) => award,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    let Some(key) = idempotency_key("close", field(&form, "form_key")) else {
+    let Some(key) = idempotency_key("close", form.get("form_key")) else {
         return close_page(&signed_in, &award, &[]);
     };
     let input = json!({ "input": { "awardId": award.id, "idempotencyKey": key } });

@@ -16,16 +16,16 @@ use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use super::award::{load, AwardView};
-use super::form_page as page_of;
-use super::widgets::{
-    back_link, choices, date_input, hidden, money_words, read_date, textarea, Choice, Fields,
-};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, text_input, FieldError, SummaryRow, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key, FORM_KEY_FIELD};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::money::{read_money, MONEY_HINT};
+use crate::web::work::widgets::{
+    back_link, change_button, choice_group, date, date_input, form_page as page_of, hidden, money,
+    read_date, refusal_beside, textarea, Choice, ChoiceGroup, Fields,
+};
 
 /// The award's actions, by their path segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,10 +89,10 @@ impl Action {
                 ("amount", "amount"),
             ],
             Action::Spend => &[
-                ("overlaps", "start"),
-                ("periodStart", "start"),
-                ("periodEnd", "end"),
-                ("before it starts", "end"),
+                ("overlaps", "start-day"),
+                ("periodStart", "start-day"),
+                ("periodEnd", "end-day"),
+                ("before it starts", "end-day"),
                 ("category", "line-0"),
                 ("amount", "line-0"),
             ],
@@ -100,11 +100,11 @@ impl Action {
                 ("indicator", "indicator"),
                 ("quantity", "quantity"),
                 ("decimal", "quantity"),
-                ("periodEnd", "on"),
+                ("periodEnd", "on-day"),
             ],
             Action::Contribution => &[
                 ("value", "value"),
-                ("contributedOn", "on"),
+                ("contributedOn", "on-day"),
                 ("description", "description"),
                 ("kind", "kind"),
             ],
@@ -201,12 +201,12 @@ async fn write(
     input["idempotencyKey"] = json!(key);
     match gql::write(app, signed_in, action.mutation(), json!({ "input": input })).await {
         Ok(_) => Redirect::to(&format!("{}?done={}", view.path(), action.slug())).into_response(),
-        Err(problem) => match super::refusal_beside(&problem, action.refusal_fields()) {
+        Err(problem) => match refusal_beside(&problem, action.refusal_fields()) {
             Some(mut error) => {
                 if action == Action::Drawdown && problem.message.contains("exceeds") {
                     error.message = format!(
                         "The amount must be no more than {}, the amount available to draw now",
-                        money_words(&view.award.available_to_draw)
+                        money(&view.award.available_to_draw)
                     );
                 }
                 action_form(signed_in, view, action, form, &[error])
@@ -259,18 +259,13 @@ fn accept_terms(view: &AwardView, errors: &[FieldError]) -> Markup {
     let lines: Vec<Vec<Markup>> = award
         .budget_lines
         .iter()
-        .map(|line| {
-            vec![
-                html! { (line.category) },
-                html! { (money_words(&line.planned)) },
-            ]
-        })
+        .map(|line| vec![html! { (line.category) }, html! { (money(&line.planned)) }])
         .collect();
     html! {
         @if let Some(error) = error_for(errors, "accept") {
             p id="accept" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error: " } (error) }
         }
-        p class="govuk-body" { (view.fund_name) " offers " (view.group()) " a grant of " strong { (money_words(&award.awarded)) } " for " (award.title) "." }
+        p class="govuk-body" { (view.fund_name) " offers " (view.group()) " a grant of " strong { (money(&award.awarded)) } " for " (award.title) "." }
         @if lines.is_empty() {
             p class="govuk-body" { "The award has no budget lines: spend may be reported under any heading." }
         } @else {
@@ -286,7 +281,7 @@ fn accept_terms(view: &AwardView, errors: &[FieldError]) -> Markup {
 
 fn drawdown_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> Markup {
     html! {
-        p class="govuk-body" { "Available to draw now: " strong { (money_words(&view.award.available_to_draw)) } }
+        p class="govuk-body" { "Available to draw now: " strong { (money(&view.award.available_to_draw)) } }
         (text_input(&TextInput { name: "amount", label: "How much do you need?", hint: Some(MONEY_HINT), value: fields.get("amount"), error: error_for(errors, "amount"), width_class: Some("govuk-input--width-10"), ..TextInput::default() }))
         (textarea("purpose", "What is it for?", Some("For example: the first term's hall hire and food"), fields.get("purpose"), error_for(errors, "purpose")))
     }
@@ -304,8 +299,8 @@ fn categories(view: &AwardView) -> Vec<String> {
 fn spend_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> Markup {
     let categories = categories(view);
     html! {
-        (date_input("start", "From", Some("The first day of the period, for example 1 4 2026"), fields, error_for(errors, "start")))
-        (date_input("end", "To", Some("The last day of the period"), fields, error_for(errors, "end")))
+        (date_input("start", "From", Some("The first day of the period, for example 1 4 2026"), fields, error_for(errors, "start-day")))
+        (date_input("end", "To", Some("The last day of the period"), fields, error_for(errors, "end-day")))
         h2 class="govuk-heading-m" { "What you spent in the period" }
         @if categories.is_empty() {
             p class="govuk-body" { "Name each kind of spending and its amount." }
@@ -326,12 +321,19 @@ fn spend_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> Mar
 }
 
 fn outcome_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> Markup {
+    let labels: Vec<String> = view
+        .indicators
+        .iter()
+        .map(|indicator| format!("{} (counted in: {})", indicator.indicator, indicator.unit))
+        .collect();
     let options: Vec<Choice> = view
         .indicators
         .iter()
-        .map(|indicator| Choice {
-            value: indicator.indicator.clone(),
-            label: format!("{} (counted in: {})", indicator.indicator, indicator.unit),
+        .zip(&labels)
+        .map(|(indicator, label)| Choice {
+            value: &indicator.indicator,
+            label,
+            hint: None,
         })
         .collect();
     let chosen = fields.all("indicator");
@@ -339,9 +341,9 @@ fn outcome_fields(view: &AwardView, fields: &Fields, errors: &[FieldError]) -> M
         @if options.is_empty() {
             p class="govuk-body" { "The fund has not said yet which outcomes it measures. Ask the fund's officer." }
         } @else {
-            (choices("radio", "indicator", "Which outcome are you reporting?", None, &options, &chosen, error_for(errors, "indicator")))
+            (choice_group(&ChoiceGroup { name: "indicator", legend: "Which outcome are you reporting?", legend_is_heading: false, hint: None, error: error_for(errors, "indicator"), choices: &options, chosen: &chosen, multiple: false }))
             (text_input(&TextInput { name: "quantity", label: "How many?", hint: Some("A number, for example 120 or 12.5"), value: fields.get("quantity"), error: error_for(errors, "quantity"), width_class: Some("govuk-input--width-10"), ..TextInput::default() }))
-            (date_input("on", "Up to which date?", Some("The end of the period the number covers, for example 31 3 2026"), fields, error_for(errors, "on")))
+            (date_input("on", "Up to which date?", Some("The end of the period the number covers, for example 31 3 2026"), fields, error_for(errors, "on-day")))
         }
     }
 }
@@ -359,14 +361,15 @@ fn contribution_fields(fields: &Fields, errors: &[FieldError]) -> Markup {
     let options: Vec<Choice> = KINDS
         .iter()
         .map(|(value, label)| Choice {
-            value: value.to_string(),
-            label: label.to_string(),
+            value,
+            label,
+            hint: None,
         })
         .collect();
     html! {
-        (choices("radio", "kind", "What kind of contribution?", None, &options, &fields.all("kind"), error_for(errors, "kind")))
+        (choice_group(&ChoiceGroup { name: "kind", legend: "What kind of contribution?", legend_is_heading: false, hint: None, error: error_for(errors, "kind"), choices: &options, chosen: &fields.all("kind"), multiple: false }))
         (text_input(&TextInput { name: "value", label: "What is it worth?", hint: Some("In pounds, for example £1,250; volunteer time at the hourly value you use"), value: fields.get("value"), error: error_for(errors, "value"), width_class: Some("govuk-input--width-10"), ..TextInput::default() }))
-        (date_input("on", "When did it go in?", Some("For example 27 3 2026"), fields, error_for(errors, "on")))
+        (date_input("on", "When did it go in?", Some("For example 27 3 2026"), fields, error_for(errors, "on-day")))
         (textarea("description", "What was it?", Some("For example: match funding from the city council, or 120 volunteer hours at £12"), fields.get("description"), error_for(errors, "description")))
     }
 }
@@ -406,7 +409,7 @@ fn money_field(fields: &Fields, name: &str, label: &str, errors: &mut Vec<FieldE
 
 fn date_field(fields: &Fields, name: &str, label: &str, errors: &mut Vec<FieldError>) -> String {
     read_date(fields, name, label).unwrap_or_else(|message| {
-        errors.push(FieldError::new(name, message));
+        errors.push(FieldError::new(&format!("{name}-day"), message));
         String::new()
     })
 }
@@ -420,7 +423,7 @@ fn read_drawdown(fields: &Fields, award: Value) -> Result<Ready, Vec<FieldError>
     }
     Ok(Ready {
         rows: vec![
-            ("Amount".into(), money_words(&amount)),
+            ("Amount".into(), money(&amount)),
             ("What it is for".into(), purpose.clone()),
         ],
         input: json!({ "awardId": award, "amount": amount, "purpose": purpose }),
@@ -450,7 +453,7 @@ fn read_spend(view: &AwardView, fields: &Fields, award: Value) -> Result<Ready, 
             ),
         };
         let amount = money_field(fields, &line, "Amount", &mut errors);
-        rows.push((category.clone(), money_words(&amount)));
+        rows.push((category.clone(), money(&amount)));
         lines.push(json!({ "category": category, "amount": amount }));
     }
     if lines.is_empty() && errors.is_empty() {
@@ -466,11 +469,7 @@ fn read_spend(view: &AwardView, fields: &Fields, award: Value) -> Result<Ready, 
         0,
         (
             "Period".into(),
-            format!(
-                "{} to {}",
-                super::widgets::date_words(&start),
-                super::widgets::date_words(&end)
-            ),
+            format!("{} to {}", date(&start), date(&end)),
         ),
     );
     Ok(Ready {
@@ -496,7 +495,7 @@ fn read_outcome(fields: &Fields, award: Value) -> Result<Ready, Vec<FieldError>>
         rows: vec![
             ("Outcome".into(), indicator.clone()),
             ("How many".into(), quantity.clone()),
-            ("Up to".into(), super::widgets::date_words(&on)),
+            ("Up to".into(), date(&on)),
         ],
         input: json!({ "awardId": award, "indicator": indicator, "quantity": quantity, "periodEnd": on }),
     })
@@ -529,8 +528,8 @@ fn read_contribution(fields: &Fields, award: Value) -> Result<Ready, Vec<FieldEr
     Ok(Ready {
         rows: vec![
             ("Kind".into(), kind_words),
-            ("Value".into(), money_words(&value)),
-            ("Date".into(), super::widgets::date_words(&on)),
+            ("Value".into(), money(&value)),
+            ("Date".into(), date(&on)),
             ("What it was".into(), description.clone()),
         ],
         input: json!({ "awardId": award, "kind": kind, "value": value, "contributedOn": on, "description": description }),
@@ -551,11 +550,7 @@ fn check_answers(
         .map(|(key, value)| SummaryRow {
             key: key.clone(),
             value: html! { (value) },
-            action: Some(html! {
-                button type="submit" class="fl-link-button govuk-link" formaction=(target) name="change" value=(key) {
-                    "Change" span class="govuk-visually-hidden" { " " (key.to_lowercase()) }
-                }
-            }),
+            action: Some(change_button(&target, key)),
         })
         .collect();
     let button = match action {

@@ -11,14 +11,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::home::status_of_application;
-use super::widgets::{back_link, date_words, hidden, money_words, panel, Fields};
-use super::{application_path, award_path, form_page, group_path};
+use super::{application_path, award_path, group_path};
 use crate::server::http::App;
 use crate::web::layout::{self, SummaryRow};
 use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key, FORM_KEY_FIELD};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places;
+use crate::web::work::widgets::{
+    back_link, date, form_page, hidden, money, panel, prose, row, Fields,
+};
 
 const APPLICATION: &str = "query($org: String!, $id: String!) { group(organisationId: $org) { name \
     application(id: $id) { id roundId title amountRequested neighbourhood themes status submittedOn \
@@ -143,14 +145,6 @@ pub async fn application_page(
     form_page(&signed_in, &title, &[], body)
 }
 
-fn row(key: &str, value: maud::Markup) -> SummaryRow {
-    SummaryRow {
-        key: key.to_string(),
-        value,
-        action: None,
-    }
-}
-
 /// What the group wrote and where the application stands, row by row.
 fn rows(application: &Application, round: &str, place: &str) -> Vec<SummaryRow> {
     let themes = if application.themes.is_empty() {
@@ -164,29 +158,23 @@ fn rows(application: &Application, round: &str, place: &str) -> Vec<SummaryRow> 
             "Status",
             layout::tag(&status_of_application(&application.status), None),
         ),
-        row("Sent on", html! { (date_words(&application.submitted_on)) }),
+        row("Sent on", html! { (date(&application.submitted_on)) }),
         row("Neighbourhood", html! { (place) }),
         row(
             "Amount asked for",
-            html! { (money_words(&application.amount_requested)) },
+            html! { (money(&application.amount_requested)) },
         ),
         row("Themes", html! { (themes) }),
-        row(
-            "What it will do",
-            html! { p class="govuk-body fl-pre-line" { (application.description) } },
-        ),
+        row("What it will do", prose(&application.description)),
     ];
     if let Some(decided) = &application.decided_on {
-        rows.push(row("Decided on", html! { (date_words(decided)) }));
+        rows.push(row("Decided on", html! { (date(decided)) }));
     }
     if let Some(amount) = &application.approved_amount {
-        rows.push(row("Amount awarded", html! { (money_words(amount)) }));
+        rows.push(row("Amount awarded", html! { (money(amount)) }));
     }
     if let Some(reason) = &application.decline_reason {
-        rows.push(row(
-            "Why it was not funded",
-            html! { p class="govuk-body fl-pre-line" { (reason) } },
-        ));
+        rows.push(row("Why it was not funded", prose(reason)));
     }
     rows
 }

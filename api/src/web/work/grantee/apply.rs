@@ -13,10 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::home::places_in_words;
-use super::widgets::{
-    self, back_link, choices, hidden, link_button, money_words, textarea, Choice, Fields,
-};
-use super::{application_path, apply_path, form_page, group_path, refusal_beside};
+use super::{application_path, apply_path, group_path};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, text_input, FieldError, SummaryRow, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
@@ -24,6 +21,10 @@ use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key, FOR
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::money::{read_money, MONEY_HINT};
 use crate::web::work::places::{self, PlaceMatch};
+use crate::web::work::widgets::{
+    self, back_link, change_button, choice_group, form_page, hidden, link_button, money, prose,
+    refusal_beside, segment, textarea, Choice, ChoiceGroup, Fields,
+};
 
 const ROUND: &str = "query($org: String!, $round: String!) { \
     group(organisationId: $org) { name } \
@@ -159,7 +160,7 @@ pub async fn where_page(
                     }
                 }
             }
-            (link_button(&format!("{}/project?place={}", apply_path(&org, &round), super::encode(&place.code)), "Continue", false))
+            (link_button(&format!("{}/project?place={}", apply_path(&org, &round), segment(&place.code)), "Continue", false))
         } @else {
             @if unknown { p id="place" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error: " } "Choose the neighbourhood from the list or the map" } }
             (link_button(&chooser(&applying), "Choose the neighbourhood", false))
@@ -193,13 +194,21 @@ fn project_form(
     errors: &[FieldError],
 ) -> Response {
     let action = format!("{}/project", apply_path(&applying.org, &applying.round.id));
+    let theme_labels: Vec<String> = applying
+        .round
+        .themes
+        .iter()
+        .map(|theme| widgets::capitalised(theme))
+        .collect();
     let theme_choices: Vec<Choice> = applying
         .round
         .themes
         .iter()
-        .map(|theme| Choice {
-            value: theme.clone(),
-            label: widgets::capitalised(theme),
+        .zip(&theme_labels)
+        .map(|(theme, label)| Choice {
+            value: theme,
+            label,
+            hint: None,
         })
         .collect();
     let form_key = match fields.get(FORM_KEY_FIELD) {
@@ -224,7 +233,7 @@ fn project_form(
             (textarea("description", "What will the project do?", Some("Who it is for, what you will do and what difference it will make"), fields.get("description"), error_for(errors, "description")))
             (text_input(&TextInput { name: "amount", label: "How much are you asking for?", hint: Some(MONEY_HINT), value: fields.get("amount"), error: error_for(errors, "amount"), width_class: Some("govuk-input--width-10"), ..TextInput::default() }))
             @if !theme_choices.is_empty() {
-                (choices("checkbox", "themes", "Which of the round's themes does it fit?", Some("Select all that apply"), &theme_choices, &fields.all("themes"), error_for(errors, "themes")))
+                (choice_group(&ChoiceGroup { name: "themes", legend: "Which of the round's themes does it fit?", legend_is_heading: false, hint: Some("Select all that apply"), error: error_for(errors, "themes"), choices: &theme_choices, chosen: &fields.all("themes"), multiple: true }))
             }
             (layout::button("Continue"))
         }))
@@ -321,14 +330,6 @@ pub async fn check_page(
     }
 }
 
-fn change_button(action: &str, what: &str) -> Markup {
-    html! {
-        button type="submit" class="fl-link-button govuk-link" formaction=(action) name="change" value=(what) {
-            "Change" span class="govuk-visually-hidden" { " " (what) }
-        }
-    }
-}
-
 fn check_answers(
     signed_in: &SignedIn,
     applying: &Applying,
@@ -360,12 +361,12 @@ fn check_answers(
     });
     rows.push(SummaryRow {
         key: "What it will do".into(),
-        value: html! { p class="govuk-body fl-pre-line" { (text("description")) } },
+        value: prose(&text("description")),
         action: Some(change_button(&project, "the description")),
     });
     rows.push(SummaryRow {
         key: "Amount".into(),
-        value: html! { (money_words(&text("amountRequested"))) },
+        value: html! { (money(&text("amountRequested"))) },
         action: Some(change_button(&project, "the amount")),
     });
     if !applying.round.themes.is_empty() {
@@ -453,7 +454,7 @@ fn refused(applying: &Applying, problem: &Problem) -> Option<FieldError> {
     } else if error.field == "round" {
         error.message = format!(
             "This round is not taking applications now (it closes on {})",
-            widgets::date_words(&applying.round.closes_on)
+            widgets::date(&applying.round.closes_on)
         );
     }
     Some(error)

@@ -12,18 +12,19 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::home::award_status;
-use super::widgets::{back_link, date_words, enum_words, money_words};
-use super::{award_path, form_page, group_path};
+use super::{award_path, group_path};
 use crate::server::http::App;
 use crate::web::layout::{self, table, SummaryRow};
 use crate::web::session::SignedIn;
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places;
+use crate::web::work::widgets::{back_link, date, enum_words, form_page, money};
 
 const AWARD: &str =
     "query($id: String!) { award(id: $id) { id fundId roundId recipientOrgId recipientName \
     title neighbourhood status awardedOn acceptedOn closedOn awarded paid returned approvedUnpaid \
     requestedPending availableToDraw spendReported spentAbovePaid \
+    spendReportDueOn outcomeReportDueOn \
     budgetLines { category planned spent variance } \
     inputs { id kind value description contributedOn recordedBy } \
     drawdowns { id amount purpose status requestedOn decidedOn paidOn reason } } \
@@ -54,6 +55,8 @@ pub struct Award {
     pub available_to_draw: String,
     pub spend_reported: String,
     pub spent_above_paid: bool,
+    pub spend_report_due_on: Option<String>,
+    pub outcome_report_due_on: Option<String>,
     pub budget_lines: Vec<BudgetLine>,
     pub inputs: Vec<Contribution>,
     pub drawdowns: Vec<Drawdown>,
@@ -228,6 +231,10 @@ pub async fn award_page(
         (back_link(&group_path(&org), "Back to your group"))
         span class="govuk-caption-l" { "Award from " (view.fund_name) }
         h1 class="govuk-heading-l" { (view.award.title) }
+        (reports_due(
+            view.award.spend_report_due_on.as_deref(),
+            view.award.outcome_report_due_on.as_deref(),
+        ))
         (next_steps(&view))
         (position(&view, &place))
         (lines_and_reports(&view))
@@ -235,6 +242,24 @@ pub async fn award_page(
     };
     let title = view.award.title.clone();
     form_page(&signed_in, &title, &[], body)
+}
+
+/// The next reports due, each "Spend report due by 7 March 2027", a late one tagged
+/// "Late" in red (`Award.spendReportDueOn` / `outcomeReportDueOn`, GLOSSARY.md "Reports
+/// due"). Nothing when none is due.
+pub fn reports_due(spend: Option<&str>, outcome: Option<&str>) -> Markup {
+    let today = infrastructure::business_today().to_string();
+    let due = [("Spend report", spend), ("Outcome report", outcome)];
+    html! {
+        @for (report, on) in due {
+            @if let Some(on) = on {
+                p class="govuk-body fl-report-due" {
+                    @if on < today.as_str() { (layout::tag("Late", Some("red"))) " " }
+                    (report) " due by " (date_words(on))
+                }
+            }
+        }
+    }
 }
 
 fn next_steps(view: &AwardView) -> Markup {
@@ -264,7 +289,7 @@ fn position(view: &AwardView, place: &str) -> Markup {
     let award = &view.award;
     let money = |key: &str, value: &str| SummaryRow {
         key: key.into(),
-        value: html! { (money_words(value)) },
+        value: html! { (money(value)) },
         action: None,
     };
     let mut rows = vec![
@@ -310,9 +335,9 @@ fn lines_and_reports(view: &AwardView) -> Markup {
         .map(|line| {
             vec![
                 html! { (line.category) },
-                html! { (money_words(&line.planned)) },
-                html! { (money_words(&line.spent)) },
-                html! { (money_words(&line.variance)) },
+                html! { (money(&line.planned)) },
+                html! { (money(&line.spent)) },
+                html! { (money(&line.variance)) },
             ]
         })
         .collect();
@@ -320,8 +345,8 @@ fn lines_and_reports(view: &AwardView) -> Markup {
         .drawdowns
         .iter()
         .map(|drawdown| vec![
-            html! { (date_words(&drawdown.requested_on)) },
-            html! { (money_words(&drawdown.amount)) },
+            html! { (date(&drawdown.requested_on)) },
+            html! { (money(&drawdown.amount)) },
             html! { (drawdown.purpose) },
             html! { (enum_words(&drawdown.status)) @if let Some(reason) = &drawdown.reason { ": " (reason) } },
         ])
@@ -342,9 +367,9 @@ fn lines_and_reports(view: &AwardView) -> Markup {
         .iter()
         .map(|input| {
             vec![
-                html! { (date_words(&input.contributed_on)) },
+                html! { (date(&input.contributed_on)) },
                 html! { (enum_words(&input.kind)) },
-                html! { (money_words(&input.value)) },
+                html! { (money(&input.value)) },
                 html! { (input.description) },
             ]
         })
@@ -362,13 +387,13 @@ fn history(view: &AwardView) -> Markup {
     let award = &view.award;
     let mut events: Vec<(String, String)> = vec![(
         award.awarded_on.clone(),
-        format!("Awarded {}", money_words(&award.awarded)),
+        format!("Awarded {}", money(&award.awarded)),
     )];
     if let Some(accepted) = &award.accepted_on {
         events.push((accepted.clone(), "Grant agreement accepted".to_string()));
     }
     for drawdown in &award.drawdowns {
-        let amount = money_words(&drawdown.amount);
+        let amount = money(&drawdown.amount);
         events.push((
             drawdown.requested_on.clone(),
             format!("Drawdown of {amount} requested"),
@@ -391,7 +416,7 @@ fn history(view: &AwardView) -> Markup {
             format!(
                 "{} of {} contributed",
                 enum_words(&input.kind),
-                money_words(&input.value)
+                money(&input.value)
             ),
         ));
     }
@@ -402,9 +427,29 @@ fn history(view: &AwardView) -> Markup {
     html! {
         h2 class="govuk-heading-m" { "History" }
         ul class="govuk-list govuk-list--bullet" {
-            @for (date, what) in &events {
-                li { strong { (date_words(date)) } ": " (what) }
+            @for (on, what) in &events {
+                li { strong { (date(on)) } ": " (what) }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reports_due;
+
+    #[test]
+    fn due_reports_read_as_dates_and_a_late_one_is_tagged() {
+        let page = reports_due(Some("2000-01-31"), Some("2999-03-07")).into_string();
+        assert!(
+            page.contains("Spend report due by 31 January 2000"),
+            "{page}"
+        );
+        assert!(
+            page.contains("Outcome report due by 7 March 2999"),
+            "{page}"
+        );
+        assert_eq!(page.matches("Late").count(), 1, "{page}");
+        assert!(reports_due(None, None).into_string().is_empty());
     }
 }

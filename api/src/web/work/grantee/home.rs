@@ -9,18 +9,19 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::widgets::{date_words, enum_words, money_words};
 use super::{application_path, apply_path, award_path};
 use crate::server::http::App;
 use crate::web::layout::{self, page, table};
 use crate::web::session::SignedIn;
 use crate::web::work::gql::{self, problem_page};
 use crate::web::work::places;
+use crate::web::work::widgets::{date, enum_words, money};
 
 const HOME: &str = "query($org: String!) { \
     group(organisationId: $org) { name applications { id roundId title amountRequested status submittedOn awardId } } \
     rounds { id name status opensOn closesOn themes eligibleAreas fund { name } } \
-    awards(filter: { recipientOrgId: $org }, first: 50) { nodes { id title status awarded paid availableToDraw acceptedOn } } }";
+    awards(filter: { recipientOrgId: $org }, first: 50) { nodes { id title status awarded paid availableToDraw acceptedOn \
+    spendReportDueOn outcomeReportDueOn } } }";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -75,6 +76,8 @@ struct AwardLine {
     paid: String,
     available_to_draw: String,
     accepted_on: Option<String>,
+    spend_report_due_on: Option<String>,
+    outcome_report_due_on: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,7 +162,7 @@ async fn rounds_section(app: &App, org: &str, rounds: &[&OpenRound]) -> Markup {
                 div class="govuk-summary-card__content" {
                     dl class="govuk-summary-list" {
                         (row("Fund", html! { (round.fund.as_ref().map(|fund| fund.name.as_str()).unwrap_or("")) }))
-                        (row("Open", html! { (date_words(&round.opens_on)) " to " (date_words(&round.closes_on)) }))
+                        (row("Open", html! { (date(&round.opens_on)) " to " (date(&round.closes_on)) }))
                         (row("Themes", html! { @if round.themes.is_empty() { "Any theme" } @else { (round.themes.join(", ")) } }))
                         (row("Places", html! { (places) }))
                     }
@@ -201,8 +204,8 @@ fn applications_section(
             vec![
                 html! { a class="govuk-link" href=(application_path(org, &application.id)) { (application.title) } },
                 html! { (round) },
-                html! { (money_words(&application.amount_requested)) },
-                html! { (date_words(&application.submitted_on)) },
+                html! { (money(&application.amount_requested)) },
+                html! { (date(&application.submitted_on)) },
                 html! {
                     (layout::tag(&status_of_application(&application.status), None))
                     @if let Some(award) = &application.award_id {
@@ -251,11 +254,17 @@ fn awards_section(org: &str, awards: &[AwardLine]) -> Markup {
         .map(|award| {
             vec![
                 html! { a class="govuk-link" href=(award_path(org, &award.id)) { (award.title) } },
-                html! { (money_words(&award.awarded)) },
-                html! { (money_words(&award.paid)) },
-                html! { (money_words(&award.available_to_draw)) },
+                html! { (money(&award.awarded)) },
+                html! { (money(&award.paid)) },
+                html! { (money(&award.available_to_draw)) },
                 html! { (layout::tag(&award_status(&award.status), None)) },
-                html! { (next_step(award)) },
+                html! {
+                    (next_step(award))
+                    (super::award::reports_due(
+                        award.spend_report_due_on.as_deref(),
+                        award.outcome_report_due_on.as_deref(),
+                    ))
+                },
             ]
         })
         .collect();

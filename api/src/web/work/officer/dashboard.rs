@@ -7,7 +7,9 @@
 //! - drawdowns requested (to approve or reject) and approved drawdowns (to pay) →
 //!   `/manage/awards/{award}/drawdowns/{drawdown}`;
 //! - spend reports flagged (`spentAbovePaid`) → `/manage/awards/{award}`;
-//! - awards with payments and no spend report yet → `/manage/awards/{award}`.
+//! - reports due: spend and outcome reports due within the reminder window
+//!   (`FUNDLEDGER_REPORT_REMINDER_DAYS`, the notifier's) or late (tagged) →
+//!   `/manage/awards/{award}`.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -20,7 +22,7 @@ use serde_json::json;
 use super::widgets::{date_words, headed_table, pounds};
 use super::{done_banner, form_page, fund_path, round_path, segment};
 use crate::server::http::App;
-use crate::web::layout::{summary_list, SummaryRow};
+use crate::web::layout::{summary_list, tag, SummaryRow};
 use crate::web::session::SignedIn;
 use crate::web::work::gql::{self, problem_page, Problem};
 
@@ -37,7 +39,8 @@ const FUND: &str = "query($id: String!) { managedFund(id: $id) { id name funderN
 /// `MAX_AWARD_PAGES` of them.
 const AWARDS: &str = "query($fund: String!, $after: String) { awards(filter: { fund: $fund }, first: 20, after: $after) { \
     pageInfo { hasNextPage endCursor } \
-    nodes { id title recipientName status paid spendReported spentAbovePaid \
+    nodes { id title recipientName paid spendReported spentAbovePaid \
+      spendReportDueOn outcomeReportDueOn \
       drawdowns { id amount purpose status requestedOn decidedOn } } } }";
 const MAX_AWARD_PAGES: usize = 50;
 
@@ -125,10 +128,11 @@ struct AwardRow {
     id: String,
     title: String,
     recipient_name: String,
-    status: String,
     paid: String,
     spend_reported: String,
     spent_above_paid: bool,
+    spend_report_due_on: Option<String>,
+    outcome_report_due_on: Option<String>,
     drawdowns: Vec<DrawdownRow>,
 }
 
@@ -184,7 +188,7 @@ async fn dashboard(
         (drawdown_queue(&awards, "APPROVED", "Approved drawdowns to pay",
             "No approved drawdowns are waiting to be paid."))
         (flagged_queue(&awards))
-        (unreported_queue(&awards))
+        (reports_due_queue(&awards, &ReportWindow::now()))
         (rounds_table(&managed.rounds))
     };
     form_page(&signed_in, &managed.name, &[], body)
@@ -380,34 +384,63 @@ fn flagged_queue(awards: &[AwardRow]) -> Markup {
     )
 }
 
-/// Awards that were paid and have reported no spend yet.
-// TODO(issue 14): once `Award.spendReportDueOn` / `Award.outcomeReportDueOn` /
-// `Award.reportsLate` (the notify work's reporting schedule) are in GraphQL, list
-// the reports due and late by those fields instead of this approximation.
-fn unreported_queue(awards: &[AwardRow]) -> Markup {
-    let is_zero = |amount: &str| {
-        rust_decimal::Decimal::from_str_exact(amount)
-            .map(|value| value.is_zero())
-            .unwrap_or(true)
-    };
-    let rows = awards
-        .iter()
-        .filter(|award| {
-            award.status == "ACTIVE" && !is_zero(&award.paid) && is_zero(&award.spend_reported)
-        })
-        .map(|award| {
+/// Today and the last day of the reminder window, as ISO dates (they compare as text).
+struct ReportWindow {
+    today: String,
+    until: String,
+}
+
+impl ReportWindow {
+    /// The notifier's window (`FUNDLEDGER_REPORT_REMINDER_DAYS`, 14 by default): a report
+    /// due within it is listed, as its reminder email goes then.
+    fn now() -> ReportWindow {
+        let days = crate::server::notifier::NotifierSettings::from_env()
+            .map(|settings| settings.reminder_days)
+            .unwrap_or(14);
+        let today = infrastructure::business_today();
+        let until = today + chrono::Days::new(days);
+        ReportWindow {
+            today: today.to_string(),
+            until: until.to_string(),
+        }
+    }
+}
+
+/// Spend and outcome reports due within the reminder window or late (tagged), soonest
+/// first (`Award.spendReportDueOn` / `outcomeReportDueOn`: GLOSSARY.md "Reports due").
+fn reports_due_queue(awards: &[AwardRow], window: &ReportWindow) -> Markup {
+    let mut due: Vec<(&str, &str, &AwardRow)> = Vec::new();
+    for award in awards {
+        let reports = [
+            ("Spend report", &award.spend_report_due_on),
+            ("Outcome report", &award.outcome_report_due_on),
+        ];
+        for (report, on) in reports {
+            if let Some(on) = on.as_deref().filter(|on| *on <= window.until.as_str()) {
+                due.push((on, report, award));
+            }
+        }
+    }
+    due.sort_by(|a, b| a.0.cmp(b.0));
+    let rows = due
+        .into_iter()
+        .map(|(on, report, award)| {
             vec![
                 link(award_link(&award.id), &award.title),
                 html! { (award.recipient_name) },
-                html! { (pounds(&award.paid)) },
+                html! { (report) },
+                html! {
+                    (date_words(on))
+                    @if on < window.today.as_str() { " " (tag("Late", Some("red"))) }
+                },
             ]
         })
         .collect();
     queue(
-        "Awards paid with no spend report yet",
-        &["Award", "Group", "Paid"],
+        "Reports due",
+        &["Award", "Group", "Report", "Due by"],
         rows,
-        "Every award that has been paid has reported its spend.",
+        "No spend or outcome report is due soon or late.",
     )
 }
 
@@ -432,5 +465,48 @@ fn rounds_table(rounds: &[RoundRow]) -> Markup {
         } @else {
             (headed_table(2, "Rounds", &["Round", "Status", "Decided by", "Budget", "Remaining", "Closes"], &rows))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn award(id: &str, spend: Option<&str>, outcome: Option<&str>) -> AwardRow {
+        AwardRow {
+            id: id.into(),
+            title: format!("Project {id}"),
+            recipient_name: "Orchard Park Larder".into(),
+            paid: "100.00".into(),
+            spend_reported: "0.00".into(),
+            spent_above_paid: false,
+            spend_report_due_on: spend.map(str::to_string),
+            outcome_report_due_on: outcome.map(str::to_string),
+            drawdowns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reports_due_soon_or_late_are_listed_soonest_first_and_late_ones_tagged() {
+        let window = ReportWindow {
+            today: "2026-12-07".into(),
+            until: "2026-12-21".into(),
+        };
+        let awards = [
+            award("A", Some("2026-12-20"), Some("2027-03-07")),
+            award("B", None, Some("2026-11-30")),
+            award("C", Some("2027-01-01"), None),
+        ];
+        let page = reports_due_queue(&awards, &window).into_string();
+        let late = page.find("30 November 2026").expect("the late report");
+        let soon = page.find("20 December 2026").expect("the report due soon");
+        assert!(late < soon, "soonest first: {page}");
+        assert_eq!(page.matches("Late").count(), 1, "{page}");
+        assert!(
+            !page.contains("7 March 2027") && !page.contains("Project C"),
+            "{page}"
+        );
+        let none = reports_due_queue(&awards[2..], &window).into_string();
+        assert!(none.contains("No spend or outcome report is due"), "{none}");
     }
 }

@@ -5,7 +5,7 @@
 //!   check-your-answers.
 //! - `dashboard.rs`: `/manage/funds/{fund}`: the fund's position, its rounds and the work
 //!   queues (applications to decide, drawdowns to approve and to pay, spend reports
-//!   flagged, awards with payments and no spend report), each row linking to where the
+//!   flagged, reports due or late), each row linking to where the
 //!   work is done.
 //! - `proxies.rs`: `/manage/funds/{fund}/proxies`: the fund's outcome proxies and a form
 //!   to set one (shares written as percentages).

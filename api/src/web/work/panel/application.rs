@@ -10,8 +10,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::rounds::{state_tag, status_words};
-use super::segment;
-use super::widgets::{choice_group, date, money, prose, textarea, Choice, ChoiceGroup};
 use super::{find_application, member_id, MemberState, PanelApplication, PanelRound, PanelScore};
 use crate::server::http::App;
 use crate::web::layout::{
@@ -22,6 +20,9 @@ use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::places::place_name;
+use crate::web::work::widgets::{
+    choice_group, date, error_title, money, prose, segment, textarea, Choice, ChoiceGroup,
+};
 
 const SCORE: &str =
     "mutation($input: ScoreApplicationInput!) { scoreApplication(input: $input) { position } }";
@@ -117,11 +118,7 @@ pub async fn score(
         Ok(found) => found,
         Err(problem) => return problem_page(Some(&signed_in), &problem),
     };
-    let field = if refused.message.contains("comment") {
-        "comment"
-    } else {
-        "score"
-    };
+    let field = refused_field(&round.applications[index], &signed_in, &refused);
     let errors = [FieldError::new(
         field,
         in_plain_words(&refused, &signed_in, &application),
@@ -141,9 +138,25 @@ pub async fn score(
         index,
         &form,
         &errors,
-        StatusCode::BAD_REQUEST,
+        StatusCode::OK,
     )
     .await
+}
+
+/// Where on the page a refused score's message goes: the comment or the score, or,
+/// when the page shows no score form (a declared conflict, a decided application),
+/// the words saying why.
+fn refused_field(
+    application: &PanelApplication,
+    signed_in: &SignedIn,
+    refused: &Problem,
+) -> &'static str {
+    match application.state_of(&member_id(signed_in)) {
+        MemberState::Conflict => "conflict-declared",
+        _ if !application.is_undecided() => "score-closed",
+        _ if refused.message.contains("comment") => "comment",
+        _ => "score",
+    }
 }
 
 /// The ledger's refusal as the member reads it: "you" for their own id, "this
@@ -186,11 +199,7 @@ async fn render(
             || "A place not in the reference geography".to_string(),
             |place| place.name,
         );
-    let title = if errors.is_empty() {
-        application.title.clone()
-    } else {
-        format!("Error: {}", application.title)
-    };
+    let title = error_title(&application.title, errors);
     let body = html! {
         (error_summary(errors))
         span class="govuk-caption-l" { (round.name) }
@@ -253,7 +262,7 @@ fn your_part(
     if !application.is_undecided() {
         return html! {
             h2 class="govuk-heading-m" { "Your score" }
-            div class="govuk-inset-text" {
+            div class="govuk-inset-text" id="score-closed" {
                 "This application has been decided (" (status_words(&application.status).to_lowercase()) "), so it can no longer be scored."
             }
         };
@@ -466,6 +475,6 @@ pub async fn declare_conflict(
         &round.applications[index],
         &new_form_key(),
         &errors,
-        StatusCode::BAD_REQUEST,
+        StatusCode::OK,
     )
 }

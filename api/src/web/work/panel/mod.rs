@@ -10,15 +10,15 @@
 //!
 //! - `rounds.rs`: `/panel`, `/panel/rounds/{round}`.
 //! - `application.rs`: `/panel/applications/{id}`, its score and conflict forms.
-//! - `widgets.rs`: radios, checkboxes, textarea; money and dates as people read them
-//!   (the voter's pages use them too).
+//!
+//! Form pieces, money and dates: `work/widgets/`.
 
 pub mod application;
 pub mod rounds;
-pub mod widgets;
 
 use axum::routing::get;
 use axum::Router;
+use domain::RoundId;
 use serde::Deserialize;
 
 use super::gql::{self, Problem};
@@ -41,7 +41,7 @@ pub fn routes() -> Router<App> {
 
 /// A round as the panel's pages read it: its applications in brief.
 const ROUND: &str = "query($id: String!) { round(id: $id) { \
-    id name status closesOn panelSeesScores fund { name } \
+    id name status closesOn panelSeesScores minPanelScores fund { name } \
     applications { id title applicantName amountRequested status conflicts scores { member score } } } }";
 
 /// A round with everything its applicants wrote (one application's page picks its own).
@@ -50,9 +50,8 @@ const ROUND_IN_FULL: &str = "query($id: String!) { round(id: $id) { \
     applications { id title applicantName amountRequested status neighbourhood themes \
     submittedOn description conflicts scores { member memberName score comment } } } }";
 
-/// Only which applications a round has (to find an application's round).
-const ROUND_APPLICATION_IDS: &str =
-    "query($id: String!) { round(id: $id) { id applications { id } } }";
+/// Which round an application belongs to.
+const APPLICATION_ROUND: &str = "query($id: String!) { application(id: $id) { roundId } }";
 
 #[derive(Debug, Deserialize)]
 struct RoundAnswer {
@@ -67,6 +66,9 @@ pub struct PanelRound {
     pub status: String,
     pub closes_on: String,
     pub panel_sees_scores: String,
+    /// The quorum: how many panel scores an application needs before it is decided.
+    #[serde(default)]
+    pub min_panel_scores: i64,
     pub fund: Option<FundName>,
     pub applications: Vec<PanelApplication>,
 }
@@ -158,30 +160,23 @@ impl PanelRound {
     }
 }
 
-/// URL's unreserved characters (`-`, `_`, `.`, `~`) stay as they are, so ids read plainly.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// An id as a path segment or query value in a link: percent-encoded where needed.
-pub fn segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
-}
-
 /// The member id GraphQL records on a signed-in person's scores and conflicts.
 pub fn member_id(signed_in: &SignedIn) -> String {
     signed_in.person.id.to_string()
 }
 
-/// A round as this member sees it (`in_full`: with what the applicants wrote).
+/// A round as this member sees it (`in_full`: with what the applicants wrote). Not
+/// found unless they sit on its panel (these are the panel's pages), whether or not the
+/// round has applications.
 pub async fn read_round(
     app: &App,
     signed_in: &SignedIn,
     round: &str,
     in_full: bool,
 ) -> Result<PanelRound, Problem> {
+    if !signed_in.roles.is_panel_of(&RoundId::new(round)) {
+        return Err(Problem::new("NOT_FOUND", "no such round"));
+    }
     let query = if in_full { ROUND_IN_FULL } else { ROUND };
     let answer: RoundAnswer =
         gql::read(app, signed_in, query, serde_json::json!({ "id": round })).await?;
@@ -191,53 +186,40 @@ pub async fn read_round(
 }
 
 #[derive(Debug, Deserialize)]
-struct IdsAnswer {
-    round: Option<RoundIds>,
+struct ApplicationAnswer {
+    application: Option<ApplicationRound>,
 }
 
 #[derive(Debug, Deserialize)]
-struct RoundIds {
-    id: String,
-    applications: Vec<ApplicationIdOnly>,
+#[serde(rename_all = "camelCase")]
+struct ApplicationRound {
+    round_id: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct ApplicationIdOnly {
-    id: String,
-}
-
-/// The round (of those this member sits on) that `application` belongs to, read in full,
-/// and the application's place in its list. Not found when none of their rounds has it.
+/// The round `application` belongs to, read in full, and the application's place in its
+/// list. Not found when GraphQL does not show it to this person or they do not sit on
+/// its round's panel.
 pub async fn find_application(
     app: &App,
     signed_in: &SignedIn,
     application: &str,
 ) -> Result<(PanelRound, usize), Problem> {
-    for round in &signed_in.roles.panel_of {
-        let answer: IdsAnswer = gql::read(
-            app,
-            signed_in,
-            ROUND_APPLICATION_IDS,
-            serde_json::json!({ "id": round.as_str() }),
-        )
-        .await?;
-        let Some(ids) = answer.round else { continue };
-        if ids
-            .applications
-            .iter()
-            .any(|candidate| candidate.id == application)
-        {
-            let round = read_round(app, signed_in, &ids.id, true).await?;
-            if let Some(index) = round
-                .applications
-                .iter()
-                .position(|candidate| candidate.id == application)
-            {
-                return Ok((round, index));
-            }
-        }
-    }
-    Err(Problem::new("NOT_FOUND", "no such application"))
+    let not_found = || Problem::new("NOT_FOUND", "no such application");
+    let answer: ApplicationAnswer = gql::read(
+        app,
+        signed_in,
+        APPLICATION_ROUND,
+        serde_json::json!({ "id": application }),
+    )
+    .await?;
+    let round_id = answer.application.ok_or_else(not_found)?.round_id;
+    let round = read_round(app, signed_in, &round_id, true).await?;
+    let index = round
+        .applications
+        .iter()
+        .position(|candidate| candidate.id == application)
+        .ok_or_else(not_found)?;
+    Ok((round, index))
 }
 
 #[cfg(test)]
@@ -292,6 +274,7 @@ mod tests {
             status: "OPEN".into(),
             closes_on: String::new(),
             panel_sees_scores: "AFTER_OWN_SCORE".into(),
+            min_panel_scores: 2,
             fund: None,
             applications: vec![
                 application("SUBMITTED", &[], &[("me", 3)]),

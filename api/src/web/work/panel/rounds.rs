@@ -7,13 +7,12 @@ use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::segment;
-use super::widgets::{date, money};
 use super::{member_id, read_round, MemberState, PanelApplication, PanelRound};
 use crate::server::http::App;
 use crate::web::layout::{self, notification_banner, page, table, tag};
 use crate::web::session::SignedIn;
 use crate::web::work::gql::problem_page;
+use crate::web::work::widgets::{date, money, segment};
 
 /// `GET /panel`: each round with its fund, closing date and what is left to score.
 pub async fn panel_page(State(app): State<App>, signed_in: SignedIn) -> Response {
@@ -84,6 +83,9 @@ pub async fn round_page(
             @if round.status == "CLOSED" { " This round is closed." }
         }
         p class="govuk-body-l" id="progress" { (progress_words(scored, of)) }
+        @if round.min_panel_scores > 0 {
+            p class="govuk-body" id="quorum" { (quorum_words(&round, &member)) }
+        }
         @if round.applications.is_empty() {
             p class="govuk-body" { "No applications have been made to this round yet." }
         } @else {
@@ -101,6 +103,37 @@ fn progress_words(scored: usize, of: usize) -> String {
         1 => format!("You have scored {scored} of 1 application."),
         of => format!("You have scored {scored} of {of} applications."),
     }
+}
+
+/// The quorum, and how many applications have reached it as far as this member sees
+/// the panel's scores.
+fn quorum_words(round: &PanelRound, member: &str) -> String {
+    let need = round.min_panel_scores;
+    let needs = match need {
+        1 => "Each application needs 1 panel score before it can be decided.".to_string(),
+        need => format!("Each application needs {need} panel scores before it can be decided."),
+    };
+    let open: Vec<&PanelApplication> = round
+        .applications
+        .iter()
+        .filter(|application| application.status == "SUBMITTED")
+        .collect();
+    let visible: Vec<&&PanelApplication> = open
+        .iter()
+        .filter(|application| scores_visible(application, member))
+        .collect();
+    if visible.is_empty() {
+        return needs;
+    }
+    let reached = visible
+        .iter()
+        .filter(|application| application.scores.len() as i64 >= need)
+        .count();
+    format!(
+        "{needs} Of the {} whose scores you can see, {reached} {} reached it.",
+        visible.len(),
+        if reached == 1 { "has" } else { "have" }
+    )
 }
 
 fn sees_scores_words(panel_sees_scores: &str) -> &'static str {
@@ -145,7 +178,7 @@ fn applications_table(round: &PanelRound, member: &str) -> Markup {
                 html! { (application.applicant_name) },
                 html! { (money(&application.amount_requested)) },
                 state_tag(application, member),
-                html! { (panel_scores_words(application, member)) },
+                html! { (panel_scores_words(round, application, member)) },
             ]
         })
         .collect();
@@ -184,19 +217,25 @@ pub fn status_words(status: &str) -> String {
 }
 
 /// How many scores the panel has given, as far as GraphQL shows them to this member.
-fn panel_scores_words(application: &PanelApplication, member: &str) -> String {
+fn panel_scores_words(round: &PanelRound, application: &PanelApplication, member: &str) -> String {
     if application.state_of(member) == MemberState::Conflict {
         return "\u{2014}".to_string();
     }
-    let others = application
-        .scores
-        .iter()
-        .filter(|score| score.member != member)
-        .count();
-    let seen_all = application.own_score(member).is_some() || others > 0;
-    match (seen_all, application.scores.len()) {
+    let count = application.scores.len();
+    match (scores_visible(application, member), round.min_panel_scores) {
         (false, _) => "Shown once you have scored".to_string(),
-        (true, 1) => "1 score".to_string(),
-        (true, count) => format!("{count} scores"),
+        (true, need) if need > 0 => format!("{count} of the {need} needed"),
+        (true, _) if count == 1 => "1 score".to_string(),
+        (true, _) => format!("{count} scores"),
     }
+}
+
+/// Whether GraphQL shows this member the panel's scores on `application` (their own
+/// score, or anyone else's, is there).
+fn scores_visible(application: &PanelApplication, member: &str) -> bool {
+    application.own_score(member).is_some()
+        || application
+            .scores
+            .iter()
+            .any(|score| score.member != member)
 }

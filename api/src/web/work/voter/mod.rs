@@ -183,7 +183,7 @@ async fn posted_step(
         Some(problem) => {
             let errors = [FieldError::new("ballot_code", problem)];
             let step = Step::new(&round, &token, form, &errors);
-            Err(pages::code_form(&step, StatusCode::BAD_REQUEST))
+            Err(pages::code_form(&step, StatusCode::OK))
         }
         None => Ok((round, token)),
     }
@@ -233,7 +233,7 @@ async fn check(
     if let Some(refusal) = choices_problem(&form.choices) {
         let errors = [FieldError::new("choice", refusal)];
         let step = Step::new(&round, &token, &form, &errors);
-        return pages::choose_form(&app, &step, StatusCode::BAD_REQUEST).await;
+        return pages::choose_form(&app, &step, StatusCode::OK).await;
     }
     form.form_key = new_form_key();
     pages::check_page(&Step::new(&round, &token, &form, &[]))
@@ -293,9 +293,9 @@ async fn refused(
     let errors = [FieldError::new(field, message)];
     let step = Step::new(round, token, form, &errors);
     if field == "ballot_code" {
-        pages::code_form(&step, StatusCode::BAD_REQUEST)
+        pages::code_form(&step, StatusCode::OK)
     } else {
-        pages::choose_form(app, &step, StatusCode::BAD_REQUEST).await
+        pages::choose_form(app, &step, StatusCode::OK).await
     }
 }
 

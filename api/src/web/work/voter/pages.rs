@@ -11,9 +11,10 @@ use crate::web::layout::{
     text_input, warning_text, FieldError, SummaryRow, TextInput,
 };
 use crate::web::work::forms::form_key_field;
-use crate::web::work::panel::segment;
-use crate::web::work::panel::widgets::{choice_group, date, money, Choice, ChoiceGroup};
 use crate::web::work::places::place_name;
+use crate::web::work::widgets::{
+    choice_group, date, error_title, money, segment, Choice, ChoiceGroup,
+};
 
 /// What every step's page needs: the round, the double-submit token, the ballot so far
 /// and what was refused.
@@ -40,11 +41,7 @@ impl<'a> Step<'a> {
     }
 
     fn title(&self, title: &str) -> String {
-        if self.errors.is_empty() {
-            title.to_string()
-        } else {
-            format!("Error: {title}")
-        }
+        error_title(title, self.errors)
     }
 
     fn action(&self, step: &str) -> String {
