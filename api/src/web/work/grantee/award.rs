@@ -255,7 +255,7 @@ pub fn reports_due(spend: Option<&str>, outcome: Option<&str>) -> Markup {
             @if let Some(on) = on {
                 p class="govuk-body fl-report-due" {
                     @if on < today.as_str() { (layout::tag("Late", Some("red"))) " " }
-                    (report) " due by " (date_words(on))
+                    (report) " due by " (date(on))
                 }
             }
         }

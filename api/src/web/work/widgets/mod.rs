@@ -133,17 +133,9 @@ pub fn refusal_beside(problem: &Problem, fields: &[(&str, &str)]) -> Option<Fiel
     Some(FieldError::new(field, problem.sentence()))
 }
 
-/// Characters a path segment keeps as they are (ids such as `GB-CHC-1234567`, `AW-…`).
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// An id as a path segment or query value: percent-encoded, its dashes kept readable.
-pub fn segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
-}
+/// An id as a path segment or query value: percent-encoded, its dashes kept readable
+/// (`forms::encode`).
+pub use super::forms::encode as segment;
 
 /// A link that looks like a button (a start or next step that is a GET).
 pub fn link_button(href: &str, text: &str, secondary: bool) -> Markup {
