@@ -584,7 +584,7 @@ async fn an_over_budget_round_is_refused_beside_the_budget(store: Store) {
             ],
         )
         .await;
-    assert_eq!(page.status, 400, "{}", page.body);
+    assert_form_redisplayed(page.status, &page.body);
     assert!(
         page.body.contains("<title>Error: Open a round"),
         "{}",
