@@ -11,6 +11,7 @@ use common::*;
 use domain::RoundId;
 use fundledger_tests::browser::Browser;
 use fundledger_tests::web_client::WebClient;
+use fundledger_tests::work::client_as;
 use fundledger_tests::{mutate, spawn_app_with_reference_geography, Store, TestApp};
 use infrastructure::accounts::{self, PersonId, ScopedRole};
 use serde_json::{json, Value};
@@ -314,13 +315,7 @@ async fn a_score_form_sent_twice_scores_once(store: Store) {
     let empty = client.get(&format!("/panel/rounds/{empty_round}")).await;
     assert_eq!(empty.status, 404, "{}", empty.body);
     assert!(empty.body.contains("Page not found"), "{}", empty.body);
-    let outsider = app.person_with_roles("olive@example.org", &[]).await;
-    let outsider_client = WebClient::new(&app.base);
-    let outsider_session = app.session_of(&outsider).await;
-    outsider_client.put_cookie(
-        api::web::session::SESSION_COOKIE,
-        Some(&outsider_session.secret),
-    );
+    let outsider_client = client_as(&app, "olive@example.org", &[]).await;
     for path in [
         format!("/panel/rounds/{round}"),
         format!("/panel/rounds/{empty_round}"),
