@@ -335,6 +335,17 @@ impl Browser {
             .unwrap_or(900)
     }
 
+    /// The window at a phone's size (390 by 844), with no width emulation left over from
+    /// a screenshot.
+    pub async fn phone_window(&self) {
+        self.client
+            .set_window_size(390, 844)
+            .await
+            .expect("a phone-sized window");
+        self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
+    }
+
     /// Makes the viewport `width` CSS pixels wide (a phone's below 500).
     async fn set_width(&self, width: u32) {
         self.cdp(

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod faults;
 pub mod smtp;
 pub mod web_client;
+pub mod work;
 
 use std::process::Stdio;
 use std::time::Duration;

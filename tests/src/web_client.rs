@@ -78,6 +78,14 @@ impl WebClient {
         }
     }
 
+    /// A client signed in with a session's secret (`TestApp::session_of`): the cookie
+    /// `/sign-in/link/…` sets.
+    pub fn signed_in(base: &str, secret: &str) -> WebClient {
+        let client = WebClient::new(base);
+        client.put_cookie(api::web::session::SESSION_COOKIE, Some(secret));
+        client
+    }
+
     fn url(&self, path: &str) -> String {
         if path.starts_with("http") {
             path.to_string()

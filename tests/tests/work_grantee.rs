@@ -14,6 +14,7 @@ use common::*;
 use domain::OrgId;
 use fundledger_tests::browser::Browser;
 use fundledger_tests::web_client::WebClient;
+use fundledger_tests::work::session_as;
 use fundledger_tests::{mutate, spawn_app_with_reference_geography, Store, TestApp};
 use infrastructure::accounts::ScopedRole;
 use serde_json::{json, Value};
@@ -39,7 +40,7 @@ async fn setup(store: Store) -> Setup {
     let app = spawn_app_with_reference_geography(PROGRAM, store).await;
     let fund = establish_fund(&app).await;
     let admin = app.admin();
-    mutate(&app, &admin, "receiveCapital", json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }), "").await;
+    receive_capital(&app, &fund, "100000.00").await;
     mutate(
         &app,
         &admin,
@@ -49,24 +50,11 @@ async fn setup(store: Store) -> Setup {
         "",
     )
     .await;
-    let round = mutate(
-        &app,
-        &admin,
-        "openRound",
-        json!({ "fundId": fund, "name": "Hull Neighbourhoods 2026", "budget": "20000.00",
-                "opensOn": "2020-01-01", "closesOn": "2099-12-31", "eligibleAreas": [HULL],
-                "themes": ["food", "young people"], "decisionMode": "PANEL", "minPanelScores": 0 }),
-        "round { id }",
-    )
-    .await;
-    let round = s(&round["round"]["id"]);
-    let member = app
-        .person_with_roles(
-            "member@example.org",
-            &[ScopedRole::member(&OrgId::new(ORG))],
-        )
-        .await;
-    let secret = app.session_of(&member).await.secret;
+    let terms = json!({ "name": "Hull Neighbourhoods 2026", "budget": "20000.00",
+        "eligibleAreas": [HULL], "themes": ["food", "young people"], "minPanelScores": 0 });
+    let round = open_round_with(&app, &fund, terms).await;
+    let member = [ScopedRole::member(&OrgId::new(ORG))];
+    let secret = session_as(&app, "member@example.org", &member).await;
     Setup {
         app,
         fund,
@@ -419,16 +407,8 @@ async fn a_double_posted_drawdown_is_made_once(store: Store) {
         json!([{ "category": "Food", "amount": "1000.00" }]),
     )
     .await;
-    mutate(
-        app,
-        &app.grantee(ORG),
-        "acceptAgreement",
-        json!({ "awardId": award }),
-        "",
-    )
-    .await;
-    let client = WebClient::new(&app.base);
-    client.put_cookie(api::web::session::SESSION_COOKIE, Some(&setup.secret));
+    accept(app, ORG, &award).await;
+    let client = WebClient::signed_in(&app.base, &setup.secret);
     let path = format!("/groups/{ORG}/awards/{award}/drawdown");
     let form = client.get(&path).await;
     assert_eq!(form.status, 200, "{}", form.body);
@@ -513,8 +493,7 @@ async fn a_group_withdraws_and_a_closed_round_refuses(store: Store) {
     let setup = setup(store).await;
     let app = &setup.app;
     let application = submit_in_hull(app, ORG, &setup.round, "200.00").await;
-    let client = WebClient::new(&app.base);
-    client.put_cookie(api::web::session::SESSION_COOKIE, Some(&setup.secret));
+    let client = WebClient::signed_in(&app.base, &setup.secret);
     let page = format!("/groups/{ORG}/applications/{application}");
     let confirm = client.get(&format!("{page}/withdraw")).await;
     assert_eq!(confirm.status, 200, "{}", confirm.body);

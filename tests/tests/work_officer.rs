@@ -12,6 +12,7 @@ mod common;
 use common::*;
 use fundledger_tests::browser::Browser;
 use fundledger_tests::web_client::{WebClient, WebPage};
+use fundledger_tests::work::{browser_as, client_as};
 use fundledger_tests::{mutate, spawn_app_with_reference_geography, Store, TestApp};
 use infrastructure::accounts::ScopedRole;
 use serde_json::{json, Value};
@@ -23,32 +24,6 @@ const HARTLEPOOL: &str = "E06000001";
 
 async fn app_for(store: Store) -> TestApp {
     spawn_app_with_reference_geography(PROGRAM, store).await
-}
-
-/// A browser signed in as a new person holding `roles`.
-async fn browser_as(app: &TestApp, email: &str, roles: &[ScopedRole]) -> Browser {
-    // Signed in through a sign-in link (as `tests/invitations.rs` does): the skeleton's
-    // `Browser::use_session` is refused by chromedriver ("invalid 'domain'").
-    app.person_with_roles(email, roles).await;
-    let (_, secret) =
-        infrastructure::accounts::links::issue_sign_in_link(&app.database.database, email, 600)
-            .await
-            .expect("a sign-in link")
-            .expect("the person exists");
-    let browser = Browser::start(&app.base).await;
-    browser.goto(&format!("/sign-in/link/{secret}")).await;
-    browser.click_and_wait("button.govuk-button").await;
-    assert_eq!(browser.path().await, "/work");
-    browser
-}
-
-/// A plain HTTP client signed in as a new person holding `roles`.
-async fn client_as(app: &TestApp, email: &str, roles: &[ScopedRole]) -> WebClient {
-    let person = app.person_with_roles(email, roles).await;
-    let session = app.session_of(&person).await;
-    let client = WebClient::new(&app.base);
-    client.put_cookie(api::web::session::SESSION_COOKIE, Some(&session.secret));
-    client
 }
 
 fn shot(store: Store, page: &str) -> String {
@@ -296,23 +271,8 @@ async fn in_a_browser_an_owner_sets_up_a_fund_and_its_queues_fill(store: Store) 
 
     score(&app, "panel-pat", &application, 4, "strong plan").await;
     let award = approve(&app, &application, "10000.00").await;
-    mutate(
-        &app,
-        &app.grantee(ORG),
-        "acceptAgreement",
-        json!({ "awardId": award }),
-        "",
-    )
-    .await;
-    let drawdown = mutate(
-        &app,
-        &app.grantee(ORG),
-        "requestDrawdown",
-        json!({ "awardId": award, "amount": "2500.00", "purpose": "Fridges" }),
-        "drawdown { id }",
-    )
-    .await;
-    let drawdown = s(&drawdown["drawdown"]["id"]);
+    accept(&app, ORG, &award).await;
+    let drawdown = request_drawdown(&app, ORG, &award, "2500.00", "Fridges").await;
     browser.goto(&format!("/manage/funds/{fund}")).await;
     let dashboard = browser.text("#main-content").await;
     assert!(
@@ -379,21 +339,10 @@ async fn in_a_browser_an_owner_sets_up_a_fund_and_its_queues_fill(store: Store) 
 async fn in_a_browser_an_officer_issues_ballot_codes_and_counts_the_votes(store: Store) {
     let app = spawn(store).await;
     let fund = establish_fund(&app).await;
-    mutate(&app, &app.admin(), "receiveCapital",
-        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }), "").await;
-    let round = mutate(
-        &app,
-        &app.admin(),
-        "openRound",
-        json!({
-            "fundId": fund, "name": "Residents decide", "budget": "20000.00",
-            "opensOn": "2020-01-01", "closesOn": "2099-12-31",
-            "eligibleAreas": [], "themes": [], "decisionMode": "PARTICIPATORY"
-        }),
-        "round { id }",
-    )
-    .await;
-    let round = s(&round["round"]["id"]);
+    receive_capital(&app, &fund, "100000.00").await;
+    let terms = json!({ "name": "Residents decide", "budget": "20000.00", "themes": [],
+        "decisionMode": "PARTICIPATORY", "minPanelScores": 0 });
+    let round = open_round_with(&app, &fund, terms).await;
     let application = mutate(
         &app,
         &app.grantee(ORG),
@@ -528,19 +477,9 @@ async fn form_of(client: &WebClient, path: &str) -> (WebPage, String, String) {
 async fn a_form_sent_twice_writes_once(store: Store) {
     let app = spawn(store).await;
     let (fund, _) = fund_and_round(&app).await;
-    let round = mutate(
-        &app,
-        &app.admin(),
-        "openRound",
-        json!({
-            "fundId": fund, "name": "Vote round", "budget": "1000.00",
-            "opensOn": "2020-01-01", "closesOn": "2099-12-31",
-            "eligibleAreas": [], "themes": [], "decisionMode": "PARTICIPATORY"
-        }),
-        "round { id }",
-    )
-    .await;
-    let round = s(&round["round"]["id"]);
+    let terms = json!({ "name": "Vote round", "budget": "1000.00", "themes": [],
+        "decisionMode": "PARTICIPATORY", "minPanelScores": 0 });
+    let round = open_round_with(&app, &fund, terms).await;
     let client = client_as(
         &app,
         "olu@example.org",
@@ -645,7 +584,7 @@ async fn an_over_budget_round_is_refused_beside_the_budget(store: Store) {
             ],
         )
         .await;
-    assert_eq!(page.status, 400, "{}", page.body);
+    assert_form_redisplayed(page.status, &page.body);
     assert!(
         page.body.contains("<title>Error: Open a round"),
         "{}",

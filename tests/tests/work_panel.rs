@@ -9,9 +9,9 @@ mod common;
 
 use common::*;
 use domain::RoundId;
-use fantoccini::wd::WebDriverCompatibleCommand;
 use fundledger_tests::browser::Browser;
 use fundledger_tests::web_client::WebClient;
+use fundledger_tests::work::client_as;
 use fundledger_tests::{mutate, spawn_app_with_reference_geography, Store, TestApp};
 use infrastructure::accounts::{self, PersonId, ScopedRole};
 use serde_json::{json, Value};
@@ -96,7 +96,9 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
     let (round, [first, second], pat) = panel_world(&app).await;
     let browser = Browser::start(&app.base).await;
     let name = |page: &str| format!("work-panel-{page}-{store:?}").to_lowercase();
-    sign_in(&browser, &app, &app.session_of(&pat).await.secret).await;
+    browser
+        .use_session(&app.session_of(&pat).await.secret)
+        .await;
 
     browser.goto("/panel").await;
     let rounds = browser.text("#main-content").await;
@@ -223,8 +225,7 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
 
     // Scoring anyway (a hand-made POST) is refused with the ledger's reason; nothing changes.
     let session = app.session_of(&pat).await;
-    let client = WebClient::new(&app.base);
-    client.put_cookie(api::web::session::SESSION_COOKIE, Some(&session.secret));
+    let client = WebClient::signed_in(&app.base, &session.secret);
     let page = client.get(&format!("/panel/applications/{first}")).await;
     let key = page.field("form_key").expect("a form key");
     let head = app.head().await;
@@ -260,9 +261,7 @@ async fn the_panel_reads_scores_and_declares_a_conflict(store: Store) {
 async fn a_score_form_sent_twice_scores_once(store: Store) {
     let app = spawn(store).await;
     let (round, [first, _], pat) = panel_world(&app).await;
-    let session = app.session_of(&pat).await;
-    let client = WebClient::new(&app.base);
-    client.put_cookie(api::web::session::SESSION_COOKIE, Some(&session.secret));
+    let client = WebClient::signed_in(&app.base, &app.session_of(&pat).await.secret);
     let page = client.get(&format!("/panel/applications/{first}")).await;
     assert_eq!(page.status, 200);
     let key = page.field("form_key").expect("a form key");
@@ -316,13 +315,7 @@ async fn a_score_form_sent_twice_scores_once(store: Store) {
     let empty = client.get(&format!("/panel/rounds/{empty_round}")).await;
     assert_eq!(empty.status, 404, "{}", empty.body);
     assert!(empty.body.contains("Page not found"), "{}", empty.body);
-    let outsider = app.person_with_roles("olive@example.org", &[]).await;
-    let outsider_client = WebClient::new(&app.base);
-    let outsider_session = app.session_of(&outsider).await;
-    outsider_client.put_cookie(
-        api::web::session::SESSION_COOKIE,
-        Some(&outsider_session.secret),
-    );
+    let outsider_client = client_as(&app, "olive@example.org", &[]).await;
     for path in [
         format!("/panel/rounds/{round}"),
         format!("/panel/rounds/{empty_round}"),
@@ -341,27 +334,10 @@ async fn a_score_form_sent_twice_scores_once(store: Store) {
 /// A participatory round with three applications and two ballot codes.
 async fn voting_world(app: &TestApp) -> (String, [String; 3], Vec<String>) {
     let fund = establish_fund(app).await;
-    mutate(
-        app,
-        &app.admin(),
-        "receiveCapital",
-        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }),
-        "",
-    )
-    .await;
-    let payload = mutate(
-        app,
-        &app.admin(),
-        "openRound",
-        json!({
-            "fundId": fund, "name": "People's Choice", "budget": "20000.00",
-            "opensOn": "2020-01-01", "closesOn": "2099-12-31",
-            "eligibleAreas": [], "themes": ["food"], "decisionMode": "PARTICIPATORY", "minPanelScores": 0
-        }),
-        "round { id }",
-    )
-    .await;
-    let round = s(&payload["round"]["id"]);
+    receive_capital(app, &fund, "100000.00").await;
+    let terms = json!({ "name": "People's Choice", "budget": "20000.00",
+        "decisionMode": "PARTICIPATORY", "minPanelScores": 0 });
+    let round = open_round_with(app, &fund, terms).await;
     let park = apply(app, &round, "Pocket Park", "5000.00").await;
     let larder = apply(app, &round, "Community Larder", "4000.00").await;
     let choir = apply(app, &round, "Youth Choir", "2500.00").await;
@@ -387,44 +363,12 @@ fn as_typed(code: &str) -> String {
     code.to_lowercase().replace('-', " ")
 }
 
-/// Signs `browser` in with a session's secret, as `Browser::use_session` means to (its
-/// WebDriver cookie, with no domain and `SameSite=None`, is refused by Chromium 156): the
-/// cookie is set through the DevTools protocol instead.
-async fn sign_in(browser: &Browser, app: &TestApp, secret: &str) {
-    browser.goto("/signed-out").await;
-    browser
-        .client
-        .issue_cmd(Cdp(
-            "Network.setCookie",
-            json!({
-                "name": api::web::session::SESSION_COOKIE, "value": secret,
-                "url": format!("{}/", app.base), "path": "/", "httpOnly": true, "sameSite": "Lax"
-            }),
-        ))
-        .await
-        .expect("setting the session cookie");
-}
-
-/// Chromium's window at a phone's size (and no width emulation left by a screenshot).
-async fn phone(browser: &Browser) {
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
-    browser
-        .client
-        .issue_cmd(Cdp("Emulation.clearDeviceMetricsOverride", json!({})))
-        .await
-        .expect("clearing the width emulation");
-}
-
 async fn a_resident_votes_on_a_phone(store: Store) {
     let app = app_for(store).await;
     let (round, [park, larder, choir], codes) = voting_world(&app).await;
     let browser = Browser::start(&app.base).await;
     let name = |page: &str| format!("work-panel-vote-{page}-{store:?}").to_lowercase();
-    phone(&browser).await;
+    browser.phone_window().await;
 
     browser.goto(&format!("/vote/{round}")).await;
     assert_eq!(browser.text("h1").await, "Vote in People's Choice");
@@ -447,7 +391,7 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     );
     browser.axe_scan("the ballot code").await;
     browser.screenshot(&name("code")).await;
-    phone(&browser).await;
+    browser.phone_window().await;
 
     browser.fill("#ballot_code", &as_typed(&codes[0])).await;
     browser.click_and_wait("form button.govuk-button").await;
@@ -465,7 +409,7 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     assert!(!browser.path().await.contains(&codes[0]) && !page.contains(AREA));
     browser.axe_scan("choosing projects").await;
     browser.screenshot(&name("choose")).await;
-    phone(&browser).await;
+    browser.phone_window().await;
 
     browser.click_and_wait("form button.govuk-button").await;
     assert_eq!(
@@ -485,7 +429,7 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     );
     browser.axe_scan("checking the vote").await;
     browser.screenshot(&name("check")).await;
-    phone(&browser).await;
+    browser.phone_window().await;
 
     browser.click_and_wait("form[action$='/cast'] button").await;
     assert_eq!(browser.text("h1").await, "Your vote has been cast");
@@ -497,7 +441,7 @@ async fn a_resident_votes_on_a_phone(store: Store) {
     assert!(!browser.text("#receipt-reference").await.is_empty());
     browser.axe_scan("the receipt").await;
     browser.screenshot(&name("receipt")).await;
-    phone(&browser).await;
+    browser.phone_window().await;
 
     let counted = app
         .gql_now(None, VOTES, json!({ "round": round }))
@@ -670,28 +614,6 @@ async fn a_ballot_sent_twice_counts_once_and_wrong_codes_are_refused(store: Stor
         .await
         .ok();
     assert_eq!(counted.data()["round"]["ballotsCast"], 1);
-}
-
-/// A Chrome DevTools command and its parameters, through chromedriver.
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.0, "params": self.1 });
-        (http::Method::POST, Some(body.to_string()))
-    }
 }
 
 on_both_stores!(

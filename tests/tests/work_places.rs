@@ -11,6 +11,7 @@ use common::*;
 use domain::OrgId;
 use fundledger_tests::browser::Browser;
 use fundledger_tests::web_client::WebClient;
+use fundledger_tests::work::browser_as;
 use fundledger_tests::{spawn_app_with_reference_geography, Store, TestApp};
 use infrastructure::accounts::ScopedRole;
 use serde_json::json;
@@ -26,30 +27,10 @@ fn chooser() -> String {
     api::web::work::places::chooser_link(RETURN, "lsoa")
 }
 
+/// A browser signed in as a member of `ORG`.
 async fn signed_in_browser(app: &TestApp) -> Browser {
-    let person = app
-        .person_with_roles(
-            "member@example.org",
-            &[ScopedRole::member(&OrgId::new(ORG))],
-        )
-        .await;
-    let browser = Browser::start(&app.base).await;
-    // `Browser::use_session`'s cookie is refused by Chromium 156 ("invalid 'domain'",
-    // and fantoccini sends a cookie without SameSite as `SameSite=None`, refused without
-    // `Secure`): the same cookie, with the server's host and SameSite=Lax.
-    browser.goto("/signed-out").await;
-    let secret = app.session_of(&person).await.secret;
-    let cookie = fantoccini::cookies::Cookie::parse(format!(
-        "{}={secret}; Path=/; Domain=127.0.0.1; HttpOnly; SameSite=Lax",
-        api::web::session::SESSION_COOKIE
-    ))
-    .expect("a cookie");
-    browser
-        .client
-        .add_cookie(cookie)
-        .await
-        .expect("setting the session cookie");
-    browser
+    let member = [ScopedRole::member(&OrgId::new(ORG))];
+    browser_as(app, "member@example.org", &member).await
 }
 
 /// The `href` of the first link on the page's map whose own shape is under its centre

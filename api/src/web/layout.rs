@@ -391,9 +391,38 @@ pub fn table_region(label: &str, table: Markup) -> Markup {
 pub fn table(caption: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
     table_region(
         caption,
-        html! {
+        table_markup(
+            caption,
+            "govuk-table__caption govuk-table__caption--m",
+            headings,
+            rows,
+        ),
+    )
+}
+
+/// A table under its own heading (`h2` or `h3`, `heading` text): the caption repeats the
+/// heading for screen readers only, so the page's headings list every table, full or
+/// empty. Otherwise as `table`.
+pub fn headed_table(level: u8, heading: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
+    html! {
+        @if level == 2 {
+            h2 class="govuk-heading-m" { (heading) }
+        } @else {
+            h3 class="govuk-heading-m" { (heading) }
+        }
+        (table_region(heading, table_markup(heading, "govuk-visually-hidden", headings, rows)))
+    }
+}
+
+fn table_markup(
+    caption: &str,
+    caption_class: &str,
+    headings: &[&str],
+    rows: &[Vec<Markup>],
+) -> Markup {
+    html! {
         table class="govuk-table" {
-            caption class="govuk-table__caption govuk-table__caption--m" { (caption) }
+            caption class=(caption_class) { (caption) }
             thead class="govuk-table__head" {
                 tr class="govuk-table__row" {
                     @for heading in headings {
@@ -415,8 +444,7 @@ pub fn table(caption: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
                 }
             }
         }
-        },
-    )
+    }
 }
 
 /// A GOV.UK tag (a status word).

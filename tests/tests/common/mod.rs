@@ -62,34 +62,74 @@ pub async fn establish_fund(app: &TestApp) -> String {
     s(&payload["fund"]["id"])
 }
 
-pub async fn fund_and_round(app: &TestApp) -> (String, String) {
-    let fund = establish_fund(app).await;
+/// The admin records £`amount` of capital received today from an endowment.
+pub async fn receive_capital(app: &TestApp, fund: &str, amount: &str) {
     mutate(
         app,
         &app.admin(),
         "receiveCapital",
-        json!({ "fundId": fund, "amount": "100000.00", "source": "Endowment", "receivedOn": business_day() }),
+        json!({ "fundId": fund, "amount": amount, "source": "Endowment", "receivedOn": business_day() }),
         "fund { id }",
     )
     .await;
+}
+
+pub async fn fund_and_round(app: &TestApp) -> (String, String) {
+    let fund = establish_fund(app).await;
+    receive_capital(app, &fund, "100000.00").await;
     let round = open_round(app, &fund, "50000.00").await;
     (fund, round)
 }
 
 pub async fn open_round(app: &TestApp, fund: &str, budget: &str) -> String {
-    let payload = mutate(
+    open_round_with(app, fund, json!({ "budget": budget })).await
+}
+
+/// Opens a round on `fund`: "Round One" (£50,000, open from 2020 to 2099, anywhere, food,
+/// decided by a panel with one score each) with `terms`' fields (`openRound`'s names)
+/// in place of those.
+pub async fn open_round_with(app: &TestApp, fund: &str, terms: Value) -> String {
+    let mut input = json!({
+        "fundId": fund, "name": "Round One", "budget": "50000.00",
+        "opensOn": "2020-01-01", "closesOn": "2099-12-31",
+        "eligibleAreas": [], "themes": ["food"], "decisionMode": "PANEL", "minPanelScores": 1
+    });
+    for (name, value) in terms.as_object().expect("the terms as an object") {
+        input[name] = value.clone();
+    }
+    let payload = mutate(app, &app.admin(), "openRound", input, "round { id }").await;
+    s(&payload["round"]["id"])
+}
+
+/// The grantee `org` accepts `award`'s agreement.
+pub async fn accept(app: &TestApp, org: &str, award: &str) {
+    mutate(
         app,
-        &app.admin(),
-        "openRound",
-        json!({
-            "fundId": fund, "name": "Round One", "budget": budget,
-            "opensOn": "2020-01-01", "closesOn": "2099-12-31",
-            "eligibleAreas": [], "themes": ["food"], "decisionMode": "PANEL", "minPanelScores": 1
-        }),
-        "round { id }",
+        &app.grantee(org),
+        "acceptAgreement",
+        json!({ "awardId": award }),
+        "",
     )
     .await;
-    s(&payload["round"]["id"])
+}
+
+/// The grantee `org` asks to draw down `amount` of `award` for `purpose`: the drawdown's id.
+pub async fn request_drawdown(
+    app: &TestApp,
+    org: &str,
+    award: &str,
+    amount: &str,
+    purpose: &str,
+) -> String {
+    let drawdown = mutate(
+        app,
+        &app.grantee(org),
+        "requestDrawdown",
+        json!({ "awardId": award, "amount": amount, "purpose": purpose }),
+        "drawdown { id }",
+    )
+    .await;
+    s(&drawdown["drawdown"]["id"])
 }
 
 pub async fn submit(app: &TestApp, org: &str, round: &str, title: &str, amount: &str) -> String {
@@ -144,14 +184,7 @@ pub async fn world(app: &TestApp) -> World {
     let application = submit(app, ORG, &round, "Hull Community Larder", "12000.00").await;
     score(app, "panel-pat", &application, 4, "strong plan").await;
     let award = approve(app, &application, "10000.50").await;
-    mutate(
-        app,
-        &app.grantee(ORG),
-        "acceptAgreement",
-        json!({ "awardId": award }),
-        "",
-    )
-    .await;
+    accept(app, ORG, &award).await;
     World {
         fund,
         round,
@@ -171,23 +204,8 @@ pub async fn accept_and_pay(
     payment_ref: &str,
     paid_on: &str,
 ) -> String {
-    mutate(
-        app,
-        &app.grantee(org),
-        "acceptAgreement",
-        json!({ "awardId": award }),
-        "",
-    )
-    .await;
-    let drawdown = mutate(
-        app,
-        &app.grantee(org),
-        "requestDrawdown",
-        json!({ "awardId": award, "amount": amount, "purpose": purpose }),
-        "drawdown { id }",
-    )
-    .await;
-    let drawdown = s(&drawdown["drawdown"]["id"]);
+    accept(app, org, award).await;
+    let drawdown = request_drawdown(app, org, award, amount, purpose).await;
     mutate(
         app,
         &app.admin(),

@@ -11,7 +11,7 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::widgets::{date_input, hidden, hidden_date, long_date, DateParts};
+use super::widgets::{date_input, hidden_date, long_date, DateParts};
 use super::{beside_field, confirm_buttons, form_page, fund_path, row, Step};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, summary_list, text_input, FieldError, TextInput};
@@ -19,6 +19,7 @@ use crate::web::session::{SignedIn, SignedInForm};
 use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key};
 use crate::web::work::gql::{self, problem_page, Problem};
 use crate::web::work::money::{read_money, MONEY_HINT};
+use crate::web::work::widgets::hidden;
 
 pub fn routes() -> Router<App> {
     Router::new()

@@ -14,7 +14,8 @@
 //!   the votes).
 //!   (`round_page.rs`).
 //! - `ballot_codes.rs`: `/manage/rounds/{round}/ballot-codes`: issue a batch and print it.
-//! - `widgets.rs`: textarea, radios, date input, and reading dates and percentages.
+//! - `widgets.rs`: the date input read into a date, and reading percentages (textarea,
+//!   radios and hidden inputs are `work/widgets/`').
 //!
 //! Every read and write goes through GraphQL as the signed-in officer (`gql.rs`): the
 //! fund and round pages read `managedFund` / `managedRound`, which refuse anyone but the
@@ -28,15 +29,12 @@ mod round_page;
 mod rounds;
 pub mod widgets;
 
-use axum::http::StatusCode;
-use axum::response::Response;
 use axum::Router;
 use maud::{html, Markup};
 
 use super::gql::Problem;
 use crate::server::http::App;
-use crate::web::layout::{self, error_summary, page, FieldError};
-use crate::web::session::SignedIn;
+use crate::web::layout::{self, FieldError};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -48,16 +46,8 @@ pub fn routes() -> Router<App> {
         .merge(ballot_codes::routes())
 }
 
-/// An id as one segment of a path: ids (`FUND-…`, `RND-…`) stay as they are; anything
-/// else a path segment cannot hold is percent-encoded.
-pub fn segment(id: &str) -> String {
-    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(id, KEEP).to_string()
-}
+/// An id as one segment of a path (`work/widgets`' own).
+pub use crate::web::work::widgets::segment;
 
 /// `/manage/funds/{fund}`: the fund's dashboard.
 pub fn fund_path(fund: &str) -> String {
@@ -88,25 +78,8 @@ impl Step {
     }
 }
 
-/// A form page: `title` (prefixed "Error: " when there are errors, status 400), the
-/// error summary first, then `body`.
-pub fn form_page(
-    signed_in: &SignedIn,
-    title: &str,
-    errors: &[FieldError],
-    body: Markup,
-) -> Response {
-    let (status, title) = if errors.is_empty() {
-        (StatusCode::OK, title.to_string())
-    } else {
-        (StatusCode::BAD_REQUEST, format!("Error: {title}"))
-    };
-    let body = html! {
-        (error_summary(errors))
-        (body)
-    };
-    layout::html(status, page(&title, signed_in.frame(), body))
-}
+/// A form page, its errors summarised first (`work/widgets`' own: status 200).
+pub use crate::web::work::widgets::form_page;
 
 /// A refusal about the person's input, beside the field whose GraphQL name its message
 /// names (`fields`: GraphQL name → the form's field id), else beside `default`.
@@ -126,6 +99,12 @@ pub fn confirm_buttons(confirm: &str) -> Markup {
             button type="submit" name="action" value="change" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Change your answers" }
         }
     }
+}
+
+/// A page's `?done=…` flag: what was just done, for its success banner.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Notice {
+    pub done: Option<String>,
 }
 
 /// A success banner for `?done=…`, when `text` is known.

@@ -15,7 +15,7 @@ use super::widgets::{
     date_input, date_words, headed_table, percent_words, pounds, read_percent, read_whole,
     DateParts,
 };
-use super::{beside_field, done_banner, form_page, fund_path};
+use super::{beside_field, done_banner, form_page, fund_path, Notice};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, text_input, FieldError, TextInput};
 use crate::web::session::{SignedIn, SignedInForm};
@@ -183,11 +183,6 @@ impl ProxyForm {
             Err(errors)
         }
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Notice {
-    done: Option<String>,
 }
 
 async fn proxies_page(

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::widgets::{date_words, headed_table, pounds};
-use super::{done_banner, form_page, fund_path, round_path, row, segment};
+use super::{done_banner, form_page, fund_path, round_path, row, segment, Notice};
 use crate::server::http::App;
 use crate::web::layout::{self, summary_list};
 use crate::web::session::{SignedIn, SignedInForm};
@@ -145,11 +145,6 @@ pub(super) async fn managed_round(
         )),
         Err(problem) => Err(problem_page(Some(signed_in), &problem)),
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Notice {
-    done: Option<String>,
 }
 
 async fn round_page(
@@ -385,28 +380,39 @@ struct ConfirmForm {
     form_key: String,
 }
 
-fn confirm_page(
+/// A round's one-button action, asked before it is done: what it posts to, the question,
+/// what it will do (from the round's figures) and the button.
+struct Confirm {
+    what: &'static str,
+    heading: &'static str,
+    explain: fn(&ManagedRound) -> Markup,
+    button: &'static str,
+}
+
+async fn confirm_page(
+    app: &App,
     signed_in: &SignedIn,
-    round: &ManagedRound,
-    what: &str,
-    heading: &str,
-    explain: Markup,
-    button: &str,
+    round_id: &str,
+    confirm: Confirm,
 ) -> Response {
+    let round = match managed_round(app, signed_in, round_id).await {
+        Ok(round) => round,
+        Err(page) => return page,
+    };
     let body = html! {
         span class="govuk-caption-l" { (round.name) }
-        h1 class="govuk-heading-l" { (heading) }
-        (explain)
-        form method="post" action=(format!("{}/{what}", round_path(&round.id))) novalidate {
+        h1 class="govuk-heading-l" { (confirm.heading) }
+        ((confirm.explain)(&round))
+        form method="post" action=(format!("{}/{}", round_path(&round.id), confirm.what)) novalidate {
             (layout::csrf_field(&signed_in.session.csrf_token))
             (form_key_field(&new_form_key()))
             div class="govuk-button-group" {
-                (layout::warning_button(button))
+                (layout::warning_button(confirm.button))
                 a class="govuk-link" href=(round_path(&round.id)) { "Cancel" }
             }
         }
     };
-    form_page(signed_in, heading, &[], body)
+    form_page(signed_in, confirm.heading, &[], body)
 }
 
 async fn confirm_close(
@@ -414,23 +420,19 @@ async fn confirm_close(
     signed_in: SignedIn,
     Path(round_id): Path<String>,
 ) -> Response {
-    let round = match managed_round(&app, &signed_in, &round_id).await {
-        Ok(round) => round,
-        Err(page) => return page,
+    let confirm = Confirm {
+        what: "close",
+        heading: "Close this round?",
+        explain: |round| {
+            html! {
+                p class="govuk-body" { "Groups will no longer be able to apply. The round's unawarded budget, "
+                    (pounds(&round.remaining)) ", goes back to the fund's available money." }
+                (layout::warning_text("You cannot reopen a round."))
+            }
+        },
+        button: "Close the round",
     };
-    let explain = html! {
-        p class="govuk-body" { "Groups will no longer be able to apply. The round's unawarded budget, "
-            (pounds(&round.remaining)) ", goes back to the fund's available money." }
-        (layout::warning_text("You cannot reopen a round."))
-    };
-    confirm_page(
-        &signed_in,
-        &round,
-        "close",
-        "Close this round?",
-        explain,
-        "Close the round",
-    )
+    confirm_page(&app, &signed_in, &round_id, confirm).await
 }
 
 async fn confirm_allocate(
@@ -438,28 +440,24 @@ async fn confirm_allocate(
     signed_in: SignedIn,
     Path(round_id): Path<String>,
 ) -> Response {
-    let round = match managed_round(&app, &signed_in, &round_id).await {
-        Ok(round) => round,
-        Err(page) => return page,
+    let confirm = Confirm {
+        what: "allocate",
+        heading: "Count the votes and allocate the budget?",
+        explain: |round| {
+            html! {
+                p class="govuk-body" { (round.ballots_cast.unwrap_or(0)) " ballots have been cast. Counting closes voting: no more ballots are accepted." }
+                p class="govuk-body" { "The budget of " (pounds(&round.remaining)) " then goes down the applications in order of votes, most first:" }
+                ul class="govuk-list govuk-list--bullet" {
+                    li { "each application is approved for the full amount it asked for, while that still fits in what is left of the budget" }
+                    li { "an application that does not fit is passed over, and the next one is tried" }
+                    li { "between applications with equal votes, the one whose submission the ledger recorded first comes first" }
+                }
+                (layout::warning_text("The count is final: it cannot be undone."))
+            }
+        },
+        button: "Count the votes and allocate",
     };
-    let explain = html! {
-        p class="govuk-body" { (round.ballots_cast.unwrap_or(0)) " ballots have been cast. Counting closes voting: no more ballots are accepted." }
-        p class="govuk-body" { "The budget of " (pounds(&round.remaining)) " then goes down the applications in order of votes, most first:" }
-        ul class="govuk-list govuk-list--bullet" {
-            li { "each application is approved for the full amount it asked for, while that still fits in what is left of the budget" }
-            li { "an application that does not fit is passed over, and the next one is tried" }
-            li { "between applications with equal votes, the one whose submission the ledger recorded first comes first" }
-        }
-        (layout::warning_text("The count is final: it cannot be undone."))
-    };
-    confirm_page(
-        &signed_in,
-        &round,
-        "allocate",
-        "Count the votes and allocate the budget?",
-        explain,
-        "Count the votes and allocate",
-    )
+    confirm_page(&app, &signed_in, &round_id, confirm).await
 }
 
 async fn close(

@@ -14,9 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::fund_setup::managed_fund_name;
-use super::widgets::{
-    date_input, hidden, hidden_date, long_date, radios, read_whole, textarea, DateParts,
-};
+use super::widgets::{date_input, hidden_date, long_date, read_whole, DateParts};
 use super::{beside_field, confirm_buttons, form_page, fund_path, round_path, row, Step};
 use crate::server::http::App;
 use crate::web::layout::{self, error_for, summary_list, text_input, FieldError, TextInput};
@@ -25,6 +23,7 @@ use crate::web::work::forms::{form_key_field, idempotency_key, new_form_key};
 use crate::web::work::gql::{self, problem_page};
 use crate::web::work::money::{read_money, MONEY_HINT};
 use crate::web::work::places::{self, NameProblem, PlaceMatch};
+use crate::web::work::widgets::{choice_group, hidden, textarea, Choice, ChoiceGroup};
 
 pub fn routes() -> Router<App> {
     Router::new().route(
@@ -314,18 +313,30 @@ fn round_form(
 }
 
 fn decision_fields(form: &RoundForm, errors: &[FieldError]) -> Markup {
+    let radios = |name, legend, choices: &[Choice], chosen: &str| {
+        choice_group(&ChoiceGroup {
+            name,
+            legend,
+            legend_is_heading: false,
+            hint: None,
+            error: error_for(errors, name),
+            choices,
+            chosen: &[chosen.to_string()],
+            multiple: false,
+        })
+    };
     html! {
         (radios("decision_mode", "Who decides which applications are funded", &[
-            ("PANEL", "A panel scores applications and an officer decides", None),
-            ("PARTICIPATORY", "Residents vote with ballot codes", Some("The budget goes to the applications with the most votes")),
-        ], &form.decision_mode, error_for(errors, "decision_mode")))
+            Choice { value: "PANEL", label: "A panel scores applications and an officer decides", hint: None },
+            Choice { value: "PARTICIPATORY", label: "Residents vote with ballot codes", hint: Some("The budget goes to the applications with the most votes") },
+        ], &form.decision_mode))
         (text_input(&TextInput { name: "min_panel_scores", label: "Panel scores needed before a decision",
             value: &form.min_panel_scores, hint: Some("For a panel round: how many panel members must score an application before it can be approved. 0 for none."),
             error: error_for(errors, "min_panel_scores"), width_class: Some("govuk-input--width-2"), numeric: true, ..TextInput::default() }))
         (radios("panel_sees_scores", "When panel members see each other's scores", &[
-            ("AFTER_OWN_SCORE", "Once they have scored the application themselves", None),
-            ("ALWAYS", "Always, from the start", None),
-        ], &form.panel_sees_scores, error_for(errors, "panel_sees_scores")))
+            Choice { value: "AFTER_OWN_SCORE", label: "Once they have scored the application themselves", hint: None },
+            Choice { value: "ALWAYS", label: "Always, from the start", hint: None },
+        ], &form.panel_sees_scores))
     }
 }
 

@@ -1,6 +1,7 @@
-//! GOV.UK Design System pieces the officer's forms need beyond `layout.rs`: textarea,
-//! radios, date input (day, month, year) and reading what people typed into them
-//! (dates, percentages, whole numbers). Each refusal is a sentence for beside the field.
+//! What the officer's forms need beyond `layout.rs` and `work/widgets/` (textarea,
+//! radios, hidden inputs are there): a date input read into a `domain::Date`, and
+//! reading percentages and whole numbers. Each refusal is a sentence for beside the
+//! field.
 
 use maud::{html, Markup};
 use rust_decimal::Decimal;
@@ -35,65 +36,6 @@ fn described_by(id: &str, hint: bool, error: Option<&str>) -> Option<String> {
         ids.push(format!("{id}-error"));
     }
     (!ids.is_empty()).then(|| ids.join(" "))
-}
-
-/// A labelled textarea (GOV.UK's textarea) with its hint and error.
-pub fn textarea(
-    id: &str,
-    label: &str,
-    hint: Option<&str>,
-    value: &str,
-    error: Option<&str>,
-) -> Markup {
-    let class = if error.is_some() {
-        "govuk-textarea govuk-textarea--error"
-    } else {
-        "govuk-textarea"
-    };
-    html! {
-        div class=(group_class(error)) {
-            label class="govuk-label govuk-label--s" for=(id) { (label) }
-            @if let Some(hint) = hint {
-                div id=(format!("{id}-hint")) class="govuk-hint" { (hint) }
-            }
-            (error_message(id, error))
-            textarea class=(class) id=(id) name=(id) rows="5" spellcheck="false"
-                aria-describedby=[described_by(id, hint.is_some(), error)] { (value) }
-        }
-    }
-}
-
-/// Radios in a fieldset with a legend: `choices` are (value, label, optional hint). The
-/// first radio carries the field's `id`, so the error summary's link lands on it.
-pub fn radios(
-    id: &str,
-    legend: &str,
-    choices: &[(&str, &str, Option<&str>)],
-    chosen: &str,
-    error: Option<&str>,
-) -> Markup {
-    html! {
-        div class=(group_class(error)) {
-            fieldset class="govuk-fieldset" aria-describedby=[error.map(|_| format!("{id}-error"))] {
-                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
-                (error_message(id, error))
-                div class="govuk-radios" data-module="govuk-radios" {
-                    @for (index, (value, text, hint)) in choices.iter().enumerate() {
-                        @let radio_id = if index == 0 { id.to_string() } else { format!("{id}-{value}") };
-                        div class="govuk-radios__item" {
-                            input class="govuk-radios__input" id=(radio_id) name=(id) type="radio"
-                                value=(value) checked[chosen == *value]
-                                aria-describedby=[hint.map(|_| format!("{radio_id}-hint"))];
-                            label class="govuk-label govuk-radios__label" for=(radio_id) { (text) }
-                            @if let Some(hint) = hint {
-                                div id=(format!("{radio_id}-hint")) class="govuk-hint govuk-radios__hint" { (hint) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// A date as typed into a GOV.UK date input: day, month and year fields.
@@ -201,71 +143,18 @@ pub fn hidden_date(id: &str, parts: &DateParts) -> Markup {
     }
 }
 
-/// A hidden input.
-pub fn hidden(name: &str, value: &str) -> Markup {
-    html! { input type="hidden" name=(name) value=(value); }
-}
-
-/// A table under its own heading (`h2` or `h3`, `heading` text): the caption repeats the
-/// heading for screen readers only, so the page's headings list every table, full or
-/// empty. In its scroll region (`layout::table_region`), so 320 px pages never scroll
-/// sideways.
-pub fn headed_table(level: u8, heading: &str, headings: &[&str], rows: &[Vec<Markup>]) -> Markup {
-    let table = html! {
-        table class="govuk-table" {
-            caption class="govuk-visually-hidden" { (heading) }
-            thead class="govuk-table__head" {
-                tr class="govuk-table__row" {
-                    @for column in headings {
-                        th scope="col" class="govuk-table__header" { (column) }
-                    }
-                }
-            }
-            tbody class="govuk-table__body" {
-                @for row in rows {
-                    tr class="govuk-table__row" {
-                        @for (index, cell) in row.iter().enumerate() {
-                            @if index == 0 {
-                                th scope="row" class="govuk-table__header" { (cell) }
-                            } @else {
-                                td class="govuk-table__cell" { (cell) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    html! {
-        @if level == 2 {
-            h2 class="govuk-heading-m" { (heading) }
-        } @else {
-            h3 class="govuk-heading-m" { (heading) }
-        }
-        (crate::web::layout::table_region(heading, table))
-    }
-}
+/// A table under its own heading: layout's (named here too, for the screens that
+/// take their widgets from this module).
+pub use crate::web::layout::headed_table;
 
 /// A date as people read it: "7 December 2026".
 pub fn long_date(date: domain::Date) -> String {
     date.format("%-d %B %Y").to_string()
 }
 
-/// A GraphQL `Date` (`2026-12-07`) as people read it; the text itself if unreadable.
-pub fn date_words(text: &str) -> String {
-    domain::dates::parse_date("date", text)
-        .map(long_date)
-        .unwrap_or_else(|_| text.to_string())
-}
-
-/// A GraphQL `Money` (`1250.00`) as people read it: `£1,250.00`.
-pub fn pounds(text: &str) -> String {
-    Decimal::from_str(text)
-        .ok()
-        .and_then(|amount| domain::Money::new(amount).ok())
-        .map(|money| money.to_string())
-        .unwrap_or_else(|| format!("£{text}"))
-}
+/// A GraphQL `Date` (`2026-12-07`) as people read it, and a GraphQL `Money` (`1250.00`)
+/// as `£1,250.00`: `work/widgets`' own.
+pub use crate::web::work::widgets::{date as date_words, money as pounds};
 
 /// A share as people write it (`25%`, `25`, `12.5 %`) → the fraction GraphQL wants
 /// (`0.25`), 0 to 100 per cent with at most 2 decimal places.

@@ -162,17 +162,28 @@ pub fn deprivation_in_words(decile: i64) -> String {
     }
 }
 
+/// What the link asks for and the places to choose from; otherwise the page to show (a
+/// broken link, or the places cannot be read).
+async fn asked(
+    app: &App,
+    signed_in: &OptionalSignedIn,
+    query: &ChooserQuery,
+) -> Result<(Ask, Arc<PlaceIndex>), Response> {
+    let ask = Ask::read(query).ok_or_else(|| broken_link(signed_in))?;
+    let index = places(app)
+        .await
+        .map_err(|problem| problem_page(signed_in.0.as_ref(), &problem))?;
+    Ok((ask, index))
+}
+
 pub async fn choose(
     State(app): State<App>,
     signed_in: OptionalSignedIn,
     Query(query): Query<ChooserQuery>,
 ) -> Response {
-    let Some(ask) = Ask::read(&query) else {
-        return broken_link(&signed_in);
-    };
-    let index = match places(&app).await {
-        Ok(index) => index,
-        Err(problem) => return problem_page(signed_in.0.as_ref(), &problem),
+    let (ask, index) = match asked(&app, &signed_in, &query).await {
+        Ok(asked) => asked,
+        Err(page) => return page,
     };
     let text = query.q.as_deref().unwrap_or("").trim();
     let within = query
@@ -405,12 +416,9 @@ pub async fn england_map(
     signed_in: OptionalSignedIn,
     Query(query): Query<ChooserQuery>,
 ) -> Response {
-    let Some(ask) = Ask::read(&query) else {
-        return broken_link(&signed_in);
-    };
-    let index = match places(&app).await {
-        Ok(index) => index,
-        Err(problem) => return problem_page(signed_in.0.as_ref(), &problem),
+    let (ask, index) = match asked(&app, &signed_in, &query).await {
+        Ok(asked) => asked,
+        Err(page) => return page,
     };
     let authorities = local_authorities(&index, &ask);
     let areas: Vec<MapArea> = authorities
@@ -495,12 +503,9 @@ pub async fn chosen(
     signed_in: OptionalSignedIn,
     Query(query): Query<ChooserQuery>,
 ) -> Response {
-    let Some(ask) = Ask::read(&query) else {
-        return broken_link(&signed_in);
-    };
-    let index: Arc<PlaceIndex> = match places(&app).await {
-        Ok(index) => index,
-        Err(problem) => return problem_page(signed_in.0.as_ref(), &problem),
+    let (ask, index) = match asked(&app, &signed_in, &query).await {
+        Ok(asked) => asked,
+        Err(page) => return page,
     };
     let place = query
         .place

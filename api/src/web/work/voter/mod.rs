@@ -148,12 +148,8 @@ async fn code_page(
         Err(page) => return page,
     };
     let (token, cookie) = signed_out_token(&app.state.web, &headers);
-    let step = Step {
-        round: &round,
-        token: &token,
-        form: &BallotForm::default(),
-        errors: &[],
-    };
+    let form = BallotForm::default();
+    let step = Step::new(&round, &token, &form, &[]);
     with_cookie(pages::code_form(&step, StatusCode::OK), cookie)
 }
 
@@ -172,6 +168,27 @@ fn code_problem(code: &str) -> Option<&'static str> {
     }
 }
 
+/// A posted step's open round and signed-out token; otherwise the page to show (the
+/// round's own, or, when `check_code`, the code again with its problem beside it).
+async fn posted_step(
+    app: &App,
+    round: &str,
+    headers: &HeaderMap,
+    form: &BallotForm,
+    check_code: bool,
+) -> Result<(VoteRound, String), Response> {
+    let round = open_round(app, round).await?;
+    let (token, _) = signed_out_token(&app.state.web, headers);
+    match code_problem(&form.ballot_code).filter(|_| check_code) {
+        Some(problem) => {
+            let errors = [FieldError::new("ballot_code", problem)];
+            let step = Step::new(&round, &token, form, &errors);
+            Err(pages::code_form(&step, StatusCode::OK))
+        }
+        None => Ok((round, token)),
+    }
+}
+
 /// `POST /vote/{round}/choose`: the code is read; the projects to choose from.
 async fn choose(
     State(app): State<App>,
@@ -179,28 +196,27 @@ async fn choose(
     SignedOutForm { form, headers }: SignedOutForm<Vec<(String, String)>>,
 ) -> Response {
     let form = BallotForm::from_pairs(form);
-    let round = match open_round(&app, &round).await {
-        Ok(round) => round,
+    let (round, token) = match posted_step(&app, &round, &headers, &form, true).await {
+        Ok(step) => step,
         Err(page) => return page,
     };
-    let (token, _) = signed_out_token(&app.state.web, &headers);
-    if let Some(problem) = code_problem(&form.ballot_code) {
-        let errors = [FieldError::new("ballot_code", problem)];
-        let step = Step {
-            round: &round,
-            token: &token,
-            form: &form,
-            errors: &errors,
-        };
-        return pages::code_form(&step, StatusCode::OK);
-    }
-    let step = Step {
-        round: &round,
-        token: &token,
-        form: &form,
-        errors: &[],
-    };
+    let step = Step::new(&round, &token, &form, &[]);
     pages::choose_form(&app, &step, StatusCode::OK).await
+}
+
+/// Why the choices cannot be cast as they are, if they cannot.
+fn choices_problem(choices: &[String]) -> Option<String> {
+    let max = domain::ballot::MAX_CHOICES_PER_BALLOT;
+    if choices.is_empty() {
+        Some("Choose at least one project".to_string())
+    } else if choices.len() > max {
+        Some(format!(
+            "Choose no more than {max} projects: you chose {}",
+            choices.len()
+        ))
+    } else {
+        None
+    }
 }
 
 /// `POST /vote/{round}/check`: the choices are read; check your vote.
@@ -210,50 +226,17 @@ async fn check(
     SignedOutForm { form, headers }: SignedOutForm<Vec<(String, String)>>,
 ) -> Response {
     let mut form = BallotForm::from_pairs(form);
-    let round = match open_round(&app, &round).await {
-        Ok(round) => round,
+    let (round, token) = match posted_step(&app, &round, &headers, &form, true).await {
+        Ok(step) => step,
         Err(page) => return page,
     };
-    let (token, _) = signed_out_token(&app.state.web, &headers);
-    if let Some(problem) = code_problem(&form.ballot_code) {
-        let errors = [FieldError::new("ballot_code", problem)];
-        let step = Step {
-            round: &round,
-            token: &token,
-            form: &form,
-            errors: &errors,
-        };
-        return pages::code_form(&step, StatusCode::OK);
-    }
-    let max = domain::ballot::MAX_CHOICES_PER_BALLOT;
-    let refusal = if form.choices.is_empty() {
-        Some("Choose at least one project".to_string())
-    } else if form.choices.len() > max {
-        Some(format!(
-            "Choose no more than {max} projects: you chose {}",
-            form.choices.len()
-        ))
-    } else {
-        None
-    };
-    if let Some(refusal) = refusal {
+    if let Some(refusal) = choices_problem(&form.choices) {
         let errors = [FieldError::new("choice", refusal)];
-        let step = Step {
-            round: &round,
-            token: &token,
-            form: &form,
-            errors: &errors,
-        };
+        let step = Step::new(&round, &token, &form, &errors);
         return pages::choose_form(&app, &step, StatusCode::OK).await;
     }
     form.form_key = new_form_key();
-    let step = Step {
-        round: &round,
-        token: &token,
-        form: &form,
-        errors: &[],
-    };
-    pages::check_page(&step)
+    pages::check_page(&Step::new(&round, &token, &form, &[]))
 }
 
 /// `POST /vote/{round}/cast`: `castBallot` as the public from the caller's address, then
@@ -265,20 +248,13 @@ async fn cast(
     SignedOutForm { form, headers }: SignedOutForm<Vec<(String, String)>>,
 ) -> Response {
     let mut form = BallotForm::from_pairs(form);
-    let round = match open_round(&app, &round).await {
-        Ok(round) => round,
+    let (round, token) = match posted_step(&app, &round, &headers, &form, false).await {
+        Ok(step) => step,
         Err(page) => return page,
     };
-    let (token, _) = signed_out_token(&app.state.web, &headers);
     let Some(key) = idempotency_key("ballot", &form.form_key) else {
         form.form_key = new_form_key();
-        let step = Step {
-            round: &round,
-            token: &token,
-            form: &form,
-            errors: &[],
-        };
-        return pages::check_page(&step);
+        return pages::check_page(&Step::new(&round, &token, &form, &[]));
     };
     let input = json!({ "input": {
         "roundId": round.id, "ballotCode": form.ballot_code,
@@ -315,12 +291,7 @@ async fn refused(
         _ => return problem_page(None, &Problem::new(&problem.code, plain)),
     };
     let errors = [FieldError::new(field, message)];
-    let step = Step {
-        round,
-        token,
-        form,
-        errors: &errors,
-    };
+    let step = Step::new(round, token, form, &errors);
     if field == "ballot_code" {
         pages::code_form(&step, StatusCode::OK)
     } else {

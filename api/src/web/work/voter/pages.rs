@@ -25,7 +25,21 @@ pub struct Step<'a> {
     pub errors: &'a [FieldError],
 }
 
-impl Step<'_> {
+impl<'a> Step<'a> {
+    pub fn new(
+        round: &'a VoteRound,
+        token: &'a str,
+        form: &'a BallotForm,
+        errors: &'a [FieldError],
+    ) -> Step<'a> {
+        Step {
+            round,
+            token,
+            form,
+            errors,
+        }
+    }
+
     fn title(&self, title: &str) -> String {
         error_title(title, self.errors)
     }
