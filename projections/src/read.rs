@@ -1303,7 +1303,7 @@ mod reports_due;
 mod social_return;
 
 pub use inputs::{award_inputs, InputRecord};
-pub use places::{geography_version, places, reference_places, PlaceRecord, ReferencePlace};
+pub use places::{geography_version, reference_places, ReferencePlace};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
 };

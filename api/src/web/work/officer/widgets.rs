@@ -60,31 +60,13 @@ impl DateParts {
         self.day.trim().is_empty() && self.month.trim().is_empty() && self.year.trim().is_empty()
     }
 
-    /// The date, or a sentence naming `label` ("Date received must be a real date").
+    /// The date, or a sentence naming `label` ("Date received must be a real date"):
+    /// the shared reading of a date input (`widgets::date_of_parts`).
     pub fn read(&self, label: &str) -> Result<domain::Date, String> {
         if self.is_empty() {
             return Err(format!("Enter the {}", label.to_lowercase()));
         }
-        let part = |text: &str, what: &str| -> Result<u32, String> {
-            let text = text.trim();
-            if text.is_empty() {
-                return Err(format!("{label} must include a {what}"));
-            }
-            text.parse::<u32>().map_err(|_| {
-                format!("{label} must be a real date, in numbers, for example 27 3 2026")
-            })
-        };
-        let day = part(&self.day, "day")?;
-        let month = part(&self.month, "month")?;
-        let year = part(&self.year, "year")?;
-        if !(1900..=2200).contains(&year) {
-            return Err(format!(
-                "{label} must have a year of 4 digits, for example 2026"
-            ));
-        }
-        let year = i32::try_from(year).map_err(|_| format!("{label} must be a real date"))?;
-        domain::Date::from_ymd_opt(year, month, day)
-            .ok_or_else(|| format!("{label} must be a real date"))
+        crate::web::work::widgets::date_of_parts(&self.day, &self.month, &self.year, label)
     }
 }
 

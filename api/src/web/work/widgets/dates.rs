@@ -53,25 +53,50 @@ pub fn date_input(
 /// beside the field (`label` in lower case: "the start date"). Only reads what was
 /// typed; whether the date is allowed is the ledger's to say.
 pub fn read_date(fields: &Fields, name: &str, label: &str) -> Result<String, String> {
-    let part = |suffix: &str| fields.get(&format!("{name}-{suffix}")).trim().to_string();
+    let part = |suffix: &str| fields.get(&format!("{name}-{suffix}")).to_string();
     let (day, month, year) = (part("day"), part("month"), part("year"));
-    if day.is_empty() && month.is_empty() && year.is_empty() {
+    if [&day, &month, &year]
+        .iter()
+        .all(|part| part.trim().is_empty())
+    {
         return Err(format!("Enter {label}"));
     }
-    let number = |text: &str| text.parse::<u32>().ok();
-    let date = match (number(&day), number(&month), number(&year)) {
-        (Some(day), Some(month), Some(year)) if (1000..=9999).contains(&year) => {
-            chrono::NaiveDate::from_ymd_opt(year as i32, month, day)
+    date_of_parts(&day, &month, &year, &capitalised(label))
+        .map(|date| date.format("%Y-%m-%d").to_string())
+}
+
+/// The one reading of a date input's three fields (every screen's, the officer's
+/// `DateParts` too): whole numbers making a real calendar date with a year in the
+/// ledger's range (`domain::dates`), or a sentence naming `label` ("Date received").
+pub fn date_of_parts(
+    day: &str,
+    month: &str,
+    year: &str,
+    label: &str,
+) -> Result<domain::Date, String> {
+    let part = |text: &str, what: &str| -> Result<u32, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(format!("{label} must include a {what}"));
         }
-        _ => None,
+        text.parse::<u32>()
+            .map_err(|_| format!("{label} must be a real date, in numbers, for example 27 3 2026"))
     };
-    date.map(|date| date.format("%Y-%m-%d").to_string())
-        .ok_or_else(|| {
-            format!(
-                "{} must be a real date, for example 27 3 2026",
-                capitalised(label)
-            )
-        })
+    let (day, month, year) = (
+        part(day, "day")?,
+        part(month, "month")?,
+        part(year, "year")?,
+    );
+    let (earliest, latest) = (
+        domain::dates::EARLIEST_DATE_YMD.0,
+        domain::dates::LATEST_DATE_YMD.0,
+    );
+    let year = i32::try_from(year)
+        .ok()
+        .filter(|year| (earliest..=latest).contains(year))
+        .ok_or_else(|| format!("{label} must have a year of 4 digits, for example 2026"))?;
+    domain::Date::from_ymd_opt(year, month, day)
+        .ok_or_else(|| format!("{label} must be a real date, for example 27 3 2026"))
 }
 
 /// Fills the date input `name` with `iso` (`YYYY-MM-DD`): a form's default.

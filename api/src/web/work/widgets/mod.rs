@@ -15,7 +15,7 @@ mod dates;
 mod inputs;
 
 pub use answers::{change_button, check_answers_page, row, text_row, Check};
-pub use dates::{date_fields, date_input, read_date};
+pub use dates::{date_fields, date_input, date_of_parts, read_date};
 pub use inputs::{choice_group, textarea, Choice, ChoiceGroup};
 
 use std::str::FromStr;
