@@ -271,6 +271,9 @@ pub struct NeighbourhoodQuery {
     pub first: u32,
     /// An `end_cursor` from the previous page.
     pub after: Option<String>,
+    /// Totals as they stood at the end of this day (amounts from the daily series, counts
+    /// over the awards made by then); `None`: now.
+    pub as_of: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1221,6 +1224,53 @@ pub async fn neighbourhoods(
     })
 }
 
+/// `rolled(code, awarded, paid, returned, spend, awards, recipients)`: each award's
+/// neighbourhood rolled up to itself and every ancestor it has (only the awards in the
+/// query's `within` area when it has one: no other award reaches an area inside it), now
+/// or as of the query's day.
+fn push_rolled_cte(sql: &mut Sql, query: &NeighbourhoodQuery) {
+    let in_area = if query.within.is_some() {
+        " AND a.neighbourhood IN (SELECT code FROM area)"
+    } else {
+        ""
+    };
+    let Some(day) = query.as_of else {
+        sql.push(
+            "rolled AS (
+            SELECT up.ancestor AS code, sum(a.awarded_pence) AS awarded, sum(a.paid_pence) AS paid,
+                   sum(a.returned_pence) AS returned, sum(a.spend_reported_pence) AS spend,
+                   count(*) AS awards, count(DISTINCT a.recipient_org_id) AS recipients
+              FROM rm_awards a JOIN geography_ancestors up ON up.code = a.neighbourhood
+             WHERE 1 = 1",
+        )
+        .push(in_area)
+        .push(" GROUP BY up.ancestor)");
+        return;
+    };
+    sql.push(
+        "sums AS (
+            SELECT d.award_id, sum(d.awarded_pence) AS awarded, sum(d.paid_pence) AS paid,
+                   sum(d.returned_pence) AS returned, sum(d.spend_pence) AS spend
+              FROM rm_award_daily d WHERE d.day <= ",
+    )
+    .bind_text(day.to_string());
+    let day_param = sql.last_param();
+    sql.push(
+        " GROUP BY d.award_id),
+        rolled AS (
+            SELECT up.ancestor AS code, sum(coalesce(s.awarded, 0)) AS awarded,
+                   sum(coalesce(s.paid, 0)) AS paid, sum(coalesce(s.returned, 0)) AS returned,
+                   sum(coalesce(s.spend, 0)) AS spend,
+                   count(*) AS awards, count(DISTINCT a.recipient_org_id) AS recipients
+              FROM rm_awards a JOIN geography_ancestors up ON up.code = a.neighbourhood
+              LEFT JOIN sums s ON s.award_id = a.award_id
+             WHERE a.awarded_on <= ",
+    )
+    .param_again(day_param)
+    .push(in_area)
+    .push(" GROUP BY up.ancestor)");
+}
+
 /// The query behind [`neighbourhoods`]: every area of the query's level (and area) with
 /// its rolled-up totals, in the query's order, one row more than the page to tell whether
 /// another page follows.
@@ -1231,14 +1281,9 @@ fn ranked_neighbourhoods_sql(query: &NeighbourhoodQuery, first: u32, offset: i64
         push_area_cte(&mut sql, within.as_str());
         sql.push(", ");
     }
-    // Each award's neighbourhood rolls up to itself and every ancestor it has.
+    push_rolled_cte(&mut sql, query);
     sql.push(
-        "rolled AS (
-            SELECT up.ancestor AS code, sum(a.awarded_pence) AS awarded, sum(a.paid_pence) AS paid,
-                   sum(a.returned_pence) AS returned, sum(a.spend_reported_pence) AS spend,
-                   count(*) AS awards, count(DISTINCT a.recipient_org_id) AS recipients
-              FROM rm_awards a JOIN geography_ancestors up ON up.code = a.neighbourhood
-             GROUP BY up.ancestor)
+        "
         SELECT g.code, g.name, g.level, g.parent_code, CAST(g.population AS BIGINT) AS population,
                CAST(g.imd_decile AS BIGINT) AS imd_decile,
                CAST(coalesce(r.awarded, 0) AS BIGINT) AS awarded_pence,

@@ -204,6 +204,7 @@ async fn figures_are_right(kind: &str, geography_first: bool) {
             order: NeighbourhoodOrder::AwardedDesc,
             first: 2,
             after: None,
+            as_of: None,
         },
     )
     .await

@@ -106,6 +106,7 @@ async fn schema_over(db: &Database) -> AppSchema {
         )),
         feed: tokio::sync::broadcast::channel(16).0,
         public_cache: Arc::default(),
+        page_cache: Arc::new(api::server::cache::PublicQueryCache::for_pages()),
         sso: None,
     };
     build_schema(Some(Arc::new(state)), &TransportLimits::default())

@@ -58,6 +58,34 @@ pub const MAX_CACHED_REQUEST_BYTES: usize = 4 * 1024;
 /// Larger responses are not cached (memory stays bounded: at most
 /// `MAX_CACHED_RESPONSES × MAX_CACHED_RESPONSE_BYTES`).
 pub const MAX_CACHED_RESPONSE_BYTES: usize = 64 * 1024;
+/// The public pages' cache (`PublicQueryCache::for_pages`): a page with a map weighs
+/// 50–400 KB, so pages have their own bounds: at most this much of them in all…
+pub const MAX_CACHED_PAGE_BYTES_IN_ALL: usize = 128 * 1024 * 1024;
+/// …and none larger than this.
+pub const MAX_CACHED_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// What one cache may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheLimits {
+    pub max_entries: usize,
+    pub max_response_bytes: usize,
+    pub max_bytes_in_all: usize,
+}
+
+impl CacheLimits {
+    /// GraphQL answers: many small ones.
+    pub const QUERIES: CacheLimits = CacheLimits {
+        max_entries: MAX_CACHED_RESPONSES,
+        max_response_bytes: MAX_CACHED_RESPONSE_BYTES,
+        max_bytes_in_all: MAX_CACHED_RESPONSES * MAX_CACHED_RESPONSE_BYTES,
+    };
+    /// Public pages (`web::public`): fewer, larger.
+    pub const PAGES: CacheLimits = CacheLimits {
+        max_entries: MAX_CACHED_RESPONSES,
+        max_response_bytes: MAX_CACHED_PAGE_BYTES,
+        max_bytes_in_all: MAX_CACHED_PAGE_BYTES_IN_ALL,
+    };
+}
 
 struct Entry {
     stored_at: Instant,
@@ -81,6 +109,25 @@ struct Entries {
     /// The version every entry was computed at; `None` before the first.
     version: Option<ReadModelsVersion>,
     by_body: HashMap<Bytes, Entry>,
+    /// Σ the stored responses' lengths.
+    bytes: usize,
+}
+
+impl Entries {
+    fn clear(&mut self) {
+        self.by_body.clear();
+        self.bytes = 0;
+    }
+
+    fn drop_expired(&mut self) {
+        self.by_body
+            .retain(|_, entry| entry.stored_at.elapsed() < entry.max_age);
+        self.bytes = self
+            .by_body
+            .values()
+            .map(|entry| entry.response.len())
+            .sum();
+    }
 }
 
 /// See the module documentation.
@@ -92,6 +139,7 @@ pub struct PublicQueryCache {
     /// `MAX_RESPONSE_AGE_MS` and `REFRESH_GRACE_MS` (shorter in tests).
     max_age: Duration,
     refresh_grace: Duration,
+    limits: CacheLimits,
     /// Spreads entries' age limits (see `entry_max_age`).
     spread: std::collections::hash_map::RandomState,
     hits: AtomicU64,
@@ -112,14 +160,29 @@ impl PublicQueryCache {
     /// A cache whose answers are recomputed past `max_age`, the old answer given to others
     /// meanwhile for at most `refresh_grace`.
     pub fn with_ages(max_age: Duration, refresh_grace: Duration) -> Self {
+        PublicQueryCache::with_limits(max_age, refresh_grace, CacheLimits::QUERIES)
+    }
+
+    /// The public pages' cache: `CacheLimits::PAGES`, the usual ages.
+    pub fn for_pages() -> Self {
+        PublicQueryCache::with_limits(
+            Duration::from_millis(MAX_RESPONSE_AGE_MS),
+            Duration::from_millis(REFRESH_GRACE_MS),
+            CacheLimits::PAGES,
+        )
+    }
+
+    pub fn with_limits(max_age: Duration, refresh_grace: Duration, limits: CacheLimits) -> Self {
         PublicQueryCache {
             max_age,
             refresh_grace,
+            limits,
             spread: std::collections::hash_map::RandomState::new(),
             observed: Mutex::new(None),
             entries: Mutex::new(Entries {
                 version: None,
                 by_body: HashMap::new(),
+                bytes: 0,
             }),
             hits: AtomicU64::new(0),
             stale_hits: AtomicU64::new(0),
@@ -172,7 +235,8 @@ impl PublicQueryCache {
     /// Stores the answer to `body` computed at `version` (the version read before the
     /// query ran: the answer reflects at least that much of the log and the geography).
     pub fn put(&self, body: Bytes, version: ReadModelsVersion, response: Bytes) {
-        if body.len() > MAX_CACHED_REQUEST_BYTES || response.len() > MAX_CACHED_RESPONSE_BYTES {
+        let limits = self.limits;
+        if body.len() > MAX_CACHED_REQUEST_BYTES || response.len() > limits.max_response_bytes {
             return;
         }
         let mut entries = self.entries.lock().expect("cache lock never poisoned");
@@ -181,18 +245,21 @@ impl PublicQueryCache {
                 return; // computed before the read models moved on: already superseded.
             }
             entries.version = Some(version);
-            entries.by_body.clear();
+            entries.clear();
         }
-        if entries.by_body.len() >= MAX_CACHED_RESPONSES {
-            entries
-                .by_body
-                .retain(|_, entry| entry.stored_at.elapsed() < entry.max_age);
-            if entries.by_body.len() >= MAX_CACHED_RESPONSES {
+        let full = |entries: &Entries| {
+            entries.by_body.len() >= limits.max_entries
+                || entries.bytes + response.len() > limits.max_bytes_in_all
+        };
+        if full(&entries) {
+            entries.drop_expired();
+            if full(&entries) {
                 return;
             }
         }
         let max_age = self.entry_max_age(&body);
-        entries.by_body.insert(
+        entries.bytes += response.len();
+        let replaced = entries.by_body.insert(
             body,
             Entry {
                 stored_at: Instant::now(),
@@ -201,6 +268,9 @@ impl PublicQueryCache {
                 refresh_claimed_at: None,
             },
         );
+        if let Some(replaced) = replaced {
+            entries.bytes -= replaced.response.len();
+        }
     }
 
     /// `max_age` shortened by up to a quarter, by the body's hash: the same body always
@@ -229,15 +299,16 @@ impl PublicQueryCache {
         if previous != version {
             let mut entries = self.entries.lock().expect("cache lock never poisoned");
             if entries.version != version {
-                entries.by_body.clear();
+                entries.clear();
             }
         }
     }
 
-    /// Follows the read-models version until `stop` fires. A store error forgets it
-    /// (nothing is served from the cache) until the store answers again.
+    /// Follows the read-models version for `caches` until `stop` fires (one poll serves
+    /// them all). A store error forgets it (nothing is served from the caches) until the
+    /// store answers again.
     pub async fn follow_projector(
-        self: Arc<Self>,
+        caches: Vec<Arc<Self>>,
         projector: ProjectorHandle,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
@@ -249,10 +320,10 @@ impl PublicQueryCache {
                 _ = stop.changed() => return,
             }
             match projector.read_models_version().await {
-                Ok(version) => self.observe(Some(version)),
+                Ok(version) => caches.iter().for_each(|cache| cache.observe(Some(version))),
                 Err(error) => {
                     tracing::warn!(%error, "the public query cache could not read the read-models version");
-                    self.observe(None);
+                    caches.iter().for_each(|cache| cache.observe(None));
                 }
             }
         }

@@ -69,6 +69,8 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub feed: broadcast::Sender<FeedItem>,
     pub public_cache: Arc<PublicQueryCache>,
+    /// The public pages' cache (`web::public`), versioned like `public_cache`.
+    pub page_cache: Arc<PublicQueryCache>,
     /// The screens' settings and the mailer (`web::settings`), for pages and resolvers.
     pub web: Arc<crate::web::WebSettings>,
     /// Single sign-on, when `FUNDLEDGER_OIDC_*` configure it.

@@ -90,7 +90,6 @@ impl App {
 
 pub fn router(app: App) -> Router {
     let mut routes = Router::new()
-        .route("/", get(super::public::page))
         .route("/export/360giving.json", get(super::public::export_json))
         .route("/export/360giving.csv", get(super::public::export_csv))
         .route(

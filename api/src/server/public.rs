@@ -40,7 +40,7 @@ fn plain(status: StatusCode, text: String) -> Response {
 
 /// Waits for the read models to reach the request's `X-Min-Position`, if it has one, and
 /// returns that event's place in the log's order.
-async fn wait_for_min_position(
+pub(crate) async fn wait_for_min_position(
     app: &App,
     headers: &HeaderMap,
 ) -> Result<Option<LogCursor>, Response> {

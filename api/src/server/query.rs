@@ -167,7 +167,8 @@ impl Query {
         Ok(Neighbourhood { area, totals: None })
     }
 
-    /// Areas of the reference geography with their totals, ranked.
+    /// Areas of the reference geography with their totals, ranked: now, or as they stood
+    /// at the end of `asOf` (each area's `totals` then are as of that day too).
     #[graphql(
         complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
     )]
@@ -179,6 +180,7 @@ impl Query {
         order_by: Option<NeighbourhoodOrder>,
         first: Option<i32>,
         after: Option<String>,
+        as_of: Option<DateValue>,
     ) -> GqlResult<NeighbourhoodConnection> {
         let query = read::NeighbourhoodQuery {
             level: level.map(Into::into),
@@ -186,6 +188,7 @@ impl Query {
             order: order_by.unwrap_or_default().into(),
             first: page_size(first)?,
             after: after.clone(),
+            as_of: as_of.map(|date| date.0),
         };
         let page = read::neighbourhoods(state(ctx).database(), &query)
             .await

@@ -138,6 +138,7 @@ impl Application {
             keys,
             feed,
             public_cache: Arc::new(PublicQueryCache::default()),
+            page_cache: Arc::new(PublicQueryCache::for_pages()),
             web,
             sso,
         });
@@ -271,12 +272,11 @@ fn spawn_background_tasks(
         stopped.clone(),
     ));
     let notifier_task = tokio::spawn(run_notifier(app.state.clone(), notifier, stopped.clone()));
-    let cache_task = tokio::spawn(
-        app.state
-            .public_cache
-            .clone()
-            .follow_projector(app.state.projector.clone(), stopped.clone()),
-    );
+    let cache_task = tokio::spawn(PublicQueryCache::follow_projector(
+        vec![app.state.public_cache.clone(), app.state.page_cache.clone()],
+        app.state.projector.clone(),
+        stopped.clone(),
+    ));
     let feed_task = tokio::spawn(run_feed(
         app.state.ledger.database.clone(),
         app.state.projector.clone(),

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// Changes whenever any file below changes (GOV.UK Frontend's version, then ours).
-pub const ASSET_VERSION: &str = "govuk-6.6.0-fl5";
+pub const ASSET_VERSION: &str = "govuk-6.6.0-fl6";
 const CACHE_FOR_A_YEAR: &str = "public, max-age=31536000, immutable";
 
 const CSS: &str = "text/css; charset=utf-8";

@@ -25,6 +25,12 @@ pub const SCREEN_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src
 /// A whole page: `<title>` is "`title` – fundledger"; `person` (when signed in) is named
 /// in the header with a sign-out button (a form, with `csrf_token`).
 pub fn page(title: &str, signed_in: Option<(&Person, &str)>, body: Markup) -> Markup {
+    document(title, navigation(signed_in), body)
+}
+
+/// A whole page with `header` as its banner (the public pages' own navigation, or the
+/// signed-in person's).
+pub fn document(title: &str, header: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en-GB" class="govuk-template govuk-template--rebranded" {
@@ -40,7 +46,7 @@ pub fn page(title: &str, signed_in: Option<(&Person, &str)>, body: Markup) -> Ma
                 a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link" {
                     "Skip to main content"
                 }
-                (navigation(signed_in))
+                (header)
                 div class="govuk-width-container" {
                     main class="govuk-main-wrapper" id="main-content" {
                         (body)

@@ -16,6 +16,8 @@
 //! - `assets.rs`: GOV.UK Frontend's CSS and JS (vendored in `api/assets/govuk/`) and ours,
 //!   at `/assets/{version}/…`, cached for a year.
 //! - `work/`: the work screens of officers, panel members, grantees and voters (issue 14).
+//! - `public/`: the public explorer (issue 15): `/`, `/areas/…`, `/awards/…`, `/funds/…`,
+//!   `/rounds/…`, `/search`, `/glossary`, `/ledger`.
 //! - `maps/`: maps drawn on the server as SVG from the boundaries carried in the binary.
 //! - `oidc.rs`: single sign-on for staff through an OpenID Connect provider
 //!   (`/sign-in/sso`, `sso_button`).
@@ -27,6 +29,7 @@ pub mod layout;
 pub mod maps;
 pub mod oidc;
 pub mod people;
+pub mod public;
 pub mod session;
 pub mod settings;
 pub mod sign_in;
@@ -76,6 +79,7 @@ pub fn routes() -> Router<App> {
         .merge(invitations::routes())
         .merge(oidc::routes())
         .merge(work::routes())
+        .merge(public::routes())
 }
 
 /// The page for an accounts operation that failed for want of the store (503, try

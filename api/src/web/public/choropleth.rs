@@ -1,0 +1,261 @@
+//! A map coloured by amount per head (a choropleth), with the same figures in a table
+//! beside it: the table is what a screen reader or a keyboard user reads (the map's areas
+//! are links too), and it is where the exact amounts are. Colours come in `CLASSES` steps
+//! of a sequential blue, cut at the quantiles of the areas that received something, so
+//! every step holds about as many areas; an area with nothing is pale grey and one
+//! without a known population is hatched grey.
+
+use std::str::FromStr;
+
+use maud::{html, Markup};
+use rust_decimal::Decimal;
+
+use super::figures;
+use crate::web::layout;
+use crate::web::maps::{self, MapArea};
+
+/// Colour steps for areas that received something.
+pub const CLASSES: usize = 5;
+
+/// What the map colours areas by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Measure {
+    /// Σ awarded ÷ population.
+    #[default]
+    Awarded,
+    /// Σ (paid − returned) ÷ population.
+    Disbursed,
+}
+
+impl Measure {
+    /// From the page's `?show=` (`disbursed`; anything else is awarded).
+    pub fn from_query(value: Option<&String>) -> Measure {
+        match value.map(String::as_str) {
+            Some("disbursed") => Measure::Disbursed,
+            _ => Measure::Awarded,
+        }
+    }
+
+    /// The query value (`show=`).
+    pub fn as_query(self) -> &'static str {
+        match self {
+            Measure::Awarded => "awarded",
+            Measure::Disbursed => "disbursed",
+        }
+    }
+
+    /// "awarded" / "paid out" in a sentence.
+    pub fn words(self) -> &'static str {
+        match self {
+            Measure::Awarded => "awarded",
+            Measure::Disbursed => "paid out (less returns)",
+        }
+    }
+}
+
+/// One area on the map and in its table.
+#[derive(Debug, Clone)]
+pub struct ChoroplethArea {
+    pub code: String,
+    pub name: String,
+    /// Its page (`/areas/{code}`, with the page's as-of).
+    pub href: String,
+    /// The measure's amount, as GraphQL writes money.
+    pub amount: String,
+    pub population: Option<i64>,
+}
+
+impl ChoroplethArea {
+    /// Amount ÷ population, to the penny (`None` without a population).
+    pub fn per_head(&self) -> Option<Decimal> {
+        figures::per_head_of(&self.amount, self.population)
+    }
+}
+
+/// The map of `areas` coloured by `measure` per head, its legend, and the table beside
+/// it. `caption` names what is shown ("Local authorities in England").
+pub fn choropleth(caption: &str, areas: &[ChoroplethArea], measure: Measure) -> Markup {
+    let breaks = breaks(areas);
+    let map_areas: Vec<MapArea> = areas
+        .iter()
+        .map(|area| MapArea {
+            code: area.code.clone(),
+            name: format!("{}: {}", area.name, in_words(area, measure)),
+            href: area.href.clone(),
+            fill_class: fill_class(area, &breaks),
+        })
+        .collect();
+    let table_id = "choropleth-table";
+    html! {
+        div class="fl-choropleth" {
+            div class="fl-choropleth__map" {
+                a class="govuk-skip-link fl-choropleth__skip" href={ "#" (table_id) } {
+                    "Skip the map: the same figures are in the table"
+                }
+                (maps::svg(&format!("Map: {caption}, coloured by amount {} per person", measure.words()), &map_areas))
+                (legend(&breaks, measure))
+            }
+            div class="fl-choropleth__table" id=(table_id) {
+                (table(caption, areas, measure))
+            }
+        }
+    }
+}
+
+fn in_words(area: &ChoroplethArea, measure: Measure) -> String {
+    match area.per_head() {
+        Some(per_head) => format!(
+            "{} {} per person",
+            figures::money(&per_head.to_string()),
+            measure.words()
+        ),
+        None => format!(
+            "{} {}, population not known",
+            figures::money(&area.amount),
+            measure.words()
+        ),
+    }
+}
+
+/// The upper bounds of the colour steps: the quantiles of the positive per-head amounts.
+fn breaks(areas: &[ChoroplethArea]) -> Vec<Decimal> {
+    let mut values: Vec<Decimal> = areas
+        .iter()
+        .filter_map(ChoroplethArea::per_head)
+        .filter(|value| *value > Decimal::ZERO)
+        .collect();
+    values.sort();
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let mut breaks: Vec<Decimal> = (1..=CLASSES)
+        .map(|step| values[(values.len() * step).div_ceil(CLASSES) - 1])
+        .collect();
+    breaks.dedup();
+    breaks
+}
+
+fn fill_class(area: &ChoroplethArea, breaks: &[Decimal]) -> String {
+    match area.per_head() {
+        None => "fl-choro fl-choro--unknown".to_string(),
+        Some(value) if value <= Decimal::ZERO => "fl-choro fl-choro--none".to_string(),
+        Some(value) => {
+            let step = breaks
+                .iter()
+                .position(|upper| value <= *upper)
+                .unwrap_or(breaks.len().saturating_sub(1));
+            format!("fl-choro fl-choro--{}", step + 1)
+        }
+    }
+}
+
+fn legend(breaks: &[Decimal], measure: Measure) -> Markup {
+    let lowers = std::iter::once(Decimal::ZERO).chain(breaks.iter().copied());
+    let ranges: Vec<(Decimal, Decimal)> = lowers.zip(breaks.iter().copied()).collect();
+    html! {
+        div class="fl-choropleth__legend" {
+            p class="govuk-body-s govuk-!-margin-bottom-1" { "Amount " (measure.words()) " per person" }
+            ul class="fl-legend" {
+                li { span class="fl-legend__swatch fl-choro--none" {} "Nothing" }
+                @for (step, (lower, upper)) in ranges.iter().enumerate() {
+                    li {
+                        span class={ "fl-legend__swatch fl-choro--" (step + 1) } {}
+                        (figures::money(&lower.to_string())) " to " (figures::money(&upper.to_string()))
+                    }
+                }
+                li { span class="fl-legend__swatch fl-choro--unknown" {} "Population not known" }
+            }
+        }
+    }
+}
+
+fn table(caption: &str, areas: &[ChoroplethArea], measure: Measure) -> Markup {
+    let mut ranked: Vec<&ChoroplethArea> = areas.iter().collect();
+    ranked.sort_by(|a, b| {
+        b.per_head()
+            .cmp(&a.per_head())
+            .then_with(|| {
+                Decimal::from_str(&b.amount)
+                    .ok()
+                    .cmp(&Decimal::from_str(&a.amount).ok())
+            })
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let amount_heading = match measure {
+        Measure::Awarded => "Awarded",
+        Measure::Disbursed => "Paid out",
+    };
+    let rows: Vec<Vec<Markup>> = ranked
+        .iter()
+        .map(|area| {
+            vec![
+                html! { a class="govuk-link" href=(area.href) { (area.name) } },
+                html! { (figures::money(&area.amount)) },
+                html! { (area.population.map(figures::count).unwrap_or_else(|| "Not known".into())) },
+                html! { (area.per_head().map(|value| figures::money(&value.to_string())).unwrap_or_else(|| "Not known".into())) },
+            ]
+        })
+        .collect();
+    layout::table(
+        caption,
+        &["Area", amount_heading, "Population", "Per person"],
+        &rows,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(code: &str, amount: &str, population: Option<i64>) -> ChoroplethArea {
+        ChoroplethArea {
+            code: code.into(),
+            name: format!("Area {code}"),
+            href: format!("/areas/{code}"),
+            amount: amount.into(),
+            population,
+        }
+    }
+
+    #[test]
+    fn steps_hold_about_as_many_areas_and_nothing_and_unknown_have_their_own() {
+        let areas: Vec<ChoroplethArea> = (1..=10)
+            .map(|n| {
+                area(
+                    &format!("E0600000{n}"),
+                    &format!("{}.00", n * 100),
+                    Some(100),
+                )
+            })
+            .chain([
+                area("E07000001", "0", Some(100)),
+                area("E07000002", "5.00", None),
+            ])
+            .collect();
+        let breaks = breaks(&areas);
+        assert_eq!(breaks.len(), CLASSES);
+        assert_eq!(fill_class(&areas[0], &breaks), "fl-choro fl-choro--1");
+        assert_eq!(fill_class(&areas[9], &breaks), "fl-choro fl-choro--5");
+        assert_eq!(fill_class(&areas[10], &breaks), "fl-choro fl-choro--none");
+        assert_eq!(
+            fill_class(&areas[11], &breaks),
+            "fl-choro fl-choro--unknown"
+        );
+    }
+
+    #[test]
+    fn the_table_holds_every_area_with_its_exact_figures() {
+        let markup = choropleth(
+            "Local authorities",
+            &[
+                area("E06000010", "1234.56", Some(1000)),
+                area("E06000002", "0", Some(5)),
+            ],
+            Measure::Awarded,
+        )
+        .into_string();
+        assert!(markup.contains("£1,234.56"));
+        assert!(markup.contains("£1.23"));
+        assert!(markup.contains("href=\"/areas/E06000002\""));
+    }
+}
