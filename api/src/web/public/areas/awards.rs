@@ -99,18 +99,20 @@ pub fn section(
             ]
         })
         .collect();
-    let caption = format!("Awards in {name}");
+    let heading = format!("Awards in {name}");
     html! {
-        h2 class="govuk-heading-m" id="awards" { (caption) }
-        @if rows.is_empty() {
-            p class="govuk-body" { "No awards have been made here yet." }
-        } @else {
-            p class="govuk-body" {
-                (figures::count(award_count)) " awards, "
-                (AWARDS_PER_PAGE) " to a page, in the order of their reference."
+        div class="fl-area-awards" id="awards" {
+            @if rows.is_empty() {
+                h2 class="govuk-heading-m" { (heading) }
+                p class="govuk-body" { "No awards have been made here yet." }
+            } @else {
+                (layout::headed_table(2, &heading, &["Award", "Group", "Place", "Awarded on", "Amount awarded"], &rows))
+                p class="govuk-body-s" {
+                    @if award_count == 1 { "1 award" } @else { (figures::count(award_count)) " awards" }
+                    " in all, " (AWARDS_PER_PAGE) " to a page, in the order of their reference."
+                }
+                (pagination(awards, ask))
             }
-            (layout::table(&caption, &["Award", "Group", "Place", "Awarded on", "Amount awarded"], &rows))
-            (pagination(awards, ask))
         }
     }
 }

@@ -131,7 +131,8 @@ fn choices(level: GeoLevel, shown: ChildLevel, ask: &Ask) -> Markup {
     let offered = levels(level);
     html! {
         @if offered.len() > 1 {
-            ul class="govuk-list fl-choices" aria-label="Areas shown on the map" {
+            p class="govuk-body-s fl-choices__label" id="map-areas" { "Show on the map:" }
+            ul class="govuk-list fl-choices" aria-labelledby="map-areas" {
                 @for child in offered {
                     li {
                         @if *child == shown {
@@ -157,7 +158,8 @@ fn measure_choice(awarded: &str, disbursed: &str, measure: Measure) -> Markup {
         (Measure::Disbursed, disbursed, "Paid out per person"),
     ];
     html! {
-        ul class="govuk-list fl-choices" aria-label="What the map colours by" {
+        p class="govuk-body-s fl-choices__label" id="map-measure" { "Colour the map by:" }
+        ul class="govuk-list fl-choices" aria-labelledby="map-measure" {
             @for (choice, href, text) in links {
                 li {
                     @if choice == measure {
