@@ -1342,11 +1342,13 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 
 // ---------------------------------------------------------------- social return
 
+mod deprivation;
 mod inputs;
 mod places;
 mod reports_due;
 mod social_return;
 
+pub use deprivation::{deprivation, DecileShare};
 pub use inputs::{award_inputs, InputRecord};
 pub use places::{geography_version, reference_places, ReferencePlace};
 pub use reports_due::{

@@ -1059,6 +1059,18 @@ impl Neighbourhood {
     async fn imd_decile(&self) -> Option<i32> {
         self.area.imd_decile.map(i32::from)
     }
+    /// How the area's neighbourhoods (the LSOAs at or below it in the reference geography;
+    /// an LSOA: itself) spread over their nation's deprivation deciles: for each nation and
+    /// decile, how many there are and the people in them, nation then decile 1 (most
+    /// deprived) to 10. Only deciles with a neighbourhood are listed; LSOAs without a
+    /// decile are left out. Deciles of different nations are never pooled.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn deprivation(&self, ctx: &Context<'_>) -> GqlResult<Vec<DecileShare>> {
+        let shares = read::deprivation(state(ctx).database(), &self.geo_code()?)
+            .await
+            .coded()?;
+        Ok(shares.into_iter().map(DecileShare).collect())
+    }
     /// Totals over the awards in this area and every area below it.
     async fn totals(
         &self,
@@ -1120,6 +1132,29 @@ impl Neighbourhood {
 }
 
 pub type NeighbourhoodConnection = Connection<String, Neighbourhood>;
+
+/// An area's neighbourhoods (LSOAs) in one decile of one nation's index of deprivation.
+pub struct DecileShare(pub read::DecileShare);
+
+#[Object]
+impl DecileShare {
+    /// Whose index the decile is of: each nation ranks only its own small areas.
+    async fn nation(&self) -> Nation {
+        Nation::from(self.0.nation)
+    }
+    /// 1 = among the nation's most deprived 10% of small areas, 10 = the least deprived.
+    async fn imd_decile(&self) -> i32 {
+        i32::from(self.0.imd_decile)
+    }
+    /// How many of the area's neighbourhoods (LSOAs) are in this decile.
+    async fn neighbourhoods(&self) -> i64 {
+        self.0.neighbourhoods
+    }
+    /// The people living in them (the reference geography's populations).
+    async fn population(&self) -> i64 {
+        self.0.population
+    }
+}
 
 /// The ledger's head: how far the read models have got and the hash chain over the log.
 pub struct LedgerHead(pub read::LedgerHead);
