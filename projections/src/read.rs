@@ -1343,12 +1343,17 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 // ---------------------------------------------------------------- social return
 
 mod deprivation;
+mod award_story;
 mod inputs;
 mod places;
 mod reports_due;
 mod social_return;
 
 pub use deprivation::{deprivation, DecileShare};
+pub use award_story::{
+    award_approved_amount, award_changes, award_figures_as_of, award_outcomes, award_payments,
+    AwardChanges, AwardFigures, OutcomeReport, PaidOn, ReturnedOn, Variation,
+};
 pub use inputs::{award_inputs, InputRecord};
 pub use places::{geography_version, reference_places, ReferencePlace};
 pub use reports_due::{

@@ -19,6 +19,7 @@
 pub mod account_api;
 pub mod admission;
 pub mod auth;
+pub mod award_story;
 pub mod budget;
 pub mod cache;
 pub mod conditional;

@@ -839,6 +839,75 @@ impl Award {
             .map(|award| award.drawdowns.into_iter().map(Drawdown).collect())
             .unwrap_or_default())
     }
+    /// The amount first approved, before any variation (public); a historic grant's amount
+    /// as the funder published it.
+    async fn approved_amount(&self, ctx: &Context<'_>) -> GqlResult<MoneyValue> {
+        super::award_story::approved_amount(ctx, &self.0).await
+    }
+    /// The award's money now, or as it stood at the end of `asOf` (public; all 0.00 before
+    /// the award was made).
+    async fn position(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<super::award_story::AwardPosition> {
+        super::award_story::position(ctx, &self.0, as_of).await
+    }
+    /// Payments to the recipient by date, up to the end of `asOf` (public: the date and
+    /// amount, as the 360Giving export publishes them; the drawdowns, their purposes and
+    /// the payments' references are in `drawdowns`, for the parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::AwardPayment>> {
+        super::award_story::payments(ctx, &self.0.award_id, as_of).await
+    }
+    /// Changes to the amount awarded, oldest first, up to the end of `asOf` (public: the
+    /// date and the amounts before and after; the reasons are in `history`, for the
+    /// parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn variations(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::AwardVariation>> {
+        let changes = super::award_story::changes(ctx, &self.0.award_id, as_of).await?;
+        Ok(super::award_story::variations(changes))
+    }
+    /// Money given back to the fund, oldest first, up to the end of `asOf` (public: the
+    /// date and amount; the reasons are in `history`, for the parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn returns(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::AwardReturn>> {
+        let changes = super::award_story::changes(ctx, &self.0.award_id, as_of).await?;
+        Ok(super::award_story::returns(changes))
+    }
+    /// Spend reported per budget category, for periods ending by the end of `asOf`, in
+    /// category order; categories with no spend reported are left out (public; the
+    /// planned amounts are in `budgetLines`, for the parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn spend_by_category(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::CategorySpend>> {
+        super::award_story::spend_by_category(ctx, &self.0.award_id, as_of).await
+    }
+    /// Outcomes reported, by the end of their period, for periods ending by the end of
+    /// `asOf` (public).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn outcomes(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::ReportedOutcome>> {
+        super::award_story::outcomes(ctx, &self.0.award_id, as_of).await
+    }
 }
 
 pub struct Drawdown(pub read::DrawdownRecord);
