@@ -1345,8 +1345,10 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 mod deprivation;
 mod award_story;
 mod inputs;
+mod ledger_events;
 mod places;
 mod reports_due;
+mod series;
 mod social_return;
 
 pub use deprivation::{deprivation, DecileShare};
@@ -1355,9 +1357,14 @@ pub use award_story::{
     AwardChanges, AwardFigures, OutcomeReport, PaidOn, ReturnedOn, Variation,
 };
 pub use inputs::{award_inputs, InputRecord};
+pub use ledger_events::{public_events, PublicEvent, PublicEventPage, PRIVATE_RECORD};
 pub use places::{geography_version, reference_places, ReferencePlace};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
+};
+pub use series::{
+    money_over_time, periods_of, MoneyMoved, MoneyOverTime, MoneyPeriod, SeriesInterval,
+    SeriesScope,
 };
 pub use social_return::{
     outcome_proxy_versions, social_return, version_in_force, LineYear, ProxyVersion, SocialReturn,

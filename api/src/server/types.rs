@@ -123,6 +123,17 @@ impl Fund {
         .coded()?;
         Ok(rounds.into_iter().map(Round).collect())
     }
+    /// The fund's awarded, paid, returned, disbursed and reported spend period by period,
+    /// up to now or the end of `asOf`; `interval` chosen for the span when not given.
+    async fn money_over_time(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+        interval: Option<super::money_over_time::SeriesInterval>,
+    ) -> GqlResult<super::money_over_time::MoneyOverTime> {
+        let scope = read::SeriesScope::Fund(self.0.fund_id.clone());
+        super::money_over_time::money_over_time(ctx, scope, as_of, interval).await
+    }
 }
 
 /// Where a fund's money is, in pounds.
@@ -1198,6 +1209,17 @@ impl Neighbourhood {
         .coded()?;
         Ok(award_connection(page, after.as_deref()))
     }
+    /// Money over the awards in this area and every area below it, period by period, up
+    /// to now or the end of `asOf`; `interval` chosen for the span when not given.
+    async fn money_over_time(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+        interval: Option<super::money_over_time::SeriesInterval>,
+    ) -> GqlResult<super::money_over_time::MoneyOverTime> {
+        let scope = read::SeriesScope::Area(self.geo_code()?);
+        super::money_over_time::money_over_time(ctx, scope, as_of, interval).await
+    }
 }
 
 pub type NeighbourhoodConnection = Connection<String, Neighbourhood>;
@@ -1241,6 +1263,17 @@ impl LedgerHead {
     /// How many events the chain covers.
     async fn events(&self) -> i64 {
         self.0.events
+    }
+    /// The chain's events in public form, newest first: `first` of them (20 unless
+    /// given, at most 100) before the one numbered `before` (the newest without it).
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn latest(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        before: Option<i64>,
+    ) -> GqlResult<super::ledger_events::LedgerEventPage> {
+        super::ledger_events::latest(ctx, first, before).await
     }
 }
 
