@@ -150,7 +150,10 @@ async fn an_awards_story_is_public_dated_and_exact(store: Store) {
     let payments = story["payments"].as_array().expect("payments");
     assert_eq!(payments.len(), 2, "{payments:?}");
     for amount in ["3000.00", "2000.25"] {
-        assert!(payments.contains(&json!({ "paidOn": today, "amount": amount })), "{payments:?}");
+        assert!(
+            payments.contains(&json!({ "paidOn": today, "amount": amount })),
+            "{payments:?}"
+        );
     }
     assert_eq!(
         story["returns"],
