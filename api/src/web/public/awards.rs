@@ -199,8 +199,8 @@ async fn surroundings(app: &App, award: &Award) -> Result<Surroundings, Response
 fn body(award: &Award, around: &Surroundings, as_of: Option<domain::Date>) -> Markup {
     let made_later = as_of.is_some_and(|day| day.to_string() < award.awarded_on);
     html! {
-        span class="govuk-caption-l" { (award.recipient_name) }
-        h1 class="govuk-heading-xl" { (award.title) }
+        span class="govuk-caption-l fl-long-words" { (award.recipient_name) }
+        h1 class="govuk-heading-xl fl-long-words" { (award.title) }
         @if made_later {
             p class="govuk-body-l" {
                 "This award was made on " (figures::date(&award.awarded_on))

@@ -103,8 +103,8 @@ pub async fn fund_page(
             })?;
         let fund = data.fund.ok_or_else(|| frame::not_found("fund"))?;
         let body = html! {
-            span class="govuk-caption-l" { (fund.funder_name) }
-            h1 class="govuk-heading-xl" { (fund.name) }
+            span class="govuk-caption-l fl-long-words" { (fund.funder_name) }
+            h1 class="govuk-heading-xl fl-long-words" { (fund.name) }
             p class="govuk-body-l" { strong { (figures::money(&fund.position.awarded)) } " awarded" }
             (position_section(&fund))
             (rounds_section(&fund, as_of))

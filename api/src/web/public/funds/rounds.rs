@@ -107,9 +107,9 @@ pub async fn round_page(
         let places = place_names(&app, &round.eligible_areas).await;
         let body = html! {
             @if let Some(fund) = &round.fund {
-                span class="govuk-caption-l" { (fund.name) }
+                span class="govuk-caption-l fl-long-words" { (fund.name) }
             }
-            h1 class="govuk-heading-xl" { (round.name) }
+            h1 class="govuk-heading-xl fl-long-words" { (round.name) }
             p class="govuk-body-l" {
                 strong { (figures::money(&round.awarded)) } " awarded of a "
                 (figures::money(&round.budget)) " budget"

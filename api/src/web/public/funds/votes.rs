@@ -63,7 +63,7 @@ pub(super) fn section(round: &Round) -> Markup {
                 caption class="govuk-table__caption govuk-table__caption--s" { "Applications in vote order" }
                 thead class="govuk-table__head" {
                     tr class="govuk-table__row" {
-                        th scope="col" class="govuk-table__header" { "Place in the vote" }
+                        th scope="col" class="govuk-table__header" { "Place" }
                         th scope="col" class="govuk-table__header" { "Application" }
                         th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Votes" }
                         th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Asked for" }
