@@ -1345,10 +1345,12 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 mod inputs;
 mod places;
 mod reports_due;
+mod search;
 mod social_return;
 
 pub use inputs::{award_inputs, InputRecord};
 pub use places::{geography_version, reference_places, ReferencePlace};
+pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
 };
