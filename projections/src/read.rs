@@ -1349,6 +1349,7 @@ mod ledger_events;
 mod places;
 mod reports_due;
 mod series;
+mod search;
 mod social_return;
 
 pub use deprivation::{deprivation, DecileShare};
@@ -1359,6 +1360,7 @@ pub use award_story::{
 pub use inputs::{award_inputs, InputRecord};
 pub use ledger_events::{public_events, PublicEvent, PublicEventPage, PRIVATE_RECORD};
 pub use places::{geography_version, reference_places, ReferencePlace};
+pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
 };

@@ -47,6 +47,7 @@ pub mod reports_due;
 pub mod runtime_metrics;
 pub mod scalars;
 pub mod schema;
+pub mod search_api;
 pub mod settings;
 pub mod social;
 pub mod startup;
