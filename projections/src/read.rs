@@ -1344,11 +1344,13 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 
 mod inputs;
 mod places;
+mod recent;
 mod reports_due;
 mod social_return;
 
 pub use inputs::{award_inputs, InputRecord};
 pub use places::{geography_version, reference_places, ReferencePlace};
+pub use recent::{recent_awards, recent_payments, RecentPayment};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
 };

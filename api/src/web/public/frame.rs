@@ -233,6 +233,11 @@ fn as_of_form(page: &PublicPage) -> Markup {
             }
             div class="govuk-details__text" {
                 form method="get" action=(page.path) novalidate {
+                    // A GET form's action loses its query: the page's own choices (`?in=`,
+                    // `?show=` …) are carried as hidden fields instead.
+                    @for (name, value) in query_pairs(&page.path) {
+                        input type="hidden" name=(name) value=(value);
+                    }
                     (widgets::date_input(AS_OF, "Figures as at the end of", Some("For example, 31 3 2025"), &fields, None))
                     button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" {
                         "Show these figures"
@@ -241,6 +246,14 @@ fn as_of_form(page: &PublicPage) -> Markup {
             }
         }
     }
+}
+
+/// The `name=value` pairs of `path`'s query (percent-decoded), in order.
+fn query_pairs(path: &str) -> Vec<(String, String)> {
+    let Some((_, query)) = path.split_once('?') else {
+        return Vec::new();
+    };
+    serde_urlencoded::from_str(query).unwrap_or_default()
 }
 
 /// A public document: the public navigation, then `body`.
