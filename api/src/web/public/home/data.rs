@@ -18,9 +18,10 @@ use crate::web::work::gql::{self, Problem};
 
 /// How many of the latest awards and payments the page lists.
 pub const LATEST: i32 = 10;
-/// Areas asked for per page of `neighbourhoods` (GraphQL's most): all 317 local
-/// authorities at once; an authority's neighbourhoods (up to 639) in two.
-const AREAS_PER_PAGE: i32 = 500;
+/// Areas asked for per page of `neighbourhoods`: all 317 local authorities at once, an
+/// authority's neighbourhoods (up to 639) in two, and the selection within GraphQL's
+/// complexity limit (about 11 per area: 400 × 11 < 5,000).
+const AREAS_PER_PAGE: i32 = 400;
 /// The most pages of areas one map reads (a safeguard: no authority comes near it).
 const MAX_AREA_PAGES: usize = 4;
 

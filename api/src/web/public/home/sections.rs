@@ -70,7 +70,7 @@ pub fn funds(overview: &Overview, as_of: Option<domain::Date>) -> Markup {
         })
         .collect();
     html! {
-        section aria-labelledby="funds-heading" {
+        section class="fl-home__funds" aria-labelledby="funds-heading" {
             h2 class="govuk-heading-l" id="funds-heading" { "Funds" }
             @if rows.is_empty() {
                 p class="govuk-body" { "No fund had been set up by then." }
