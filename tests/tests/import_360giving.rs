@@ -386,7 +386,10 @@ async fn home_page_reconciles_the_grants_with_its_map(app: &TestApp, total: Deci
         "the public page shows {}",
         shown(total)
     );
-    assert!(!page.contains("Nothing has been awarded"), "a contradiction");
+    assert!(
+        !page.contains("Nothing has been awarded"),
+        "a contradiction"
+    );
     let areas = app
         .gql_now(
             None,
@@ -405,16 +408,29 @@ async fn home_page_reconciles_the_grants_with_its_map(app: &TestApp, total: Deci
     let england = money(&areas.data()["england"]["totals"]["awarded"]);
     assert!(on_map < total, "some grants are on no local authority");
     assert!(
-        page.contains(&format!("{} of the {} awarded is not on this map", shown(total - on_map), shown(total))),
+        page.contains(&format!(
+            "{} of the {} awarded is not on this map",
+            shown(total - on_map),
+            shown(total)
+        )),
         "the page says how much is not on the map"
     );
     for (words, amount) in [
         ("On the map: in a local authority", on_map),
-        ("To a whole region, or to England as a whole", england - on_map),
-        ("Place not recorded, or not in England's geography", total - england),
+        (
+            "To a whole region, or to England as a whole",
+            england - on_map,
+        ),
+        (
+            "Place not recorded, or not in England's geography",
+            total - england,
+        ),
     ] {
         if !amount.is_zero() {
-            let row = format!("{words}</dt><dd class=\"govuk-summary-list__value\">{}</dd>", shown(amount));
+            let row = format!(
+                "{words}</dt><dd class=\"govuk-summary-list__value\">{}</dd>",
+                shown(amount)
+            );
             assert!(page.contains(&row), "the page lacks {row}");
         }
     }

@@ -36,7 +36,7 @@ async fn submit_in(app: &TestApp, round: &str, title: &str, area: &str) -> Strin
         "submitApplication",
         json!({
             "roundId": round, "title": title, "description": "What we will do",
-            "amountRequested": "3000.00", "neighbourhood": area, "themes": ["food"],
+            "amountRequested": "12000.00", "neighbourhood": area, "themes": ["food"],
             "applicantName": "Hull Tenants' Forum"
         }),
         "application { id }",
@@ -129,13 +129,22 @@ async fn home_figures_equal_graphql_and_the_map_zooms_into_hull(store: Store) {
         "available",
     ] {
         let amount = pounds(&s(&fund[field]));
-        assert!(text.contains(&amount), "the fund's {field} {amount}: {text}");
+        assert!(
+            text.contains(&amount),
+            "the fund's {field} {amount}: {text}"
+        );
     }
     assert!(text.contains(&pounds(&s(&now["totals"]["awarded"]))));
     let hull = &now["hull"];
     let row = table_row(&browser, &s(&hull["name"])).await;
-    assert!(row.contains(&pounds(&s(&hull["totals"]["awarded"]))), "{row}");
-    assert!(row.contains(&pounds(&s(&hull["totals"]["perHead"]))), "{row}");
+    assert!(
+        row.contains(&pounds(&s(&hull["totals"]["awarded"]))),
+        "{row}"
+    );
+    assert!(
+        row.contains(&pounds(&s(&hull["totals"]["perHead"]))),
+        "{row}"
+    );
     // The hostile title is text, never markup.
     assert!(text.contains(HOSTILE_TITLE), "{text}");
     let source = browser.client.source().await.expect("the page's source");
@@ -150,7 +159,10 @@ async fn home_figures_equal_graphql_and_the_map_zooms_into_hull(store: Store) {
         .await;
     assert_eq!(browser.path().await, "/?show=disbursed");
     let row = table_row(&browser, &s(&hull["name"])).await;
-    assert!(row.contains(&pounds(&s(&hull["totals"]["disbursed"]))), "{row}");
+    assert!(
+        row.contains(&pounds(&s(&hull["totals"]["disbursed"]))),
+        "{row}"
+    );
     let current = browser.find("a[aria-current='true']").await;
     assert_eq!(current.text().await.expect("text"), "Paid out");
 
@@ -166,11 +178,19 @@ async fn home_figures_equal_graphql_and_the_map_zooms_into_hull(store: Store) {
     assert_eq!(browser.path().await, format!("/?in={HULL}"));
     let avenue = &now["avenue"];
     let row = table_row(&browser, &s(&avenue["name"])).await;
-    assert!(row.contains(&pounds(&s(&avenue["totals"]["awarded"]))), "{row}");
-    assert!(row.contains(&pounds(&s(&avenue["totals"]["perHead"]))), "{row}");
+    assert!(
+        row.contains(&pounds(&s(&avenue["totals"]["awarded"]))),
+        "{row}"
+    );
+    assert!(
+        row.contains(&pounds(&s(&avenue["totals"]["perHead"]))),
+        "{row}"
+    );
     let heading = browser.text("#map-heading").await;
     assert!(heading.contains("wards"), "{heading}");
-    browser.find(&format!("svg a[href='/areas/{AVENUE}']")).await;
+    browser
+        .find(&format!("svg a[href='/areas/{AVENUE}']"))
+        .await;
     browser.find(&format!("a[href='/areas/{HULL}']")).await;
     browser.axe_scan("the home page zoomed into Hull").await;
     browser.screenshot("public-home-hull").await;
@@ -186,7 +206,11 @@ async fn home_figures_equal_graphql_and_the_map_zooms_into_hull(store: Store) {
         )
         .await
         .expect("the page's width");
-    assert_eq!(fits, json!(true), "the home page scrolls sideways at 390 px");
+    assert_eq!(
+        fits,
+        json!(true),
+        "the home page scrolls sideways at 390 px"
+    );
     browser.close().await;
 }
 
@@ -198,7 +222,9 @@ async fn an_earlier_day_shows_the_earlier_figures(store: Store) {
     assert_eq!(s(&then["totals"]["awarded"]), "0.00");
     let (status, today) = app.get("/").await;
     assert_eq!(status, 200);
-    assert!(today.contains(&pounds(&s(&graphql(&app, position, None).await["totals"]["awarded"]))));
+    assert!(today.contains(&pounds(&s(
+        &graphql(&app, position, None).await["totals"]["awarded"]
+    ))));
     let browser = Browser::start(&app.base).await;
     browser.goto(&format!("/?asOf={day}")).await;
     let text = page_text(&browser).await;

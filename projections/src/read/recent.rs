@@ -80,10 +80,9 @@ pub async fn recent_payments(
     }
     sql.push(" ORDER BY d.paid_on DESC, d.award_id DESC, d.drawdown_id DESC LIMIT ")
         .bind(Param::Int(i64::from(first.clamp(1, MAX_PAGE_SIZE))));
-    let rows: Vec<PaidRow> =
-        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
-            .fetch_all(pool)
-            .await?);
+    let rows: Vec<PaidRow> = on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+        .fetch_all(pool)
+        .await?);
     let mut payments = Vec::with_capacity(rows.len());
     for row in rows {
         payments.push(RecentPayment {

@@ -277,7 +277,11 @@ mod tests {
 
     #[test]
     fn each_step_starts_a_penny_above_the_last() {
-        let breaks = [Decimal::new(86, 2), Decimal::new(87, 2), Decimal::new(180, 2)];
+        let breaks = [
+            Decimal::new(86, 2),
+            Decimal::new(87, 2),
+            Decimal::new(180, 2),
+        ];
         assert_eq!(
             step_words(&breaks),
             ["Up to £0.86", "£0.87", "£0.88 to £1.80"]

@@ -102,7 +102,7 @@ where
     let tag = version.map(conditional::etag);
     if let Some(tag) = &tag {
         if conditional::matches(headers, tag) {
-            return conditional::not_modified(tag.clone());
+            return with_page_policy(conditional::not_modified(tag.clone()));
         }
     }
     let key = Bytes::from(format!("GET {uri}"));
@@ -120,6 +120,17 @@ where
         cache.put(key, version, html.clone());
     }
     tagged(ok_page(html), tag)
+}
+
+/// A `304` carries the page's own policy: a browser updates the kept page's headers from
+/// it, and without it the server's default (nothing may load, no form may be sent) would
+/// then apply to the page (its styles, its scripts and its forms blocked).
+fn with_page_policy(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(SCREEN_CONTENT_SECURITY_POLICY),
+    );
+    response
 }
 
 fn tagged(response: Response, tag: Option<HeaderValue>) -> Response {

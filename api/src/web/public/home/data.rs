@@ -162,14 +162,19 @@ pub async fn place_names(app: &App, overview: &Overview) -> HashMap<String, Stri
         .enumerate()
         .map(|(index, code)| (format!("c{index}"), json!(code)))
         .collect();
-    let answer: HashMap<String, Place> =
-        match gql::read_public(app, &query, Value::Object(variables)).await {
-            Ok(answer) => answer,
-            Err(problem) => {
-                tracing::warn!(code = %problem.code, message = %problem.message, "the latest awards' place names could not be read");
-                return HashMap::new();
-            }
-        };
+    let answer: HashMap<String, Place> = match gql::read_public(
+        app,
+        &query,
+        Value::Object(variables),
+    )
+    .await
+    {
+        Ok(answer) => answer,
+        Err(problem) => {
+            tracing::warn!(code = %problem.code, message = %problem.message, "the latest awards' place names could not be read");
+            return HashMap::new();
+        }
+    };
     answer
         .into_values()
         .filter_map(|place| Some((place.code, place.name?)))
@@ -289,7 +294,10 @@ async fn areas(
         let page: AreasPage = gql::read_public(app, AREAS_QUERY, variables).await?;
         let connection = page.neighbourhoods;
         nodes.extend(connection.edges.into_iter().map(|edge| edge.node));
-        match (connection.page_info.has_next_page, connection.page_info.end_cursor) {
+        match (
+            connection.page_info.has_next_page,
+            connection.page_info.end_cursor,
+        ) {
             (true, Some(cursor)) => after = Some(cursor),
             _ => break,
         }
@@ -325,7 +333,10 @@ pub async fn map(app: &App, view: &View) -> Result<MapData, Response> {
                 .map(|node| decimal(amount_of(&node.totals, view.measure)));
             Ok(MapData {
                 zoomed: None,
-                areas: lads.into_iter().map(|node| choropleth_area(view, node)).collect(),
+                areas: lads
+                    .into_iter()
+                    .map(|node| choropleth_area(view, node))
+                    .collect(),
                 england,
             })
         }
@@ -336,7 +347,10 @@ pub async fn map(app: &App, view: &View) -> Result<MapData, Response> {
                 .map_err(problem)?;
             Ok(MapData {
                 zoomed: Some(authority),
-                areas: nodes.into_iter().map(|node| choropleth_area(view, node)).collect(),
+                areas: nodes
+                    .into_iter()
+                    .map(|node| choropleth_area(view, node))
+                    .collect(),
                 england: None,
             })
         }

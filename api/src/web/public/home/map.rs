@@ -26,11 +26,7 @@ pub fn section(view: &View, map: &MapData, overview: &Overview) -> Markup {
         ),
     };
     let caption = match &map.zoomed {
-        Some(authority) => format!(
-            "{} in {}",
-            capitalised(view.level.plural()),
-            authority.name
-        ),
+        Some(authority) => format!("{} in {}", capitalised(view.level.plural()), authority.name),
         None => "Local authorities in England".to_string(),
     };
     html! {
@@ -82,14 +78,17 @@ fn switch(label: &str, choices: &[Choice]) -> Markup {
 /// The measure switch, and when zoomed the level switch and the ways out (back to
 /// England, the authority's own page).
 fn switches(view: &View, map: &MapData) -> Markup {
-    let measures: Vec<Choice> = [(Measure::Awarded, "Awarded"), (Measure::Disbursed, "Paid out")]
-        .into_iter()
-        .map(|(measure, words)| Choice {
-            words: words.to_string(),
-            href: view.showing(measure).link(),
-            current: view.measure == measure,
-        })
-        .collect();
+    let measures: Vec<Choice> = [
+        (Measure::Awarded, "Awarded"),
+        (Measure::Disbursed, "Paid out"),
+    ]
+    .into_iter()
+    .map(|(measure, words)| Choice {
+        words: words.to_string(),
+        href: view.showing(measure).link(),
+        current: view.measure == measure,
+    })
+    .collect();
     html! {
         div class="fl-switches" {
             (switch("Show money", &measures))
@@ -152,66 +151,71 @@ fn zoom_form(view: &View, map: &MapData) -> Markup {
     }
 }
 
-/// Where the money that is on no area of the map went, with exact amounts that add up
-/// to the total the page states (GraphQL `totals`, or the authority's own totals).
-fn not_on_the_map(view: &View, map: &MapData, overview: &Overview) -> Markup {
-    let measure = view.measure;
+/// The total the map section reconciles with (GraphQL `totals`, or the authority's own
+/// totals, as GraphQL writes money) and its parts: on the map first, then each part
+/// that is on no area of it, in words.
+fn parts_of_the_total(
+    view: &View,
+    map: &MapData,
+    overview: &Overview,
+) -> (String, Vec<(String, Decimal)>) {
     let on_map = map.on_the_map();
-    let (total_text, rows) = match &map.zoomed {
+    match &map.zoomed {
         None => {
-            let total = overview.totals.of(measure);
+            let total = overview.totals.of(view.measure);
             let in_england = map.england.unwrap_or(on_map).max(on_map);
-            let wider = in_england - on_map;
-            let unplaced = decimal(total) - in_england;
-            (
-                total.to_string(),
-                vec![
-                    ("On the map: in a local authority".to_string(), on_map),
-                    (
-                        "To a whole region, or to England as a whole".to_string(),
-                        wider,
-                    ),
-                    (
-                        "Place not recorded, or not in England's geography".to_string(),
-                        unplaced,
-                    ),
-                ],
-            )
+            let parts = vec![
+                ("On the map: in a local authority".to_string(), on_map),
+                (
+                    "To a whole region, or to England as a whole".to_string(),
+                    in_england - on_map,
+                ),
+                (
+                    "Place not recorded, or not in England's geography".to_string(),
+                    decimal(total) - in_england,
+                ),
+            ];
+            (total.to_string(), parts)
         }
         Some(authority) => {
-            let total = authority.amount(measure);
-            (
-                total.to_string(),
-                vec![
-                    (format!("On the map: in a {}", view.level.singular()), on_map),
-                    (
-                        format!(
-                            "To {} as a whole, or to a place in no {}",
-                            authority.name,
-                            view.level.singular()
-                        ),
-                        decimal(total) - on_map,
+            let total = authority.amount(view.measure);
+            let level = view.level.singular();
+            let parts = vec![
+                (format!("On the map: in a {level}"), on_map),
+                (
+                    format!(
+                        "To {} as a whole, or to a place in no {level}",
+                        authority.name
                     ),
-                ],
-            )
+                    decimal(total) - on_map,
+                ),
+            ];
+            (total.to_string(), parts)
         }
+    }
+}
+
+/// Where the money that is on no area of the map went, with exact amounts that add up
+/// to the total the page states; or that there is no money yet.
+fn not_on_the_map(view: &View, map: &MapData, overview: &Overview) -> Markup {
+    let (total, parts) = parts_of_the_total(view, map, overview);
+    let off_map: Decimal = parts.iter().skip(1).map(|(_, amount)| *amount).sum();
+    let area = match map.zoomed {
+        Some(_) => view.level.singular(),
+        None => "local authority",
     };
-    let total = decimal(&total_text);
-    let off_map: Decimal = rows.iter().skip(1).map(|(_, amount)| *amount).sum();
     html! {
-        @if total.is_zero() {
+        @if decimal(&total).is_zero() {
             p class="govuk-body" { (nothing_yet(view, map)) }
         } @else if !off_map.is_zero() {
             div class="govuk-inset-text fl-home__off-map" {
                 p class="govuk-body" {
-                    (figures::money(&off_map.to_string())) " of the "
-                    (figures::money(&total_text)) " " (measure.words())
-                    " is not on this map: it went to awards with no single "
-                    (if map.zoomed.is_some() { view.level.singular() } else { "local authority" })
-                    " to show it in."
+                    (figures::money(&off_map.to_string())) " of the " (figures::money(&total)) " "
+                    (view.measure.words()) " is not on this map: it went to awards with no single "
+                    (area) " to show it in."
                 }
                 dl class="govuk-summary-list govuk-summary-list--no-border fl-home__reconcile" {
-                    @for (words, amount) in rows.iter().filter(|(_, amount)| !amount.is_zero()) {
+                    @for (words, amount) in parts.iter().filter(|(_, amount)| !amount.is_zero()) {
                         div class="govuk-summary-list__row" {
                             dt class="govuk-summary-list__key" { (words) }
                             dd class="govuk-summary-list__value" { (figures::money(&amount.to_string())) }
@@ -219,7 +223,7 @@ fn not_on_the_map(view: &View, map: &MapData, overview: &Overview) -> Markup {
                     }
                     div class="govuk-summary-list__row" {
                         dt class="govuk-summary-list__key" { "In all" }
-                        dd class="govuk-summary-list__value" { (figures::money(&total_text)) }
+                        dd class="govuk-summary-list__value" { (figures::money(&total)) }
                     }
                 }
             }

@@ -170,6 +170,9 @@ mod tests {
     fn a_zoom_must_name_a_local_authority() {
         assert!(View::from_query(&query(&[("in", "E05011525")])).is_err());
         assert!(View::from_query(&query(&[("in", "<script>")])).is_err());
-        assert!(View::from_query(&query(&[("in", "")])).unwrap().within.is_none());
+        assert!(View::from_query(&query(&[("in", "")]))
+            .unwrap()
+            .within
+            .is_none());
     }
 }
