@@ -144,9 +144,18 @@ fn fill_class(area: &ChoroplethArea, breaks: &[Decimal]) -> String {
                 .iter()
                 .position(|upper| value <= *upper)
                 .unwrap_or(breaks.len().saturating_sub(1));
-            format!("fl-choro fl-choro--{}", step + 1)
+            format!("fl-choro fl-choro--{}", colour_of_step(step, breaks.len()))
         }
     }
+}
+
+/// The colour (1 to `CLASSES`) of step `step` of `steps`: spread over the whole scale when
+/// there are fewer steps than colours (two areas with money are not both pale), the
+/// darkest for the most per person.
+fn colour_of_step(step: usize, steps: usize) -> usize {
+    ((step + 1) * CLASSES)
+        .div_ceil(steps.max(1))
+        .clamp(1, CLASSES)
 }
 
 fn legend(breaks: &[Decimal], measure: Measure) -> Markup {
@@ -157,7 +166,7 @@ fn legend(breaks: &[Decimal], measure: Measure) -> Markup {
                 li { span class="fl-legend__swatch fl-choro--none" {} "Nothing" }
                 @for (step, words) in step_words(breaks).iter().enumerate() {
                     li {
-                        span class={ "fl-legend__swatch fl-choro--" (step + 1) } {}
+                        span class={ "fl-legend__swatch fl-choro--" (colour_of_step(step, breaks.len())) } {}
                         (words)
                     }
                 }
@@ -272,6 +281,23 @@ mod tests {
         assert_eq!(
             fill_class(&areas[11], &breaks),
             "fl-choro fl-choro--unknown"
+        );
+    }
+
+    #[test]
+    fn fewer_steps_than_colours_spread_over_the_scale() {
+        assert_eq!(colour_of_step(0, 1), CLASSES);
+        assert_eq!(
+            (0..2)
+                .map(|step| colour_of_step(step, 2))
+                .collect::<Vec<_>>(),
+            [3, 5]
+        );
+        assert_eq!(
+            (0..CLASSES)
+                .map(|step| colour_of_step(step, CLASSES))
+                .collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
         );
     }
 

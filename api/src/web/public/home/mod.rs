@@ -47,12 +47,14 @@ pub async fn page(
             .map_err(|problem| frame::problem(&problem))?;
         let map = data::map(&app, &view).await?;
         let places = data::place_names(&app, &overview).await;
+        // The heading is the whole ledger's (the headline's figures are); the title names
+        // the zoomed authority, so each view reads apart in a list of tabs or a history.
         let title = match &map.zoomed {
-            Some(authority) => format!("Where the money went in {}", authority.name),
+            Some(authority) => format!("Where the money went: {}", authority.name),
             None => "Where the money went".to_string(),
         };
         let body = html! {
-            h1 class="govuk-heading-xl" { (title) }
+            h1 class="govuk-heading-xl" { "Where the money went" }
             (sections::headline(&overview, as_of))
             (frame::search_form(""))
             (map::section(&view, &map, &overview))
