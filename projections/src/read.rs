@@ -1347,6 +1347,7 @@ mod award_story;
 mod inputs;
 mod ledger_events;
 mod places;
+mod recent;
 mod reports_due;
 mod series;
 mod search;
@@ -1361,6 +1362,7 @@ pub use inputs::{award_inputs, InputRecord};
 pub use ledger_events::{public_events, PublicEvent, PublicEventPage, PRIVATE_RECORD};
 pub use places::{geography_version, reference_places, ReferencePlace};
 pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
+pub use recent::{recent_awards, recent_payments, RecentPayment};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
 };
