@@ -1342,12 +1342,16 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 
 // ---------------------------------------------------------------- social return
 
+mod award_listing;
 mod inputs;
+mod local_authority;
 mod places;
 mod reports_due;
 mod social_return;
 
+pub use award_listing::{awards_listed, AwardListing, AwardOrder};
 pub use inputs::{award_inputs, InputRecord};
+pub use local_authority::local_authority;
 pub use places::{geography_version, reference_places, ReferencePlace};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
