@@ -340,10 +340,7 @@ pub fn stream_for(
                 };
                 // The first page goes with the header, so an empty register is refused
                 // before anything is sent (the schema refuses a package with no grant).
-                let grants = pages
-                    .next_page()
-                    .await?
-                    .ok_or(nothing)?;
+                let grants = pages.next_page().await?.ok_or(nothing)?;
                 head.extend(match format {
                     Format::Json => giving360::json_grants(&grants, true)?.into_bytes(),
                     Format::Csv => giving360::csv_rows(&grants)?,

@@ -158,7 +158,10 @@ mod tests {
     #[test]
     fn hostile_text_cannot_run_as_a_formula() {
         for (hostile, written) in [
-            ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+            (
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "'=HYPERLINK(\"http://evil\",\"x\")",
+            ),
             ("@SUM(1)", "'@SUM(1)"),
             ("+1", "'+1"),
             ("-1", "'-1"),

@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn formula_triggers_are_made_inert_and_other_text_is_left() {
         for (text, written) in [
-            ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+            (
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "'=HYPERLINK(\"http://evil\",\"x\")",
+            ),
             ("@SUM(1)", "'@SUM(1)"),
             ("+1", "'+1"),
             ("-1", "'-1"),

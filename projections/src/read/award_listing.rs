@@ -6,8 +6,8 @@
 use domain::Date;
 
 use super::{
-    award_conditions, check_award_cursor, with_area, AwardFilter, AwardPage, AwardRecord,
-    AwardRow, Result, AWARD_COLUMNS, MAX_PAGE_SIZE,
+    award_conditions, check_award_cursor, with_area, AwardFilter, AwardPage, AwardRecord, AwardRow,
+    Result, AWARD_COLUMNS, MAX_PAGE_SIZE,
 };
 use crate::on_pool;
 use crate::sql::{bind_all, Param, Sql};
@@ -110,15 +110,20 @@ fn listing_sql(
     with_area(&mut sql, filter);
     match listing.as_of {
         None => {
-            sql.push(&format!("SELECT {AWARD_COLUMNS} FROM rm_awards a WHERE 1 = 1"));
+            sql.push(&format!(
+                "SELECT {AWARD_COLUMNS} FROM rm_awards a WHERE 1 = 1"
+            ));
         }
         Some(day) => {
             // Parameters are numbered in order of first appearance: the day's first is
             // in the columns, before any condition's.
             sql.params.push(Param::Text(day.to_string()));
             let day_param = sql.last_param();
-            sql.push(&format!("SELECT {} FROM rm_awards a WHERE a.awarded_on <= ", as_of_columns(day_param)))
-                .param_again(day_param);
+            sql.push(&format!(
+                "SELECT {} FROM rm_awards a WHERE a.awarded_on <= ",
+                as_of_columns(day_param)
+            ))
+            .param_again(day_param);
         }
     }
     award_conditions(&mut sql, filter);

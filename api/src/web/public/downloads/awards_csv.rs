@@ -214,7 +214,11 @@ impl AwardRows {
     ) -> Result<AwardRows, Problem> {
         let names: Names = gql::read_public(&app, NAMES_QUERY, json!({})).await?;
         let public_url = app.state.web.public_url.trim_end_matches('/').to_string();
-        let by_id = |list: Vec<Named>| list.into_iter().map(|named| (named.id, named.name)).collect();
+        let by_id = |list: Vec<Named>| {
+            list.into_iter()
+                .map(|named| (named.id, named.name))
+                .collect()
+        };
         Ok(AwardRows {
             app,
             code: area.code.to_string(),

@@ -56,11 +56,5 @@ pub async fn area_360giving(
         }
         None => Default::default(),
     };
-    attachment(
-        Format::Json.content_type(),
-        &file_name,
-        first,
-        chunks,
-        tag,
-    )
+    attachment(Format::Json.content_type(), &file_name, first, chunks, tag)
 }
