@@ -236,6 +236,16 @@ pub enum Import {
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Loads the postcode lookup (postcode → neighbourhood) from a file in the ONS
+    /// Postcode Directory's CSV layout (ONSPD; columns found by their header names: `pcds`
+    /// or `pcd`, `lsoa11` or `lsoa21`, and `osward`, `oslaua`, `doterm` when present).
+    /// English postcodes are kept, terminated ones too (marked); the rest are counted by
+    /// reason. Replaces any lookup loaded before, in one transaction.
+    Postcodes {
+        file: PathBuf,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
 
 /// Amounts read to the penny from floating-point noise listed in an import's output.
@@ -326,6 +336,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             what: Import::Geography { file, database_url },
         } => import_geography(&file, &database_url).await?,
+        Command::Import {
+            what: Import::Postcodes { file, database_url },
+        } => import_postcodes(&file, &database_url).await?,
         Command::Import {
             what: Import::Giving360 { file, database_url },
         } => {
@@ -514,6 +527,19 @@ async fn import_geography(file: &std::path::Path, database_url: &str) -> anyhow:
         .await
         .with_context(|| format!("importing {}", file.display()))?;
     println!("imported {rows} areas from {}", file.display());
+    Ok(())
+}
+
+/// `import postcodes`: see `infrastructure::postcodes`. Prints what was loaded and skipped.
+async fn import_postcodes(file: &std::path::Path, database_url: &str) -> anyhow::Result<()> {
+    let config = StoreConfig::from_url(database_url)?;
+    let database = Database::connect(&config)
+        .await
+        .with_context(|| format!("opening the store at {}", config.redacted_url()))?;
+    let import = infrastructure::postcodes::import_file(&database, file)
+        .await
+        .with_context(|| format!("importing {}", file.display()))?;
+    println!("{import}");
     Ok(())
 }
 

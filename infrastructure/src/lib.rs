@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod outage;
 pub mod personal;
+pub mod postcodes;
 pub mod reference;
 pub mod restored_log;
 pub mod test_support;

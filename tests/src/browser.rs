@@ -366,6 +366,73 @@ impl Browser {
             .unwrap_or_else(|error| panic!("{cmd}: {error}"))
     }
 
+    /// Presses and releases `key` on the keyboard, as a person would: to whatever has
+    /// the focus.
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let key: char = key.into();
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("pressing a key");
+    }
+
+    /// Presses Tab until the focused element matches `css` (at most `most` presses):
+    /// the keyboard alone reaches it. Panics, naming where the focus went, when it never
+    /// does.
+    pub async fn tab_to(&self, css: &str, most: usize) {
+        for _ in 0..most {
+            self.press(fantoccini::key::Key::Tab).await;
+            let focused = self
+                .client
+                .execute(
+                    "const e = document.activeElement; return !!e && e.matches(arguments[0]);",
+                    vec![json!(css)],
+                )
+                .await
+                .expect("reading the focus");
+            if focused.as_bool() == Some(true) {
+                return;
+            }
+        }
+        panic!("{most} presses of Tab on {} never reached {css}", self.path().await);
+    }
+
+    /// Types `text` into whatever has the focus.
+    pub async fn type_keys(&self, text: &str) {
+        let focused = self
+            .client
+            .active_element()
+            .await
+            .expect("the focused element");
+        focused.send_keys(text).await.expect("typing");
+    }
+
+    /// Waits until the page's path is no longer `before` and the new page has loaded
+    /// (after a key press that follows a link or sends a form).
+    pub async fn wait_for_new_path(&self, before: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let now = self.path().await;
+            let state = self
+                .client
+                .execute("return document.readyState", vec![])
+                .await
+                .ok();
+            if now != before && state.as_ref().and_then(Value::as_str) == Some("complete") {
+                return now;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no new page after {before}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Ends the browser session and stops chromedriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;

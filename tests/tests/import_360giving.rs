@@ -352,13 +352,7 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
             "{id} is exported under its own id"
         );
     }
-    let (status, page) = app.get("/").await;
-    assert_eq!(status, 200);
-    let total = domain::Money::new((abct.sum + alwf.sum).round_dp(2)).unwrap();
-    assert!(
-        page.contains(&total.to_string()),
-        "the public page shows {total}"
-    );
+    home_page_reconciles_the_grants_with_its_map(&app, (abct.sum + alwf.sum).round_dp(2)).await;
 
     assert_verified(&app).await;
 
@@ -376,6 +370,70 @@ async fn historic_grants_import_once_reconcile_to_the_penny_and_verify(store: St
     let rebuilt = totals(&app, json!({})).await;
     assert_eq!(rebuilt, all, "totals after a rebuild");
     assert_verified(&app).await;
+}
+
+/// The home page after the import never contradicts itself (issue 15: it said "£34.5m
+/// awarded" above "Nothing has been awarded yet"): it states the exact total, and the part
+/// of it on no local authority of its map (grants to a region or to England as a whole,
+/// or to no place the geography knows) with exact amounts that add up to GraphQL's
+/// `totals` and the authorities' own totals.
+async fn home_page_reconciles_the_grants_with_its_map(app: &TestApp, total: Decimal) {
+    let (status, page) = app.get("/").await;
+    assert_eq!(status, 200);
+    let shown = |amount: Decimal| domain::Money::new(amount).unwrap().to_string();
+    assert!(
+        page.contains(&shown(total)),
+        "the public page shows {}",
+        shown(total)
+    );
+    assert!(
+        !page.contains("Nothing has been awarded"),
+        "a contradiction"
+    );
+    let areas = app
+        .gql_now(
+            None,
+            "{ lads: neighbourhoods(level: LAD, first: 400) { edges { node { totals { awarded } } } }
+               england: neighbourhood(code: \"E92000001\") { totals { awarded } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    let on_map: Decimal = areas.data()["lads"]["edges"]
+        .as_array()
+        .expect("local authorities")
+        .iter()
+        .map(|edge| money(&edge["node"]["totals"]["awarded"]))
+        .sum();
+    let england = money(&areas.data()["england"]["totals"]["awarded"]);
+    assert!(on_map < total, "some grants are on no local authority");
+    assert!(
+        page.contains(&format!(
+            "{} of the {} awarded is not on this map",
+            shown(total - on_map),
+            shown(total)
+        )),
+        "the page says how much is not on the map"
+    );
+    for (words, amount) in [
+        ("On the map: in a local authority", on_map),
+        (
+            "To a whole region, or to England as a whole",
+            england - on_map,
+        ),
+        (
+            "Place not recorded, or not in England's geography",
+            total - england,
+        ),
+    ] {
+        if !amount.is_zero() {
+            let row = format!(
+                "{words}</dt><dd class=\"govuk-summary-list__value\">{}</dd>",
+                shown(amount)
+            );
+            assert!(page.contains(&row), "the page lacks {row}");
+        }
+    }
 }
 
 /// A JSON value compared structurally: object keys in any order, numbers as the exact

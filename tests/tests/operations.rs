@@ -275,6 +275,23 @@ async fn public_answers_are_tagged_with_the_watermark_and_unchanged_ones_answer_
         "the page shares the version"
     );
     assert_eq!(get(&app, "/", &unchanged).await.0, 304);
+    // A browser takes a 304's headers for the page it kept: the page's own policy (its
+    // styles, scripts and forms allowed) must come with it.
+    let revalidated = app
+        .client
+        .get(format!("{}/", app.base))
+        .header("if-none-match", first.clone())
+        .send()
+        .await
+        .expect("GET /");
+    assert_eq!(revalidated.status(), 304);
+    let policy = revalidated.headers()["content-security-policy"]
+        .to_str()
+        .expect("text");
+    assert!(
+        policy.contains("form-action 'self'") && policy.contains("style-src 'self'"),
+        "a 304 keeps the page's policy: {policy}"
+    );
     let posted = app
         .client
         .post(app.graphql_url())

@@ -100,6 +100,7 @@ fn render_reference(sdl: &str) -> String {
         .collect();
     types.sort_by(|a, b| a.name.node.cmp(&b.name.node));
     let mut out = String::from(REFERENCE_HEADER);
+    render_public_pages(&mut out);
     for (root, heading) in [
         ("Query", "Queries"),
         ("Mutation", "Mutations"),
@@ -122,6 +123,19 @@ fn render_reference(sdl: &str) -> String {
         out = out.replace("\n\n\n", "\n\n");
     }
     out
+}
+
+/// The public pages' addresses (`api::web::public::ADDRESSES`): the HTML side of the
+/// same read models, for people and for tools that link to them.
+fn render_public_pages(out: &mut String) {
+    out.push_str(
+        "\n## Public pages (HTTP)\n\nServer-rendered HTML for anyone, no sign-in, the same \
+         figures as the queries below (each page reads them through this schema). Stable \
+         addresses:\n\n",
+    );
+    for (address, what) in api::web::public::ADDRESSES {
+        out.push_str(&format!("- `GET {address}`: {what}\n"));
+    }
 }
 
 fn render_operations(out: &mut String, heading: &str, root: &TypeDefinition) {

@@ -4,7 +4,7 @@
 //! - [`startup`]: `Application::build` / `run_until_stopped`.
 //! - [`http`]: routes, the GraphQL handler and its limits, health, metrics; [`health`]:
 //!   projection lag by time and the transaction holding it back.
-//! - [`public`]: the public page (`GET /`, rendered by [`page`]) and the 360Giving exports.
+//! - [`public`]: the 360Giving exports (the public pages are `web::public`).
 //! - [`schema`]: the schema and its depth and complexity caps; [`query`], [`mutations`],
 //!   [`subscriptions`] and [`types`] are its parts.
 //! - [`cache`]: answers to public queries, kept while the read models are unchanged.
@@ -19,6 +19,7 @@
 pub mod account_api;
 pub mod admission;
 pub mod auth;
+pub mod award_story;
 pub mod budget;
 pub mod cache;
 pub mod conditional;
@@ -30,20 +31,23 @@ pub mod grantee_fields;
 pub mod graphiql;
 pub mod health;
 pub mod http;
+pub mod ledger_events;
 pub mod metrics;
+pub mod money_over_time;
 pub mod mutations;
 pub mod notifier;
 pub mod officer_fields;
-pub mod page;
 pub mod people_api;
 pub mod principal;
 pub mod priority;
 pub mod public;
 pub mod query;
+pub mod recent;
 pub mod reports_due;
 pub mod runtime_metrics;
 pub mod scalars;
 pub mod schema;
+pub mod search_api;
 pub mod settings;
 pub mod social;
 pub mod startup;

@@ -1,33 +1,19 @@
-//! Public HTTP pages outside GraphQL: the page at `GET /` and the 360Giving exports at
-//! `GET /export/360giving.{json,csv}`. No token is needed and only public fields are
-//! served; everything is read from the read models (a few queries), never by replaying
-//! events. Each honours `X-Min-Position` like GraphQL queries do.
+//! Public answers outside GraphQL: the 360Giving exports at
+//! `GET /export/360giving.{json,csv}` (the public pages are `web::public`'s). No token is
+//! needed and only public fields are served; everything is read from the read models,
+//! never by replaying events. Each honours `X-Min-Position` like GraphQL queries do.
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use domain::GeoLevel;
+use axum::response::{IntoResponse, Response};
 use futures::{StreamExt, TryStreamExt};
-use projections::read::{self, NeighbourhoodOrder, NeighbourhoodQuery, NeighbourhoodTotals};
-use projections::ProjectionError;
 
 use infrastructure::LogCursor;
 
 use super::conditional;
 use super::http::{App, MIN_POSITION_HEADER};
-use super::page::{render, PageData};
 use crate::export::{self, ExportFailed, Format};
-
-/// Rows in the page's "top neighbourhoods" table.
-pub const PAGE_TOP_NEIGHBOURHOODS: u32 = 10;
-/// Bars in the page's chart.
-pub const PAGE_CHART_BARS: u32 = 12;
-/// The levels the page calls neighbourhoods (smaller than a local authority).
-const NEIGHBOURHOOD_LEVELS: [GeoLevel; 3] = [GeoLevel::Lsoa, GeoLevel::Msoa, GeoLevel::Ward];
-/// The page allows only its own inline styles and nothing else from anywhere.
-const PAGE_CONTENT_SECURITY_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 fn plain(status: StatusCode, text: String) -> Response {
     (
@@ -104,83 +90,6 @@ fn unavailable(error: impl std::fmt::Display) -> Response {
         StatusCode::SERVICE_UNAVAILABLE,
         "the ledger's read models could not be read; retry shortly\n".into(),
     )
-}
-
-async fn ranked(
-    app: &App,
-    level: GeoLevel,
-    first: u32,
-) -> Result<Vec<NeighbourhoodTotals>, ProjectionError> {
-    let page = read::neighbourhoods(
-        &app.state.ledger.database,
-        &NeighbourhoodQuery {
-            level: Some(level),
-            order: NeighbourhoodOrder::AwardedDesc,
-            first,
-            ..NeighbourhoodQuery::default()
-        },
-    )
-    .await?;
-    Ok(page
-        .areas
-        .into_iter()
-        .filter(|area| area.totals.award_count > 0)
-        .collect())
-}
-
-async fn page_data(app: &App) -> Result<PageData, ProjectionError> {
-    let db = &app.state.ledger.database;
-    let mut top = Vec::new();
-    for level in NEIGHBOURHOOD_LEVELS {
-        top.extend(ranked(app, level, PAGE_TOP_NEIGHBOURHOODS).await?);
-    }
-    top.sort_by(|a, b| {
-        b.totals
-            .awarded
-            .cmp(&a.totals.awarded)
-            .then_with(|| a.area.code.cmp(&b.area.code))
-    });
-    top.truncate(PAGE_TOP_NEIGHBOURHOODS as usize);
-    let local_authorities = ranked(app, GeoLevel::Lad, PAGE_CHART_BARS).await?;
-    // Without local authorities in the reference geography, chart the neighbourhoods.
-    let (chart, chart_level) = if local_authorities.is_empty() {
-        (top.clone(), "neighbourhood")
-    } else {
-        (local_authorities, "local authority")
-    };
-    Ok(PageData {
-        funds: read::funds(db).await?,
-        totals: read::totals(db, &read::TotalsFilter::default()).await?,
-        top_neighbourhoods: top,
-        chart,
-        chart_level,
-        head: Some(read::ledger_head(db).await?),
-    })
-}
-
-/// `GET /`: where the money went.
-pub async fn page(State(app): State<App>, headers: HeaderMap) -> Response {
-    let tag = match conditional_tag(&app, &headers).await {
-        Ok(tag) => tag,
-        Err(answered) => return answered,
-    };
-    match page_data(&app).await {
-        Ok(data) => maybe_tagged(
-            (
-                [
-                    (
-                        header::CONTENT_SECURITY_POLICY,
-                        PAGE_CONTENT_SECURITY_POLICY,
-                    ),
-                    (header::CACHE_CONTROL, "no-cache"),
-                ],
-                Html(render(&data)),
-            )
-                .into_response(),
-            tag,
-        ),
-        Err(error) => unavailable(error),
-    }
 }
 
 /// `GET /export/360giving.json`

@@ -339,6 +339,44 @@ impl Query {
         super::principal::me(ctx).await
     }
 
+    /// The awards made most recently, latest first (by the day each was made, then by id):
+    /// `first` of them (10 when not given, at most 500). With `asOf`, only awards made by
+    /// the end of that day, and their amounts (`awarded`, `paid`, `returned`,
+    /// `disbursed`, `spendReported`) as they stood then.
+    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    async fn recent_awards(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<Award>> {
+        let first = page_size(first.or(Some(super::recent::DEFAULT_RECENT_ITEMS as i32)))?;
+        let awards = read::recent_awards(state(ctx).database(), first, as_of.map(|day| day.0))
+            .await
+            .coded()?;
+        Ok(awards.into_iter().map(Award).collect())
+    }
+
+    /// The payments recorded most recently, latest first (by the day each was paid):
+    /// `first` of them (10 when not given, at most 500), each with its award. With `asOf`,
+    /// only payments made by the end of that day, their awards' amounts as they stood then.
+    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    async fn recent_payments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::recent::RecentPayment>> {
+        let first = page_size(first.or(Some(super::recent::DEFAULT_RECENT_ITEMS as i32)))?;
+        let payments = read::recent_payments(state(ctx).database(), first, as_of.map(|day| day.0))
+            .await
+            .coded()?;
+        Ok(payments
+            .into_iter()
+            .map(super::recent::RecentPayment)
+            .collect())
+    }
+
     /// The ledger's head as far as the read models have got.
     async fn ledger(&self, ctx: &Context<'_>) -> GqlResult<LedgerHead> {
         Ok(LedgerHead(

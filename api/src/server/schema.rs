@@ -22,6 +22,7 @@ use super::mutations::Mutation;
 use super::officer_fields::OfficerQuery;
 use super::people_api::{PeopleMutation, PeopleQuery};
 use super::query::Query;
+use super::search_api::SearchQuery;
 use super::subscriptions::Subscription;
 use super::transport::TransportLimits;
 
@@ -57,6 +58,7 @@ pub struct QueryRoot(
     GroupQuery,
     DecisionsQuery,
     OfficerQuery,
+    SearchQuery,
 );
 
 // The mutation root, merged as the query root is.
@@ -76,6 +78,7 @@ pub fn build_schema(state: Option<Arc<AppState>>, limits: &TransportLimits) -> A
         GroupQuery,
         DecisionsQuery,
         OfficerQuery,
+        SearchQuery,
     );
     let mutation = MutationRoot(Mutation, AccountMutation, ErasureMutation, PeopleMutation);
     let builder = Schema::build(query, mutation, Subscription)

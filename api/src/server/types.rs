@@ -123,6 +123,17 @@ impl Fund {
         .coded()?;
         Ok(rounds.into_iter().map(Round).collect())
     }
+    /// The fund's awarded, paid, returned, disbursed and reported spend period by period,
+    /// up to now or the end of `asOf`; `interval` chosen for the span when not given.
+    async fn money_over_time(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+        interval: Option<super::money_over_time::SeriesInterval>,
+    ) -> GqlResult<super::money_over_time::MoneyOverTime> {
+        let scope = read::SeriesScope::Fund(self.0.fund_id.clone());
+        super::money_over_time::money_over_time(ctx, scope, as_of, interval).await
+    }
 }
 
 /// Where a fund's money is, in pounds.
@@ -839,6 +850,75 @@ impl Award {
             .map(|award| award.drawdowns.into_iter().map(Drawdown).collect())
             .unwrap_or_default())
     }
+    /// The amount first approved, before any variation (public); a historic grant's amount
+    /// as the funder published it.
+    async fn approved_amount(&self, ctx: &Context<'_>) -> GqlResult<MoneyValue> {
+        super::award_story::approved_amount(ctx, &self.0).await
+    }
+    /// The award's money now, or as it stood at the end of `asOf` (public; all 0.00 before
+    /// the award was made).
+    async fn position(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<super::award_story::AwardPosition> {
+        super::award_story::position(ctx, &self.0, as_of).await
+    }
+    /// Payments to the recipient by date, up to the end of `asOf` (public: the date and
+    /// amount, as the 360Giving export publishes them; the drawdowns, their purposes and
+    /// the payments' references are in `drawdowns`, for the parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::AwardPayment>> {
+        super::award_story::payments(ctx, &self.0.award_id, as_of).await
+    }
+    /// Changes to the amount awarded, oldest first, up to the end of `asOf` (public: the
+    /// date and the amounts before and after; the reasons are in `history`, for the
+    /// parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn variations(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::AwardVariation>> {
+        let changes = super::award_story::changes(ctx, &self.0.award_id, as_of).await?;
+        Ok(super::award_story::variations(changes))
+    }
+    /// Money given back to the fund, oldest first, up to the end of `asOf` (public: the
+    /// date and amount; the reasons are in `history`, for the parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn returns(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::AwardReturn>> {
+        let changes = super::award_story::changes(ctx, &self.0.award_id, as_of).await?;
+        Ok(super::award_story::returns(changes))
+    }
+    /// Spend reported per budget category, for periods ending by the end of `asOf`, in
+    /// category order; categories with no spend reported are left out (public; the
+    /// planned amounts are in `budgetLines`, for the parties only).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn spend_by_category(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::CategorySpend>> {
+        super::award_story::spend_by_category(ctx, &self.0.award_id, as_of).await
+    }
+    /// Outcomes reported, by the end of their period, for periods ending by the end of
+    /// `asOf` (public).
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn outcomes(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+    ) -> GqlResult<Vec<super::award_story::ReportedOutcome>> {
+        super::award_story::outcomes(ctx, &self.0.award_id, as_of).await
+    }
 }
 
 pub struct Drawdown(pub read::DrawdownRecord);
@@ -1068,6 +1148,18 @@ impl Neighbourhood {
     async fn imd_decile(&self) -> Option<i32> {
         self.area.imd_decile.map(i32::from)
     }
+    /// How the area's neighbourhoods (the LSOAs at or below it in the reference geography;
+    /// an LSOA: itself) spread over their nation's deprivation deciles: for each nation and
+    /// decile, how many there are and the people in them, nation then decile 1 (most
+    /// deprived) to 10. Only deciles with a neighbourhood are listed; LSOAs without a
+    /// decile are left out. Deciles of different nations are never pooled.
+    #[graphql(complexity = "UNPAGED_LIST_ITEMS * child_complexity")]
+    async fn deprivation(&self, ctx: &Context<'_>) -> GqlResult<Vec<DecileShare>> {
+        let shares = read::deprivation(state(ctx).database(), &self.geo_code()?)
+            .await
+            .coded()?;
+        Ok(shares.into_iter().map(DecileShare).collect())
+    }
     /// Totals over the awards in this area and every area below it.
     async fn totals(
         &self,
@@ -1126,9 +1218,43 @@ impl Neighbourhood {
         .coded()?;
         Ok(award_connection(page, after.as_deref()))
     }
+    /// Money over the awards in this area and every area below it, period by period, up
+    /// to now or the end of `asOf`; `interval` chosen for the span when not given.
+    async fn money_over_time(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateValue>,
+        interval: Option<super::money_over_time::SeriesInterval>,
+    ) -> GqlResult<super::money_over_time::MoneyOverTime> {
+        let scope = read::SeriesScope::Area(self.geo_code()?);
+        super::money_over_time::money_over_time(ctx, scope, as_of, interval).await
+    }
 }
 
 pub type NeighbourhoodConnection = Connection<String, Neighbourhood>;
+
+/// An area's neighbourhoods (LSOAs) in one decile of one nation's index of deprivation.
+pub struct DecileShare(pub read::DecileShare);
+
+#[Object]
+impl DecileShare {
+    /// Whose index the decile is of: each nation ranks only its own small areas.
+    async fn nation(&self) -> Nation {
+        Nation::from(self.0.nation)
+    }
+    /// 1 = among the nation's most deprived 10% of small areas, 10 = the least deprived.
+    async fn imd_decile(&self) -> i32 {
+        i32::from(self.0.imd_decile)
+    }
+    /// How many of the area's neighbourhoods (LSOAs) are in this decile.
+    async fn neighbourhoods(&self) -> i64 {
+        self.0.neighbourhoods
+    }
+    /// The people living in them (the reference geography's populations).
+    async fn population(&self) -> i64 {
+        self.0.population
+    }
+}
 
 /// The ledger's head: how far the read models have got and the hash chain over the log.
 pub struct LedgerHead(pub read::LedgerHead);
@@ -1146,6 +1272,17 @@ impl LedgerHead {
     /// How many events the chain covers.
     async fn events(&self) -> i64 {
         self.0.events
+    }
+    /// The chain's events in public form, newest first: `first` of them (20 unless
+    /// given, at most 100) before the one numbered `before` (the newest without it).
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn latest(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        before: Option<i64>,
+    ) -> GqlResult<super::ledger_events::LedgerEventPage> {
+        super::ledger_events::latest(ctx, first, before).await
     }
 }
 

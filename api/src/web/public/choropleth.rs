@@ -144,23 +144,30 @@ fn fill_class(area: &ChoroplethArea, breaks: &[Decimal]) -> String {
                 .iter()
                 .position(|upper| value <= *upper)
                 .unwrap_or(breaks.len().saturating_sub(1));
-            format!("fl-choro fl-choro--{}", step + 1)
+            format!("fl-choro fl-choro--{}", colour_of_step(step, breaks.len()))
         }
     }
 }
 
+/// The colour (1 to `CLASSES`) of step `step` of `steps`: spread over the whole scale when
+/// there are fewer steps than colours (two areas with money are not both pale), the
+/// darkest for the most per person.
+fn colour_of_step(step: usize, steps: usize) -> usize {
+    ((step + 1) * CLASSES)
+        .div_ceil(steps.max(1))
+        .clamp(1, CLASSES)
+}
+
 fn legend(breaks: &[Decimal], measure: Measure) -> Markup {
-    let lowers = std::iter::once(Decimal::ZERO).chain(breaks.iter().copied());
-    let ranges: Vec<(Decimal, Decimal)> = lowers.zip(breaks.iter().copied()).collect();
     html! {
         div class="fl-choropleth__legend" {
             p class="govuk-body-s govuk-!-margin-bottom-1" { "Amount " (measure.words()) " per person" }
-            ul class="fl-legend" {
+            ul class="govuk-body-s fl-legend" {
                 li { span class="fl-legend__swatch fl-choro--none" {} "Nothing" }
-                @for (step, (lower, upper)) in ranges.iter().enumerate() {
+                @for (step, words) in step_words(breaks).iter().enumerate() {
                     li {
-                        span class={ "fl-legend__swatch fl-choro--" (step + 1) } {}
-                        (figures::money(&lower.to_string())) " to " (figures::money(&upper.to_string()))
+                        span class={ "fl-legend__swatch fl-choro--" (colour_of_step(step, breaks.len())) } {}
+                        (words)
                     }
                 }
                 li { span class="fl-legend__swatch fl-choro--unknown" {} "Population not known" }
@@ -169,6 +176,27 @@ fn legend(breaks: &[Decimal], measure: Measure) -> Markup {
     }
 }
 
+/// Each colour step's range in words: "Up to £0.86", then "£0.87 to £1.80", … (per
+/// person amounts are to the penny, so a step starts a penny above the last one's top).
+fn step_words(breaks: &[Decimal]) -> Vec<String> {
+    let penny = Decimal::new(1, 2);
+    breaks
+        .iter()
+        .enumerate()
+        .map(|(step, upper)| {
+            let upper_text = figures::money(&upper.to_string());
+            match step.checked_sub(1).map(|below| breaks[below] + penny) {
+                None => format!("Up to {upper_text}"),
+                Some(lower) if lower == *upper => upper_text,
+                Some(lower) => format!("{} to {upper_text}", figures::money(&lower.to_string())),
+            }
+        })
+        .collect()
+}
+
+/// The map's figures, most per person first. Written compactly (the cells' look is
+/// `.fl-choro-table`'s, GOV.UK's table cell): a map of 317 authorities or 639
+/// neighbourhoods has as many rows, and the page should stay small.
 fn table(caption: &str, areas: &[ChoroplethArea], measure: Measure) -> Markup {
     let mut ranked: Vec<&ChoroplethArea> = areas.iter().collect();
     ranked.sort_by(|a, b| {
@@ -185,21 +213,34 @@ fn table(caption: &str, areas: &[ChoroplethArea], measure: Measure) -> Markup {
         Measure::Awarded => "Awarded",
         Measure::Disbursed => "Paid out",
     };
-    let rows: Vec<Vec<Markup>> = ranked
-        .iter()
-        .map(|area| {
-            vec![
-                html! { a class="govuk-link" href=(area.href) { (area.name) } },
-                html! { (figures::money(&area.amount)) },
-                html! { (area.population.map(figures::count).unwrap_or_else(|| "Not known".into())) },
-                html! { (area.per_head().map(|value| figures::money(&value.to_string())).unwrap_or_else(|| "Not known".into())) },
-            ]
-        })
-        .collect();
-    layout::table(
+    let not_known = || "Not known".to_string();
+    layout::table_region(
         caption,
-        &["Area", amount_heading, "Population", "Per person"],
-        &rows,
+        html! {
+            table class="govuk-table fl-choro-table" {
+                caption class="govuk-table__caption govuk-table__caption--m" { (caption) }
+                thead class="govuk-table__head" {
+                    tr {
+                        th scope="col" class="govuk-table__header" { "Area" }
+                        @for heading in ["Per person", amount_heading, "Population"] {
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { (heading) }
+                        }
+                    }
+                }
+                tbody class="govuk-table__body" {
+                    @for area in &ranked {
+                        tr {
+                            th scope="row" class="govuk-table__header" {
+                                a class="govuk-link" href=(area.href) { (area.name) }
+                            }
+                            td { (area.per_head().map(|value| figures::money(&value.to_string())).unwrap_or_else(not_known)) }
+                            td { (figures::money(&area.amount)) }
+                            td { (area.population.map(figures::count).unwrap_or_else(not_known)) }
+                        }
+                    }
+                }
+            }
+        },
     )
 }
 
@@ -240,6 +281,36 @@ mod tests {
         assert_eq!(
             fill_class(&areas[11], &breaks),
             "fl-choro fl-choro--unknown"
+        );
+    }
+
+    #[test]
+    fn fewer_steps_than_colours_spread_over_the_scale() {
+        assert_eq!(colour_of_step(0, 1), CLASSES);
+        assert_eq!(
+            (0..2)
+                .map(|step| colour_of_step(step, 2))
+                .collect::<Vec<_>>(),
+            [3, 5]
+        );
+        assert_eq!(
+            (0..CLASSES)
+                .map(|step| colour_of_step(step, CLASSES))
+                .collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn each_step_starts_a_penny_above_the_last() {
+        let breaks = [
+            Decimal::new(86, 2),
+            Decimal::new(87, 2),
+            Decimal::new(180, 2),
+        ];
+        assert_eq!(
+            step_words(&breaks),
+            ["Up to £0.86", "£0.87", "£0.88 to £1.80"]
         );
     }
 

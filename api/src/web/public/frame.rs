@@ -102,7 +102,7 @@ where
     let tag = version.map(conditional::etag);
     if let Some(tag) = &tag {
         if conditional::matches(headers, tag) {
-            return conditional::not_modified(tag.clone());
+            return with_page_policy(conditional::not_modified(tag.clone()));
         }
     }
     let key = Bytes::from(format!("GET {uri}"));
@@ -120,6 +120,17 @@ where
         cache.put(key, version, html.clone());
     }
     tagged(ok_page(html), tag)
+}
+
+/// A `304` carries the page's own policy: a browser updates the kept page's headers from
+/// it, and without it the server's default (nothing may load, no form may be sent) would
+/// then apply to the page (its styles, its scripts and its forms blocked).
+fn with_page_policy(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(SCREEN_CONTENT_SECURITY_POLICY),
+    );
+    response
 }
 
 fn tagged(response: Response, tag: Option<HeaderValue>) -> Response {
@@ -233,6 +244,11 @@ fn as_of_form(page: &PublicPage) -> Markup {
             }
             div class="govuk-details__text" {
                 form method="get" action=(page.path) novalidate {
+                    // A GET form's action loses its query: the page's own choices (`?in=`,
+                    // `?show=` …) are carried as hidden fields instead.
+                    @for (name, value) in query_pairs(&page.path) {
+                        input type="hidden" name=(name) value=(value);
+                    }
                     (widgets::date_input(AS_OF, "Figures as at the end of", Some("For example, 31 3 2025"), &fields, None))
                     button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" {
                         "Show these figures"
@@ -241,6 +257,14 @@ fn as_of_form(page: &PublicPage) -> Markup {
             }
         }
     }
+}
+
+/// The `name=value` pairs of `path`'s query (percent-decoded), in order.
+fn query_pairs(path: &str) -> Vec<(String, String)> {
+    let Some((_, query)) = path.split_once('?') else {
+        return Vec::new();
+    };
+    serde_urlencoded::from_str(query).unwrap_or_default()
 }
 
 /// A public document: the public navigation, then `body`.

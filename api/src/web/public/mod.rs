@@ -39,6 +39,25 @@ use axum::Router;
 
 use crate::server::http::App;
 
+/// The public pages' stable addresses and what each shows (API-REFERENCE.md "Public
+/// pages" is rendered from this list). Every page takes `?asOf=YYYY-MM-DD` where its
+/// figures can be seen as of an earlier day, and answers `ETag`/`If-None-Match` and
+/// `X-Min-Position` like GraphQL's public queries.
+pub const ADDRESSES: &[(&str, &str)] = &[
+    ("/", "every fund's position; the map of England by amount per head (`?show=awarded|disbursed`; `?in={local authority}` for its wards, `&level=lsoa` for its neighbourhoods) with the same figures in a table; the latest awards and payments; search"),
+    ("/areas/{code}", "one area at any level (region, local authority, ward, MSOA, LSOA): totals, its map with its children coloured and ranked, its awards (paged), money over time, social return, deprivation context, downloads"),
+    ("/areas/{code}/awards.csv", "the area's awards as CSV (UTF-8 with BOM, rows by date, no cell runs as a formula)"),
+    ("/areas/{code}/360giving.json", "the area's awards as a 360Giving data package"),
+    ("/awards/{id}", "one award's public story: round, recipient, place, amount, variations, payments and returns with dates, reported spend by category, outcomes"),
+    ("/funds/{id}", "a fund's position over time, its rounds and awards"),
+    ("/rounds/{id}", "a round's budget and awards; a participatory round's results with vote counts and the rule that decided them"),
+    ("/search?q=", "places by name or postcode (once `fundledger import postcodes` has loaded a lookup), recipients, awards"),
+    ("/glossary", "every figure the pages show, defined as the API defines it"),
+    ("/ledger", "the ledger's head hash and position, how to check them, the latest events in public form"),
+    ("/export/360giving.json", "every award as a 360Giving data package"),
+    ("/export/360giving.csv", "every award in 360Giving's flattened CSV layout"),
+];
+
 /// Every public page's route; `web::routes` merges them.
 pub fn routes() -> Router<App> {
     Router::new()
