@@ -2,7 +2,9 @@
 //! `fundledger export 360giving`: pages through the award register of the read models
 //! (never replaying events), fills the export's plain records with fund, round and
 //! neighbourhood names, and yields the document in chunks, one page of awards at a time,
-//! so a register of 100,000 awards is never one query or one allocation.
+//! so a register of 100,000 awards is never one query or one allocation. The same export
+//! filtered to one area (its awards and those of every area below it) is a place's
+//! 360Giving download (`/areas/{code}/360giving.json`): the same grant ids and shape.
 
 use std::collections::HashMap;
 
@@ -25,6 +27,9 @@ pub enum ExportFailed {
     /// A 360Giving package holds at least one grant (the schema's `minItems`).
     #[error("nothing to publish yet: the award register has no awards, and a 360Giving package needs at least one grant")]
     NothingToPublish,
+    /// The same for one area: a package of its awards would have none.
+    #[error("nothing to publish for this area yet: it has no awards, and a 360Giving package needs at least one grant")]
+    NothingInArea,
     #[error("reading the award register: {0}")]
     Read(#[from] ProjectionError),
     #[error(transparent)]
@@ -54,10 +59,39 @@ impl Format {
     }
 }
 
+/// What an export covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole award register.
+    Register,
+    /// The awards in one area and every area below it.
+    Area { code: domain::GeoCode, name: String },
+}
+
+impl Scope {
+    fn filter(&self) -> AwardFilter {
+        match self {
+            Scope::Register => AwardFilter::default(),
+            Scope::Area { code, .. } => AwardFilter {
+                neighbourhood: Some(code.clone()),
+                ..AwardFilter::default()
+            },
+        }
+    }
+
+    fn nothing_to_publish(&self) -> ExportFailed {
+        match self {
+            Scope::Register => ExportFailed::NothingToPublish,
+            Scope::Area { .. } => ExportFailed::NothingInArea,
+        }
+    }
+}
+
 /// Pages of grants from the award register, in award id order. Names are looked up once
 /// per fund, round and neighbourhood and kept for the rest of the export.
 pub struct GrantPages {
     db: Database,
+    scope: Scope,
     after: Option<String>,
     finished: bool,
     funds: HashMap<String, FundPosition>,
@@ -69,9 +103,15 @@ pub struct GrantPages {
 
 impl GrantPages {
     pub async fn open(db: Database) -> Result<GrantPages, ProjectionError> {
+        GrantPages::open_for(db, Scope::Register).await
+    }
+
+    /// Pages of the grants `scope` covers.
+    pub async fn open_for(db: Database, scope: Scope) -> Result<GrantPages, ProjectionError> {
         let funds = read::funds(&db).await?;
         Ok(GrantPages {
             db,
+            scope,
             after: None,
             finished: false,
             funds: funds
@@ -96,14 +136,30 @@ impl GrantPages {
             .collect();
         funders.sort_by(|a, b| a.id.cmp(&b.id));
         funders.dedup();
-        Ok(PackageInfo {
-            title: "fundledger awards (360Giving)".into(),
-            description: format!(
-                "Every award of the fundledger register as 360Giving grants, as of ledger \
-                 position {} (chain head {}).",
-                head.position, head.head
+        let (title, description, identifier) = match &self.scope {
+            Scope::Register => (
+                "fundledger awards (360Giving)".to_string(),
+                format!(
+                    "Every award of the fundledger register as 360Giving grants, as of ledger \
+                     position {} (chain head {}).",
+                    head.position, head.head
+                ),
+                format!("fundledger-360giving-{}", head.position),
             ),
-            identifier: format!("fundledger-360giving-{}", head.position),
+            Scope::Area { code, name } => (
+                format!("fundledger awards in {name} (360Giving)"),
+                format!(
+                    "Every award of the fundledger register in {name} ({code}) and the areas \
+                     within it as 360Giving grants, as of ledger position {} (chain head {}).",
+                    head.position, head.head
+                ),
+                format!("fundledger-360giving-{code}-{}", head.position),
+            ),
+        };
+        Ok(PackageInfo {
+            title,
+            description,
+            identifier,
             publisher: (funders.len() == 1).then(|| funders.remove(0)),
             issued: chrono::Utc::now(),
         })
@@ -116,7 +172,7 @@ impl GrantPages {
         }
         let page = read::awards(
             &self.db,
-            &AwardFilter::default(),
+            &self.scope.filter(),
             EXPORT_PAGE_AWARDS,
             self.after.as_deref(),
         )
@@ -253,7 +309,7 @@ impl GrantPages {
 }
 
 enum Phase {
-    Start(Database),
+    Start(Database, Scope),
     Pages { pages: GrantPages, first: bool },
     Done,
 }
@@ -262,10 +318,20 @@ enum Phase {
 /// end. The JSON package's metadata is read first, so it names the ledger position the
 /// export started at.
 pub fn stream(db: Database, format: Format) -> impl Stream<Item = Result<Bytes, ExportFailed>> {
-    futures::stream::try_unfold(Phase::Start(db), move |phase| async move {
+    stream_for(db, format, Scope::Register)
+}
+
+/// The export of the grants `scope` covers, as [`stream`] writes the whole register's.
+pub fn stream_for(
+    db: Database,
+    format: Format,
+    scope: Scope,
+) -> impl Stream<Item = Result<Bytes, ExportFailed>> {
+    futures::stream::try_unfold(Phase::Start(db, scope), move |phase| async move {
         match phase {
-            Phase::Start(db) => {
-                let mut pages = GrantPages::open(db).await?;
+            Phase::Start(db, scope) => {
+                let nothing = scope.nothing_to_publish();
+                let mut pages = GrantPages::open_for(db, scope).await?;
                 let mut head = match format {
                     Format::Json => {
                         giving360::json_package_start(&pages.package_info().await?)?.into_bytes()
@@ -274,10 +340,7 @@ pub fn stream(db: Database, format: Format) -> impl Stream<Item = Result<Bytes, 
                 };
                 // The first page goes with the header, so an empty register is refused
                 // before anything is sent (the schema refuses a package with no grant).
-                let grants = pages
-                    .next_page()
-                    .await?
-                    .ok_or(ExportFailed::NothingToPublish)?;
+                let grants = pages.next_page().await?.ok_or(nothing)?;
                 head.extend(match format {
                     Format::Json => giving360::json_grants(&grants, true)?.into_bytes(),
                     Format::Csv => giving360::csv_rows(&grants)?,

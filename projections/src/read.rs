@@ -1342,10 +1342,12 @@ pub async fn ledger_head(db: &Database) -> Result<LedgerHead> {
 
 // ---------------------------------------------------------------- social return
 
-mod deprivation;
+mod award_listing;
 mod award_story;
+mod deprivation;
 mod inputs;
 mod ledger_events;
+mod local_authority;
 mod places;
 mod recent;
 mod reports_due;
@@ -1353,13 +1355,15 @@ mod series;
 mod search;
 mod social_return;
 
-pub use deprivation::{deprivation, DecileShare};
+pub use award_listing::{awards_listed, AwardListing, AwardOrder};
 pub use award_story::{
     award_approved_amount, award_changes, award_figures_as_of, award_outcomes, award_payments,
     AwardChanges, AwardFigures, OutcomeReport, PaidOn, ReturnedOn, Variation,
 };
+pub use deprivation::{deprivation, DecileShare};
 pub use inputs::{award_inputs, InputRecord};
 pub use ledger_events::{public_events, PublicEvent, PublicEventPage, PRIVATE_RECORD};
+pub use local_authority::local_authority;
 pub use places::{geography_version, reference_places, ReferencePlace};
 pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
 pub use recent::{recent_awards, recent_payments, RecentPayment};

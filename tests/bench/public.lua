@@ -1,13 +1,16 @@
--- wrk script for the public queries of issue 4 §5 (run by tests/bench/run.sh).
--- OPERATION=neighbourhood|awards, CODES=comma-separated GSS codes taken in turn,
--- UNCACHED=1 makes every body unique (a GraphQL comment), so the server's public query
--- cache never answers. The query texts are the same as fundledger-loadgen's.
+-- wrk script for the public queries of issue 4 §5 and the area page of issue 15 (run by
+-- tests/bench/run.sh). OPERATION=neighbourhood|awards (GraphQL POSTs to the URL) or page
+-- (`GET /areas/{code}` on the URL's server), CODES=comma-separated GSS codes taken in
+-- turn, UNCACHED=1 makes every request unique (a GraphQL comment; a `?v=N` the page
+-- ignores), so the server's public caches never answer. The query texts are the same as
+-- fundledger-loadgen's.
 local queries = {
   neighbourhood = "query($c: GeoCode!) { neighbourhood(code: $c) { name totals { awarded disbursed awardCount } } }",
   awards = "query($c: GeoCode!) { awards(filter: { neighbourhood: $c }, first: 20) { edges { node { id title amount } } } }",
 }
+local page = os.getenv("OPERATION") == "page"
 local query = queries[os.getenv("OPERATION") or "neighbourhood"]
-assert(query, "OPERATION must be neighbourhood or awards")
+assert(page or query, "OPERATION must be neighbourhood, awards or page")
 local uncached = os.getenv("UNCACHED") == "1"
 
 local codes = {}
@@ -18,8 +21,12 @@ end
 local headers = { ["Content-Type"] = "application/json" }
 local requests = {}
 for i, code in ipairs(codes) do
-  local body = string.format('{"query":"%s","variables":{"c":"%s"}}', query, code)
-  requests[i] = wrk.format("POST", nil, headers, body)
+  if page then
+    requests[i] = wrk.format("GET", "/areas/" .. code)
+  else
+    local body = string.format('{"query":"%s","variables":{"c":"%s"}}', query, code)
+    requests[i] = wrk.format("POST", nil, headers, body)
+  end
 end
 
 -- Each wrk thread runs its own copy of this script: start the threads at different codes.
@@ -30,6 +37,9 @@ end
 
 function request()
   sent = sent + 1
+  if uncached and page then
+    return wrk.format("GET", string.format("/areas/%s?v=%d", codes[(sent % #codes) + 1], sent))
+  end
   if uncached then
     local code = codes[(sent % #codes) + 1]
     local body = string.format('{"query":"%s\\n# request %d","variables":{"c":"%s"}}', query, sent, code)
@@ -41,7 +51,7 @@ end
 -- GraphQL reports errors in a 200 response: count them (wrk counts only non-2xx).
 graphql_errors = 0 -- global: done() reads it from each thread
 function response(status, headers, body)
-  if string.find(body, '"errors"', 1, true) then
+  if not page and string.find(body, '"errors"', 1, true) then
     graphql_errors = graphql_errors + 1
   end
 end

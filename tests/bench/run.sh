@@ -6,18 +6,25 @@
 #   SEED_EVENTS=1000000 bash tests/bench/run.sh   # PostgreSQL with a 1M-event history
 #   STORE=postgres bash tests/bench/run.sh        # demo data on PostgreSQL
 #   bash tests/bench/run.sh                       # demo data on SQLite
+#   DATABASE_URL=postgres://…/bench SEEDED=1 bash tests/bench/run.sh   # rerun on a store
+#                                                 # seeded before (SEED_EVENTS with DATABASE_URL)
 # Knobs: CONNECTIONS=64, SECONDS_PER_RUN=10, BIN=dir-with-release-binaries (skips the build),
-# GEOGRAPHY=csv (default ../shared/geo/england-lsoa-imd2019.csv when present).
+# GEOGRAPHY=csv (default ../shared/geo/england-lsoa-imd2019.csv when present),
+# OPERATIONS="neighbourhood page awards" (the public reads measured; `page` is the area
+# page `GET /areas/{code}`, beside `neighbourhood`, the GraphQL query of its figures),
+# WRITES=0 (skip requestDrawdown and the SQL baseline), SEED_AWARDS=file (keeps the seeded
+# awards list, which a SEEDED rerun needs for the writes), PORT=18181.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-: "${CONNECTIONS:=64}" "${SECONDS_PER_RUN:=10}" "${STORE:=sqlite}" "${SEED_EVENTS:=}"
+: "${CONNECTIONS:=64}" "${SECONDS_PER_RUN:=10}" "${STORE:=sqlite}" "${SEED_EVENTS:=}" "${SEEDED:=}"
+: "${OPERATIONS:=neighbourhood page awards}" "${WRITES:=1}" "${PORT:=18181}"
 if [ -z "${BIN:-}" ]; then
   cargo build --release -q -p fundledger-api -p fundledger-tests --bins
   BIN=target/release
 fi
 GEOGRAPHY=${GEOGRAPHY:-../shared/geo/england-lsoa-imd2019.csv}
 [ -f "$GEOGRAPHY" ] || GEOGRAPHY=api/demo/geography.csv
-[ -n "$SEED_EVENTS" ] && STORE=postgres
+[ -n "$SEED_EVENTS$SEEDED" ] && STORE=postgres
 WORK=$(mktemp -d)
 cleanup() {
   kill "${SERVER:-0}" 2>/dev/null && wait "${SERVER}" 2>/dev/null || true
@@ -37,11 +44,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
   fi
 fi
 export FUNDLEDGER_JWT_SECRET="${FUNDLEDGER_JWT_SECRET:-bench-secret-$(date +%s%N)-0123456789abcdef}"
-URL=http://127.0.0.1:18181/graphql
+URL=http://127.0.0.1:$PORT/graphql
+SEED_AWARDS=${SEED_AWARDS:-$WORK/awards.txt}
 
 if [ -n "$SEED_EVENTS" ]; then
   "$BIN/fundledger-seed" --events "$SEED_EVENTS" --geography "$GEOGRAPHY" \
-    --print-awards "$CONNECTIONS" > "$WORK/awards.txt"
+    --print-awards "$CONNECTIONS" > "$SEED_AWARDS"
   start=$(date +%s.%N)
   "$BIN/fundledger" rebuild >/dev/null
   echo "rebuild of the projections: $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s"
@@ -50,11 +58,11 @@ if [ -n "$SEED_EVENTS" ]; then
   # measurements (seen: a p99 of 22 ms in the first run). Settle it first.
   # CHECKPOINT then writes out what the vacuum dirtied, before the runs rather than during.
   psql "$DATABASE_URL" -qc "VACUUM (ANALYZE)" -c "CHECKPOINT"
-else
+elif [ -z "$SEEDED" ]; then
   "$BIN/fundledger" import geography "$GEOGRAPHY" >/dev/null
 fi
 DEMO=--demo
-[ -n "$SEED_EVENTS" ] && DEMO=
+[ -n "$SEED_EVENTS$SEEDED" ] && DEMO=
 # With PIN=1 (the default on machines of 2+ cores with taskset) the server runs on every
 # core but the last and the load generator on the last, as if it were another machine:
 # unpinned, the client's threads preempt the server's and the preemptions are the p99.
@@ -64,14 +72,14 @@ if [ "$PIN" = 1 ]; then
   LAST=$(( $(nproc) - 1 ))
   SERVER_CPUS=(taskset -c "0-$(( LAST - 1 ))") CLIENT_CPUS=(taskset -c "$LAST")
 fi
-"${SERVER_CPUS[@]}" "$BIN/fundledger" serve $DEMO --listen 127.0.0.1:18181 > "$WORK/serve.out" 2> "$WORK/serve.err" &
+"${SERVER_CPUS[@]}" "$BIN/fundledger" serve $DEMO --listen "127.0.0.1:$PORT" > "$WORK/serve.out" 2> "$WORK/serve.err" &
 SERVER=$!
-until curl -fsS http://127.0.0.1:18181/readyz >/dev/null 2>&1; do
+until curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
   kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.err"; exit 1; }
   sleep 0.5
 done
-EVENTS=$(curl -fsS http://127.0.0.1:18181/metrics | awk '/^fundledger_event_log_head_position/ {print $2}')
-echo "store: ${DATABASE_URL%%:*}, events: $EVENTS, connections: $CONNECTIONS, geography: $GEOGRAPHY"
+EVENTS=$(curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '/^fundledger_event_log_head_position/ {print $2}')
+echo "store: ${DATABASE_URL%%:*}, events: $EVENTS, connections: $CONNECTIONS, geography: $GEOGRAPHY, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Public queries: one hot area (Kingston upon Hull), then every local authority in turn,
 # each with and without the server's public query cache.
@@ -102,15 +110,17 @@ public() { # OPERATION CODES [uncached]
   fi
 }
 echo "public queries driven by: $PUBLIC_CLIENT; pinned: $PIN ${SERVER_CPUS[*]:-} ${CLIENT_CPUS[*]:-}"
-for operation in neighbourhood awards; do
+for operation in $OPERATIONS; do
   public "$operation" "$HOT"
   public "$operation" "$LADS"
   public "$operation" "$LADS" uncached
 done
+echo "load average after the public reads: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ "$WRITES" = 1 ] || exit 0
 
 # requestDrawdown: each connection draws £0.01 at a time on an award of its own.
 ADMIN=$("$BIN/fundledger" token --role admin --subject bench-officer)
-if [ -z "$SEED_EVENTS" ]; then
+if [ -z "$SEED_EVENTS$SEEDED" ]; then
   # Demo data: make CONNECTIONS fresh £1,000,000 awards, each for its own organisation.
   gql() { # TOKEN QUERY → prints the response
     python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$2" |
@@ -129,9 +139,10 @@ if [ -z "$SEED_EVENTS" ]; then
     echo "$AWARD $GRANTEE" >> "$WORK/targets.txt"
   done
 else
+  [ -s "$SEED_AWARDS" ] || { echo "no seeded awards list ($SEED_AWARDS): no writes measured"; exit 0; }
   while read -r AWARD ORG; do
     echo "$AWARD $("$BIN/fundledger" token --role grantee --subject "bench-$ORG" --org "$ORG")" >> "$WORK/targets.txt"
-  done < "$WORK/awards.txt"
+  done < "$SEED_AWARDS"
 fi
 run --operation drawdown --targets "$WORK/targets.txt"
 if [ "$STORE" = postgres ]; then

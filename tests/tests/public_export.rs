@@ -378,6 +378,8 @@ async fn csv_export_has_360giving_columns_and_reconciles_to_the_penny(store: Sto
     assert!(status.success(), "export 360giving failed");
     let written = std::fs::read_to_string(&out).expect("the exported file");
     let _ = std::fs::remove_file(&out);
+    // Both start with the byte order mark spreadsheets need to read UTF-8.
+    assert!(written.starts_with('\u{feff}'), "no byte order mark");
     assert_eq!(written, export.body);
 }
 

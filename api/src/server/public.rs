@@ -61,7 +61,10 @@ pub(crate) async fn wait_for_min_position(
 /// The `ETag` public answers get now (`conditional`), or the `304` that answers a request
 /// whose `If-None-Match` holds it. `None` while the read-models version is unknown or
 /// behind the request's `X-Min-Position`: the answer then goes untagged.
-async fn conditional_tag(app: &App, headers: &HeaderMap) -> Result<Option<HeaderValue>, Response> {
+pub(crate) async fn conditional_tag(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<Option<HeaderValue>, Response> {
     let min_place = wait_for_min_position(app, headers).await?;
     let tag = app
         .state

@@ -3,7 +3,7 @@
 //! does not keep and which is read from that one application's aggregate.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, InputObject, Object};
+use async_graphql::{Context, Enum, InputObject, Object};
 use domain::{AwardId, FundId, RoundId};
 use projections::read;
 
@@ -44,6 +44,28 @@ impl AwardFilter {
             status: self.status.map(|status| status.as_read().to_string()),
             awarded_from: self.awarded_from.map(|date| date.0),
             awarded_to: self.awarded_to.map(|date| date.0),
+        }
+    }
+}
+
+/// The order of an awards list; awards made on the same day go by id.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum AwardOrder {
+    /// By award id (the register's own order).
+    #[default]
+    Id,
+    /// Oldest first: by the day the award was made (`awardedOn`), then id.
+    AwardedOn,
+    /// Latest first: by the day the award was made, latest first, then id descending.
+    AwardedOnDesc,
+}
+
+impl From<AwardOrder> for read::AwardOrder {
+    fn from(order: AwardOrder) -> read::AwardOrder {
+        match order {
+            AwardOrder::Id => read::AwardOrder::Id,
+            AwardOrder::AwardedOn => read::AwardOrder::AwardedOn,
+            AwardOrder::AwardedOnDesc => read::AwardOrder::AwardedOnDesc,
         }
     }
 }
@@ -133,7 +155,12 @@ impl Query {
         Ok(award.map(Award))
     }
 
-    /// The award register, a page at a time (Relay connection, by award id).
+    /// The award register, a page at a time (Relay connection; cursors are award ids), in
+    /// `orderBy` order (default: by award id). With `asOf`, the register as it stood at the
+    /// end of that day: only the awards made by then, each with `awarded`, `amount`,
+    /// `paid`, `returned`, `disbursed`, `balance`, `spendReported`, `status`, `acceptedOn`,
+    /// `closedOn`, `approvedUnpaid`, `requestedPending` and `availableToDraw` as they were
+    /// then (the same daily series as `totals(asOf)`, so the awards' sums equal it).
     #[graphql(
         complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
     )]
@@ -143,11 +170,18 @@ impl Query {
         filter: Option<AwardFilter>,
         first: Option<i32>,
         after: Option<String>,
+        order_by: Option<AwardOrder>,
+        as_of: Option<DateValue>,
     ) -> GqlResult<AwardConnection> {
         let filter = filter.unwrap_or_default().to_read();
-        let page = read::awards(
+        let listing = read::AwardListing {
+            order: order_by.unwrap_or_default().into(),
+            as_of: as_of.map(|date| date.0),
+        };
+        let page = read::awards_listed(
             state(ctx).database(),
             &filter,
+            &listing,
             page_size(first)?,
             after.as_deref(),
         )

@@ -1132,6 +1132,15 @@ impl Neighbourhood {
             .map(|area| Neighbourhood { area, totals: None })
             .collect())
     }
+    /// The local authority (district, unitary authority, metropolitan or London borough)
+    /// this area is in, or is; null when the reference geography places it in none (a
+    /// region, England, a code it does not know).
+    async fn local_authority(&self, ctx: &Context<'_>) -> GqlResult<Option<Neighbourhood>> {
+        let area = read::local_authority(state(ctx).database(), &self.geo_code()?)
+            .await
+            .coded()?;
+        Ok(area.map(|area| Neighbourhood { area, totals: None }))
+    }
     async fn population(&self) -> Option<i64> {
         self.area.population
     }

@@ -25,7 +25,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::ExportError;
+pub use super::spreadsheet::csv_text_cell;
+use super::{spreadsheet, ExportError};
 
 /// Every fundledger amount is in pounds sterling.
 pub const CURRENCY: &str = "GBP";
@@ -604,40 +605,19 @@ fn published_csv_record(published: &str) -> Result<[String; 22], ExportError> {
     ])
 }
 
-/// The CSV header line.
+/// The start of the CSV file: a UTF-8 byte order mark (so a spreadsheet reads it as
+/// UTF-8; flatten-tool and CoVE skip it) and the header line. Lines end CRLF.
 pub fn csv_header() -> Result<Vec<u8>, ExportError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(CSV_COLUMNS)?;
-    writer
-        .into_inner()
-        .map_err(|error| error.into_error().into())
+    spreadsheet::header(&CSV_COLUMNS)
 }
 
 /// The columns that hold numbers (amounts, written as the decimal's own digits): the only
 /// cells written as they are. Every other cell is text and goes through [`csv_text_cell`].
 const CSV_NUMBER_COLUMNS: [usize; 3] = [4, 5, 19];
 
-/// The characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection
-/// list): `=`, `+`, `-`, `@`, and tab and carriage return, which spreadsheets trim before
-/// looking, so `\t=1+1` is a formula too.
-const CSV_FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// A text cell as a spreadsheet will show it rather than run it: one starting with a
-/// formula trigger gets a leading `'` (OWASP's advice; spreadsheets hide the quote and
-/// show the text). The first character is looked at as written, before any trimming, so
-/// a leading tab or carriage return is caught itself rather than trimmed away; leading
-/// spaces are looked past, since some spreadsheets trim them too.
-pub fn csv_text_cell(text: String) -> String {
-    let first = text.trim_start_matches(' ').chars().next();
-    match first {
-        Some(character) if CSV_FORMULA_TRIGGERS.contains(&character) => format!("'{text}"),
-        _ => text,
-    }
-}
-
 /// CSV lines for `grants` (no header).
 pub fn csv_rows(grants: &[Grant]) -> Result<Vec<u8>, ExportError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = spreadsheet::writer();
     for grant in grants {
         let mut record = csv_record(grant)?;
         for (column, cell) in record.iter_mut().enumerate() {
@@ -651,9 +631,7 @@ pub fn csv_rows(grants: &[Grant]) -> Result<Vec<u8>, ExportError> {
         }
         writer.write_record(record)?;
     }
-    writer
-        .into_inner()
-        .map_err(|error| error.into_error().into())
+    spreadsheet::finish(writer)
 }
 
 #[cfg(test)]

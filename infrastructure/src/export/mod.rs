@@ -4,8 +4,13 @@
 //! writes in chunks so a caller can stream a large register page by page.
 //!
 //! - [`giving360`]: the 360Giving Data Standard (JSON package and flattened CSV).
+//! - [`award_list`]: a place's awards as a spreadsheet CSV, one row per award, by date.
+//! - [`spreadsheet`]: what every CSV here does to open cleanly in a spreadsheet (byte
+//!   order mark, CRLF, no cell that can run as a formula).
 
+pub mod award_list;
 pub mod giving360;
+pub mod spreadsheet;
 
 /// Why a chunk of an export could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 //! ```text
 //! fundledger-loadgen --url http://127.0.0.1:8080/graphql --operation neighbourhood --codes E06000010
 //! fundledger-loadgen --operation awards --codes E06000010,E06000002
+//! fundledger-loadgen --operation page --codes E06000010,E06000002 [--uncached]  # GET /areas/{code}
 //! fundledger-loadgen --operation drawdown --targets targets.txt     # lines: AWARD_ID TOKEN
 //! fundledger-loadgen --operation sql-baseline --database-url postgres://…
 //! ```
@@ -26,6 +27,8 @@ enum Operation {
     Neighbourhood,
     /// `awards(filter:{neighbourhood}, first: 20)` (public).
     Awards,
+    /// The public page `GET /areas/{code}` (the server beside `--url`'s `/graphql`).
+    Page,
     /// `requestDrawdown` of £0.01, each connection on an award of its own (`--targets`).
     Drawdown,
     /// The raw SQL a command costs, on the same server (`--database-url`).
@@ -48,8 +51,9 @@ struct Args {
     /// For `sql-baseline`: the PostgreSQL server to measure.
     #[arg(long)]
     database_url: Option<String>,
-    /// Make every public query's body unique (a trailing GraphQL comment), so the server's
-    /// public query cache never answers: measures the read models themselves.
+    /// Make every public query's body unique (a trailing GraphQL comment; for `page`, a
+    /// `?v=N` the page ignores), so the server's public caches never answer: measures the
+    /// read models themselves.
     #[arg(long)]
     uncached: bool,
     #[arg(long, default_value_t = 64)]
@@ -75,6 +79,7 @@ fn body(args: &Args, target: Option<&(String, String)>, sequence: u64) -> Value 
         Operation::Awards => public(
             "query($c: GeoCode!) { awards(filter: { neighbourhood: $c }, first: 20) { edges { node { id title amount } } } }",
         ),
+        Operation::Page => unreachable!("a page is a GET (`page_url`), not a GraphQL body"),
         Operation::Drawdown | Operation::SqlBaseline => json!({
             "query": "mutation($i: RequestDrawdownInput!) { requestDrawdown(input: $i) { position } }",
             "variables": { "i": {
@@ -102,6 +107,43 @@ fn read_targets(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>>
     Ok(targets)
 }
 
+/// The page `GET /areas/{code}` of request `sequence`, on the server of `--url`.
+fn page_url(args: &Args, sequence: u64) -> String {
+    let code = &args.codes[sequence as usize % args.codes.len()];
+    let base = args.url.trim_end_matches('/').trim_end_matches("/graphql");
+    if args.uncached {
+        format!("{base}/areas/{code}?v={sequence}")
+    } else {
+        format!("{base}/areas/{code}")
+    }
+}
+
+/// One request: whether it was answered well (a page: 200; GraphQL: no `errors`).
+async fn send(
+    client: &reqwest::Client,
+    args: &Args,
+    target: Option<&(String, String)>,
+    sequence: u64,
+) -> bool {
+    if let Operation::Page = args.operation {
+        return match client.get(page_url(args, sequence)).send().await {
+            Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+    }
+    let mut request = client.post(&args.url).json(&body(args, target, sequence));
+    if let Some((_, token)) = target {
+        request = request.bearer_auth(token);
+    }
+    match request.send().await {
+        Ok(response) => match response.json::<Value>().await {
+            Ok(value) => value.get("errors").is_none(),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
 /// One connection's requests until the deadline: their latencies and how many failed.
 async fn http_worker(
     client: reqwest::Client,
@@ -112,23 +154,9 @@ async fn http_worker(
 ) -> (Vec<Duration>, u64) {
     let (mut latencies, mut errors) = (Vec::new(), 0);
     while Instant::now() < deadline {
-        let body = body(
-            &args,
-            target.as_ref(),
-            sequence.fetch_add(1, Ordering::Relaxed),
-        );
-        let mut request = client.post(&args.url).json(&body);
-        if let Some((_, token)) = &target {
-            request = request.bearer_auth(token);
-        }
+        let request = sequence.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let ok = match request.send().await {
-            Ok(response) => match response.json::<Value>().await {
-                Ok(value) => value.get("errors").is_none(),
-                Err(_) => false,
-            },
-            Err(_) => false,
-        };
+        let ok = send(&client, &args, target.as_ref(), request).await;
         latencies.push(started.elapsed());
         errors += u64::from(!ok);
     }
