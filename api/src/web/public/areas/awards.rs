@@ -106,7 +106,11 @@ pub fn section(
                 h2 class="govuk-heading-m" { (heading) }
                 p class="govuk-body" { "No awards have been made here yet." }
             } @else {
-                (layout::headed_table(2, &heading, &["Award", "Group", "Place", "Awarded on", "Amount awarded"], &rows))
+                // An award's own amount is today's (the register keeps no other); the
+                // heading says so on a page of an earlier day, whose list holds the awards
+                // made by then.
+                @let amount = if ask.as_of.is_some() { "Amount awarded today" } else { "Amount awarded" };
+                (layout::headed_table(2, &heading, &["Award", "Group", "Place", "Awarded on", amount], &rows))
                 p class="govuk-body-s" {
                     @if award_count == 1 { "1 award" } @else { (figures::count(award_count)) " awards" }
                     " in all, " (AWARDS_PER_PAGE) " to a page, in the order of their reference."
