@@ -1350,7 +1350,7 @@ mod social_return;
 
 pub use award_story::{
     award_approved_amount, award_changes, award_figures_as_of, award_outcomes, award_payments,
-    AwardChanges, AwardFigures, OutcomeReport, PaidOn, ReturnedOn, Variation,
+    awards_latest_first, AwardChanges, AwardFigures, OutcomeReport, PaidOn, ReturnedOn, Variation,
 };
 pub use inputs::{award_inputs, InputRecord};
 pub use places::{geography_version, reference_places, ReferencePlace};

@@ -6,7 +6,7 @@
 //! publishes a payment's date and amount only). Planned budget lines stay with the fund's
 //! officers and the recipient (`Award.budgetLines`).
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::{Context, Enum, SimpleObject};
 use domain::{AwardId, Date};
 use projections::budget_lines::{self, BudgetScope};
 use projections::read;
@@ -14,6 +14,16 @@ use projections::read;
 use super::context::state;
 use super::errors::{Coded, GqlResult};
 use super::scalars::{DateValue, DecimalValue, MoneyValue};
+
+/// The order of a page of awards.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum AwardOrder {
+    /// By award id (the register's own order).
+    #[default]
+    Id,
+    /// Latest first: by the date awarded, newest first, then by award id, descending.
+    Latest,
+}
 
 /// An award's money, now or as it stood at the end of `asOf` (definitions in GLOSSARY.md).
 #[derive(SimpleObject)]

@@ -133,7 +133,8 @@ impl Query {
         Ok(award.map(Award))
     }
 
-    /// The award register, a page at a time (Relay connection, by award id).
+    /// The award register, a page at a time (Relay connection): by award id, or with
+    /// `orderBy: LATEST` latest first.
     #[graphql(
         complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
     )]
@@ -143,15 +144,19 @@ impl Query {
         filter: Option<AwardFilter>,
         first: Option<i32>,
         after: Option<String>,
+        order_by: Option<super::award_story::AwardOrder>,
     ) -> GqlResult<AwardConnection> {
         let filter = filter.unwrap_or_default().to_read();
-        let page = read::awards(
-            state(ctx).database(),
-            &filter,
-            page_size(first)?,
-            after.as_deref(),
-        )
-        .await
+        let database = state(ctx).database();
+        let first = page_size(first)?;
+        let page = match order_by.unwrap_or_default() {
+            super::award_story::AwardOrder::Id => {
+                read::awards(database, &filter, first, after.as_deref()).await
+            }
+            super::award_story::AwardOrder::Latest => {
+                read::awards_latest_first(database, &filter, first, after.as_deref()).await
+            }
+        }
         .coded()?;
         Ok(award_connection(page, after.as_deref()))
     }

@@ -14,7 +14,11 @@ use infrastructure::{upcast, Database};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{date, exact, Result};
+use super::{
+    award_conditions, date, exact, with_area, AwardFilter, AwardPage, AwardRecord, AwardRow,
+    Result, AWARD_COLUMNS, MAX_CURSOR_CHARS, MAX_PAGE_SIZE,
+};
+use crate::sql::{bind_all, Param, Sql};
 use crate::{from_pence, on_pool, ProjectionError};
 
 /// An award's money as it stood at the end of a day (sums of its daily series).
@@ -230,4 +234,69 @@ fn last_day(as_of: Option<Date>) -> String {
         Some(day) => day.to_string(),
         None => "9999-12-31".to_string(),
     }
+}
+
+/// A page of awards matching `filter`, latest first (by date awarded, then id, both
+/// descending); `after` is the previous page's `end_cursor` (an award id). `first` is
+/// capped at [`MAX_PAGE_SIZE`].
+pub async fn awards_latest_first(
+    db: &Database,
+    filter: &AwardFilter,
+    first: u32,
+    after: Option<&str>,
+) -> Result<AwardPage> {
+    let first = first.clamp(1, MAX_PAGE_SIZE);
+    let cursor = match after {
+        Some(after) => Some((latest_cursor_day(db, after).await?, after)),
+        None => None,
+    };
+    let mut sql = Sql::default();
+    with_area(&mut sql, filter);
+    sql.push(&format!(
+        "SELECT {AWARD_COLUMNS} FROM rm_awards a WHERE 1 = 1"
+    ));
+    award_conditions(&mut sql, filter);
+    if let Some((day, id)) = cursor {
+        sql.push(" AND (a.awarded_on < ").bind_text(day.clone());
+        sql.push(" OR (a.awarded_on = ").bind_text(day);
+        sql.push(" AND a.award_id < ").bind_text(id).push("))");
+    }
+    sql.push(" ORDER BY a.awarded_on DESC, a.award_id DESC LIMIT ")
+        .bind(Param::Int(i64::from(first) + 1));
+    let rows: Vec<AwardRow> =
+        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
+            .fetch_all(pool)
+            .await?);
+    let has_next_page = rows.len() > first as usize;
+    let awards: Vec<AwardRecord> = rows
+        .into_iter()
+        .take(first as usize)
+        .map(AwardRow::into_record)
+        .collect::<Result<_>>()?;
+    Ok(AwardPage {
+        end_cursor: awards.last().map(|award| award.award_id.to_string()),
+        awards,
+        has_next_page,
+    })
+}
+
+/// The date awarded of the award a latest-first page's cursor names; anything else is
+/// refused, not read as a place in the order.
+async fn latest_cursor_day(db: &Database, cursor: &str) -> Result<String> {
+    let refused = || {
+        ProjectionError::BadQuery(format!(
+            "cursor '{}' is not an award page's cursor; pass a pageInfo.endCursor",
+            cursor.chars().take(MAX_CURSOR_CHARS).collect::<String>()
+        ))
+    };
+    if cursor.is_empty() || cursor.chars().count() > MAX_CURSOR_CHARS {
+        return Err(refused());
+    }
+    let day: Option<String> = on_pool!(db, |pool| sqlx::query_scalar(
+        "SELECT awarded_on FROM rm_awards WHERE award_id = $1"
+    )
+    .bind(cursor)
+    .fetch_optional(pool)
+    .await?);
+    day.ok_or_else(refused)
 }
