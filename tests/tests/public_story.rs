@@ -379,6 +379,29 @@ async fn a_participatory_rounds_page_shows_the_vote(store: Store) {
         "the rule is not in words: {page}"
     );
 
+    // The round's awards, latest first: one day, so by id, descending, a page at a time.
+    let latest = "query($id: String!, $after: String) {
+      awards(filter: { round: $id }, first: 1, after: $after, orderBy: LATEST) {
+        edges { node { id } } pageInfo { hasNextPage endCursor } } }";
+    let first = app.gql_now(None, latest, json!({ "id": round })).await.ok();
+    let first = &first.data()["awards"];
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let cursor = first["pageInfo"]["endCursor"].clone();
+    let second = app
+        .gql_now(None, latest, json!({ "id": round, "after": cursor }))
+        .await
+        .ok();
+    let second = &second.data()["awards"];
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
+    let newer = s(&first["edges"][0]["node"]["id"]);
+    let older = s(&second["edges"][0]["node"]["id"]);
+    assert!(newer > older, "{newer} then {older}");
+    let awards = &page[at(&page, ">Awards</h2>")..];
+    assert!(
+        at(awards, &newer) < at(awards, &older),
+        "the page's awards are not latest first: {awards}"
+    );
+
     let browser = Browser::start(&app.base).await;
     browser.goto(&format!("/rounds/{round}")).await;
     browser.axe_scan("a participatory round's page").await;

@@ -71,7 +71,7 @@ const FUND_QUERY: &str = "query Fund($id: String!, $asOf: Date, $after: String) 
     position(asOf: $asOf) { capitalReceived allocated awarded disbursed returned available }
     rounds { id name status opensOn budget awarded }
   }
-  awards(filter: { fund: $id, awardedTo: $asOf }, first: 25, after: $after) {
+  awards(filter: { fund: $id, awardedTo: $asOf }, first: 25, after: $after, orderBy: AWARDED_ON_DESC) {
     edges { node { id title recipientName awardedOn position(asOf: $asOf) { awarded } } }
     pageInfo { hasNextPage endCursor }
   }

@@ -63,7 +63,7 @@ const ROUND_QUERY: &str = "query Round($id: String!, $after: String) {
     ballotsCast votingClosedOn votesAllocatedOn
     applications { id title applicantName amountRequested status votes approvedAmount awardId }
   }
-  awards(filter: { round: $id }, first: 25, after: $after) {
+  awards(filter: { round: $id }, first: 25, after: $after, orderBy: AWARDED_ON_DESC) {
     edges { node { id title recipientName awardedOn position { awarded } } }
     pageInfo { hasNextPage endCursor }
   }
