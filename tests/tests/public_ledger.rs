@@ -500,9 +500,15 @@ async fn public_pages_pass_axe_and_fit_a_phone(store: Store) {
         .await
         .expect("hidden texts");
     assert_eq!(hidden.as_str(), Some(""), "nothing hidden carries a figure");
-    browser.phone_window().await;
-    browser.goto("/ledger").await;
-    browser.screenshot("public-ledger-phone").await;
+
+    // Ten years of grants: a chart by year, and its table opened.
+    let history = import_history(&app).await;
+    browser.goto(&format!("/funds/{history}")).await;
+    browser.click(".fl-series__figures summary").await;
+    let table = browser.text(".fl-series__figures table").await;
+    assert!(table.contains("2011") && table.contains("2020"), "{table}");
+    browser.axe_scan("a fund's ten years").await;
+    browser.screenshot("public-chart-history").await;
     browser.close().await;
 }
 

@@ -381,7 +381,7 @@ async fn a_participatory_rounds_page_shows_the_vote(store: Store) {
 
     // The round's awards, latest first: one day, so by id, descending, a page at a time.
     let latest = "query($id: String!, $after: String) {
-      awards(filter: { round: $id }, first: 1, after: $after, orderBy: LATEST) {
+      awards(filter: { round: $id }, first: 1, after: $after, orderBy: AWARDED_ON_DESC) {
         edges { node { id } } pageInfo { hasNextPage endCursor } } }";
     let first = app.gql_now(None, latest, json!({ "id": round })).await.ok();
     let first = &first.data()["awards"];

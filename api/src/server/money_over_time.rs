@@ -42,11 +42,7 @@ impl From<read::SeriesInterval> for SeriesInterval {
     }
 }
 
-/// Money moved period by period, from the period of the first day anything moved to the
-/// period of the series' last day (`asOf`, else the later of today and the last day
-/// anything moved). Every period between is present (zero when nothing moved in it); no
-/// periods when nothing has moved yet. The last period's running totals equal `totals`
-/// (an area) or `position` (a fund) as of the same day, to the penny.
+/// Money moved period by period and the running totals (`periods`).
 pub struct MoneyOverTime(pub read::MoneyOverTime);
 
 #[Object]
@@ -56,7 +52,11 @@ impl MoneyOverTime {
     async fn interval(&self) -> SeriesInterval {
         self.0.interval.into()
     }
-    /// The periods, oldest first.
+    /// The periods, oldest first: from the period of the first day anything moved to the
+    /// period of the series' last day (`asOf`, else the later of today and the last day
+    /// anything moved). Every period between is present (zero when nothing moved in it);
+    /// none when nothing has moved yet. The last period's running totals equal `totals`
+    /// (an area) or `position` (a fund) as of the same day, to the penny.
     async fn periods(&self) -> Vec<MoneyPeriod> {
         self.0.periods.iter().cloned().map(MoneyPeriod).collect()
     }

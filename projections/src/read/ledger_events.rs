@@ -71,12 +71,19 @@ pub const PRIVATE_RECORD: &str = "A private record (an application, a payment re
 
 /// The public telling of `event_type` on an aggregate of `aggregate_type`; `None`: private.
 fn telling(aggregate_type: &str, event_type: &str) -> Option<Telling> {
-    let telling = match (aggregate_type, event_type) {
-        ("Fund", "FundEstablished") => told("Fund set up", None, "established_on"),
-        ("Fund", "CapitalReceived") => {
-            told("Money received by the fund", Some("amount"), "received_on")
-        }
-        ("Fund", "RoundBudgetAllocated") => Telling {
+    match aggregate_type {
+        "Fund" => fund_telling(event_type),
+        "Round" => round_telling(event_type),
+        "Award" => award_telling(event_type),
+        _ => None,
+    }
+}
+
+fn fund_telling(event_type: &str) -> Option<Telling> {
+    Some(match event_type {
+        "FundEstablished" => told("Fund set up", None, "established_on"),
+        "CapitalReceived" => told("Money received by the fund", Some("amount"), "received_on"),
+        "RoundBudgetAllocated" => Telling {
             round: Some("round_id"),
             ..told(
                 "Budget set aside for a round",
@@ -84,7 +91,7 @@ fn telling(aggregate_type: &str, event_type: &str) -> Option<Telling> {
                 "allocated_on",
             )
         },
-        ("Fund", "RoundBudgetReleased") => Telling {
+        "RoundBudgetReleased" => Telling {
             round: Some("round_id"),
             ..told(
                 "Budget released back to the fund",
@@ -92,7 +99,7 @@ fn telling(aggregate_type: &str, event_type: &str) -> Option<Telling> {
                 "released_on",
             )
         },
-        ("Fund", "ReturnCredited") => Telling {
+        "ReturnCredited" => Telling {
             award: Some("award_id"),
             ..told(
                 "Returned money credited to the fund",
@@ -100,17 +107,23 @@ fn telling(aggregate_type: &str, event_type: &str) -> Option<Telling> {
                 "credited_on",
             )
         },
-        ("Fund", "OutcomeProxySet") => told("Value of an outcome set", None, "set_on"),
-        ("Fund", "PriorityAreasDeclared") => told("Priority areas named", None, "declared_on"),
-        ("Round", "RoundOpened") => Telling {
+        "OutcomeProxySet" => told("Value of an outcome set", None, "set_on"),
+        "PriorityAreasDeclared" => told("Priority areas named", None, "declared_on"),
+        _ => return None,
+    })
+}
+
+fn round_telling(event_type: &str) -> Option<Telling> {
+    Some(match event_type {
+        "RoundOpened" => Telling {
             day: None,
             ..told("Round opened", Some("budget"), "")
         },
-        ("Round", "ApplicationApproved") => Telling {
+        "ApplicationApproved" => Telling {
             award: Some("award_id"),
             ..told("Application approved", Some("amount"), "decided_on")
         },
-        ("Round", "VariationReserved") => Telling {
+        "VariationReserved" => Telling {
             award: Some("award_id"),
             ..told(
                 "Budget reserved for a larger award",
@@ -118,7 +131,7 @@ fn telling(aggregate_type: &str, event_type: &str) -> Option<Telling> {
                 "reserved_on",
             )
         },
-        ("Round", "VariationReleased") => Telling {
+        "VariationReleased" => Telling {
             award: Some("award_id"),
             ..told(
                 "Budget released from a smaller award",
@@ -126,30 +139,34 @@ fn telling(aggregate_type: &str, event_type: &str) -> Option<Telling> {
                 "released_on",
             )
         },
-        ("Round", "RoundClosed") => told("Round closed", Some("unawarded"), "closed_on"),
-        ("Round", "BallotCodesIssued") => told("Ballot codes issued", None, "issued_on"),
-        ("Round", "VotingClosed") => told("Voting closed", None, "closed_on"),
-        ("Round", "VotesAllocated") => told("Votes counted", None, "decided_on"),
-        ("Award", "AwardMade") => told("Award made", Some("amount"), "awarded_on"),
-        ("Award", "HistoricGrantImported") => {
-            told("Earlier grant published", Some("amount"), "awarded_on")
-        }
-        ("Award", "AgreementAccepted") => told("Grant agreement accepted", None, "accepted_on"),
-        ("Award", "PaymentRecorded") => told("Payment recorded", Some("amount"), "paid_on"),
-        ("Award", "AwardVaried") => told(
+        "RoundClosed" => told("Round closed", Some("unawarded"), "closed_on"),
+        "BallotCodesIssued" => told("Ballot codes issued", None, "issued_on"),
+        "VotingClosed" => told("Voting closed", None, "closed_on"),
+        "VotesAllocated" => told("Votes counted", None, "decided_on"),
+        _ => return None,
+    })
+}
+
+/// An award's events; its drawdown requests (with their purposes) are private.
+fn award_telling(event_type: &str) -> Option<Telling> {
+    Some(match event_type {
+        "AwardMade" => told("Award made", Some("amount"), "awarded_on"),
+        "HistoricGrantImported" => told("Earlier grant published", Some("amount"), "awarded_on"),
+        "AgreementAccepted" => told("Grant agreement accepted", None, "accepted_on"),
+        "PaymentRecorded" => told("Payment recorded", Some("amount"), "paid_on"),
+        "AwardVaried" => told(
             "Award changed to a new amount",
             Some("new_amount"),
             "varied_on",
         ),
-        ("Award", "MoneyReturned") => told("Money returned", Some("amount"), "returned_on"),
-        ("Award", "SpendReported") => told("Spending reported", Some("total"), "period_end"),
-        ("Award", "OutcomeReported") => told("Outcome reported", None, "period_end"),
-        ("Award", "AwardClosed") => told("Award closed", None, "closed_on"),
-        ("Award", "BudgetLinesSet") => told("Budget lines set", None, "set_on"),
-        ("Award", "InputRecorded") => told("Contribution recorded", None, "contributed_on"),
+        "MoneyReturned" => told("Money returned", Some("amount"), "returned_on"),
+        "SpendReported" => told("Spending reported", Some("total"), "period_end"),
+        "OutcomeReported" => told("Outcome reported", None, "period_end"),
+        "AwardClosed" => told("Award closed", None, "closed_on"),
+        "BudgetLinesSet" => told("Budget lines set", None, "set_on"),
+        "InputRecorded" => told("Contribution recorded", None, "contributed_on"),
         _ => return None,
-    };
-    Some(telling)
+    })
 }
 
 /// A row of the chain joined to its event, and the fund and round of its award or round.

@@ -127,52 +127,9 @@ async fn money_by_day(
     as_of: Option<Date>,
 ) -> Result<Vec<(Date, MoneyMoved)>> {
     let mut sql = Sql::default();
-    let day_limit = |sql: &mut Sql, column: &str| {
-        if let Some(day) = as_of {
-            sql.push(&format!(" AND {column} <= "))
-                .bind_text(day.to_string());
-        }
-    };
     match scope {
-        SeriesScope::Area(code) => {
-            let filter = AwardFilter {
-                neighbourhood: Some(code.clone()),
-                ..AwardFilter::default()
-            };
-            with_area(&mut sql, &filter);
-            sql.push(
-                "SELECT d.day, CAST(sum(d.awarded_pence) AS BIGINT), CAST(sum(d.paid_pence) AS BIGINT),
-                        CAST(sum(d.returned_pence) AS BIGINT), CAST(sum(d.spend_pence) AS BIGINT)
-                   FROM rm_award_daily d JOIN rm_awards a ON a.award_id = d.award_id
-                  WHERE 1 = 1",
-            );
-            award_conditions(&mut sql, &filter);
-            day_limit(&mut sql, "d.day");
-            sql.push(" GROUP BY d.day ORDER BY d.day");
-        }
-        SeriesScope::Fund(fund) => {
-            // The fund's own series for what its position shows; spend is only kept per
-            // award, so it comes from the fund's awards.
-            sql.push(
-                "SELECT day, CAST(sum(awarded) AS BIGINT), CAST(sum(paid) AS BIGINT),
-                        CAST(sum(returned) AS BIGINT), CAST(sum(spend) AS BIGINT)
-                   FROM (SELECT f.day AS day, f.awarded_pence AS awarded, f.paid_pence AS paid,
-                                f.returned_pence AS returned, CAST(0 AS BIGINT) AS spend
-                           FROM rm_fund_daily f WHERE f.fund_id = ",
-            )
-            .bind_text(fund.as_str());
-            let fund_param = sql.last_param();
-            day_limit(&mut sql, "f.day");
-            sql.push(
-                " UNION ALL
-                         SELECT d.day, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), d.spend_pence
-                           FROM rm_award_daily d JOIN rm_awards a ON a.award_id = d.award_id
-                          WHERE a.fund_id = ",
-            )
-            .param_again(fund_param);
-            day_limit(&mut sql, "d.day");
-            sql.push(") moves GROUP BY day ORDER BY day");
-        }
+        SeriesScope::Area(code) => push_area_days(&mut sql, code, as_of),
+        SeriesScope::Fund(fund) => push_fund_days(&mut sql, fund, as_of),
     }
     let rows: Vec<(String, i64, i64, i64, i64)> =
         on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
@@ -191,6 +148,56 @@ async fn money_by_day(
             ))
         })
         .collect()
+}
+
+/// ` AND {column} <= as_of` when there is one.
+fn day_limit(sql: &mut Sql, column: &str, as_of: Option<Date>) {
+    if let Some(day) = as_of {
+        sql.push(&format!(" AND {column} <= "))
+            .bind_text(day.to_string());
+    }
+}
+
+/// An area's awards' daily changes, summed by day (the awards `totals` counts).
+fn push_area_days(sql: &mut Sql, code: &GeoCode, as_of: Option<Date>) {
+    let filter = AwardFilter {
+        neighbourhood: Some(code.clone()),
+        ..AwardFilter::default()
+    };
+    with_area(sql, &filter);
+    sql.push(
+        "SELECT d.day, CAST(sum(d.awarded_pence) AS BIGINT), CAST(sum(d.paid_pence) AS BIGINT),
+                CAST(sum(d.returned_pence) AS BIGINT), CAST(sum(d.spend_pence) AS BIGINT)
+           FROM rm_award_daily d JOIN rm_awards a ON a.award_id = d.award_id
+          WHERE 1 = 1",
+    );
+    award_conditions(sql, &filter);
+    day_limit(sql, "d.day", as_of);
+    sql.push(" GROUP BY d.day ORDER BY d.day");
+}
+
+/// A fund's daily changes: its own series for what its position shows; spend is only
+/// kept per award, so it comes from the fund's awards.
+fn push_fund_days(sql: &mut Sql, fund: &FundId, as_of: Option<Date>) {
+    sql.push(
+        "SELECT day, CAST(sum(awarded) AS BIGINT), CAST(sum(paid) AS BIGINT),
+                CAST(sum(returned) AS BIGINT), CAST(sum(spend) AS BIGINT)
+           FROM (SELECT f.day AS day, f.awarded_pence AS awarded, f.paid_pence AS paid,
+                        f.returned_pence AS returned, CAST(0 AS BIGINT) AS spend
+                   FROM rm_fund_daily f WHERE f.fund_id = ",
+    )
+    .bind_text(fund.as_str());
+    let fund_param = sql.last_param();
+    day_limit(sql, "f.day", as_of);
+    sql.push(
+        " UNION ALL
+                 SELECT d.day, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), d.spend_pence
+                   FROM rm_award_daily d JOIN rm_awards a ON a.award_id = d.award_id
+                  WHERE a.fund_id = ",
+    )
+    .param_again(fund_param);
+    day_limit(sql, "d.day", as_of);
+    sql.push(") moves GROUP BY day ORDER BY day");
 }
 
 /// `days` (in order) summed into periods: from the first day anything moved to the last

@@ -74,7 +74,7 @@ pub const TERMS: &[Term] = &[
         id: "per-head",
         name: "Awarded per person",
         plain: "The money awarded in a place shared out over everyone who lives there.",
-        fields: &["Totals.perHead", "Neighbourhood.population"],
+        fields: &["Totals.perHead"],
     },
     Term {
         id: "capital-received",
@@ -99,7 +99,7 @@ pub const TERMS: &[Term] = &[
         name: "Money over time",
         plain: "How the figures grew month by month (or quarter by quarter, or year by year): what moved in each period, and the totals so far at its end.",
         fields: &[
-            "MoneyOverTime",
+            "MoneyOverTime.periods",
             "MoneyPeriod.awarded",
             "MoneyPeriod.disbursed",
             "MoneyPeriod.reportedSpend",
@@ -118,7 +118,6 @@ pub const TERMS: &[Term] = &[
         name: "Social return",
         plain: "What the outcomes groups reported are worth to society, set against the money and help that went in.",
         fields: &[
-            "SocialReturn",
             "SocialReturn.invested",
             "SocialReturn.presentValue",
             "SocialReturn.netPresentValue",

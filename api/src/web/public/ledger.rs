@@ -191,7 +191,7 @@ fn latest(page: &EventPage, before: Option<i64>) -> Markup {
         @if rows.is_empty() {
             p class="govuk-body" { "Nothing has been recorded yet." }
         } @else {
-            (layout::table("Events, newest first", &["Number", "Date", "What happened", "Amount", "About"], &rows))
+            (layout::table("Events, newest first", &["Number", "What happened", "Amount", "About"], &rows))
         }
         @if earlier.is_some() || before.is_some() {
             nav class="govuk-pagination govuk-pagination--block" aria-label="Events" {
@@ -226,8 +226,10 @@ fn event_row(event: &Event) -> Vec<Markup> {
     ];
     vec![
         html! { (figures::count(event.number)) },
-        html! { (figures::date(&day)) },
-        html! { (event.what) },
+        html! {
+            (event.what)
+            span class="fl-ledger__day" { (figures::date(&day)) }
+        },
         html! { @if let Some(amount) = &event.amount { (figures::money(amount)) } },
         html! {
             ul class="govuk-list fl-ledger__links" {

@@ -138,7 +138,7 @@ pub fn chart(series: &Series, label_id: &str) -> Markup {
         periods: series.periods.len(),
         top: step * steps,
     };
-    let ticks: Vec<Decimal> = (0..=steps.to_string().parse::<i64>().unwrap_or(1))
+    let ticks: Vec<Decimal> = (0..=i64::try_from(steps).unwrap_or(1))
         .map(|n| step * Decimal::from(n))
         .collect();
     html! {
@@ -180,7 +180,7 @@ fn x_labels(series: &Series, plot: &Plot) -> Markup {
         .collect();
     html! {
         @for (index, period) in labelled {
-            @let anchor = if index + 1 == count { "end" } else if index == 0 { "start" } else { "middle" };
+            @let anchor = if index == 0 { "start" } else if index + 1 == count { "end" } else { "middle" };
             @let x = if index == 0 { plot.x(0) } else { plot.x(index + 1) };
             line class="fl-series__axis" x1=(coordinate(x)) x2=(coordinate(x)) y1=(BOTTOM) y2=(BOTTOM + 5) {}
             text class="fl-series__tick" x=(coordinate(x)) y=(BOTTOM + 22) text-anchor=(anchor) {
