@@ -2,8 +2,9 @@
 //! geography, in a real headless Chromium: every fund's position and a local authority's
 //! awarded and per-person figures equal GraphQL's to the penny; the map switches to
 //! disbursed; zooming into Kingston upon Hull shows its wards with their figures; an
-//! earlier `asOf` shows the earlier figures; a hostile award title is shown as text; an
-//! axe-core scan, no sideways scroll at 390 px, and screenshots at 1280 and 390 px.
+//! earlier `asOf` shows the earlier figures (and the as-of form keeps the view's choices);
+//! a hostile award title is shown as text; an axe-core scan, no sideways scroll at 390 px,
+//! screenshots at 1280 and 390 px; the pages with the most areas stay small.
 
 mod common;
 
@@ -222,6 +223,17 @@ async fn an_earlier_day_shows_the_earlier_figures(store: Store) {
     assert_eq!(s(&then["totals"]["awarded"]), "0.00");
     let (status, today) = app.get("/").await;
     assert_eq!(status, 200);
+    // The map of England's 317 authorities, and the largest authority's 639
+    // neighbourhoods, stay well under 400 KB of HTML.
+    let (status, birmingham) = app.get("/?in=E08000025&level=lsoa").await;
+    assert_eq!(status, 200);
+    println!(
+        "/ is {} bytes; Birmingham's neighbourhoods {} bytes",
+        today.len(),
+        birmingham.len()
+    );
+    assert!(today.len() < 300_000, "/ is {} bytes", today.len());
+    assert!(birmingham.len() < 350_000, "{} bytes", birmingham.len());
     assert!(today.contains(&pounds(&s(
         &graphql(&app, position, None).await["totals"]["awarded"]
     ))));

@@ -206,6 +206,8 @@ impl Query {
     #[graphql(
         complexity = "first.unwrap_or(DEFAULT_PAGE_SIZE as i32).max(1) as usize * child_complexity"
     )]
+    // A resolver's arguments are the field's GraphQL arguments, one each.
+    #[allow(clippy::too_many_arguments)]
     async fn neighbourhoods(
         &self,
         ctx: &Context<'_>,

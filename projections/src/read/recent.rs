@@ -2,7 +2,8 @@
 //! made most recently (by the day they were made) and the payments recorded most
 //! recently (by the day they were paid), now or as they stood at the end of a day. Each
 //! is one statement over an index (`rm_awards (awarded_on, award_id)`,
-//! `rm_drawdowns (paid_on)`), plus one over the daily series for an earlier day's amounts.
+//! `rm_drawdowns (paid_on, award_id, drawdown_id)`), plus one over the daily series for an
+//! earlier day's amounts.
 
 use std::collections::HashMap;
 

@@ -44,6 +44,9 @@ pub type PageQuery = HashMap<String, String>;
 /// fields (`asOf-day`, `asOf-month`, `asOf-year`): they are answered with a redirect to
 /// the page's one address for that day, so every view of a day has one URL (and one
 /// cache entry). A date that cannot be read is answered with the page's error.
+// Every public page answers the `Err` as it is (`return answered`): boxing it would only
+// move the allocation to each caller.
+#[allow(clippy::result_large_err)]
 pub fn as_of(path: &str, query: &PageQuery) -> Result<Option<domain::Date>, Response> {
     let part = |suffix: &str| query.get(&format!("{AS_OF}-{suffix}")).map(String::as_str);
     if let (Some(day), Some(month), Some(year)) = (part("day"), part("month"), part("year")) {

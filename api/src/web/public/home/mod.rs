@@ -31,16 +31,15 @@ pub async fn page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let view = match View::from_query(&query) {
-        Ok(view) => view,
-        Err(answered) => return answered,
+    let Some(view) = View::from_query(&query) else {
+        return frame::not_found("local authority");
     };
     let path = view.href(None);
     let as_of = match frame::as_of(&path, &query) {
         Ok(as_of) => as_of,
         Err(answered) => return answered,
     };
-    let view = view.as_of(as_of);
+    let view = view.on(as_of);
     let render = async {
         let overview = data::overview(&app, as_of)
             .await

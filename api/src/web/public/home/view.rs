@@ -3,8 +3,6 @@
 //! of a day (`asOf`); and the page's one address for each choice (defaults left out, so
 //! every view has one URL and one cache entry).
 
-use axum::response::Response;
-
 use super::super::choropleth::Measure;
 use super::super::frame::{self, PageQuery};
 
@@ -62,19 +60,19 @@ pub struct View {
 }
 
 impl View {
-    /// The view `query` asks for. A zoom that names no well-formed local authority code
-    /// is answered with the page for an address that names nothing.
-    pub fn from_query(query: &PageQuery) -> Result<View, Response> {
+    /// The view `query` asks for; `None` when its zoom names no well-formed local
+    /// authority code (the page then answers as for an address that names nothing).
+    pub fn from_query(query: &PageQuery) -> Option<View> {
         let within = match query.get("in").map(|code| code.trim()) {
             None | Some("") => None,
             Some(code) => match code.parse::<domain::GeoCode>() {
                 Ok(parsed) if parsed.level() == domain::GeoLevel::Lad => {
                     Some(parsed.as_str().to_string())
                 }
-                _ => return Err(frame::not_found("local authority")),
+                _ => return None,
             },
         };
-        Ok(View {
+        Some(View {
             within,
             level: Level::from_query(query.get("level")),
             measure: Measure::from_query(query.get("show")),
@@ -82,7 +80,8 @@ impl View {
         })
     }
 
-    pub fn as_of(self, as_of: Option<domain::Date>) -> View {
+    /// The same view with its figures as of `as_of`.
+    pub fn on(self, as_of: Option<domain::Date>) -> View {
         View { as_of, ..self }
     }
 
@@ -158,7 +157,7 @@ mod tests {
         assert_eq!(hull.href(None), "/?in=E06000010&level=lsoa&show=disbursed");
         let day: domain::Date = "2025-03-31".parse().unwrap();
         assert_eq!(
-            hull.as_of(Some(day)).link(),
+            hull.on(Some(day)).link(),
             "/?in=E06000010&level=lsoa&show=disbursed&asOf=2025-03-31"
         );
         // Neighbourhoods are a zoomed view's choice only.
@@ -168,8 +167,8 @@ mod tests {
 
     #[test]
     fn a_zoom_must_name_a_local_authority() {
-        assert!(View::from_query(&query(&[("in", "E05011525")])).is_err());
-        assert!(View::from_query(&query(&[("in", "<script>")])).is_err());
+        assert!(View::from_query(&query(&[("in", "E05011525")])).is_none());
+        assert!(View::from_query(&query(&[("in", "<script>")])).is_none());
         assert!(View::from_query(&query(&[("in", "")]))
             .unwrap()
             .within
