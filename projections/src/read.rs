@@ -1350,10 +1350,10 @@ mod social_return;
 
 pub use inputs::{award_inputs, InputRecord};
 pub use places::{geography_version, reference_places, ReferencePlace};
-pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
 };
+pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
 pub use social_return::{
     outcome_proxy_versions, social_return, version_in_force, LineYear, ProxyVersion, SocialReturn,
     SocialReturnLine,

@@ -39,14 +39,16 @@ const POSTCODE_QUERY: &str = "query Postcode($code: String!) { postcodesAvailabl
      ward { code name } localAuthority { code name } } }";
 
 /// The section for `words` when it has a postcode's shape; `None` otherwise.
-pub async fn section(app: &crate::server::http::App, words: &str) -> Result<Option<Markup>, Response> {
+pub async fn section(
+    app: &crate::server::http::App,
+    words: &str,
+) -> Result<Option<Markup>, Response> {
     let Some(postcode) = normalise_postcode(words) else {
         return Ok(None);
     };
-    let data: PostcodeData =
-        gql::read_public(app, POSTCODE_QUERY, json!({ "code": postcode }))
-            .await
-            .map_err(|problem| frame::problem(&problem))?;
+    let data: PostcodeData = gql::read_public(app, POSTCODE_QUERY, json!({ "code": postcode }))
+        .await
+        .map_err(|problem| frame::problem(&problem))?;
     let said = match (&data.postcode, data.postcodes_available) {
         (Some(found), _) => found_place(found),
         (None, true) => html! {

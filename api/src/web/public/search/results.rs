@@ -114,12 +114,9 @@ async fn search(app: &App, words: &str) -> Result<Option<Found>, Response> {
         .to_string()
         + AWARD_FIELDS
         + " } } }";
-    let answer = gql::read_public::<SearchData>(
-        app,
-        &query,
-        json!({ "text": words, "first": MAX_FOUND }),
-    )
-    .await;
+    let answer =
+        gql::read_public::<SearchData>(app, &query, json!({ "text": words, "first": MAX_FOUND }))
+            .await;
     match answer {
         Ok(data) => Ok(Some(data.search)),
         Err(problem) if problem.is_about_input() => Ok(None),
@@ -220,7 +217,11 @@ pub(super) fn awards_in_words(count: i64) -> String {
 
 /// A table of awards under the heading `heading`: title (a link to its page), recipient,
 /// place (by name, from the place index) and amount.
-pub(super) fn awards_section(heading: &str, awards: &[AwardFound], index: &Arc<PlaceIndex>) -> Markup {
+pub(super) fn awards_section(
+    heading: &str,
+    awards: &[AwardFound],
+    index: &Arc<PlaceIndex>,
+) -> Markup {
     let rows: Vec<Vec<Markup>> = awards
         .iter()
         .map(|award| {
