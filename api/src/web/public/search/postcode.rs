@@ -67,8 +67,18 @@ pub async fn section(
     Ok(Some(html! {
         h2 class="govuk-heading-m" { "Postcode" }
         (said)
+        @if data.postcodes_available {
+            p class="govuk-body-s fl-postcode__attribution" { (ATTRIBUTION) }
+        }
     }))
 }
+
+/// What the ONS Postcode Directory's licence asks wherever its postcodes are used.
+const ATTRIBUTION: &str = "Postcodes from the ONS Postcode Directory. Source: Office for \
+     National Statistics licensed under the Open Government Licence v.3.0. Contains OS data \
+     © Crown copyright and database right. Contains Royal Mail data © Royal Mail copyright \
+     and database right. Contains GeoPlace data © Local Government Information House \
+     Limited copyright and database right.";
 
 /// A link to an area's page, named by its name ("its neighbourhood" when the reference
 /// geography does not name it: never a code as words).

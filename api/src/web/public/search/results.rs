@@ -52,6 +52,11 @@ pub(super) struct AwardFound {
 /// The fields of an award `AwardFound` reads.
 pub(super) const AWARD_FIELDS: &str = "id title recipientName neighbourhood awarded awardedOn";
 
+/// Groups and awards for a text; its awards select `AWARD_FIELDS` (a test checks).
+const SEARCH_QUERY: &str = "query Search($text: String!, $first: Int) { \
+     search(text: $text, first: $first) { recipients { orgId name awardCount awarded } \
+     awards { id title recipientName neighbourhood awarded awardedOn } } }";
+
 /// The longest search text a page title or heading repeats.
 const SHOWN_CHARS: usize = 60;
 
@@ -109,11 +114,6 @@ pub async fn body(app: &App, text: &str) -> Result<Markup, Response> {
 /// Groups and awards matching `words`; `None` when GraphQL refused the text itself
 /// (characters no text may hold).
 async fn search(app: &App, words: &str) -> Result<Option<Found>, Response> {
-    let query = "query Search($text: String!, $first: Int) { search(text: $text, first: $first) { \
-                 recipients { orgId name awardCount awarded } awards { "
-        .to_string()
-        + AWARD_FIELDS
-        + " } } }";
     let answer =
         gql::read_public::<SearchData>(app, &query, json!({ "text": words, "first": MAX_FOUND }))
             .await;
@@ -246,4 +246,20 @@ pub(super) fn awards_section(
         &["Award", "Group", "Place", "Awarded on", "Amount"],
         &rows,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_selects_every_field_an_award_row_reads() {
+        assert!(SEARCH_QUERY.contains(&format!("awards {{ {AWARD_FIELDS} }}")));
+    }
+
+    #[test]
+    fn long_texts_are_cut_in_titles() {
+        assert_eq!(shortened("Hull"), "Hull");
+        assert_eq!(shortened(&"a".repeat(61)), format!("{}…", "a".repeat(60)));
+    }
 }
