@@ -264,7 +264,7 @@ async fn groups_and_awards_are_found_and_shown_as_text(store: Store) {
     browser.axe_scan("a group's awards").await;
     browser.screenshot("public-search-group").await;
 
-    search_for(&browser, "community larder").await;
+    browser.goto("/search?q=community+larder").await;
     let found = browser.text("table").await;
     assert!(found.contains("Hull Community Larder"), "{found}");
     assert!(found.contains("£10,000.50"), "{found}");

@@ -82,10 +82,10 @@ pub async fn body(app: &App, text: &str) -> Result<Markup, Response> {
         );
         return Ok(page(text, html! { p class="govuk-body" { (message) } }));
     }
-    let postcode = postcode::section(app, words).await?;
     let index = places::places(app)
         .await
         .map_err(|problem| frame::problem(&problem))?;
+    let postcode = postcode::section(app, words, &index).await?;
     let found_places: Vec<PlaceMatch> = index
         .search(words, MAX_PLACES, |_| true)
         .into_iter()
@@ -114,9 +114,12 @@ pub async fn body(app: &App, text: &str) -> Result<Markup, Response> {
 /// Groups and awards matching `words`; `None` when GraphQL refused the text itself
 /// (characters no text may hold).
 async fn search(app: &App, words: &str) -> Result<Option<Found>, Response> {
-    let answer =
-        gql::read_public::<SearchData>(app, &query, json!({ "text": words, "first": MAX_FOUND }))
-            .await;
+    let answer = gql::read_public::<SearchData>(
+        app,
+        SEARCH_QUERY,
+        json!({ "text": words, "first": MAX_FOUND }),
+    )
+    .await;
     match answer {
         Ok(data) => Ok(Some(data.search)),
         Err(problem) if problem.is_about_input() => Ok(None),
