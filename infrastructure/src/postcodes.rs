@@ -51,9 +51,7 @@ const TERMINATED_COLUMN: &str = "doterm";
 pub enum PostcodeError {
     #[error("reading {path}: {source}")]
     Read { path: String, source: csv::Error },
-    #[error(
-        "{path} has no {wanted} column (looked for {looked_for}); its columns are: {found}"
-    )]
+    #[error("{path} has no {wanted} column (looked for {looked_for}); its columns are: {found}")]
     MissingColumn {
         path: String,
         wanted: &'static str,
@@ -315,11 +313,23 @@ impl std::fmt::Display for PostcodeImport {
             self.loaded, counts.terminated
         )?;
         writeln!(f, "skipped {} outside England (Wales, Scotland, Northern Ireland, the Channel Islands, the Isle of Man)", counts.outside_england)?;
-        writeln!(f, "skipped {} without a neighbourhood (no LSOA: non-geographic postcodes)", counts.without_lsoa)?;
-        writeln!(f, "skipped {} repeated (the first row of a postcode is kept)", self.repeated)?;
+        writeln!(
+            f,
+            "skipped {} without a neighbourhood (no LSOA: non-geographic postcodes)",
+            counts.without_lsoa
+        )?;
+        writeln!(
+            f,
+            "skipped {} repeated (the first row of a postcode is kept)",
+            self.repeated
+        )?;
         writeln!(f, "skipped {} malformed", counts.malformed)?;
         for example in &counts.malformed_examples {
-            writeln!(f, "  line {}: {:?}: {}", example.line, example.postcode, example.reason)?;
+            writeln!(
+                f,
+                "  line {}: {:?}: {}",
+                example.line, example.postcode, example.reason
+            )?;
         }
         let seconds = self.elapsed.as_secs_f64().max(1e-9);
         write!(
@@ -387,7 +397,10 @@ fn read_rows(
 }
 
 /// Replaces the postcode lookup with the file at `path` (see the module's notes).
-pub async fn import_file(database: &Database, path: &Path) -> Result<PostcodeImport, PostcodeError> {
+pub async fn import_file(
+    database: &Database,
+    path: &Path,
+) -> Result<PostcodeImport, PostcodeError> {
     let started = Instant::now();
     let source = path.display().to_string();
     let (reader, columns) = open(path)?;
@@ -445,7 +458,8 @@ type PlaceRow = (
     Option<String>,
 );
 
-const POSTCODE_PLACE: &str = "SELECT p.postcode, p.lsoa_code, p.ward_code, p.lad_code, p.terminated,
+const POSTCODE_PLACE: &str =
+    "SELECT p.postcode, p.lsoa_code, p.ward_code, p.lad_code, p.terminated,
         (SELECT a.ancestor FROM geography_ancestors a JOIN geography g ON g.code = a.ancestor
           WHERE a.code = p.lsoa_code AND g.level = 'ward' ORDER BY a.depth LIMIT 1),
         (SELECT a.ancestor FROM geography_ancestors a JOIN geography g ON g.code = a.ancestor
@@ -516,7 +530,8 @@ impl PostcodeTransaction {
 }
 
 /// PostgreSQL: a batch as five arrays, one statement whatever its size.
-const INSERT_POSTGRES: &str = "INSERT INTO postcodes (postcode, lsoa_code, ward_code, lad_code, terminated)
+const INSERT_POSTGRES: &str =
+    "INSERT INTO postcodes (postcode, lsoa_code, ward_code, lad_code, terminated)
     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
     ON CONFLICT (postcode) DO NOTHING";
 const INSERT_SQLITE: &str =
@@ -575,7 +590,9 @@ impl Database {
         match self {
             Database::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                sqlx::query("DELETE FROM postcodes").execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM postcodes")
+                    .execute(&mut *tx)
+                    .await?;
                 while let Some(batch) = batches.recv().await {
                     inserted += insert_postgres(&mut tx, batch).await?;
                 }
@@ -583,7 +600,9 @@ impl Database {
             }
             Database::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                sqlx::query("DELETE FROM postcodes").execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM postcodes")
+                    .execute(&mut *tx)
+                    .await?;
                 while let Some(batch) = batches.recv().await {
                     inserted += insert_sqlite(&mut tx, &batch).await?;
                 }
@@ -605,7 +624,10 @@ impl Database {
 
     /// Where `postcode` (normalised: `normalise_postcode`) lies; `None` when the lookup
     /// does not have it.
-    pub async fn postcode_place(&self, postcode: &str) -> Result<Option<PostcodePlace>, StoreError> {
+    pub async fn postcode_place(
+        &self,
+        postcode: &str,
+    ) -> Result<Option<PostcodePlace>, StoreError> {
         let row: Option<PlaceRow> = match self {
             Database::Postgres(pool) => {
                 sqlx::query_as(POSTCODE_PLACE)
@@ -641,5 +663,146 @@ impl Database {
             Database::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
         };
         Ok(loaded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(names: &[&str]) -> csv::ByteRecord {
+        csv::ByteRecord::from(names.to_vec())
+    }
+
+    #[test]
+    fn postcodes_are_normalised_to_one_space_before_the_inward_code() {
+        assert_eq!(normalise_postcode("hu11aa").as_deref(), Some("HU1 1AA"));
+        assert_eq!(normalise_postcode(" HU1  1AA ").as_deref(), Some("HU1 1AA"));
+        assert_eq!(normalise_postcode("sw1a2aa").as_deref(), Some("SW1A 2AA"));
+        assert_eq!(normalise_postcode("M1 1AE").as_deref(), Some("M1 1AE"));
+        assert_eq!(normalise_postcode("B33 8TH").as_deref(), Some("B33 8TH"));
+        assert_eq!(normalise_postcode("W1A 0AX").as_deref(), Some("W1A 0AX"));
+        assert_eq!(normalise_postcode("DN55 1PT").as_deref(), Some("DN55 1PT"));
+    }
+
+    #[test]
+    fn text_of_another_shape_is_not_a_postcode() {
+        for text in [
+            "",
+            "Hull",
+            "HU1",
+            "HU1 1A",
+            "1HU 1AA",
+            "HUL1 1AA",
+            "HU1 AAA",
+            "HU1 11A",
+            "HU1 1AA HU2",
+            "HU1 1ÅA",
+            "E01012850",
+            "<script>",
+        ] {
+            assert_eq!(normalise_postcode(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn columns_are_found_by_name_in_any_case_preferring_pcds_and_lsoa11() {
+        let columns = Columns::find(
+            &header(&[
+                "\u{feff}PCD",
+                "pcds",
+                "DOTERM",
+                "osward",
+                "oslaua",
+                "lsoa01",
+                "LSOA11",
+                "lsoa21",
+            ]),
+            "f",
+        )
+        .unwrap();
+        assert_eq!(
+            (columns.postcode, columns.postcode_name.as_str()),
+            (1, "pcds")
+        );
+        assert_eq!((columns.lsoa, columns.lsoa_name.as_str()), (6, "lsoa11"));
+        assert_eq!(columns.terminated, Some(2));
+        assert_eq!((columns.ward, columns.lad), (Some(3), Some(4)));
+
+        let older = Columns::find(&header(&["pcd", "lsoa21"]), "f").unwrap();
+        assert_eq!(older.postcode_name, "pcd");
+        assert_eq!(older.lsoa_name, "lsoa21");
+        assert_eq!(
+            (older.ward, older.lad, older.terminated),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn a_header_without_a_postcode_or_lsoa_column_is_refused_naming_its_columns() {
+        let error = Columns::find(&header(&["postcode", "lsoa11"]), "f.csv").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "f.csv has no postcode column (looked for pcds, pcd, pcd2); its columns are: postcode, lsoa11"
+        );
+        let error = Columns::find(&header(&["pcds", "oa11"]), "f.csv").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("no LSOA column (looked for lsoa11, lsoa21, lsoa01)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn rows_are_kept_or_counted_by_reason() {
+        let columns = Columns::find(
+            &header(&["pcds", "lsoa11", "osward", "oslaua", "doterm"]),
+            "f",
+        )
+        .unwrap();
+        let row = |fields: &[&str]| read_row(&csv::ByteRecord::from(fields.to_vec()), &columns, 7);
+        assert_eq!(
+            row(&["hu1 1aa", "E01012850", "E05011529", "E06000010", ""]),
+            RowOutcome::Keep(PostcodeRow {
+                postcode: "HU1 1AA".into(),
+                lsoa_code: "E01012850".into(),
+                ward_code: Some("E05011529".into()),
+                lad_code: Some("E06000010".into()),
+                terminated: None,
+            })
+        );
+        let RowOutcome::Keep(old) = row(&["HU1 1AB", "E01012851", "", "", "200012"]) else {
+            panic!("a terminated postcode is kept");
+        };
+        assert_eq!(
+            (old.terminated.as_deref(), old.ward_code),
+            (Some("200012"), None)
+        );
+        assert_eq!(
+            row(&["CF10 1AA", "W01001701", "", "", ""]),
+            RowOutcome::OutsideEngland
+        );
+        assert_eq!(
+            row(&["EH1 1AA", "S01008001", "", "", ""]),
+            RowOutcome::OutsideEngland
+        );
+        assert_eq!(
+            row(&["GY1 1AA", "L99999999", "", "", ""]),
+            RowOutcome::OutsideEngland
+        );
+        assert_eq!(row(&["BX1 1LT", "", "", "", ""]), RowOutcome::WithoutLsoa);
+        let RowOutcome::Malformed(bad) = row(&["XX 99", "E01012850", "", "", ""]) else {
+            panic!("not a postcode");
+        };
+        assert_eq!(
+            (bad.line, bad.postcode.as_str(), bad.reason),
+            (7, "XX 99", "not a postcode")
+        );
+        assert!(matches!(
+            row(&["HU1 1AA", "E01XX", "", "", ""]),
+            RowOutcome::Malformed(_)
+        ));
+        assert!(matches!(row(&["HU1 1AA"]), RowOutcome::Malformed(_)));
     }
 }

@@ -57,7 +57,9 @@ impl SearchQuery {
     /// Recipients whose name contains `text`, and awards whose title or recipient's name
     /// contains it (any case), at most `first` of each (default 10, at most 50). `text`:
     /// 1 to 120 characters. Each list is one bounded read of the award register.
-    #[graphql(complexity = "2 * first.unwrap_or(DEFAULT_SEARCH_RESULTS as i32).max(1) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 * first.unwrap_or(DEFAULT_SEARCH_RESULTS as i32).max(1) as usize * child_complexity"
+    )]
     async fn search(
         &self,
         ctx: &Context<'_>,
@@ -73,9 +75,7 @@ impl SearchQuery {
         }
         let first = match first {
             None => DEFAULT_SEARCH_RESULTS,
-            Some(first) if (1..=read::MAX_SEARCH_RESULTS as i32).contains(&first) => {
-                first as u32
-            }
+            Some(first) if (1..=read::MAX_SEARCH_RESULTS as i32).contains(&first) => first as u32,
             Some(first) => {
                 return Err(coded(
                     format!(

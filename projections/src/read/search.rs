@@ -43,7 +43,8 @@ pub async fn search_recipients(
     text: &str,
     first: u32,
 ) -> Result<Vec<RecipientMatch>> {
-    let rows: Vec<(String, String, i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
+    let rows: Vec<(String, String, i64, i64)> = on_pool!(db, |pool| {
+        sqlx::query_as(
         "SELECT a.recipient_org_id,
                 (SELECT b.recipient_name FROM rm_awards b WHERE b.recipient_org_id = a.recipient_org_id
                   ORDER BY b.awarded_on DESC, b.award_id DESC LIMIT 1),
@@ -57,7 +58,8 @@ pub async fn search_recipients(
     .bind(contains_pattern(text))
     .bind(i64::from(first.clamp(1, MAX_SEARCH_RESULTS)))
     .fetch_all(pool)
-    .await?);
+    .await?
+    });
     Ok(rows
         .into_iter()
         .map(|(org_id, name, award_count, awarded)| RecipientMatch {

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::super::frame;
 use crate::web::work::forms::encode;
 use crate::web::work::gql;
+use crate::web::work::places::PlaceIndex;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,16 +40,19 @@ const POSTCODE_QUERY: &str = "query Postcode($code: String!) { postcodesAvailabl
      ward { code name } localAuthority { code name } } }";
 
 /// The section for `words` when it has a postcode's shape; `None` otherwise.
-pub async fn section(app: &crate::server::http::App, words: &str) -> Result<Option<Markup>, Response> {
+pub async fn section(
+    app: &crate::server::http::App,
+    words: &str,
+    index: &PlaceIndex,
+) -> Result<Option<Markup>, Response> {
     let Some(postcode) = normalise_postcode(words) else {
         return Ok(None);
     };
-    let data: PostcodeData =
-        gql::read_public(app, POSTCODE_QUERY, json!({ "code": postcode }))
-            .await
-            .map_err(|problem| frame::problem(&problem))?;
+    let data: PostcodeData = gql::read_public(app, POSTCODE_QUERY, json!({ "code": postcode }))
+        .await
+        .map_err(|problem| frame::problem(&problem))?;
     let said = match (&data.postcode, data.postcodes_available) {
-        (Some(found), _) => found_place(found),
+        (Some(found), _) => found_place(found, index),
         (None, true) => html! {
             p class="govuk-body" {
                 "We could not find the postcode " strong { (postcode) } ". Check it is right, "
@@ -65,23 +69,34 @@ pub async fn section(app: &crate::server::http::App, words: &str) -> Result<Opti
     Ok(Some(html! {
         h2 class="govuk-heading-m" { "Postcode" }
         (said)
+        @if data.postcodes_available {
+            p class="govuk-body-s fl-postcode__attribution" { (ATTRIBUTION) }
+        }
     }))
 }
 
-/// A link to an area's page, named by its name ("its neighbourhood" when the reference
-/// geography does not name it: never a code as words).
-fn area_link(area: &Area, unnamed: &str) -> Markup {
+/// What the ONS Postcode Directory's licence asks wherever its postcodes are used.
+const ATTRIBUTION: &str = "Postcodes from the ONS Postcode Directory. Source: Office for \
+     National Statistics licensed under the Open Government Licence v.3.0. Contains OS data \
+     © Crown copyright and database right. Contains Royal Mail data © Royal Mail copyright \
+     and database right. Contains GeoPlace data © Local Government Information House \
+     Limited copyright and database right.";
+
+/// A link to an area's page, named as the place index names it for people ("Kingston
+/// upon Hull", not the official "Kingston upon Hull, City of"), else by the geography's
+/// name, else `unnamed` ("its neighbourhood": never a code as words).
+fn area_link(area: &Area, index: &PlaceIndex, unnamed: &str) -> Markup {
+    let name = index
+        .at(&area.code)
+        .map(|at| index.place(at).name.clone())
+        .or_else(|| area.name.clone())
+        .unwrap_or_else(|| unnamed.to_string());
     html! {
-        a class="govuk-link" href={ "/areas/" (encode(&area.code)) } {
-            @match &area.name {
-                Some(name) => (name),
-                None => (unnamed),
-            }
-        }
+        a class="govuk-link" href={ "/areas/" (encode(&area.code)) } { (name) }
     }
 }
 
-fn found_place(found: &PostcodeArea) -> Markup {
+fn found_place(found: &PostcodeArea, index: &PlaceIndex) -> Markup {
     html! {
         div class="govuk-inset-text fl-postcode" {
             p class="govuk-body-l govuk-!-margin-bottom-2" {
@@ -89,14 +104,14 @@ fn found_place(found: &PostcodeArea) -> Markup {
                 @if found.terminated { " (no longer in use)" }
                 " is in "
                 @match &found.neighbourhood {
-                    Some(area) => (area_link(area, "its neighbourhood")),
+                    Some(area) => (area_link(area, index, "its neighbourhood")),
                     None => "a neighbourhood this service has no map of",
                 }
                 @if let Some(ward) = &found.ward {
-                    ", a neighbourhood in " (area_link(ward, "its ward")) " ward"
+                    ", a neighbourhood in " (area_link(ward, index, "its ward")) " ward"
                 }
                 @if let Some(authority) = &found.local_authority {
-                    ", " (area_link(authority, "its local authority"))
+                    ", " (area_link(authority, index, "its local authority"))
                 }
                 "."
             }

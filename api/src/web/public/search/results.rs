@@ -52,6 +52,11 @@ pub(super) struct AwardFound {
 /// The fields of an award `AwardFound` reads.
 pub(super) const AWARD_FIELDS: &str = "id title recipientName neighbourhood awarded awardedOn";
 
+/// Groups and awards for a text; its awards select `AWARD_FIELDS` (a test checks).
+const SEARCH_QUERY: &str = "query Search($text: String!, $first: Int) { \
+     search(text: $text, first: $first) { recipients { orgId name awardCount awarded } \
+     awards { id title recipientName neighbourhood awarded awardedOn } } }";
+
 /// The longest search text a page title or heading repeats.
 const SHOWN_CHARS: usize = 60;
 
@@ -77,10 +82,10 @@ pub async fn body(app: &App, text: &str) -> Result<Markup, Response> {
         );
         return Ok(page(text, html! { p class="govuk-body" { (message) } }));
     }
-    let postcode = postcode::section(app, words).await?;
     let index = places::places(app)
         .await
         .map_err(|problem| frame::problem(&problem))?;
+    let postcode = postcode::section(app, words, &index).await?;
     let found_places: Vec<PlaceMatch> = index
         .search(words, MAX_PLACES, |_| true)
         .into_iter()
@@ -109,14 +114,9 @@ pub async fn body(app: &App, text: &str) -> Result<Markup, Response> {
 /// Groups and awards matching `words`; `None` when GraphQL refused the text itself
 /// (characters no text may hold).
 async fn search(app: &App, words: &str) -> Result<Option<Found>, Response> {
-    let query = "query Search($text: String!, $first: Int) { search(text: $text, first: $first) { \
-                 recipients { orgId name awardCount awarded } awards { "
-        .to_string()
-        + AWARD_FIELDS
-        + " } } }";
     let answer = gql::read_public::<SearchData>(
         app,
-        &query,
+        SEARCH_QUERY,
         json!({ "text": words, "first": MAX_FOUND }),
     )
     .await;
@@ -220,7 +220,11 @@ pub(super) fn awards_in_words(count: i64) -> String {
 
 /// A table of awards under the heading `heading`: title (a link to its page), recipient,
 /// place (by name, from the place index) and amount.
-pub(super) fn awards_section(heading: &str, awards: &[AwardFound], index: &Arc<PlaceIndex>) -> Markup {
+pub(super) fn awards_section(
+    heading: &str,
+    awards: &[AwardFound],
+    index: &Arc<PlaceIndex>,
+) -> Markup {
     let rows: Vec<Vec<Markup>> = awards
         .iter()
         .map(|award| {
@@ -245,4 +249,20 @@ pub(super) fn awards_section(heading: &str, awards: &[AwardFound], index: &Arc<P
         &["Award", "Group", "Place", "Awarded on", "Amount"],
         &rows,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_selects_every_field_an_award_row_reads() {
+        assert!(SEARCH_QUERY.contains(&format!("awards {{ {AWARD_FIELDS} }}")));
+    }
+
+    #[test]
+    fn long_texts_are_cut_in_titles() {
+        assert_eq!(shortened("Hull"), "Hull");
+        assert_eq!(shortened(&"a".repeat(61)), format!("{}…", "a".repeat(60)));
+    }
 }
