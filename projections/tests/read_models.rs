@@ -213,6 +213,22 @@ async fn figures_are_right(kind: &str, geography_first: bool) {
     assert_eq!(ranked.areas[0].totals.awarded, dec!(18000.00));
     assert_eq!(ranked.areas[1].area.code, "E05000003");
     assert!(ranked.has_next_page);
+    // Within an area and as of a day (the area page's map): each area's own totals then.
+    let within = read::neighbourhoods(
+        db,
+        &NeighbourhoodQuery {
+            level: Some(GeoLevel::Ward),
+            within: Some(geo("E06000002")),
+            order: NeighbourhoodOrder::AwardedDesc,
+            first: 10,
+            after: None,
+            as_of: Some(date("2026-01-25")),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(within.areas[0].area.code, "E05000001");
+    assert_eq!(within.areas[0].totals, before_cut.totals);
 
     let page = read::awards(
         db,
