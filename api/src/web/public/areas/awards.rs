@@ -106,11 +106,9 @@ pub fn section(
                 h2 class="govuk-heading-m" { (heading) }
                 p class="govuk-body" { "No awards have been made here yet." }
             } @else {
-                // An award's own amount is today's (the register keeps no other); the
-                // heading says so on a page of an earlier day, whose list holds the awards
-                // made by then.
-                @let amount = if ask.as_of.is_some() { "Amount awarded today" } else { "Amount awarded" };
-                (layout::headed_table(2, &heading, &["Award", "Group", "Place", "Awarded on", amount], &rows))
+                // On a page of an earlier day, the list holds the awards made by then at
+                // their amounts of then (`awards(asOf)`).
+                (layout::headed_table(2, &heading, &["Award", "Group", "Place", "Awarded on", "Amount awarded"], &rows))
                 p class="govuk-body-s" {
                     @if award_count == 1 { "1 award" } @else { (figures::count(award_count)) " awards" }
                     " in all, " (AWARDS_PER_PAGE) " to a page, in the order of their reference."

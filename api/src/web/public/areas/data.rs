@@ -112,7 +112,7 @@ const AREA_QUERY: &str = "query Area($code: GeoCode!, $asOf: Date, $first: Int!,
     }
     deprivation { nation imdDecile neighbourhoods population }
   }
-  awards(filter: { neighbourhood: $code, awardedTo: $asOf }, first: $first, after: $after) {
+  awards(filter: { neighbourhood: $code }, asOf: $asOf, first: $first, after: $after) {
     edges { node { id title recipientName neighbourhood awardedOn awarded } }
     pageInfo { hasNextPage endCursor }
   }
