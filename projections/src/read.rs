@@ -1359,8 +1359,8 @@ mod local_authority;
 mod places;
 mod recent;
 mod reports_due;
-mod series;
 mod search;
+mod series;
 mod social_return;
 
 pub use award_listing::{awards_listed, AwardListing, AwardOrder};
@@ -1373,11 +1373,11 @@ pub use inputs::{award_inputs, InputRecord};
 pub use ledger_events::{public_events, PublicEvent, PublicEventPage, PRIVATE_RECORD};
 pub use local_authority::local_authority;
 pub use places::{geography_version, reference_places, ReferencePlace};
-pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
 pub use recent::{recent_awards, recent_payments, RecentPayment};
 pub use reports_due::{
     active_awards_reports_due, award_report_history, award_reports_due, AwardReportsDue,
 };
+pub use search::{search_awards, search_recipients, RecipientMatch, MAX_SEARCH_RESULTS};
 pub use series::{
     money_over_time, periods_of, MoneyMoved, MoneyOverTime, MoneyPeriod, SeriesInterval,
     SeriesScope,

@@ -398,7 +398,10 @@ impl Browser {
                 return;
             }
         }
-        panic!("{most} presses of Tab on {} never reached {css}", self.path().await);
+        panic!(
+            "{most} presses of Tab on {} never reached {css}",
+            self.path().await
+        );
     }
 
     /// Types `text` into whatever has the focus.

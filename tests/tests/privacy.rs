@@ -273,7 +273,9 @@ async fn walk(app: &TestApp, token: Option<&str>, seeded: &Seeded) -> (String, V
                 }
                 ("managedFund", "id") => args.push(format!("id: \"{}\"", seeded.ids["fund"])),
                 ("managedRound", "id") => args.push(format!("id: \"{}\"", seeded.ids["round"])),
+                ("postcode", "code") => args.push("code: \"HU1 1AA\"".to_string()),
                 (_, "code") => args.push(format!("code: \"{AREA}\"")),
+                ("search", "text") => args.push("text: \"a\"".to_string()),
                 ("budget", "scope") => {
                     args.push(format!("scope: {{ fund: \"{}\" }}", seeded.ids["fund"]))
                 }

@@ -86,7 +86,16 @@ async fn hull_awards(app: &TestApp) -> String {
         score(app, "panel-pat", &application, 4, "good").await;
         awards.push(approve(app, &application, amount).await);
     }
-    accept_and_pay(app, ORG, &awards[0], "4000.25", "Food", "PAY-1", &business_day()).await;
+    accept_and_pay(
+        app,
+        ORG,
+        &awards[0],
+        "4000.25",
+        "Food",
+        "PAY-1",
+        &business_day(),
+    )
+    .await;
     app.gql_now(None, "{ ledger { position } }", json!({}))
         .await
         .ok();
@@ -123,7 +132,11 @@ async fn assert_hostile_title_is_text(browser: &Browser, page: &str) {
         )
         .await
         .expect("counting scripts");
-    assert_eq!(injected.as_u64(), Some(0), "{page} ran no script from a title");
+    assert_eq!(
+        injected.as_u64(),
+        Some(0),
+        "{page} ran no script from a title"
+    );
 }
 
 /// Home → "Hull" typed into the search box → Kingston upon Hull, by keyboard alone.
@@ -175,10 +188,18 @@ async fn read_hull(app: &TestApp, browser: &Browser) {
 async fn hull_yesterday(app: &TestApp, browser: &Browser) {
     let yesterday = chrono::NaiveDate::from_str(&business_day()).unwrap() - chrono::Days::new(1);
     browser.click("details.fl-as-of__choose summary").await;
-    browser.fill("#asOf-day", &yesterday.format("%-d").to_string()).await;
-    browser.fill("#asOf-month", &yesterday.format("%-m").to_string()).await;
-    browser.fill("#asOf-year", &yesterday.format("%Y").to_string()).await;
-    browser.click_and_wait("details.fl-as-of__choose button").await;
+    browser
+        .fill("#asOf-day", &yesterday.format("%-d").to_string())
+        .await;
+    browser
+        .fill("#asOf-month", &yesterday.format("%-m").to_string())
+        .await;
+    browser
+        .fill("#asOf-year", &yesterday.format("%Y").to_string())
+        .await;
+    browser
+        .click_and_wait("details.fl-as-of__choose button")
+        .await;
     assert_eq!(
         browser.path().await,
         format!("/areas/{HULL}?asOf={yesterday}")
@@ -224,11 +245,16 @@ async fn follow_the_award(app: &TestApp, browser: &Browser, award: &str) {
 async fn find_by_postcode(browser: &Browser) {
     browser.goto("/search").await;
     browser.tab_to("input[name=q]", 40).await;
-    browser.type_keys(&POSTCODE.to_lowercase().replace(' ', "")).await;
+    browser
+        .type_keys(&POSTCODE.to_lowercase().replace(' ', ""))
+        .await;
     browser.press(Key::Enter).await;
     let results = browser.wait_for_new_path("/search").await;
     let text = page_text(browser).await;
-    assert!(text.contains(POSTCODE), "the postcode is recognised: {text}");
+    assert!(
+        text.contains(POSTCODE),
+        "the postcode is recognised: {text}"
+    );
     browser.axe_scan("the postcode's results").await;
     browser
         .click_and_wait(&format!(".fl-postcode a[href=\"/areas/{HULL_003A}\"]"))

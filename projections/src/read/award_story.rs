@@ -231,4 +231,3 @@ fn last_day(as_of: Option<Date>) -> String {
         None => "9999-12-31".to_string(),
     }
 }
-

@@ -238,8 +238,8 @@ pub(super) fn awards_section(
                 html! { a class="govuk-link" href={ "/awards/" (encode(&award.id)) } { (award.title) } },
                 html! { (award.recipient_name) },
                 html! { (place) },
-                html! { (figures::date(&award.awarded_on)) },
-                html! { (figures::money(&award.awarded)) },
+                html! { span class="fl-nowrap" { (figures::date(&award.awarded_on)) } },
+                html! { span class="fl-nowrap" { (figures::money(&award.awarded)) } },
             ]
         })
         .collect();
