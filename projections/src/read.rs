@@ -925,44 +925,16 @@ pub async fn award_publications(
     Ok(found)
 }
 
-/// A page of awards matching `filter`, by award id; `after` is the previous page's
-/// `end_cursor`. `first` is capped at [`MAX_PAGE_SIZE`].
+/// A page of awards matching `filter`, by award id, now; `after` is the previous page's
+/// `end_cursor`. `first` is capped at [`MAX_PAGE_SIZE`]. (`awards_listed` for other
+/// orders and earlier days.)
 pub async fn awards(
     db: &Database,
     filter: &AwardFilter,
     first: u32,
     after: Option<&str>,
 ) -> Result<AwardPage> {
-    let first = first.clamp(1, MAX_PAGE_SIZE);
-    if let Some(after) = after {
-        check_award_cursor(db, after).await?;
-    }
-    let mut sql = Sql::default();
-    with_area(&mut sql, filter);
-    sql.push(&format!(
-        "SELECT {AWARD_COLUMNS} FROM rm_awards a WHERE 1 = 1"
-    ));
-    award_conditions(&mut sql, filter);
-    if let Some(after) = after {
-        sql.push(" AND a.award_id > ").bind_text(after);
-    }
-    sql.push(" ORDER BY a.award_id LIMIT ")
-        .bind(Param::Int(i64::from(first) + 1));
-    let rows: Vec<AwardRow> =
-        on_pool!(db, |pool| bind_all!(sqlx::query_as(&sql.text), &sql.params)
-            .fetch_all(pool)
-            .await?);
-    let has_next_page = rows.len() > first as usize;
-    let awards: Vec<AwardRecord> = rows
-        .into_iter()
-        .take(first as usize)
-        .map(AwardRow::into_record)
-        .collect::<Result<_>>()?;
-    Ok(AwardPage {
-        end_cursor: awards.last().map(|award| award.award_id.to_string()),
-        awards,
-        has_next_page,
-    })
+    awards_listed(db, filter, &AwardListing::default(), first, after).await
 }
 
 /// An award page's cursor is an award's id (`end_cursor`): anything else is refused, not
