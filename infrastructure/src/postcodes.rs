@@ -217,7 +217,7 @@ pub enum RowOutcome {
     Malformed(MalformedRow),
 }
 
-fn field<'r>(record: &'r csv::ByteRecord, index: Option<usize>) -> Option<&'r str> {
+fn field(record: &csv::ByteRecord, index: Option<usize>) -> Option<&str> {
     let bytes = record.get(index?)?;
     std::str::from_utf8(bytes).ok().map(str::trim)
 }
