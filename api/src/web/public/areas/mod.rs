@@ -175,7 +175,7 @@ async fn body(app: &App, code: &GeoCode, ask: &Ask) -> Result<(String, Markup), 
         (series::section(app, series::Scope::Area(ask.code.clone()), ask.as_of).await)
         (deprivation::section(area, &place.name))
         (social::section(&place.name, data.social_return.as_ref(), ask.as_of, &ask.path()))
-        (downloads::links(&ask.code))
+        (downloads::links(&ask.code, ask.as_of))
     };
     Ok((place.name, body))
 }

@@ -33,11 +33,16 @@ pub use awards_csv::area_csv;
 pub use giving360::area_360giving;
 
 /// The downloads section of an area's page.
-pub fn links(code: &str) -> Markup {
+pub fn links(code: &str, as_of: Option<domain::Date>) -> Markup {
+    // The CSV follows the page's day; the 360Giving package is the register as published now.
+    let csv = super::frame::with_as_of(&format!("/areas/{code}/awards.csv"), as_of);
     html! {
         h2 class="govuk-heading-m" { "Download the data for this place" }
         ul class="govuk-list" {
-            li { a class="govuk-link" href={ "/areas/" (code) "/awards.csv" } { "Awards in this place (CSV, opens in Excel)" } }
+            li {
+                a class="govuk-link" href=(csv) { "Awards in this place (CSV, opens in Excel)" }
+                @if let Some(day) = as_of { " as they stood at the end of " (super::figures::date(&day.to_string())) }
+            }
             li { a class="govuk-link" href={ "/areas/" (code) "/360giving.json" } { "Awards in this place (360Giving JSON)" } }
         }
         p class="govuk-body-s" {
