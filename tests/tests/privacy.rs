@@ -211,7 +211,14 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     /// A selection of every field of `type_name` reachable without required arguments.
+    /// Every field of `type_name` to `depth`, never descending into a type already on the
+    /// way down (`Neighbourhood.parent`, `Round.fund.rounds`…): each type's fields are still
+    /// all reached, and the document stays under the server's body limit.
     fn selection(&self, type_name: &str, depth: usize) -> String {
+        self.selection_below(type_name, depth, &mut vec![type_name.to_string()])
+    }
+
+    fn selection_below(&self, type_name: &str, depth: usize, path: &mut Vec<String>) -> String {
         let Some(found) = self.types.get(type_name) else {
             return "__typename".into();
         };
@@ -230,10 +237,12 @@ impl Walker<'_> {
             let (kind, inner) = named(&field["type"]);
             match kind {
                 "SCALAR" | "ENUM" => parts.push(name.to_string()),
-                "OBJECT" if depth > 0 => parts.push(format!(
-                    "{name}{first} {{ {} }}",
-                    self.selection(inner, depth - 1)
-                )),
+                "OBJECT" if depth > 0 && !path.iter().any(|seen| seen == inner) => {
+                    path.push(inner.to_string());
+                    let below = self.selection_below(inner, depth - 1, path);
+                    path.pop();
+                    parts.push(format!("{name}{first} {{ {below} }}"));
+                }
                 "UNION" | "INTERFACE" => parts.push(format!("{name}{first} {{ __typename }}")),
                 _ => {}
             }
