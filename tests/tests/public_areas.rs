@@ -9,10 +9,8 @@
 mod common;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use common::*;
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fundledger_tests::browser::Browser;
 use fundledger_tests::{mutate, spawn_app_with_reference_geography, Store, TestApp};
@@ -245,15 +243,7 @@ async fn figures_equal_graphql_at_every_level(store: Store) {
 
 /// `117892` as the pages write it: `117,892`.
 fn thousands(number: i64) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    api::web::public::figures::count(number)
 }
 
 /// Hull's neighbourhoods by deprivation decile, as GraphQL counts them.
@@ -334,18 +324,6 @@ async fn assert_as_of_and_not_found(app: &TestApp) {
     }
 }
 
-async fn press(browser: &Browser, key: Key) {
-    let key: char = key.into();
-    let actions = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
-    browser
-        .client
-        .perform_actions(actions)
-        .await
-        .expect("pressing a key");
-}
-
 /// From the map's skip link, Tab to the first area on the map and follow it with Enter:
 /// the path it led to.
 async fn keyboard_to_a_child(browser: &Browser) -> String {
@@ -357,35 +335,11 @@ async fn keyboard_to_a_child(browser: &Browser) -> String {
         )
         .await
         .expect("focusing the skip link");
-    let mut on_map = false;
-    for _ in 0..5 {
-        press(browser, Key::Tab).await;
-        let focused = browser
-            .client
-            .execute(
-                "return !!document.activeElement.closest('svg a[href]')",
-                vec![],
-            )
-            .await
-            .expect("the focused element");
-        if focused.as_bool() == Some(true) {
-            on_map = true;
-            break;
-        }
-    }
-    assert!(on_map, "Tab reaches an area on the map");
+    // Past the skip link, the first area on the map (`Browser::tab_to` panics otherwise).
+    browser.tab_to("svg a[href]", 5).await;
     let before = browser.path().await;
-    press(browser, Key::Enter).await;
-    for _ in 0..100 {
-        let now = browser.path().await;
-        if now != before {
-            // Let the new page finish loading.
-            browser.find("h1").await;
-            return now;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("Enter on a map area led nowhere");
+    browser.press(Key::Enter).await;
+    browser.wait_for_new_path(&before).await
 }
 
 async fn an_area_in_a_real_browser(store: Store) {
