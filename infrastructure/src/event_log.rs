@@ -55,7 +55,9 @@ impl LoggedEvent {
 /// Events of an earlier epoch than the current one (`log_epoch`) all committed before it
 /// began, so they are readable whatever their txid (after a logical restore their txids
 /// may lie ahead of this cluster's counter); the current epoch's only below every running
-/// transaction.
+/// transaction. The order names the table's columns: a bare `txid` is the output column
+/// (`txid::text::bigint`), which no index holds, so every read sorted the rest of the log
+/// (measured: 0.6–0.9 s a batch at 1,000,000 events for a reader far behind).
 const POSTGRES_READ_LOG: &str = "
 SELECT position, log_epoch AS epoch, txid::text::bigint AS txid, aggregate_type,
        aggregate_id, sequence, event_type, event_version, payload, metadata
@@ -63,7 +65,7 @@ SELECT position, log_epoch AS epoch, txid::text::bigint AS txid, aggregate_type,
  WHERE (log_epoch, txid, position) > ($1, $2::text::xid8, $3)
    AND ($5 OR log_epoch < (SELECT epoch FROM log_epoch)
         OR txid < pg_snapshot_xmin(pg_current_snapshot()))
- ORDER BY log_epoch, txid, position
+ ORDER BY events.log_epoch, events.txid, events.position
  LIMIT $4";
 
 const SQLITE_READ_LOG: &str = "
@@ -326,7 +328,7 @@ SELECT position, log_epoch AS epoch, txid::text::bigint AS txid, aggregate_type,
   FROM events
  WHERE log_epoch < (SELECT epoch FROM log_epoch)
     OR txid < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY log_epoch, txid, position";
+ ORDER BY events.log_epoch, events.txid, events.position";
 
 const SQLITE_STREAM_LOG: &str = "
 SELECT position, 0 AS epoch, txid, aggregate_type, aggregate_id, sequence,

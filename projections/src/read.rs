@@ -1201,8 +1201,11 @@ pub async fn neighbourhoods(
 /// query's `within` area when it has one: no other award reaches an area inside it), now
 /// or as of the query's day.
 fn push_rolled_cte(sql: &mut Sql, query: &NeighbourhoodQuery) {
+    // Within an area, only its awards, rolled up only to the areas listed (`kids`): not
+    // to every area above each award (measured for Hull's wards at 1,000,000 events:
+    // 21 ms rolling to all 190 areas in Hull, 6 ms to its 21 wards).
     let in_area = if query.within.is_some() {
-        " AND a.neighbourhood IN (SELECT code FROM area)"
+        " AND a.neighbourhood IN (SELECT code FROM area) AND up.ancestor IN (SELECT code FROM kids)"
     } else {
         ""
     };
@@ -1251,6 +1254,20 @@ fn push_rolled_cte(sql: &mut Sql, query: &NeighbourhoodQuery) {
     .push(" GROUP BY up.ancestor)");
 }
 
+/// `, kids AS (…), `: the areas of `area` (at `level`, if any) with their geography row,
+/// found by code through the covering index (migration 0021) rather than by reading every
+/// area of the level.
+fn push_listed_areas_cte(sql: &mut Sql, level: Option<GeoLevel>) {
+    sql.push(
+        ", kids AS (SELECT g.code, g.name, g.level, g.parent_code, g.population, g.imd_decile
+                      FROM area JOIN geography g ON g.code = area.code WHERE 1 = 1",
+    );
+    if let Some(level) = level {
+        sql.push(" AND g.level = ").bind_text(level.as_str());
+    }
+    sql.push("), ");
+}
+
 /// The query behind [`neighbourhoods`]: every area of the query's level (and area) with
 /// its rolled-up totals, in the query's order, one row more than the page to tell whether
 /// another page follows.
@@ -1259,10 +1276,15 @@ fn ranked_neighbourhoods_sql(query: &NeighbourhoodQuery, first: u32, offset: i64
     sql.push("WITH ");
     if let Some(within) = &query.within {
         push_area_cte(&mut sql, within.as_str());
-        sql.push(", ");
+        push_listed_areas_cte(&mut sql, query.level);
     }
     push_rolled_cte(&mut sql, query);
-    sql.push(
+    let listed = if query.within.is_some() {
+        "kids"
+    } else {
+        "geography"
+    };
+    sql.push(&format!(
         "
         SELECT g.code, g.name, g.level, g.parent_code, CAST(g.population AS BIGINT) AS population,
                CAST(g.imd_decile AS BIGINT) AS imd_decile,
@@ -1272,14 +1294,11 @@ fn ranked_neighbourhoods_sql(query: &NeighbourhoodQuery, first: u32, offset: i64
                CAST(coalesce(r.spend, 0) AS BIGINT) AS spend_pence,
                CAST(coalesce(r.awards, 0) AS BIGINT) AS award_count,
                CAST(coalesce(r.recipients, 0) AS BIGINT) AS recipient_count
-          FROM geography g LEFT JOIN rolled r ON r.code = g.code
+          FROM {listed} g LEFT JOIN rolled r ON r.code = g.code
          WHERE 1 = 1",
-    );
-    if let Some(level) = query.level {
+    ));
+    if let (Some(level), None) = (query.level, &query.within) {
         sql.push(" AND g.level = ").bind_text(level.as_str());
-    }
-    if query.within.is_some() {
-        sql.push(" AND g.code IN (SELECT code FROM area)");
     }
     sql.push(match query.order {
         NeighbourhoodOrder::AwardedDesc => " ORDER BY awarded_pence DESC, g.code",
@@ -1379,7 +1398,7 @@ pub struct ProxyRecord {
 }
 
 /// `WITH …` and ` AND …` for the awards (`rm_awards a`) in `scope`.
-fn scope_sql(scope: &SocialReturnScope) -> (Sql, Sql) {
+pub(super) fn scope_sql(scope: &SocialReturnScope) -> (Sql, Sql) {
     let mut with = Sql::default();
     let mut conditions = Sql::default();
     match scope {

@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::Viewer;
-use super::cache::{is_query_only, Lookup};
+use super::cache::{is_query_only, Fetch};
 use super::errors::{BAD_INPUT, UNAUTHENTICATED};
 use super::http::{
     execute, min_position_place, refuse, App, MAX_REQUEST_BODY_BYTES, REQUEST_TIMEOUT_MS,
@@ -170,11 +170,14 @@ async fn answer_public_query(app: &App, headers: &HeaderMap, body: Bytes) -> Res
             None => response,
         }
     };
-    if let Some(version) = version {
-        if let Lookup::Answer(cached) = app.state.public_cache.get(&body, version) {
-            return json_response(cached);
-        }
-    }
+    // Held until the answer is stored: others asking the same meanwhile wait for it.
+    let _computing = match version {
+        Some(version) => match app.state.public_cache.fetch(&body, version).await {
+            Fetch::Answer(cached) => return json_response(cached),
+            Fetch::Compute(claim) => claim,
+        },
+        None => None,
+    };
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string(), BAD_INPUT),

@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 use infrastructure::LogCursor;
 
 use super::auth::Viewer;
-use super::cache::{is_query_only, Lookup};
+use super::cache::{is_query_only, Fetch};
 use super::conditional;
 use super::context::AppState;
 use super::context::PayloadProjection;
@@ -320,12 +320,17 @@ async fn graphql(
         Viewer::Public => app.state.public_cache.usable_version(min_place),
         _ => None,
     };
-    if let Some(version) = cache_version {
-        if let Lookup::Answer(cached) = app.state.public_cache.get(&body, version) {
-            let answer = ([(header::CONTENT_TYPE, "application/json")], cached).into_response();
-            return conditional::tagged(answer, conditional::etag(version));
-        }
-    }
+    // Held until the answer is stored: others asking the same meanwhile wait for it.
+    let _computing = match cache_version {
+        Some(version) => match app.state.public_cache.fetch(&body, version).await {
+            Fetch::Answer(cached) => {
+                let answer = ([(header::CONTENT_TYPE, "application/json")], cached).into_response();
+                return conditional::tagged(answer, conditional::etag(version));
+            }
+            Fetch::Compute(claim) => claim,
+        },
+        None => None,
+    };
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {

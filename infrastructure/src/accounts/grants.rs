@@ -1,6 +1,8 @@
 //! Role grants: who holds which scoped role. A revoked grant stays as the record of who
 //! had access when; only live grants count.
 
+use std::collections::HashSet;
+
 use super::people::{person_from_row, PersonRow};
 use super::secrets::new_id;
 use super::{now, AccountError, AccountResult, Person, PersonId, RoleKind, ScopedRole};
@@ -178,6 +180,17 @@ pub async fn holders(db: &Database, role: RoleKind, scope: &str) -> AccountResul
             },
         )
         .collect())
+}
+
+/// The scopes in which anyone holds `role` now (every organisation with a member, say):
+/// one query, so a caller with many scopes to look up asks only about these.
+pub async fn scopes_held(db: &Database, role: RoleKind) -> AccountResult<HashSet<String>> {
+    const SQL: &str =
+        "SELECT DISTINCT scope FROM role_grants WHERE role = $1 AND revoked_at IS NULL";
+    let scopes: Vec<String> = on_store!(db, pool => {
+        sqlx::query_scalar(SQL).bind(role.as_str()).fetch_all(pool).await?
+    });
+    Ok(scopes.into_iter().collect())
 }
 
 /// Whether any person is an owner (the first start makes one).

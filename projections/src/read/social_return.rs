@@ -19,8 +19,8 @@ use infrastructure::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{date, exact, scope_exists, scoped, share, Result, SocialReturnScope};
-use crate::sql::bind_all;
+use super::{date, exact, scope_exists, scope_sql, scoped, share, Result, SocialReturnScope};
+use crate::sql::{bind_all, Sql};
 use crate::{from_pence, on_pool, ProjectionError};
 
 /// One version of a fund's proxy for an indicator.
@@ -219,18 +219,31 @@ async fn investment(db: &Database, scope: &SocialReturnScope) -> Result<(Decimal
     Ok((disbursed, inputs))
 }
 
-/// The first day money (a payment) or an input went into the scope's awards.
+/// The first day money (a payment) or an input went into the scope's awards. The scope's
+/// conditions stand in each branch: on the branches' union PostgreSQL could not use them
+/// and read every award's payments (144 ms for Hull at 1,000,000 events; 3 ms so).
 async fn base_date(db: &Database, scope: &SocialReturnScope) -> Result<Option<Date>> {
-    let sql = scoped(
-        scope,
-        "SELECT min(first_day) FROM (\
-           SELECT y.day AS first_day, a.award_id, a.fund_id, a.round_id, a.neighbourhood, a.status \
-             FROM rm_award_daily y JOIN rm_awards a ON a.award_id = y.award_id WHERE y.paid_pence > 0 \
-           UNION ALL \
-           SELECT i.contributed_on, a.award_id, a.fund_id, a.round_id, a.neighbourhood, a.status \
-             FROM rm_award_inputs i JOIN rm_awards a ON a.award_id = i.award_id\
-         ) a WHERE a.status <> 'historic'",
-    );
+    let (with, conditions) = scope_sql(scope);
+    let mut sql = Sql::default();
+    sql.push(&with.text)
+        .push(
+            "SELECT min(first_day) FROM (\
+               SELECT min(y.day) AS first_day \
+                 FROM rm_award_daily y JOIN rm_awards a ON a.award_id = y.award_id \
+                WHERE y.paid_pence > 0 AND a.status <> 'historic'",
+        )
+        .push(&conditions.text)
+        .push(
+            " UNION ALL \
+               SELECT min(i.contributed_on) \
+                 FROM rm_award_inputs i JOIN rm_awards a ON a.award_id = i.award_id \
+                WHERE a.status <> 'historic'",
+        )
+        .push(&conditions.text)
+        .push(") firsts");
+    // One parameter, in the WITH (an area) or named twice in the conditions.
+    sql.params = with.params;
+    sql.params.extend(conditions.params);
     let day: Option<String> = on_pool!(db, |pool| bind_all!(
         sqlx::query_scalar(&sql.text),
         &sql.params

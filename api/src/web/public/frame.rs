@@ -14,7 +14,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::server::cache::Lookup;
+use crate::server::cache::Fetch;
 use crate::server::conditional;
 use crate::server::http::App;
 use crate::server::public::wait_for_min_position;
@@ -109,11 +109,14 @@ where
         }
     }
     let key = Bytes::from(format!("GET {uri}"));
-    if let Some(version) = version {
-        if let Lookup::Answer(cached) = cache.get(&key, version) {
-            return tagged(ok_page(cached), tag);
-        }
-    }
+    // Held until the page is stored: others asking for it meanwhile wait for this render.
+    let _computing = match version {
+        Some(version) => match cache.fetch(&key, version).await {
+            Fetch::Answer(cached) => return tagged(ok_page(cached), tag),
+            Fetch::Compute(claim) => claim,
+        },
+        None => None,
+    };
     let page = match render.await {
         Ok(page) => page,
         Err(response) => return response,

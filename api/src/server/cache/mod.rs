@@ -27,6 +27,9 @@
 //! only documents that are queries: a mutation (`castBallot` is anonymous) is never
 //! stored, so a repeated body always reaches the ledger. Responses with errors are not
 //! stored either.
+//!
+//! A first miss is computed once (`fetch`, `in_flight.rs`): requests for the same body
+//! that arrive while it is computed wait for its answer (at most `REFRESH_GRACE_MS`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +40,11 @@ use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use infrastructure::LogCursor;
 use projections::{ProjectorHandle, ReadModelsVersion};
+
+mod in_flight;
+
+pub use in_flight::Computing;
+use in_flight::InFlight;
 
 /// How often each process re-reads the read-models version (the read models may be
 /// written by another server process, so this is polled, not pushed).
@@ -96,6 +104,15 @@ struct Entry {
     refresh_claimed_at: Option<Instant>,
 }
 
+/// What a request does, from `PublicQueryCache::fetch`.
+pub enum Fetch<'a> {
+    /// Send this answer.
+    Answer(Bytes),
+    /// Compute the answer (and `put` it), holding the claim (if it got one) until then:
+    /// the requests waiting for it wake when it is dropped.
+    Compute(Option<Computing<'a>>),
+}
+
 /// What the cache has for a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
@@ -142,6 +159,8 @@ pub struct PublicQueryCache {
     limits: CacheLimits,
     /// Spreads entries' age limits (see `entry_max_age`).
     spread: std::collections::hash_map::RandomState,
+    /// First misses being computed (single flight).
+    in_flight: InFlight,
     hits: AtomicU64,
     stale_hits: AtomicU64,
     misses: AtomicU64,
@@ -184,9 +203,30 @@ impl PublicQueryCache {
                 by_body: HashMap::new(),
                 bytes: 0,
             }),
+            in_flight: InFlight::default(),
             hits: AtomicU64::new(0),
             stale_hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+        }
+    }
+
+    /// `get`, with a single flight: a request that finds no answer while another request
+    /// computes the same body waits for that one (at most `refresh_grace`), then takes
+    /// its answer. It waits once: when the other stored nothing (an error is not stored),
+    /// it computes the answer itself rather than queue behind the next attempt.
+    pub async fn fetch(&self, body: &Bytes, version: ReadModelsVersion) -> Fetch<'_> {
+        if let Lookup::Answer(answer) = self.get(body, version) {
+            return Fetch::Answer(answer);
+        }
+        let mut waiting = match self.in_flight.claim(body) {
+            Ok(claim) => return Fetch::Compute(Some(claim)),
+            Err(waiting) => waiting,
+        };
+        // Closed (`Err`) when the computing request ends, whatever became of it.
+        let _ = tokio::time::timeout(self.refresh_grace, waiting.changed()).await;
+        match self.get(body, version) {
+            Lookup::Answer(answer) => Fetch::Answer(answer),
+            Lookup::Miss => Fetch::Compute(self.in_flight.claim(body).ok()),
         }
     }
 
@@ -487,6 +527,62 @@ mod tests {
             Lookup::Miss,
             "past the grace the next request recomputes"
         );
+    }
+
+    /// A second request for a body whose first miss is being computed.
+    fn second_request(
+        cache: &Arc<PublicQueryCache>,
+        version: ReadModelsVersion,
+    ) -> tokio::task::JoinHandle<Option<Bytes>> {
+        let cache = cache.clone();
+        tokio::spawn(async move {
+            match cache.fetch(&body("q"), version).await {
+                Fetch::Answer(answer) => Some(answer),
+                Fetch::Compute(_) => None,
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_first_miss_is_computed_once_while_the_others_wait_for_it() {
+        let cache = Arc::new(PublicQueryCache::default());
+        cache.observe(Some(at(4)));
+        let Fetch::Compute(Some(claim)) = cache.fetch(&body("q"), at(4)).await else {
+            panic!("the first request computes");
+        };
+        let waiting = second_request(&cache, at(4));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "the second waits for the first");
+        cache.put(body("q"), at(4), body("four"));
+        drop(claim);
+        assert_eq!(waiting.await.unwrap(), Some(body("four")));
+        assert_eq!(cache.in_flight.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_waiter_whose_first_request_stored_nothing_computes_it_itself() {
+        let cache = Arc::new(PublicQueryCache::default());
+        cache.observe(Some(at(4)));
+        let Fetch::Compute(Some(claim)) = cache.fetch(&body("q"), at(4)).await else {
+            panic!("the first request computes");
+        };
+        let waiting = second_request(&cache, at(4));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(claim); // an error answer: nothing stored
+        assert_eq!(waiting.await.unwrap(), None, "it computes");
+    }
+
+    #[tokio::test]
+    async fn a_waiter_computes_it_itself_past_the_grace() {
+        let cache = Arc::new(PublicQueryCache::with_ages(
+            Duration::from_secs(30),
+            Duration::from_millis(60),
+        ));
+        cache.observe(Some(at(4)));
+        let _stuck = cache.fetch(&body("q"), at(4)).await;
+        let started = Instant::now();
+        assert_eq!(second_request(&cache, at(4)).await.unwrap(), None);
+        assert!(started.elapsed() >= Duration::from_millis(60));
     }
 
     #[test]
