@@ -229,6 +229,28 @@ async fn figures_are_right(kind: &str, geography_first: bool) {
     .unwrap();
     assert_eq!(within.areas[0].area.code, "E05000001");
     assert_eq!(within.areas[0].totals, before_cut.totals);
+    // Within an area at every level, now: each area listed has its own totals (the
+    // roll-up reaches the areas listed, all of them and only their awards).
+    let every_level = read::neighbourhoods(
+        db,
+        &NeighbourhoodQuery {
+            level: None,
+            within: Some(geo("E06000002")),
+            order: NeighbourhoodOrder::CodeAsc,
+            first: 100,
+            after: None,
+            as_of: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(every_level.areas.len() > 2, "{every_level:?}");
+    for listed in &every_level.areas {
+        let own = read::neighbourhood_totals(db, &geo(&listed.area.code), None, None, None, None)
+            .await
+            .unwrap();
+        assert_eq!(listed.totals, own.totals, "{}", listed.area.code);
+    }
 
     let page = read::awards(
         db,
