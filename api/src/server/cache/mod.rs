@@ -218,6 +218,9 @@ impl PublicQueryCache {
         if let Lookup::Answer(answer) = self.get(body, version) {
             return Fetch::Answer(answer);
         }
+        if body.len() > MAX_CACHED_REQUEST_BYTES {
+            return Fetch::Compute(None); // never stored, so nothing to wait for
+        }
         let mut waiting = match self.in_flight.claim(body) {
             Ok(claim) => return Fetch::Compute(Some(claim)),
             Err(waiting) => waiting,
