@@ -147,18 +147,18 @@ fn refused(problem: Problem) -> Response {
 
 /// The page's title and body.
 async fn body(app: &App, code: &GeoCode, ask: &Ask) -> Result<(String, Markup), Response> {
+    let index = places::places(app)
+        .await
+        .map_err(|problem| frame::problem(&problem))?;
     let (area, inside) = tokio::join!(
         data::area(app, code.as_str(), ask.as_of, ask.awards.after.as_deref()),
-        inside(app, code.as_str(), ask),
+        inside(app, &index, code.as_str(), ask),
     );
     let data = area.map_err(refused)?;
     let Some(official) = data.neighbourhood.name.clone() else {
         return Err(frame::not_found("area"));
     };
     let inside = inside.map_err(refused)?;
-    let index = places::places(app)
-        .await
-        .map_err(|problem| frame::problem(&problem))?;
     let place = place::place(&index, code.as_str(), &official, code.level().as_str());
     let area = &data.neighbourhood;
     let map = match (ask.shown, inside) {
@@ -181,13 +181,28 @@ async fn body(app: &App, code: &GeoCode, ask: &Ask) -> Result<(String, Markup), 
 }
 
 /// The areas inside the area at the level its map shows (`None` for a neighbourhood).
-async fn inside(app: &App, code: &str, ask: &Ask) -> Result<Option<Vec<data::Child>>, Problem> {
+async fn inside(
+    app: &App,
+    index: &PlaceIndex,
+    code: &str,
+    ask: &Ask,
+) -> Result<Option<Vec<data::Child>>, Problem> {
     match ask.shown {
-        Some(shown) => data::children(app, code, shown.graphql, ask.as_of)
-            .await
-            .map(Some),
+        Some(shown) => {
+            let expected = known_inside(index, code, shown.query);
+            data::children(app, code, shown.graphql, ask.as_of, expected)
+                .await
+                .map(Some)
+        }
         None => Ok(None),
     }
+}
+
+/// How many areas of `level` (`ward`, `lsoa`…) the place index knows inside `code`.
+fn known_inside(index: &PlaceIndex, code: &str, level: &str) -> usize {
+    index
+        .at(code)
+        .map_or(0, |at| index.descendants_at(at, level).len())
 }
 
 /// A neighbourhood's map: its outline, and its neighbours in its ward.
@@ -207,9 +222,12 @@ async fn neighbourhood_map(
                 .is_ok_and(|code| code.level() == GeoLevel::Ward)
         });
     let neighbours = match &ward {
-        Some(ward) => data::children(app, ward, "LSOA", ask.as_of)
-            .await
-            .map_err(refused)?,
+        Some(ward) => {
+            let expected = known_inside(index, ward, "lsoa");
+            data::children(app, ward, "LSOA", ask.as_of, expected)
+                .await
+                .map_err(refused)?
+        }
         None => Vec::new(),
     };
     let ward_name = ward.map(|ward| place::name_of(index, &ward, None));
