@@ -546,13 +546,19 @@ mod tests {
         })
     }
 
+    /// The claim of the first request for "q" at version 4, which computes it.
+    async fn first_claim(cache: &PublicQueryCache) -> Computing<'_> {
+        cache.observe(Some(at(4)));
+        match cache.fetch(&body("q"), at(4)).await {
+            Fetch::Compute(Some(claim)) => claim,
+            _ => panic!("the first request computes"),
+        }
+    }
+
     #[tokio::test]
     async fn a_first_miss_is_computed_once_while_the_others_wait_for_it() {
         let cache = Arc::new(PublicQueryCache::default());
-        cache.observe(Some(at(4)));
-        let Fetch::Compute(Some(claim)) = cache.fetch(&body("q"), at(4)).await else {
-            panic!("the first request computes");
-        };
+        let claim = first_claim(&cache).await;
         let waiting = second_request(&cache, at(4));
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiting.is_finished(), "the second waits for the first");
@@ -565,10 +571,7 @@ mod tests {
     #[tokio::test]
     async fn a_waiter_whose_first_request_stored_nothing_computes_it_itself() {
         let cache = Arc::new(PublicQueryCache::default());
-        cache.observe(Some(at(4)));
-        let Fetch::Compute(Some(claim)) = cache.fetch(&body("q"), at(4)).await else {
-            panic!("the first request computes");
-        };
+        let claim = first_claim(&cache).await;
         let waiting = second_request(&cache, at(4));
         tokio::time::sleep(Duration::from_millis(20)).await;
         drop(claim); // an error answer: nothing stored
