@@ -424,3 +424,54 @@ impl Database {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{POSTGRES_READ_LOG, POSTGRES_STREAM_LOG};
+    use crate::test_support::TestDatabase;
+    use crate::Database;
+
+    /// The plan PostgreSQL makes for `statement` (parameters typed `types`) as a prepared
+    /// statement's generic plan, with sorting made prohibitively dear: a plan that still
+    /// sorts has no index that yields the order asked for.
+    async fn generic_plan(database: &Database, types: &str, statement: &str, args: &str) -> String {
+        let Database::Postgres(pool) = database else {
+            panic!("a PostgreSQL test database");
+        };
+        let mut connection = pool.acquire().await.unwrap();
+        for setup in [
+            "SET plan_cache_mode = force_generic_plan",
+            "SET enable_sort = off",
+        ] {
+            sqlx::query(setup).execute(&mut *connection).await.unwrap();
+        }
+        let prepare = format!("PREPARE planned{types} AS {statement}");
+        sqlx::raw_sql(&prepare)
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        let lines: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN EXECUTE planned{args}"))
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap();
+        lines.join("\n")
+    }
+
+    #[tokio::test]
+    async fn the_log_is_read_in_the_order_of_its_index_on_postgres() {
+        let test = TestDatabase::postgres().await.unwrap();
+        // Ordering by the output column `txid` (a cast) sorted the rest of the log on
+        // every read: 0.6 s a read at 1,000,000 events.
+        let read = generic_plan(
+            &test.database,
+            "(bigint, text, bigint, bigint, boolean)",
+            POSTGRES_READ_LOG,
+            "(0, '0', 0, 200, false)",
+        )
+        .await;
+        assert!(read.contains("events_log_order"), "{read}");
+        assert!(!read.contains("Sort"), "{read}");
+        let stream = generic_plan(&test.database, "", POSTGRES_STREAM_LOG, "").await;
+        assert!(!stream.contains("Sort"), "{stream}");
+    }
+}
