@@ -18,8 +18,8 @@
 //!
 //! Pieces shared by the pages: `frame.rs` (the page frame, the "as of" date, caching),
 //! `figures.rs` (amounts as people read them), `choropleth.rs` (a map coloured by amount
-//! per head with the same figures in a table beside it), `series.rs` (money over time:
-//! a chart and its table).
+//! per head with the same figures in a table beside it), `inside.rs` (the areas a map
+//! draws, with their totals), `series.rs` (money over time: a chart and its table).
 
 pub mod areas;
 pub mod awards;
@@ -30,6 +30,7 @@ pub mod frame;
 pub mod funds;
 pub mod glossary;
 pub mod home;
+pub mod inside;
 pub mod ledger;
 pub mod search;
 pub mod series;

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 
 use super::super::choropleth::{self, ChoroplethArea, Measure};
 use super::super::frame;
-use super::data::Child;
+use super::super::inside::AreaFigures;
 use super::place::name_of;
 use super::Ask;
 use crate::web::maps::{self, MapArea};
@@ -61,7 +61,11 @@ pub fn chosen(level: GeoLevel, asked: Option<&str>) -> Option<ChildLevel> {
         .copied()
 }
 
-fn choropleth_areas(index: &PlaceIndex, children: &[Child], ask: &Ask) -> Vec<ChoroplethArea> {
+fn choropleth_areas(
+    index: &PlaceIndex,
+    children: &[AreaFigures],
+    ask: &Ask,
+) -> Vec<ChoroplethArea> {
     children
         .iter()
         .map(|child| ChoroplethArea {
@@ -84,7 +88,7 @@ pub fn section(
     name: &str,
     level: GeoLevel,
     shown: ChildLevel,
-    children: &[Child],
+    children: &[AreaFigures],
     ask: &Ask,
 ) -> Markup {
     let caption = format!("{} in {name}", shown.plural);
@@ -105,7 +109,7 @@ pub fn neighbourhood_section(
     code: &str,
     name: &str,
     ward_name: Option<&str>,
-    neighbours: &[Child],
+    neighbours: &[AreaFigures],
     ask: &Ask,
 ) -> Markup {
     let own = [MapArea {

@@ -29,6 +29,7 @@ use maud::{html, Markup};
 
 use super::choropleth::Measure;
 use super::frame::{self, PageQuery, PublicPage, AS_OF};
+use super::inside::{AreaFigures, Wanted};
 use super::{downloads, series};
 use crate::server::http::App;
 use crate::web::work::gql::Problem;
@@ -180,29 +181,37 @@ async fn body(app: &App, code: &GeoCode, ask: &Ask) -> Result<(String, Markup), 
     Ok((place.name, body))
 }
 
-/// The areas inside the area at the level its map shows (`None` for a neighbourhood).
+/// The areas inside the area at the level its map shows (`None` for a neighbourhood),
+/// most per head first.
 async fn inside(
     app: &App,
     index: &PlaceIndex,
     code: &str,
     ask: &Ask,
-) -> Result<Option<Vec<data::Child>>, Problem> {
+) -> Result<Option<Vec<AreaFigures>>, Problem> {
     match ask.shown {
-        Some(shown) => {
-            let expected = known_inside(index, code, shown.query);
-            data::children(app, code, shown.graphql, ask.as_of, expected)
-                .await
-                .map(Some)
-        }
+        Some(shown) => ranked_inside(app, index, code, shown.graphql, ask.as_of)
+            .await
+            .map(Some),
         None => Ok(None),
     }
 }
 
-/// How many areas of `level` (`ward`, `lsoa`…) the place index knows inside `code`.
-fn known_inside(index: &PlaceIndex, code: &str, level: &str) -> usize {
-    index
-        .at(code)
-        .map_or(0, |at| index.descendants_at(at, level).len())
+/// Every area of `level` inside `code`, as of `as_of`, most per head first.
+async fn ranked_inside(
+    app: &App,
+    index: &PlaceIndex,
+    code: &str,
+    level: &str,
+    as_of: Option<domain::Date>,
+) -> Result<Vec<AreaFigures>, Problem> {
+    let wanted = Wanted {
+        level,
+        within: Some(code),
+        as_of,
+        order: Some("AWARDED_PER_HEAD_DESC"),
+    };
+    super::inside::read(app, index, &wanted).await
 }
 
 /// A neighbourhood's map: its outline, and its neighbours in its ward.
@@ -222,12 +231,9 @@ async fn neighbourhood_map(
                 .is_ok_and(|code| code.level() == GeoLevel::Ward)
         });
     let neighbours = match &ward {
-        Some(ward) => {
-            let expected = known_inside(index, ward, "lsoa");
-            data::children(app, ward, "LSOA", ask.as_of, expected)
-                .await
-                .map_err(refused)?
-        }
+        Some(ward) => ranked_inside(app, index, ward, "LSOA", ask.as_of)
+            .await
+            .map_err(refused)?,
         None => Vec::new(),
     };
     let ward_name = ward.map(|ward| place::name_of(index, &ward, None));

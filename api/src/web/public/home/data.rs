@@ -12,19 +12,14 @@ use serde_json::{json, Map, Value};
 
 use super::super::choropleth::{ChoroplethArea, Measure};
 use super::super::frame;
+use super::super::inside::{self, AreaFigures, AreaTotals, Wanted};
 use super::view::View;
 use crate::server::http::App;
 use crate::web::work::gql::{self, Problem};
+use crate::web::work::places;
 
 /// How many of the latest awards and payments the page lists.
 pub const LATEST: i32 = 10;
-/// Areas asked for per page of `neighbourhoods`: all 317 local authorities at once, an
-/// authority's neighbourhoods (up to 639) in two, and the selection within GraphQL's
-/// complexity limit (about 11 per area: 400 × 11 < 5,000).
-const AREAS_PER_PAGE: i32 = 400;
-/// The most pages of areas one map reads (a safeguard: no authority comes near it).
-const MAX_AREA_PAGES: usize = 4;
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Overview {
@@ -230,82 +225,24 @@ pub fn decimal(plain: &str) -> Decimal {
     Decimal::from_str(plain).unwrap_or_default()
 }
 
-#[derive(Debug, Deserialize)]
-struct Connection {
-    edges: Vec<Edge>,
-    #[serde(rename = "pageInfo")]
-    page_info: PageInfo,
-}
-
-#[derive(Debug, Deserialize)]
-struct Edge {
-    node: Node,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PageInfo {
-    has_next_page: bool,
-    end_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Node {
-    code: String,
-    name: Option<String>,
-    population: Option<i64>,
-    totals: NodeTotals,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NodeTotals {
-    awarded: String,
-    disbursed: String,
-}
-
-const AREAS_QUERY: &str = "query MapAreas($level: GeoLevel!, $within: GeoCode, $asOf: Date, $first: Int, $after: String) {
-  neighbourhoods(level: $level, within: $within, asOf: $asOf, first: $first, after: $after) {
-    edges { node { code name population totals { awarded disbursed } } }
-    pageInfo { hasNextPage endCursor }
-  }
-}";
-
-#[derive(Debug, Deserialize)]
-struct AreasPage {
-    neighbourhoods: Connection,
-}
-
-/// Every area of `level` (within `within`), as of the view's day: a page at a time.
+/// Every area of `level` (within `within`), as of the view's day.
 async fn areas(
     app: &App,
     view: &View,
     level: &str,
     within: Option<&str>,
-) -> Result<Vec<Node>, Problem> {
-    let mut nodes = Vec::new();
-    let mut after: Option<String> = None;
-    for _ in 0..MAX_AREA_PAGES {
-        let variables = json!({
-            "level": level, "within": within, "first": AREAS_PER_PAGE, "after": after,
-            "asOf": view.as_of.map(|day| day.to_string()),
-        });
-        let page: AreasPage = gql::read_public(app, AREAS_QUERY, variables).await?;
-        let connection = page.neighbourhoods;
-        nodes.extend(connection.edges.into_iter().map(|edge| edge.node));
-        match (
-            connection.page_info.has_next_page,
-            connection.page_info.end_cursor,
-        ) {
-            (true, Some(cursor)) => after = Some(cursor),
-            _ => break,
-        }
-    }
-    Ok(nodes)
+) -> Result<Vec<AreaFigures>, Problem> {
+    let index = places::places(app).await?;
+    let wanted = Wanted {
+        level,
+        within,
+        as_of: view.as_of,
+        order: None,
+    };
+    inside::read(app, &index, &wanted).await
 }
 
-fn choropleth_area(view: &View, node: Node) -> ChoroplethArea {
+fn choropleth_area(view: &View, node: AreaFigures) -> ChoroplethArea {
     let amount = match view.measure {
         Measure::Awarded => node.totals.awarded,
         Measure::Disbursed => node.totals.disbursed,
@@ -357,7 +294,7 @@ pub async fn map(app: &App, view: &View) -> Result<MapData, Response> {
     }
 }
 
-fn amount_of(totals: &NodeTotals, measure: Measure) -> &str {
+fn amount_of(totals: &AreaTotals, measure: Measure) -> &str {
     match measure {
         Measure::Awarded => &totals.awarded,
         Measure::Disbursed => &totals.disbursed,
@@ -375,7 +312,7 @@ struct AuthorityNode {
     code: String,
     name: Option<String>,
     level: Option<String>,
-    totals: NodeTotals,
+    totals: AreaTotals,
 }
 
 const AUTHORITY_QUERY: &str = "query Authority($code: GeoCode!, $asOf: Date) {
