@@ -68,6 +68,9 @@ pub fn retry_after_seconds(attempts: i64) -> i64 {
 /// Each notice as one row per live member of its organisation with an address (an
 /// erased person holds no grant and has no address).
 pub async fn rows_for(db: &Database, notices: &[Notice]) -> Result<Vec<OutboxRow>, StoreError> {
+    if notices.is_empty() {
+        return Ok(Vec::new()); // most batches of the log notify nobody: no query for them
+    }
     // Only organisations with members are looked up one by one: the hourly scan of
     // reports due has a notice per active award (100,000 queries at 1,000,000 events).
     let with_members = accounts::grants::scopes_held(db, RoleKind::Member)
